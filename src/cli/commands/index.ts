@@ -1,0 +1,6 @@
+import type { Command } from "commander";
+
+/** Each command module registers itself on the program; the order here is the order in --help. */
+export type RegisterCommand = (program: Command) => void;
+
+export const COMMANDS: RegisterCommand[] = [];

@@ -1,0 +1,16 @@
+/**
+ * Every default in one place, reused by --help, the docs and the code (kamal-proxy keeps its
+ * DefaultDeployTimeout & co. in one block for the same reason).
+ */
+export const DEFAULTS = {
+  /** Data directory, relative to the project (repository) root. */
+  dataDir: ".slipway",
+  /** SQLite database file inside the data directory. */
+  databaseFile: "slipway.db",
+  /** Runner labels the host answers to, matched against `runs-on`. */
+  hostLabels: ["self-hosted", "linux", "x64", "ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04", "ubuntu-*"],
+  /** Default shell for `run:` steps, as on GitHub's Linux runners. */
+  bashShell: "bash --noprofile --norc -eo pipefail {0}",
+  /** Job timeout when `timeout-minutes` is absent, as on GitHub. */
+  jobTimeoutMinutes: 360,
+} as const;

@@ -1,0 +1,68 @@
+/**
+ * The error catalogue. Every error a user can see carries a stable `SLIPWAY_*` code, documented in
+ * docs/errors.md (a unit test keeps the two in step). User errors print one clear line; anything
+ * else is a bug and the CLI asks for a report.
+ */
+export const ERROR_CODES = {
+  SLIPWAY_INVALID_WORKFLOW: "A workflow file is not valid; the message names file:line:col.",
+  SLIPWAY_INVALID_CONFIG: "slipway.yaml is not valid; the message names file:line:col.",
+  SLIPWAY_INVALID_ARGUMENT: "A command-line argument or API parameter is missing or malformed.",
+  SLIPWAY_NOT_FOUND: "The named run, service, environment, release or rollout does not exist.",
+  SLIPWAY_CONFLICT: "The request conflicts with current state (for example a rollout already running).",
+  SLIPWAY_MISSING_INTERPRETER: "A step's shell (bash, sh, python, node) is not installed on this host.",
+  SLIPWAY_UNSUPPORTED: "The workflow uses a feature Slipway does not run on the host (named in the message).",
+  SLIPWAY_BUILD_FAILED: "A release's build command failed; nothing was deployed.",
+  SLIPWAY_UNAVAILABLE: "A Slipway process (server, proxy) could not be reached.",
+  SLIPWAY_STORE: "The state database could not be opened or migrated.",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Where in a file a problem is, 1-based as editors show it. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export function formatLocation(loc: SourceLocation): string {
+  return `${loc.file}:${loc.line}:${loc.col}`;
+}
+
+/** An error caused by the user's input or environment, shown as one line without a stack. */
+export class SlipwayError extends Error {
+  override readonly name = "SlipwayError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: { location?: SourceLocation; problems?: string[] } = {},
+  ) {
+    super(message);
+  }
+}
+
+export const isSlipwayError = (error: unknown): error is SlipwayError => error instanceof SlipwayError;
+
+/** Exit codes shared by every command: 0 success, 1 the thing ran and failed, 2 invalid input. */
+export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
+
+export function exitCodeFor(error: SlipwayError): number {
+  switch (error.code) {
+    case "SLIPWAY_INVALID_WORKFLOW":
+    case "SLIPWAY_INVALID_CONFIG":
+    case "SLIPWAY_INVALID_ARGUMENT":
+    case "SLIPWAY_UNSUPPORTED":
+    case "SLIPWAY_MISSING_INTERPRETER":
+      return EXIT.invalid;
+    case "SLIPWAY_NOT_FOUND":
+    case "SLIPWAY_CONFLICT":
+    case "SLIPWAY_BUILD_FAILED":
+    case "SLIPWAY_UNAVAILABLE":
+    case "SLIPWAY_STORE":
+      return EXIT.failed;
+    default: {
+      const unreachable: never = error.code;
+      return unreachable;
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * How the step executor runs an action Slipway implements natively (`actions/checkout`,
+ * `actions/cache`, …): no Node download, no HTTP protocol emulation, because we own the runner.
+ */
+export interface BuiltinAction {
+  /** `owner/repo` as written in `uses:` before the `@ref` (matched case-insensitively). */
+  name: string;
+  /** Inputs this implementation honours, for docs and for warning about unknown `with:` keys. */
+  inputs: Record<string, { description: string; default?: string; required?: boolean }>;
+  /** The main step. Throwing fails the step with the error's message. */
+  run(context: ActionContext): Promise<void>;
+  /** Runs after the job's steps (like `post:`), e.g. `actions/cache` saving on success. */
+  post?(context: ActionContext, job: { status: "success" | "failure" | "cancelled" }): Promise<void>;
+}
+
+export interface ActionContext {
+  /** Evaluated `with:` values, defaults applied; keys lower-cased like GitHub's INPUT_ names. */
+  inputs: Record<string, string>;
+  /** The job's workspace (GITHUB_WORKSPACE). */
+  workspace: string;
+  /** The repository the run comes from (the source of checkouts and of git history). */
+  repoRoot: string;
+  /** Slipway's data directory (caches, artifacts live below it). */
+  dataDir: string;
+  runId: string;
+  jobId: string;
+  github: {
+    sha: string;
+    ref: string;
+    eventName: string;
+    event: Record<string, unknown>;
+    /** The revision to diff against for change detection, when known (--base, or from the event). */
+    baseSha?: string;
+  };
+  /** The step's environment as a `run:` step would see it. */
+  env: Record<string, string>;
+  log(line: string): void;
+  warning(message: string): void;
+  setOutput(name: string, value: string): void;
+  /** Keep state between run() and post() (like core.saveState). */
+  state: Map<string, string>;
+  signal: AbortSignal;
+}

@@ -1,0 +1,80 @@
+/**
+ * The contract between the control plane and the data plane: the whole routing state the proxy
+ * needs, replaced atomically by `PUT /v1/routes` on the proxy's admin API. The control plane always
+ * sends the complete table ("set the world to X"), which makes every update idempotent and lets a
+ * restarted control plane resend what it believes without diffing.
+ */
+export interface RouteTable {
+  /**
+   * Increases with every change the control plane makes. The proxy refuses a table whose
+   * generation is lower than the one it holds (409), so a stale writer cannot roll traffic back.
+   */
+  generation: number;
+  routes: Route[];
+}
+
+export interface Route {
+  /** Stable id, `<service>/<environment>`, e.g. "web/production". */
+  id: string;
+  /** Host names this route answers (without port); empty means any host. */
+  hosts: string[];
+  /** Path prefix, "/" for everything. The longest matching prefix wins among routes for a host. */
+  pathPrefix: string;
+  /** Revisions receiving traffic, in weight order. Weight 0 = reachable only by preview header. */
+  revisions: RouteRevision[];
+  policy: TrafficPolicy;
+}
+
+export interface RouteRevision {
+  /** Revision id, e.g. "web/production@v3". Requests with `x-slipway-revision: <id>` go here. */
+  id: string;
+  /** Relative share of the route's traffic; the proxy normalises over the listed revisions. */
+  weight: number;
+  /** Ready instances; the proxy balances across them (least outstanding requests). */
+  instances: Upstream[];
+}
+
+export interface Upstream {
+  /** Instance id, stable for the life of the process. */
+  id: string;
+  host: string;
+  port: number;
+}
+
+export interface TrafficPolicy {
+  /** Per-try timeout for the upstream response headers; 504 when it passes. */
+  tryTimeoutMs: number;
+  /** Extra tries after a failure, only where safe (connect refused, or idempotent methods). */
+  retries: number;
+  /** Circuit breaker: concurrent requests per instance, and queued requests per route. */
+  maxConnections: number;
+  maxPending: number;
+  /** Outlier ejection: this many consecutive 5xx/connect errors eject an instance for ejectionMs. */
+  outlier: { consecutiveErrors: number; ejectionMs: number; maxEjectedPercent: number };
+  /**
+   * When a revision leaves the table its in-flight requests may finish for this long; those still
+   * running are then cut with 504. WebSockets of a removed revision are closed at once.
+   */
+  drainTimeoutMs: number;
+}
+
+export const DEFAULT_TRAFFIC_POLICY: TrafficPolicy = {
+  tryTimeoutMs: 30_000,
+  retries: 1,
+  maxConnections: 1024,
+  maxPending: 1024,
+  outlier: { consecutiveErrors: 5, ejectionMs: 30_000, maxEjectedPercent: 50 },
+  drainTimeoutMs: 30_000,
+};
+
+/** What `GET /v1/stats` on the admin API returns, per revision id. */
+export interface RevisionStats {
+  revision: string;
+  route: string;
+  /** Requests finished, by status class ("2xx", "3xx", "4xx", "5xx"); proxy-generated errors count too. */
+  responses: Record<"1xx" | "2xx" | "3xx" | "4xx" | "5xx", number>;
+  /** Requests currently in flight (the control plane waits for 0 before stopping a drained revision). */
+  inflight: number;
+  /** Latency histogram in milliseconds: cumulative counts per upper bound, Prometheus-style. */
+  latency: { bucketsMs: number[]; counts: number[]; sum: number; count: number };
+}

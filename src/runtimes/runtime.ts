@@ -1,0 +1,68 @@
+/**
+ * The Runtime port: what the rollout controller needs from whatever runs a revision's instances
+ * (local processes today, Kubernetes later). Every method is idempotent: `ensure` twice starts
+ * nothing new, `stop` on a stopped revision returns at once. That is what makes a restarted
+ * control plane safe to replay its last action.
+ */
+export interface Runtime {
+  /** Make `spec.replicas` instances of the revision exist (adopting live ones), without waiting for readiness. */
+  ensure(spec: RevisionSpec): Promise<void>;
+  /** The revision's instances as the runtime sees them now. */
+  instances(revisionId: string): Instance[];
+  /** Stop every instance of the revision: SIGTERM to the process group, SIGKILL after graceMs. */
+  stop(revisionId: string, options?: { graceMs?: number }): Promise<void>;
+  /** Revision ids with at least one live instance (after adoption, on start). */
+  revisions(): string[];
+  /** CPU (percent of one core) and resident memory of the revision's instances, summed. */
+  resources(revisionId: string): Promise<{ cpuPercent: number; rssBytes: number }>;
+  /** Stop supervising (probes, restarts) without stopping the instances: they keep serving. */
+  detach(): Promise<void>;
+}
+
+export interface RevisionSpec {
+  /** e.g. "web/production@v3"; also names the instances' log and state files. */
+  revisionId: string;
+  service: string;
+  environment: string;
+  version: string;
+  /** The release's directory: the start command runs here. */
+  workDir: string;
+  /** Shell command line; receives PORT (and SLIPWAY_* variables) in its environment. */
+  command: string;
+  env: Record<string, string>;
+  replicas: number;
+  readiness?: Probe;
+  liveness?: Probe;
+  /** SIGTERM → SIGKILL grace period. */
+  stopGraceMs: number;
+}
+
+export type ProbeCheck =
+  | { kind: "http"; path: string; expectStatus?: number[] }
+  | { kind: "tcp" }
+  | { kind: "exec"; command: string };
+
+export interface Probe {
+  check: ProbeCheck;
+  initialDelayMs: number;
+  periodMs: number;
+  timeoutMs: number;
+  successThreshold: number;
+  failureThreshold: number;
+}
+
+export type InstanceState = "starting" | "ready" | "unready" | "crashed" | "stopping" | "stopped";
+
+export interface Instance {
+  id: string;
+  revisionId: string;
+  pid: number;
+  host: string;
+  port: number;
+  state: InstanceState;
+  restarts: number;
+  startedAt: string;
+  logFile: string;
+  /** Why the last restart or failure happened, for status output ("exited with code 1", "liveness failed"). */
+  lastError?: string;
+}

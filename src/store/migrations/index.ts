@@ -1,0 +1,12 @@
+/**
+ * Versioned schema migrations, applied in order and recorded in `schema_migrations`. Each subsystem
+ * owns its migration files; a migration is never edited once released: add a new one instead.
+ * Keep SQL portable (TEXT, INTEGER, REAL) so the PostgreSQL adapter can share these files.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [];

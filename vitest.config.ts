@@ -1,0 +1,16 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    // @actions/workflow-parser imports JSON without import attributes, which Node 20's ESM loader
+    // refuses; inlining lets Vite transform it, as the esbuild bundle does for the CLI.
+    server: { deps: { inline: [/@actions\//] } },
+    projects: [
+      { extends: true, test: { name: "unit", include: ["src/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: { name: "e2e", include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
+      },
+    ],
+  },
+});
