@@ -2,6 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    reporters: ["default", "./test/support/closing-line-reporter.ts"],
     // @actions/workflow-parser imports JSON without import attributes, which Node 20's ESM loader
     // refuses; inlining lets Vite transform it, as the esbuild bundle does for the CLI.
     server: { deps: { inline: [/@actions\//] } },
