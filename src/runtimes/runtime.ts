@@ -17,6 +17,38 @@ export interface Runtime {
   resources(revisionId: string): Promise<{ cpuPercent: number; rssBytes: number }>;
   /** Stop supervising (probes, restarts) without stopping the instances: they keep serving. */
   detach(): Promise<void>;
+  /**
+   * Optional (LocalRuntime has it): resolve once `minReady` (default `spec.replicas`) instances of
+   * the revision are ready, or say why not — an instance gave up restarting ("failed"), the
+   * timeout passed, or the signal aborted. Never rejects for those outcomes.
+   * @example
+   * const r = await runtime.waitReady?.(id, { timeoutMs: 30_000 });
+   * if (r?.outcome !== "ready") rollback(r?.reason);
+   */
+  waitReady?(revisionId: string, options: WaitReadyOptions): Promise<WaitReadyResult>;
+  /** Optional (LocalRuntime has it): instance state changes as they happen. Returns an unsubscribe function. */
+  subscribe?(listener: (event: RuntimeEvent) => void): () => void;
+}
+
+export interface WaitReadyOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Ready instances needed; default: the revision's `replicas`. */
+  minReady?: number;
+}
+
+export type WaitReadyResult =
+  | { outcome: "ready"; instances: Instance[] }
+  /** An instance is "crashed" (gave up restarting) or the revision is unknown; `reason` says which. */
+  | { outcome: "failed"; reason: string; instances: Instance[] }
+  | { outcome: "timeout"; reason: string; instances: Instance[] }
+  | { outcome: "aborted"; reason: string; instances: Instance[] };
+
+/** Emitted whenever an instance changes state (including restarts: a new pid with state "starting"). */
+export interface RuntimeEvent {
+  kind: "instance-state";
+  instance: Instance;
+  previous: InstanceState | undefined;
 }
 
 export interface RevisionSpec {
@@ -51,6 +83,11 @@ export interface Probe {
   failureThreshold: number;
 }
 
+/**
+ * "starting": spawned (or waiting out a restart backoff), not yet ready. "unready": running, but
+ * readiness failed `failureThreshold` times in a row. "crashed": terminal — the instance gave up
+ * restarting (too many crashes in the restart window); only `stop` then `ensure` starts it again.
+ */
 export type InstanceState = "starting" | "ready" | "unready" | "crashed" | "stopping" | "stopped";
 
 export interface Instance {
@@ -65,4 +102,6 @@ export interface Instance {
   logFile: string;
   /** Why the last restart or failure happened, for status output ("exited with code 1", "liveness failed"). */
   lastError?: string;
+  /** While waiting to restart after a crash (state "starting"): when the next attempt happens. */
+  nextRestartAt?: string;
 }
