@@ -1,0 +1,192 @@
+/**
+ * The rollout model, pure data. A rollout moves one (service, environment) from its stable revision
+ * to a candidate. Blue-green today; canary (issue 6) adds a `stepping` phase with a step index
+ * between `smoke` and `analysing`, reusing every other phase and the trigger evaluation.
+ */
+
+/** Phases that hold the (service, environment) lock: the rollout is still deciding. */
+export type DecidingPhase = "pending" | "starting" | "smoke" | "analysing";
+/** Decided, cleaning up: the loser revision is kept warm, drained, then stopped. */
+export type CleanupPhase = "warm" | "draining" | "stopping";
+export type FinalPhase = "promoted" | "rolled-back" | "superseded" | "failed";
+export type RolloutPhase = DecidingPhase | CleanupPhase | FinalPhase;
+
+/** How a decided rollout will end once its cleanup is done. */
+export type RolloutOutcome = FinalPhase;
+
+export type RolloutKind = "deploy" | "rollback";
+
+export interface RevisionRef {
+  /** "web/production@v3" */
+  id: string;
+  version: string;
+}
+
+export interface ErrorRateTrigger {
+  /** Share of 5xx responses above which the candidate is rolled back (0.05 = 5 %). */
+  threshold: number;
+  windowMs: number;
+  /** Fewer requests than this in the window: no verdict (never a silent failure on 1 of 2). */
+  minRequests: number;
+}
+
+export interface LatencyTrigger {
+  thresholdMs: number;
+  windowMs: number;
+  minRequests: number;
+}
+
+export interface BaselineRatioTrigger {
+  /** Candidate p95 above factor × stable p95 (measured before the switch) trips. */
+  factor: number;
+  windowMs: number;
+  minRequests: number;
+  /** Ignore differences smaller than this: 2 × 1 ms is noise, not a regression. */
+  minDeltaMs: number;
+}
+
+export interface TriggerSettings {
+  /** Consecutive failed health checks of a candidate instance (seed 001: three). */
+  healthFailures: number;
+  /** Restarts of a candidate instance before it is declared crashing while starting. */
+  startCrashes: number;
+  errorRate: ErrorRateTrigger;
+  p95: LatencyTrigger;
+  baselineRatio: BaselineRatioTrigger;
+}
+
+export interface RolloutSettings {
+  /** Readiness must come within this long, else rollback ("progress deadline"). */
+  readyTimeoutMs: number;
+  /** Pre-promotion smoke command, run with SLIPWAY_PREVIEW_URL; absent = no smoke step. */
+  smokeCommand?: string;
+  smokeTimeoutMs: number;
+  /** Post-switch analysis window; 0 skips analysis (rollback redeploys never wait for it). */
+  analysisWindowMs: number;
+  /** How long the previous revision stays warm after promotion (instant rollback window). */
+  scaleDownDelayMs: number;
+  /** In-flight requests of a retired revision may finish for this long before it is stopped. */
+  drainTimeoutMs: number;
+  triggers: TriggerSettings;
+}
+
+export interface Rollout {
+  id: string;
+  service: string;
+  environment: string;
+  kind: RolloutKind;
+  strategy: "blue-green";
+  candidate: RevisionRef;
+  /** What served before; absent on a first deploy. */
+  stable?: RevisionRef;
+  phase: RolloutPhase;
+  /** Epoch ms when the current phase began (injected clock). */
+  phaseSince: number;
+  createdAt: number;
+  actor: string;
+  /** Where a decided rollout ends; set with the decision. */
+  outcome?: RolloutOutcome;
+  /** Why it ended the way it did, for people ("error rate 20.0% > 5% over 2s (40 requests)"). */
+  reason?: string;
+  /** Revision being drained and stopped during cleanup (the loser). */
+  retire?: RevisionRef;
+  switchedAt?: number;
+  /** Candidate restarts counted when traffic switched: a later increase means it crashed. */
+  restartsAtSwitch?: number;
+  settings: RolloutSettings;
+}
+
+/** Desired traffic of one (service, environment): weight 0 = preview only. */
+export interface TrafficEntry {
+  revision: string;
+  weight: number;
+}
+export type Traffic = TrafficEntry[];
+
+export type TrafficChange =
+  | { kind: "add-preview"; revision: string }
+  | { kind: "switch"; to: string; drop?: string }
+  | { kind: "remove"; revision: string };
+
+/** Cumulative counters of one revision read from the proxy at time `at`. */
+export interface StatsSample {
+  at: number;
+  total: number;
+  errors5xx: number;
+  /** Cumulative per upper bound (Prometheus-style); `count` includes observations beyond the last bound. */
+  latency: { bucketsMs: number[]; counts: number[]; count: number };
+}
+
+export interface CandidateHealth {
+  desired: number;
+  ready: number;
+  /** Instances in state "crashed" now. */
+  crashed: number;
+  /** Restarts summed over instances. */
+  restarts: number;
+  /** Longest run of failed health checks among instances, as observed by the controller. */
+  consecutiveHealthFailures: number;
+  lastError?: string;
+}
+
+export type SmokeStatus = { status: "running" } | { status: "passed" } | { status: "failed"; detail: string };
+
+export interface Observations {
+  candidate: CandidateHealth;
+  /** The revision being retired: requests in flight and instances still alive. */
+  retiring?: { inflight: number; instances: number };
+  smoke?: SmokeStatus;
+  /** Proxy samples, oldest first. */
+  candidateSamples: StatsSample[];
+  stableSamples: StatsSample[];
+}
+
+export type EventType =
+  | "rollout.created"
+  | "rollout.candidate-started"
+  | "rollout.smoke-started"
+  | "rollout.switched"
+  | "rollout.promoted"
+  | "rollout.rollback"
+  | "rollout.superseded"
+  | "rollout.failed"
+  | "rollout.draining"
+  | "rollout.stopping"
+  | "rollout.finished";
+
+export interface AuditEvent {
+  type: EventType;
+  message: string;
+}
+
+export type WaitKind = "wait-ready" | "analyse" | "wait";
+
+export type TransitionKind =
+  "start-candidate" | "run-smoke" | "switch-traffic" | "scale-down" | "drain" | "stop" | "rollback" | "done";
+
+export interface Wait {
+  kind: WaitKind;
+  reason: string;
+}
+
+/**
+ * A decision: commit `patch` (and the traffic change) with `event` in one transaction, then perform
+ * the side effect named by `kind`. Side effects are idempotent, so replaying after a crash is safe.
+ */
+export interface Transition {
+  kind: TransitionKind;
+  patch: Partial<Rollout> & { phase: RolloutPhase; phaseSince: number };
+  traffic?: TrafficChange;
+  event: AuditEvent;
+}
+
+export type Action = Wait | Transition;
+
+export const isTransition = (action: Action): action is Transition =>
+  action.kind !== "wait" && action.kind !== "wait-ready" && action.kind !== "analyse";
+
+export const isFinal = (phase: RolloutPhase): phase is FinalPhase =>
+  phase === "promoted" || phase === "rolled-back" || phase === "superseded" || phase === "failed";
+
+export const isDeciding = (phase: RolloutPhase): phase is DecidingPhase =>
+  phase === "pending" || phase === "starting" || phase === "smoke" || phase === "analysing";
