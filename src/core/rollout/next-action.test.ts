@@ -202,7 +202,7 @@ describe("nextAction: automatic rollback", () => {
       rollout({ phase: "starting" }),
       obs({ candidate: { ...healthy, ready: 0 } }),
       T0 + 10_000,
-      /not ready within 10\.0s \(0\/2 instances ready\)/,
+      /not ready within 10s \(0\/2 instances ready\)/,
     ],
     [
       "crash on start",
