@@ -77,4 +77,14 @@ export interface RevisionStats {
   inflight: number;
   /** Latency histogram in milliseconds: cumulative counts per upper bound, Prometheus-style. */
   latency: { bucketsMs: number[]; counts: number[]; sum: number; count: number };
+  /**
+   * Optional additions (the proxy always sends them; older readers may ignore them):
+   * "active" while the revision is in the table, "draining" after it left it with requests still in
+   * flight, "drained" once those finished or were cut.
+   */
+  state?: "active" | "draining" | "drained";
+  /** Requests still running at the drain deadline, cut with 504 (they are also in responses["5xx"]). */
+  cutAtDrain?: number;
+  /** Open WebSocket connections (not counted in `inflight`; closed at once when the revision drains). */
+  websockets?: number;
 }

@@ -1,0 +1,48 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { SlipwayError } from "../core/errors.js";
+import type { RouteTable } from "./route-table.js";
+import { parseRouteTable } from "./route-table-schema.js";
+
+export const ROUTES_FILE = "routes.json";
+
+export const EMPTY_TABLE: RouteTable = { generation: 0, routes: [] };
+
+/** The table persisted by the last successful PUT, or the empty table on a first start. */
+export function loadRoutes(stateDir: string): RouteTable {
+  const file = join(stateDir, ROUTES_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return EMPTY_TABLE;
+    throw error;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new SlipwayError("SLIPWAY_INVALID_CONFIG", `${file}:1:1: not JSON (${(error as Error).message})`);
+  }
+  const parsed = parseRouteTable(value);
+  if (!parsed.ok) throw new SlipwayError("SLIPWAY_INVALID_CONFIG", `${file}:1:1: ${parsed.error}`);
+  return parsed.table;
+}
+
+/**
+ * Writes the table durably before the admin API acknowledges it: temp file, fsync, rename, so a
+ * crash leaves either the old or the new table on disk, never half of one.
+ */
+export function saveRoutes(stateDir: string, table: RouteTable): void {
+  mkdirSync(stateDir, { recursive: true });
+  const file = join(stateDir, ROUTES_FILE);
+  const temp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(temp, "w", 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(table, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, file);
+}

@@ -1,0 +1,138 @@
+import type { RevisionStats } from "./route-table.js";
+
+export const LATENCY_BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000];
+
+type StatusClass = keyof RevisionStats["responses"];
+
+export function statusClass(status: number): StatusClass {
+  if (status < 200) return "1xx";
+  if (status < 300) return "2xx";
+  if (status < 400) return "3xx";
+  if (status < 500) return "4xx";
+  return "5xx";
+}
+
+/** Counters for one revision in one process; cheap to update on the hot path. */
+export class RevisionCounters {
+  readonly responses: Record<StatusClass, number> = { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 };
+  /** Per bucket (not cumulative) counts, plus one for +Inf. */
+  private readonly buckets = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
+  private sum = 0;
+  private count = 0;
+  cutAtDrain = 0;
+
+  constructor(
+    readonly revision: string,
+    readonly route: string,
+  ) {}
+
+  record(status: number, elapsedMs: number): void {
+    this.responses[statusClass(status)]++;
+    let i = 0;
+    while (i < LATENCY_BUCKETS_MS.length && elapsedMs > (LATENCY_BUCKETS_MS[i] ?? Infinity)) i++;
+    this.buckets[i] = (this.buckets[i] ?? 0) + 1;
+    this.sum += elapsedMs;
+    this.count++;
+  }
+
+  snapshot(extra: {
+    inflight: number;
+    websockets: number;
+    state: NonNullable<RevisionStats["state"]>;
+  }): RevisionStats {
+    const counts: number[] = [];
+    let running = 0;
+    for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) {
+      running += this.buckets[i] ?? 0;
+      counts.push(running);
+    }
+    return {
+      revision: this.revision,
+      route: this.route,
+      responses: { ...this.responses },
+      inflight: extra.inflight,
+      latency: { bucketsMs: [...LATENCY_BUCKETS_MS], counts, sum: this.sum, count: this.count },
+      state: extra.state,
+      cutAtDrain: this.cutAtDrain,
+      websockets: extra.websockets,
+    };
+  }
+}
+
+/** Sums the snapshots of several workers, revision by revision. */
+export function mergeStats(perWorker: RevisionStats[][]): RevisionStats[] {
+  const merged = new Map<string, RevisionStats>();
+  for (const list of perWorker) {
+    for (const stats of list) {
+      const seen = merged.get(stats.revision);
+      if (!seen) {
+        merged.set(stats.revision, structuredClone(stats));
+        continue;
+      }
+      for (const key of Object.keys(seen.responses) as StatusClass[])
+        seen.responses[key] += stats.responses[key];
+      seen.inflight += stats.inflight;
+      seen.latency.counts = seen.latency.counts.map((count, i) => count + (stats.latency.counts[i] ?? 0));
+      seen.latency.sum += stats.latency.sum;
+      seen.latency.count += stats.latency.count;
+      seen.cutAtDrain = (seen.cutAtDrain ?? 0) + (stats.cutAtDrain ?? 0);
+      seen.websockets = (seen.websockets ?? 0) + (stats.websockets ?? 0);
+      // A revision still active in one worker is active overall; draining beats drained.
+      const rank = { active: 2, draining: 1, drained: 0 } as const;
+      if (rank[stats.state ?? "active"] > rank[seen.state ?? "active"]) seen.state = stats.state;
+    }
+  }
+  return [...merged.values()].sort(
+    (a, b) => a.route.localeCompare(b.route) || a.revision.localeCompare(b.revision),
+  );
+}
+
+/** Prometheus text exposition (format 0.0.4) of the merged stats. */
+export function renderMetrics(
+  stats: RevisionStats[],
+  extra: { generation: number; unrouted: number },
+): string {
+  const lines: string[] = [];
+  const labels = (s: RevisionStats) =>
+    `route="${escapeLabel(s.route)}",revision="${escapeLabel(s.revision)}"`;
+  lines.push("# HELP slipway_proxy_requests_total Requests answered, by route, revision and status class.");
+  lines.push("# TYPE slipway_proxy_requests_total counter");
+  for (const s of stats) {
+    for (const [cls, n] of Object.entries(s.responses))
+      lines.push(`slipway_proxy_requests_total{${labels(s)},class="${cls}"} ${n}`);
+  }
+  lines.push("# HELP slipway_proxy_request_duration_seconds Time from request to the end of the response.");
+  lines.push("# TYPE slipway_proxy_request_duration_seconds histogram");
+  for (const s of stats) {
+    s.latency.bucketsMs.forEach((le, i) => {
+      lines.push(
+        `slipway_proxy_request_duration_seconds_bucket{${labels(s)},le="${le / 1000}"} ${s.latency.counts[i] ?? 0}`,
+      );
+    });
+    lines.push(`slipway_proxy_request_duration_seconds_bucket{${labels(s)},le="+Inf"} ${s.latency.count}`);
+    lines.push(`slipway_proxy_request_duration_seconds_sum{${labels(s)}} ${s.latency.sum / 1000}`);
+    lines.push(`slipway_proxy_request_duration_seconds_count{${labels(s)}} ${s.latency.count}`);
+  }
+  lines.push("# HELP slipway_proxy_inflight_requests Requests in flight (including queued ones).");
+  lines.push("# TYPE slipway_proxy_inflight_requests gauge");
+  for (const s of stats) lines.push(`slipway_proxy_inflight_requests{${labels(s)}} ${s.inflight}`);
+  lines.push("# HELP slipway_proxy_websockets Open WebSocket connections.");
+  lines.push("# TYPE slipway_proxy_websockets gauge");
+  for (const s of stats) lines.push(`slipway_proxy_websockets{${labels(s)}} ${s.websockets ?? 0}`);
+  lines.push(
+    "# HELP slipway_proxy_drain_cut_total Requests cut with 504 when their revision's drain timeout passed.",
+  );
+  lines.push("# TYPE slipway_proxy_drain_cut_total counter");
+  for (const s of stats) lines.push(`slipway_proxy_drain_cut_total{${labels(s)}} ${s.cutAtDrain ?? 0}`);
+  lines.push("# HELP slipway_proxy_unrouted_total Requests that matched no route (404).");
+  lines.push("# TYPE slipway_proxy_unrouted_total counter");
+  lines.push(`slipway_proxy_unrouted_total ${extra.unrouted}`);
+  lines.push("# HELP slipway_proxy_route_table_generation Generation of the installed route table.");
+  lines.push("# TYPE slipway_proxy_route_table_generation gauge");
+  lines.push(`slipway_proxy_route_table_generation ${extra.generation}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
