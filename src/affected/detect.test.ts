@@ -1,0 +1,146 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { AffectedInputError, detectAffected } from "./detect.js";
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function write(root: string, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+}
+
+function git(root: string, ...args: string[]): string {
+  return execFileSync("git", args, {
+    cwd: root,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@x",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@x",
+    },
+  }).trim();
+}
+
+function commitAll(root: string, message: string): void {
+  git(root, "add", "-A");
+  git(root, "commit", "-q", "-m", message);
+}
+
+/** A workspace monorepo: ui depends on core, api independent. */
+function workspaceRepo(): string {
+  const root = mkdtempSync(join(tmpdir(), "slipway-affected-"));
+  dirs.push(root);
+  git(root, "init", "-q", "-b", "main");
+  write(root, {
+    "package.json": JSON.stringify({ name: "mono", private: true, workspaces: ["packages/*", "apps/*"] }),
+    "packages/core/package.json": JSON.stringify({ name: "@m/core" }),
+    "packages/core/index.js": "export const x = 1;\n",
+    "apps/ui/package.json": JSON.stringify({ name: "@m/ui", dependencies: { "@m/core": "*" } }),
+    "apps/ui/index.js": "1\n",
+    "apps/api/package.json": JSON.stringify({ name: "@m/api" }),
+    "apps/api/index.js": "1\n",
+  });
+  commitAll(root, "initial");
+  return root;
+}
+
+describe("detectAffected", () => {
+  it("on a feature branch compares with the merge base of main and includes dependents", () => {
+    const root = workspaceRepo();
+    git(root, "checkout", "-q", "-b", "feature");
+    write(root, { "packages/core/index.js": "export const x = 2;\n" });
+    commitAll(root, "core change");
+    // A later commit on main must not count: three-dot semantics.
+    git(root, "checkout", "-q", "main");
+    write(root, { "apps/api/index.js": "2\n" });
+    commitAll(root, "api on main");
+    git(root, "checkout", "-q", "feature");
+
+    const report = detectAffected({ cwd: root });
+    expect(report.source).toBe("npm-workspaces");
+    expect(report.base).toMatchObject({ kind: "commit", description: "merge base of main and the head" });
+    expect(report.changedFiles).toEqual(["packages/core/index.js"]);
+    expect(report.affected.sort()).toEqual(["@m/core", "@m/ui"]);
+  });
+
+  it("on main compares with the previous commit, and counts uncommitted and untracked files", () => {
+    const root = workspaceRepo();
+    write(root, { "apps/api/index.js": "3\n" });
+    commitAll(root, "api change");
+    write(root, { "apps/ui/new-file.js": "untracked\n" });
+    const report = detectAffected({ cwd: root });
+    expect(report.base).toMatchObject({ kind: "commit", description: "the previous commit" });
+    expect(report.changedFiles).toEqual(["apps/api/index.js", "apps/ui/new-file.js"]);
+    expect(report.affected.sort()).toEqual(["@m/api", "@m/ui"]);
+  });
+
+  it("with an explicit --head ignores the working tree", () => {
+    const root = workspaceRepo();
+    const first = git(root, "rev-parse", "HEAD");
+    write(root, { "apps/api/index.js": "3\n" });
+    commitAll(root, "api change");
+    write(root, { "apps/ui/index.js": "dirty\n" });
+    const report = detectAffected({ cwd: root, base: first, head: "HEAD" });
+    expect(report.head.includesWorkingTree).toBe(false);
+    expect(report.affected).toEqual(["@m/api"]);
+  });
+
+  it("treats a lockfile change as affecting everything", () => {
+    const root = workspaceRepo();
+    write(root, { "package-lock.json": "{}" });
+    commitAll(root, "lock");
+    const report = detectAffected({ cwd: root });
+    expect(report.globalChange).toBe("package-lock.json");
+    expect(report.affected).toHaveLength(3);
+  });
+
+  it("reads services from slipway.yaml paths when present", () => {
+    const root = workspaceRepo();
+    write(root, {
+      "slipway.yaml":
+        "services:\n  web:\n    path: ./apps/ui\n  core:\n    path: packages/core\n  docs: {}\n",
+    });
+    commitAll(root, "config");
+    write(root, { "packages/core/index.js": "changed\n" });
+    const report = detectAffected({ cwd: root, base: "HEAD" });
+    expect(report.source).toBe("slipway.yaml");
+    expect(report.services.map((s) => s.name)).toEqual(["web", "core"]);
+    // web's package.json depends on @m/core, the package at core's path.
+    expect(report.affected.sort()).toEqual(["core", "web"]);
+  });
+
+  it("says every service changed when the clone is shallow and the base is missing", () => {
+    const origin = workspaceRepo();
+    write(origin, { "apps/api/index.js": "3\n" });
+    commitAll(origin, "second");
+    const clone = mkdtempSync(join(tmpdir(), "slipway-shallow-"));
+    dirs.push(clone);
+    execFileSync("git", ["clone", "-q", "--depth", "1", `file://${origin}`, clone]);
+    const report = detectAffected({ cwd: clone });
+    expect(report.base.kind).toBe("everything");
+    expect(report.base.kind === "everything" && report.base.why).toMatch(/shallow clone/);
+    expect(report.affected).toHaveLength(3);
+  });
+
+  it("rejects an unknown base in a full clone", () => {
+    const root = workspaceRepo();
+    expect(() => detectAffected({ cwd: root, base: "no-such-branch" })).toThrow(AffectedInputError);
+    expect(() => detectAffected({ cwd: root, base: "no-such-branch" })).toThrow(
+      /unknown revision "no-such-branch"/,
+    );
+  });
+
+  it("rejects a directory that is not a git repository", () => {
+    const dir = mkdtempSync(join(tmpdir(), "slipway-nogit-"));
+    dirs.push(dir);
+    expect(() => detectAffected({ cwd: dir })).toThrow(/not inside a git repository/);
+  });
+});

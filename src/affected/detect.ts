@@ -1,0 +1,69 @@
+import { computeAffected, type AffectedResult } from "./affected.js";
+import { discoverServices, type ServiceSource } from "./discover.js";
+import {
+  changedFiles,
+  resolveDefaultBase,
+  resolveExplicitBase,
+  revParse,
+  topLevel,
+  type BaseResolution,
+} from "./git.js";
+
+export interface AffectedReport extends AffectedResult {
+  root: string;
+  source: ServiceSource;
+  base: BaseResolution;
+  head: { rev: string; sha: string; includesWorkingTree: boolean };
+  changedFiles: string[];
+}
+
+export class AffectedInputError extends Error {}
+
+/**
+ * `slipway affected`: which services changed between `base` and `head` in the repository at `cwd`.
+ * Without `head`, the working tree counts too (uncommitted and untracked files), like
+ * `nx affected` and `turbo --affected`.
+ */
+export function detectAffected(options: { cwd: string; base?: string; head?: string }): AffectedReport {
+  const root = topLevel(options.cwd);
+  if (!root) throw new AffectedInputError(`${options.cwd} is not inside a git repository`);
+  const headRev = options.head ?? "HEAD";
+  const headSha = revParse(root, headRev);
+  const { source, services } = discoverServices(root);
+  if (!headSha) {
+    if (options.head)
+      throw new AffectedInputError(`unknown revision ${JSON.stringify(options.head)} for --head`);
+    // A repository without commits: everything is new.
+    const base: BaseResolution = { kind: "everything", why: "the repository has no commits yet" };
+    return {
+      root,
+      source,
+      base,
+      head: { rev: headRev, sha: "", includesWorkingTree: true },
+      changedFiles: [],
+      ...computeAffected(services, { everything: base.why }),
+    };
+  }
+  let base: BaseResolution;
+  try {
+    base = options.base
+      ? resolveExplicitBase(root, options.base, headSha)
+      : resolveDefaultBase(root, headSha);
+  } catch (error) {
+    throw new AffectedInputError(`--base: ${(error as Error).message}`);
+  }
+  const includesWorkingTree = options.head === undefined;
+  const head = { rev: headRev, sha: headSha, includesWorkingTree };
+  if (base.kind === "everything") {
+    return {
+      root,
+      source,
+      base,
+      head,
+      changedFiles: [],
+      ...computeAffected(services, { everything: base.why }),
+    };
+  }
+  const files = changedFiles(root, base.sha, headSha, { includeWorkingTree: includesWorkingTree });
+  return { root, source, base, head, changedFiles: files, ...computeAffected(services, files) };
+}

@@ -1,0 +1,121 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { globSync } from "tinyglobby";
+import { parse as parseYaml } from "yaml";
+import type { ServiceNode } from "./affected.js";
+
+export type ServiceSource = "slipway.yaml" | "npm-workspaces" | "pnpm-workspaces" | "none";
+
+export interface DiscoveredServices {
+  source: ServiceSource;
+  services: ServiceNode[];
+}
+
+interface PackageJson {
+  name?: string;
+  workspaces?: string[] | { packages?: string[] };
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
+
+function readJson(path: string): PackageJson | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as PackageJson;
+  } catch (error) {
+    throw new Error(`${path}: not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+}
+
+const toPosix = (path: string): string => path.split(sep).join("/").replace(/\/+$/, "");
+
+/**
+ * Services of the repository at `root`: `services.<name>.path` from slipway.yaml when present
+ * (only those keys are read here; the config module owns the full schema), otherwise the npm/yarn
+ * `workspaces` of package.json or pnpm-workspace.yaml. Edges come from workspace package.json
+ * dependencies in both cases.
+ */
+export function discoverServices(root: string): DiscoveredServices {
+  const fromConfig = servicesFromSlipwayYaml(root);
+  if (fromConfig) return { source: "slipway.yaml", services: withDependencies(root, fromConfig) };
+
+  const rootPackage = readJson(join(root, "package.json"));
+  const npmGlobs = Array.isArray(rootPackage?.workspaces)
+    ? rootPackage.workspaces
+    : (rootPackage?.workspaces?.packages ?? []);
+  if (npmGlobs.length > 0) {
+    return { source: "npm-workspaces", services: withDependencies(root, expandWorkspaces(root, npmGlobs)) };
+  }
+  const pnpmFile = join(root, "pnpm-workspace.yaml");
+  if (existsSync(pnpmFile)) {
+    const doc = parseYaml(readFileSync(pnpmFile, "utf8")) as { packages?: unknown } | null;
+    const globs = Array.isArray(doc?.packages)
+      ? doc.packages.filter((g): g is string => typeof g === "string")
+      : [];
+    return { source: "pnpm-workspaces", services: withDependencies(root, expandWorkspaces(root, globs)) };
+  }
+  return { source: "none", services: [] };
+}
+
+function servicesFromSlipwayYaml(root: string): { name: string; path: string }[] | undefined {
+  const file = ["slipway.yaml", "slipway.yml"]
+    .map((name) => join(root, name))
+    .find((path) => existsSync(path));
+  if (!file) return undefined;
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`${file}: not valid YAML (${(error as Error).message})`, { cause: error });
+  }
+  const services = (doc as { services?: unknown } | null)?.services;
+  if (!services || typeof services !== "object") return undefined;
+  const declared: { name: string; path: string }[] = [];
+  for (const [name, value] of Object.entries(services as Record<string, unknown>)) {
+    const path = (value as { path?: unknown } | null)?.path;
+    if (typeof path === "string") declared.push({ name, path: toPosix(path.replace(/^\.\//, "")) || "." });
+  }
+  return declared.length > 0 ? declared : undefined;
+}
+
+function expandWorkspaces(root: string, globs: readonly string[]): { name: string; path: string }[] {
+  const include = globs.filter((g) => !g.startsWith("!"));
+  const ignore = globs.filter((g) => g.startsWith("!")).map((g) => g.slice(1));
+  const dirs = globSync(
+    include.map((g) => `${toPosix(g.replace(/^\.\//, ""))}/package.json`),
+    { cwd: root, ignore: [...ignore, "**/node_modules/**"] },
+  );
+  return dirs
+    .map((file) => toPosix(relative(root, join(root, file, ".."))))
+    .sort()
+    .map((path) => ({ name: readJson(join(root, path, "package.json"))?.name ?? path, path }));
+}
+
+function withDependencies(root: string, services: { name: string; path: string }[]): ServiceNode[] {
+  const manifests = services.map((service) => ({
+    service,
+    manifest: readJson(join(root, service.path, "package.json")),
+  }));
+  // Dependencies name packages; a service from slipway.yaml is known by its package's name too.
+  const serviceByPackage = new Map<string, string>();
+  for (const { service, manifest } of manifests) {
+    serviceByPackage.set(service.name, service.name);
+    if (manifest?.name) serviceByPackage.set(manifest.name, service.name);
+  }
+  return manifests.map(({ service, manifest }) => {
+    const names = Object.keys({
+      ...manifest?.dependencies,
+      ...manifest?.devDependencies,
+      ...manifest?.peerDependencies,
+      ...manifest?.optionalDependencies,
+    });
+    const dependsOn = [
+      ...new Set(
+        names.map((n) => serviceByPackage.get(n)).filter((n): n is string => !!n && n !== service.name),
+      ),
+    ];
+    return { name: service.name, path: service.path, dependsOn };
+  });
+}

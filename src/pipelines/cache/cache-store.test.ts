@@ -1,0 +1,133 @@
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  existsSync,
+  readdirSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { CacheStore, cacheVersion } from "./cache-store.js";
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-cache-"));
+  dirs.push(dir);
+  return dir;
+}
+
+function workspaceWith(files: Record<string, string>): string {
+  const ws = tempDir();
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(ws, path, ".."), { recursive: true });
+    writeFileSync(join(ws, path), content);
+  }
+  return ws;
+}
+
+describe("CacheStore", () => {
+  const version = cacheVersion(["node_modules"]);
+
+  it("restores an exact key into another workspace, with file contents", async () => {
+    let clock = 1000;
+    const store = new CacheStore({ root: join(tempDir(), "cache"), maxBytes: 1e9, now: () => clock++ });
+    const source = workspaceWith({
+      "node_modules/a/index.js": "module.exports = 1",
+      "node_modules/.bin/x": "#!",
+    });
+    const saved = await store.save("deps-abc", version, source, ["node_modules"]);
+    expect(saved.kind).toBe("saved");
+
+    const target = tempDir();
+    const restored = await store.restore("deps-abc", [], version, target);
+    expect(restored.kind).toBe("exact");
+    expect(readFileSync(join(target, "node_modules/a/index.js"), "utf8")).toBe("module.exports = 1");
+    expect(existsSync(join(target, "node_modules/.bin/x"))).toBe(true);
+  });
+
+  it("falls back to the newest entry matching the first restore-key prefix that matches", async () => {
+    let clock = 1000;
+    const store = new CacheStore({ root: join(tempDir(), "cache"), maxBytes: 1e9, now: () => clock++ });
+    await store.save("deps-linux-old", version, workspaceWith({ "node_modules/v": "old" }), ["node_modules"]);
+    await store.save("deps-linux-new", version, workspaceWith({ "node_modules/v": "new" }), ["node_modules"]);
+    await store.save("other-linux-x", version, workspaceWith({ "node_modules/v": "other" }), [
+      "node_modules",
+    ]);
+
+    const target = tempDir();
+    const result = await store.restore(
+      "deps-linux-missing",
+      ["nope-", "deps-linux-", "other-"],
+      version,
+      target,
+    );
+    expect(result.kind).toBe("partial");
+    expect(result.kind === "partial" && result.entry.key).toBe("deps-linux-new");
+    expect(result.kind === "partial" && result.matchedPrefix).toBe("deps-linux-");
+    expect(readFileSync(join(target, "node_modules/v"), "utf8")).toBe("new");
+  });
+
+  it("misses when nothing matches, and when the entry was saved for other paths", async () => {
+    const store = new CacheStore({ root: join(tempDir(), "cache"), maxBytes: 1e9 });
+    await store.save("k", version, workspaceWith({ "node_modules/v": "1" }), ["node_modules"]);
+    expect((await store.restore("x", ["y"], version, tempDir())).kind).toBe("miss");
+    expect((await store.restore("k", [], cacheVersion(["dist"]), tempDir())).kind).toBe("miss");
+  });
+
+  it("never overwrites an existing key", async () => {
+    const store = new CacheStore({ root: join(tempDir(), "cache"), maxBytes: 1e9 });
+    await store.save("k", version, workspaceWith({ "node_modules/v": "first" }), ["node_modules"]);
+    expect(
+      (await store.save("k", version, workspaceWith({ "node_modules/v": "second" }), ["node_modules"])).kind,
+    ).toBe("exists");
+    const target = tempDir();
+    await store.restore("k", [], version, target);
+    expect(readFileSync(join(target, "node_modules/v"), "utf8")).toBe("first");
+  });
+
+  it("evicts the least recently used entries beyond the size limit, not the oldest created", async () => {
+    let clock = 1000;
+    const root = join(tempDir(), "cache");
+    // Random bytes do not compress, so each archive is a bit over 40 kB.
+    const blob = (): string =>
+      Buffer.from(Array.from({ length: 30_000 }, () => Math.random() * 256)).toString("base64");
+    const probe = new CacheStore({ root: join(tempDir(), "probe"), maxBytes: 1e9 });
+    const probeResult = await probe.save("p", version, workspaceWith({ "node_modules/v": blob() }), [
+      "node_modules",
+    ]);
+    const oneEntry = probeResult.kind === "saved" ? probeResult.entry.sizeBytes : 0;
+    expect(oneEntry).toBeGreaterThan(30_000);
+
+    const store = new CacheStore({ root, maxBytes: Math.floor(oneEntry * 2.5), now: () => clock++ });
+    await store.save("a", version, workspaceWith({ "node_modules/v": blob() }), ["node_modules"]);
+    await store.save("b", version, workspaceWith({ "node_modules/v": blob() }), ["node_modules"]);
+    // Touch "a": now "b" is the least recently used.
+    expect((await store.restore("a", [], version, tempDir())).kind).toBe("exact");
+    const third = await store.save("c", version, workspaceWith({ "node_modules/v": blob() }), [
+      "node_modules",
+    ]);
+    expect(third.kind === "saved" && third.evicted).toEqual(["b"]);
+    expect((await store.list()).map((entry) => entry.key).sort()).toEqual(["a", "c"]);
+    expect(readdirSync(root).filter((name) => name.includes(".tar."))).toHaveLength(2);
+    expect(await store.totalBytes()).toBeLessThanOrEqual(oneEntry * 2.5);
+  });
+
+  it("refuses an archive larger than the whole store", async () => {
+    const store = new CacheStore({ root: join(tempDir(), "cache"), maxBytes: 10 });
+    const result = await store.save("big", version, workspaceWith({ "node_modules/v": "x".repeat(5000) }), [
+      "node_modules",
+    ]);
+    expect(result.kind).toBe("too-large");
+    expect(await store.list()).toEqual([]);
+  });
+
+  it("reports a path that does not exist as a tar error", async () => {
+    const store = new CacheStore({ root: join(tempDir(), "cache"), maxBytes: 1e9 });
+    await expect(store.save("k", version, tempDir(), ["missing-dir"])).rejects.toThrow(/tar exited/);
+  });
+});
