@@ -1,0 +1,64 @@
+import type { Role } from "./roles.js";
+
+/**
+ * Everything a caller can ask the control plane to do. Each API route maps to exactly one action
+ * (see ROUTES in routes.ts); adding a route without an action, or an action without a rule, fails
+ * typecheck because ACTION_RULES is a Record over this union.
+ */
+export const ACTIONS = [
+  "read",
+  "read-audit",
+  "deploy",
+  "promote",
+  "abort",
+  "rollback",
+  "approve",
+  "override-freeze",
+  "trigger-run",
+  "cancel-run",
+  "read-dead-letters",
+  "resend-dead-letter",
+  "read-tokens",
+  "manage-tokens",
+  "read-users",
+  "manage-users",
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** Whether an action concerns one environment (its rule can be tightened per environment) or none. */
+export type ActionScope = "environment" | "global";
+
+export interface ActionRule {
+  /** The least role that may perform the action, unless an environment rule asks for more. */
+  minimumRole: Role;
+  scope: ActionScope;
+  /** Mutating actions are audited with actor and reason, and need a CSRF token from cookie sessions. */
+  mutating: boolean;
+}
+
+export const ACTION_RULES = {
+  read: { minimumRole: "viewer", scope: "global", mutating: false },
+  "read-audit": { minimumRole: "viewer", scope: "global", mutating: false },
+  deploy: { minimumRole: "deployer", scope: "environment", mutating: true },
+  promote: { minimumRole: "deployer", scope: "environment", mutating: true },
+  abort: { minimumRole: "deployer", scope: "environment", mutating: true },
+  rollback: { minimumRole: "deployer", scope: "environment", mutating: true },
+  approve: { minimumRole: "deployer", scope: "environment", mutating: true },
+  "override-freeze": { minimumRole: "admin", scope: "environment", mutating: true },
+  "trigger-run": { minimumRole: "deployer", scope: "global", mutating: true },
+  "cancel-run": { minimumRole: "deployer", scope: "global", mutating: true },
+  "read-dead-letters": { minimumRole: "deployer", scope: "global", mutating: false },
+  "resend-dead-letter": { minimumRole: "deployer", scope: "global", mutating: true },
+  "read-tokens": { minimumRole: "admin", scope: "global", mutating: false },
+  "manage-tokens": { minimumRole: "admin", scope: "global", mutating: true },
+  "read-users": { minimumRole: "admin", scope: "global", mutating: false },
+  "manage-users": { minimumRole: "admin", scope: "global", mutating: true },
+} as const satisfies Readonly<Record<Action, ActionRule>>;
+
+export type EnvironmentAction = {
+  [A in Action]: (typeof ACTION_RULES)[A]["scope"] extends "environment" ? A : never;
+}[Action];
+
+export function isAction(value: unknown): value is Action {
+  return typeof value === "string" && (ACTIONS as readonly string[]).includes(value);
+}

@@ -1,0 +1,67 @@
+import { ACTION_RULES, type Action, type EnvironmentAction } from "./actions.js";
+import { atLeast, effectiveRole, type Principal, type Role } from "./roles.js";
+
+/**
+ * An environment's access rule, taken from its `slipway.yaml` policy. Rules only tighten: an
+ * environment can ask for a higher role than ACTION_RULES does, never a lower one.
+ */
+export interface EnvironmentAccessRule {
+  /** Least role per action in this environment, e.g. `{ deploy: "admin" }` for a locked-down prod. */
+  minimumRoles?: Partial<Record<EnvironmentAction, Role>>;
+  /** Deploys are held until someone other than the requester approves (see approvals.ts). */
+  approval?: boolean;
+}
+
+/** What an action is performed on. Environment-scoped actions need the environment's name. */
+export type Resource =
+  { kind: "global" } | { kind: "environment"; environment: string; rule?: EnvironmentAccessRule };
+
+export const GLOBAL: Resource = { kind: "global" };
+
+/**
+ * The answer to "may this principal do this?". `hold` means allowed, but the rollout must wait for
+ * an approval before it starts. `status` is the HTTP status an API should answer a denial with.
+ */
+export type Decision =
+  | { effect: "allow"; role: Role }
+  | { effect: "hold"; role: Role; reason: string }
+  | { effect: "deny"; status: 401 | 403; reason: string };
+
+/**
+ * Decides whether `principal` may perform `action` on `resource`. Pure: no clock, no I/O.
+ *
+ * @example
+ * can(ci, "deploy", { kind: "environment", environment: "production", rule: { approval: true } })
+ * // → { effect: "hold", role: "deployer", reason: "production requires an approval" }
+ */
+export function can(principal: Principal, action: Action, resource: Resource): Decision {
+  if (principal.kind === "anonymous") {
+    return { effect: "deny", status: 401, reason: "sign in or send an API token" };
+  }
+  const rule = ACTION_RULES[action];
+  if (rule.scope === "environment" && resource.kind !== "environment") {
+    // A programming error in the caller, denied rather than thrown so it can never grant access.
+    return { effect: "deny", status: 403, reason: `${action} needs an environment` };
+  }
+  const environment = resource.kind === "environment" ? resource.environment : undefined;
+  const envRule = resource.kind === "environment" ? resource.rule : undefined;
+  const role = effectiveRole(principal, rule.scope === "environment" ? environment : undefined);
+  if (role === undefined) return { effect: "deny", status: 401, reason: "sign in or send an API token" };
+
+  let needed: Role = rule.minimumRole;
+  const tightened = envRule?.minimumRoles?.[action as EnvironmentAction];
+  if (tightened !== undefined && atLeast(tightened, needed)) needed = tightened;
+
+  if (!atLeast(role, needed)) {
+    const where = environment === undefined ? "" : ` in ${environment}`;
+    return {
+      effect: "deny",
+      status: 403,
+      reason: `${action}${where} needs the ${needed} role; ${principal.name} is ${role}`,
+    };
+  }
+  if (action === "deploy" && envRule?.approval === true) {
+    return { effect: "hold", role, reason: `${environment ?? "this environment"} requires an approval` };
+  }
+  return { effect: "allow", role };
+}
