@@ -13,4 +13,8 @@ export const DEFAULTS = {
   bashShell: "bash --noprofile --norc -eo pipefail {0}",
   /** Job timeout when `timeout-minutes` is absent, as on GitHub. */
   jobTimeoutMinutes: 360,
+  /** Size limit of the actions/cache store (<dataDir>/cache), as GitHub's 10 GB per repository; LRU eviction beyond. Override: SLIPWAY_CACHE_MAX_BYTES. */
+  cacheMaxBytes: 10 * 1024 ** 3,
+  /** upload-artifact's retention-days when not given, as on GitHub. */
+  artifactRetentionDays: 90,
 } as const;
