@@ -1,3 +1,5 @@
+import { migration002 } from "./002-rollouts.js";
+
 /**
  * Versioned schema migrations, applied in order and recorded in `schema_migrations`. Each subsystem
  * owns its migration files; a migration is never edited once released: add a new one instead.
@@ -9,4 +11,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [];
+export const MIGRATIONS: readonly Migration[] = [migration002];

@@ -1,0 +1,307 @@
+import { SlipwayError } from "../../core/errors.js";
+import { applyTrafficChange } from "../../core/rollout/traffic.js";
+import { isDeciding, isFinal, type Rollout, type Transition } from "../../core/rollout/types.js";
+import type {
+  EnvironmentTraffic,
+  NewRollout,
+  RolloutStore,
+  RouteSpec,
+  StoredEvent,
+} from "../../rollouts/ports.js";
+import type { RevisionSpec } from "../../runtimes/runtime.js";
+import type { SqliteDatabase } from "./database.js";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const scopeOf = (service: string, environment: string) => `${service}/${environment}`;
+
+interface RolloutRow {
+  doc: string;
+}
+interface TrafficRow {
+  service: string;
+  environment: string;
+  route: string;
+  traffic: string;
+}
+interface EventRow {
+  seq: number;
+  at: string;
+  actor: string;
+  type: string;
+  service: string | null;
+  environment: string | null;
+  rollout_id: string | null;
+  message: string;
+  reason: string | null;
+}
+
+/** SQLite adapter of the rollout Store port (tables from migration 002). */
+export class SqliteRolloutStore implements RolloutStore {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  createRollout(input: NewRollout, supersede?: { rolloutId: string; transition: Transition }): Rollout {
+    const r = input.rollout;
+    return this.db
+      .transaction(() => {
+        if (supersede) this.applyTransition(supersede.rolloutId, supersede.transition, r.actor);
+        const scope = scopeOf(r.service, r.environment);
+        const holder = this.lockHolder(r.service, r.environment);
+        if (holder) {
+          throw new SlipwayError(
+            "SLIPWAY_CONFLICT",
+            `rollout ${holder.id} (${scope} ${holder.candidate.version}, ${holder.phase}) is already running`,
+          );
+        }
+        const seq = (
+          this.db.prepare("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM rollouts").get() as { next: number }
+        ).next;
+        const rollout: Rollout = { ...r, id: `r-${seq}` };
+        const at = iso(r.createdAt);
+        this.db
+          .prepare("INSERT INTO rollout_locks (scope, rollout_id, acquired_at) VALUES (?, ?, ?)")
+          .run(scope, rollout.id, at);
+        this.db
+          .prepare(
+            `INSERT INTO revisions (id, service, environment, version, spec, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at`,
+          )
+          .run(
+            r.candidate.id,
+            r.service,
+            r.environment,
+            r.candidate.version,
+            JSON.stringify(input.spec),
+            at,
+            at,
+          );
+        this.setRoute(r.service, r.environment, input.route, at);
+        this.db
+          .prepare(
+            `INSERT INTO rollouts (seq, id, service, environment, kind, candidate_version, stable_version, phase,
+               outcome, reason, actor, created_at, updated_at, finished_at, doc)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, NULL, ?)`,
+          )
+          .run(
+            seq,
+            rollout.id,
+            r.service,
+            r.environment,
+            r.kind,
+            r.candidate.version,
+            r.stable?.version ?? null,
+            r.phase,
+            r.reason ?? null,
+            r.actor,
+            at,
+            at,
+            JSON.stringify(rollout),
+          );
+        const what = r.kind === "rollback" ? "rollback" : "deploy";
+        this.insertEvent({
+          at,
+          actor: r.actor,
+          type: "rollout.created",
+          service: r.service,
+          environment: r.environment,
+          rolloutId: rollout.id,
+          message: `${what} ${r.candidate.version}${r.stable ? ` (replacing ${r.stable.version})` : ""}`,
+          ...(r.reason ? { reason: r.reason } : {}),
+        });
+        return rollout;
+      })
+      .immediate();
+  }
+
+  commitTransition(rolloutId: string, transition: Transition, actor: string): Rollout {
+    return this.db.transaction(() => this.applyTransition(rolloutId, transition, actor)).immediate();
+  }
+
+  private applyTransition(rolloutId: string, transition: Transition, actor: string): Rollout {
+    const current = this.getRollout(rolloutId);
+    if (!current) throw new SlipwayError("SLIPWAY_NOT_FOUND", `rollout ${rolloutId} does not exist`);
+    const next: Rollout = { ...current, ...transition.patch };
+    const at = iso(transition.patch.phaseSince);
+    this.db
+      .prepare(
+        `UPDATE rollouts SET phase = ?, outcome = ?, reason = ?, updated_at = ?, finished_at = ?, doc = ? WHERE id = ?`,
+      )
+      .run(
+        next.phase,
+        next.outcome ?? null,
+        next.reason ?? null,
+        at,
+        isFinal(next.phase) ? at : null,
+        JSON.stringify(next),
+        rolloutId,
+      );
+    if (transition.traffic) {
+      const env = this.traffic(next.service, next.environment);
+      const traffic = applyTrafficChange(env?.traffic ?? [], transition.traffic);
+      this.db
+        .prepare(
+          `UPDATE environment_traffic SET traffic = ?, updated_at = ? WHERE service = ? AND environment = ?`,
+        )
+        .run(JSON.stringify(traffic), at, next.service, next.environment);
+    }
+    if (!isDeciding(next.phase)) {
+      this.db
+        .prepare("DELETE FROM rollout_locks WHERE scope = ? AND rollout_id = ?")
+        .run(scopeOf(next.service, next.environment), rolloutId);
+    }
+    this.insertEvent({
+      at,
+      actor,
+      type: transition.event.type,
+      service: next.service,
+      environment: next.environment,
+      rolloutId,
+      message: transition.event.message,
+      ...(transition.patch.reason ? { reason: transition.patch.reason } : {}),
+    });
+    return next;
+  }
+
+  getRollout(id: string): Rollout | undefined {
+    const row = this.db.prepare("SELECT doc FROM rollouts WHERE id = ?").get(id) as RolloutRow | undefined;
+    return row ? (JSON.parse(row.doc) as Rollout) : undefined;
+  }
+
+  lockHolder(service: string, environment: string): Rollout | undefined {
+    const row = this.db
+      .prepare("SELECT rollout_id FROM rollout_locks WHERE scope = ?")
+      .get(scopeOf(service, environment)) as { rollout_id: string } | undefined;
+    return row ? this.getRollout(row.rollout_id) : undefined;
+  }
+
+  unfinished(): Rollout[] {
+    return this.docs("SELECT doc FROM rollouts WHERE finished_at IS NULL ORDER BY seq");
+  }
+
+  list(filter: { service?: string; environment?: string; limit?: number } = {}): Rollout[] {
+    return this.docs(
+      `SELECT doc FROM rollouts WHERE (@service IS NULL OR service = @service)
+       AND (@environment IS NULL OR environment = @environment) ORDER BY seq DESC LIMIT @limit`,
+      { service: filter.service ?? null, environment: filter.environment ?? null, limit: filter.limit ?? 50 },
+    );
+  }
+
+  promoted(service: string, environment: string, limit: number): Rollout[] {
+    return this.docs(
+      `SELECT doc FROM rollouts WHERE service = ? AND environment = ? AND outcome = 'promoted'
+       ORDER BY seq DESC LIMIT ?`,
+      service,
+      environment,
+      limit,
+    );
+  }
+
+  revisionSpec(revisionId: string): RevisionSpec | undefined {
+    const row = this.db.prepare("SELECT spec FROM revisions WHERE id = ?").get(revisionId) as
+      { spec: string } | undefined;
+    return row ? (JSON.parse(row.spec) as RevisionSpec) : undefined;
+  }
+
+  allTraffic(): EnvironmentTraffic[] {
+    return (
+      this.db.prepare("SELECT * FROM environment_traffic ORDER BY service, environment").all() as TrafficRow[]
+    ).map(toTraffic);
+  }
+
+  traffic(service: string, environment: string): EnvironmentTraffic | undefined {
+    const row = this.db
+      .prepare("SELECT * FROM environment_traffic WHERE service = ? AND environment = ?")
+      .get(service, environment) as TrafficRow | undefined;
+    return row ? toTraffic(row) : undefined;
+  }
+
+  events(
+    filter: { service?: string; environment?: string; rolloutId?: string; limit?: number } = {},
+  ): StoredEvent[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM audit_events WHERE (@service IS NULL OR service = @service)
+         AND (@environment IS NULL OR environment = @environment)
+         AND (@rollout IS NULL OR rollout_id = @rollout) ORDER BY seq DESC LIMIT @limit`,
+      )
+      .all({
+        service: filter.service ?? null,
+        environment: filter.environment ?? null,
+        rollout: filter.rolloutId ?? null,
+        limit: filter.limit ?? 100,
+      }) as EventRow[];
+    return rows.reverse().map((row) => ({
+      seq: row.seq,
+      at: row.at,
+      actor: row.actor,
+      type: row.type,
+      message: row.message,
+      ...(row.service ? { service: row.service } : {}),
+      ...(row.environment ? { environment: row.environment } : {}),
+      ...(row.rollout_id ? { rolloutId: row.rollout_id } : {}),
+      ...(row.reason ? { reason: row.reason } : {}),
+    }));
+  }
+
+  recordEvent(event: Omit<StoredEvent, "seq" | "at">): void {
+    this.insertEvent({ ...event, at: new Date().toISOString() });
+  }
+
+  nextGeneration(atLeast: number): number {
+    return this.db
+      .transaction(() => {
+        const row = this.db
+          .prepare("SELECT value FROM control_counters WHERE name = 'route_generation'")
+          .get() as { value: number } | undefined;
+        const next = Math.max((row?.value ?? 0) + 1, atLeast);
+        this.db
+          .prepare(
+            `INSERT INTO control_counters (name, value) VALUES ('route_generation', ?)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+          )
+          .run(next);
+        return next;
+      })
+      .immediate();
+  }
+
+  private setRoute(service: string, environment: string, route: RouteSpec, at: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO environment_traffic (service, environment, route, traffic, updated_at) VALUES (?, ?, ?, '[]', ?)
+         ON CONFLICT (service, environment) DO UPDATE SET route = excluded.route, updated_at = excluded.updated_at`,
+      )
+      .run(service, environment, JSON.stringify(route), at);
+  }
+
+  private insertEvent(e: Omit<StoredEvent, "seq">): void {
+    this.db
+      .prepare(
+        `INSERT INTO audit_events (at, actor, type, service, environment, rollout_id, message, reason)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        e.at,
+        e.actor,
+        e.type,
+        e.service ?? null,
+        e.environment ?? null,
+        e.rolloutId ?? null,
+        e.message,
+        e.reason ?? null,
+      );
+  }
+
+  private docs(sql: string, ...params: unknown[]): Rollout[] {
+    return (this.db.prepare(sql).all(...params) as RolloutRow[]).map((row) => JSON.parse(row.doc) as Rollout);
+  }
+}
+
+function toTraffic(row: TrafficRow): EnvironmentTraffic {
+  return {
+    service: row.service,
+    environment: row.environment,
+    route: JSON.parse(row.route) as RouteSpec,
+    traffic: JSON.parse(row.traffic) as EnvironmentTraffic["traffic"],
+  };
+}
