@@ -1,0 +1,173 @@
+import type { Probe, ProbeCheck } from "../../runtimes/runtime.js";
+import { CONFIG_DEFAULTS as D } from "./defaults.js";
+import { durationMs } from "./duration.js";
+import type { RawProjectConfig } from "./schema.js";
+import type {
+  AnalysisTriggers,
+  CanaryStep,
+  EnvironmentConfig,
+  ProjectConfig,
+  ServiceConfig,
+  ServiceOverride,
+} from "./types.js";
+
+type RawService = RawProjectConfig["services"][string];
+type RawEnvironment = RawProjectConfig["environments"][string];
+type RawProbe = RawService["readiness"];
+
+/** Turns the schema's output (as written, defaults applied) into the typed ProjectConfig. */
+export function normalizeConfig(raw: RawProjectConfig): ProjectConfig {
+  return {
+    project: { name: raw.project.name },
+    services: Object.fromEntries(
+      Object.entries(raw.services).map(([name, s]) => [name, normalizeService(name, s)]),
+    ),
+    environments: Object.fromEntries(
+      Object.entries(raw.environments).map(([name, e]) => [name, normalizeEnvironment(name, e)]),
+    ),
+  };
+}
+
+function normalizeService(name: string, s: RawService): ServiceConfig {
+  return {
+    name,
+    path: s.path,
+    ...(s.build !== undefined && { build: s.build }),
+    buildTimeoutMs: durationMs(s.buildTimeout),
+    start: s.start,
+    env: stringEnv(s.env),
+    replicas: s.replicas,
+    readiness: normalizeProbe(s.readiness),
+    ...(s.liveness && { liveness: normalizeProbe(s.liveness) }),
+    routes: s.routes.map((r) => ({ hosts: [...r.hosts], pathPrefix: r.pathPrefix })),
+    traffic: {
+      tryTimeoutMs: durationMs(s.timeout),
+      retries: s.retries,
+      maxConnections: s.circuitBreaker.maxConnections,
+      maxPending: s.circuitBreaker.maxPending,
+      outlier: {
+        consecutiveErrors: s.outlier.consecutiveErrors,
+        ejectionMs: durationMs(s.outlier.ejectionTime),
+        maxEjectedPercent: s.outlier.maxEjectedPercent,
+      },
+    },
+    stopGraceMs: durationMs(s.stopGracePeriod),
+  };
+}
+
+function normalizeProbe(p: RawProbe): Probe {
+  return {
+    check: probeCheck(p),
+    initialDelayMs: durationMs(p.initialDelay),
+    periodMs: durationMs(p.period),
+    timeoutMs: durationMs(p.timeout),
+    successThreshold: p.successThreshold,
+    failureThreshold: p.failureThreshold,
+  };
+}
+
+function probeCheck(p: RawProbe): ProbeCheck {
+  if (p.http !== undefined) {
+    if (typeof p.http === "string") return { kind: "http", path: p.http };
+    const expect = p.http.expectStatus;
+    return {
+      kind: "http",
+      path: p.http.path,
+      ...(expect !== undefined && { expectStatus: Array.isArray(expect) ? expect : [expect] }),
+    };
+  }
+  if (p.exec !== undefined) return { kind: "exec", command: p.exec };
+  // The schema guarantees exactly one check; tcp is what is left.
+  return { kind: "tcp" };
+}
+
+function normalizeEnvironment(name: string, e: RawEnvironment): EnvironmentConfig {
+  const smoke =
+    e.smoke === undefined
+      ? undefined
+      : typeof e.smoke === "string"
+        ? { command: e.smoke, timeoutMs: durationMs(D.environment.smokeTimeout) }
+        : { command: e.smoke.command, timeoutMs: durationMs(e.smoke.timeout) };
+  const approval =
+    e.approval === undefined || e.approval === false
+      ? undefined
+      : e.approval === true
+        ? { approvers: [], expiryMs: durationMs(D.environment.approvalExpiry) }
+        : { approvers: e.approval.approvers, expiryMs: durationMs(e.approval.expiry) };
+  return {
+    name,
+    strategy: e.strategy,
+    deploy: { branches: e.deploy.branches, tags: e.deploy.tags },
+    readinessTimeoutMs: durationMs(e.readinessTimeout),
+    scaleDownDelayMs: durationMs(e.scaleDownDelay),
+    drainTimeoutMs: durationMs(e.drainTimeout),
+    ...(smoke && { smoke }),
+    analysis: {
+      windowMs: durationMs(e.analysis.window),
+      intervalMs: durationMs(e.analysis.interval),
+      minRequests: e.analysis.minRequests,
+      triggers: normalizeTriggers(e.analysis.triggers),
+      metrics: e.analysis.metrics ?? [],
+    },
+    ...(e.steps && { steps: e.steps.map(normalizeStep) }),
+    ...(approval && { approval }),
+    freezeWindows: e.freezeWindows.map((w) => ({
+      cron: w.cron,
+      durationMs: durationMs(w.duration),
+      timezone: w.timezone,
+      ...(w.reason !== undefined && { reason: w.reason }),
+    })),
+    services: Object.fromEntries(
+      Object.entries(e.services).map(([service, o]): [string, ServiceOverride] => [
+        service,
+        {
+          ...(o.replicas !== undefined && { replicas: o.replicas }),
+          ...(o.env && { env: stringEnv(o.env) }),
+          ...(o.routes && {
+            routes: o.routes.map((r) => ({ hosts: [...r.hosts], pathPrefix: r.pathPrefix })),
+          }),
+        },
+      ]),
+    ),
+  };
+}
+
+function normalizeTriggers(t: RawEnvironment["analysis"]["triggers"]): AnalysisTriggers {
+  const out: AnalysisTriggers = {};
+  if (t.errorRate !== false)
+    out.errorRate = { above: fraction(t.errorRate.above), forMs: durationMs(t.errorRate.for) };
+  if (t.latency !== false) {
+    out.latency = {
+      percentile: t.latency.percentile,
+      aboveMs: durationMs(t.latency.above),
+      forMs: durationMs(t.latency.for),
+    };
+  }
+  if (t.latencyVsBaseline !== false) {
+    out.latencyVsBaseline = {
+      percentile: t.latencyVsBaseline.percentile,
+      ratio: t.latencyVsBaseline.ratio,
+      forMs: durationMs(t.latencyVsBaseline.for),
+    };
+  }
+  if (t.consecutiveHealthFailures !== false) out.consecutiveHealthFailures = t.consecutiveHealthFailures;
+  return out;
+}
+
+function normalizeStep(step: NonNullable<RawEnvironment["steps"]>[number]): CanaryStep {
+  if ("setWeight" in step) return { kind: "setWeight", weight: step.setWeight };
+  if ("pause" in step)
+    return step.pause === "manual"
+      ? { kind: "pause", manual: true }
+      : { kind: "pause", durationMs: durationMs(step.pause) };
+  return { kind: "analysis", spec: step.analysis };
+}
+
+/** "5%" → 0.05; numbers are already fractions. */
+function fraction(value: number | string): number {
+  return typeof value === "number" ? value : Number(value.slice(0, -1)) / 100;
+}
+
+function stringEnv(env: Record<string, string | number | boolean>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
+}

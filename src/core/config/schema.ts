@@ -1,0 +1,434 @@
+import { z } from "zod";
+import { CONFIG_DEFAULTS as D } from "./defaults.js";
+import { DURATION_PATTERN, parseDuration } from "./duration.js";
+import { unknownKeyMessages } from "./suggest.js";
+
+/**
+ * The schema of slipway.yaml, in the form users write it (durations as "2s", percentages as "5%").
+ * It is the single source of the generated schema/slipway.schema.json that editors use, so every
+ * field carries a description and its default. normalize.ts turns the parsed value into the typed
+ * ProjectConfig (milliseconds, fractions) that the rest of Slipway reads.
+ */
+
+/** A strict object whose unknown keys are errors that suggest the key the user probably meant. */
+function strict<T extends z.core.$ZodLooseShape>(shape: T) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code === "unrecognized_keys") return unknownKeyMessages(issue.keys, known).join("\n");
+      if (issue.code === "invalid_type") return `expected a mapping with keys ${known.join(", ")}`;
+      return undefined;
+    },
+  });
+}
+
+const DURATION_EXPECTED = 'expected a duration like "500ms", "2s", "5m" or "1h30m"';
+const duration = (description: string) =>
+  z
+    .string({ error: DURATION_EXPECTED })
+    .regex(DURATION_PATTERN, { error: DURATION_EXPECTED })
+    .describe(description);
+
+const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const name = (what: string) =>
+  z.string().regex(NAME_PATTERN, {
+    error: `expected a ${what} name: lowercase letters, digits and '-', starting and ending with a letter or digit`,
+  });
+
+const positiveInt = (description: string) =>
+  z
+    .int({ error: "expected a whole number" })
+    .min(1, { error: "expected a whole number >= 1" })
+    .describe(description);
+const nonNegativeInt = (description: string) =>
+  z
+    .int({ error: "expected a whole number" })
+    .min(0, { error: "expected a whole number >= 0" })
+    .describe(description);
+const command = (description: string) =>
+  z
+    .string({ error: "expected a shell command (a string)" })
+    .trim()
+    .min(1, { error: "expected a non-empty shell command" })
+    .describe(description);
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const envMap = z
+  .record(
+    z.string().regex(ENV_NAME, { error: "expected an environment variable name (letters, digits, '_')" }),
+    z.union([z.string(), z.number(), z.boolean()], { error: "expected a string, number or boolean value" }),
+  )
+  .describe(
+    "Environment variables for the service's processes (and its build). Numbers and booleans become strings.",
+  );
+
+const STATUS_EXPECTED = "expected an HTTP status code (100-599)";
+const statusCode = z
+  .int({ error: STATUS_EXPECTED })
+  .min(100, { error: STATUS_EXPECTED })
+  .max(599, { error: STATUS_EXPECTED });
+const httpCheck = z.union(
+  [
+    z.string().startsWith("/", { error: 'expected a path starting with "/"' }),
+    strict({
+      path: z
+        .string()
+        .startsWith("/", { error: 'expected a path starting with "/"' })
+        .describe("Request path, e.g. /health."),
+      expectStatus: z
+        .union([statusCode, z.array(statusCode).min(1)], {
+          error: "expected a status code or a list of status codes",
+        })
+        .optional()
+        .describe("Status codes counted as success; any 2xx when absent."),
+    }),
+  ],
+  { error: 'expected a path like "/health" or { path, expectStatus }' },
+);
+
+const probe = strict({
+  http: httpCheck
+    .optional()
+    .describe("HTTP GET against the instance's port; a path or { path, expectStatus }."),
+  tcp: z
+    .literal(true, { error: "expected true" })
+    .optional()
+    .describe("Success when the instance's port accepts a TCP connection."),
+  exec: command("Shell command run in the release directory (with PORT set); exit 0 is success.").optional(),
+  initialDelay: duration("Wait before the first check.").default(D.probe.initialDelay),
+  period: duration("Time between checks.").default(D.probe.period),
+  timeout: duration("A check taking longer fails.").default(D.probe.timeout),
+  successThreshold: positiveInt("Consecutive successes to count as passing.").default(
+    D.probe.successThreshold,
+  ),
+  failureThreshold: positiveInt("Consecutive failures to count as failing (seed 001: 3).").default(
+    D.probe.failureThreshold,
+  ),
+}).superRefine((value, ctx) => {
+  const kinds = (["http", "tcp", "exec"] as const).filter((k) => value[k] !== undefined);
+  if (kinds.length !== 1) {
+    ctx.addIssue({
+      code: "custom",
+      message:
+        kinds.length === 0
+          ? "expected one check: http, tcp or exec"
+          : `expected exactly one check, got ${kinds.join(" and ")}`,
+    });
+  }
+});
+
+const HOST_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+const route = strict({
+  hosts: z
+    .array(
+      z
+        .string()
+        .regex(HOST_PATTERN, { error: "expected a lowercase host name without port, e.g. shop.example.com" }),
+    )
+    .default([...D.service.route.hosts])
+    .describe("Host names this route answers (without port); empty means any host."),
+  pathPrefix: z
+    .string()
+    .startsWith("/", { error: 'expected a path prefix starting with "/"' })
+    .default(D.service.route.pathPrefix)
+    .describe("Path prefix; the longest matching prefix wins."),
+});
+const routes = z
+  .array(route)
+  .describe("Where the service is reachable through the proxy. [] for a service without HTTP traffic.");
+
+const service = strict({
+  path: z
+    .string()
+    .min(1)
+    .refine((p) => !p.startsWith("/") && !p.split(/[\\/]/).includes(".."), {
+      error: "expected a path inside the project (relative, without '..')",
+    })
+    .default(D.service.path)
+    .describe("Source directory, relative to slipway.yaml; exported into each release."),
+  build: command("Build command, run in the release directory when a release is built.").optional(),
+  buildTimeout: duration("A build running longer is stopped and fails.").default(D.release.buildTimeout),
+  start: command("Start command, run in the release directory; must listen on $PORT."),
+  env: envMap.default({}),
+  replicas: positiveInt("Instances per revision.").default(D.service.replicas),
+  readiness: probe
+    .prefault({ tcp: true })
+    .describe("When an instance may receive traffic. Default: its port accepts TCP connections."),
+  liveness: probe.optional().describe("When an instance is restarted. None by default."),
+  routes: routes.prefault([{}]),
+  timeout: duration("Per-try timeout for the upstream's response headers (504 after).").default(
+    D.traffic.timeout,
+  ),
+  retries: nonNegativeInt(
+    "Extra tries after a failure, only where safe (connection refused, idempotent methods).",
+  )
+    .max(10, { error: "expected at most 10 retries" })
+    .default(D.traffic.retries),
+  circuitBreaker: strict({
+    maxConnections: positiveInt("Concurrent requests per instance.").default(D.traffic.maxConnections),
+    maxPending: nonNegativeInt("Queued requests per route before 503.").default(D.traffic.maxPending),
+  }).prefault({}),
+  outlier: strict({
+    consecutiveErrors: positiveInt("Consecutive 5xx/connect errors that eject an instance.").default(
+      D.traffic.outlierConsecutiveErrors,
+    ),
+    ejectionTime: duration("How long an ejected instance gets no traffic.").default(
+      D.traffic.outlierEjectionTime,
+    ),
+    maxEjectedPercent: nonNegativeInt("At most this share of instances is ejected at once.")
+      .max(100, { error: "expected a percentage between 0 and 100" })
+      .default(D.traffic.outlierMaxEjectedPercent),
+  }).prefault({}),
+  stopGracePeriod: duration("SIGTERM → SIGKILL grace period when an instance stops.").default(
+    D.service.stopGracePeriod,
+  ),
+});
+
+const PERCENT_EXPECTED = 'expected a fraction like 0.05 or a percentage like "5%"';
+const fraction = z.union(
+  [
+    z.number().min(0, { error: PERCENT_EXPECTED }).max(1, { error: PERCENT_EXPECTED }),
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?%$/, { error: PERCENT_EXPECTED })
+      .refine((v) => Number(v.slice(0, -1)) <= 100, { error: PERCENT_EXPECTED }),
+  ],
+  { error: PERCENT_EXPECTED },
+);
+
+/** Each trigger can be switched off with `false`. */
+const trigger = <T extends z.core.$ZodLooseShape>(shape: T, description: string) =>
+  z
+    .union([z.literal(false), strict(shape)], { error: "expected false (off) or a trigger object" })
+    // Every field of a trigger has a default, so {} is valid input; TypeScript cannot see that through the generic.
+    .prefault({} as never)
+    .describe(description);
+
+const triggers = strict({
+  errorRate: trigger(
+    {
+      above: fraction.default(D.analysis.errorRate.above).describe("Share of 5xx responses."),
+      for: duration("Sustained this long.").default(D.analysis.errorRate.for),
+    },
+    "Roll back when the error rate stays above `above` for `for` (seed 001: 5% for 5m).",
+  ),
+  latency: trigger(
+    {
+      percentile: z
+        .number()
+        .gt(0)
+        .lt(100)
+        .default(D.analysis.latency.percentile)
+        .describe("Latency percentile."),
+      above: duration("Latency limit.").default(D.analysis.latency.above),
+      for: duration("Sustained this long.").default(D.analysis.latency.for),
+    },
+    "Roll back when the latency percentile stays above `above` for `for` (seed 001: p95 > 5s for 10m).",
+  ),
+  latencyVsBaseline: trigger(
+    {
+      percentile: z
+        .number()
+        .gt(0)
+        .lt(100)
+        .default(D.analysis.latencyVsBaseline.percentile)
+        .describe("Latency percentile."),
+      ratio: z
+        .number()
+        .gt(1, { error: "expected a ratio above 1, e.g. 2 for twice the baseline" })
+        .default(D.analysis.latencyVsBaseline.ratio)
+        .describe("Candidate / baseline."),
+      for: duration("Sustained this long.").default(D.analysis.latencyVsBaseline.for),
+    },
+    "Roll back when the candidate's latency is `ratio` times the previous revision's (seed 004: 2x baseline).",
+  ),
+  consecutiveHealthFailures: z
+    .union([z.literal(false), positiveInt("")], { error: "expected false (off) or a whole number >= 1" })
+    .default(D.analysis.consecutiveHealthFailures)
+    .describe("Roll back after this many consecutive failed health checks of the candidate (seed 001: 3)."),
+}).prefault({});
+
+const analysis = strict({
+  window: duration("How long the new revision is watched after the switch.").default(D.analysis.window),
+  interval: duration("How often metrics are sampled during the window.").default(D.analysis.interval),
+  minRequests: nonNegativeInt(
+    "Fewer requests in a trigger's period give no verdict (inconclusive, never a silent pass).",
+  ).default(D.analysis.minRequests),
+  triggers,
+  metrics: z
+    .array(z.looseObject({ name: z.string() }))
+    .optional()
+    .describe(
+      "Extra analysis metrics (Prometheus, HTTP, command); see the canary issue. Validated by the analysis engine.",
+    ),
+});
+
+// Canary steps (issue 6): the shapes are fixed here so configs written today stay valid.
+const step = z.union(
+  [
+    strict({ setWeight: z.int().min(0).max(100).describe("Percent of traffic to the candidate.") }),
+    strict({
+      pause: z
+        .union([duration("Pause this long."), z.literal("manual")])
+        .describe('A duration, or "manual" to wait for `slipway promote`.'),
+    }),
+    strict({ analysis: z.looseObject({}).describe("An analysis run; see docs/configuration.md.") }),
+  ],
+  { error: 'expected a step: { setWeight: N }, { pause: "30s" | manual } or { analysis: {...} }' },
+);
+
+const freezeWindow = strict({
+  cron: z
+    .string()
+    .refine((c) => c.trim().split(/\s+/).length === 5, {
+      error: 'expected a 5-field cron expression, e.g. "0 2 1-7 * 0"',
+    })
+    .describe("When the window opens (5-field cron)."),
+  duration: duration("How long it stays open."),
+  timezone: z.string().default("UTC").describe("IANA time zone of the cron expression."),
+  reason: z.string().optional().describe("Shown when a deploy is refused."),
+});
+
+const environmentService = strict({
+  replicas: positiveInt("Instances per revision in this environment.").optional(),
+  env: envMap.optional().describe("Merged over the service's env."),
+  routes: routes.optional().describe("Replaces the service's routes in this environment."),
+});
+
+const environment = strict({
+  strategy: z
+    .enum(["blue-green", "canary"], { error: 'expected "blue-green" or "canary"' })
+    .default(D.environment.strategy),
+  deploy: strict({
+    branches: z.array(z.string()).default([]).describe("Branch globs whose pushes deploy automatically."),
+    tags: z.array(z.string()).default([]).describe("Tag globs (e.g. v*.*.*) that deploy automatically."),
+  })
+    .prefault({})
+    .describe("Automatic deploys from pushes and tags (webhooks)."),
+  readinessTimeout: duration("A candidate not ready by then is rolled back.").default(
+    D.environment.readinessTimeout,
+  ),
+  scaleDownDelay: duration(
+    "The previous revision stays warm this long after promotion (instant rollback).",
+  ).default(D.environment.scaleDownDelay),
+  drainTimeout: duration(
+    "In-flight requests of a removed revision may finish for this long (504 after).",
+  ).default(D.traffic.drainTimeout),
+  smoke: z
+    .union(
+      [
+        command(""),
+        strict({
+          command: command("Smoke command."),
+          timeout: duration("Bound.").default(D.environment.smokeTimeout),
+        }),
+      ],
+      {
+        error: "expected a shell command or { command, timeout }",
+      },
+    )
+    .optional()
+    .describe(
+      "Run before the switch with SLIPWAY_PREVIEW_URL set to the candidate; non-zero exit rolls back.",
+    ),
+  analysis: analysis.prefault({}),
+  steps: z.array(step).optional().describe("Canary steps (strategy: canary)."),
+  approval: z
+    .union(
+      [
+        z.boolean(),
+        strict({
+          approvers: z
+            .array(z.string())
+            .default([])
+            .describe("Who may approve; anyone but the requester when empty."),
+          expiry: duration("An approval request expires after this long.").default(
+            D.environment.approvalExpiry,
+          ),
+        }),
+      ],
+      { error: "expected true, false or { approvers, expiry }" },
+    )
+    .optional()
+    .describe("Hold rollouts until someone other than the requester approves."),
+  freezeWindows: z
+    .array(freezeWindow)
+    .default([])
+    .describe("Deploys are refused inside these windows (admins may override)."),
+  services: z
+    .record(name("service"), environmentService)
+    .default({})
+    .describe("Per-service overrides in this environment."),
+});
+
+export const projectConfigSchema = strict({
+  project: strict({ name: name("project").describe("Project name.") }),
+  services: z
+    .record(name("service"), service)
+    .refine((s) => Object.keys(s).length > 0, { error: "expected at least one service" })
+    .describe("Deployable services, by name."),
+  environments: z
+    .record(name("environment"), environment)
+    .prefault({ [D.environment.name]: {} })
+    .describe("Deployment targets, by name. Default: one environment, production."),
+})
+  .superRefine((config, ctx) => {
+    crossCheck(config, (path, message) => ctx.addIssue({ code: "custom", path, message }));
+  })
+  .meta({ title: "slipway.yaml", description: "Slipway project configuration." });
+
+/** The parsed file, defaults applied, in the form users write it. */
+export type RawProjectConfig = z.output<typeof projectConfigSchema>;
+
+type Report = (path: (string | number)[], message: string) => void;
+
+/** Rules that span several parts of the file. */
+function crossCheck(config: RawProjectConfig, report: Report): void {
+  const claimed = new Map<string, string>();
+  for (const [envName, env] of Object.entries(config.environments)) {
+    for (const serviceName of Object.keys(env.services)) {
+      if (!(serviceName in config.services)) {
+        report(
+          ["environments", envName, "services", serviceName],
+          `no service '${serviceName}' is declared under services`,
+        );
+      }
+    }
+    if (env.steps && env.strategy !== "canary") {
+      report(
+        ["environments", envName, "steps"],
+        "steps apply to the canary strategy only (set strategy: canary)",
+      );
+    }
+    const windowMs = parseDuration(env.analysis.window) ?? 0;
+    const intervalMs = parseDuration(env.analysis.interval) ?? 0;
+    if (intervalMs === 0 || intervalMs > windowMs) {
+      report(
+        ["environments", envName, "analysis", "interval"],
+        `expected an interval above 0 and at most the window (${env.analysis.window})`,
+      );
+    }
+    // Two routes with the same hosts and prefix cannot be told apart by the proxy.
+    for (const [serviceName, svc] of Object.entries(config.services)) {
+      const override = env.services[serviceName]?.routes;
+      const effective = override ?? svc.routes;
+      effective.forEach((r, index) => {
+        const hosts = [...r.hosts].sort();
+        const key = `${hosts.join(",")} ${r.pathPrefix}`;
+        const owner = `${serviceName} in ${envName}`;
+        const other = claimed.get(key);
+        if (other !== undefined && other !== owner) {
+          const where = override
+            ? ["environments", envName, "services", serviceName, "routes", index]
+            : ["services", serviceName, "routes", index];
+          report(
+            where,
+            `route (${hosts.length ? hosts.join(", ") : "any host"}, prefix "${r.pathPrefix}") is already used by ${other}; give it its own hosts or path prefix${override ? "" : ` (per environment: environments.${envName}.services.${serviceName}.routes)`}`,
+          );
+        } else {
+          claimed.set(key, owner);
+        }
+      });
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import type { Probe } from "../../runtimes/runtime.js";
+
+/**
+ * slipway.yaml as the rest of Slipway reads it: defaults applied, durations in milliseconds,
+ * percentages as fractions, per-environment overrides kept beside the service they change
+ * (use `serviceIn(config, service, env)` to get the merged view).
+ */
+export interface ProjectConfig {
+  project: { name: string };
+  services: Record<string, ServiceConfig>;
+  environments: Record<string, EnvironmentConfig>;
+}
+
+export interface ServiceConfig {
+  name: string;
+  /** Source directory relative to the project root ("." for the root). */
+  path: string;
+  build?: string;
+  buildTimeoutMs: number;
+  /** Shell command; receives PORT. */
+  start: string;
+  env: Record<string, string>;
+  replicas: number;
+  readiness: Probe;
+  liveness?: Probe;
+  routes: RouteConfig[];
+  traffic: ServiceTraffic;
+  stopGraceMs: number;
+}
+
+export interface RouteConfig {
+  /** Empty = any host. */
+  hosts: string[];
+  pathPrefix: string;
+}
+
+export interface ServiceTraffic {
+  tryTimeoutMs: number;
+  retries: number;
+  maxConnections: number;
+  maxPending: number;
+  outlier: { consecutiveErrors: number; ejectionMs: number; maxEjectedPercent: number };
+}
+
+export type Strategy = "blue-green" | "canary";
+
+export interface EnvironmentConfig {
+  name: string;
+  strategy: Strategy;
+  /** Branch and tag globs that deploy automatically (webhooks). */
+  deploy: { branches: string[]; tags: string[] };
+  readinessTimeoutMs: number;
+  scaleDownDelayMs: number;
+  drainTimeoutMs: number;
+  /** Run before the switch with SLIPWAY_PREVIEW_URL (SMOKE_URL_ENV) set to the candidate. */
+  smoke?: { command: string; timeoutMs: number };
+  analysis: AnalysisConfig;
+  /** Canary steps, in order. */
+  steps?: CanaryStep[];
+  /** Present when rollouts need an approval. */
+  approval?: { approvers: string[]; expiryMs: number };
+  freezeWindows: FreezeWindow[];
+  /** Per-service overrides; already merged by serviceIn(). */
+  services: Record<string, ServiceOverride>;
+}
+
+export interface ServiceOverride {
+  replicas?: number;
+  env?: Record<string, string>;
+  routes?: RouteConfig[];
+}
+
+export interface AnalysisConfig {
+  windowMs: number;
+  intervalMs: number;
+  /** Below this many requests in a trigger's period the trigger has no verdict. */
+  minRequests: number;
+  triggers: AnalysisTriggers;
+  /** Extra metric definitions for the analysis engine, passed through as written. */
+  metrics: Record<string, unknown>[];
+}
+
+/** A trigger absent here was switched off with `false`. */
+export interface AnalysisTriggers {
+  /** Error rate (0..1) above `above` for `forMs`. */
+  errorRate?: { above: number; forMs: number };
+  /** Latency percentile above `aboveMs` for `forMs`. */
+  latency?: { percentile: number; aboveMs: number; forMs: number };
+  /** Candidate latency percentile above `ratio` × the previous revision's, for `forMs`. */
+  latencyVsBaseline?: { percentile: number; ratio: number; forMs: number };
+  /** Consecutive failed health checks of the candidate. */
+  consecutiveHealthFailures?: number;
+}
+
+export type CanaryStep =
+  | { kind: "setWeight"; weight: number }
+  | { kind: "pause"; durationMs: number }
+  | { kind: "pause"; manual: true }
+  | { kind: "analysis"; spec: Record<string, unknown> };
+
+export interface FreezeWindow {
+  cron: string;
+  durationMs: number;
+  timezone: string;
+  reason?: string;
+}
