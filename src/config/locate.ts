@@ -89,7 +89,8 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
   if (typeof value === "string") return JSON.stringify(value);
-  return String(value as number | boolean | bigint);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return typeof value;
 }
 
 /** Type mismatches at the union's own level mean the branch did not apply to this input at all. */
