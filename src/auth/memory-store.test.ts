@@ -1,0 +1,4 @@
+import { accessStoreContract } from "./access-store.contract.js";
+import { MemoryAccessStore } from "./memory-store.js";
+
+accessStoreContract("memory", () => new MemoryAccessStore());
