@@ -4,6 +4,8 @@ import type { RevisionSpec } from "../runtimes/runtime.js";
 
 /** Where a service's traffic enters: copied into the proxy's route for (service, environment). */
 export interface RouteSpec {
+  /** "web/production" (first route of the service) or "web/production#2". */
+  id: string;
   hosts: string[];
   pathPrefix: string;
   policy: TrafficPolicy;
@@ -12,7 +14,7 @@ export interface RouteSpec {
 export interface EnvironmentTraffic {
   service: string;
   environment: string;
-  route: RouteSpec;
+  routes: RouteSpec[];
   traffic: Traffic;
 }
 
@@ -31,7 +33,7 @@ export interface StoredEvent {
 export interface NewRollout {
   rollout: Omit<Rollout, "id">;
   spec: RevisionSpec;
-  route: RouteSpec;
+  routes: RouteSpec[];
 }
 
 /** The Store port of the rollout controller (SQLite today, PostgreSQL later). */

@@ -16,8 +16,8 @@ export const ROLLOUT_DEFAULTS: RolloutSettings = {
     healthFailures: 3,
     startCrashes: 3,
     errorRate: { threshold: 0.05, windowMs: 300_000, minRequests: 20 },
-    p95: { thresholdMs: 5_000, windowMs: 600_000, minRequests: 20 },
-    baselineRatio: { factor: 2, windowMs: 600_000, minRequests: 20, minDeltaMs: 100 },
+    p95: { percentile: 0.95, thresholdMs: 5_000, windowMs: 600_000, minRequests: 20 },
+    baselineRatio: { percentile: 0.95, factor: 2, windowMs: 600_000, minRequests: 20, minDeltaMs: 100 },
   },
 };
 

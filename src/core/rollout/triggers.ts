@@ -55,6 +55,7 @@ export function percentileMs(
   return Number.POSITIVE_INFINITY;
 }
 
+const pName = (q: number) => `p${Math.round(q * 100)}`;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const ms = (x: number) => (Number.isFinite(x) ? `${x}ms` : "beyond the last bucket");
 
@@ -97,9 +98,13 @@ export function evaluateTriggers(input: {
   }
   const lt = settings.p95;
   const ltWindow = windowStats(input.candidate, Math.max(switchedAt, now - lt.windowMs));
-  const p95 = ltWindow && ltWindow.requests >= lt.minRequests ? percentileMs(ltWindow, 0.95) : undefined;
-  if (p95 !== undefined && p95 > lt.thresholdMs) {
-    return { trigger: "p95", reason: `p95 ${ms(p95)} > ${lt.thresholdMs}ms over ${ltWindow?.spanMs}ms` };
+  const p =
+    ltWindow && ltWindow.requests >= lt.minRequests ? percentileMs(ltWindow, lt.percentile) : undefined;
+  if (p !== undefined && p > lt.thresholdMs) {
+    return {
+      trigger: "p95",
+      reason: `${pName(lt.percentile)} ${ms(p)} > ${lt.thresholdMs}ms over ${ltWindow?.spanMs}ms`,
+    };
   }
   const br = settings.baselineRatio;
   const brWindow = windowStats(input.candidate, Math.max(switchedAt, now - br.windowMs));
@@ -114,12 +119,12 @@ export function evaluateTriggers(input: {
     brWindow.requests >= br.minRequests &&
     baseWindow.requests >= br.minRequests
   ) {
-    const cand = percentileMs(brWindow, 0.95);
-    const base = percentileMs(baseWindow, 0.95);
+    const cand = percentileMs(brWindow, br.percentile);
+    const base = percentileMs(baseWindow, br.percentile);
     if (cand !== undefined && base !== undefined && cand > br.factor * base && cand - base >= br.minDeltaMs) {
       return {
         trigger: "baseline-ratio",
-        reason: `p95 ${ms(cand)} > ${br.factor}x baseline p95 ${ms(base)}`,
+        reason: `${pName(br.percentile)} ${ms(cand)} > ${br.factor}x baseline ${pName(br.percentile)} ${ms(base)}`,
       };
     }
   }

@@ -31,12 +31,15 @@ export interface ErrorRateTrigger {
 }
 
 export interface LatencyTrigger {
+  /** 0.95 = p95. */
+  percentile: number;
   thresholdMs: number;
   windowMs: number;
   minRequests: number;
 }
 
 export interface BaselineRatioTrigger {
+  percentile: number;
   /** Candidate p95 above factor × stable p95 (measured before the switch) trips. */
   factor: number;
   windowMs: number;

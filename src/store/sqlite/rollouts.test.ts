@@ -36,7 +36,7 @@ function newRollout(version: string, stable?: string): NewRollout {
       replicas: 1,
       stopGraceMs: 1000,
     },
-    route: { hosts: [], pathPrefix: "/", policy: DEFAULT_TRAFFIC_POLICY },
+    routes: [{ id: "web/production", hosts: [], pathPrefix: "/", policy: DEFAULT_TRAFFIC_POLICY }],
   };
 }
 

@@ -75,7 +75,7 @@ export class SqliteRolloutStore implements RolloutStore {
             at,
             at,
           );
-        this.setRoute(r.service, r.environment, input.route, at);
+        this.setRoutes(r.service, r.environment, input.routes, at);
         this.db
           .prepare(
             `INSERT INTO rollouts (seq, id, service, environment, kind, candidate_version, stable_version, phase,
@@ -265,13 +265,13 @@ export class SqliteRolloutStore implements RolloutStore {
       .immediate();
   }
 
-  private setRoute(service: string, environment: string, route: RouteSpec, at: string): void {
+  private setRoutes(service: string, environment: string, routes: RouteSpec[], at: string): void {
     this.db
       .prepare(
         `INSERT INTO environment_traffic (service, environment, route, traffic, updated_at) VALUES (?, ?, ?, '[]', ?)
          ON CONFLICT (service, environment) DO UPDATE SET route = excluded.route, updated_at = excluded.updated_at`,
       )
-      .run(service, environment, JSON.stringify(route), at);
+      .run(service, environment, JSON.stringify(routes), at);
   }
 
   private insertEvent(e: Omit<StoredEvent, "seq">): void {
@@ -301,7 +301,7 @@ function toTraffic(row: TrafficRow): EnvironmentTraffic {
   return {
     service: row.service,
     environment: row.environment,
-    route: JSON.parse(row.route) as RouteSpec,
+    routes: JSON.parse(row.route) as RouteSpec[],
     traffic: JSON.parse(row.traffic) as EnvironmentTraffic["traffic"],
   };
 }
