@@ -17,4 +17,9 @@ export const DEFAULTS = {
   cacheMaxBytes: 10 * 1024 ** 3,
   /** upload-artifact's retention-days when not given, as on GitHub. */
   artifactRetentionDays: 90,
+  /** `slipway proxy`: traffic listener, admin API listener, state directory, worker processes. */
+  proxyListen: "127.0.0.1:8080",
+  proxyAdmin: "127.0.0.1:8081",
+  proxyStateDir: ".slipway/proxy",
+  proxyWorkers: 1,
 } as const;

@@ -1,0 +1,37 @@
+import type { Command } from "commander";
+import { DEFAULTS } from "../../core/defaults.js";
+import { SlipwayError } from "../../core/errors.js";
+import { runProxyProcess } from "../../proxy/proxy-process.js";
+
+export function registerProxy(program: Command): void {
+  program
+    .command("proxy")
+    .description("Run the traffic router (data plane) with its authenticated admin API; runs until SIGTERM")
+    .option("--listen <host:port>", "traffic listener", DEFAULTS.proxyListen)
+    .option(
+      "--admin <host:port|socket>",
+      "admin API listener: HOST:PORT on loopback, or a unix socket path",
+      DEFAULTS.proxyAdmin,
+    )
+    .option(
+      "--state-dir <dir>",
+      "where the route table, admin token and proxy.json live",
+      DEFAULTS.proxyStateDir,
+    )
+    .option("--workers <n>", "worker processes routing traffic (node:cluster)", String(DEFAULTS.proxyWorkers))
+    .action(async (options: { listen: string; admin: string; stateDir: string; workers: string }) => {
+      const workers = Number(options.workers);
+      if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+        throw new SlipwayError(
+          "SLIPWAY_INVALID_ARGUMENT",
+          `--workers must be an integer from 1 to 64, got "${options.workers}"`,
+        );
+      }
+      await runProxyProcess({
+        listen: options.listen,
+        admin: options.admin,
+        stateDir: options.stateDir,
+        workers,
+      });
+    });
+}
