@@ -1,0 +1,89 @@
+import { existsSync } from "node:fs";
+import { mkdir, readdir } from "node:fs/promises";
+import { resolve } from "node:path";
+import { git } from "../../../affected/git.js";
+import type { ActionContext, BuiltinAction } from "../contract.js";
+import { booleanInput, integerInput, stringInput } from "./inputs.js";
+
+function mustGit(cwd: string, args: string[]): string {
+  const out = git(cwd, args);
+  if (out === undefined) throw new Error(`git ${args.join(" ")} failed in ${cwd}`);
+  return out.trim();
+}
+
+/** The commit `ref` names in the run's repository (branch, tag, full ref or sha). */
+function resolveInRepository(context: ActionContext, ref: string): string {
+  for (const candidate of [ref, `refs/remotes/origin/${ref}`]) {
+    const sha = git(context.repoRoot, ["rev-parse", "--verify", "--quiet", `${candidate}^{commit}`])?.trim();
+    if (sha) return sha;
+  }
+  throw new Error(`ref ${JSON.stringify(ref)} is not a branch, tag or commit of ${context.repoRoot}`);
+}
+
+/**
+ * `actions/checkout` for the host: the job's workspace is already a clean checkout of the run's
+ * commit, so this only moves it to another `ref`, or clones into `path`. Clones are local and share
+ * objects with the repository, so full history is always there (and cheaper than a shallow fetch).
+ */
+export const checkoutAction: BuiltinAction = {
+  name: "actions/checkout",
+  inputs: {
+    ref: { description: "Branch, tag or SHA to check out; default the run's commit" },
+    path: { description: "Directory under the workspace to check out into; default the workspace" },
+    "fetch-depth": {
+      description: "Accepted: history is always complete on the host (clones share the repository's objects)",
+      default: "1",
+    },
+    clean: { description: "git clean -ffdx and reset --hard before checking out", default: "true" },
+    repository: { description: "Only the run's own repository can be checked out on the host" },
+    token: { description: "Accepted for compatibility; ignored" },
+    "persist-credentials": { description: "Accepted for compatibility; ignored" },
+    submodules: { description: "Accepted; submodules are not initialised" },
+    lfs: { description: "Accepted; LFS files are not fetched" },
+  },
+  async run(context) {
+    const repository = stringInput(context, "repository");
+    const own = context.env.GITHUB_REPOSITORY;
+    if (repository !== "" && repository !== own) {
+      throw new Error(
+        `checking out another repository (${repository}) is not supported on the host: only the run's repository is available`,
+      );
+    }
+    integerInput(context, "fetch-depth", 1); // validated, see the input's description
+    const ref = stringInput(context, "ref");
+    const sha = ref === "" ? context.github.sha : resolveInRepository(context, ref);
+    const pathInput = stringInput(context, "path");
+    const target = resolve(context.workspace, pathInput === "" ? "." : pathInput);
+    if (!target.startsWith(context.workspace)) {
+      throw new Error(
+        `input path ${JSON.stringify(pathInput)} is outside the workspace ${context.workspace}`,
+      );
+    }
+
+    if (target === context.workspace) {
+      const isRepository = existsSync(resolve(target, ".git"));
+      if (!isRepository) throw new Error(`the workspace ${target} is not a git checkout`);
+      const current = mustGit(target, ["rev-parse", "HEAD"]);
+      if (booleanInput(context, "clean", true)) {
+        mustGit(target, ["reset", "--hard", "--quiet"]);
+        mustGit(target, ["clean", "-ffdxq"]);
+      }
+      if (current !== sha) mustGit(target, ["checkout", "--quiet", "--force", "--detach", sha]);
+      context.log(
+        current === sha ? `Workspace already at ${sha}` : `Checked out ${ref} (${sha}) in the workspace`,
+      );
+    } else {
+      await mkdir(target, { recursive: true });
+      if ((await readdir(target)).length > 0) {
+        if (!existsSync(resolve(target, ".git")))
+          throw new Error(`path ${pathInput} exists and is not empty`);
+      } else {
+        mustGit(target, ["clone", "--quiet", "--shared", "--no-checkout", context.repoRoot, "."]);
+      }
+      mustGit(target, ["checkout", "--quiet", "--force", "--detach", sha]);
+      context.log(`Checked out ${ref || "the run's commit"} (${sha}) into ${pathInput}`);
+    }
+    context.setOutput("ref", ref === "" ? context.github.ref : ref);
+    context.setOutput("commit", sha);
+  },
+};
