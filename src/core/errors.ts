@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   SLIPWAY_BUILD_FAILED: "A release's build command failed; nothing was deployed.",
   SLIPWAY_UNAVAILABLE: "A Slipway process (server, proxy) could not be reached.",
   SLIPWAY_STORE: "The state database could not be opened or migrated.",
+  SLIPWAY_METRIC_QUERY:
+    "A metric provider could not take a measurement (bad query, unreachable server, timeout, unexpected answer).",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -59,6 +61,7 @@ export function exitCodeFor(error: SlipwayError): number {
     case "SLIPWAY_BUILD_FAILED":
     case "SLIPWAY_UNAVAILABLE":
     case "SLIPWAY_STORE":
+    case "SLIPWAY_METRIC_QUERY":
       return EXIT.failed;
     default: {
       const unreachable: never = error.code;
