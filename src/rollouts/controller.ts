@@ -1,0 +1,469 @@
+import { pino } from "pino";
+import { admitDeploy, planRollback } from "../core/rollout/admission.js";
+import { abandon, nextAction } from "../core/rollout/next-action.js";
+import { liveRevision } from "../core/rollout/traffic.js";
+import {
+  isDeciding,
+  isTransition,
+  type RevisionRef,
+  type Rollout,
+  type Transition,
+} from "../core/rollout/types.js";
+import { SlipwayError } from "../core/errors.js";
+import type { Logger } from "../log.js";
+import type { Runtime } from "../runtimes/runtime.js";
+import { Observer } from "./observer.js";
+import type { RolloutStore, StoredEvent } from "./ports.js";
+import { SMOKE_URL_ENV, type DeployRequest, type ReleaseSource } from "./release-source.js";
+import { SmokeRunner } from "./smoke.js";
+import type { TrafficRouter } from "./traffic-router.js";
+
+export interface ControllerOptions {
+  store: RolloutStore;
+  runtime: Runtime;
+  router: TrafficRouter;
+  releases: ReleaseSource;
+  /** Epoch ms; injected so the state machine sees one clock. */
+  clock?: () => number;
+  logger?: Logger;
+  /** How often rollouts are stepped and proxy stats sampled. */
+  tickMs?: number;
+}
+
+export interface DeployResult {
+  result: "started" | "noop";
+  message: string;
+  rollout?: Rollout;
+}
+
+export interface RollbackRequest {
+  service: string;
+  environment: string;
+  to?: string;
+  reason: string;
+  actor: string;
+}
+
+const CONTROLLER = "controller";
+/** Longest trigger window we may be asked about: samples older than this are dropped. */
+const KEEP_SAMPLES_MS = 15 * 60_000;
+
+const revisionId = (service: string, environment: string, version: string) =>
+  `${service}/${environment}@${version}`;
+const refOf = (id: string): RevisionRef => ({ id, version: id.slice(id.lastIndexOf("@") + 1) });
+
+/**
+ * The rollout controller: steps every unfinished rollout through `nextAction`, committing each
+ * transition with its audit event BEFORE performing its (idempotent) side effect, and keeps the
+ * proxy's route table equal to the Store's desired traffic. A restarted controller reloads the
+ * unfinished rollouts and carries on from their committed phase.
+ */
+export class RolloutController {
+  private readonly store: RolloutStore;
+  private readonly runtime: Runtime;
+  private readonly router: TrafficRouter;
+  private readonly releases: ReleaseSource;
+  private readonly clock: () => number;
+  private readonly log: Logger;
+  private readonly tickMs: number;
+  private readonly observer: Observer;
+  private readonly smoke = new SmokeRunner();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private again = false;
+  private readonly stopping = new Set<Promise<void>>();
+
+  constructor(options: ControllerOptions) {
+    this.store = options.store;
+    this.runtime = options.runtime;
+    this.router = options.router;
+    this.releases = options.releases;
+    this.clock = options.clock ?? Date.now;
+    this.log = options.logger ?? pino({ enabled: false });
+    this.tickMs = options.tickMs ?? 250;
+    this.observer = new Observer(this.runtime, KEEP_SAMPLES_MS);
+  }
+
+  /** Replays the side effect of each unfinished rollout's phase, then starts the loop. */
+  async start(): Promise<void> {
+    for (const rollout of this.store.unfinished()) {
+      this.log.info({ rollout: rollout.id, phase: rollout.phase }, "resuming rollout");
+      await this.replay(rollout);
+    }
+    await this.syncRoutes();
+    this.timer = setInterval(() => this.kick(), this.tickMs);
+    this.timer.unref();
+  }
+
+  /** Stops stepping; the proxy keeps routing and the instances keep running. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.ticking;
+    this.smoke.cancelAll();
+    await Promise.allSettled([...this.stopping]);
+  }
+
+  /** Step now (after a request) rather than at the next interval. */
+  kick(): void {
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = this.tick()
+      .catch((error: unknown) => this.log.error({ err: error }, "controller tick failed"))
+      .finally(() => {
+        this.ticking = undefined;
+        if (this.again && this.timer) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Resolves when the current tick (if any) is over: tests and the demo use it to observe. */
+  async settle(): Promise<void> {
+    await this.ticking;
+  }
+
+  async deploy(request: DeployRequest & { actor: string; reason?: string }): Promise<DeployResult> {
+    const prepared = await this.releases.prepare(request);
+    const { service, environment, version } = request;
+    const holder = this.store.lockHolder(service, environment);
+    const liveId = liveRevision(this.store.traffic(service, environment)?.traffic ?? []);
+    const live = liveId ? refOf(liveId) : undefined;
+    const decision = admitDeploy({ version, ...(live ? { live } : {}), ...(holder ? { holder } : {}) });
+    switch (decision.kind) {
+      case "noop":
+        this.store.recordEvent({
+          actor: request.actor,
+          type: "deploy.noop",
+          service,
+          environment,
+          message: decision.reason,
+        });
+        return { result: "noop", message: decision.reason };
+      case "refuse":
+        throw new SlipwayError("SLIPWAY_CONFLICT", decision.reason);
+      case "start":
+        break;
+      default: {
+        const unreachable: never = decision;
+        return unreachable;
+      }
+    }
+    const candidateId = revisionId(service, environment, version);
+    this.refuseIfRetiring(service, environment, candidateId);
+    const now = this.clock();
+    const superseded = decision.supersede;
+    const transition = superseded
+      ? abandon(superseded, "superseded", `superseded by a deploy of ${version}`, now)
+      : undefined;
+    // After a supersede traffic is back on the superseded rollout's stable revision.
+    const stable = superseded ? superseded.stable : live;
+    const rollout = this.store.createRollout(
+      {
+        rollout: {
+          service,
+          environment,
+          kind: "deploy",
+          strategy: "blue-green",
+          candidate: { id: candidateId, version },
+          ...(stable ? { stable } : {}),
+          phase: "pending",
+          phaseSince: now,
+          createdAt: now,
+          actor: request.actor,
+          ...(request.reason ? { reason: request.reason } : {}),
+          settings: prepared.settings,
+        },
+        spec: prepared.spec,
+        routes: prepared.routes,
+      },
+      superseded && transition ? { rolloutId: superseded.id, transition } : undefined,
+    );
+    if (superseded && transition) await this.perform({ ...superseded, ...transition.patch }, transition);
+    this.kick();
+    return {
+      result: "started",
+      message: `rollout ${rollout.id}: ${service}/${environment} ${stable ? `${stable.version} → ` : ""}${version}${superseded ? ` (supersedes ${superseded.id})` : ""}`,
+      rollout,
+    };
+  }
+
+  async rollback(request: RollbackRequest): Promise<DeployResult> {
+    const { service, environment } = request;
+    const holder = this.store.lockHolder(service, environment);
+    const recent = this.store.list({ service, environment, limit: 20 });
+    const warm = recent.find((r) => r.phase === "warm");
+    const liveId = liveRevision(this.store.traffic(service, environment)?.traffic ?? []);
+    const live = liveId ? refOf(liveId) : undefined;
+    const lastPromoted = this.store.promoted(service, environment, 1)[0];
+    const previous =
+      lastPromoted && lastPromoted.candidate.id === liveId ? lastPromoted.stable?.version : undefined;
+    const decision = planRollback({
+      ...(request.to ? { to: request.to } : {}),
+      ...(live ? { live } : {}),
+      ...(holder ? { holder } : {}),
+      ...(warm ? { warm } : {}),
+      ...(previous ? { previous } : {}),
+    });
+    const reason = `manual rollback by ${request.actor}: ${request.reason}`;
+    const now = this.clock();
+    switch (decision.kind) {
+      case "refuse":
+        throw new SlipwayError("SLIPWAY_CONFLICT", decision.reason);
+      case "noop":
+        return { result: "noop", message: decision.reason };
+      case "abort":
+      case "instant": {
+        const transition = abandon(decision.rollout, "rolled-back", reason, now);
+        const rollout = this.store.commitTransition(decision.rollout.id, transition, request.actor);
+        await this.perform(rollout, transition);
+        this.kick();
+        return { result: "started", message: transition.event.message, rollout };
+      }
+      case "redeploy":
+        return this.redeploy(request, decision.version, live, reason, now);
+      default: {
+        const unreachable: never = decision;
+        return unreachable;
+      }
+    }
+  }
+
+  /** Rollback when the previous revision is gone: run its recorded release again, skipping analysis. */
+  private async redeploy(
+    request: RollbackRequest,
+    version: string,
+    live: RevisionRef | undefined,
+    reason: string,
+    now: number,
+  ): Promise<DeployResult> {
+    const { service, environment } = request;
+    const candidateId = revisionId(service, environment, version);
+    this.refuseIfRetiring(service, environment, candidateId);
+    const spec = this.store.revisionSpec(candidateId);
+    const env = this.store.traffic(service, environment);
+    const last = this.store.list({ service, environment, limit: 1 })[0];
+    const prepared =
+      spec && env && last
+        ? { spec, routes: env.routes, settings: last.settings }
+        : await this.releases.prepare({ service, environment, version });
+    const rollout = this.store.createRollout({
+      rollout: {
+        service,
+        environment,
+        kind: "rollback",
+        strategy: "blue-green",
+        candidate: { id: candidateId, version },
+        ...(live ? { stable: live } : {}),
+        phase: "pending",
+        phaseSince: now,
+        createdAt: now,
+        actor: request.actor,
+        reason,
+        settings: { ...prepared.settings, analysisWindowMs: 0, smokeCommand: undefined },
+      },
+      spec: prepared.spec,
+      routes: prepared.routes,
+    });
+    this.kick();
+    return {
+      result: "started",
+      message: `rollout ${rollout.id}: redeploying ${version} (${reason})`,
+      rollout,
+    };
+  }
+
+  /** A revision being drained or stopped by an earlier rollout cannot be a candidate yet. */
+  private refuseIfRetiring(service: string, environment: string, candidateId: string): void {
+    const retiring = this.store
+      .unfinished()
+      .find(
+        (r) =>
+          r.service === service &&
+          r.environment === environment &&
+          !isDeciding(r.phase) &&
+          r.retire?.id === candidateId,
+      );
+    if (!retiring) return;
+    const hint = retiring.phase === "warm" ? "; use `slipway rollback` to switch back to it now" : "";
+    throw new SlipwayError(
+      "SLIPWAY_CONFLICT",
+      `${candidateId} is being retired by rollout ${retiring.id} (${retiring.phase})${hint}`,
+    );
+  }
+
+  rolloutById(id: string): Rollout | undefined {
+    return this.store.getRollout(id);
+  }
+
+  list(filter?: { service?: string; environment?: string; limit?: number }): Rollout[] {
+    return this.store.list(filter);
+  }
+
+  history(filter?: { service?: string; environment?: string; limit?: number }): StoredEvent[] {
+    return this.store.events(filter);
+  }
+
+  /** Per environment: what serves now, each revision's instances, and the rollout in progress. */
+  status() {
+    return this.store.allTraffic().map((env) => {
+      const holder = this.store.lockHolder(env.service, env.environment);
+      const last = this.store.list({ service: env.service, environment: env.environment, limit: 1 })[0];
+      const liveId = liveRevision(env.traffic);
+      return {
+        service: env.service,
+        environment: env.environment,
+        live: liveId ? refOf(liveId).version : null,
+        routes: env.routes.map((r) => ({ id: r.id, hosts: r.hosts, pathPrefix: r.pathPrefix })),
+        revisions: env.traffic.map((t) => ({
+          id: t.revision,
+          version: refOf(t.revision).version,
+          weight: t.weight,
+          instances: this.runtime.instances(t.revision).map((i) => ({
+            id: i.id,
+            state: i.state,
+            port: i.port,
+            pid: i.pid,
+            restarts: i.restarts,
+            ...(i.lastError ? { lastError: i.lastError } : {}),
+          })),
+        })),
+        rollout: holder ?? null,
+        lastRollout: last ?? null,
+      };
+    });
+  }
+
+  private async tick(): Promise<void> {
+    const now = this.clock();
+    try {
+      this.observer.record(await this.router.stats(), now);
+    } catch (error) {
+      this.log.warn({ err: error }, "cannot read proxy stats");
+    }
+    for (const rollout of this.store.unfinished()) {
+      try {
+        await this.step(rollout);
+      } catch (error) {
+        this.log.error({ err: error, rollout: rollout.id }, "rollout step failed");
+      }
+    }
+    await this.syncRoutes();
+  }
+
+  /** Take every transition that is due now (ready → switch happens in one tick). */
+  private async step(initial: Rollout): Promise<void> {
+    let rollout = initial;
+    for (let i = 0; i < 8; i++) {
+      const spec = this.store.revisionSpec(rollout.candidate.id);
+      const obs = this.observer.observe(rollout, this.smoke.status(rollout.id), {
+        replicas: spec?.replicas ?? 1,
+        failureThreshold: spec?.readiness?.failureThreshold ?? 3,
+      });
+      const action = nextAction(rollout, obs, this.clock());
+      if (!isTransition(action)) return;
+      rollout = this.store.commitTransition(rollout.id, action, CONTROLLER);
+      this.log.info({ rollout: rollout.id, phase: rollout.phase }, action.event.message);
+      await this.perform(rollout, action);
+    }
+  }
+
+  /** The side effect of a committed transition. Each is idempotent: a replay after a crash is harmless. */
+  private async perform(rollout: Rollout, transition: Transition): Promise<void> {
+    switch (transition.kind) {
+      case "start-candidate":
+        await this.ensureCandidate(rollout);
+        await this.syncRoutes();
+        return;
+      case "run-smoke":
+        this.startSmoke(rollout);
+        return;
+      case "switch-traffic":
+      case "drain":
+        await this.syncRoutes();
+        return;
+      case "rollback":
+        this.smoke.cancel(rollout.id);
+        await this.syncRoutes();
+        return;
+      case "stop":
+        if (rollout.retire) this.stopRevision(rollout.retire.id);
+        return;
+      case "scale-down":
+        return;
+      case "done":
+        this.smoke.cancel(rollout.id);
+        if (rollout.retire) this.observer.forget(rollout.retire.id);
+        return;
+      default: {
+        const unreachable: never = transition.kind;
+        return unreachable;
+      }
+    }
+  }
+
+  private async replay(rollout: Rollout): Promise<void> {
+    switch (rollout.phase) {
+      case "starting":
+      case "smoke":
+      case "analysing":
+        await this.ensureCandidate(rollout);
+        return;
+      case "stopping":
+        if (rollout.retire) this.stopRevision(rollout.retire.id);
+        return;
+      case "pending":
+      case "warm":
+      case "draining":
+      case "promoted":
+      case "rolled-back":
+      case "superseded":
+      case "failed":
+        return;
+      default: {
+        const unreachable: never = rollout.phase;
+        return unreachable;
+      }
+    }
+  }
+
+  private async ensureCandidate(rollout: Rollout): Promise<void> {
+    const spec = this.store.revisionSpec(rollout.candidate.id);
+    if (!spec) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no recorded spec for ${rollout.candidate.id}`);
+    await this.runtime.ensure(spec);
+  }
+
+  private startSmoke(rollout: Rollout): void {
+    const command = rollout.settings.smokeCommand;
+    const spec = this.store.revisionSpec(rollout.candidate.id);
+    const ready = this.runtime.instances(rollout.candidate.id).find((i) => i.state === "ready");
+    if (!command || !spec) return;
+    this.smoke.start(rollout.id, command, spec.workDir, {
+      [SMOKE_URL_ENV]: ready ? `http://${ready.host}:${ready.port}` : "",
+      SLIPWAY_REVISION: rollout.candidate.id,
+    });
+  }
+
+  private stopRevision(revisionId: string): void {
+    const grace = this.store.revisionSpec(revisionId)?.stopGraceMs;
+    const done = this.runtime
+      .stop(revisionId, grace === undefined ? {} : { graceMs: grace })
+      .catch((error: unknown) => this.log.error({ err: error, revision: revisionId }, "stop failed"))
+      .finally(() => {
+        this.stopping.delete(done);
+        this.kick();
+      });
+    this.stopping.add(done);
+  }
+
+  private async syncRoutes(): Promise<void> {
+    try {
+      await this.router.sync();
+    } catch (error) {
+      this.log.warn({ err: error }, "cannot update the proxy's routes; will retry");
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import { join } from "node:path";
+import { ROLLOUT_DEFAULTS } from "../core/rollout/defaults.js";
+import type { RolloutSettings } from "../core/rollout/types.js";
+import { getEnvironment, revisionSpecFor, routesFor, serviceIn } from "../core/config/map.js";
+import type { EnvironmentConfig, ProjectConfig } from "../core/config/types.js";
+import { SMOKE_URL_ENV } from "../core/config/defaults.js";
+import { loadProjectConfig } from "../config/load.js";
+import type { RevisionSpec } from "../runtimes/runtime.js";
+import type { RouteSpec } from "./ports.js";
+
+export interface DeployRequest {
+  service: string;
+  environment: string;
+  version: string;
+  ref?: string;
+}
+
+/** Everything the controller needs to roll a release out, resolved from slipway.yaml. */
+export interface PreparedDeploy {
+  spec: RevisionSpec;
+  routes: RouteSpec[];
+  settings: RolloutSettings;
+}
+
+/** The port through which the controller turns "deploy web v3" into a runnable revision. */
+export interface ReleaseSource {
+  prepare(request: DeployRequest): Promise<PreparedDeploy>;
+}
+
+/** A trigger switched off in slipway.yaml (`false`) never fires. JSON has no Infinity. */
+const NEVER = Number.MAX_SAFE_INTEGER;
+
+/** Rollout settings of an environment as slipway.yaml declares them. */
+export function settingsFor(env: EnvironmentConfig): RolloutSettings {
+  const a = env.analysis;
+  const t = a.triggers;
+  return {
+    readyTimeoutMs: env.readinessTimeoutMs,
+    ...(env.smoke ? { smokeCommand: env.smoke.command } : {}),
+    smokeTimeoutMs: env.smoke?.timeoutMs ?? ROLLOUT_DEFAULTS.smokeTimeoutMs,
+    analysisWindowMs: a.windowMs,
+    scaleDownDelayMs: env.scaleDownDelayMs,
+    drainTimeoutMs: env.drainTimeoutMs,
+    triggers: {
+      healthFailures: t.consecutiveHealthFailures ?? NEVER,
+      startCrashes: ROLLOUT_DEFAULTS.triggers.startCrashes,
+      errorRate: {
+        threshold: t.errorRate?.above ?? NEVER,
+        windowMs: t.errorRate?.forMs ?? ROLLOUT_DEFAULTS.triggers.errorRate.windowMs,
+        minRequests: a.minRequests,
+      },
+      p95: {
+        percentile: (t.latency?.percentile ?? 95) / 100,
+        thresholdMs: t.latency?.aboveMs ?? NEVER,
+        windowMs: t.latency?.forMs ?? ROLLOUT_DEFAULTS.triggers.p95.windowMs,
+        minRequests: a.minRequests,
+      },
+      baselineRatio: {
+        percentile: (t.latencyVsBaseline?.percentile ?? 95) / 100,
+        factor: t.latencyVsBaseline?.ratio ?? NEVER,
+        windowMs: t.latencyVsBaseline?.forMs ?? ROLLOUT_DEFAULTS.triggers.baselineRatio.windowMs,
+        minRequests: a.minRequests,
+        minDeltaMs: ROLLOUT_DEFAULTS.triggers.baselineRatio.minDeltaMs,
+      },
+    },
+  };
+}
+
+/** Resolves a deploy from a loaded configuration and the directory holding the release's files. */
+export function prepareFromConfig(
+  config: ProjectConfig,
+  request: DeployRequest,
+  releaseDir: string,
+): PreparedDeploy {
+  const env = getEnvironment(config, request.environment);
+  serviceIn(config, request.service, request.environment);
+  const spec = revisionSpecFor(config, request.service, request.environment, {
+    version: request.version,
+    dir: releaseDir,
+  });
+  const routes = routesFor(config, request.service, request.environment).map((r) => ({
+    id: r.id,
+    hosts: r.hosts,
+    pathPrefix: r.pathPrefix,
+    policy: r.policy,
+  }));
+  return { spec, routes, settings: settingsFor(env) };
+}
+
+/**
+ * Reads slipway.yaml afresh for every deploy and runs the service from its directory in the project
+ * (the working tree). Release builds from a ref plug in here through `buildRelease`.
+ */
+export class ProjectReleaseSource implements ReleaseSource {
+  constructor(
+    private readonly projectDir: string,
+    private readonly buildRelease?: (request: DeployRequest, config: ProjectConfig) => Promise<string>,
+  ) {}
+
+  async prepare(request: DeployRequest): Promise<PreparedDeploy> {
+    const config = loadProjectConfig(this.projectDir);
+    const svc = serviceIn(config, request.service, request.environment);
+    const dir = this.buildRelease ? await this.buildRelease(request, config) : join(config.dir, svc.path);
+    return prepareFromConfig(config, request, dir);
+  }
+}
+
+export { SMOKE_URL_ENV };

@@ -1,0 +1,90 @@
+import type { RevisionStats, Route, RouteTable, Upstream } from "../proxy/route-table.js";
+import type { Runtime } from "../runtimes/runtime.js";
+import type { RolloutStore } from "./ports.js";
+
+/** The subset of ProxyAdminClient the router needs. */
+export interface ProxyAdmin {
+  applyRoutes(table: RouteTable): Promise<{ generation: number }>;
+  routes(): Promise<RouteTable>;
+  stats(): Promise<RevisionStats[]>;
+}
+
+/** The TrafficRouter port: make the data plane match the Store's desired traffic. */
+export interface TrafficRouter {
+  /** Idempotent: sends the complete table only when it differs from what the proxy holds. */
+  sync(): Promise<void>;
+  stats(): Promise<RevisionStats[]>;
+}
+
+/**
+ * Builds the proxy's complete RouteTable from every environment's desired traffic (Store) and the
+ * runtime's ready instances, and PUTs it when it changed. A revision that takes traffic but shows
+ * no ready instance (just re-adopted by a restarted control plane, probes not yet run) keeps the
+ * upstreams the proxy already has: the control plane never empties a live route on a guess.
+ */
+export class ProxyTrafficRouter implements TrafficRouter {
+  private applied: { fingerprint: string; table: RouteTable } | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly proxy: ProxyAdmin,
+    private readonly store: RolloutStore,
+    private readonly runtime: Runtime,
+  ) {}
+
+  sync(): Promise<void> {
+    // Serialised: two overlapping syncs could otherwise send generations out of order.
+    const run = this.queue.then(() => this.syncNow());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  stats(): Promise<RevisionStats[]> {
+    return this.proxy.stats();
+  }
+
+  private async syncNow(): Promise<void> {
+    if (!this.applied) {
+      const table = await this.proxy.routes();
+      this.applied = { fingerprint: fingerprint(table.routes), table };
+    }
+    const routes = this.desiredRoutes(this.applied.table);
+    const print = fingerprint(routes);
+    if (print === this.applied.fingerprint) return;
+    const generation = this.store.nextGeneration(this.applied.table.generation + 1);
+    const table: RouteTable = { generation, routes };
+    await this.proxy.applyRoutes(table);
+    this.applied = { fingerprint: print, table };
+  }
+
+  private desiredRoutes(current: RouteTable): Route[] {
+    const known = new Map<string, Upstream[]>();
+    for (const route of current.routes) for (const r of route.revisions) known.set(r.id, r.instances);
+    const routes: Route[] = [];
+    for (const env of this.store.allTraffic()) {
+      const revisions = env.traffic.map((t) => {
+        const ready = this.runtime
+          .instances(t.revision)
+          .filter((i) => i.state === "ready")
+          .map((i): Upstream => ({ id: i.id, host: i.host, port: i.port }));
+        const instances = ready.length === 0 && t.weight > 0 ? (known.get(t.revision) ?? []) : ready;
+        return { id: t.revision, weight: t.weight, instances };
+      });
+      for (const r of env.routes) {
+        routes.push({ id: r.id, hosts: r.hosts, pathPrefix: r.pathPrefix, policy: r.policy, revisions });
+      }
+    }
+    return routes;
+  }
+}
+
+function fingerprint(routes: Route[]): string {
+  const sorted = routes.map((r) => ({
+    ...r,
+    revisions: r.revisions.map((rev) => ({
+      ...rev,
+      instances: [...rev.instances].sort((a, b) => a.id.localeCompare(b.id)),
+    })),
+  }));
+  return JSON.stringify(sorted);
+}

@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startWorld, steadyTraffic, type World } from "./world.js";
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+describe("blue-green rollouts with a real proxy and real processes", () => {
+  it("promotes a good version, keeps the old one warm, then drains and stops it", async () => {
+    world = await startWorld({});
+    const first = await world.deploy("v1");
+    expect((await world.waitFinal(first.id)).phase).toBe("promoted");
+    expect(await world.get()).toEqual({ status: 200, version: "v1" });
+
+    const traffic = steadyTraffic(world);
+    const second = await world.deploy("v2");
+    const warm = await world.waitFor(second.id, (r) => r.phase === "warm");
+    expect(warm.outcome).toBe("promoted");
+    expect(world.runtime.instances("web/production@v1").filter((i) => i.state === "ready")).toHaveLength(2);
+    const done = await world.waitFinal(second.id);
+    const counts = await traffic.stop();
+    expect(done.phase).toBe("promoted");
+    expect(await world.get()).toEqual({ status: 200, version: "v2" });
+    expect(world.runtime.instances("web/production@v1").filter((i) => i.state !== "stopped")).toEqual([]);
+    expect(counts.failed).toBe(0);
+    expect([...counts.statuses.keys()]).toEqual([200]);
+    expect(counts.byVersion.get("v2")).toBeGreaterThan(0);
+    expect(world.store.events({ rolloutId: second.id }).map((e) => e.type)).toEqual([
+      "rollout.created",
+      "rollout.candidate-started",
+      "rollout.switched",
+      "rollout.promoted",
+      "rollout.draining",
+      "rollout.stopping",
+      "rollout.finished",
+    ]);
+    // Deploying the live version again is a no-op that says so.
+    const again = await world.controller.deploy({
+      service: "web",
+      environment: "production",
+      version: "v2",
+      actor: "t",
+    });
+    expect(again).toMatchObject({
+      result: "noop",
+      message: "v2 is already live in web/production: nothing to do",
+    });
+  });
+});

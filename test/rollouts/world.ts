@@ -1,0 +1,207 @@
+/**
+ * An end-to-end world for rollout tests: a generated project (slipway.yaml + a start script that
+ * runs the fixture app with per-version fault knobs), a real `slipway proxy` process, a real
+ * LocalRuntime and a real SQLite store, driven by the real RolloutController.
+ */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { request } from "undici";
+import { isFinal, type Rollout } from "../../src/core/rollout/types.js";
+import { spawnProxy, type SpawnedProxy } from "../../src/proxy/admin-client.js";
+import { RolloutController } from "../../src/rollouts/controller.js";
+import { ProjectReleaseSource } from "../../src/rollouts/release-source.js";
+import { ProxyTrafficRouter } from "../../src/rollouts/traffic-router.js";
+import { LocalRuntime } from "../../src/runtimes/local/index.js";
+import { openSqlite, type SqliteDatabase } from "../../src/store/sqlite/database.js";
+import { SqliteRolloutStore } from "../../src/store/sqlite/rollouts.js";
+
+export const FIXTURE_APP = resolve(import.meta.dirname, "../fixtures/apps/app.mjs");
+
+/** Start script: applies the knobs of faults.json for SLIPWAY_VERSION, then runs the fixture app. */
+export const START_SCRIPT = `
+import { readFileSync } from "node:fs";
+const faults = JSON.parse(readFileSync(new URL("./faults.json", import.meta.url), "utf8"));
+const version = process.env.SLIPWAY_VERSION ?? "dev";
+Object.assign(process.env, { VERSION: version }, faults[version] ?? {});
+await import(process.env.SLIPWAY_FIXTURE_APP);
+`;
+
+export function projectYaml(analysis = "3s", extra = ""): string {
+  return `project:
+  name: e2e
+services:
+  web:
+    path: web
+    start: node start.mjs
+    replicas: 2
+    env:
+      SLIPWAY_FIXTURE_APP: ${FIXTURE_APP}
+    readiness:
+      http: { path: /healthz }
+      period: 200ms
+      timeout: 1s
+    stopGracePeriod: 2s
+environments:
+  production:
+    readinessTimeout: 6s
+    scaleDownDelay: 1s
+    drainTimeout: 2s
+    analysis:
+      window: ${analysis}
+      interval: 250ms
+      minRequests: 10
+      triggers:
+        errorRate: { above: 5%, for: 2s }
+        latency: { percentile: 95, above: 5s, for: 2s }
+        latencyVsBaseline: { ratio: 2, percentile: 95, for: 2s }
+        consecutiveHealthFailures: 3
+${extra}`;
+}
+
+export interface World {
+  dir: string;
+  proxy: SpawnedProxy;
+  proxyUrl: string;
+  store: SqliteRolloutStore;
+  controller: RolloutController;
+  runtime: LocalRuntime;
+  db: SqliteDatabase;
+  /** Restart the control plane (store, runtime, controller) on the same directory. */
+  restart(): Promise<void>;
+  deploy(version: string): Promise<Rollout>;
+  waitFor(id: string, done: (r: Rollout) => boolean, timeoutMs?: number): Promise<Rollout>;
+  waitFinal(id: string, timeoutMs?: number): Promise<Rollout>;
+  get(path?: string): Promise<{ status: number; version: string | undefined }>;
+  close(): Promise<void>;
+}
+
+export async function startWorld(
+  faults: Record<string, Record<string, string>>,
+  yaml = projectYaml(),
+): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-rollouts-"));
+  mkdirSync(join(dir, "web"));
+  writeFileSync(join(dir, "slipway.yaml"), yaml);
+  writeFileSync(join(dir, "web", "start.mjs"), START_SCRIPT);
+  writeFileSync(join(dir, "web", "faults.json"), JSON.stringify(faults));
+  const data = join(dir, ".slipway");
+  const proxy = await spawnProxy({
+    listen: "127.0.0.1:0",
+    admin: "127.0.0.1:0",
+    stateDir: join(data, "proxy"),
+  });
+  const proxyUrl = `http://${proxy.listen}`;
+
+  const controlPlane = async () => {
+    const db = openSqlite(join(data, "slipway.db"));
+    const store = new SqliteRolloutStore(db);
+    const runtime = new LocalRuntime({ stateDir: join(data, "runtime") });
+    const router = new ProxyTrafficRouter(proxy.client, store, runtime);
+    const controller = new RolloutController({
+      store,
+      runtime,
+      router,
+      releases: new ProjectReleaseSource(dir),
+      tickMs: 100,
+    });
+    await controller.start();
+    return { db, store, runtime, controller };
+  };
+
+  let cp = await controlPlane();
+  const world: World = {
+    dir,
+    proxy,
+    proxyUrl,
+    get store() {
+      return cp.store;
+    },
+    get controller() {
+      return cp.controller;
+    },
+    get runtime() {
+      return cp.runtime;
+    },
+    get db() {
+      return cp.db;
+    },
+    async restart() {
+      await cp.controller.stop();
+      await cp.runtime.detach();
+      cp.db.close();
+      cp = await controlPlane();
+    },
+    async deploy(version) {
+      const result = await cp.controller.deploy({
+        service: "web",
+        environment: "production",
+        version,
+        actor: "test",
+      });
+      if (!result.rollout) throw new Error(`deploy ${version}: ${result.message}`);
+      return result.rollout;
+    },
+    async waitFor(id, done, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const r = cp.store.getRollout(id);
+        if (r && done(r)) return r;
+        if (Date.now() > deadline)
+          throw new Error(`rollout ${id} stuck in ${r?.phase}: ${JSON.stringify(r)}`);
+        await sleep(50);
+      }
+    },
+    waitFinal(id, timeoutMs) {
+      return world.waitFor(id, (r) => isFinal(r.phase), timeoutMs);
+    },
+    async get(path = "/") {
+      const res = await request(`${proxyUrl}${path}`);
+      await res.body.text();
+      const version = res.headers["x-app-version"];
+      return { status: res.statusCode, version: typeof version === "string" ? version : undefined };
+    },
+    async close() {
+      await cp.controller.stop();
+      for (const revision of cp.runtime.revisions()) await cp.runtime.stop(revision, { graceMs: 500 });
+      await cp.runtime.detach();
+      cp.db.close();
+      await proxy.stop(1000);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
+
+/** Sends requests through the proxy until stopped; counts statuses per version. */
+export function steadyTraffic(world: World, everyMs = 10) {
+  const counts = {
+    total: 0,
+    failed: 0,
+    byVersion: new Map<string, number>(),
+    statuses: new Map<number, number>(),
+  };
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const r = await world.get();
+        counts.total++;
+        counts.statuses.set(r.status, (counts.statuses.get(r.status) ?? 0) + 1);
+        if (r.version) counts.byVersion.set(r.version, (counts.byVersion.get(r.version) ?? 0) + 1);
+      } catch {
+        counts.failed++;
+      }
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    counts,
+    async stop() {
+      running = false;
+      await loop;
+      return counts;
+    },
+  };
+}
