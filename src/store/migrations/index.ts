@@ -1,4 +1,5 @@
 import { migration002 } from "./002-rollouts.js";
+import { pipelinesMigration } from "./001-pipelines.js";
 
 /**
  * Versioned schema migrations, applied in order and recorded in `schema_migrations`. Each subsystem
@@ -11,4 +12,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration002];
+export const MIGRATIONS: readonly Migration[] = [pipelinesMigration, migration002];

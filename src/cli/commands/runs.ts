@@ -1,0 +1,40 @@
+import type { Command } from "commander";
+import { openSqlite } from "../../store/sqlite/database.js";
+import { SqliteRunHistory } from "../../store/sqlite/runs.js";
+import { formatDuration, printJson, style } from "../output.js";
+import { databasePath } from "./run.js";
+
+export function registerRuns(program: Command): void {
+  program
+    .command("runs")
+    .description("List recorded workflow runs, most recent first")
+    .option("-n, --limit <n>", "how many runs", "20")
+    .option("--dir <path>", "repository directory", ".")
+    .option("--db <file>", "history database (default: SLIPWAY_DB or .slipway/slipway.db)")
+    .option("--json", "print JSON")
+    .action((flags: { limit: string; dir: string; db?: string; json?: boolean }) => {
+      const db = openSqlite(databasePath(flags.dir, flags.db));
+      try {
+        const runs = new SqliteRunHistory(db).listRuns(Math.max(1, Number(flags.limit) || 20));
+        if (flags.json) {
+          printJson(runs);
+          return;
+        }
+        if (runs.length === 0) {
+          process.stdout.write("No runs yet. Start one with `slipway run`.\n");
+          return;
+        }
+        for (const run of runs) {
+          const conclusion = run.conclusion ?? run.status;
+          const colour =
+            conclusion === "success" ? style.green : conclusion === "running" ? style.cyan : style.red;
+          const took = run.durationMs === null ? "" : formatDuration(run.durationMs);
+          process.stdout.write(
+            `${run.runId.padStart(5)}  ${colour(conclusion.padEnd(9))}  ${run.workflow} #${run.runNumber}  ${style.dim(`${run.event} ${run.ref.replace(/^refs\/(heads|tags)\//, "")} ${run.sha.slice(0, 7)}  ${run.startedAt}  ${took}`)}\n`,
+          );
+        }
+      } finally {
+        db.close();
+      }
+    });
+}

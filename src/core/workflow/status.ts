@@ -1,0 +1,44 @@
+/** How a step or job ended. `outcome` is before continue-on-error, `conclusion` after. */
+export type Conclusion = "success" | "failure" | "cancelled" | "skipped";
+
+/** What the status functions (`success()`, `failure()`, `cancelled()`, `always()`) look at. */
+export interface StatusView {
+  /** Conclusions of the jobs this one needs, directly or transitively (job-level `if:`), or of the
+   *  previous steps (step-level `if:`). */
+  previous: readonly Conclusion[];
+  /** The run (job-level) or the job (step-level) was cancelled. */
+  cancelled: boolean;
+}
+
+export interface StatusFunctions {
+  success(): boolean;
+  failure(): boolean;
+  cancelled(): boolean;
+  always(): boolean;
+}
+
+/**
+ * GitHub's status functions. A skipped dependency is not a success (its dependents are skipped
+ * unless their condition says otherwise); a failed one makes failure() true.
+ */
+export function statusFunctions(view: StatusView): StatusFunctions {
+  return {
+    success: () => !view.cancelled && view.previous.every((c) => c === "success"),
+    failure: () => !view.cancelled && view.previous.some((c) => c === "failure"),
+    cancelled: () => view.cancelled,
+    always: () => true,
+  };
+}
+
+/** The run's conclusion from its jobs' conclusions: cancelled wins over failure, skipped jobs are neutral. */
+export function aggregateConclusion(conclusions: readonly Conclusion[], cancelled: boolean): Conclusion {
+  if (cancelled || conclusions.includes("cancelled")) return "cancelled";
+  if (conclusions.includes("failure")) return "failure";
+  if (conclusions.length > 0 && conclusions.every((c) => c === "skipped")) return "skipped";
+  return "success";
+}
+
+/** A step's conclusion: a failure under continue-on-error concludes as success. */
+export function stepConclusion(outcome: Conclusion, continueOnError: boolean): Conclusion {
+  return outcome === "failure" && continueOnError ? "success" : outcome;
+}

@@ -1,0 +1,107 @@
+import { execFileSync } from "node:child_process";
+import { SlipwayError } from "../core/errors.js";
+
+/** Runs git in `cwd` and returns its trimmed stdout; throws with git's own message on failure. */
+export function git(cwd: string, args: string[]): string {
+  try {
+    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer | string }).stderr?.toString().trim() ?? "";
+    throw new Error(`git ${args.join(" ")}: ${stderr || (error as Error).message}`, { cause: error });
+  }
+}
+
+function tryGit(cwd: string, args: string[]): string | undefined {
+  try {
+    return git(cwd, args);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The repository's top-level directory, or a clear error when `dir` is not in a git repository. */
+export function repositoryRoot(dir: string): string {
+  const root = tryGit(dir, ["rev-parse", "--show-toplevel"]);
+  if (!root)
+    throw new SlipwayError(
+      "SLIPWAY_INVALID_ARGUMENT",
+      `${dir} is not inside a git repository (slipway run needs one)`,
+    );
+  return root;
+}
+
+export interface ResolvedRef {
+  sha: string;
+  /** Full ref name: refs/heads/x, refs/tags/v1, or the sha itself when detached. */
+  ref: string;
+}
+
+/** Resolves `--ref` (a branch, tag, full ref or sha; default HEAD) to a commit and a full ref name. */
+export function resolveRef(repoRoot: string, ref: string | undefined): ResolvedRef {
+  const wanted = ref ?? "HEAD";
+  const sha = tryGit(repoRoot, ["rev-parse", "--verify", "--quiet", `${wanted}^{commit}`]);
+  if (!sha)
+    throw new SlipwayError("SLIPWAY_INVALID_ARGUMENT", `--ref ${wanted}: no such commit, branch or tag`);
+  if (wanted.startsWith("refs/")) return { sha, ref: wanted };
+  if (ref === undefined) {
+    const branch = tryGit(repoRoot, ["symbolic-ref", "--quiet", "HEAD"]);
+    return { sha, ref: branch ?? sha };
+  }
+  if (tryGit(repoRoot, ["show-ref", "--verify", "--quiet", `refs/tags/${wanted}`]) !== undefined) {
+    return { sha, ref: `refs/tags/${wanted}` };
+  }
+  if (tryGit(repoRoot, ["show-ref", "--verify", "--quiet", `refs/heads/${wanted}`]) !== undefined) {
+    return { sha, ref: `refs/heads/${wanted}` };
+  }
+  return { sha, ref: wanted };
+}
+
+/** The parent of `sha`, if it has one (the default base of a push). */
+export function parentOf(repoRoot: string, sha: string): string | undefined {
+  return tryGit(repoRoot, ["rev-parse", "--verify", "--quiet", `${sha}^`]);
+}
+
+export function mergeBase(repoRoot: string, a: string, b: string): string | undefined {
+  return tryGit(repoRoot, ["merge-base", a, b]);
+}
+
+export function resolveCommit(repoRoot: string, rev: string): string {
+  const sha = tryGit(repoRoot, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
+  if (!sha)
+    throw new SlipwayError("SLIPWAY_INVALID_ARGUMENT", `--base ${rev}: no such commit, branch or tag`);
+  return sha;
+}
+
+/** Files changed between two commits (paths relative to the repository root). */
+export function changedFiles(repoRoot: string, base: string, head: string): string[] {
+  const out = git(repoRoot, ["diff", "--name-only", "--no-renames", base, head]);
+  return out === "" ? [] : out.split("\n");
+}
+
+/** Files of the commit itself (a root commit: everything it adds). */
+export function filesOfCommit(repoRoot: string, sha: string): string[] {
+  const out = git(repoRoot, ["ls-tree", "-r", "--name-only", sha]);
+  return out === "" ? [] : out.split("\n");
+}
+
+/** A clean, detached checkout of `sha` at `path` sharing the repository's objects. */
+export function addWorktree(repoRoot: string, path: string, sha: string): void {
+  git(repoRoot, ["worktree", "add", "--detach", "--quiet", path, sha]);
+}
+
+export function removeWorktree(repoRoot: string, path: string): void {
+  tryGit(repoRoot, ["worktree", "remove", "--force", path]);
+  tryGit(repoRoot, ["worktree", "prune"]);
+}
+
+/** `owner/name` from the origin remote when it looks like one, else `local/<dir name>`. */
+export function repositoryName(repoRoot: string): string {
+  const url = tryGit(repoRoot, ["remote", "get-url", "origin"]);
+  const match = url ? /[:/]([^/:]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url) : null;
+  if (match) return `${match[1]}/${match[2]}`;
+  return `local/${repoRoot.split("/").filter(Boolean).pop() ?? "repo"}`;
+}
+
+export function authorOf(repoRoot: string, sha: string): string {
+  return tryGit(repoRoot, ["log", "-1", "--format=%an", sha]) ?? "slipway";
+}

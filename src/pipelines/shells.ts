@@ -1,0 +1,75 @@
+import { accessSync, constants } from "node:fs";
+import { delimiter, join } from "node:path";
+import { DEFAULTS } from "../core/defaults.js";
+
+export interface ShellCommand {
+  command: string;
+  args: string[];
+  /** Script file extension the interpreter expects. */
+  extension: string;
+}
+
+/**
+ * Turns `shell:` into a command line, with GitHub's templates: bash and sh fail fast, python and
+ * node run the script file; anything containing `{0}` is a custom template. Returns a message
+ * naming what is missing when the interpreter is not on PATH.
+ */
+export function resolveShell(shell: string | undefined, path: string): ShellCommand | { missing: string } {
+  const name = shell?.trim();
+  let template: string;
+  let extension = ".sh";
+  switch (name) {
+    case undefined:
+    case "":
+      template = findOnPath("bash", path) ? DEFAULTS.bashShell : "sh -e {0}";
+      break;
+    case "bash":
+      template = DEFAULTS.bashShell;
+      break;
+    case "sh":
+      template = "sh -e {0}";
+      break;
+    case "python":
+      template = findOnPath("python", path) ? "python {0}" : "python3 {0}";
+      extension = ".py";
+      break;
+    case "node":
+      template = "node {0}";
+      extension = ".js";
+      break;
+    case "pwsh":
+      template = "pwsh -command \". '{0}'\"";
+      extension = ".ps1";
+      break;
+    default:
+      if (!name.includes("{0}")) template = `${name} {0}`;
+      else template = name;
+  }
+  const [command, ...args] = template.split(/\s+/);
+  if (!command) return { missing: `shell '${shell ?? ""}' is empty` };
+  if (!findOnPath(command, path)) {
+    return {
+      missing: `shell '${name ?? "bash"}' needs '${command}', which is not installed on this host (not on PATH)`,
+    };
+  }
+  return { command, args, extension };
+}
+
+export function findOnPath(command: string, path: string): string | undefined {
+  if (command.includes("/")) return isExecutable(command) ? command : undefined;
+  for (const dir of path.split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, command);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,133 @@
+import type { RunHistory } from "../../pipelines/history.js";
+import type { LogLine, RunResult } from "../../pipelines/model.js";
+import type { SqliteDatabase } from "./database.js";
+
+export interface RunSummary {
+  runId: string;
+  runNumber: number;
+  workflow: string;
+  workflowFile: string;
+  event: string;
+  ref: string;
+  sha: string;
+  status: "running" | "completed";
+  conclusion: string | null;
+  startedAt: string;
+  durationMs: number | null;
+}
+
+export interface StoredLogLine extends LogLine {
+  jobKey: string;
+  jobId: string;
+}
+
+interface RunRow {
+  id: number;
+  workflow: string;
+  workflow_file: string;
+  event: string;
+  ref: string;
+  sha: string;
+  status: "running" | "completed";
+  conclusion: string | null;
+  started_at: string;
+  duration_ms: number | null;
+  result: string | null;
+  run_number: number;
+}
+
+/** The run history in SQLite: runs with their result document, and masked log lines. */
+export class SqliteRunHistory implements RunHistory {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  startRun(run: Parameters<RunHistory["startRun"]>[0]): { runId: string; runNumber: number } {
+    const info = this.db
+      .prepare(
+        "INSERT INTO workflow_runs (workflow, workflow_file, event, ref, sha, status, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)",
+      )
+      .run(run.workflow, run.workflowFile, run.event, run.ref, run.sha, run.startedAt);
+    const id = Number(info.lastInsertRowid);
+    return { runId: String(id), runNumber: this.runNumber(id, run.workflowFile) };
+  }
+
+  appendLogs(runId: string, jobKey: string, jobId: string, lines: readonly LogLine[]): void {
+    const next = this.db.prepare(
+      "SELECT COALESCE(MAX(seq), 0) AS seq FROM workflow_run_logs WHERE run_id = ?",
+    );
+    const insert = this.db.prepare(
+      "INSERT INTO workflow_run_logs (run_id, seq, job_key, job_id, step, level, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
+    this.db.transaction(() => {
+      let seq = (next.get(Number(runId)) as { seq: number }).seq;
+      for (const line of lines)
+        insert.run(Number(runId), ++seq, jobKey, jobId, line.step, line.level, line.text);
+    })();
+  }
+
+  finishRun(result: RunResult): void {
+    this.db
+      .prepare(
+        "UPDATE workflow_runs SET status = 'completed', conclusion = ?, duration_ms = ?, result = ? WHERE id = ?",
+      )
+      .run(result.conclusion, result.durationMs, JSON.stringify(result), Number(result.runId));
+  }
+
+  /** Most recent first. */
+  listRuns(limit = 20): RunSummary[] {
+    const rows = this.db.prepare(`${SELECT_RUN} ORDER BY r.id DESC LIMIT ?`).all(limit) as RunRow[];
+    return rows.map(toSummary);
+  }
+
+  getRun(runId: string): (RunSummary & { result: RunResult | null }) | undefined {
+    const row = this.db.prepare(`${SELECT_RUN} WHERE r.id = ?`).get(Number(runId)) as RunRow | undefined;
+    if (!row) return undefined;
+    return { ...toSummary(row), result: row.result ? (JSON.parse(row.result) as RunResult) : null };
+  }
+
+  /** Log lines in order; `job` matches a job id (every matrix combination) or one job key. */
+  getLogs(runId: string, job?: string): StoredLogLine[] {
+    const rows = this.db
+      .prepare(
+        `SELECT job_key, job_id, step, level, text FROM workflow_run_logs WHERE run_id = ? ${job === undefined ? "" : "AND (job_id = ? OR job_key = ?)"} ORDER BY seq`,
+      )
+      .all(...(job === undefined ? [Number(runId)] : [Number(runId), job, job])) as {
+      job_key: string;
+      job_id: string;
+      step: string;
+      level: LogLine["level"];
+      text: string;
+    }[];
+    return rows.map((row) => ({
+      jobKey: row.job_key,
+      jobId: row.job_id,
+      step: row.step,
+      level: row.level,
+      text: row.text,
+    }));
+  }
+
+  private runNumber(id: number, workflowFile: string): number {
+    const row = this.db
+      .prepare("SELECT COUNT(*) AS n FROM workflow_runs WHERE workflow_file = ? AND id <= ?")
+      .get(workflowFile, id) as { n: number };
+    return row.n;
+  }
+}
+
+const SELECT_RUN = `SELECT r.*, (SELECT COUNT(*) FROM workflow_runs o WHERE o.workflow_file = r.workflow_file AND o.id <= r.id) AS run_number FROM workflow_runs r`;
+
+function toSummary(row: RunRow): RunSummary {
+  return {
+    runId: String(row.id),
+    runNumber: row.run_number,
+    workflow: row.workflow,
+    workflowFile: row.workflow_file,
+    event: row.event,
+    ref: row.ref,
+    sha: row.sha,
+    status: row.status,
+    conclusion: row.conclusion,
+    startedAt: row.started_at,
+    durationMs: row.duration_ms,
+  };
+}
