@@ -175,7 +175,7 @@ export async function startWorld(
 }
 
 /** Sends requests through the proxy until stopped; counts statuses per version. */
-export function steadyTraffic(world: World, everyMs = 10) {
+export function steadyTraffic(world: World, everyMs = 10, concurrency = 1) {
   const counts = {
     total: 0,
     failed: 0,
@@ -183,7 +183,7 @@ export function steadyTraffic(world: World, everyMs = 10) {
     statuses: new Map<number, number>(),
   };
   let running = true;
-  const loop = (async () => {
+  const one = async () => {
     while (running) {
       try {
         const r = await world.get();
@@ -195,7 +195,8 @@ export function steadyTraffic(world: World, everyMs = 10) {
       }
       await sleep(everyMs);
     }
-  })();
+  };
+  const loop = Promise.all(Array.from({ length: concurrency }, one));
   return {
     counts,
     async stop() {
