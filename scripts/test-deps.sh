@@ -5,6 +5,7 @@ set -euo pipefail
 
 # command -> Debian package
 declare -A NEEDED=(
+  [prometheus]=prometheus
   [git]=git
 )
 
