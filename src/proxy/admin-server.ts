@@ -2,7 +2,7 @@ import { chmodSync, rmSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Logger } from "../log.js";
 import { isAuthorized } from "./admin-token.js";
-import { parseListenAddress, type ListenAddress } from "./listen-address.js";
+import { listenError, parseListenAddress, type ListenAddress } from "./listen-address.js";
 import type { RevisionStats, RouteTable } from "./route-table.js";
 import { parseRouteTable } from "./route-table-schema.js";
 import { saveRoutes } from "./route-store.js";
@@ -111,9 +111,10 @@ export function createAdminServer(opts: {
     listen(address: string): Promise<ListenAddress> {
       const target = parseListenAddress(address);
       return new Promise((resolve, reject) => {
-        server.once("error", reject);
+        const failed = (error: Error) => reject(listenError("--admin", target, error));
+        server.once("error", failed);
         const done = () => {
-          server.off("error", reject);
+          server.off("error", failed);
           if (target.kind === "unix") chmodSync(target.path, 0o600);
           const bound = server.address();
           resolve(

@@ -22,3 +22,18 @@ export function formatListenAddress(address: ListenAddress): string {
   if (address.kind === "unix") return address.path;
   return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
+
+/** A listen failure as one clear line (EADDRINUSE, EACCES...) instead of a stack trace. */
+export function listenError(flag: string, address: ListenAddress, error: unknown): SlipwayError {
+  const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  const why =
+    code === "EADDRINUSE"
+      ? "address already in use"
+      : code === "EACCES"
+        ? "permission denied"
+        : "cannot listen";
+  return new SlipwayError(
+    "SLIPWAY_INVALID_ARGUMENT",
+    `${flag} ${formatListenAddress(address)}: ${why} (${code})`,
+  );
+}

@@ -7,7 +7,12 @@ import { createAdminServer, type ProxyControl } from "./admin-server.js";
 import { resolveAdminToken } from "./admin-token.js";
 import { DataPlane } from "./data-plane.js";
 import { handleHttp, handleUpgrade } from "./forward.js";
-import { formatListenAddress, parseListenAddress, type ListenAddress } from "./listen-address.js";
+import {
+  formatListenAddress,
+  listenError,
+  parseListenAddress,
+  type ListenAddress,
+} from "./listen-address.js";
 import type { RevisionStats, RouteTable } from "./route-table.js";
 import { loadRoutes } from "./route-store.js";
 import { PROXY_INFO_FILE, type ProxyInfo } from "./spawn-proxy.js";
@@ -53,9 +58,9 @@ function createTrafficServer(plane: DataPlane): http.Server {
 
 function listenOn(server: http.Server, address: ListenAddress): Promise<string> {
   return new Promise((done, fail) => {
-    server.once("error", fail);
+    server.once("error", (error) => fail(listenError("--listen", address, error)));
     const bound = () => {
-      server.off("error", fail);
+      server.removeAllListeners("error");
       const info = server.address();
       done(
         address.kind === "tcp" && info && typeof info === "object"
@@ -318,7 +323,7 @@ async function runWorker(opts: ProxyOptions): Promise<void> {
           listenOn(traffic, parseListenAddress(opts.listen)).then(
             (address) => send({ t: "listening", address }),
             (error: unknown) => {
-              log.error({ err: error }, "worker could not listen");
+              log.error({ err: error }, (error as Error).message);
               process.exit(1);
             },
           );

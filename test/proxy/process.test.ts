@@ -1,0 +1,86 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { spawnProxy, type SpawnedProxy } from "../../src/proxy/admin-client.js";
+import { rejection, route, send, startUpstream, type Upstream } from "./helpers.js";
+
+// These tests run the real `slipway proxy` command (bin/slipway.js → dist/cli.js).
+beforeAll(() => {
+  execFileSync(process.execPath, ["scripts/build.mjs"], { stdio: "inherit" });
+});
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-proxy-"));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+async function upstream(name: string): Promise<Upstream> {
+  const u = await startUpstream(name);
+  cleanup.push(() => u.close());
+  return u;
+}
+async function spawn(stateDir: string, workers = 1): Promise<SpawnedProxy> {
+  const p = await spawnProxy({
+    listen: "127.0.0.1:0",
+    admin: "127.0.0.1:0",
+    stateDir,
+    workers,
+    env: { SLIPWAY_LOG_LEVEL: "warn" },
+  });
+  cleanup.push(() => p.stop());
+  return p;
+}
+
+describe("slipway proxy process", () => {
+  it("keeps its routes across a SIGKILL and restart", async () => {
+    const stateDir = tempDir();
+    const app = await upstream("app");
+    const first = await spawn(stateDir);
+    await first.client.applyRoutes({ generation: 4, routes: [route("web/prod", [["web@1", 1, app]])] });
+    expect((await send(`http://${first.listen}/`)).body).toBe("app /");
+    process.kill(-first.pid, "SIGKILL");
+    const second = await spawn(stateDir);
+    expect(second.pid).not.toBe(first.pid);
+    expect(await second.client.health()).toMatchObject({ ok: true, generation: 4 });
+    expect((await send(`http://${second.listen}/after`)).body).toBe("app /after");
+  });
+
+  it("routes with two workers: every request after the PUT follows the new table, stats add up", async () => {
+    const stateDir = tempDir();
+    const blue = await upstream("blue");
+    const green = await upstream("green");
+    const proxy = await spawn(stateDir, 2);
+    await proxy.client.applyRoutes({ generation: 1, routes: [route("web/prod", [["web@1", 1, blue]])] });
+    for (let i = 0; i < 20; i++) expect((await send(`http://${proxy.listen}/`)).body).toBe("blue /");
+    await proxy.client.applyRoutes({ generation: 2, routes: [route("web/prod", [["web@2", 1, green]])] });
+    // The PUT is answered once both workers have the table: no request may reach blue after it.
+    for (let i = 0; i < 20; i++) expect((await send(`http://${proxy.listen}/`)).body).toBe("green /");
+    const stats = await proxy.client.stats();
+    expect(stats.map((s) => [s.revision, s.responses["2xx"], s.state])).toEqual([
+      ["web@1", 20, "drained"],
+      ["web@2", 20, "active"],
+    ]);
+    expect(blue.seen).toHaveLength(20);
+  });
+
+  it("fails to start with a clear error when the traffic port is taken", async () => {
+    const app = await upstream("app");
+    const failed = await rejection(
+      spawnProxy({
+        listen: `127.0.0.1:${app.port}`,
+        admin: "127.0.0.1:0",
+        stateDir: tempDir(),
+        readyTimeoutMs: 10_000,
+      }),
+    );
+    expect(failed.code).toBe("SLIPWAY_UNAVAILABLE");
+    expect(failed.message).toMatch(/exited \(2\).*--listen 127\.0\.0\.1:\d+: address already in use/);
+  });
+});
