@@ -1,5 +1,6 @@
 import { migration002 } from "./002-rollouts.js";
 import { pipelinesMigration } from "./001-pipelines.js";
+import { migration003 } from "./003-releases.js";
 
 /**
  * Versioned schema migrations, applied in order and recorded in `schema_migrations`. Each subsystem
@@ -12,4 +13,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [pipelinesMigration, migration002];
+export const MIGRATIONS: readonly Migration[] = [pipelinesMigration, migration002, migration003];
