@@ -51,6 +51,10 @@ describe("LocalRuntime failures", () => {
     const runtime = harness.runtime();
     const spec = harness.spec("v2", { env: { VERSION: "v2", NEVER_READY: "1" } });
     await runtime.ensure(spec);
+    // once the app listens, the probe sees its 503 (before that: connection refused)
+    await eventually("readiness failing with 503", 15_000, () =>
+      runtime.instances(spec.revisionId)[0]?.lastError?.endsWith("answered 503"),
+    );
 
     const result = await runtime.waitReady(spec.revisionId, { timeoutMs: 1_500 });
     expect(result.outcome).toBe("timeout");
@@ -70,11 +74,7 @@ describe("LocalRuntime failures", () => {
     const runtime = harness.runtime({
       restart: { initialDelayMs: 100, maxDelayMs: 400, maxRestarts: 10, windowMs: 30_000 },
     });
-    // a generous failureThreshold: a boot is never mistaken for "unready", so lastError stays the crash
-    const spec = harness.spec("v3", {
-      env: { VERSION: "v3", CRASH_AFTER_MS: "800" },
-      readiness: { ...FAST_HTTP_READINESS, failureThreshold: 50 },
-    });
+    const spec = harness.spec("v3", { env: { VERSION: "v3", CRASH_AFTER_MS: "800" } });
     await runtime.ensure(spec);
     expect((await runtime.waitReady(spec.revisionId, { timeoutMs: 15_000 })).outcome).toBe("ready");
     const firstPid = runtime.instances(spec.revisionId)[0]!.pid;

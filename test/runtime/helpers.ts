@@ -40,7 +40,7 @@ export class RuntimeHarness {
       if (event.instance.pid > 0) this.pids.add(event.instance.pid);
     });
     for (const revision of runtime.revisions())
-      for (const i of runtime.instances(revision)) this.pids.add(i.pid);
+      for (const i of runtime.instances(revision)) if (i.pid > 0) this.pids.add(i.pid);
     this.runtimes.push(runtime);
     return runtime;
   }
@@ -88,6 +88,8 @@ function safeList(dir: string): string[] {
 }
 
 export function killGroup(pid: number): void {
+  // kill(-0) would signal our own group: the test runner itself
+  if (!(pid > 1)) return;
   try {
     process.kill(-pid, "SIGKILL");
   } catch {

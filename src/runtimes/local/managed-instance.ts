@@ -47,7 +47,10 @@ export class ManagedInstance {
   private state: InstanceState = "starting";
   private restarts = 0;
   private startedAt: string;
+  /** Why the last restart or give-up happened (crash, liveness): history that outlives a recovery. */
   private lastError: string | undefined;
+  /** The latest readiness failure while unready; shown instead of lastError in that state only. */
+  private readinessError: string | undefined;
   private nextRestartAt: string | undefined;
   /** Bumped at every spawn, adoption and exit: callbacks of an earlier process see a stale number and stop. */
   private generation = 0;
@@ -138,9 +141,14 @@ export class ManagedInstance {
       restarts: this.restarts,
       startedAt: this.startedAt,
       logFile: this.logFile,
-      ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+      ...(this.currentError() !== undefined ? { lastError: this.currentError() } : {}),
       ...(this.nextRestartAt !== undefined ? { nextRestartAt: this.nextRestartAt } : {}),
     };
+  }
+
+  /** lastError as the port shows it: what explains the current state. */
+  private currentError(): string | undefined {
+    return this.state === "unready" ? (this.readinessError ?? this.lastError) : this.lastError;
   }
 
   get currentState(): InstanceState {
@@ -231,6 +239,7 @@ export class ManagedInstance {
     this.startedAt = new Date(ctx.now()).toISOString();
     this.nextRestartAt = undefined;
     this.readySinceSpawn = false;
+    this.readinessError = undefined;
     this.setState("starting", true);
     ctx.logger.info({ instance: this.id, pid: this.pid, port: this.port }, "instance started");
     this.scheduleProbes(generation);
@@ -340,12 +349,15 @@ export class ManagedInstance {
         if (outcome.ok && successes >= probe.successThreshold && this.state !== "ready") {
           this.setState("ready");
         } else if (!outcome.ok && failures >= probe.failureThreshold) {
-          // While unready, lastError follows the latest reason ("connection refused" while booting,
-          // then "answered 503"), so status shows what is wrong now.
-          this.lastError = `readiness: ${outcome.reason}`;
+          // While unready, the error shown follows the latest reason ("connection refused" while
+          // booting, then "answered 503"), so status says what is wrong now.
+          this.readinessError = `readiness: ${outcome.reason}`;
           this.setState("unready");
         }
-        if (outcome.ok && this.state === "ready") this.readySinceSpawn = true;
+        if (outcome.ok && this.state === "ready") {
+          this.readySinceSpawn = true;
+          this.readinessError = undefined;
+        }
       } else if (!outcome.ok && failures >= probe.failureThreshold) {
         this.killForRestart(`liveness failed ${failures} times: ${outcome.reason}`);
         return;

@@ -98,6 +98,8 @@ export function clockTicksPerSecond(): number {
 
 /** Send `signal` to every process of group `pgid`; false when the group no longer exists. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  // kill(-0) and kill(-1) mean "my own group" and "every process I may signal": never what we want.
+  if (!Number.isInteger(pgid) || pgid <= 1) return false;
   try {
     process.kill(-pgid, signal);
     return true;
