@@ -1,6 +1,8 @@
 import { migration002 } from "./002-rollouts.js";
 import { pipelinesMigration } from "./001-pipelines.js";
 import { migration003 } from "./003-releases.js";
+import { migration004 } from "./004-notifications.js";
+import { migration005 } from "./005-access.js";
 
 /**
  * Versioned schema migrations, applied in order and recorded in `schema_migrations`. Each subsystem
@@ -13,4 +15,10 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [pipelinesMigration, migration002, migration003];
+export const MIGRATIONS: readonly Migration[] = [
+  pipelinesMigration,
+  migration002,
+  migration003,
+  migration004,
+  migration005,
+];
