@@ -200,3 +200,24 @@ function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     ),
   );
 }
+
+/**
+ * Adapts a builder to the rollout controller's `buildRelease` hook (src/rollouts/release-source.ts):
+ * builds (or finds) the release and answers the directory the revision runs from.
+ * @example new ProjectReleaseSource(projectDir, releaseDirFor(builder, projectDir))
+ */
+export function releaseDirFor(
+  builder: ReleaseBuilder,
+  projectDir: string,
+): (request: { service: string; version: string; ref?: string }, config: ProjectConfig) => Promise<string> {
+  return async (request, config) =>
+    (
+      await builder.ensure({
+        service: request.service,
+        version: request.version,
+        ...(request.ref !== undefined && { ref: request.ref }),
+        projectDir,
+        config,
+      })
+    ).dir;
+}

@@ -1,5 +1,10 @@
 /** Releases: immutable builds of a service at a version (see docs/releases.md). */
-export { ReleaseBuilder, type EnsureReleaseRequest, type ReleaseBuilderOptions } from "./builder.js";
+export {
+  ReleaseBuilder,
+  releaseDirFor,
+  type EnsureReleaseRequest,
+  type ReleaseBuilderOptions,
+} from "./builder.js";
 export { digestDirectory } from "./digest.js";
 export { WORKING_TREE } from "./export.js";
 export type { Release, ReleaseStatus, ReleaseStore } from "./types.js";

@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { loadProjectConfig } from "../../src/config/load.js";
 import { SlipwayError } from "../../src/core/errors.js";
-import { ReleaseBuilder, digestDirectory } from "../../src/releases/index.js";
+import { ReleaseBuilder, digestDirectory, releaseDirFor } from "../../src/releases/index.js";
 import { openSqlite, type SqliteDatabase } from "../../src/store/sqlite/database.js";
 import { SqliteReleaseStore } from "../../src/store/sqlite/releases.js";
 
@@ -343,5 +344,19 @@ describe("digestDirectory", () => {
     const notExecutable = make("same");
     execFileSync("chmod", ["-x", join(notExecutable, "b", "c.sh")]);
     expect(await digestDirectory(notExecutable)).not.toBe(one);
+  });
+});
+
+describe("releaseDirFor", () => {
+  it("answers the built release's directory for the rollout controller", async () => {
+    const dir = project({ build: "echo built > marker.txt" });
+    const dataDir = tempDir("slipway-release-data-");
+    const builder = new ReleaseBuilder({ store: store(dataDir).releases, dataDir });
+    const releaseDir = await releaseDirFor(builder, dir)(
+      { service: "web", version: "v5" },
+      loadProjectConfig(dir),
+    );
+    expect(releaseDir).toBe(join(dataDir, "releases", "web", "v5"));
+    expect(readFileSync(join(releaseDir, "marker.txt"), "utf8")).toBe("built\n");
   });
 });
