@@ -8,6 +8,8 @@ const program = new Command()
     "Self-hosted delivery: GitHub Actions workflows on the host, blue-green and canary rollouts through Slipway's own router.",
   )
   .version(process.env.SLIPWAY_VERSION ?? "0.1.0")
+  // Program options only before the command: `slipway deploy web --version v3` is the deploy's version.
+  .enablePositionalOptions()
   .showHelpAfterError("(run with --help for usage)")
   .exitOverride();
 

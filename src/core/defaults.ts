@@ -22,4 +22,8 @@ export const DEFAULTS = {
   proxyAdmin: "127.0.0.1:8081",
   proxyStateDir: ".slipway/proxy",
   proxyWorkers: 1,
+  /** `slipway server` / `slipway up`: the control plane's HTTP API (loopback), and the CLI's default SLIPWAY_URL. */
+  serverPort: 7070,
+  /** `slipway up`: the traffic port when --proxy-port is not given. */
+  upProxyPort: 8080,
 } as const;

@@ -303,7 +303,12 @@ export class RolloutController {
     return this.store.list(filter);
   }
 
-  history(filter?: { service?: string; environment?: string; limit?: number }): StoredEvent[] {
+  history(filter?: {
+    service?: string;
+    environment?: string;
+    rolloutId?: string;
+    limit?: number;
+  }): StoredEvent[] {
     return this.store.events(filter);
   }
 

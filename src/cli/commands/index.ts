@@ -1,9 +1,16 @@
 import type { Command } from "commander";
+import { registerUp } from "./up.js";
+import { registerServer } from "./server.js";
+import { registerDeploy } from "./deploy.js";
+import { registerRollback } from "./rollback.js";
+import { registerStatus } from "./status.js";
+import { registerHistory } from "./history.js";
 import { registerAffected } from "./affected.js";
 import { registerProxy } from "./proxy.js";
 import { registerLogs } from "./logs.js";
 import { registerRun } from "./run.js";
 import { registerRuns } from "./runs.js";
+import { registerConfig } from "../../config/command.js";
 
 /** Each command module registers itself on the program; the order here is the order in --help. */
 export type RegisterCommand = (program: Command) => void;
@@ -14,4 +21,11 @@ export const COMMANDS: RegisterCommand[] = [
   registerLogs,
   registerAffected,
   registerProxy,
+  registerUp,
+  registerServer,
+  registerDeploy,
+  registerRollback,
+  registerStatus,
+  registerHistory,
+  registerConfig,
 ];

@@ -1,0 +1,112 @@
+import type { Command } from "commander";
+import { join } from "node:path";
+import { DEFAULTS } from "../../core/defaults.js";
+import { SlipwayError } from "../../core/errors.js";
+import { ProxyAdminClient } from "../../proxy/admin-client.js";
+import { resolveAdminToken } from "../../proxy/admin-token.js";
+import { readProxyInfo, spawnProxy } from "../../proxy/spawn-proxy.js";
+import { dataDirOf, serve, type RunningServer } from "../../server/serve.js";
+import { style } from "../output.js";
+
+export function parsePort(text: string, flag: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new SlipwayError(
+      "SLIPWAY_INVALID_ARGUMENT",
+      `${flag} must be a port number from 0 to 65535, got "${text}"`,
+    );
+  }
+  return port;
+}
+
+/** Resolves on SIGINT/SIGTERM (once), so a foreground command can shut down cleanly. */
+export function waitForShutdown(): Promise<void> {
+  return new Promise((ok) => {
+    process.once("SIGINT", () => ok());
+    process.once("SIGTERM", () => ok());
+  });
+}
+
+/**
+ * Starts the project's proxy (a detached process that outlives this one, reused when already
+ * running) and the control plane in this process.
+ */
+export async function up(options: {
+  dir: string;
+  port: number;
+  proxyPort: number;
+  workers?: number;
+}): Promise<{
+  server: RunningServer;
+  proxyPid: number;
+  proxyReused: boolean;
+}> {
+  const stateDir = join(dataDirOf(options.dir), "proxy");
+  const existing = readProxyInfo(stateDir);
+  let proxyPid: number | undefined;
+  let proxyReused = false;
+  if (existing && isAlive(existing.pid)) {
+    const client = new ProxyAdminClient({
+      url: existing.adminUrl,
+      token: resolveAdminToken(stateDir),
+      timeoutMs: 2000,
+    });
+    try {
+      await client.health();
+      proxyPid = existing.pid;
+      proxyReused = true;
+    } catch {
+      // a stale proxy.json: start a new proxy below
+    } finally {
+      await client.close();
+    }
+  }
+  if (proxyPid === undefined) {
+    const proxy = await spawnProxy({
+      listen: `127.0.0.1:${options.proxyPort}`,
+      admin: "127.0.0.1:0",
+      stateDir,
+      ...(options.workers ? { workers: options.workers } : {}),
+    });
+    proxyPid = proxy.pid;
+    await proxy.client.close();
+  }
+  const server = await serve({ dir: options.dir, port: options.port });
+  return { server, proxyPid, proxyReused };
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command("up")
+    .description("Start the proxy (detached, survives this process) and the control plane for a project")
+    .option("--dir <dir>", "project directory (holds slipway.yaml)", ".")
+    .option("--port <n>", "API port on 127.0.0.1 (0 = any free port)", String(DEFAULTS.serverPort))
+    .option("--proxy-port <n>", "traffic port on 127.0.0.1 (0 = any free port)", String(DEFAULTS.upProxyPort))
+    .action(async (options: { dir: string; port: string; proxyPort: string }) => {
+      const { server, proxyPid, proxyReused } = await up({
+        dir: options.dir,
+        port: parsePort(options.port, "--port"),
+        proxyPort: parsePort(options.proxyPort, "--proxy-port"),
+      });
+      process.stdout.write(
+        [
+          `${style.bold("slipway up")} ${server.projectDir}`,
+          `  API      ${server.apiUrl}   (export SLIPWAY_URL=${server.apiUrl})`,
+          `  traffic  ${server.proxyUrl}   (proxy pid ${proxyPid}${proxyReused ? ", already running" : ""}; keeps serving after Ctrl-C)`,
+          "",
+        ].join("\n"),
+      );
+      await waitForShutdown();
+      await server.close();
+      process.stdout.write("control plane stopped; the proxy and the services keep running\n");
+    });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,73 @@
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { request } from "undici";
+import { DEFAULTS } from "../core/defaults.js";
+import { SlipwayError, type ErrorCode } from "../core/errors.js";
+import { SERVER_INFO_FILE } from "./serve.js";
+
+/**
+ * Where the CLI finds the control plane: SLIPWAY_URL, else the server.json a running
+ * `slipway up`/`server` wrote in `<dir>/.slipway`, else http://127.0.0.1:7070.
+ */
+export function serverUrl(dir = "."): string {
+  if (process.env.SLIPWAY_URL) return process.env.SLIPWAY_URL.replace(/\/+$/, "");
+  try {
+    const info = JSON.parse(readFileSync(join(resolve(dir), DEFAULTS.dataDir, SERVER_INFO_FILE), "utf8")) as {
+      apiUrl?: string;
+    };
+    if (info.apiUrl) return info.apiUrl;
+  } catch {
+    // no server.json: fall through to the default
+  }
+  return `http://127.0.0.1:${DEFAULTS.serverPort}`;
+}
+
+/** Thin JSON client of the control plane's /api; errors come back as SlipwayErrors with the server's reason. */
+export class ApiClient {
+  constructor(readonly baseUrl: string) {}
+
+  get<T>(path: string): Promise<T> {
+    return this.call<T>("GET", path);
+  }
+
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>("POST", path, body);
+  }
+
+  private async call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+    let res;
+    try {
+      res = await request(`${this.baseUrl}${path}`, {
+        method,
+        headers: body === undefined ? {} : { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headersTimeout: 120_000,
+        bodyTimeout: 120_000,
+      });
+    } catch (error) {
+      const cause = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new SlipwayError(
+        "SLIPWAY_UNAVAILABLE",
+        `cannot reach the Slipway server at ${this.baseUrl} (${cause}); start it with \`slipway up\` or set SLIPWAY_URL`,
+      );
+    }
+    const text = await res.body.text();
+    let payload: unknown;
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      throw new SlipwayError(
+        "SLIPWAY_UNAVAILABLE",
+        `the server answered ${res.statusCode} with non-JSON: ${text.slice(0, 200)}`,
+      );
+    }
+    if (res.statusCode < 400) return payload as T;
+    const err = (payload as { error?: { code?: string; message?: string; problems?: string[] } }).error;
+    const code = (err?.code?.startsWith("SLIPWAY_") ? err.code : "SLIPWAY_UNAVAILABLE") as ErrorCode;
+    throw new SlipwayError(
+      code,
+      err?.message ?? `HTTP ${res.statusCode}`,
+      err?.problems ? { problems: err.problems } : {},
+    );
+  }
+}

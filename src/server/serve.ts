@@ -1,0 +1,110 @@
+import { createServer, type Server } from "node:http";
+import { rmSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { DEFAULTS } from "../core/defaults.js";
+import { SlipwayError } from "../core/errors.js";
+import { createLogger, type Logger } from "../log.js";
+import { ProxyAdminClient } from "../proxy/admin-client.js";
+import { resolveAdminToken } from "../proxy/admin-token.js";
+import { readProxyInfo } from "../proxy/spawn-proxy.js";
+import { RolloutController } from "../rollouts/controller.js";
+import { ProjectReleaseSource } from "../rollouts/release-source.js";
+import { ProxyTrafficRouter } from "../rollouts/traffic-router.js";
+import { LocalRuntime } from "../runtimes/local/index.js";
+import { openSqlite } from "../store/sqlite/database.js";
+import { SqliteRolloutStore } from "../store/sqlite/rollouts.js";
+import { createApiHandler, type ServerInfo } from "./http-api.js";
+
+export const SERVER_INFO_FILE = "server.json";
+
+export interface ServeOptions {
+  /** Project directory (holds slipway.yaml). */
+  dir: string;
+  /** Port of the API on 127.0.0.1; 0 = any free port. */
+  port: number;
+  logger?: Logger;
+  tickMs?: number;
+}
+
+export interface RunningServer extends ServerInfo {
+  controller: RolloutController;
+  /** Stop the API and the controller; the proxy and the instances keep serving. */
+  close(): Promise<void>;
+}
+
+/** Data directory of a project: `<dir>/.slipway`. */
+export const dataDirOf = (dir: string) => join(resolve(dir), DEFAULTS.dataDir);
+
+/**
+ * `slipway server`: the control plane for a project. Finds the proxy started by `slipway up`
+ * (`<data>/proxy/proxy.json`), re-adopts running instances, resumes unfinished rollouts, and serves
+ * the HTTP API on loopback. Writes `<data>/server.json` so the CLI finds it without SLIPWAY_URL.
+ */
+export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const dir = resolve(options.dir);
+  const data = dataDirOf(dir);
+  const log = options.logger ?? createLogger("server");
+  const proxyState = join(data, "proxy");
+  const proxyInfo = readProxyInfo(proxyState);
+  if (!proxyInfo) {
+    throw new SlipwayError(
+      "SLIPWAY_UNAVAILABLE",
+      `no proxy found for ${dir} (${join(proxyState, "proxy.json")} missing): start one with \`slipway up\``,
+    );
+  }
+  const proxy = new ProxyAdminClient({ url: proxyInfo.adminUrl, token: resolveAdminToken(proxyState) });
+  await proxy.health();
+
+  const db = openSqlite(join(data, DEFAULTS.databaseFile));
+  const store = new SqliteRolloutStore(db);
+  const runtime = new LocalRuntime({
+    stateDir: join(data, "runtime"),
+    logger: log.child({ part: "runtime" }),
+  });
+  const controller = new RolloutController({
+    store,
+    runtime,
+    router: new ProxyTrafficRouter(proxy, store, runtime),
+    releases: new ProjectReleaseSource(dir),
+    logger: log.child({ part: "rollouts" }),
+    ...(options.tickMs ? { tickMs: options.tickMs } : {}),
+  });
+  await controller.start();
+
+  let info: ServerInfo = { apiUrl: "", proxyUrl: `http://${proxyInfo.listen}`, projectDir: dir };
+  const handler = createApiHandler(controller, () => info);
+  const server: Server = createServer((req, res) => void handler(req, res));
+  await new Promise<void>((ok, fail) => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      fail(
+        new SlipwayError(
+          "SLIPWAY_UNAVAILABLE",
+          `cannot listen on 127.0.0.1:${options.port}: ${error.code ?? error.message}`,
+        ),
+      ),
+    );
+    server.listen(options.port, "127.0.0.1", () => ok());
+  });
+  const { port } = server.address() as AddressInfo;
+  info = { ...info, apiUrl: `http://127.0.0.1:${port}` };
+  const infoFile = join(data, SERVER_INFO_FILE);
+  writeFileSync(infoFile, `${JSON.stringify({ ...info, pid: process.pid }, null, 2)}\n`);
+  log.info(info, "slipway server listening");
+
+  return {
+    ...info,
+    controller,
+    async close() {
+      await new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      });
+      await controller.stop();
+      await runtime.detach();
+      await proxy.close();
+      db.close();
+      rmSync(infoFile, { force: true });
+    },
+  };
+}
