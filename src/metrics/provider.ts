@@ -53,9 +53,12 @@ export function redactUrl(url: string): string {
 
 /** Map a network failure (undici/Node error codes) to an unreachable/timeout MetricQueryError. */
 export function networkError(what: string, error: unknown, timeoutMs: number): MetricQueryError {
-  const err = error as { code?: string; name?: string; message?: string; cause?: { code?: string } };
-  const code = err.code ?? err.cause?.code ?? err.name ?? "";
-  if (/TIMEOUT|AbortError|TimeoutError/i.test(code)) {
+  const err = error as { code?: unknown; name?: string; message?: string; cause?: { code?: unknown } };
+  const text = (v: unknown) => (typeof v === "string" ? v : "");
+  const code = text(err.code) || text(err.cause?.code);
+  // AbortSignal.timeout() rejects with a DOMException named TimeoutError (numeric code 23);
+  // undici's own deadlines use UND_ERR_*_TIMEOUT codes.
+  if (err.name === "TimeoutError" || err.name === "AbortError" || /TIMEOUT/i.test(code)) {
     return new MetricQueryError("timeout", `${what} did not answer within ${timeoutMs} ms`);
   }
   return new MetricQueryError(
