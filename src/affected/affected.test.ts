@@ -53,6 +53,18 @@ describe("computeAffected", () => {
     expect(describeReason(result.services[0]!.reasons[0]!)).toBe("shallow clone");
   });
 
+  it("passes changes through internal packages without listing them", () => {
+    const withLibrary: ServiceNode[] = [
+      { name: "web", path: "apps/web", dependsOn: ["@x/lib"] },
+      { name: "api", path: "apps/api", dependsOn: [] },
+      { name: "@x/lib", path: "packages/lib", dependsOn: [], internal: true },
+    ];
+    const result = computeAffected(withLibrary, ["packages/lib/index.js"]);
+    expect(result.affected).toEqual(["web"]);
+    expect(result.services.map((s) => s.name)).toEqual(["web", "api"]);
+    expect(result.services[0]!.reasons).toEqual([{ kind: "dependency-changed", via: ["@x/lib"] }]);
+  });
+
   it("survives a dependency cycle", () => {
     const cyclic: ServiceNode[] = [
       { name: "a", path: "a", dependsOn: ["b"] },

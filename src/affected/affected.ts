@@ -12,6 +12,8 @@ export interface ServiceNode {
   path: string;
   /** Names of the other services this one depends on (workspace package.json dependencies). */
   dependsOn: string[];
+  /** A workspace package that is not a declared service: it carries changes to its dependents. */
+  internal?: boolean;
 }
 
 export type AffectedReason =
@@ -77,8 +79,9 @@ export function computeAffected(
   const verdicts = new Map<string, ServiceVerdict>(
     services.map((s) => [s.name, { name: s.name, path: s.path, affected: false, reasons: [] }]),
   );
+  const internal = new Set(services.filter((s) => s.internal).map((s) => s.name));
   const finish = (extra: Partial<AffectedResult> = {}): AffectedResult => {
-    const list = [...verdicts.values()];
+    const list = [...verdicts.values()].filter((v) => !internal.has(v.name));
     return {
       services: list,
       affected: list.filter((v) => v.affected).map((v) => v.name),

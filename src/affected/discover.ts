@@ -39,24 +39,37 @@ const toPosix = (path: string): string => path.split(sep).join("/").replace(/\/+
  */
 export function discoverServices(root: string): DiscoveredServices {
   const fromConfig = servicesFromSlipwayYaml(root);
-  if (fromConfig) return { source: "slipway.yaml", services: withDependencies(root, fromConfig) };
+  const workspaces = workspacePackages(root);
+  if (fromConfig) {
+    // Workspace packages that are not services (a shared library) still pass changes on to the
+    // services that depend on them, so they join the graph as internal nodes.
+    const servicePaths = new Set(fromConfig.map((s) => s.path));
+    const internal = (workspaces?.packages ?? [])
+      .filter((p) => !servicePaths.has(p.path) && !fromConfig.some((s) => s.name === p.name))
+      .map((p) => ({ ...p, internal: true }));
+    return { source: "slipway.yaml", services: withDependencies(root, [...fromConfig, ...internal]) };
+  }
+  if (workspaces) return { source: workspaces.source, services: withDependencies(root, workspaces.packages) };
+  return { source: "none", services: [] };
+}
 
+function workspacePackages(
+  root: string,
+): { source: "npm-workspaces" | "pnpm-workspaces"; packages: { name: string; path: string }[] } | undefined {
   const rootPackage = readJson(join(root, "package.json"));
   const npmGlobs = Array.isArray(rootPackage?.workspaces)
     ? rootPackage.workspaces
     : (rootPackage?.workspaces?.packages ?? []);
-  if (npmGlobs.length > 0) {
-    return { source: "npm-workspaces", services: withDependencies(root, expandWorkspaces(root, npmGlobs)) };
-  }
+  if (npmGlobs.length > 0) return { source: "npm-workspaces", packages: expandWorkspaces(root, npmGlobs) };
   const pnpmFile = join(root, "pnpm-workspace.yaml");
   if (existsSync(pnpmFile)) {
     const doc = parseYaml(readFileSync(pnpmFile, "utf8")) as { packages?: unknown } | null;
     const globs = Array.isArray(doc?.packages)
       ? doc.packages.filter((g): g is string => typeof g === "string")
       : [];
-    return { source: "pnpm-workspaces", services: withDependencies(root, expandWorkspaces(root, globs)) };
+    return { source: "pnpm-workspaces", packages: expandWorkspaces(root, globs) };
   }
-  return { source: "none", services: [] };
+  return undefined;
 }
 
 function servicesFromSlipwayYaml(root: string): { name: string; path: string }[] | undefined {
@@ -93,7 +106,10 @@ function expandWorkspaces(root: string, globs: readonly string[]): { name: strin
     .map((path) => ({ name: readJson(join(root, path, "package.json"))?.name ?? path, path }));
 }
 
-function withDependencies(root: string, services: { name: string; path: string }[]): ServiceNode[] {
+function withDependencies(
+  root: string,
+  services: { name: string; path: string; internal?: boolean }[],
+): ServiceNode[] {
   const manifests = services.map((service) => ({
     service,
     manifest: readJson(join(root, service.path, "package.json")),
@@ -116,6 +132,11 @@ function withDependencies(root: string, services: { name: string; path: string }
         names.map((n) => serviceByPackage.get(n)).filter((n): n is string => !!n && n !== service.name),
       ),
     ];
-    return { name: service.name, path: service.path, dependsOn };
+    return {
+      name: service.name,
+      path: service.path,
+      dependsOn,
+      ...(service.internal ? { internal: true } : {}),
+    };
   });
 }

@@ -1,0 +1,99 @@
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const CLI = join(ROOT, "bin", "slipway.js");
+export const EXAMPLES = join(ROOT, "examples");
+
+export const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: "Ada",
+  GIT_AUTHOR_EMAIL: "ada@example.com",
+  GIT_COMMITTER_NAME: "Ada",
+  GIT_COMMITTER_EMAIL: "ada@example.com",
+};
+
+export function git(dir: string, ...args: string[]): string {
+  return execFileSync("git", args, { cwd: dir, env: GIT_ENV, encoding: "utf8" }).trim();
+}
+
+/** Creates an example repository with its own create-repo script into a fresh temp directory. */
+export function createExample(name: string): { dir: string; cleanup(): void } {
+  const parent = mkdtempSync(join(tmpdir(), `slipway-example-${name}-`));
+  const dir = join(parent, name);
+  execFileSync(process.execPath, [join(EXAMPLES, name, "create-repo.mjs"), dir], {
+    stdio: "pipe",
+    env: GIT_ENV,
+  });
+  return {
+    dir,
+    cleanup() {
+      try {
+        git(dir, "worktree", "prune");
+      } catch {
+        // the repository is already gone
+      }
+      rmSync(parent, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (npm run build first), killing its whole process group past `timeoutMs`. */
+export function runCli(args: string[], cwd: string, timeoutMs = 240_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: "1", CI: "true" },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already exited
+      }
+      reject(
+        new Error(`slipway ${args.join(" ")} did not finish in ${timeoutMs} ms\n${stderr.slice(-2000)}`),
+      );
+    }, timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+export interface RunJson {
+  runId: string;
+  conclusion: string;
+  jobs: {
+    id: string;
+    name: string;
+    matrix: Record<string, string> | null;
+    conclusion: string;
+    steps: { name: string; conclusion: string }[];
+  }[];
+}
+
+/** "build[content]" style labels of the jobs that ran (not skipped), sorted. */
+export function jobsThatRan(run: RunJson): string[] {
+  return run.jobs
+    .filter((job) => job.conclusion !== "skipped")
+    .map((job) => (job.matrix ? `${job.id}[${Object.values(job.matrix).join(",")}]` : job.id))
+    .sort();
+}
