@@ -37,3 +37,26 @@ describe("schema/slipway.schema.json", () => {
     ]);
   });
 });
+
+describe("docs/configuration.md", () => {
+  const doc = readFileSync(join(import.meta.dirname, "..", "..", "docs", "configuration.md"), "utf8");
+
+  /** Every property name anywhere in the JSON Schema. */
+  function keys(node: unknown, out = new Set<string>()): Set<string> {
+    if (Array.isArray(node)) node.forEach((n) => keys(n, out));
+    else if (node !== null && typeof node === "object") {
+      const obj = node as Record<string, unknown>;
+      if (obj.properties && typeof obj.properties === "object")
+        Object.keys(obj.properties).forEach((k) => out.add(k));
+      Object.values(obj).forEach((v) => keys(v, out));
+    }
+    return out;
+  }
+
+  it("documents every key of slipway.yaml", () => {
+    const undocumented = [...keys(projectJsonSchema())].filter(
+      (key) => !doc.includes(`\`${key}\``) && !doc.includes(`.${key}\``),
+    );
+    expect(undocumented).toEqual([]);
+  });
+});
