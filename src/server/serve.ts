@@ -29,8 +29,11 @@ export interface ServeOptions {
 
 export interface RunningServer extends ServerInfo {
   controller: RolloutController;
-  /** Stop the API and the controller; the proxy and the instances keep serving. */
-  close(): Promise<void>;
+  /**
+   * Stop the API and the controller; the proxy and the instances keep serving, unless
+   * `stopInstances` (the demo cleans up after itself).
+   */
+  close(options?: { stopInstances?: boolean }): Promise<void>;
 }
 
 /** Data directory of a project: `<dir>/.slipway`. */
@@ -95,12 +98,15 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   return {
     ...info,
     controller,
-    async close() {
+    async close(closeOptions = {}) {
       await new Promise<void>((ok) => {
         server.close(() => ok());
         server.closeAllConnections();
       });
       await controller.stop();
+      if (closeOptions.stopInstances) {
+        await Promise.all(runtime.revisions().map((revision) => runtime.stop(revision, { graceMs: 2_000 })));
+      }
       await runtime.detach();
       await proxy.close();
       db.close();

@@ -5,6 +5,7 @@ import { registerDeploy } from "./deploy.js";
 import { registerRollback } from "./rollback.js";
 import { registerStatus } from "./status.js";
 import { registerHistory } from "./history.js";
+import { registerDemo } from "./demo.js";
 import { registerAffected } from "./affected.js";
 import { registerProxy } from "./proxy.js";
 import { registerLogs } from "./logs.js";
@@ -27,5 +28,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerRollback,
   registerStatus,
   registerHistory,
+  registerDemo,
   registerConfig,
 ];
