@@ -144,7 +144,7 @@ async function deployAndWatch(
     const events = controller.history({ rolloutId: id, limit: 100 });
     for (const e of events.slice(seen)) {
       process.stdout.write(
-        `  ${style.dim(`+${formatDuration(Date.now() - started)}`.padStart(8))}  ${e.message}\n`,
+        `  ${style.dim(`+${formatDuration(Date.now() - started)}`.padStart(8))}  ${label}${e.message}\n`,
       );
     }
     seen = events.length;
