@@ -134,11 +134,12 @@ describe("LocalRuntime probes", () => {
       },
     });
     await runtime.ensure(spec);
-    const early = await runtime.waitReady(spec.revisionId, { timeoutMs: 800 });
-    expect(early.outcome).toBe("timeout");
-    expect(runtime.instances(spec.revisionId)[0]!.lastError).toBe(
-      "readiness: probe command exited with code 1",
-    );
+    const unready = await eventually("the exec probe to fail", 15_000, () => {
+      const [instance] = runtime.instances(spec.revisionId);
+      return instance?.state === "unready" ? instance : undefined;
+    });
+    expect(unready.lastError).toBe("readiness: probe command exited with code 1");
+    expect((await runtime.waitReady(spec.revisionId, { timeoutMs: 300 })).outcome).toBe("timeout");
 
     writeFileSync(join(harness.workDir, "ready.flag"), "");
     expect((await runtime.waitReady(spec.revisionId, { timeoutMs: 10_000 })).outcome).toBe("ready");
