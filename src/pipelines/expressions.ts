@@ -2,6 +2,7 @@ import { Evaluator, Lexer, Parser, data } from "@actions/expressions";
 
 type ExpressionData = data.ExpressionData;
 import type { FunctionDefinition } from "@actions/expressions/funcs/info";
+import { TokenType, type Token } from "@actions/expressions/lexer";
 import { truthy } from "@actions/expressions/result";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import type { StatusFunctions } from "../core/workflow/status.js";
@@ -66,6 +67,19 @@ function functionsFor(extra: ExtraFunctions): {
   return { infos, map: new Map(infos.map((info) => [info.name.toLowerCase(), info])) };
 }
 
+/**
+ * Lexes an expression. @actions/expressions 0.3.61 unescapes only the first `''` of a string
+ * literal (`value.replace("''", "'")`), which breaks any `run:` script with two single quotes and
+ * an expression (the parser turns it into one format() literal); we unescape all of them.
+ */
+function lex(expression: string): Token[] {
+  const { tokens } = new Lexer(expression).lex();
+  for (const token of tokens) {
+    if (token.type === TokenType.STRING) token.value = token.lexeme.slice(1, -1).replaceAll("''", "'");
+  }
+  return tokens;
+}
+
 /** Evaluates one `${{ }}` expression (without the braces) against plain-JSON contexts. */
 export function evaluateExpression(
   expression: string,
@@ -74,7 +88,7 @@ export function evaluateExpression(
 ): unknown {
   const { infos, map } = functionsFor(extra);
   try {
-    const { tokens } = new Lexer(expression).lex();
+    const tokens = lex(expression);
     const tree = new Parser(tokens, [...CONTEXT_NAMES], infos).parse();
     const dictionary = toData(contexts) as data.Dictionary;
     return fromData(new Evaluator(tree, dictionary, map).evaluate());
@@ -88,7 +102,7 @@ export function evaluateExpression(
 export function evaluateCondition(expression: string, contexts: Contexts, extra: ExtraFunctions): boolean {
   const { infos, map } = functionsFor(extra);
   try {
-    const { tokens } = new Lexer(expression).lex();
+    const tokens = lex(expression);
     const tree = new Parser(tokens, [...CONTEXT_NAMES], infos).parse();
     return truthy(new Evaluator(tree, toData(contexts) as data.Dictionary, map).evaluate());
   } catch (error) {

@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { SlipwayError } from "../core/errors.js";
 
 /** Runs git in `cwd` and returns its trimmed stdout; throws with git's own message on failure. */
@@ -84,14 +85,28 @@ export function filesOfCommit(repoRoot: string, sha: string): string[] {
   return out === "" ? [] : out.split("\n");
 }
 
-/** A clean, detached checkout of `sha` at `path` sharing the repository's objects. */
-export function addWorktree(repoRoot: string, path: string, sha: string): void {
-  git(repoRoot, ["worktree", "add", "--detach", "--quiet", path, sha]);
+const execFileAsync = promisify(execFile);
+
+/**
+ * A clean, detached checkout of `sha` at `path` sharing the repository's objects. Asynchronous:
+ * parallel jobs must not block the event loop that reads their steps' output.
+ */
+export async function addWorktree(repoRoot: string, path: string, sha: string): Promise<void> {
+  try {
+    await execFileAsync("git", ["worktree", "add", "--detach", "--quiet", path, sha], { cwd: repoRoot });
+  } catch (error) {
+    const stderr = String((error as { stderr?: string }).stderr ?? "").trim();
+    throw new Error(`git worktree add: ${stderr || (error as Error).message}`, { cause: error });
+  }
 }
 
-export function removeWorktree(repoRoot: string, path: string): void {
-  tryGit(repoRoot, ["worktree", "remove", "--force", path]);
-  tryGit(repoRoot, ["worktree", "prune"]);
+export async function removeWorktree(repoRoot: string, path: string): Promise<void> {
+  try {
+    await execFileAsync("git", ["worktree", "remove", "--force", path], { cwd: repoRoot });
+  } catch {
+    // Already gone, or never created: prune below forgets it either way.
+  }
+  await execFileAsync("git", ["worktree", "prune"], { cwd: repoRoot }).catch(() => undefined);
 }
 
 /** `owner/name` from the origin remote when it looks like one, else `local/<dir name>`. */

@@ -121,10 +121,10 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   let continueOnError = false;
   try {
     try {
-      addWorktree(scope.repoRoot, workspace, String(scope.github.sha));
+      await addWorktree(scope.repoRoot, workspace, toExpressionString(scope.github.sha));
     } catch (error) {
       throw new ExpressionFailure(
-        `cannot check out ${String(scope.github.sha)}: ${(error as Error).message}`,
+        `cannot check out ${toExpressionString(scope.github.sha)}: ${(error as Error).message}`,
       );
     }
     const workflowEnv = stringMap(evaluate(scope.workflow.env, baseContexts));
@@ -216,7 +216,8 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
           env: processEnv,
           log,
           setOutput,
-          state,
+          // Each action keeps its own state between run and post, like core.saveState.
+          state: new Map<string, string>(),
           signal: stepController.signal,
           postQueue,
           stepName,
@@ -306,7 +307,7 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   for (const pgid of groups) signalGroup(pgid, "SIGKILL");
   flushLogs();
   if (!scope.keepWorkspaces) {
-    removeWorktree(scope.repoRoot, workspace);
+    await removeWorktree(scope.repoRoot, workspace);
     rmSync(jobDir, { recursive: true, force: true });
   }
 
@@ -373,8 +374,9 @@ function stepDisplayName(
 ): string {
   if (loaded.step.name) return toExpressionString(evaluate(loaded.step.name));
   if (loaded.uses !== undefined) return `Run ${loaded.uses}`;
-  const run = (loaded.step as { run?: { value?: unknown; source?: string; toString(): string } }).run;
-  const text = typeof run?.value === "string" ? run.value : (run?.toString() ?? "");
+  // The source text as written (`echo ${{ matrix.x }}`), not the converter's format() rewrite.
+  const run = (loaded.step as unknown as { run?: { value?: unknown; source?: string } }).run;
+  const text = typeof run?.value === "string" ? run.value : (run?.source ?? "");
   const firstLine = text.split("\n").find((line) => line.trim() !== "") ?? "";
   return `Run ${firstLine.trim()}`.slice(0, 80);
 }

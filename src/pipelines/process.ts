@@ -19,6 +19,9 @@ export type ProcessEnd =
 /** How long a process group gets between SIGTERM and SIGKILL. */
 export const KILL_GRACE_MS = 2_000;
 
+/** After the shell exits, how long its pipes may stay silent before we stop reading them. */
+const EXIT_DRAIN_MS = 500;
+
 /**
  * Runs a command in its own process group (detached) and kills the whole group on timeout or
  * cancellation: a step's `sleep` or background server must not outlive it (Gitea's runner learned
@@ -80,13 +83,27 @@ export function runProcess(command: string, args: string[], options: ProcessOpti
     child.on("close", done);
     // A background process (`server &`) keeps the pipes open after the shell exits; like GitHub's
     // runner we let it live until the job ends, and stop waiting for its output shortly after exit.
+    // Output still in the pipe keeps arriving after exit, so we wait until it has been quiet for a while.
     child.on("exit", (code, signal) => {
-      setTimeout(() => {
-        if (settled) return;
-        child.stdout.destroy();
-        child.stderr.destroy();
-        done(code, signal);
-      }, 200).unref();
+      let idle: NodeJS.Timeout;
+      let chunks = 0;
+      const arm = (): void => {
+        chunks++;
+        clearTimeout(idle);
+        const seen = chunks;
+        idle = setTimeout(() => {
+          // Timers run before pending I/O after a busy loop: give reads one more turn first.
+          setImmediate(() => {
+            if (settled || chunks !== seen) return;
+            child.stdout.destroy();
+            child.stderr.destroy();
+            done(code, signal);
+          });
+        }, EXIT_DRAIN_MS);
+      };
+      child.stdout.on("data", arm);
+      child.stderr.on("data", arm);
+      arm();
     });
   });
 }

@@ -531,7 +531,8 @@ async function runJobGroup(job: LoadedJob, ctx: GroupContext): Promise<JobGroupS
         },
       };
       const baseName = safeEvaluateName(job, instanceContexts, file);
-      const name = matrix && !job.job.name ? `${job.id} (${describeCombination(matrix)})` : baseName;
+      const named = job.raw?.find("name") !== undefined;
+      const name = matrix && !named ? `${job.id} (${describeCombination(matrix)})` : baseName;
       const key = matrix ? `${job.id} (${describeCombination(matrix)})` : job.id;
       const finishSkipped = (reason: string, conclusion: Conclusion): void => {
         const result: JobResult = {
