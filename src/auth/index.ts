@@ -43,3 +43,4 @@ export {
   parseApiToken,
   verifyApiToken,
 } from "./tokens.js";
+export { guardRequest, type GuardedRequest, type GuardResult } from "./guard.js";

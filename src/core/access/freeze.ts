@@ -47,7 +47,9 @@ function lastStart(window: FreezeWindow, now: number): number {
     // prev() is strictly before currentDate, so ask from just after now to include a start at now.
     expression = CronExpressionParser.parse(window.cron, { currentDate: new Date(now + 1), tz });
   } catch (error) {
-    throw new Error(`"${window.cron}" is not a cron expression (${(error as Error).message})`, { cause: error });
+    throw new Error(`"${window.cron}" is not a cron expression (${(error as Error).message})`, {
+      cause: error,
+    });
   }
   return expression.prev().getTime();
 }

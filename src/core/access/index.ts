@@ -26,3 +26,4 @@ export {
   type FreezeStatus,
   type FreezeWindow,
 } from "./freeze.js";
+export { gateDeploy, type DeployAudit, type DeployGate } from "./deploy-gate.js";
