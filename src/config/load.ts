@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { CONFIG_DEFAULTS } from "../core/config/defaults.js";
 import { normalizeConfig } from "../core/config/normalize.js";
@@ -25,18 +25,38 @@ export interface LoadedProjectConfig extends ProjectConfig {
  */
 export function loadProjectConfig(dir: string): LoadedProjectConfig {
   const root = resolve(dir);
-  const file = join(root, CONFIG_DEFAULTS.fileName);
+  const file = configFileIn(root);
+  if (file === undefined) {
+    throw new SlipwayError("SLIPWAY_NOT_FOUND", `no ${CONFIG_DEFAULTS.fileName} in ${root}`);
+  }
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") {
-      throw new SlipwayError("SLIPWAY_NOT_FOUND", `no ${CONFIG_DEFAULTS.fileName} in ${root}`);
-    }
     throw new SlipwayError("SLIPWAY_INVALID_CONFIG", `cannot read ${file}: ${(error as Error).message}`);
   }
-  return { ...parseProjectConfig(text, CONFIG_DEFAULTS.fileName), dir: root, file };
+  return { ...parseProjectConfig(text, basename(file)), dir: root, file };
+}
+
+/** `slipway.yaml`, or `slipway.yml` as people also spell it, in `dir`. */
+function configFileIn(dir: string): string | undefined {
+  return CONFIG_FILE_NAMES.map((name) => join(dir, name)).find((path) => existsSync(path));
+}
+
+const CONFIG_FILE_NAMES = [CONFIG_DEFAULTS.fileName, "slipway.yml"];
+
+/**
+ * The nearest directory at or above `start` holding a slipway.yaml (so commands work from a
+ * service's subdirectory), or undefined when there is none up to the file system's root.
+ */
+export function findProjectDir(start: string): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    if (configFileIn(dir) !== undefined) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
 }
 
 /**
@@ -48,7 +68,7 @@ export function parseProjectConfig(
   displayName: string = CONFIG_DEFAULTS.fileName,
 ): ProjectConfig {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((error): Problem => {
       const { line, col } = lines.linePos(error.pos[0]);

@@ -1,4 +1,14 @@
-import { isMap, isNode, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
+import {
+  isAlias,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  type Document,
+  type LineCounter,
+  type Node,
+} from "yaml";
 import type { z } from "zod";
 
 /**
@@ -30,6 +40,8 @@ export function walk(doc: Document, path: readonly Segment[]): Found {
   let node: Node | null = isNode(doc.contents) ? doc.contents : null;
   let keyNode: Node | null = null;
   for (const segment of path) {
+    // Through an alias (`*defaults`) to the anchored node, so problems point at what was written.
+    if (isAlias(node)) node = (node.resolve(doc) as Node | undefined) ?? node;
     if (isMap(node)) {
       const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(segment));
       if (!pair) return { node, keyNode, complete: false };

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadProjectConfig, parseProjectConfig } from "../../src/config/load.js";
+import { findProjectDir, loadProjectConfig, parseProjectConfig } from "../../src/config/load.js";
 import { revisionSpecFor, routesFor, serviceIn, trafficPolicyFor } from "../../src/core/config/index.js";
 import { DEFAULT_TRAFFIC_POLICY } from "../../src/proxy/route-table.js";
 import { SlipwayError } from "../../src/core/errors.js";
@@ -452,5 +452,60 @@ describe("mapping to the runtime and the proxy", () => {
     expect(() => trafficPolicyFor(config, "web", "prod")).toThrow(
       "no environment 'prod' in slipway.yaml (environments: staging, production)",
     );
+  });
+});
+
+describe("finding and reading the file", () => {
+  it("accepts anchors, aliases and merge keys, and locates problems inside an anchored block", () => {
+    const config = parseProjectConfig(`project: { name: shop }
+services:
+  web:
+    start: a
+    readiness: &probe { http: /health, period: 2s }
+    routes: [{ pathPrefix: /web }]
+  api:
+    start: b
+    readiness: { <<: *probe, period: 5s }
+    routes: [{ pathPrefix: /api }]
+`);
+    expect(config.services.web!.readiness).toMatchObject({
+      check: { kind: "http", path: "/health" },
+      periodMs: 2000,
+    });
+    expect(config.services.api!.readiness).toMatchObject({
+      check: { kind: "http", path: "/health" },
+      periodMs: 5000,
+    });
+
+    expect(
+      problemsOf(`project: { name: shop }
+services:
+  web: { start: a, readiness: &probe { http: /health, period: soon } }
+  api: { start: b, readiness: *probe, routes: [{ pathPrefix: /api }] }
+`),
+    ).toEqual([
+      'slipway.yaml:3:58: services.web.readiness.period: expected a duration like "500ms", "2s", "5m" or "1h30m", got "soon"',
+      'slipway.yaml:3:58: services.api.readiness.period: expected a duration like "500ms", "2s", "5m" or "1h30m", got "soon"',
+    ]);
+  });
+
+  it("reads slipway.yml too, naming it in messages", () => {
+    const dir = mkdtempSync(join(tmpdir(), "slipway-config-"));
+    dirs.push(dir);
+    writeFileSync(
+      join(dir, "slipway.yml"),
+      "project: { name: shop }\nservices: { web: { start: x, replicas: 0 } }\n",
+    );
+    expect(() => loadProjectConfig(dir)).toThrow(
+      "slipway.yml:2:40: services.web.replicas: expected a whole number >= 1, got 0",
+    );
+  });
+
+  it("finds the project directory from a subdirectory", () => {
+    const dir = projectWith(MINIMAL);
+    mkdirSync(join(dir, "services", "web"), { recursive: true });
+    expect(findProjectDir(join(dir, "services", "web"))).toBe(dir);
+    expect(findProjectDir(dir)).toBe(dir);
+    expect(findProjectDir("/")).toBeUndefined();
   });
 });
