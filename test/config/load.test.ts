@@ -484,8 +484,8 @@ services:
   api: { start: b, readiness: *probe, routes: [{ pathPrefix: /api }] }
 `),
     ).toEqual([
-      'slipway.yaml:3:58: services.web.readiness.period: expected a duration like "500ms", "2s", "5m" or "1h30m", got "soon"',
-      'slipway.yaml:3:58: services.api.readiness.period: expected a duration like "500ms", "2s", "5m" or "1h30m", got "soon"',
+      'slipway.yaml:3:63: services.web.readiness.period: expected a duration like "500ms", "2s", "5m" or "1h30m", got "soon"',
+      'slipway.yaml:3:63: services.api.readiness.period: expected a duration like "500ms", "2s", "5m" or "1h30m", got "soon"',
     ]);
   });
 
