@@ -87,11 +87,16 @@ export class CacheStore {
   }
 
   /** Archives `paths` (relative to `cwd` or absolute) under `key`; an existing key is never overwritten. */
-  async save(key: string, version: string, cwd: string, paths: readonly string[]): Promise<SaveResult> {
+  async save(
+    key: string,
+    version: string,
+    cwd: string,
+    paths: readonly string[],
+    compression: Compression = preferredCompression(),
+  ): Promise<SaveResult> {
     await mkdir(this.options.root, { recursive: true });
     const id = entryId(key, version);
     if (await exists(join(this.options.root, `${id}.json`))) return { kind: "exists" };
-    const compression = preferredCompression();
     const tmp = join(this.options.root, `.tmp-${randomUUID()}`);
     try {
       await createArchive(tmp, cwd, paths, compression);

@@ -1,0 +1,206 @@
+#!/usr/bin/env node
+// Affected-only run on a generated 100-package npm-workspaces monorepo after a one-package change:
+// `slipway run` of a workflow that asks `slipway affected` which packages changed and builds only
+// those (a matrix), against `turbo run build --affected` (npm package turbo, installed into a temp
+// directory by this script), both warm, on the same commit.
+//   node bench/pipelines-affected.mjs [--packages 100] [--rounds 3] [--turbo 2.11.11] [--no-write]
+import { execFileSync } from "node:child_process";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  CLI,
+  build,
+  git,
+  machineLine,
+  median,
+  timed,
+  writeResultsSection,
+  writeTree,
+} from "./pipelines-lib.mjs";
+
+const { values: args } = parseArgs({
+  options: {
+    packages: { type: "string", default: "100" },
+    rounds: { type: "string", default: "3" },
+    turbo: { type: "string", default: "2.11.11" },
+    "no-write": { type: "boolean", default: false },
+  },
+});
+const COUNT = Number(args.packages);
+const ROUNDS = Number(args.rounds);
+const LIBS = 10;
+const name = (i) => `pkg-${String(i).padStart(3, "0")}`;
+
+const WORKFLOW = `name: affected build
+on: push
+jobs:
+  affected:
+    runs-on: ubuntu-latest
+    outputs:
+      packages: \${{ steps.detect.outputs.packages }}
+    steps:
+      - id: detect
+        env:
+          SLIPWAY_CLI: \${{ vars.SLIPWAY_CLI }}
+        run: |
+          packages=$(node "$SLIPWAY_CLI" affected --base HEAD~1 --head HEAD --json | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.stringify(JSON.parse(s).affected)))')
+          echo "packages=$packages" >> "$GITHUB_OUTPUT"
+  build:
+    needs: affected
+    if: needs.affected.outputs.packages != '[]'
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        package: \${{ fromJSON(needs.affected.outputs.packages) }}
+    steps:
+      - run: npm run build
+        working-directory: packages/\${{ matrix.package }}
+`;
+
+function monorepo(dir) {
+  const npmVersion = execFileSync("npm", ["--version"], { encoding: "utf8" }).trim();
+  const files = {
+    "package.json": JSON.stringify(
+      { name: "bench-mono", private: true, workspaces: ["packages/*"], packageManager: `npm@${npmVersion}` },
+      null,
+      2,
+    ),
+    "turbo.json": JSON.stringify(
+      { $schema: "https://turborepo.com/schema.json", tasks: { build: { outputs: ["dist/**"] } } },
+      null,
+      2,
+    ),
+    ".gitignore": "node_modules/\ndist/\n.turbo/\n.slipway/\n",
+    ".github/workflows/affected.yml": WORKFLOW,
+  };
+  for (let i = 0; i < COUNT; i++) {
+    // Ten libraries; every other package depends on one of them.
+    const deps = i < LIBS ? {} : { [name(i % LIBS)]: "*" };
+    files[`packages/${name(i)}/package.json`] = JSON.stringify(
+      {
+        name: name(i),
+        version: "1.0.0",
+        private: true,
+        dependencies: deps,
+        scripts: { build: "node build.js" },
+      },
+      null,
+      2,
+    );
+    files[`packages/${name(i)}/src/index.js`] = `export const id = ${i};\n`;
+    files[`packages/${name(i)}/build.js`] =
+      `import { mkdirSync, readFileSync, writeFileSync } from "node:fs";\nmkdirSync("dist", { recursive: true });\nwriteFileSync("dist/index.js", readFileSync("src/index.js"));\n`;
+  }
+  writeTree(dir, files);
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], {
+    cwd: dir,
+    stdio: "inherit",
+  });
+  git(dir, "init", "-q", "-b", "main");
+  git(dir, "add", "-A");
+  git(dir, "commit", "-q", "-m", "monorepo");
+}
+
+build();
+const tmp = mkdtempSync(join(os.tmpdir(), "slipway-bench-affected-"));
+const repo = join(tmp, "repo");
+const turboDir = join(tmp, "turbo");
+try {
+  console.log(`installing turbo@${args.turbo} into ${turboDir}`);
+  execFileSync(
+    "npm",
+    ["install", "--prefix", turboDir, `turbo@${args.turbo}`, "--no-audit", "--no-fund", "--loglevel=error"],
+    { stdio: "inherit" },
+  );
+  const turbo = join(turboDir, "node_modules", ".bin", "turbo");
+  const turboVersion = execFileSync(turbo, ["--version"], { encoding: "utf8" }).trim();
+  monorepo(repo);
+
+  const env = {
+    ...process.env,
+    TURBO_TELEMETRY_DISABLED: "1",
+    DO_NOT_TRACK: "1",
+    TURBO_SCM_BASE: "HEAD~1",
+    TURBO_SCM_HEAD: "HEAD",
+    CI: "true",
+    NO_COLOR: "1",
+  };
+  // Warm both: turbo's cache holds every package's build; Slipway has run the workflow before
+  // (on a first small change, so HEAD~1 exists).
+  appendFileSync(join(repo, "packages", name(COUNT - 1), "src", "index.js"), "export const warm = true;\n");
+  git(repo, "commit", "-qam", "warm-up change");
+  await timed(turbo, ["run", "build"], { cwd: repo, env });
+  await timed(process.execPath, [CLI, "run", "--event", "push", "--var", `SLIPWAY_CLI=${CLI}`, "--json"], {
+    cwd: repo,
+    env,
+  });
+
+  // The change: one application package (a leaf: nothing depends on it).
+  const changed = name(Math.min(42, COUNT - 2));
+  appendFileSync(join(repo, "packages", changed, "src", "index.js"), "export const touched = true;\n");
+  git(repo, "commit", "-qam", `change ${changed}`);
+
+  const turboRuns = [];
+  const turboForced = [];
+  const slipwayRuns = [];
+  let builtBySlipway = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    turboRuns.push((await timed(turbo, ["run", "build", "--affected"], { cwd: repo, env })).ms);
+    turboForced.push((await timed(turbo, ["run", "build", "--affected", "--force"], { cwd: repo, env })).ms);
+    const run = await timed(
+      process.execPath,
+      [CLI, "run", "--event", "push", "--var", `SLIPWAY_CLI=${CLI}`, "--json"],
+      { cwd: repo, env },
+    );
+    slipwayRuns.push(run.ms);
+    builtBySlipway = JSON.parse(run.out)
+      .jobs.filter((j) => j.id === "build" && j.conclusion === "success")
+      .map((j) => j.matrix?.package);
+  }
+  if (builtBySlipway.join() !== changed)
+    throw new Error(`slipway built ${builtBySlipway.join()} instead of ${changed}`);
+  const affectedOnly = (
+    await timed(process.execPath, [CLI, "affected", "--base", "HEAD~1", "--head", "HEAD", "--json"], {
+      cwd: repo,
+      env,
+    })
+  ).ms;
+  const result = {
+    turboVersion,
+    turboWarmMs: Math.round(median(turboRuns)),
+    turboForcedMs: Math.round(median(turboForced)),
+    slipwayMs: Math.round(median(slipwayRuns)),
+    slipwayAffectedCommandMs: Math.round(affectedOnly),
+  };
+  result.ratio = Number((result.slipwayMs / result.turboWarmMs).toFixed(2));
+  result.ratioForced = Number((result.slipwayMs / result.turboForcedMs).toFixed(2));
+  console.log(result);
+  if (!args["no-write"]) {
+    writeResultsSection(
+      "pipelines-affected",
+      `## Pipelines: affected-only run vs turbo (\`node bench/pipelines-affected.mjs\`)
+
+${machineLine()} · peer: turbo ${turboVersion} (npm package \`turbo\`, linux-64 binary)
+
+A generated npm-workspaces monorepo of ${COUNT} packages (${LIBS} libraries, the others each depending on one), one application package (\`${changed}\`, nothing depends on it) changed in the last commit. Both warm: turbo's local cache holds every build and Slipway has run the workflow before. Medians of ${ROUNDS} rounds, wall time of the whole command.
+
+| command | wall time | Slipway / it |
+|---|---|---|
+| \`turbo run build --affected\` (cache hit for the changed package) | ${result.turboWarmMs} ms | ${result.ratio}x |
+| \`turbo run build --affected --force\` (the build really runs) | ${result.turboForcedMs} ms | ${result.ratioForced}x |
+| \`slipway run\` (job 1: \`slipway affected\`; job 2: a matrix building only \`${changed}\`) | ${result.slipwayMs} ms | — |
+| \`slipway affected --base HEAD~1 --head HEAD\` alone | ${result.slipwayAffectedCommandMs} ms | — |
+
+Target: Slipway at most 0.35x turbo's wall time. Slipway has no task cache (the build always runs) and gives each job a fresh git worktree of the whole repository; the affected computation itself is the last row.`,
+    );
+  }
+} finally {
+  try {
+    git(repo, "worktree", "prune");
+  } catch {
+    // nothing to prune
+  }
+  rmSync(tmp, { recursive: true, force: true });
+}

@@ -1,0 +1,97 @@
+// Helpers shared by the pipelines benchmarks (bench/pipelines-*.mjs).
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const CLI = join(ROOT, "bin", "slipway.js");
+
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: "Bench",
+  GIT_AUTHOR_EMAIL: "bench@example.com",
+  GIT_COMMITTER_NAME: "Bench",
+  GIT_COMMITTER_EMAIL: "bench@example.com",
+};
+
+export const git = (dir, ...args) =>
+  execFileSync("git", args, { cwd: dir, env: GIT_ENV, encoding: "utf8" }).trim();
+
+export function writeTree(root, files) {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+}
+
+export function build() {
+  execFileSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { stdio: "inherit" });
+}
+
+/** Runs a command to completion; resolves with its wall time in ms (rejects on a non-zero exit). */
+export function timed(cmd, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c) => (out += c));
+    child.stderr.on("data", (c) => (err += c));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0)
+        reject(
+          new Error(`${cmd} ${args.join(" ")} exited ${code}\n${err.slice(-2000)}\n${out.slice(-1000)}`),
+        );
+      else resolve({ ms, out, err });
+    });
+  });
+}
+
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+export function machine() {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    cpu: `${cpus.length} × ${cpus[0]?.model ?? "unknown"}`,
+    memory: `${Math.round(os.totalmem() / 1024 ** 3)} GiB`,
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    git: execFileSync("git", ["--version"], { encoding: "utf8" }).trim(),
+    load: os
+      .loadavg()
+      .map((n) => n.toFixed(1))
+      .join(" "),
+  };
+}
+
+export function machineLine(m = machine()) {
+  return `${m.date} · ${m.cpu} · ${m.memory} · ${m.kernel} · Node ${m.node} · ${m.git} · load average at start ${m.load}`;
+}
+
+/** Replaces one marked block of bench/RESULTS.md so each benchmark updates only its own figures. */
+export function writeResultsSection(marker, markdown) {
+  const file = join(ROOT, "bench", "RESULTS.md");
+  const start = `<!-- ${marker}:start -->`;
+  const end = `<!-- ${marker}:end -->`;
+  const block = `${start}\n${markdown.trim()}\n${end}`;
+  let text = existsSync(file)
+    ? readFileSync(file, "utf8")
+    : "# Benchmark results\n\nFigures measured by the scripts in `bench/`; each section names its machine, date and peers.\n";
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  text =
+    from >= 0 && to > from
+      ? text.slice(0, from) + block + text.slice(to + end.length)
+      : `${text.trimEnd()}\n\n${block}\n`;
+  writeFileSync(file, text);
+  console.log(`bench: wrote the "${marker}" section of bench/RESULTS.md`);
+}
