@@ -46,8 +46,9 @@ export function createAdminServer(opts: {
           },
         };
       }
-      saveRoutes(stateDir, table);
-      await control.apply(table);
+      // Routing switches at once while the file is written; the answer waits for both, so a 200
+      // still means "installed and persisted" (a failed write answers 500 and the writer retries).
+      await Promise.all([control.apply(table), saveRoutes(stateDir, table)]);
       log.info({ generation: table.generation, routes: table.routes.length }, "route table installed");
       return { status: 200, body: { generation: table.generation } };
     });

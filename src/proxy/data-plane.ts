@@ -33,13 +33,7 @@ export class Instance {
   ) {
     // Free sockets close after 4 s, under Node's 5 s server keepAliveTimeout, so the proxy never
     // reuses a socket the app is closing (Node also honours the app's Keep-Alive: timeout= hint).
-    this.agent = new http.Agent({
-      keepAlive: true,
-      maxSockets: Infinity,
-      maxFreeSockets: 256,
-      timeout: 4_000,
-      scheduling: "lifo",
-    });
+    this.agent = new http.Agent({ keepAlive: true, timeout: 4_000 });
   }
 }
 

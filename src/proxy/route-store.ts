@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { mkdir, open, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { SlipwayError } from "../core/errors.js";
 import type { RouteTable } from "./route-table.js";
@@ -31,18 +32,19 @@ export function loadRoutes(stateDir: string): RouteTable {
 
 /**
  * Writes the table durably before the admin API acknowledges it: temp file, fsync, rename, so a
- * crash leaves either the old or the new table on disk, never half of one.
+ * crash leaves either the old or the new table on disk, never half of one. Asynchronous, so a slow
+ * disk never stalls the traffic sharing this event loop.
  */
-export function saveRoutes(stateDir: string, table: RouteTable): void {
-  mkdirSync(stateDir, { recursive: true });
+export async function saveRoutes(stateDir: string, table: RouteTable): Promise<void> {
+  await mkdir(stateDir, { recursive: true });
   const file = join(stateDir, ROUTES_FILE);
   const temp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temp, "w", 0o600);
+  const handle = await open(temp, "w", 0o600);
   try {
-    writeSync(fd, `${JSON.stringify(table, null, 2)}\n`);
-    fsyncSync(fd);
+    await handle.writeFile(`${JSON.stringify(table, null, 2)}\n`);
+    await handle.sync();
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
-  renameSync(temp, file);
+  await rename(temp, file);
 }

@@ -1,0 +1,231 @@
+// Helpers shared by bench/proxy.mjs and bench/proxy-cutover.mjs: peer installation, a Slipway
+// proxy child, machine description, and the proxy section of bench/RESULTS.md.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+/** Installs the Debian packages a benchmark compares against when their commands are missing. */
+export function ensureTools(needed) {
+  const missing = Object.entries(needed)
+    .filter(([command]) => !hasCommand(command))
+    .map(([, pkg]) => pkg);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) throw new Error(`install these Debian packages first: ${missing.join(" ")}`);
+  console.error(`bench: installing ${missing.join(" ")}`);
+  execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+  execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], {
+    stdio: "inherit",
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
+}
+
+export function hasCommand(command) {
+  try {
+    execFileSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function freePort() {
+  const server = net.createServer();
+  await new Promise((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.address();
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+export async function waitForPort(port, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise((done) => {
+      const socket = net.connect(port, "127.0.0.1");
+      socket.once("connect", () => (socket.destroy(), done(true)));
+      socket.once("error", () => done(false));
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+/** A child process in its own group, stopped with its whole group. */
+export function startChild(command, args, opts = {}) {
+  const child = spawn(command, args, { detached: true, stdio: ["ignore", "ignore", "pipe"], ...opts });
+  let stderr = "";
+  child.stderr?.on("data", (chunk) => (stderr += chunk));
+  return {
+    child,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((done) => child.once("exit", done));
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          /* gone */
+        }
+      }, 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** `slipway proxy` from this checkout (built first), with its admin API driven by fetch. */
+export async function startSlipway({ listenPort, adminPort, stateDir, workers }) {
+  const token = "bench-token";
+  const proc = startChild(
+    process.execPath,
+    [
+      join(ROOT, "bin/slipway.js"),
+      "proxy",
+      "--listen",
+      `127.0.0.1:${listenPort}`,
+      "--admin",
+      `127.0.0.1:${adminPort}`,
+      "--state-dir",
+      stateDir,
+      "--workers",
+      String(workers),
+    ],
+    { env: { ...process.env, SLIPWAY_PROXY_TOKEN: token, SLIPWAY_LOG_LEVEL: "warn" } },
+  );
+  const admin = `http://127.0.0.1:${adminPort}`;
+  const call = async (method, path, body) => {
+    const res = await fetch(`${admin}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text);
+  };
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      await call("GET", "/v1/health");
+      break;
+    } catch (error) {
+      if (Date.now() > deadline || proc.child.exitCode !== null)
+        throw new Error(`slipway proxy did not start: ${proc.stderr() || error}`, { cause: error });
+      await sleep(100);
+    }
+  }
+  return { ...proc, call, url: `http://127.0.0.1:${listenPort}` };
+}
+
+export const POLICY = {
+  tryTimeoutMs: 30_000,
+  retries: 1,
+  maxConnections: 10_000,
+  maxPending: 10_000,
+  outlier: { consecutiveErrors: 5, ejectionMs: 30_000, maxEjectedPercent: 50 },
+  drainTimeoutMs: 30_000,
+};
+
+export function table(generation, revisions) {
+  return {
+    generation,
+    routes: [
+      {
+        id: "bench/prod",
+        hosts: [],
+        pathPrefix: "/",
+        revisions: revisions.map(({ id, weight = 1, ports }) => ({
+          id,
+          weight,
+          instances: ports.map((port, i) => ({ id: `${id}-${i}`, host: "127.0.0.1", port })),
+        })),
+        policy: POLICY,
+      },
+    ],
+  };
+}
+
+/** A small Node upstream: "hello world" and the revision name in a header. */
+export async function nodeUpstream(name) {
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { "content-type": "text/plain", "x-upstream": name });
+    res.end("hello world\n");
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise((done) => server.listen(0, "127.0.0.1", done));
+  return {
+    port: server.address().port,
+    close: () => new Promise((done) => (server.closeAllConnections(), server.close(done))),
+  };
+}
+
+export function machine() {
+  const cpus = os.cpus();
+  const version = (cmd, args) => {
+    try {
+      return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+        .trim()
+        .split("\n")[0];
+    } catch (error) {
+      return (
+        String(error.stderr ?? "")
+          .trim()
+          .split("\n")[0] || "n/a"
+      );
+    }
+  };
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    cpu: `${cpus.length} × ${cpus[0]?.model ?? "unknown"}`,
+    memory: `${Math.round(os.totalmem() / 1024 ** 3)} GiB`,
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    load: os
+      .loadavg()
+      .map((n) => n.toFixed(1))
+      .join(" "),
+    nginx: hasCommand("nginx") ? version("nginx", ["-v"]) : "n/a",
+    haproxy: hasCommand("haproxy") ? version("haproxy", ["-v"]) : "n/a",
+    wrk: hasCommand("wrk") ? version("wrk", ["--version"]) : "n/a",
+  };
+}
+
+/**
+ * Replaces one marked block of bench/RESULTS.md (other subsystems keep their own sections), so
+ * re-running a benchmark updates its figures in place.
+ */
+export function writeResultsSection(marker, markdown) {
+  const file = join(ROOT, "bench", "RESULTS.md");
+  const start = `<!-- ${marker}:start -->`;
+  const end = `<!-- ${marker}:end -->`;
+  const block = `${start}\n${markdown.trim()}\n${end}`;
+  let text = existsSync(file)
+    ? readFileSync(file, "utf8")
+    : "# Benchmark results\n\nFigures measured by the scripts in `bench/`; each section names its machine, date and peers.\n";
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  text =
+    from >= 0 && to > from
+      ? text.slice(0, from) + block + text.slice(to + end.length)
+      : `${text.trimEnd()}\n\n${block}\n`;
+  writeFileSync(file, text);
+  console.log(`bench: wrote the "${marker}" section of bench/RESULTS.md`);
+}
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}

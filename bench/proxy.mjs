@@ -1,0 +1,231 @@
+#!/usr/bin/env node
+// Proxy throughput and latency: the same upstream reached directly, through `slipway proxy`
+// (1 and 2 workers), nginx and HAProxy, loaded by wrk on loopback. Installs nginx, haproxy and
+// wrk (Debian) when missing. Each peer gets a short warm-up and a bounded run.
+//
+//   node bench/proxy.mjs [--duration 9] [--rounds 3] [--connections 50] [--upstream nginx|node] [--no-write]
+// Each peer gets --duration seconds in total, split over --rounds turns; medians are reported.
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs, promisify } from "node:util";
+import {
+  ROOT,
+  ensureTools,
+  freePort,
+  machine,
+  nodeUpstream,
+  startChild,
+  startSlipway,
+  table,
+  waitForPort,
+  writeResultsSection,
+} from "./lib/proxy-bench.mjs";
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: "string", default: "9" },
+    rounds: { type: "string", default: "3" },
+    connections: { type: "string", default: "50" },
+    upstream: { type: "string", default: "nginx" },
+    "no-write": { type: "boolean", default: false },
+  },
+});
+const duration = Number(args.duration);
+const connections = Number(args.connections);
+const run = promisify(execFile);
+
+ensureTools({ nginx: "nginx-light", haproxy: "haproxy", wrk: "wrk" });
+execFileSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { stdio: "inherit" });
+
+const work = mkdtempSync(join(tmpdir(), "slipway-bench-"));
+const cleanups = [];
+const stopAll = async () => {
+  for (const stop of cleanups.splice(0).reverse()) await stop();
+};
+
+/** wrk's rps, p50, p99 (ms) and errors. */
+async function wrk(url, seconds) {
+  const { stdout } = await run("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", url], {
+    maxBuffer: 1 << 20,
+  });
+  const ms = (label) => {
+    const match = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(stdout);
+    if (!match) return NaN;
+    const value = Number(match[1]);
+    return match[2] === "us" ? value / 1000 : match[2] === "s" ? value * 1000 : value;
+  };
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+  const socketErrors = /Socket errors: (.*)/.exec(stdout)?.[1] ?? "";
+  return { rps, p50: ms("50"), p99: ms("99"), errors: non2xx + (socketErrors ? 1 : 0), raw: stdout };
+}
+
+function nginxConf(dir, body) {
+  const conf = join(dir, "nginx.conf");
+  writeFileSync(
+    conf,
+    `pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+daemon off;
+${body.main}
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
+  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  keepalive_requests 100000;
+  ${body.http}
+}
+`,
+  );
+  return conf;
+}
+
+async function startNginx(name, main, http) {
+  const dir = join(work, name);
+  execFileSync("mkdir", ["-p", dir]);
+  const conf = nginxConf(dir, { main, http });
+  const proc = startChild("nginx", ["-c", conf, "-p", dir]);
+  cleanups.push(() => proc.stop());
+  return proc;
+}
+
+async function startUpstream() {
+  if (args.upstream === "node") {
+    const upstream = await nodeUpstream("app");
+    cleanups.push(() => upstream.close());
+    return { port: upstream.port, label: "Node 20 http server (1 process), 12-byte body" };
+  }
+  const port = await freePort();
+  await startNginx(
+    "upstream",
+    "worker_processes 1;",
+    `server { listen 127.0.0.1:${port}; location / { return 200 "hello world\\n"; } }`,
+  );
+  await waitForPort(port);
+  return { port, label: 'nginx `return 200 "hello world"` (1 worker)' };
+}
+
+const peers = {
+  async direct(upstreamPort) {
+    return `http://127.0.0.1:${upstreamPort}/`;
+  },
+  "slipway (1 worker)": (upstreamPort) => slipway(upstreamPort, 1),
+  "slipway (2 workers)": (upstreamPort) => slipway(upstreamPort, 2),
+  "nginx (1 worker)": (upstreamPort) => nginxProxy(upstreamPort, 1),
+  "nginx (2 workers)": (upstreamPort) => nginxProxy(upstreamPort, 2),
+  "haproxy (2 threads)": async (upstreamPort) => {
+    const port = await freePort();
+    const cfg = join(work, "haproxy.cfg");
+    writeFileSync(
+      cfg,
+      `global
+  maxconn 4000
+  nbthread 2
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  option http-keep-alive
+frontend fe
+  bind 127.0.0.1:${port}
+  default_backend be
+backend be
+  http-reuse always
+  server app 127.0.0.1:${upstreamPort}
+`,
+    );
+    const proc = startChild("haproxy", ["-f", cfg, "-db"]);
+    cleanups.push(() => proc.stop());
+    await waitForPort(port);
+    return `http://127.0.0.1:${port}/`;
+  },
+};
+
+async function slipway(upstreamPort, workers) {
+  const [listenPort, adminPort] = [await freePort(), await freePort()];
+  const proxy = await startSlipway({
+    listenPort,
+    adminPort,
+    stateDir: join(work, `slipway-${workers}`),
+    workers,
+  });
+  cleanups.push(() => proxy.stop());
+  await proxy.call("PUT", "/v1/routes", table(1, [{ id: "app@1", ports: [upstreamPort] }]));
+  return `${proxy.url}/`;
+}
+
+async function nginxProxy(upstreamPort, workers) {
+  const port = await freePort();
+  await startNginx(
+    `proxy-${workers}`,
+    `worker_processes ${workers};`,
+    `upstream app { server 127.0.0.1:${upstreamPort}; keepalive 128; }
+  server { listen 127.0.0.1:${port};
+    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
+  );
+  await waitForPort(port);
+  return `http://127.0.0.1:${port}/`;
+}
+
+const results = [];
+let upstreamLabel;
+const rounds = Number(args.rounds);
+try {
+  const upstream = await startUpstream();
+  upstreamLabel = upstream.label;
+  // Every peer runs from the start; they are measured in turns, round after round, so background
+  // load on a shared machine spreads over all of them instead of hitting one.
+  const urls = {};
+  for (const [name, start] of Object.entries(peers)) urls[name] = await start(upstream.port);
+  for (const url of Object.values(urls)) await wrk(url, 2); // warm-up: pools, JIT
+  const runs = Object.fromEntries(Object.keys(urls).map((name) => [name, []]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const [name, url] of Object.entries(urls)) {
+      const result = await wrk(url, Math.max(1, Math.round(duration / rounds)));
+      runs[name].push(result);
+      console.log(
+        `round ${round} ${name.padEnd(22)} ${result.rps.toFixed(0).padStart(8)} req/s   p50 ${result.p50.toFixed(2)} ms   p99 ${result.p99.toFixed(2)} ms   errors ${result.errors}`,
+      );
+    }
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  for (const [name, list] of Object.entries(runs)) {
+    results.push({
+      name,
+      rps: median(list.map((r) => r.rps)),
+      p50: median(list.map((r) => r.p50)),
+      p99: median(list.map((r) => r.p99)),
+      errors: list.reduce((sum, r) => sum + r.errors, 0),
+    });
+  }
+} finally {
+  await stopAll();
+  rmSync(work, { recursive: true, force: true });
+}
+
+const info = machine();
+const direct = results.find((r) => r.name === "direct");
+const nginx2 = results.find((r) => r.name === "nginx (2 workers)");
+const rows = results.map(
+  (r) =>
+    `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.name === "direct" ? "—" : `+${(r.p99 - direct.p99).toFixed(2)}`} | ${r.errors} |`,
+);
+const markdown = `### Throughput and latency (\`node bench/proxy.mjs --upstream ${args.upstream}\`)
+
+${info.date} · ${info.cpu}, ${info.memory} · ${info.kernel} · Node ${info.node} · ${info.nginx} · ${info.haproxy.replace(/ - https.*/, "")} · ${info.wrk.replace(/ Copyright.*/, "")}
+Load average at the end of the run: ${info.load} (the machine is shared; figures are noisy).
+Load: \`wrk -t1 -c${connections} --latency\` on loopback, ${Math.round(duration / rounds)} s per peer per round, ${rounds} rounds taken in turns (medians shown), after a 2 s warm-up each; all processes at the same priority.
+Upstream: ${upstreamLabel}; proxies keep upstream connections alive.
+
+| path | req/s | p50 ms | p99 ms | p99 added vs direct | errors |
+| --- | ---: | ---: | ---: | ---: | ---: |
+${rows.join("\n")}
+
+Targets (issue 5): slipway ≥ nginx req/s → best slipway ${Math.max(...results.filter((r) => r.name.startsWith("slipway")).map((r) => r.rps)).toFixed(0)} vs nginx (2 workers) ${nginx2?.rps.toFixed(0)}; p99 added ≤ 1 ms.
+`;
+console.log(`\n${markdown}`);
+if (!args["no-write"]) writeResultsSection(`proxy-throughput-${args.upstream}`, markdown);
