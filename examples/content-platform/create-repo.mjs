@@ -490,4 +490,13 @@ git(
   "-m",
   "ci: change detection, per-service lint/test/build, staging and production deploys",
 );
-console.log(`content-platform created in ${target} (${all.length} files, 3 commits)`);
+// The latest push touches one service, so the pipeline shows change detection at work.
+const contentLogic = "services/content/src/logic.js";
+files[contentLogic] = files[contentLogic].replace(
+  "return { title, paragraphs",
+  "return { title: title.trim(), paragraphs",
+);
+write([contentLogic]);
+git("add", "-A");
+git("commit", "-q", "-m", "fix(content): trim the draft's title");
+console.log(`content-platform created in ${target} (${all.length} files, 4 commits)`);
