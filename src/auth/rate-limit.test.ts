@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { rateLimitHeaders, TokenBucketLimiter } from "./rate-limit.js";
+import { DEFAULTS } from "../core/defaults.js";
+import { createApiRateLimiter, rateLimitHeaders, TokenBucketLimiter } from "./rate-limit.js";
 
 function clock(start = 0) {
   let now = start;
@@ -58,6 +59,17 @@ describe("TokenBucketLimiter", () => {
     expect(rateLimitHeaders({ allowed: true, limit: 10, remaining: 9 })).toEqual({
       "ratelimit-limit": "10",
       "ratelimit-remaining": "9",
+    });
+  });
+});
+
+describe("createApiRateLimiter", () => {
+  it("uses the documented defaults", () => {
+    const limiter = createApiRateLimiter(() => 0);
+    expect(limiter.take("t")).toEqual({
+      allowed: true,
+      limit: DEFAULTS.rateLimitBurst,
+      remaining: DEFAULTS.rateLimitBurst - 1,
     });
   });
 });

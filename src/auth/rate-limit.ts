@@ -1,3 +1,5 @@
+import { DEFAULTS } from "../core/defaults.js";
+
 /**
  * Per-token token buckets: each key may burst `capacity` requests, then gets `refillPerSecond`.
  * Memory is bounded: past `maxKeys`, the least recently used bucket is dropped (a dropped key comes
@@ -71,4 +73,13 @@ export function rateLimitHeaders(result: RateLimitResult): Record<string, string
   };
   if (!result.allowed) headers["retry-after"] = String(Math.ceil(result.retryAfterMs / 1000));
   return headers;
+}
+
+/** The API's limiter with the documented defaults (DEFAULTS.rateLimitBurst / rateLimitPerSecond). */
+export function createApiRateLimiter(now?: () => number): TokenBucketLimiter {
+  return new TokenBucketLimiter({
+    capacity: DEFAULTS.rateLimitBurst,
+    refillPerSecond: DEFAULTS.rateLimitPerSecond,
+    ...(now ? { now } : {}),
+  });
 }

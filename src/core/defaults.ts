@@ -26,4 +26,11 @@ export const DEFAULTS = {
   serverPort: 7070,
   /** `slipway up`: the traffic port when --proxy-port is not given. */
   upProxyPort: 8080,
+  /** Dashboard sign-in session lifetime (issue 7). */
+  sessionTtlHours: 12,
+  /** How long a held rollout waits for an approval before it expires (issue 7). */
+  approvalTtlHours: 24,
+  /** Per-token (per-user) API rate limit: burst size and sustained requests per second (issue 7). */
+  rateLimitBurst: 120,
+  rateLimitPerSecond: 20,
 } as const;
