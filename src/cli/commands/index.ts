@@ -12,6 +12,7 @@ import { registerLogs } from "./logs.js";
 import { registerRun } from "./run.js";
 import { registerRuns } from "./runs.js";
 import { registerConfig } from "../../config/command.js";
+import { registerReleases } from "../../releases/command.js";
 
 /** Each command module registers itself on the program; the order here is the order in --help. */
 export type RegisterCommand = (program: Command) => void;
@@ -30,4 +31,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerHistory,
   registerDemo,
   registerConfig,
+  registerReleases,
 ];

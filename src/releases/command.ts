@@ -1,0 +1,52 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { printJson, style } from "../cli/output.js";
+import { DEFAULTS } from "../core/defaults.js";
+import { openSqlite } from "../store/sqlite/database.js";
+import { SqliteReleaseStore } from "../store/sqlite/releases.js";
+import type { Release } from "./types.js";
+
+/** `slipway releases [SERVICE]`: the recorded releases, newest first, read from the project's Store. */
+export function registerReleases(program: Command): void {
+  program
+    .command("releases")
+    .argument("[service]", "only this service's releases")
+    .description("List built and failed releases (version, status, commit, digest, build log)")
+    .option("--dir <path>", "project directory", ".")
+    .option("--json", "print one JSON document")
+    .action((service: string | undefined, options: { dir: string; json?: boolean }) => {
+      const dbPath = join(resolve(options.dir), DEFAULTS.dataDir, DEFAULTS.databaseFile);
+      // A read-only command must not create a database where there is none.
+      let releases: Release[] = [];
+      if (existsSync(dbPath)) {
+        const db = openSqlite(dbPath);
+        try {
+          releases = new SqliteReleaseStore(db).listReleases(service);
+        } finally {
+          db.close();
+        }
+      }
+      if (options.json) printJson({ releases });
+      else process.stdout.write(render(releases));
+    });
+}
+
+function render(releases: Release[]): string {
+  if (releases.length === 0) return "no releases yet\n";
+  return releases
+    .map((r) => {
+      const status =
+        r.status === "built"
+          ? style.green(r.status)
+          : r.status === "failed"
+            ? style.red(r.status)
+            : style.yellow(r.status);
+      const source = r.commit ? `${r.ref} ${r.commit.slice(0, 12)}` : r.ref;
+      const digest = r.digest ? r.digest.slice(0, 19) : "-";
+      const why = r.error ? `\n    ${r.error}` : "";
+      return `${r.service} ${r.version}  ${status}  ${source}  ${digest}  ${r.createdAt}\n    log: ${r.buildLog}${why}`;
+    })
+    .join("\n")
+    .concat("\n");
+}
