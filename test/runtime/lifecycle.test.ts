@@ -2,7 +2,15 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SlipwayError } from "../../src/core/errors.js";
-import { eventually, FIXTURE_APP, getJson, isRunning, RuntimeHarness, states } from "./helpers.js";
+import {
+  eventually,
+  FAST_HTTP_READINESS,
+  FIXTURE_APP,
+  getJson,
+  isRunning,
+  RuntimeHarness,
+  states,
+} from "./helpers.js";
 
 let harness: RuntimeHarness;
 beforeEach(() => {
@@ -125,6 +133,27 @@ describe("LocalRuntime lifecycle", () => {
     const again = await runtime.resources(spec.revisionId);
     expect(again.rssBytes).toBeGreaterThan(0);
     expect(await runtime.resources("web/test@unknown")).toEqual({ cpuPercent: 0, rssBytes: 0 });
+  });
+
+  it("resources() sees the CPU a busy instance burns", async () => {
+    const runtime = harness.runtime();
+    // spins until it has used 0.3 s of CPU (whatever the machine's load), then idles
+    const busy = `while (process.cpuUsage().user < 300000); setInterval(() => {}, 1000);`;
+    const spec = harness.spec("busy", {
+      command: `exec "${process.execPath}" -e '${busy}'`,
+      readiness: { ...FAST_HTTP_READINESS, check: { kind: "exec", command: "true" } },
+    });
+    await runtime.ensure(spec);
+    await runtime.waitReady(spec.revisionId, { timeoutMs: 15_000 });
+    const [instance] = runtime.instances(spec.revisionId);
+    await eventually("the spin to end", 15_000, () => {
+      const stat = readFileSync(`/proc/${instance!.pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return Number(fields[11]) + Number(fields[12]) >= 25; // ≥ 0.25 s of CPU at 100 ticks/s
+    });
+    const usage = await runtime.resources(spec.revisionId);
+    expect(usage.cpuPercent).toBeGreaterThan(0);
+    expect(usage.rssBytes).toBeGreaterThan(0);
   });
 });
 
