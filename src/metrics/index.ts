@@ -5,7 +5,14 @@
 import { CommandProvider, type CommandSpec } from "./command/command-provider.js";
 import { HttpProbeProvider, type HttpProbeSpec } from "./http-probe/http-probe-provider.js";
 import { PrometheusProvider, type PrometheusSpec } from "./prometheus/prometheus-provider.js";
-import { MetricQueryError, type MetricProvider, type MetricSample, type MetricWindow } from "./provider.js";
+import type { MetricSource } from "../core/analysis/definition.js";
+import {
+  MetricQueryError,
+  type MetricProvider,
+  type MetricSample,
+  type MetricWindow,
+  type TemplateVars,
+} from "./provider.js";
 import {
   ProxyStatsProvider,
   type ProxyStatsSpec,
@@ -18,6 +25,11 @@ import {
 } from "./resources/resources-provider.js";
 
 export type MetricSpec = PrometheusSpec | HttpProbeSpec | CommandSpec | ProxyStatsSpec | ResourcesSpec;
+
+/** A validated metric source (core/analysis/definition.ts) plus the revision's template values. */
+export function specFor(source: MetricSource, vars: TemplateVars): MetricSpec {
+  return { ...source, vars };
+}
 
 export interface MetricProviderDeps {
   /** The proxy's stats (admin API); without it, proxy metrics are a bad-spec error. */
@@ -97,4 +109,5 @@ export type {
   MetricSample,
   MetricWindow,
 };
-export { isMetricQueryError, type MetricQueryFailure, type TemplateVars } from "./provider.js";
+export { isMetricQueryError, type MetricQueryFailure } from "./provider.js";
+export type { TemplateVars };
