@@ -281,6 +281,27 @@ describe("ReleaseBuilder.ensure", () => {
     await expect.poll(() => processState(pid), { timeout: 5000 }).toBe("gone");
   });
 
+  it("finds the service inside a repository whose root is above the project", async () => {
+    const repo = tempDir("slipway-release-monorepo-");
+    const dir = join(repo, "apps", "shop");
+    mkdirSync(join(dir, "web"), { recursive: true });
+    writeFileSync(
+      join(dir, "slipway.yaml"),
+      "project: { name: shop }\nservices:\n  web: { path: web, start: node server.js }\n",
+    );
+    writeFileSync(join(dir, "web", "server.js"), "// shop web\n");
+    writeFileSync(join(repo, "unrelated.txt"), "");
+    git(repo, "init", "-q", "-b", "main");
+    git(repo, "add", ".");
+    git(repo, "commit", "-q", "-m", "monorepo");
+    const dataDir = tempDir("slipway-release-data-");
+    const builder = new ReleaseBuilder({ store: store(dataDir).releases, dataDir });
+    const release = await builder.ensure({ service: "web", version: "v1", projectDir: dir });
+    expect(release.commit).toBe(git(repo, "rev-parse", "HEAD"));
+    expect(readFileSync(join(release.dir, "server.js"), "utf8")).toBe("// shop web\n");
+    expect(existsSync(join(release.dir, "unrelated.txt"))).toBe(false);
+  });
+
   it("copies the working tree when the project is not a git repository, leaving the data directory out", async () => {
     const dir = project({ git: false });
     // The service at the project root, with the data directory inside it.
