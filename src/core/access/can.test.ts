@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ACTIONS, ACTION_RULES, type Action } from "./actions.js";
 import { can, GLOBAL, type Resource } from "./can.js";
-import { ROUTES } from "./routes.js";
+import { matchRoute, ROUTES } from "./routes.js";
 import { ANONYMOUS, type Principal, type Role } from "./roles.js";
 
 const person = (role: Role, environmentRoles?: Record<string, Role>): Principal => ({
@@ -108,5 +108,18 @@ describe("ROUTES", () => {
       if (route.method === "GET" && route.action !== "public")
         expect(ACTION_RULES[route.action].mutating).toBe(false);
     }
+  });
+});
+
+describe("matchRoute", () => {
+  it("finds the permission and parameters of a request", () => {
+    expect(matchRoute("post", "/api/rollouts/r%2F1/promote")).toEqual({
+      route: { method: "POST", path: "/api/rollouts/:id/promote", action: "promote" },
+      params: { id: "r/1" },
+    });
+    expect(matchRoute("GET", "/api/runs/7/jobs/build/approve")).toBeUndefined();
+    expect(matchRoute("POST", "/api/runs/7/jobs/build/approve")?.params).toEqual({ id: "7", job: "build" });
+    expect(matchRoute("GET", "/api/rollouts/")).toBeUndefined();
+    expect(matchRoute("GET", "/api/nope")).toBeUndefined();
   });
 });

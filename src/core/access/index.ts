@@ -8,7 +8,7 @@ export {
 } from "./actions.js";
 export { ROLES, ANONYMOUS, atLeast, effectiveRole, isRole, type Principal, type Role } from "./roles.js";
 export { can, GLOBAL, type Decision, type EnvironmentAccessRule, type Resource } from "./can.js";
-export { ROUTES, type RouteMethod, type RoutePermission } from "./routes.js";
+export { matchRoute, ROUTES, type RouteMethod, type RoutePermission } from "./routes.js";
 export {
   approvalState,
   requestApproval,

@@ -4,7 +4,8 @@ import type { Action } from "./actions.js";
  * The API's routes and the action each needs: the single table the server's guard and the
  * authorization-matrix test both read, so a route cannot be added without deciding who may call it.
  * `public` routes authenticate by other means (sign-in with a password, webhooks by signature) or
- * reveal nothing (the OpenAPI document).
+ * reveal nothing (health, the OpenAPI document). Paths follow src/server/http-api.ts where a route
+ * exists already (deployments, rollbacks, history, status); the rest are the issue's planned API.
  */
 export type RouteMethod = "GET" | "POST" | "PUT" | "DELETE";
 
@@ -16,21 +17,23 @@ export interface RoutePermission {
 }
 
 export const ROUTES: readonly RoutePermission[] = [
+  { method: "GET", path: "/api/health", action: "public" },
   { method: "GET", path: "/api/openapi.json", action: "public" },
   { method: "POST", path: "/api/session", action: "public" },
   { method: "DELETE", path: "/api/session", action: "public" },
   { method: "POST", path: "/api/webhooks/github", action: "public" },
 
+  { method: "GET", path: "/api/status", action: "read" },
   { method: "GET", path: "/api/services", action: "read" },
   { method: "GET", path: "/api/environments", action: "read" },
   { method: "GET", path: "/api/releases", action: "read" },
   { method: "GET", path: "/api/rollouts", action: "read" },
   { method: "GET", path: "/api/rollouts/:id", action: "read" },
   { method: "GET", path: "/api/events", action: "read" },
-  { method: "POST", path: "/api/rollouts", action: "deploy" },
+  { method: "POST", path: "/api/deployments", action: "deploy" },
+  { method: "POST", path: "/api/rollbacks", action: "rollback" },
   { method: "POST", path: "/api/rollouts/:id/promote", action: "promote" },
   { method: "POST", path: "/api/rollouts/:id/abort", action: "abort" },
-  { method: "POST", path: "/api/rollouts/:id/rollback", action: "rollback" },
   { method: "POST", path: "/api/rollouts/:id/approve", action: "approve" },
   { method: "POST", path: "/api/rollouts/:id/reject", action: "approve" },
 
@@ -42,7 +45,7 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: "POST", path: "/api/runs/:id/cancel", action: "cancel-run" },
   { method: "POST", path: "/api/runs/:id/jobs/:job/approve", action: "approve" },
 
-  { method: "GET", path: "/api/audit", action: "read-audit" },
+  { method: "GET", path: "/api/history", action: "read-audit" },
 
   { method: "GET", path: "/api/dead-letters", action: "read-dead-letters" },
   { method: "POST", path: "/api/dead-letters/:id/resend", action: "resend-dead-letter" },
@@ -54,3 +57,34 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: "POST", path: "/api/users", action: "manage-users" },
   { method: "DELETE", path: "/api/users/:id", action: "manage-users" },
 ];
+
+/**
+ * The permission for a request, with its `:param` values; undefined when no route matches (the
+ * server answers 404 or 405 then). Segments are matched whole and percent-decoded.
+ */
+export function matchRoute(
+  method: string,
+  pathname: string,
+  routes: readonly RoutePermission[] = ROUTES,
+): { route: RoutePermission; params: Record<string, string> } | undefined {
+  const actual = pathname.split("/");
+  for (const route of routes) {
+    if (route.method !== method.toUpperCase()) continue;
+    const pattern = route.path.split("/");
+    if (pattern.length !== actual.length) continue;
+    const params: Record<string, string> = {};
+    const matched = pattern.every((segment, i) => {
+      const value = actual[i] ?? "";
+      if (!segment.startsWith(":")) return segment === value;
+      if (value === "") return false;
+      try {
+        params[segment.slice(1)] = decodeURIComponent(value);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (matched) return { route, params };
+  }
+  return undefined;
+}
