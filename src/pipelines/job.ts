@@ -17,6 +17,7 @@ import { hashFiles } from "./hash-files.js";
 import type { LoadedJob, LoadedStep, LoadedWorkflow } from "./load.js";
 import type { JobResult, LogLevel, LogLine, RunEvent, StepResult } from "./model.js";
 import { runProcess, signalGroup } from "./process.js";
+import { runLocalAction } from "./local-action.js";
 import { resolveShell } from "./shells.js";
 
 /** What every job of a run shares. */
@@ -208,7 +209,84 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
       const setOutput = (name: string, value: string): void => {
         stepOutputs[name] = value;
       };
-      if (loaded.uses !== undefined) {
+      if (loaded.uses?.startsWith("./")) {
+        let subIndex = 0;
+        outcome = await runLocalAction({
+          uses: loaded.uses,
+          workspace,
+          contexts: stepContexts,
+          withValues: (evaluate(loaded.with, stepContexts) ?? {}) as Record<string, unknown>,
+          evaluate,
+          log,
+          setOutput,
+          signal: stepController.signal,
+          findAction: (uses) => scope.findAction(uses),
+          runBuiltin: (uses, inputs, outputs) =>
+            runActionStep(
+              scope,
+              { ...loaded, uses, with: undefined },
+              {
+                evaluate: () => inputs,
+                workspace,
+                jobId: job.id,
+                env: processEnv,
+                log,
+                setOutput: (name, value) => (outputs[name] = value),
+                state: new Map<string, string>(),
+                signal: stepController.signal,
+                postQueue,
+                stepName: `${stepName} / ${uses}`,
+              },
+            ),
+          runProcess: async (command, options) => {
+            const files = stepFiles(temp, `${index}-${++subIndex}`);
+            const env = buildProcessEnv(scope, {
+              workspace,
+              temp,
+              jobId: job.id,
+              files,
+              env: options.env,
+              addedPath,
+              action: loaded.step.id,
+            });
+            const ended = await runScriptStep(scope, {
+              ...command,
+              cwd: options.cwd ?? workspace,
+              env,
+              temp,
+              index: `${index}-${subIndex}`,
+              timeoutMs: timeoutMinutes !== undefined ? timeoutMinutes * 60_000 : undefined,
+              signal: options.signal ?? stepController.signal,
+              log,
+              setOutput: (name, value) => (options.outputs[name] = value),
+              state: options.state,
+              groups,
+              addEnv: (name, value) => (addedEnv[name] = value),
+              addPath: (entry) => addedPath.push(entry),
+            });
+            const ok = applyFileCommands(files, {
+              env: addedEnv,
+              path: addedPath,
+              outputs: options.outputs,
+              state: options.state,
+              log,
+              summaryTarget: join(jobDir, "summary.md"),
+            });
+            return ok || ended !== "success" ? ended : "failure";
+          },
+          queuePost: (name, post) =>
+            postQueue.push({
+              name,
+              action: {
+                name,
+                inputs: {},
+                run: () => Promise.resolve(),
+                post: (_context, status) => post(status.status),
+              },
+              context: undefined as unknown as ActionContext,
+            }),
+        });
+      } else if (loaded.uses !== undefined) {
         outcome = await runActionStep(scope, loaded, {
           evaluate: (token) => evaluate(token, stepContexts),
           workspace,
@@ -397,7 +475,7 @@ interface StepFiles {
   state: string;
 }
 
-function stepFiles(temp: string, index: number): StepFiles {
+function stepFiles(temp: string, index: number | string): StepFiles {
   const dir = join(temp, "_runner_file_commands", String(index));
   mkdirSync(dir, { recursive: true });
   const files = {
@@ -468,13 +546,15 @@ function buildProcessEnv(
   return env;
 }
 
-interface ScriptStep {
+export interface ScriptStep {
   script: string;
   shell: string | undefined;
+  /** Run `node FILE` instead of writing `script` to a file (JavaScript actions). */
+  nodeFile?: string;
   cwd: string;
   env: Record<string, string>;
   temp: string;
-  index: number;
+  index: number | string;
   timeoutMs: number | undefined;
   signal: AbortSignal;
   log: (text: string, level?: LogLevel) => void;
@@ -486,7 +566,7 @@ interface ScriptStep {
 }
 
 async function runScriptStep(scope: RunScope, step: ScriptStep): Promise<Conclusion> {
-  const shell = resolveShell(step.shell, step.env.PATH ?? "");
+  const shell = resolveShell(step.nodeFile !== undefined ? "node" : step.shell, step.env.PATH ?? "");
   if ("missing" in shell) {
     step.log(`Error: ${shell.missing} (SLIPWAY_MISSING_INTERPRETER)`, "error");
     return "failure";
@@ -495,8 +575,8 @@ async function runScriptStep(scope: RunScope, step: ScriptStep): Promise<Conclus
     step.log(`Error: working-directory ${step.cwd} does not exist`, "error");
     return "failure";
   }
-  const scriptPath = join(step.temp, `step-${step.index}${shell.extension}`);
-  writeFileSync(scriptPath, step.script);
+  const scriptPath = step.nodeFile ?? join(step.temp, `step-${step.index}${shell.extension}`);
+  if (step.nodeFile === undefined) writeFileSync(scriptPath, step.script);
   const args = shell.args.map((arg) => arg.replace("{0}", scriptPath));
   const commands = new CommandProcessor(scope, step);
   const end = await runProcess(shell.command, args, {

@@ -169,9 +169,8 @@ export async function loadWorkflow(path: string, options: LoadOptions): Promise<
 
 function unsupportedAction(uses: string, options: LoadOptions): string | undefined {
   if (uses.startsWith("docker://")) return `'${uses}' is a Docker action; Slipway runs steps on the host`;
-  if (uses.startsWith("./") || uses.startsWith(".\\")) {
-    return `local action '${uses}' is not supported yet`;
-  }
+  // Local actions are read from the job's workspace when the step runs.
+  if (uses.startsWith("./")) return undefined;
   if (options.findAction(uses)) return undefined;
   const name = uses.split("@")[0] ?? uses;
   return `action '${uses}' is not built into Slipway, and it does not download remote actions (built-ins: actions/checkout, actions/cache, actions/upload-artifact, actions/download-artifact, actions/setup-node, dorny/paths-filter); replace ${name} with a run: step`;

@@ -7,7 +7,7 @@ import type { JobResult, RunEvent, RunResult } from "../../src/pipelines/model.j
 import { runWorkflows, type RunOptions } from "../../src/pipelines/run.js";
 import { openSqlite } from "../../src/store/sqlite/database.js";
 import { SqliteRunHistory } from "../../src/store/sqlite/runs.js";
-import { isAlive, makeRepo, type TestRepo } from "./helpers.js";
+import { FIXTURES, isAlive, makeRepo, type TestRepo } from "./helpers.js";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -411,5 +411,25 @@ describe("actions", () => {
     ]);
     expect(logs("use")).toContain("first said v1:hello push second said v2:default greeting");
     expect(job("use").conclusion).toBe("failure");
+  });
+});
+
+describe("local actions", () => {
+  it("runs composite and JavaScript actions from the repository with inputs, outputs, env and post", async () => {
+    const files: Record<string, string> = {};
+    for (const path of ["greet/action.yml", "js/action.yml", "js/index.js", "js/post.js"]) {
+      files[`.github/actions/${path}`] = readFileSync(join(FIXTURES, "local-actions", path), "utf8");
+    }
+    const target = repo(["local-actions.yml"], files);
+    const { job, logs } = await run(target);
+    const lines = logs("use");
+    expect(lines).toContain("action path ends with greet");
+    expect(lines).toContain("composite said 'Hello from push, Ada' shout='ADA' env=yes");
+    expect(lines).toContain("main ran for Grace");
+    expect(lines).toContain("js said 'hi Grace'");
+    expect(lines).toContain("Error: ./.github/actions/js: input 'who' is required");
+    expect(lines).toContain("missing input outcome=failure");
+    expect(lines.filter((line) => line.startsWith("post ran for"))).toEqual(["post ran for Grace"]);
+    expect(job("use").conclusion).toBe("success");
   });
 });

@@ -108,7 +108,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
   };
   const live =
     !flags.json && isInteractive()
-      ? treeReporter(sink, style, formatDuration, () => process.stdout.columns ?? 80)
+      ? treeReporter(sink, style, formatDuration, () => process.stdout.columns || 80)
       : undefined;
   const plain = !flags.json && !live ? plainReporter(sink, style, formatDuration) : undefined;
   let results: RunResult[];

@@ -1,0 +1,286 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { parseAction } from "@actions/workflow-parser/actions/action-parser";
+import { convertActionTemplate, type ActionTemplate } from "@actions/workflow-parser/actions/action-template";
+import { NoOperationTraceWriter } from "@actions/workflow-parser";
+import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
+import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
+import { statusFunctions, stepConclusion, type Conclusion } from "../core/workflow/status.js";
+import type { BuiltinAction } from "./actions/contract.js";
+import { evaluateCondition, toExpressionString, type Contexts } from "./expressions.js";
+import { formatParserError } from "./load.js";
+import type { LogLevel } from "./model.js";
+
+type Evaluate = (token: TemplateToken | undefined, contexts: Contexts) => unknown;
+
+/** What the job runner lends a local action: evaluation, processes, logs, outputs. */
+export interface LocalActionHost {
+  uses: string;
+  workspace: string;
+  contexts: Contexts;
+  withValues: Record<string, unknown>;
+  evaluate: Evaluate;
+  log: (text: string, level?: LogLevel) => void;
+  setOutput: (name: string, value: string) => void;
+  signal: AbortSignal;
+  findAction: (uses: string) => BuiltinAction | undefined;
+  runBuiltin: (
+    uses: string,
+    inputs: Record<string, unknown>,
+    outputs: Record<string, string>,
+  ) => Promise<Conclusion>;
+  runProcess: (
+    command: { script: string; shell: string | undefined; nodeFile?: string },
+    options: {
+      env: Record<string, string>;
+      cwd?: string;
+      outputs: Record<string, string>;
+      state: Map<string, string>;
+      signal?: AbortSignal;
+    },
+  ) => Promise<Conclusion>;
+  queuePost: (name: string, post: (status: "success" | "failure" | "cancelled") => Promise<void>) => void;
+}
+
+/** How deep composite actions may nest (GitHub allows 10). */
+const MAX_DEPTH = 10;
+
+/**
+ * Runs `uses: ./path`: a composite action (its steps, with the action's `inputs` context) or a
+ * JavaScript action (`node12|16|20|24`, run with the host's node; INPUT_* variables, outputs
+ * through $GITHUB_OUTPUT, `pre` before `main`, `post` after the job with STATE_* variables).
+ */
+export async function runLocalAction(host: LocalActionHost, depth = 0): Promise<Conclusion> {
+  const actionDir = resolve(host.workspace, host.uses);
+  const shown = relative(host.workspace, actionDir) || ".";
+  const file = ["action.yml", "action.yaml"]
+    .map((name) => join(actionDir, name))
+    .find((path) => existsSync(path));
+  if (!file) {
+    host.log(
+      `Error: local action ${host.uses}: no action.yml or action.yaml in ${shown} (check the path, and that the job checked out the repository)`,
+      "error",
+    );
+    return "failure";
+  }
+  const loaded = loadAction(file, relative(host.workspace, file));
+  if ("problems" in loaded) {
+    for (const problem of loaded.problems) host.log(`Error: ${problem}`, "error");
+    return "failure";
+  }
+  const { template, root } = loaded;
+
+  // Inputs: given values (keys are case-insensitive), then defaults (which may be expressions).
+  const given = new Map(
+    Object.entries(host.withValues).map(([k, v]) => [k.toLowerCase(), toExpressionString(v)]),
+  );
+  const inputs: Record<string, string> = {};
+  for (const definition of template.inputs ?? []) {
+    const key = definition.id.toLowerCase();
+    const value =
+      given.get(key) ??
+      (definition.default ? toExpressionString(host.evaluate(definition.default, host.contexts)) : undefined);
+    if (value === undefined && definition.required) {
+      host.log(`Error: ${host.uses}: input '${definition.id}' is required`, "error");
+      return "failure";
+    }
+    inputs[key] = value ?? "";
+  }
+  for (const key of given.keys()) {
+    if (!(key in inputs)) host.log(`Warning: ${host.uses}: unexpected input '${key}'`, "warning");
+    inputs[key] ??= given.get(key) ?? "";
+  }
+  const inputEnv = Object.fromEntries(
+    Object.entries(inputs).map(([key, value]) => [`INPUT_${key.replace(/ /g, "_").toUpperCase()}`, value]),
+  );
+  const env = {
+    ...(host.contexts.env as Record<string, string>),
+    ...inputEnv,
+    GITHUB_ACTION_PATH: actionDir,
+  };
+
+  const runs = template.runs;
+  switch (runs.using) {
+    case "composite":
+      return runComposite(host, { template, root, actionDir, inputs, env, depth });
+    case "node12":
+    case "node16":
+    case "node20":
+    case "node24": {
+      const state = new Map<string, string>();
+      const outputs: Record<string, string> = {};
+      const runFile = async (
+        entry: string,
+        extraEnv: Record<string, string> = {},
+        signal?: AbortSignal,
+      ): Promise<Conclusion> =>
+        host.runProcess(
+          { script: "", shell: "node", nodeFile: join(actionDir, entry) },
+          { env: { ...env, ...extraEnv }, outputs, state, ...(signal ? { signal } : {}) },
+        );
+      if (runs.pre) {
+        const pre = await runFile(runs.pre);
+        if (pre !== "success") return pre;
+      }
+      const main = await runFile(runs.main);
+      for (const [name, value] of Object.entries(outputs)) host.setOutput(name, value);
+      if (runs.post) {
+        const postFile = runs.post;
+        host.queuePost(`${host.uses} (post)`, async (status) => {
+          const condition = runs.postIf ?? "always()";
+          const view = statusFunctions({
+            previous: [status === "cancelled" ? "success" : status],
+            cancelled: status === "cancelled",
+          });
+          if (!evaluateCondition(condition, host.contexts, { status: view })) return;
+          const stateEnv = Object.fromEntries([...state].map(([k, v]) => [`STATE_${k}`, v]));
+          const ended = await runFile(postFile, stateEnv, new AbortController().signal);
+          if (ended !== "success") throw new Error(`post of ${host.uses} ended ${ended}`);
+        });
+      }
+      return main;
+    }
+    case "docker":
+      host.log(`Error: ${host.uses} is a Docker action; Slipway runs steps on the host`, "error");
+      return "failure";
+    default: {
+      const unreachable: never = runs;
+      return unreachable;
+    }
+  }
+}
+
+function loadAction(
+  path: string,
+  shown: string,
+): { template: ActionTemplate; root: TemplateToken } | { problems: string[] } {
+  const parsed = parseAction(
+    { name: shown, content: readFileSync(path, "utf8") },
+    new NoOperationTraceWriter(),
+  );
+  const problems = parsed.context.errors.getErrors().map((error) => formatParserError(error.message, shown));
+  if (problems.length > 0 || !parsed.value)
+    return { problems: problems.length > 0 ? problems : [`${shown}: empty action`] };
+  const template = convertActionTemplate(parsed.context, parsed.value);
+  const more = parsed.context.errors.getErrors().map((error) => formatParserError(error.message, shown));
+  if (more.length > 0) return { problems: more };
+  return { template, root: parsed.value };
+}
+
+interface CompositeRun {
+  template: ActionTemplate;
+  root: TemplateToken;
+  actionDir: string;
+  inputs: Record<string, string>;
+  env: Record<string, string>;
+  depth: number;
+}
+
+async function runComposite(host: LocalActionHost, run: CompositeRun): Promise<Conclusion> {
+  if (run.depth >= MAX_DEPTH) {
+    host.log(`Error: composite actions nest deeper than ${MAX_DEPTH} levels at ${host.uses}`, "error");
+    return "failure";
+  }
+  const runs = run.template.runs as {
+    steps: {
+      id: string;
+      if?: { expression: string };
+      "continue-on-error"?: unknown;
+      env?: TemplateToken;
+      name?: TemplateToken;
+    }[];
+  };
+  const rawSteps = findPath(run.root, ["runs", "steps"]) as
+    (TemplateToken & { get(i: number): TemplateToken }) | undefined;
+  const stepsContext: Record<
+    string,
+    { outputs: Record<string, string>; outcome: Conclusion; conclusion: Conclusion }
+  > = {};
+  const conclusions: Conclusion[] = [];
+  for (const [index, step] of runs.steps.entries()) {
+    const raw = rawSteps?.get(index) as MappingToken | undefined;
+    const contexts: Contexts = {
+      ...host.contexts,
+      inputs: run.inputs,
+      steps: stepsContext,
+      env: run.env,
+      github: { ...(host.contexts.github as Record<string, unknown>), action_path: run.actionDir },
+    };
+    const status = statusFunctions({ previous: conclusions, cancelled: host.signal.aborted });
+    if (!evaluateCondition(step.if?.expression ?? "success()", contexts, { status })) {
+      stepsContext[step.id] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
+      continue;
+    }
+    const env = { ...run.env, ...(host.evaluate(step.env, contexts) as Record<string, string> | undefined) };
+    const stepContexts = { ...contexts, env };
+    const outputs: Record<string, string> = {};
+    let outcome: Conclusion;
+    const uses = raw ? (find(raw, "uses") as { value?: string } | undefined)?.value : undefined;
+    if (uses !== undefined) {
+      const withValues = (host.evaluate(raw ? find(raw, "with") : undefined, stepContexts) ?? {}) as Record<
+        string,
+        unknown
+      >;
+      if (uses.startsWith("./")) {
+        outcome = await runLocalAction(
+          { ...host, uses, contexts: stepContexts, withValues, setOutput: (k, v) => (outputs[k] = v) },
+          run.depth + 1,
+        );
+      } else if (host.findAction(uses)) {
+        outcome = await host.runBuiltin(uses, withValues, outputs);
+      } else {
+        host.log(`Error: action '${uses}' (in ${host.uses}) is not built into Slipway`, "error");
+        outcome = "failure";
+      }
+    } else {
+      const shell = raw ? toExpressionString(host.evaluate(find(raw, "shell"), stepContexts)) : "";
+      if (shell === "") {
+        host.log(
+          `Error: ${host.uses}: a run step of a composite action needs 'shell:' (GitHub requires it too)`,
+          "error",
+        );
+        return "failure";
+      }
+      const script = toExpressionString(host.evaluate(raw ? find(raw, "run") : undefined, stepContexts));
+      const workingDirectory = raw
+        ? (host.evaluate(find(raw, "working-directory"), stepContexts) as string | undefined)
+        : undefined;
+      outcome = await host.runProcess(
+        { script, shell },
+        {
+          env,
+          outputs,
+          state: new Map(),
+          ...(workingDirectory ? { cwd: resolve(host.workspace, workingDirectory) } : {}),
+        },
+      );
+    }
+    const continueOnError =
+      step["continue-on-error"] === true ||
+      host.evaluate(step["continue-on-error"] as TemplateToken | undefined, stepContexts) === true;
+    const conclusion = stepConclusion(outcome, continueOnError);
+    conclusions.push(conclusion);
+    stepsContext[step.id] = { outputs, outcome, conclusion };
+  }
+  const finalContexts: Contexts = { ...host.contexts, inputs: run.inputs, steps: stepsContext, env: run.env };
+  for (const output of run.template.outputs ?? []) {
+    host.setOutput(output.id, toExpressionString(host.evaluate(output.value, finalContexts)));
+  }
+  if (conclusions.includes("failure")) return "failure";
+  if (conclusions.includes("cancelled") || host.signal.aborted) return "cancelled";
+  return "success";
+}
+
+function find(mapping: MappingToken, key: string): TemplateToken | undefined {
+  for (let i = 0; i < mapping.count; i++) {
+    const pair = mapping.get(i);
+    if ((pair.key as { value?: unknown }).value === key) return pair.value;
+  }
+  return undefined;
+}
+
+function findPath(token: TemplateToken, path: string[]): TemplateToken | undefined {
+  let current: TemplateToken | undefined = token;
+  for (const key of path) current = current ? find(current as MappingToken, key) : undefined;
+  return current;
+}
