@@ -68,6 +68,23 @@ describe("approvals", () => {
     expect(vote(first.request, who("dave", "admin"), "approve", t0)).toMatchObject({ state: "approved" });
   });
 
+  it("limits approvers to the environment's list when there is one", () => {
+    const request = requestApproval({
+      environment: "production",
+      requestedBy: "alice",
+      now: t0,
+      ttlMs: HOUR,
+      approvers: ["bob"],
+    });
+    expect(vote(request, who("dave", "admin"), "approve", t0)).toMatchObject({
+      outcome: "refused",
+      reason: "not-an-approver",
+      status: 403,
+      message: "only bob may approve deploys to production",
+    });
+    expect(vote(request, who("bob", "deployer"), "approve", t0)).toMatchObject({ state: "approved" });
+  });
+
   it("honours the environment's tightened approve role", () => {
     const rule = { minimumRoles: { approve: "admin" as const } };
     expect(vote(fresh(), who("bob", "deployer"), "approve", t0, rule)).toMatchObject({ reason: "forbidden" });

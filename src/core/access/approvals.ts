@@ -14,6 +14,8 @@ export interface ApprovalRequest {
   expiresAt: number;
   /** Approvals needed; 1 unless the environment asks for more. */
   required: number;
+  /** Who may approve (user or token names or ids); anyone with the role when empty. */
+  approvers: readonly string[];
   votes: readonly ApprovalVote[];
 }
 
@@ -34,6 +36,7 @@ export function requestApproval(args: {
   now: number;
   ttlMs: number;
   required?: number;
+  approvers?: readonly string[];
 }): ApprovalRequest {
   return {
     environment: args.environment,
@@ -41,6 +44,7 @@ export function requestApproval(args: {
     requestedAt: args.now,
     expiresAt: args.now + args.ttlMs,
     required: Math.max(1, args.required ?? 1),
+    approvers: [...(args.approvers ?? [])],
     votes: [],
   };
 }
@@ -56,7 +60,8 @@ export type VoteOutcome =
   | { outcome: "recorded"; request: ApprovalRequest; state: ApprovalState }
   | {
       outcome: "refused";
-      reason: "unauthenticated" | "forbidden" | "own-request" | "already-voted" | "closed";
+      reason:
+        "unauthenticated" | "forbidden" | "not-an-approver" | "own-request" | "already-voted" | "closed";
       status: 401 | 403 | 409;
       message: string;
     };
@@ -94,6 +99,18 @@ export function vote(
       reason: "own-request",
       status: 403,
       message: "you requested this deploy; someone else must approve it",
+    };
+  }
+  if (
+    request.approvers.length > 0 &&
+    !request.approvers.includes(principal.name) &&
+    !request.approvers.includes(principal.id)
+  ) {
+    return {
+      outcome: "refused",
+      reason: "not-an-approver",
+      status: 403,
+      message: `only ${request.approvers.join(", ")} may approve deploys to ${request.environment}`,
     };
   }
   if (request.votes.some((v) => v.by === principal.id)) {

@@ -61,12 +61,20 @@ describe("validateFreezeWindows", () => {
         { cron: "61 2 * * *", durationMs: HOUR },
         { cron: "0 2 * * *", durationMs: 0 },
         { cron: "0 2 * * *", durationMs: HOUR, timezone: "Mars/Olympus" },
+        { cron: "0 2 1-7 * 0", durationMs: 2 * HOUR },
       ]),
     ).toEqual([
       expect.stringMatching(/^freeze\[1\]\.cron: "61 2 \* \* \*" is not a cron expression/),
       'freeze[2].duration: expected a positive duration such as "2h"',
       'freeze[3].cron: unknown time zone "Mars/Olympus"',
+      'freeze[4].cron: "0 2 1-7 * 0" sets both day of month and day of week, which cron matches as EITHER; for "first Sunday" write "0 2 * * 0#1"',
     ]);
+  });
+
+  it("keeps cron's OR meaning when both day fields are set, freezing more rather than less", () => {
+    const ambiguous = { cron: "0 2 1-7 * 0", durationMs: 2 * HOUR };
+    expect(isFrozen([ambiguous], at("2026-11-03T02:30:00Z")).frozen).toBe(true); // a Tuesday, day 3
+    expect(isFrozen([ambiguous], at("2026-11-15T02:30:00Z")).frozen).toBe(true); // third Sunday
   });
 });
 
@@ -86,6 +94,13 @@ describe("checkFreeze", () => {
       status: 409,
       message:
         'production is in freeze window "maintenance" until 2026-11-01T04:00:00.000Z; an admin can override with a reason',
+    });
+  });
+
+  it("gives the window's reason", () => {
+    const windows = [{ ...maintenance, reason: "monthly maintenance" }];
+    expect(checkFreeze({ ...base, windows, principal: deployer })).toMatchObject({
+      message: expect.stringContaining('freeze window "maintenance" (monthly maintenance) until') as unknown,
     });
   });
 

@@ -16,6 +16,8 @@ export interface FreezeWindow {
   timezone?: string;
   /** Environments it applies to; all when absent. */
   environments?: readonly string[];
+  /** Shown when a deploy is refused, e.g. "monthly maintenance". */
+  reason?: string;
 }
 
 export type FreezeStatus =
@@ -33,6 +35,18 @@ export function validateFreezeWindows(windows: readonly FreezeWindow[]): string[
       lastStart(window, Date.UTC(2026, 0, 1));
     } catch (error) {
       problems.push(`${at}.cron: ${(error as Error).message}`);
+      return;
+    }
+    const fields = window.cron.trim().split(/\s+/);
+    const [dayOfMonth, , dayOfWeek] = fields.slice(-3);
+    const restricted = (field: string | undefined) => field !== undefined && field !== "*" && field !== "?";
+    if (restricted(dayOfMonth) && restricted(dayOfWeek)) {
+      // Cron ORs these two fields, a classic trap: "0 2 1-7 * 0" is every day 1-7 AND every Sunday.
+      // isFrozen keeps cron's meaning (it freezes more, never less); validation asks for clarity.
+      problems.push(
+        `${at}.cron: "${window.cron}" sets both day of month and day of week, which cron matches as EITHER; ` +
+          `for "first Sunday" write "${fields.slice(0, -3).join(" ")} * * ${dayOfWeek?.split(",")[0] ?? "0"}#1"`,
+      );
     }
   });
   return problems;
@@ -103,7 +117,8 @@ export function checkFreeze(args: {
   const status = isFrozen(args.windows, args.now, args.environment);
   if (!status.frozen) return { outcome: "open" };
   const until = new Date(status.endsAt).toISOString();
-  const label = status.window.name ? `freeze window "${status.window.name}"` : "a freeze window";
+  const named = status.window.name ? `freeze window "${status.window.name}"` : "a freeze window";
+  const label = status.window.reason ? `${named} (${status.window.reason})` : named;
   if (!args.override) {
     return {
       outcome: "frozen",
