@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -36,7 +36,10 @@ function processesMentioning(text: string): number[] {
     .filter((entry) => /^\d+$/.test(entry))
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text);
+        return (
+          readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text) ||
+          readlinkSync(`/proc/${pid}/cwd`).startsWith(text)
+        );
       } catch {
         return false;
       }
