@@ -130,6 +130,27 @@ describe("LocalRuntime adoption (control-plane restart)", () => {
     }
   });
 
+  it("stops an instance whose state record was never written (control plane died right after spawning)", async () => {
+    const spawnMarked = (dir: string) =>
+      spawn("sleep", ["30"], {
+        detached: true,
+        stdio: "ignore",
+        env: { PATH: process.env.PATH, SLIPWAY_RUNTIME_DIR: dir },
+      });
+    const orphan = spawnMarked(harness.stateDir);
+    const neighbour = spawnMarked(`${harness.stateDir}-other`);
+    try {
+      await eventually("both started", 5_000, () => isRunning(orphan.pid!) && isRunning(neighbour.pid!));
+      const runtime = harness.runtime();
+      await eventually("the unrecorded instance stopped", 5_000, () => !isRunning(orphan.pid!));
+      expect(isRunning(neighbour.pid!)).toBe(true);
+      expect(runtime.revisions()).toEqual([]);
+    } finally {
+      killGroup(orphan.pid!);
+      killGroup(neighbour.pid!);
+    }
+  });
+
   it("finishes a stop that a control-plane exit interrupted", async () => {
     const first = harness.runtime();
     const spec = harness.spec("v1", { replicas: 2 });

@@ -27,10 +27,11 @@ import type {
 } from "../runtime.js";
 import type { RestartPolicy } from "./backoff.js";
 import { LOCAL_RUNTIME_DEFAULTS } from "./defaults.js";
-import { type InstanceContext, ManagedInstance } from "./managed-instance.js";
+import { type InstanceContext, ManagedInstance, RUNTIME_DIR_VARIABLE } from "./managed-instance.js";
 import { allocatePort, isPortFree } from "./ports.js";
 import {
   clockTicksPerSecond,
+  groupLeadersWithEnv,
   isSameProcess,
   membersOfGroups,
   rssBytes,
@@ -339,6 +340,27 @@ export class LocalRuntime implements Runtime {
   }
 
   /**
+   * A process started by a runtime on this state directory but absent from every record (the
+   * control plane died between spawn and record write) would serve on as an unmanaged duplicate:
+   * it is found by its SLIPWAY_RUNTIME_DIR variable and stopped.
+   */
+  private stopUnrecordedInstances(): void {
+    const known = new Set<number>();
+    for (const entry of this.revisionsById.values()) {
+      for (const instance of entry.instances.values())
+        if (instance.processGroup > 0) known.add(instance.processGroup);
+    }
+    for (const pid of groupLeadersWithEnv(RUNTIME_DIR_VARIABLE, this.files.stateDir)) {
+      if (known.has(pid)) continue;
+      this.logger.warn(
+        { pid },
+        "instance without a state record (control plane died while starting it); stopping it",
+      );
+      signalGroup(pid, "SIGTERM");
+    }
+  }
+
+  /**
    * Adoption, at construction: revisions whose records show a live process are supervised again
    * (dead instances among them restart); revisions with no live process are forgotten, so the
    * controller's next `ensure` starts them cleanly; a stop that was under way is finished.
@@ -389,6 +411,8 @@ export class LocalRuntime implements Runtime {
       }
       this.revisionsById.set(revision.revisionId, entry);
     }
+
+    this.stopUnrecordedInstances();
 
     // Instance records without a revision record cannot be supervised (no spec): stop their processes.
     for (const records of byRevision.values()) {

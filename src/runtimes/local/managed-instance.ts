@@ -32,6 +32,8 @@ export interface InstanceContext {
 }
 
 const POLL_MS = 50;
+/** Environment variable naming the (absolute) state directory of the runtime that started an instance. */
+export const RUNTIME_DIR_VARIABLE = "SLIPWAY_RUNTIME_DIR";
 /** After SIGKILL, how long to wait for the kernel to reap the group before giving up waiting. */
 const KILL_WAIT_MS = 5_000;
 
@@ -205,6 +207,8 @@ export class ManagedInstance {
       SLIPWAY_SERVICE: spec.service,
       SLIPWAY_ENVIRONMENT: spec.environment,
       SLIPWAY_VERSION: spec.version,
+      // Marks the process as ours, so a runtime finds it even if its state record was never written.
+      [RUNTIME_DIR_VARIABLE]: ctx.files.stateDir,
     };
     const out = openSync(this.logFile, "a");
     let child: ChildProcess;

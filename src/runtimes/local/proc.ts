@@ -67,6 +67,29 @@ export function membersOfGroups(pgids: ReadonlySet<number>): Map<number, ProcSta
   return members;
 }
 
+/**
+ * Process-group leaders whose environment holds `name=value`: how instances started by this
+ * runtime are found even without a state record (a control plane killed between spawn and write).
+ */
+export function groupLeadersWithEnv(name: string, value: string): number[] {
+  const needle = Buffer.from(`\0${name}=${value}\0`);
+  const leaders: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
+    const stat = readProcStat(pid);
+    if (!stat || isGone(stat) || stat.pgrp !== pid) continue;
+    try {
+      // Leading NUL so the match is anchored at a variable's start, whatever comes first.
+      const environ = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${pid}/environ`)]);
+      if (environ.includes(needle)) leaders.push(pid);
+    } catch {
+      // another user's process, or gone
+    }
+  }
+  return leaders;
+}
+
 /** Resident set size in bytes (VmRSS), 0 when the process is gone or is a kernel thread. */
 export function rssBytes(pid: number): number {
   try {

@@ -7,7 +7,7 @@
  *   <stateDir>/logs/<instance>.log         the instance's stdout and stderr, appended across restarts
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { InstanceState, RevisionSpec } from "../runtime.js";
 
 export interface RevisionRecord {
@@ -50,10 +50,14 @@ export class StateFiles {
   readonly instancesDir: string;
   readonly logsDir: string;
 
-  constructor(readonly stateDir: string) {
-    this.revisionsDir = join(stateDir, "revisions");
-    this.instancesDir = join(stateDir, "instances");
-    this.logsDir = join(stateDir, "logs");
+  /** Absolute: it also marks our processes' environment (SLIPWAY_RUNTIME_DIR). */
+  readonly stateDir: string;
+
+  constructor(stateDir: string) {
+    this.stateDir = resolve(stateDir);
+    this.revisionsDir = join(this.stateDir, "revisions");
+    this.instancesDir = join(this.stateDir, "instances");
+    this.logsDir = join(this.stateDir, "logs");
     for (const dir of [this.revisionsDir, this.instancesDir, this.logsDir])
       mkdirSync(dir, { recursive: true });
   }
