@@ -144,7 +144,7 @@ const rows = results.flatMap((r) =>
   ),
 );
 const info = machine();
-const markdown = `### Cutover and rollback time (\`node bench/proxy-cutover.mjs\`)
+const markdown = `## Proxy: cutover and rollback time (\`node bench/proxy-cutover.mjs\`)
 
 ${info.date} · ${info.cpu} · Node ${info.node} · load average ${info.load} (shared machine).
 ${clients} keep-alive clients loop GETs through \`slipway proxy\` while the route table is switched ${switches} times

@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
   options: {
     duration: { type: "string", default: "9" },
     rounds: { type: "string", default: "3" },
+    warmup: { type: "string", default: "6" },
     connections: { type: "string", default: "50" },
     upstream: { type: "string", default: "nginx" },
     "no-write": { type: "boolean", default: false },
@@ -114,6 +115,26 @@ const peers = {
   },
   "slipway (1 worker)": (upstreamPort) => slipway(upstreamPort, 1),
   "slipway (2 workers)": (upstreamPort) => slipway(upstreamPort, 2),
+  // The floor for any Node proxy: http.request + pipe with a keep-alive agent, nothing else.
+  "node pipe (reference)": async (upstreamPort) => {
+    const port = await freePort();
+    const proc = startChild(process.execPath, [
+      "--input-type=module",
+      "-e",
+      `import http from "node:http";
+       const agent = new http.Agent({ keepAlive: true });
+       http.createServer((req, res) => {
+         const up = http.request({ host: "127.0.0.1", port: ${upstreamPort}, method: req.method, path: req.url, headers: req.headers, agent }, (r) => {
+           res.writeHead(r.statusCode, r.headers);
+           r.pipe(res);
+         });
+         req.pipe(up);
+       }).listen(${port}, "127.0.0.1");`,
+    ]);
+    cleanups.push(() => proc.stop());
+    await waitForPort(port);
+    return `http://127.0.0.1:${port}/`;
+  },
   "nginx (1 worker)": (upstreamPort) => nginxProxy(upstreamPort, 1),
   "nginx (2 workers)": (upstreamPort) => nginxProxy(upstreamPort, 2),
   "haproxy (2 threads)": async (upstreamPort) => {
@@ -181,7 +202,9 @@ try {
   // load on a shared machine spreads over all of them instead of hitting one.
   const urls = {};
   for (const [name, start] of Object.entries(peers)) urls[name] = await start(upstream.port);
-  for (const url of Object.values(urls)) await wrk(url, 2); // warm-up: pools, JIT
+  // Warm-up: pools, and V8's optimising compiler, which on a loaded machine needs seconds of
+  // traffic before a Node process reaches its steady speed (C peers need none, but get the same).
+  for (const url of Object.values(urls)) await wrk(url, Number(args.warmup));
   const runs = Object.fromEntries(Object.keys(urls).map((name) => [name, []]));
   for (let round = 1; round <= rounds; round++) {
     for (const [name, url] of Object.entries(urls)) {
@@ -214,11 +237,11 @@ const rows = results.map(
   (r) =>
     `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.name === "direct" ? "—" : `+${(r.p99 - direct.p99).toFixed(2)}`} | ${r.errors} |`,
 );
-const markdown = `### Throughput and latency (\`node bench/proxy.mjs --upstream ${args.upstream}\`)
+const markdown = `## Proxy: throughput and latency, ${args.upstream} upstream (\`node bench/proxy.mjs --upstream ${args.upstream}\`)
 
 ${info.date} · ${info.cpu}, ${info.memory} · ${info.kernel} · Node ${info.node} · ${info.nginx} · ${info.haproxy.replace(/ - https.*/, "")} · ${info.wrk.replace(/ Copyright.*/, "")}
 Load average at the end of the run: ${info.load} (the machine is shared; figures are noisy).
-Load: \`wrk -t1 -c${connections} --latency\` on loopback, ${Math.round(duration / rounds)} s per peer per round, ${rounds} rounds taken in turns (medians shown), after a 2 s warm-up each; all processes at the same priority.
+Load: \`wrk -t1 -c${connections} --latency\` on loopback, ${Math.round(duration / rounds)} s per peer per round, ${rounds} rounds taken in turns (medians shown), after a ${args.warmup} s warm-up each; all processes at the same priority.
 Upstream: ${upstreamLabel}; proxies keep upstream connections alive.
 
 | path | req/s | p50 ms | p99 ms | p99 added vs direct | errors |

@@ -1,6 +1,6 @@
 // Helpers shared by bench/proxy.mjs and bench/proxy-cutover.mjs: peer installation, a Slipway
 // proxy child, machine description, and the proxy section of bench/RESULTS.md.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -174,18 +174,10 @@ export async function nodeUpstream(name) {
 
 export function machine() {
   const cpus = os.cpus();
+  // nginx prints its version on stderr and wrk exits 1 after printing it: keep whatever came out.
   const version = (cmd, args) => {
-    try {
-      return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
-        .trim()
-        .split("\n")[0];
-    } catch (error) {
-      return (
-        String(error.stderr ?? "")
-          .trim()
-          .split("\n")[0] || "n/a"
-      );
-    }
+    const out = spawnSync(cmd, args, { encoding: "utf8" });
+    return `${out.stdout ?? ""}${out.stderr ?? ""}`.trim().split("\n")[0] || "n/a";
   };
   return {
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
