@@ -3,7 +3,8 @@ import type { Migration } from "./index.js";
 /**
  * Access control (issue 7): API tokens, dashboard users and their sessions. No secret is stored:
  * tokens and session ids as SHA-256 hex, passwords as scrypt hashes. Times are epoch milliseconds
- * (BIGINT, see 004). Role maps per environment are JSON objects.
+ * (BIGINT, see 004). Role maps per environment are JSON objects. GitHub delivery ids seen recently
+ * live here too, so a restart does not reopen the replay window.
  */
 export const migration005: Migration = {
   version: 5,
@@ -38,5 +39,10 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_by_user ON sessions (user_id);
 CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+CREATE TABLE webhook_deliveries (
+  id TEXT PRIMARY KEY,
+  seen_at BIGINT NOT NULL
+);
+CREATE INDEX webhook_deliveries_by_seen ON webhook_deliveries (seen_at);
 `,
 };

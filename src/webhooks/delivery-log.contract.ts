@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import type { DeliveryLog } from "./deliveries.js";
+
+/** One behaviour for every DeliveryLog adapter; `make` gets the window to enforce. */
+export function deliveryLogContract(
+  adapter: string,
+  make: (options: { maxEntries: number; windowMs: number }) => DeliveryLog,
+): void {
+  describe(`DeliveryLog contract: ${adapter}`, () => {
+    it("answers true once per id inside the window, and again after it", async () => {
+      const log = make({ maxEntries: 100, windowMs: 1000 });
+      expect(await log.firstSeen("d1", 0)).toBe(true);
+      expect(await log.firstSeen("d1", 999)).toBe(false);
+      expect(await log.firstSeen("d2", 999)).toBe(true);
+      expect(await log.firstSeen("d1", 1000)).toBe(true);
+    });
+
+    it("keeps at most maxEntries, dropping the oldest", async () => {
+      const log = make({ maxEntries: 2, windowMs: 1_000_000 });
+      await log.firstSeen("a", 1);
+      await log.firstSeen("b", 2);
+      await log.firstSeen("c", 3);
+      expect(await log.firstSeen("c", 4)).toBe(false);
+      expect(await log.firstSeen("a", 4)).toBe(true);
+    });
+
+    it("forgets an id on request", async () => {
+      const log = make({ maxEntries: 100, windowMs: 1000 });
+      await log.firstSeen("d1", 0);
+      await log.forget("d1");
+      expect(await log.firstSeen("d1", 1)).toBe(true);
+    });
+  });
+}
