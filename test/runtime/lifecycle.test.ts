@@ -185,6 +185,25 @@ describe("LocalRuntime stop", () => {
     await runtime.stop(spec.revisionId);
   });
 
+  it("drains even when the shell does not exec the server (compound command: the shell dies first)", async () => {
+    const runtime = harness.runtime();
+    const spec = harness.spec("v1", {
+      command: `"${process.execPath}" "${FIXTURE_APP}"; echo "server exited $?"`,
+    });
+    await runtime.ensure(spec);
+    await runtime.waitReady(spec.revisionId, { timeoutMs: 15_000 });
+    const [instance] = runtime.instances(spec.revisionId);
+    const { body } = await getJson(instance!.port);
+    expect(body.pid).not.toBe(instance!.pid); // the shell leads the group, the server is its child
+
+    const inFlight = getJson(instance!.port, "/slow?ms=800");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await Promise.all([runtime.stop(spec.revisionId, { graceMs: 10_000 }), inFlight]);
+    expect((await inFlight).status).toBe(200);
+    expect(isRunning(body.pid as number)).toBe(false);
+    expect(readFileSync(instance!.logFile, "utf8")).toContain("drained, exiting 0");
+  });
+
   it("SIGKILLs the group when the process ignores SIGTERM past the grace period", async () => {
     const runtime = harness.runtime();
     const spec = harness.spec("v1", { env: { VERSION: "v1", IGNORE_SIGTERM: "1" } });

@@ -270,8 +270,10 @@ export class ManagedInstance {
     const pgid = this.pid;
     this.pid = 0;
     this.child = undefined;
-    if (pgid > 0) signalGroup(pgid, "SIGKILL"); // whatever the command left behind in its group
-    if (this.halted) return; // stop() or detach() is in charge
+    // stop() or detach() is in charge. During a stop the shell may die of SIGTERM before the server
+    // it started has drained: the rest of the group keeps its grace period (stop() waits for it).
+    if (this.halted) return;
+    if (pgid > 0) signalGroup(pgid, "SIGKILL"); // a crash: whatever the command left behind in its group
     const reason = this.killReason ?? status;
     this.killReason = undefined;
     this.log(reason);
