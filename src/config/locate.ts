@@ -152,9 +152,25 @@ export function problemsFor(
       });
       continue;
     }
+    // Issues relayed from other validators (the analysis engine's metrics) arrive as custom issues
+    // carrying zod's default texts: give unknown keys their own location.
+    const relayedKeys = issue.code === "custom" ? /^Unrecognized keys?: (.*)$/.exec(issue.message) : null;
+    if (relayedKeys) {
+      for (const [, key = ""] of (relayedKeys[1] ?? "").matchAll(/"([^"]*)"/g)) {
+        problems.push({
+          ...position(keyNodeAt(doc, path, key) ?? walk(doc, path).node, lines),
+          path: formatPath([...path, key]),
+          message: `unknown key '${key}'`,
+        });
+      }
+      continue;
+    }
     const found = walk(doc, path);
     const value = valueAt(data, path);
-    if (issue.code === "invalid_type" && !found.complete && value === undefined && path.length > 0) {
+    const missing =
+      issue.code === "invalid_type" ||
+      (issue.code === "custom" && stripZodPrefix(issue.message).startsWith("expected"));
+    if (missing && !found.complete && value === undefined && path.length > 0) {
       const parent = path.slice(0, -1);
       const parentFound = walk(doc, parent);
       problems.push({
@@ -197,6 +213,6 @@ export function problemsFor(
 function stripZodPrefix(message: string): string {
   return message
     .replace(/^Invalid input: /, "")
-    .replace(/^(Too small|Too big|Invalid string): /, "")
+    .replace(/^(Too small|Too big|Invalid string|Invalid option): /, "")
     .replace(/, received \w+$/, "");
 }

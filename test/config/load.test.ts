@@ -363,6 +363,21 @@ describe("invalid slipway.yaml", () => {
       ["slipway.yaml:5:5: invalid YAML: Map keys must be unique"],
     ],
     [
+      "analysis metrics, checked by the analysis engine, located in the file",
+      `${MINIMAL}environments:\n  production:\n    analysis:\n      metrics:\n        - name: errors\n          provider: prometheus\n          address: http://127.0.0.1:9090\n          qurey: up\n`,
+      [
+        "slipway.yaml:9:11: environments.production.analysis.metrics[0]: missing required key 'query' (expected string)",
+        "slipway.yaml:12:11: environments.production.analysis.metrics[0].qurey: unknown key 'qurey'",
+      ],
+    ],
+    [
+      "a metric inside a canary analysis step",
+      `${MINIMAL}environments:\n  production:\n    strategy: canary\n    steps:\n      - analysis: { metrics: [{ name: m, provider: proxy, judge: nope }] }\n`,
+      [
+        'slipway.yaml:9:66: environments.production.steps[0].analysis.metrics[0].judge: expected one of "threshold"|"ratio"|"distribution"|"error-rate"|"conditions", got "nope"',
+      ],
+    ],
+    [
       "several problems at once, in file order",
       "project: { name: shop }\nservices:\n  web:\n    start: x\n    replicas: -1\n    stopGracePeriod: soon\n",
       [

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { parseMetricDefinitions } from "../analysis/definition.js";
+import { SlipwayError } from "../errors.js";
 import { CONFIG_DEFAULTS as D } from "./defaults.js";
 import { DURATION_PATTERN, parseDuration } from "./duration.js";
 import { unknownKeyMessages } from "./suggest.js";
@@ -248,6 +250,34 @@ const triggers = strict({
     .describe("Roll back after this many consecutive failed health checks of the candidate (seed 001: 3)."),
 }).prefault({});
 
+/**
+ * Analysis metrics are defined by the analysis engine (src/core/analysis/definition.ts); checking
+ * them here turns its problems into issues at their paths, so they too get file:line:col.
+ */
+const analysisMetrics = z
+  .array(z.looseObject({}))
+  .superRefine((items, ctx) => {
+    try {
+      parseMetricDefinitions(items, "metrics");
+    } catch (error) {
+      const problems =
+        error instanceof SlipwayError ? (error.details.problems ?? [error.message]) : [String(error)];
+      for (const problem of problems) {
+        const match = /^metrics((?:\[\d+\]|\.[^.[:\s]+)*): (.*)$/s.exec(problem);
+        const path = match ? pathSegments(match[1] ?? "") : [];
+        ctx.addIssue({ code: "custom", path, message: match?.[2] ?? problem });
+      }
+    }
+  })
+  .describe("Analysis metrics (proxy, Prometheus, HTTP, command, resources); see docs/analysis.md.");
+
+/** ".a[2].b" → ["a", 2, "b"] */
+function pathSegments(text: string): (string | number)[] {
+  return [...text.matchAll(/\[(\d+)\]|\.([^.[]+)/g)].map((m) =>
+    m[1] !== undefined ? Number(m[1]) : (m[2] ?? ""),
+  );
+}
+
 const analysis = strict({
   window: duration("How long the new revision is watched after the switch.").default(D.analysis.window),
   interval: duration("How often metrics are sampled during the window.").default(D.analysis.interval),
@@ -255,12 +285,7 @@ const analysis = strict({
     "Fewer requests in a trigger's period give no verdict (inconclusive, never a silent pass).",
   ).default(D.analysis.minRequests),
   triggers,
-  metrics: z
-    .array(z.looseObject({ name: z.string() }))
-    .optional()
-    .describe(
-      "Extra analysis metrics (Prometheus, HTTP, command); see the canary issue. Validated by the analysis engine.",
-    ),
+  metrics: analysisMetrics.optional(),
 });
 
 // Canary steps (issue 6): the shapes are fixed here so configs written today stay valid.
@@ -272,7 +297,11 @@ const step = z.union(
         .union([duration("Pause this long."), z.literal("manual")])
         .describe('A duration, or "manual" to wait for `slipway promote`.'),
     }),
-    strict({ analysis: z.looseObject({}).describe("An analysis run; see docs/configuration.md.") }),
+    strict({
+      analysis: z
+        .looseObject({ metrics: analysisMetrics.optional() })
+        .describe("An analysis run: its metrics, judged before the next step."),
+    }),
   ],
   { error: 'expected a step: { setWeight: N }, { pause: "30s" | manual } or { analysis: {...} }' },
 );
