@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // actions/cache with a 200 MB folder: a cold run (miss, then save in post) and a warm run (exact
 // hit, restore), through the same CacheStore the built-in action uses, with zstd (the default when
-// installed) and gzip; `cp -r` of the same folder is the floor for comparison.
+// installed) and gzip; `cp -r` of the same folder for comparison.
 //   node bench/pipelines-cache.mjs [--mb 200] [--rounds 3] [--no-write]
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -103,7 +103,7 @@ ${files} files of 50 KB under \`node_modules/\` (half JavaScript text, half rand
 |---|---|---|---|
 ${row("zstd")}
 ${row("gzip")}
-| \`cp -r\` (floor, no archive) | — | ${Math.round(results.copyMs)} ms | — |
+| \`cp -r\` of the same folder (for comparison) | — | ${Math.round(results.copyMs)} ms | — |
 
 zstd is the default whenever the \`zstd\` command exists (gzip otherwise).`,
     );

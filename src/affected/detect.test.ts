@@ -138,6 +138,13 @@ describe("detectAffected", () => {
     );
   });
 
+  it("names an invalid slipway.yaml as an input error", () => {
+    const root = workspaceRepo();
+    write(root, { "slipway.yaml": "services: [unclosed\n" });
+    expect(() => detectAffected({ cwd: root })).toThrow(AffectedInputError);
+    expect(() => detectAffected({ cwd: root })).toThrow(/slipway\.yaml: not valid YAML/);
+  });
+
   it("rejects a directory that is not a git repository", () => {
     const dir = mkdtempSync(join(tmpdir(), "slipway-nogit-"));
     dirs.push(dir);

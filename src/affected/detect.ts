@@ -29,7 +29,14 @@ export function detectAffected(options: { cwd: string; base?: string; head?: str
   if (!root) throw new AffectedInputError(`${options.cwd} is not inside a git repository`);
   const headRev = options.head ?? "HEAD";
   const headSha = revParse(root, headRev);
-  const { source, services } = discoverServices(root);
+  let discovered: ReturnType<typeof discoverServices>;
+  try {
+    discovered = discoverServices(root);
+  } catch (error) {
+    // An unreadable slipway.yaml or package.json is the user's to fix: say which file and why.
+    throw new AffectedInputError((error as Error).message, { cause: error });
+  }
+  const { source, services } = discovered;
   if (!headSha) {
     if (options.head)
       throw new AffectedInputError(`unknown revision ${JSON.stringify(options.head)} for --head`);

@@ -86,6 +86,7 @@ export interface RunJson {
     name: string;
     matrix: Record<string, string> | null;
     conclusion: string;
+    outputs?: Record<string, string>;
     steps: { name: string; conclusion: string }[];
   }[];
 }
