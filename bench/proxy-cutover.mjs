@@ -21,6 +21,7 @@ import {
   table,
   waitForPort,
   writeResultsSection,
+  raiseAutogroupPriority,
 } from "./lib/proxy-bench.mjs";
 
 const { values: args } = parseArgs({
@@ -34,6 +35,7 @@ const switches = Number(args.switches);
 const clients = Number(args.clients);
 
 execFileSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { stdio: "inherit" });
+const autogroup = raiseAutogroupPriority();
 const work = mkdtempSync(join(tmpdir(), "slipway-cutover-"));
 
 // Two revisions in a separate process, so serving them does not share the client's event loop.
@@ -146,7 +148,7 @@ const rows = results.flatMap((r) =>
 const info = machine();
 const markdown = `## Proxy: cutover and rollback time (\`node bench/proxy-cutover.mjs\`)
 
-${info.date} · ${info.cpu} · Node ${info.node} · load average ${info.load} (shared machine).
+${info.date} · ${info.cpu} · Node ${info.node} · load average ${info.load} (shared machine; bench scheduling group ${autogroup}).
 ${clients} keep-alive clients loop GETs through \`slipway proxy\` while the route table is switched ${switches} times
 (alternately to the new revision and back to the previous, still running one). "Acknowledged" is the
 \`PUT /v1/routes\` round trip: the proxy answers once every worker routes with the new table, so every

@@ -21,6 +21,7 @@ import {
   table,
   waitForPort,
   writeResultsSection,
+  raiseAutogroupPriority,
 } from "./lib/proxy-bench.mjs";
 
 const { values: args } = parseArgs({
@@ -39,6 +40,7 @@ const run = promisify(execFile);
 
 ensureTools({ nginx: "nginx-light", haproxy: "haproxy", wrk: "wrk" });
 execFileSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { stdio: "inherit" });
+const autogroup = raiseAutogroupPriority();
 
 const work = mkdtempSync(join(tmpdir(), "slipway-bench-"));
 const cleanups = [];
@@ -235,13 +237,13 @@ const direct = results.find((r) => r.name === "direct");
 const nginx2 = results.find((r) => r.name === "nginx (2 workers)");
 const rows = results.map(
   (r) =>
-    `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.name === "direct" ? "—" : `+${(r.p99 - direct.p99).toFixed(2)}`} | ${r.errors} |`,
+    `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.name === "direct" ? "—" : `${r.p99 >= direct.p99 ? "+" : "−"}${Math.abs(r.p99 - direct.p99).toFixed(2)}`} | ${r.errors} |`,
 );
 const markdown = `## Proxy: throughput and latency, ${args.upstream} upstream (\`node bench/proxy.mjs --upstream ${args.upstream}\`)
 
 ${info.date} · ${info.cpu}, ${info.memory} · ${info.kernel} · Node ${info.node} · ${info.nginx} · ${info.haproxy.replace(/ - https.*/, "")} · ${info.wrk.replace(/ Copyright.*/, "")}
 Load average at the end of the run: ${info.load} (the machine is shared; figures are noisy).
-Load: \`wrk -t1 -c${connections} --latency\` on loopback, ${Math.round(duration / rounds)} s per peer per round, ${rounds} rounds taken in turns (medians shown), after a ${args.warmup} s warm-up each; all processes at the same priority.
+Load: \`wrk -t1 -c${connections} --latency\` on loopback, ${Math.round(duration / rounds)} s per peer per round, ${rounds} rounds taken in turns (medians shown), after a ${args.warmup} s warm-up each; peers and wrk share one scheduling group (${autogroup}).
 Upstream: ${upstreamLabel}; proxies keep upstream connections alive.
 
 | path | req/s | p50 ms | p99 ms | p99 added vs direct | errors |

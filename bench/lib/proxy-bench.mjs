@@ -57,9 +57,14 @@ export async function waitForPort(port, timeoutMs = 15_000) {
   throw new Error(`nothing listens on ${port}`);
 }
 
-/** A child process in its own group, stopped with its whole group. */
+/**
+ * A peer process. Not detached: Linux's autogroup scheduler gives every session an equal CPU
+ * share, so detached peers would each compete with the whole machine as separate groups, and the
+ * benchmark would measure the scheduler instead of the peers. Each peer stops its own children on
+ * SIGTERM (nginx master, haproxy, slipway's cluster primary).
+ */
 export function startChild(command, args, opts = {}) {
-  const child = spawn(command, args, { detached: true, stdio: ["ignore", "ignore", "pipe"], ...opts });
+  const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"], ...opts });
   let stderr = "";
   child.stderr?.on("data", (chunk) => (stderr += chunk));
   return {
@@ -68,22 +73,30 @@ export function startChild(command, args, opts = {}) {
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((done) => child.once("exit", done));
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {
-        return;
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid, "SIGKILL");
-        } catch {
-          /* gone */
-        }
-      }, 5_000);
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
       await exited;
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Raises this process's autogroup priority (root only; children inherit the group), so the
+ * benchmark's peers and its load generator share one group and get a larger share of a busy
+ * machine. Returns the nice value in effect.
+ */
+export function raiseAutogroupPriority(nice = -10) {
+  try {
+    writeFileSync("/proc/self/autogroup", String(nice));
+  } catch {
+    /* not root or no autogroup: keep the default */
+  }
+  try {
+    return readFileSync("/proc/self/autogroup", "utf8").trim();
+  } catch {
+    return "n/a";
+  }
 }
 
 /** `slipway proxy` from this checkout (built first), with its admin API driven by fetch. */
