@@ -6,7 +6,7 @@ import {
   parseWorkflow,
   type WorkflowTemplate,
 } from "@actions/workflow-parser";
-import type { Job, Step } from "@actions/workflow-parser/model/workflow-template";
+import type { Job, ReusableWorkflowJob, Step } from "@actions/workflow-parser/model/workflow-template";
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import { SlipwayError } from "../core/errors.js";
@@ -33,6 +33,8 @@ export interface LoadedJob {
   defaults?: TemplateToken;
   timeoutMinutes?: TemplateToken;
   continueOnError?: TemplateToken;
+  /** Set for `jobs.<id>.uses: ./.github/workflows/x.yml`: the call and the called workflow. */
+  reusable?: { call: ReusableWorkflowJob; callee: LoadedWorkflow };
 }
 
 /** A parsed, converted and checked workflow file. */
@@ -47,6 +49,8 @@ export interface LoadedWorkflow {
   env?: TemplateToken;
   defaults?: TemplateToken;
   runName?: TemplateToken;
+  /** `on.workflow_call.outputs` of a reusable workflow (name → value expression). */
+  callOutputs?: TemplateToken;
 }
 
 export const WORKFLOWS_DIR = ".github/workflows";
@@ -71,7 +75,10 @@ export interface LoadOptions {
  * problem is reported at once, each as `file:line:col: message`; throws SLIPWAY_INVALID_WORKFLOW
  * (or SLIPWAY_UNSUPPORTED when the file is valid GitHub Actions but uses what we do not run).
  */
-export async function loadWorkflow(path: string, options: LoadOptions): Promise<LoadedWorkflow> {
+/** GitHub's limit on nested reusable workflows. */
+const MAX_CALL_DEPTH = 4;
+
+export async function loadWorkflow(path: string, options: LoadOptions, depth = 0): Promise<LoadedWorkflow> {
   const file = relative(options.repoRoot, resolve(path)) || path;
   let content: string;
   try {
@@ -101,9 +108,34 @@ export async function loadWorkflow(path: string, options: LoadOptions): Promise<
     const id = workflowJob.id.value;
     const raw = rawJobs ? (find(rawJobs, id) as MappingToken | undefined) : undefined;
     if (workflowJob.type !== "job") {
-      unsupported.push(
-        `${at(file, workflowJob.id)}job '${id}' calls a reusable workflow, which Slipway does not run yet`,
-      );
+      const ref = workflowJob.ref.value;
+      if (!ref.startsWith("./")) {
+        unsupported.push(
+          `${at(file, workflowJob.ref)}job '${id}' calls ${ref}: only local reusable workflows (./.github/workflows/x.yml) run on the host`,
+        );
+        continue;
+      }
+      if (depth + 1 > MAX_CALL_DEPTH) {
+        unsupported.push(
+          `${at(file, workflowJob.ref)}job '${id}': reusable workflows nest deeper than ${MAX_CALL_DEPTH} levels`,
+        );
+        continue;
+      }
+      const callee = await loadWorkflow(resolve(options.repoRoot, ref), options, depth + 1);
+      if (!("workflow_call" in callee.on)) {
+        unsupported.push(
+          `${at(file, workflowJob.ref)}job '${id}' calls ${ref}, which is not triggered by workflow_call`,
+        );
+        continue;
+      }
+      jobs.push({
+        id,
+        job: workflowJob as unknown as Job,
+        raw,
+        needs: (workflowJob.needs ?? []).map((need) => need.value),
+        steps: [],
+        reusable: { call: workflowJob, callee },
+      });
       continue;
     }
     for (const key of ["container", "services"] as const) {
@@ -159,11 +191,12 @@ export async function loadWorkflow(path: string, options: LoadOptions): Promise<
     file,
     name: nameToken && "value" in nameToken ? String((nameToken as { value: unknown }).value) : file,
     template,
-    on: JSON.parse(JSON.stringify(template.events)) as Record<string, unknown>,
+    on: withRawInputs(plainEvents(template.events) as Record<string, unknown>, root),
     jobs,
     env: find(root, "env"),
     defaults: find(root, "defaults"),
     runName: find(root, "run-name"),
+    callOutputs: findPath(root, ["on", "workflow_call", "outputs"]),
   };
 }
 
@@ -182,6 +215,65 @@ function find(mapping: MappingToken, key: string): TemplateToken | undefined {
     if ((pair.key as { value?: unknown }).value === key) return pair.value;
   }
   return undefined;
+}
+
+/**
+ * Input declarations read from the token tree: the converter (0.3.61) drops `type: number` inputs
+ * and their defaults, which GitHub accepts for workflow_dispatch and workflow_call.
+ */
+function withRawInputs(on: Record<string, unknown>, root: MappingToken): Record<string, unknown> {
+  for (const event of ["workflow_dispatch", "workflow_call"]) {
+    const raw = findPath(root, ["on", event, "inputs"]);
+    if (!raw || typeof on[event] !== "object" || on[event] === null) continue;
+    (on[event] as Record<string, unknown>).inputs = literalValue(raw);
+  }
+  return on;
+}
+
+function literalValue(token: TemplateToken): unknown {
+  const node = token as unknown as {
+    value?: unknown;
+    expression?: string;
+    count?: number;
+    get(i: number): unknown;
+  };
+  switch (token.templateTokenType) {
+    case 1:
+      return Array.from({ length: node.count ?? 0 }, (_, i) => literalValue(node.get(i) as TemplateToken));
+    case 2: {
+      const result: Record<string, unknown> = {};
+      for (let i = 0; i < (node.count ?? 0); i++) {
+        const pair = node.get(i) as { key: { value?: unknown }; value: TemplateToken };
+        result[String(pair.key.value)] = literalValue(pair.value);
+      }
+      return result;
+    }
+    case 3:
+      return `\${{ ${node.expression ?? ""} }}`;
+    case 7:
+      return null;
+    default:
+      return node.value;
+  }
+}
+
+/** The converted `on:` as plain values (workflow_call input defaults arrive as literal tokens). */
+function plainEvents(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainEvents);
+  if (value === null || typeof value !== "object") return value;
+  if ("templateTokenType" in value) {
+    const token = value as { value?: unknown; expression?: string };
+    return token.expression !== undefined ? `\${{ ${token.expression} }}` : (token.value ?? null);
+  }
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, plainEvents(inner)]));
+}
+
+function findPath(token: TemplateToken, path: string[]): TemplateToken | undefined {
+  let current: TemplateToken | undefined = token;
+  for (const key of path) {
+    current = current && current.templateTokenType === 2 ? find(current as MappingToken, key) : undefined;
+  }
+  return current;
 }
 
 function at(file: string, token: TemplateToken | undefined): string {

@@ -498,6 +498,8 @@ async function runJobGroup(job: LoadedJob, ctx: GroupContext): Promise<JobGroupS
     );
   }
 
+  if (job.reusable) return runReusable(job, job.reusable, ctx, contexts, skip);
+
   let strategy: { matrix?: unknown; "fail-fast"?: unknown; "max-parallel"?: unknown };
   try {
     strategy = evaluateToken(job.job.strategy, contexts, {}, file) ?? {};
@@ -615,6 +617,121 @@ async function runJobGroup(job: LoadedJob, ctx: GroupContext): Promise<JobGroupS
     false,
   );
   return { results: finished, conclusion, outputs };
+}
+
+/**
+ * Runs a local reusable workflow as part of this run: its jobs get the caller's event and github
+ * context, typed inputs from `with:`, secrets mapped or inherited; its `workflow_call.outputs`
+ * become this job's outputs. Its jobs appear as `caller / job`.
+ */
+async function runReusable(
+  job: LoadedJob,
+  reusable: NonNullable<LoadedJob["reusable"]>,
+  ctx: GroupContext,
+  contexts: Contexts,
+  skip: (reason: string, conclusion?: Conclusion) => JobGroupState,
+): Promise<JobGroupState> {
+  const { scope } = ctx;
+  const { call, callee } = reusable;
+  const file = scope.workflow.file;
+  let withValues: Record<string, string>;
+  let secrets: Record<string, string>;
+  try {
+    const given = (evaluateToken(call["input-values"], contexts, {}, file) ?? {}) as Record<string, unknown>;
+    withValues = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, toExpressionString(v)]));
+    const mapped = (evaluateToken(call["secret-values"], contexts, {}, file) ?? {}) as Record<
+      string,
+      unknown
+    >;
+    secrets = call["inherit-secrets"]
+      ? { ...scope.secrets }
+      : Object.fromEntries(Object.entries(mapped).map(([k, v]) => [k, toExpressionString(v)]));
+  } catch (error) {
+    return skip((error as Error).message, "failure");
+  }
+  const declared =
+    (callee.on.workflow_call as { inputs?: Record<string, InputDeclaration> } | null)?.inputs ?? {};
+  const resolved = resolveInputs(declared, withValues);
+  if (!resolved.ok) return skip(`${callee.file}: ${resolved.problems.join("; ")}`, "failure");
+
+  const prefix = (key: string): string => `${job.id} / ${key}`;
+  const childScope: RunScope = {
+    ...scope,
+    workflow: callee,
+    inputs: resolved.inputs,
+    secrets,
+    emit: (event) => {
+      switch (event.type) {
+        case "job-started":
+          scope.emit({ ...event, key: prefix(event.key), name: prefix(event.name) });
+          return;
+        case "step-started":
+        case "step-finished":
+        case "log":
+          scope.emit({ ...event, key: prefix(event.key) });
+          return;
+        case "job-finished":
+          scope.emit({
+            ...event,
+            key: prefix(event.key),
+            result: { ...event.result, name: prefix(event.result.name) },
+          });
+          return;
+        case "run-started":
+        case "run-finished":
+        case "warning":
+          scope.emit(event);
+      }
+    },
+    storeLogs: (key, _jobId, lines) => scope.storeLogs(prefix(key), job.id, lines),
+  };
+  const groups = new Map<string, JobGroupState>();
+  const childContexts: Contexts = { ...ctx.baseContexts, inputs: resolved.inputs, secrets };
+  await scheduleJobs(callee.jobs, async (child) => {
+    groups.set(
+      child.id,
+      await runJobGroup(child, {
+        ...ctx,
+        scope: childScope,
+        jobs: callee.jobs,
+        groups,
+        baseContexts: childContexts,
+      }),
+    );
+  });
+  const results = callee.jobs.flatMap((child) =>
+    (groups.get(child.id)?.results ?? []).map((result) => ({
+      ...result,
+      id: job.id,
+      key: prefix(result.key),
+      name: prefix(result.name),
+    })),
+  );
+  const jobsContext = Object.fromEntries(
+    callee.jobs.map((child) => [
+      child.id,
+      { result: groups.get(child.id)?.conclusion ?? "skipped", outputs: groups.get(child.id)?.outputs ?? {} },
+    ]),
+  );
+  let outputs: Record<string, string> = {};
+  try {
+    const declaredOutputs = (evaluateToken(
+      callee.callOutputs,
+      { ...childContexts, jobs: jobsContext },
+      {},
+      callee.file,
+    ) ?? {}) as Record<string, { value?: unknown }>;
+    outputs = Object.fromEntries(
+      Object.entries(declaredOutputs).map(([name, output]) => [name, toExpressionString(output.value)]),
+    );
+  } catch (error) {
+    scope.emit({ type: "warning", message: `${callee.file}: outputs: ${(error as Error).message}` });
+  }
+  const conclusion = aggregateConclusion(
+    results.map((result) => result.conclusion),
+    false,
+  );
+  return { results, conclusion, outputs };
 }
 
 function nameWithoutExpressions(job: LoadedJob): string {

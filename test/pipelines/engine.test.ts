@@ -433,3 +433,24 @@ describe("local actions", () => {
     expect(job("use").conclusion).toBe("success");
   });
 });
+
+describe("reusable workflows", () => {
+  it("runs a local reusable workflow with typed inputs, mapped secrets and outputs", async () => {
+    const target = repo(["reusable-caller.yml", "reusable-called.yml"]);
+    const { results, logs } = await run(target, {
+      workflowFile: ".github/workflows/reusable-caller.yml",
+      secrets: { DEPLOY_TOKEN: "tok-123456" },
+    });
+    const result = results[0] as RunResult;
+    expect(result.conclusion).toBe("success");
+    expect(result.jobs.map((job) => `${job.key}: ${job.conclusion}`)).toEqual([
+      "prepare: success",
+      "call / deploy: success",
+      "after: success",
+    ]);
+    expect(logs("call / deploy")).toContain(
+      "deploying to staging verbose=true replicas=2 event=push token=***",
+    );
+    expect(logs("after")).toContain("called workflow said https://staging.example.com (success)");
+  });
+});
