@@ -72,6 +72,8 @@ export class RolloutController {
   private ticking: Promise<void> | undefined;
   private again = false;
   private readonly stopping = new Set<Promise<void>>();
+  /** False while the proxy has not accepted the latest desired table: nothing is stopped meanwhile. */
+  private routesInSync = false;
 
   constructor(options: ControllerOptions) {
     this.store = options.store;
@@ -370,6 +372,8 @@ export class RolloutController {
       });
       const action = nextAction(rollout, obs, this.clock());
       if (!isTransition(action)) return;
+      // Never stop a revision the proxy may still route to: wait until it took the new table.
+      if (action.kind === "stop" && !this.routesInSync) return;
       rollout = this.store.commitTransition(rollout.id, action, CONTROLLER);
       this.log.info({ rollout: rollout.id, phase: rollout.phase }, action.event.message);
       await this.perform(rollout, action);
@@ -467,7 +471,9 @@ export class RolloutController {
   private async syncRoutes(): Promise<void> {
     try {
       await this.router.sync();
+      this.routesInSync = true;
     } catch (error) {
+      this.routesInSync = false;
       this.log.warn({ err: error }, "cannot update the proxy's routes; will retry");
     }
   }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startWorld, steadyTraffic, type World } from "./world.js";
+import { projectYaml, startWorld, steadyTraffic, withoutBaselineTrigger, type World } from "./world.js";
 
 let world: World | undefined;
 afterEach(async () => {
@@ -9,7 +9,7 @@ afterEach(async () => {
 
 describe("blue-green rollouts with a real proxy and real processes", () => {
   it("promotes a good version, keeps the old one warm, then drains and stops it", async () => {
-    world = await startWorld({});
+    world = await startWorld({}, withoutBaselineTrigger(projectYaml()));
     const first = await world.deploy("v1");
     expect((await world.waitFinal(first.id)).phase).toBe("promoted");
     expect(await world.get()).toEqual({ status: 200, version: "v1" });
@@ -21,7 +21,7 @@ describe("blue-green rollouts with a real proxy and real processes", () => {
     expect(world.runtime.instances("web/production@v1").filter((i) => i.state === "ready")).toHaveLength(2);
     const done = await world.waitFinal(second.id);
     const counts = await traffic.stop();
-    expect(done.phase).toBe("promoted");
+    expect(`${done.phase} ${done.reason ?? ""}`).toBe("promoted ");
     expect(await world.get()).toEqual({ status: 200, version: "v2" });
     expect(world.runtime.instances("web/production@v1").filter((i) => i.state !== "stopped")).toEqual([]);
     expect(counts.failed).toBe(0);

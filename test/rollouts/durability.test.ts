@@ -14,7 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Rollout } from "../../src/core/rollout/types.js";
 import { ApiClient } from "../../src/server/client.js";
-import { projectYaml, START_SCRIPT } from "./world.js";
+import { projectYaml, START_SCRIPT, withoutBaselineTrigger } from "./world.js";
 
 const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
 const dir = mkdtempSync(join(tmpdir(), "slipway-durability-"));
@@ -85,7 +85,7 @@ afterAll(async () => {
 describe("SIGKILL of the server in the middle of a rollout", () => {
   it("leaves traffic untouched; the restarted server finishes the rollout without duplicate instances", async () => {
     mkdirSync(join(dir, "web"));
-    writeFileSync(join(dir, "slipway.yaml"), projectYaml("4s"));
+    writeFileSync(join(dir, "slipway.yaml"), withoutBaselineTrigger(projectYaml("4s")));
     writeFileSync(join(dir, "web", "start.mjs"), START_SCRIPT);
     writeFileSync(join(dir, "web", "faults.json"), "{}");
     let { api, traffic } = await startUp();

@@ -60,6 +60,13 @@ environments:
 ${extra}`;
 }
 
+/**
+ * Happy-path tests switch the baseline-latency trigger off: on a shared CI machine a cold candidate
+ * can be 2x slower than the warm stable revision for a moment. The fault-kinds test keeps it on.
+ */
+export const withoutBaselineTrigger = (yaml: string) =>
+  yaml.replace(/latencyVsBaseline: .*/, "latencyVsBaseline: false");
+
 export interface World {
   dir: string;
   proxy: SpawnedProxy;

@@ -1,15 +1,13 @@
 import autocannon, { type Result } from "autocannon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isDeciding } from "../../src/core/rollout/types.js";
-import { projectYaml, startWorld, type World } from "./world.js";
+import { projectYaml, startWorld, withoutBaselineTrigger, type World } from "./world.js";
 
 let world: World;
 beforeAll(async () => {
   // This test is about lost requests, not analysis: a cold candidate on a CPU shared with the load
   // generator can look 2x slower than the warm stable one, so the baseline trigger is off here.
-  const yaml = projectYaml("1s")
-    .replace("scaleDownDelay: 1s", "scaleDownDelay: 3s")
-    .replace(/latencyVsBaseline: .*/, "latencyVsBaseline: false");
+  const yaml = withoutBaselineTrigger(projectYaml("1s").replace("scaleDownDelay: 1s", "scaleDownDelay: 3s"));
   world = await startWorld({}, yaml);
   await world.waitFinal((await world.deploy("v1")).id);
 }, 60_000);

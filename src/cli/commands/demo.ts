@@ -65,7 +65,9 @@ environments:
       triggers:
         errorRate: { above: 5%, for: 2s }
         latency: { percentile: 95, above: 5s, for: 2s }
-        latencyVsBaseline: { ratio: 2, percentile: 95, for: 2s }
+        # p95 vs the previous revision (seed 004) is off here: with windows this short, a cold
+        # process on a busy machine can look twice as slow for a moment.
+        latencyVsBaseline: false
         consecutiveHealthFailures: 3
 `;
 

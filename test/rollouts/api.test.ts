@@ -1,0 +1,112 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiClient } from "../../src/server/client.js";
+import { createApiHandler } from "../../src/server/http-api.js";
+import { startWorld, type World } from "./world.js";
+
+let world: World;
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  world = await startWorld({ "v-never": { NEVER_READY: "1" } });
+  const handler = createApiHandler(world.controller, () => ({
+    apiUrl: base,
+    proxyUrl: world.proxyUrl,
+    projectDir: world.dir,
+  }));
+  server = createServer((req, res) => void handler(req, res));
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}, 60_000);
+
+afterAll(async () => {
+  server?.close();
+  await world?.close();
+});
+
+async function raw(method: string, path: string, body?: string) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body, headers: { "content-type": "application/json" } }),
+  });
+  return { status: res.status, json: (await res.json()) as { error?: { code: string; message: string } } };
+}
+
+describe("rollouts HTTP API answers 4xx saying why", () => {
+  it.each([
+    ["malformed JSON", "POST", "/api/deployments", "{", 400, /not valid JSON/],
+    ["missing fields", "POST", "/api/deployments", "{}", 400, /service: .*environment: .*version: /],
+    [
+      "unknown field",
+      "POST",
+      "/api/deployments",
+      '{"service":"web","environment":"production","version":"v1","x":1}',
+      400,
+      /Unrecognized key/i,
+    ],
+    [
+      "rollback without a reason",
+      "POST",
+      "/api/rollbacks",
+      '{"service":"web","environment":"production"}',
+      400,
+      /reason/,
+    ],
+    [
+      "unknown service",
+      "POST",
+      "/api/deployments",
+      '{"service":"nope","environment":"production","version":"v1"}',
+      404,
+      /no service 'nope' in slipway.yaml \(services: web\)/,
+    ],
+    [
+      "unknown environment",
+      "POST",
+      "/api/deployments",
+      '{"service":"web","environment":"qa","version":"v1"}',
+      404,
+      /no environment 'qa'/,
+    ],
+    ["unknown rollout", "GET", "/api/rollouts/r-999", undefined, 404, /no rollout r-999/],
+    ["unknown route", "GET", "/api/nothing", undefined, 404, /no API route \/api\/nothing/],
+    ["wrong method", "DELETE", "/api/deployments", undefined, 405, /DELETE is not allowed/],
+    [
+      "nothing to roll back to",
+      "POST",
+      "/api/rollbacks",
+      '{"service":"web","environment":"production","reason":"x"}',
+      409,
+      /no previous release/,
+    ],
+  ])("%s", async (_name, method, path, body, status, message) => {
+    const res = await raw(method, path, body);
+    expect(res.status).toBe(status);
+    expect(res.json.error?.message).toMatch(message);
+  });
+
+  it("a concurrent deploy of the same version is refused naming the running rollout", async () => {
+    const api = new ApiClient(base);
+    const first = await api.post<{ rollout: { id: string } }>("/api/deployments", {
+      service: "web",
+      environment: "production",
+      version: "v-never",
+    });
+    const again = await raw(
+      "POST",
+      "/api/deployments",
+      '{"service":"web","environment":"production","version":"v-never"}',
+    );
+    expect(again.status).toBe(409);
+    expect(again.json.error?.message).toBe(
+      `rollout ${first.rollout.id} (web/production deploy of v-never, starting) is already deploying v-never`,
+    );
+    await expect(
+      api.post("/api/deployments", { service: "web", environment: "production", version: "v-never" }),
+    ).rejects.toMatchObject({
+      code: "SLIPWAY_CONFLICT",
+    });
+  });
+});
