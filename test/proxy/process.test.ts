@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { spawnProxy, type SpawnedProxy } from "../../src/proxy/admin-client.js";
-import { rejection, route, send, startUpstream, type Upstream } from "./helpers.js";
+import { rejection, route, send, startUpstream, until, type Upstream } from "./helpers.js";
 
 // These tests run the real `slipway proxy` command (bin/slipway.js → dist/cli.js).
 beforeAll(() => {
@@ -68,6 +68,38 @@ describe("slipway proxy process", () => {
       ["web@2", 20, "active"],
     ]);
     expect(blue.seen).toHaveLength(20);
+  });
+
+  it("replaces a worker that dies, and the new one routes with the current table", async () => {
+    const app = await upstream("app");
+    const proxy = await spawn(tempDir(), 2);
+    await proxy.client.applyRoutes({ generation: 7, routes: [route("web/prod", [["web@1", 1, app]])] });
+    const workers = () =>
+      readFileSync(`/proc/${proxy.pid}/task/${proxy.pid}/children`, "utf8")
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
+    const before = workers();
+    expect(before).toHaveLength(2);
+    process.kill(before[0]!, "SIGKILL");
+    await until(
+      () => {
+        const now = workers();
+        return now.length === 2 && !now.includes(before[0]!);
+      },
+      "a replacement worker",
+      20_000,
+    );
+    // Fresh connections are spread over both workers: every one must know the route.
+    await until(
+      async () => (await send(`http://${proxy.listen}/`).catch(() => undefined))?.body === "app /",
+      "the new worker listening",
+      20_000,
+    );
+    const replies = await Promise.all(Array.from({ length: 20 }, () => send(`http://${proxy.listen}/again`)));
+    expect(replies.map((r) => r.body)).toEqual(Array(20).fill("app /again"));
+    expect((await proxy.client.health()).generation).toBe(7);
   });
 
   it("fails to start with a clear error when the traffic port is taken", async () => {
