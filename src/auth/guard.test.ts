@@ -48,10 +48,11 @@ describe("guardRequest: every route × every role × anonymous", async () => {
     if (action === "public") return expect(result.ok).toBe(true);
     const needed = ACTION_RULES[action].minimumRole;
     const rank = { anonymous: -1, viewer: 0, deployer: 1, admin: 2 };
-    if (caller === "anonymous") expect(result).toMatchObject({ ok: false, status: 401 });
+    if (caller === "anonymous")
+      expect(result).toMatchObject({ ok: false, status: 401, code: "SLIPWAY_UNAUTHENTICATED" });
     else if (rank[caller] >= rank[needed])
       expect(result).toMatchObject({ ok: true, decision: { effect: "allow" } });
-    else expect(result).toMatchObject({ ok: false, status: 403 });
+    else expect(result).toMatchObject({ ok: false, status: 403, code: "SLIPWAY_FORBIDDEN" });
   });
 });
 
@@ -63,6 +64,7 @@ describe("guardRequest", () => {
     expect(await guardRequest({ store }, { ...deploy, headers: { cookie } }, now)).toMatchObject({
       ok: false,
       status: 403,
+      code: "SLIPWAY_FORBIDDEN",
       message: "missing or wrong x-csrf-token header",
     });
     expect(
@@ -95,6 +97,7 @@ describe("guardRequest", () => {
     ).toEqual({
       ok: false,
       status: 401,
+      code: "SLIPWAY_UNAUTHENTICATED",
       message: "the API token is not valid",
       headers: { "www-authenticate": 'Bearer realm="slipway"' },
     });
@@ -121,6 +124,7 @@ describe("guardRequest", () => {
     expect(await read(tokens.viewer)).toEqual({
       ok: false,
       status: 429,
+      code: "SLIPWAY_RATE_LIMITED",
       message: "too many requests; slow down",
       headers: { "ratelimit-limit": "2", "ratelimit-remaining": "0", "retry-after": "1" },
     });

@@ -23,7 +23,14 @@ export type GuardResult =
       decision?: Exclude<Decision, { effect: "deny" }>;
       headers: Record<string, string>;
     }
-  | { ok: false; status: 401 | 403 | 429; message: string; headers: Record<string, string> };
+  | {
+      ok: false;
+      status: 401 | 403 | 429;
+      /** The catalogue code for the JSON error body (docs/errors.md). */
+      code: "SLIPWAY_UNAUTHENTICATED" | "SLIPWAY_FORBIDDEN" | "SLIPWAY_RATE_LIMITED";
+      message: string;
+      headers: Record<string, string>;
+    };
 
 const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
@@ -58,6 +65,7 @@ export async function guardRequest(
     return {
       ok: false,
       status: 401,
+      code: "SLIPWAY_UNAUTHENTICATED",
       message: auth.message,
       headers: { "www-authenticate": 'Bearer realm="slipway"' },
     };
@@ -66,7 +74,14 @@ export async function guardRequest(
   if (deps.limiter && auth.via !== "anonymous") {
     const limited = deps.limiter.take(`${auth.via}:${auth.principal.id}`);
     headers = rateLimitHeaders(limited);
-    if (!limited.allowed) return { ok: false, status: 429, message: "too many requests; slow down", headers };
+    if (!limited.allowed)
+      return {
+        ok: false,
+        status: 429,
+        code: "SLIPWAY_RATE_LIMITED",
+        message: "too many requests; slow down",
+        headers,
+      };
   }
   // Cookies ride along on cross-site requests; the CSRF header cannot. Bearer tokens need no check.
   if (
@@ -74,13 +89,20 @@ export async function guardRequest(
     needsCsrfCheck(request.method, auth.via) &&
     !verifyCsrfToken(auth.session.csrfToken, one(request.headers[CSRF_HEADER]))
   ) {
-    return { ok: false, status: 403, message: `missing or wrong ${CSRF_HEADER} header`, headers };
+    return {
+      ok: false,
+      status: 403,
+      code: "SLIPWAY_FORBIDDEN",
+      message: `missing or wrong ${CSRF_HEADER} header`,
+      headers,
+    };
   }
   const decision = can(auth.principal, request.action, request.resource);
   if (decision.effect === "deny") {
     return {
       ok: false,
       status: decision.status,
+      code: decision.status === 401 ? "SLIPWAY_UNAUTHENTICATED" : "SLIPWAY_FORBIDDEN",
       message: decision.reason,
       headers:
         decision.status === 401 ? { ...headers, "www-authenticate": 'Bearer realm="slipway"' } : headers,

@@ -14,6 +14,11 @@ export const ERROR_CODES = {
   SLIPWAY_BUILD_FAILED: "A release's build command failed; nothing was deployed.",
   SLIPWAY_UNAVAILABLE: "A Slipway process (server, proxy) could not be reached.",
   SLIPWAY_STORE: "The state database could not be opened or migrated.",
+  SLIPWAY_UNAUTHENTICATED:
+    "The API needs a valid token or session; the one sent is missing, wrong, expired or revoked.",
+  SLIPWAY_FORBIDDEN:
+    "The caller's role does not allow this here (the message names the role needed), or CSRF failed.",
+  SLIPWAY_RATE_LIMITED: "Too many API requests with this token; retry after the time the server gives.",
   SLIPWAY_METRIC_QUERY:
     "A metric provider could not take a measurement (bad query, unreachable server, timeout, unexpected answer).",
 } as const;
@@ -62,6 +67,9 @@ export function exitCodeFor(error: SlipwayError): number {
     case "SLIPWAY_UNAVAILABLE":
     case "SLIPWAY_STORE":
     case "SLIPWAY_METRIC_QUERY":
+    case "SLIPWAY_UNAUTHENTICATED":
+    case "SLIPWAY_FORBIDDEN":
+    case "SLIPWAY_RATE_LIMITED":
       return EXIT.failed;
     default: {
       const unreachable: never = error.code;
