@@ -114,6 +114,10 @@ export async function runWorkflows(options: RunOptions): Promise<RunResult[]> {
     const rest = problems.flatMap((p, i) => [...(i === 0 ? [] : [p.message]), ...(p.details.problems ?? [])]);
     throw new SlipwayError(first.code, first.message, { problems: rest });
   }
+  const wanted = options.job;
+  if (wanted !== undefined && !loaded.some((workflow) => workflow.jobs.some((job) => job.id === wanted))) {
+    throw new SlipwayError("SLIPWAY_INVALID_ARGUMENT", `--job ${wanted}: no workflow has a job with that id`);
+  }
   const trigger = describeTrigger(repoRoot, event, options);
   const results: RunResult[] = [];
   for (const workflow of loaded) {
