@@ -49,7 +49,7 @@ describe("judgeMeasurement with the seeds' default metrics", () => {
 
   it("no canary traffic: every default proxy metric is inconclusive and says so", () => {
     const idle = proxySample(0, 0, []);
-    for (const d of defaultCanaryMetrics().filter((m) => m.source === "proxy")) {
+    for (const d of defaultCanaryMetrics().filter((m) => m.source.provider === "proxy")) {
       const j = judgeMeasurement(d.name, d.judge, idle, stable, d.unit);
       expect(j.verdict, d.name).toBe("inconclusive");
       expect(j.explanation, d.name).toMatch(/no traffic|no canary traffic|no observations/);
@@ -79,7 +79,7 @@ describe("judgeMeasurement with the seeds' default metrics", () => {
   it("resource metrics start as dry runs", () => {
     expect(
       defaultCanaryMetrics()
-        .filter((m) => m.dryRun)
+        .filter((m) => m.run.dryRun)
         .map((m) => m.name),
     ).toEqual(["memory vs stable", "cpu vs stable"]);
   });

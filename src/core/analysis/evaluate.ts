@@ -1,4 +1,5 @@
 import { parseCondition } from "./condition.js";
+import type { MetricDefinition } from "./definition.js";
 import { ANALYSIS_DEFAULTS } from "./defaults.js";
 import { judgeConditions } from "./judges/conditions.js";
 import { judgeErrorRates } from "./judges/error-rate-comparison.js";
@@ -137,85 +138,68 @@ function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Partial<P
   return out;
 }
 
-/** A named metric on the proxy's own numbers, as the seeds' rollback triggers need them. */
-export interface DefaultMetric {
-  name: string;
-  unit: MetricUnit;
-  source: "proxy" | "resources-cpu" | "resources-memory";
-  judge: JudgeSpec;
-  /** Reported but not deciding (see docs/analysis.md for why resources start that way). */
-  dryRun: boolean;
-}
-
 /**
  * The seeds' rollback triggers as default canary metrics, all on data Slipway has without
- * Prometheus. Every number is in ANALYSIS_DEFAULTS and can be overridden per metric.
+ * Prometheus (the proxy's counters, the runtime's resources). Every number is in
+ * ANALYSIS_DEFAULTS. Memory and CPU start as dry runs: the runtime sums them over instances, and a
+ * canary usually runs fewer instances than stable (docs/analysis.md).
  */
-export function defaultCanaryMetrics(): DefaultMetric[] {
+export function defaultCanaryMetrics(intervalMs: number = ANALYSIS_DEFAULTS.intervalMs): MetricDefinition[] {
+  const proxy = { provider: "proxy" } as const;
+  const run = (name: string, dryRun = false) => ({
+    name,
+    intervalMs,
+    dryRun,
+    onInconclusive: "pause" as const,
+  });
+  const metric = (
+    name: string,
+    unit: MetricUnit,
+    source: MetricDefinition["source"],
+    judge: JudgeSpec,
+    dryRun = false,
+  ): MetricDefinition => ({
+    name,
+    unit,
+    source,
+    judge,
+    run: run(name, dryRun),
+  });
+  const D = ANALYSIS_DEFAULTS;
   return [
-    {
-      name: "error rate",
-      unit: "ratio",
-      source: "proxy",
-      dryRun: false,
-      judge: {
-        kind: "threshold",
-        statistic: "error-rate",
-        max: ANALYSIS_DEFAULTS.maxErrorRate,
-        minSamples: ANALYSIS_DEFAULTS.minSamples,
-      },
-    },
-    {
-      name: "error rate vs stable",
-      unit: "ratio",
-      source: "proxy",
-      dryRun: false,
-      judge: { kind: "error-rate" },
-    },
-    {
-      name: "latency p95",
-      unit: "ms",
-      source: "proxy",
-      dryRun: false,
-      judge: {
-        kind: "threshold",
-        statistic: "latency-p95",
-        max: ANALYSIS_DEFAULTS.maxLatencyP95Ms,
-        minSamples: ANALYSIS_DEFAULTS.minSamples,
-      },
-    },
-    {
-      name: "latency p95 vs stable",
-      unit: "ms",
-      source: "proxy",
-      dryRun: false,
-      judge: {
-        kind: "ratio",
-        statistic: "latency-p95",
-        maxRatio: ANALYSIS_DEFAULTS.maxRatioToBaseline,
-        minSamples: ANALYSIS_DEFAULTS.minSamples,
-      },
-    },
-    {
-      name: "latency vs stable",
-      unit: "ms",
-      source: "proxy",
-      dryRun: false,
-      judge: { kind: "distribution", direction: "increase" },
-    },
-    {
-      name: "memory vs stable",
-      unit: "bytes",
-      source: "resources-memory",
-      dryRun: true,
-      judge: { kind: "ratio", statistic: "value", maxRatio: ANALYSIS_DEFAULTS.maxRatioToBaseline },
-    },
-    {
-      name: "cpu vs stable",
-      unit: "percent",
-      source: "resources-cpu",
-      dryRun: true,
-      judge: { kind: "ratio", statistic: "value", maxRatio: ANALYSIS_DEFAULTS.maxRatioToBaseline },
-    },
+    metric("error rate", "ratio", proxy, {
+      kind: "threshold",
+      statistic: "error-rate",
+      max: D.maxErrorRate,
+      minSamples: D.minSamples,
+    }),
+    metric("error rate vs stable", "ratio", proxy, { kind: "error-rate" }),
+    metric("latency p95", "ms", proxy, {
+      kind: "threshold",
+      statistic: "latency-p95",
+      max: D.maxLatencyP95Ms,
+      minSamples: D.minSamples,
+    }),
+    metric("latency p95 vs stable", "ms", proxy, {
+      kind: "ratio",
+      statistic: "latency-p95",
+      maxRatio: D.maxRatioToBaseline,
+      minSamples: D.minSamples,
+    }),
+    metric("latency vs stable", "ms", proxy, { kind: "distribution", direction: "increase" }),
+    metric(
+      "memory vs stable",
+      "bytes",
+      { provider: "resources", resource: "memory" },
+      { kind: "ratio", statistic: "value", maxRatio: D.maxRatioToBaseline },
+      true,
+    ),
+    metric(
+      "cpu vs stable",
+      "percent",
+      { provider: "resources", resource: "cpu" },
+      { kind: "ratio", statistic: "value", maxRatio: D.maxRatioToBaseline },
+      true,
+    ),
   ];
 }
