@@ -52,7 +52,8 @@ function workspaceRepo(): string {
   return root;
 }
 
-describe("detectAffected", () => {
+// Each case builds a git repository: generous time on a busy machine.
+describe("detectAffected", { timeout: 60_000 }, () => {
   it("on a feature branch compares with the merge base of main and includes dependents", () => {
     const root = workspaceRepo();
     git(root, "checkout", "-q", "-b", "feature");

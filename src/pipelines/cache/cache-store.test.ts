@@ -30,7 +30,7 @@ function workspaceWith(files: Record<string, string>): string {
   return ws;
 }
 
-describe("CacheStore", () => {
+describe("CacheStore", { timeout: 60_000 }, () => {
   const version = cacheVersion(["node_modules"]);
 
   it("restores an exact key into another workspace, with file contents", async () => {

@@ -7,7 +7,7 @@ import { makeContext, tempDirs, writeFiles } from "./test-context.js";
 const dirs = tempDirs();
 afterEach(() => dirs.cleanup());
 
-describe("actions/cache", () => {
+describe("actions/cache", { timeout: 60_000 }, () => {
   it("misses, saves in post() after a successful job, then hits exactly and does not save again", async () => {
     const dataDir = dirs.make();
     const first = makeContext({

@@ -19,7 +19,7 @@ function setup() {
   return { repoRoot, workspace, first, second };
 }
 
-describe("actions/checkout", () => {
+describe("actions/checkout", { timeout: 60_000 }, () => {
   it("leaves the workspace at the run's commit, cleaning stray files", async () => {
     const { repoRoot, workspace, second } = setup();
     writeFiles(workspace, { "stray.txt": "x" });

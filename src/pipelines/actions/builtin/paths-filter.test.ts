@@ -82,7 +82,7 @@ async function run(
   return ctx;
 }
 
-describe("dorny/paths-filter", () => {
+describe("dorny/paths-filter", { timeout: 60_000 }, () => {
   it("on a push to the base branch compares with the commit before the push", async () => {
     const { root, first } = repo();
     commit(root, { "content/a.py": "2" }, "content change");
