@@ -9,10 +9,12 @@ import { ProxyAdminClient } from "../proxy/admin-client.js";
 import { resolveAdminToken } from "../proxy/admin-token.js";
 import { readProxyInfo } from "../proxy/spawn-proxy.js";
 import { RolloutController } from "../rollouts/controller.js";
+import { ReleaseBuilder, releaseDirFor } from "../releases/index.js";
 import { ProjectReleaseSource } from "../rollouts/release-source.js";
 import { ProxyTrafficRouter } from "../rollouts/traffic-router.js";
 import { LocalRuntime } from "../runtimes/local/index.js";
 import { openSqlite } from "../store/sqlite/database.js";
+import { SqliteReleaseStore } from "../store/sqlite/releases.js";
 import { SqliteRolloutStore } from "../store/sqlite/rollouts.js";
 import { createApiHandler, type ServerInfo } from "./http-api.js";
 
@@ -69,7 +71,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     store,
     runtime,
     router: new ProxyTrafficRouter(proxy, store, runtime),
-    releases: new ProjectReleaseSource(dir),
+    // A deploy builds (once) the release of the service's files at the requested ref, so what runs
+    // is what was committed, and a version that failed before is retried without rebuilding.
+    releases: new ProjectReleaseSource(
+      dir,
+      releaseDirFor(new ReleaseBuilder({ store: new SqliteReleaseStore(db), dataDir: data }), dir),
+    ),
     logger: log.child({ part: "rollouts" }),
     ...(options.tickMs ? { tickMs: options.tickMs } : {}),
   });
