@@ -153,7 +153,7 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
     const stepName = safeString(() => stepDisplayName(loaded, (token) => evaluate(token, contexts)));
     currentStep = stepName;
     const cancelled = jobController.signal.aborted;
-    const status = statusFunctions({ previous: steps.map((s) => s.conclusion), cancelled });
+    const status = statusFunctions({ previous: steps.map((s) => s.conclusion), cancelled, scope: "step" });
     let outcome: Conclusion;
     let stepOutputs: Record<string, string> = {};
     let stepContinueOnError = false;

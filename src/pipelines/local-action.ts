@@ -131,6 +131,7 @@ export async function runLocalAction(host: LocalActionHost, depth = 0): Promise<
           const view = statusFunctions({
             previous: [status === "cancelled" ? "success" : status],
             cancelled: status === "cancelled",
+            scope: "step",
           });
           if (!evaluateCondition(condition, host.contexts, { status: view })) return;
           const stateEnv = Object.fromEntries([...state].map(([k, v]) => [`STATE_${k}`, v]));
@@ -206,7 +207,7 @@ async function runComposite(host: LocalActionHost, run: CompositeRun): Promise<C
       env: run.env,
       github: { ...(host.contexts.github as Record<string, unknown>), action_path: run.actionDir },
     };
-    const status = statusFunctions({ previous: conclusions, cancelled: host.signal.aborted });
+    const status = statusFunctions({ previous: conclusions, cancelled: host.signal.aborted, scope: "step" });
     if (!evaluateCondition(step.if?.expression ?? "success()", contexts, { status })) {
       stepsContext[step.id] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
       continue;

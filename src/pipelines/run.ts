@@ -488,7 +488,7 @@ async function runJobGroup(job: LoadedJob, ctx: GroupContext): Promise<JobGroupS
   );
   let shouldRun: boolean;
   try {
-    const status = statusFunctions({ previous: transitive, cancelled: ctx.runSignal.aborted });
+    const status = statusFunctions({ previous: transitive, cancelled: ctx.runSignal.aborted, scope: "job" });
     shouldRun = evaluateCondition(job.job.if.expression, contexts, { status });
   } catch (error) {
     return skip(`${file}: job '${job.id}' if: ${(error as Error).message}`, "failure");

@@ -206,17 +206,28 @@ describe("job graph", () => {
 
 describe("status functions", () => {
   it("treats a skipped or failed dependency as not success", () => {
-    const failed = statusFunctions({ previous: ["success", "failure"], cancelled: false });
+    const failed = statusFunctions({ previous: ["success", "failure"], cancelled: false, scope: "job" });
     expect([failed.success(), failed.failure(), failed.cancelled(), failed.always()]).toEqual([
       false,
       true,
       false,
       true,
     ]);
-    const skipped = statusFunctions({ previous: ["skipped"], cancelled: false });
+    const skipped = statusFunctions({ previous: ["skipped"], cancelled: false, scope: "job" });
     expect([skipped.success(), skipped.failure()]).toEqual([false, false]);
-    const cancelled = statusFunctions({ previous: ["success"], cancelled: true });
+    const cancelled = statusFunctions({ previous: ["success"], cancelled: true, scope: "job" });
     expect([cancelled.success(), cancelled.cancelled()]).toEqual([false, true]);
+  });
+
+  it("treats a step skipped by its if: as neutral for the steps after it", () => {
+    const afterSkip = statusFunctions({ previous: ["success", "skipped"], cancelled: false, scope: "step" });
+    expect([afterSkip.success(), afterSkip.failure()]).toEqual([true, false]);
+    const afterFailure = statusFunctions({
+      previous: ["skipped", "failure"],
+      cancelled: false,
+      scope: "step",
+    });
+    expect([afterFailure.success(), afterFailure.failure()]).toEqual([false, true]);
   });
 
   it("aggregates conclusions and applies continue-on-error", () => {

@@ -8,6 +8,11 @@ export interface StatusView {
   previous: readonly Conclusion[];
   /** The run (job-level) or the job (step-level) was cancelled. */
   cancelled: boolean;
+  /**
+   * "job": a skipped dependency is not a success, so its dependents are skipped too (GitHub).
+   * "step": a step skipped by its `if:` is neutral and does not stop the steps after it.
+   */
+  scope: "job" | "step";
 }
 
 export interface StatusFunctions {
@@ -19,11 +24,13 @@ export interface StatusFunctions {
 
 /**
  * GitHub's status functions. A skipped dependency is not a success (its dependents are skipped
- * unless their condition says otherwise); a failed one makes failure() true.
+ * unless their condition says otherwise) while a skipped step is neutral; a failed one makes
+ * failure() true.
  */
 export function statusFunctions(view: StatusView): StatusFunctions {
+  const counts = (c: Conclusion): boolean => view.scope === "job" || c !== "skipped";
   return {
-    success: () => !view.cancelled && view.previous.every((c) => c === "success"),
+    success: () => !view.cancelled && view.previous.filter(counts).every((c) => c === "success"),
     failure: () => !view.cancelled && view.previous.some((c) => c === "failure"),
     cancelled: () => view.cancelled,
     always: () => true,
