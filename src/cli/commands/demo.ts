@@ -6,6 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, request } from "undici";
 import { isDeciding, type Rollout } from "../../core/rollout/types.js";
 import { EXIT } from "../../core/errors.js";
+import { createLogger } from "../../log.js";
 import type { RolloutController } from "../../rollouts/controller.js";
 import { formatDuration, style } from "../output.js";
 import { parsePort, up, waitForShutdown } from "./up.js";
@@ -163,10 +164,18 @@ export async function runDemo(options: { dir?: string; port: number; proxyPort: 
   generateProject(dir);
   const say = (text: string) => process.stdout.write(`${text}\n`);
   say(`${style.bold("Slipway demo")}: a sample project with two services (web, api) in ${dir}`);
-  const { server, proxyPid } = await up({ dir, port: options.port, proxyPort: options.proxyPort });
+  // The story is the output: the control plane's structured log goes to a file beside it.
+  const logFile = join(dir, ".slipway", "server.log");
+  const { server, proxyPid } = await up({
+    dir,
+    port: options.port,
+    proxyPort: options.proxyPort,
+    logger: createLogger("server", logFile),
+  });
   const proxy = server.proxyUrl;
   say(`  control plane  ${server.apiUrl}`);
   say(`  traffic        ${proxy}   (web at /, api at /api)   [${formatDuration(Date.now() - t0)}]`);
+  say(`  server log     ${logFile}`);
   const controller = server.controller;
   let load: ReturnType<typeof traffic> | undefined;
   let failures = 0;

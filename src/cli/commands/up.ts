@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { Logger } from "../../log.js";
 import { join } from "node:path";
 import { DEFAULTS } from "../../core/defaults.js";
 import { SlipwayError } from "../../core/errors.js";
@@ -36,6 +37,8 @@ export async function up(options: {
   port: number;
   proxyPort: number;
   workers?: number;
+  /** Where the control plane logs; stdout when absent. */
+  logger?: Logger;
 }): Promise<{
   server: RunningServer;
   proxyPid: number;
@@ -71,7 +74,11 @@ export async function up(options: {
     proxyPid = proxy.pid;
     await proxy.client.close();
   }
-  const server = await serve({ dir: options.dir, port: options.port });
+  const server = await serve({
+    dir: options.dir,
+    port: options.port,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   return { server, proxyPid, proxyReused };
 }
 
