@@ -9,7 +9,15 @@
  * Usage: npm run build && node bench/rollouts.mjs [--cycles N]   (writes its section of bench/RESULTS.md)
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, readlinkSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  readdirSync,
+  readlinkSync,
+} from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -48,10 +56,14 @@ environments:
 `,
 );
 
-const up = spawn(process.execPath, [join(root, "bin/slipway.js"), "up", "--dir", dir, "--port", "0", "--proxy-port", "0"], {
-  stdio: ["ignore", "pipe", "inherit"],
-  env: { ...process.env, SLIPWAY_LOG_LEVEL: "warn", NO_COLOR: "1" },
-});
+const up = spawn(
+  process.execPath,
+  [join(root, "bin/slipway.js"), "up", "--dir", dir, "--port", "0", "--proxy-port", "0"],
+  {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, SLIPWAY_LOG_LEVEL: "warn", NO_COLOR: "1" },
+  },
+);
 let out = "";
 up.stdout.on("data", (d) => (out += d));
 let api, traffic;
@@ -79,7 +91,8 @@ const waitRollout = async (id, done) => {
     await sleep(20);
   }
 };
-const deploy = (version) => call("POST", "/api/deployments", { service: "web", environment: "production", version });
+const deploy = (version) =>
+  call("POST", "/api/deployments", { service: "web", environment: "production", version });
 
 const r1 = (await deploy("v1")).rollout;
 await waitRollout(r1.id, (r) => r.phase === "promoted");
@@ -122,16 +135,25 @@ const started = Date.now();
 for (let i = 0; i < cycles; i++) {
   const version = `v${i + 2}`;
   const r = (await deploy(version)).rollout;
-  const decided = await waitRollout(r.id, (x) => x.phase === "warm" || ["rolled-back", "failed"].includes(x.phase));
+  const decided = await waitRollout(
+    r.id,
+    (x) => x.phase === "warm" || ["rolled-back", "failed"].includes(x.phase),
+  );
   if (decided.phase !== "warm") throw new Error(`cycle ${i}: ${decided.phase} ${decided.reason}`);
   await sleep(150);
   cutovers.push(allNewSince(decided.switchedAt, version) - decided.switchedAt);
   const t0 = Date.now();
-  const back = await call("POST", "/api/rollbacks", { service: "web", environment: "production", reason: "bench" });
+  const back = await call("POST", "/api/rollbacks", {
+    service: "web",
+    environment: "production",
+    reason: "bench",
+  });
   await sleep(150);
   rollbacks.push(allNewSince(t0, "v1") - t0);
   await waitRollout(back.rollout.id, (x) => x.phase === "rolled-back");
-  process.stderr.write(`cycle ${i + 1}/${cycles}: cutover ${cutovers.at(-1)} ms, rollback ${rollbacks.at(-1)} ms\n`);
+  process.stderr.write(
+    `cycle ${i + 1}/${cycles}: cutover ${cutovers.at(-1)} ms, rollback ${rollbacks.at(-1)} ms\n`,
+  );
 }
 const soakSeconds = ((Date.now() - started) / 1000).toFixed(0);
 loading = false;
@@ -155,7 +177,9 @@ try {
 }
 rmSync(dir, { recursive: true, force: true });
 
-const machine = `${new Date().toISOString().slice(0, 19)}Z · ${cpus().length} × ${cpus()[0]?.model.trim()} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version} · load average at the end ${loadavg().map((x) => x.toFixed(1)).join(" ")}`;
+const machine = `${new Date().toISOString().slice(0, 19)}Z · ${cpus().length} × ${cpus()[0]?.model.trim()} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version} · load average at the end ${loadavg()
+  .map((x) => x.toFixed(1))
+  .join(" ")}`;
 const section = `<!-- rollouts:start -->
 ## Rollouts: cutover, rollback while warm, soak (\`node bench/rollouts.mjs --cycles ${cycles}\`)
 
