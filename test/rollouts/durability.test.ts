@@ -41,15 +41,18 @@ async function startUp(): Promise<{ api: ApiClient; traffic: string }> {
   throw new Error(`slipway up did not start: ${out}`);
 }
 
-/** Node processes whose working directory is the service's: the instances, however started. */
+/**
+ * Node processes running from one of web's release directories (`<data>/releases/web/<version>`):
+ * the instances, however started.
+ */
 function instanceProcesses(): number[] {
-  const cwd = join(dir, "web");
+  const releases = join(dir, ".slipway", "releases", "web") + "/";
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (
-        readlinkSync(`/proc/${entry}/cwd`) === cwd &&
+        readlinkSync(`/proc/${entry}/cwd`).startsWith(releases) &&
         readFileSync(`/proc/${entry}/comm`, "utf8").trim() === "node"
       )
         pids.push(Number(entry));
