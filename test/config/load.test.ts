@@ -90,7 +90,7 @@ describe("loadProjectConfig", () => {
       smoke: { command: "./scripts/smoke.sh", timeoutMs: 60_000 },
       approval: { approvers: ["alice", "bob"], expiryMs: 86_400_000 },
       freezeWindows: [
-        { cron: "0 2 1-7 * 0", durationMs: 7_200_000, timezone: "UTC", reason: "monthly maintenance" },
+        { cron: "0 2 * * 0#1", durationMs: 7_200_000, timezone: "UTC", reason: "monthly maintenance" },
       ],
     });
   });
@@ -329,7 +329,7 @@ describe("invalid slipway.yaml", () => {
       "a freeze window with a short cron expression",
       `${MINIMAL}environments:\n  production:\n    freezeWindows: [{ cron: "0 2 * *", duration: 2h }]\n`,
       [
-        'slipway.yaml:7:29: environments.production.freezeWindows[0].cron: expected a 5-field cron expression, e.g. "0 2 1-7 * 0", got "0 2 * *"',
+        'slipway.yaml:7:29: environments.production.freezeWindows[0].cron: expected a 5-field cron expression, e.g. "0 2 * * 0#1", got "0 2 * *"',
       ],
     ],
     [

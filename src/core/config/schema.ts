@@ -310,7 +310,7 @@ const freezeWindow = strict({
   cron: z
     .string()
     .refine((c) => c.trim().split(/\s+/).length === 5, {
-      error: 'expected a 5-field cron expression, e.g. "0 2 1-7 * 0"',
+      error: 'expected a 5-field cron expression, e.g. "0 2 * * 0#1"',
     })
     .describe("When the window opens (5-field cron)."),
   duration: duration("How long it stays open."),
