@@ -38,7 +38,11 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   SLIPWAY_BUILD_FAILED: 422,
   SLIPWAY_UNAVAILABLE: 503,
   SLIPWAY_STORE: 500,
-} as Record<ErrorCode, number>;
+  SLIPWAY_UNAUTHENTICATED: 401,
+  SLIPWAY_FORBIDDEN: 403,
+  SLIPWAY_RATE_LIMITED: 429,
+  SLIPWAY_METRIC_QUERY: 502,
+};
 
 type Handler = (input: {
   body: unknown;
@@ -119,7 +123,7 @@ export function createApiHandler(controller: RolloutController, info: () => Serv
       send(res, status, payload);
     } catch (error) {
       if (isSlipwayError(error)) {
-        send(res, STATUS_BY_CODE[error.code] ?? 500, {
+        send(res, STATUS_BY_CODE[error.code], {
           error: {
             code: error.code,
             message: error.message,
