@@ -1,9 +1,11 @@
 // Helpers shared by the pipelines benchmarks (bench/pipelines-*.mjs).
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+
+export { writeResultsSection } from "./lib/results.mjs";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const CLI = join(ROOT, "bin", "slipway.js");
@@ -75,23 +77,4 @@ export function machine() {
 
 export function machineLine(m = machine()) {
   return `${m.date} · ${m.cpu} · ${m.memory} · ${m.kernel} · Node ${m.node} · ${m.git} · load average at start ${m.load}`;
-}
-
-/** Replaces one marked block of bench/RESULTS.md so each benchmark updates only its own figures. */
-export function writeResultsSection(marker, markdown) {
-  const file = join(ROOT, "bench", "RESULTS.md");
-  const start = `<!-- ${marker}:start -->`;
-  const end = `<!-- ${marker}:end -->`;
-  const block = `${start}\n${markdown.trim()}\n${end}`;
-  let text = existsSync(file)
-    ? readFileSync(file, "utf8")
-    : "# Benchmark results\n\nFigures measured by the scripts in `bench/`; each section names its machine, date and peers.\n";
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  text =
-    from >= 0 && to > from
-      ? text.slice(0, from) + block + text.slice(to + end.length)
-      : `${text.trimEnd()}\n\n${block}\n`;
-  writeFileSync(file, text);
-  console.log(`bench: wrote the "${marker}" section of bench/RESULTS.md`);
 }

@@ -1,12 +1,14 @@
 // Helpers shared by bench/proxy.mjs and bench/proxy-cutover.mjs: peer installation, a Slipway
 // proxy child, machine description, and the proxy section of bench/RESULTS.md.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+
+export { writeResultsSection } from "./results.mjs";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
@@ -206,28 +208,6 @@ export function machine() {
     haproxy: hasCommand("haproxy") ? version("haproxy", ["-v"]) : "n/a",
     wrk: hasCommand("wrk") ? version("wrk", ["--version"]) : "n/a",
   };
-}
-
-/**
- * Replaces one marked block of bench/RESULTS.md (other subsystems keep their own sections), so
- * re-running a benchmark updates its figures in place.
- */
-export function writeResultsSection(marker, markdown) {
-  const file = join(ROOT, "bench", "RESULTS.md");
-  const start = `<!-- ${marker}:start -->`;
-  const end = `<!-- ${marker}:end -->`;
-  const block = `${start}\n${markdown.trim()}\n${end}`;
-  let text = existsSync(file)
-    ? readFileSync(file, "utf8")
-    : "# Benchmark results\n\nFigures measured by the scripts in `bench/`; each section names its machine, date and peers.\n";
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  text =
-    from >= 0 && to > from
-      ? text.slice(0, from) + block + text.slice(to + end.length)
-      : `${text.trimEnd()}\n\n${block}\n`;
-  writeFileSync(file, text);
-  console.log(`bench: wrote the "${marker}" section of bench/RESULTS.md`);
 }
 
 export function percentile(sorted, p) {
