@@ -1,11 +1,11 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runCli as runBuiltCli, type CliResult } from "../pipelines/helpers.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const CLI = join(ROOT, "bin", "slipway.js");
 export const EXAMPLES = join(ROOT, "examples");
 
 export const GIT_ENV = {
@@ -41,41 +41,9 @@ export function createExample(name: string): { dir: string; cleanup(): void } {
   };
 }
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI (npm run build first), killing its whole process group past `timeoutMs`. */
+/** Runs the built CLI (npm run build first); examples get a generous bound, their pipelines build real apps. */
 export function runCli(args: string[], cwd: string, timeoutMs = 240_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: "1", CI: "true" },
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // already exited
-      }
-      reject(
-        new Error(`slipway ${args.join(" ")} did not finish in ${timeoutMs} ms\n${stderr.slice(-2000)}`),
-      );
-    }, timeoutMs);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+  return runBuiltCli(args, { cwd, timeoutMs });
 }
 
 export interface RunJson {

@@ -88,13 +88,17 @@ export function runCli(
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
-      try {
-        process.kill(-(child.pid ?? 0), "SIGKILL");
-      } catch {
-        // gone
+      // Never kill(-0): that would signal the test runner's own process group.
+      if (child.pid) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // gone
+        }
       }
       reject(new Error(`slipway ${args.join(" ")} timed out\n${stdout}\n${stderr}`));
     }, options.timeoutMs ?? 30_000);
+    child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
       resolve({ code: code ?? 1, stdout, stderr });
