@@ -73,6 +73,20 @@ describe("receiveGitHubDelivery", () => {
     },
   );
 
+  it("rejects a signed delivery of an event it does not handle with 400, without recording it", async () => {
+    const opts = options();
+    const issues = signed(body, { "x-github-event": "issues" });
+    expect(await receiveGitHubDelivery({ headers: issues, body }, opts)).toEqual({
+      outcome: "rejected",
+      status: 400,
+      reason:
+        "event issues is not handled: Slipway acts on push, pull_request, ping (untick the others in the webhook's settings)",
+    });
+    expect(await receiveGitHubDelivery({ headers: signed(body), body }, opts)).toMatchObject({
+      outcome: "accepted",
+    });
+  });
+
   it("rejects a signed body that is not JSON or not a valid payload", async () => {
     const notJson = Buffer.from("{nope");
     expect(await receiveGitHubDelivery({ headers: signed(notJson), body: notJson }, options())).toMatchObject(

@@ -5,6 +5,9 @@ import { SIGNATURE_HEADER, verifyGitHubSignature } from "./signature.js";
 export const EVENT_HEADER = "x-github-event";
 export const DELIVERY_HEADER = "x-github-delivery";
 
+/** The events Slipway acts on; a webhook subscribed to others gets a 400 naming these. */
+export const HANDLED_EVENTS = ["push", "pull_request", "ping"] as const;
+
 /** Everything the HTTP layer needs to answer a delivery; `status` is the response status. */
 export type WebhookOutcome =
   | { outcome: "accepted"; status: 202; event: TriggerEvent }
@@ -68,6 +71,13 @@ export async function receiveGitHubDelivery(
   if (!eventName)
     return { outcome: "rejected", status: 400, reason: `the ${EVENT_HEADER} header is missing` };
 
+  if (!(HANDLED_EVENTS as readonly string[]).includes(eventName)) {
+    return {
+      outcome: "rejected",
+      status: 400,
+      reason: `event ${eventName} is not handled: Slipway acts on ${HANDLED_EVENTS.join(", ")} (untick the others in the webhook's settings)`,
+    };
+  }
   let payload: unknown;
   try {
     payload = decodeBody(delivery.body, header(delivery.headers, "content-type"));

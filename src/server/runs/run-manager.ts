@@ -1,0 +1,457 @@
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import { SlipwayError, isSlipwayError } from "../../core/errors.js";
+import { artifactStoreFor } from "../../pipelines/actions/builtin/artifacts.js";
+import { findBuiltinAction } from "../../pipelines/actions/builtin/index.js";
+import type { ArtifactRecord } from "../../pipelines/artifacts/artifact-store.js";
+import { createArchive } from "../../pipelines/cache/archive.js";
+import { repositoryRoot } from "../../pipelines/git.js";
+import type { RunHistory } from "../../pipelines/history.js";
+import { discoverWorkflows, loadWorkflow, WORKFLOWS_DIR } from "../../pipelines/load.js";
+import type { RunEvent, RunResult } from "../../pipelines/model.js";
+import { runWorkflows, type RunOptions } from "../../pipelines/run.js";
+import type { StoredLogLine } from "../../store/sqlite/runs.js";
+import {
+  runView,
+  type JobNode,
+  type LiveJobs,
+  type RunChange,
+  type RunMeta,
+  type RunView,
+  type StoredRun,
+} from "./run-view.js";
+
+/** The subset of SqliteRunHistory the manager reads and writes. */
+export interface RunStore extends RunHistory {
+  listRuns(limit?: number): StoredRun[];
+  getRun(runId: string): StoredRun | undefined;
+  getLogs(runId: string, job?: string): StoredLogLine[];
+}
+
+/** What asks for workflow runs: an event as GitHub would deliver it, and who asked. */
+export interface RunTrigger {
+  /** push, pull_request, workflow_dispatch… */
+  event: string;
+  payload?: Record<string, unknown>;
+  /** Branch, tag or commit; default: the payload's ref (push) or HEAD. */
+  ref?: string;
+  /** One workflow file (relative to the repository or a name in .github/workflows); default: all. */
+  workflow?: string;
+  inputs?: Record<string, string>;
+  /** `alice`, `webhook:octocat`. */
+  actor: string;
+}
+
+export interface TriggerOutcome {
+  /** Runs that started (they carry on in the background). */
+  runs: RunView[];
+  /** Workflows whose `on:` did not match, with why. */
+  skipped: { workflow: string; workflowFile: string; reason: string }[];
+  /** Workflows that could not start (invalid file, missing input), with why. */
+  failed: { workflowFile: string; code: string; message: string }[];
+}
+
+export interface RunManagerOptions {
+  /** The project's repository (any directory inside it). */
+  dir: string;
+  /** `<project>/.slipway`: caches, artifacts, and the runs' metadata. */
+  dataDir: string;
+  store: RunStore;
+  /** Secrets for `secrets.*` (masked in logs); default none. */
+  secrets?: Record<string, string>;
+  vars?: Record<string, string>;
+  maxParallel?: number;
+  /** Live updates (SSE): called after every run and job change. */
+  publish?: (change: RunChange) => void;
+  /** Called once per finished run (notifications). */
+  onFinished?: (run: RunView) => void;
+  log?: { warn(fields: object, message: string): void };
+  /** The engine; tests may wrap it. */
+  runWorkflows?: (options: RunOptions) => Promise<RunResult[]>;
+}
+
+interface LiveRun {
+  runId: string;
+  controller: AbortController;
+  jobs: LiveJobs;
+  meta: RunMeta;
+  done: Promise<unknown>;
+}
+
+/**
+ * Workflow runs inside the server process: starts `runWorkflows` for a trigger (one engine call per
+ * workflow file, so each run can be followed and cancelled on its own, as GitHub runs them),
+ * tracks the live ones, cancels on request, and publishes every run and job change.
+ *
+ * @example
+ * const manager = new RunManager({ dir, dataDir, store: new SqliteRunHistory(db), publish: hub.publish });
+ * const { runs } = await manager.trigger({ event: "workflow_dispatch", workflow: "deploy.yml", actor: "alice" });
+ * await manager.cancel(runs[0].runId);
+ */
+export class RunManager {
+  private readonly live = new Map<string, LiveRun>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly repoRoot: string;
+  private readonly metaDir: string;
+  private stopped = false;
+
+  constructor(private readonly options: RunManagerOptions) {
+    this.repoRoot = repositoryRoot(resolve(options.dir));
+    this.metaDir = join(options.dataDir, "run-meta");
+  }
+
+  /**
+   * Starts every workflow the trigger matches (or the one named) and resolves once each has started
+   * or was skipped. Throws SLIPWAY_INVALID_ARGUMENT for a named workflow that is not there, does not
+   * run on this event or cannot start (the message says why).
+   */
+  async trigger(trigger: RunTrigger): Promise<TriggerOutcome> {
+    if (this.stopped) throw new SlipwayError("SLIPWAY_UNAVAILABLE", "the server is shutting down");
+    const files =
+      trigger.workflow === undefined
+        ? discoverWorkflows(this.repoRoot)
+        : [this.workflowPath(trigger.workflow)];
+    const outcome: TriggerOutcome = { runs: [], skipped: [], failed: [] };
+    const started = await Promise.all(files.map((file) => this.startOne(file, trigger)));
+    for (const one of started) {
+      if (one.kind === "started") outcome.runs.push(one.run);
+      else if (one.kind === "skipped") outcome.skipped.push(one.skipped);
+      else outcome.failed.push(one.failed);
+    }
+    if (trigger.workflow !== undefined) {
+      const failed = outcome.failed[0];
+      if (failed)
+        throw new SlipwayError(
+          failed.code === "SLIPWAY_INVALID_WORKFLOW"
+            ? "SLIPWAY_INVALID_WORKFLOW"
+            : "SLIPWAY_INVALID_ARGUMENT",
+          failed.message,
+        );
+      const skipped = outcome.skipped[0];
+      if (skipped) {
+        throw new SlipwayError(
+          "SLIPWAY_INVALID_ARGUMENT",
+          `${skipped.workflowFile} does not run on ${trigger.event}: ${skipped.reason}`,
+        );
+      }
+    }
+    return outcome;
+  }
+
+  /** Cancels a run in progress; resolves with the run once it has stopped. */
+  async cancel(runId: string): Promise<RunView> {
+    const run = this.live.get(runId);
+    if (!run) {
+      const stored = this.get(runId);
+      if (!stored) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${runId}`);
+      throw new SlipwayError(
+        "SLIPWAY_CONFLICT",
+        `run ${runId} is not running here (it is ${stored.status}${stored.conclusion ? `, ${stored.conclusion}` : ""})`,
+      );
+    }
+    run.controller.abort();
+    await run.done;
+    return this.get(runId) ?? this.viewOf(runId, run);
+  }
+
+  /** Most recent first. */
+  list(limit = 50): RunView[] {
+    return this.options.store.listRuns(limit).map((stored) => this.view(stored));
+  }
+
+  get(runId: string): RunView | undefined {
+    if (!/^\d+$/.test(runId)) return undefined;
+    const stored = this.options.store.getRun(runId);
+    return stored && this.view(stored);
+  }
+
+  /** Stored (masked) log lines per job key, in order. */
+  logs(
+    runId: string,
+    job?: string,
+  ): { key: string; id: string; lines: { step: string; level: string; text: string }[] }[] {
+    if (!this.get(runId)) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${runId}`);
+    const byKey = new Map<
+      string,
+      { key: string; id: string; lines: { step: string; level: string; text: string }[] }
+    >();
+    for (const line of this.options.store.getLogs(runId, job)) {
+      let entry = byKey.get(line.jobKey);
+      if (!entry) byKey.set(line.jobKey, (entry = { key: line.jobKey, id: line.jobId, lines: [] }));
+      entry.lines.push({ step: line.step, level: line.level, text: line.text });
+    }
+    return [...byKey.values()];
+  }
+
+  /** The run's live (unexpired) artifacts. */
+  async artifacts(runId: string): Promise<ArtifactRecord[]> {
+    if (!this.get(runId)) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${runId}`);
+    return artifactStoreFor(this.options.dataDir).list(runId);
+  }
+
+  /**
+   * Packs artifact `name` of a run into a gzip tar in a fresh temporary directory; the caller
+   * streams it and calls `cleanup`.
+   */
+  async artifactArchive(
+    runId: string,
+    name: string,
+  ): Promise<{ path: string; record: ArtifactRecord; cleanup: () => void }> {
+    const records = await this.artifacts(runId);
+    const record = records.find((r) => r.name === name);
+    if (!record) {
+      throw new SlipwayError(
+        "SLIPWAY_NOT_FOUND",
+        `no artifact ${JSON.stringify(name)} in run ${runId}${records.length ? ` (artifacts: ${records.map((r) => r.name).join(", ")})` : " (the run has no artifacts)"}`,
+      );
+    }
+    const tmp = mkdtempSync(join(tmpdir(), "slipway-artifact-"));
+    const cleanup = (): void => rmSync(tmp, { recursive: true, force: true });
+    try {
+      const path = join(tmp, `${name}.tar.gz`);
+      const source = join(this.options.dataDir, "artifacts", runId, name);
+      await createArchive(path, source, readdirSync(source), "gzip");
+      return { path, record, cleanup };
+    } catch (error) {
+      cleanup();
+      throw error;
+    }
+  }
+
+  /** Run ids in progress in this process. */
+  running(): string[] {
+    return [...this.live.keys()];
+  }
+
+  /** Cancels every run and waits for them to stop (server shutdown). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const run of this.live.values()) run.controller.abort();
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private workflowPath(workflow: string): string {
+    const path = workflow.includes("/")
+      ? resolve(this.repoRoot, workflow)
+      : join(this.repoRoot, WORKFLOWS_DIR, workflow);
+    const rel = relative(this.repoRoot, path);
+    if (rel.startsWith("..") || isAbsolute(rel) || !discoverWorkflows(this.repoRoot).includes(path)) {
+      const known = discoverWorkflows(this.repoRoot).map((file) => relative(this.repoRoot, file));
+      throw new SlipwayError(
+        "SLIPWAY_NOT_FOUND",
+        `no workflow ${workflow} in ${WORKFLOWS_DIR}${known.length ? ` (workflows: ${known.join(", ")})` : ""}`,
+      );
+    }
+    return path;
+  }
+
+  private async graphOf(file: string): Promise<JobNode[]> {
+    try {
+      const workflow = await loadWorkflow(file, { repoRoot: this.repoRoot, findAction: findBuiltinAction });
+      return workflow.jobs.map((job) => ({
+        id: job.id,
+        name: nameOf(job.job.name) ?? job.id,
+        needs: [...job.needs],
+      }));
+    } catch {
+      return []; // the engine reports the problem when it loads the file itself
+    }
+  }
+
+  private async startOne(
+    file: string,
+    trigger: RunTrigger,
+  ): Promise<
+    | { kind: "started"; run: RunView }
+    | { kind: "skipped"; skipped: TriggerOutcome["skipped"][number] }
+    | { kind: "failed"; failed: TriggerOutcome["failed"][number] }
+  > {
+    const workflowFile = relative(this.repoRoot, file);
+    const graph = await this.graphOf(file);
+    const controller = new AbortController();
+    const jobs: LiveJobs = { started: new Map(), finished: new Map() };
+    const meta: RunMeta = { actor: trigger.actor, graph, jobStartedAt: {} };
+    let live: LiveRun | undefined;
+    let announce: ((run: RunView) => void) | undefined;
+    let finish: () => void = () => undefined;
+    const finished = new Promise<void>((ok) => (finish = ok));
+    const startedSignal = new Promise<RunView>((ok) => (announce = ok));
+    const engine = this.options.runWorkflows ?? runWorkflows;
+
+    const onEvent = (event: RunEvent): void => {
+      switch (event.type) {
+        case "run-started": {
+          live = { runId: event.runId, controller, jobs, meta, done: finished };
+          this.live.set(event.runId, live);
+          this.writeMeta(event.runId, meta);
+          const view = this.viewOf(event.runId, live);
+          this.publish(view);
+          announce?.(view);
+          return;
+        }
+        case "job-started":
+          if (!live) return;
+          jobs.started.set(event.key, { name: event.name, startedAt: new Date().toISOString() });
+          meta.jobStartedAt[event.key] = jobs.started.get(event.key)!.startedAt;
+          this.publish(this.viewOf(live.runId, live));
+          return;
+        case "job-finished":
+          if (!live) return;
+          jobs.finished.set(event.key, event.result);
+          this.publish(this.viewOf(live.runId, live));
+          return;
+        case "run-finished":
+        case "step-started":
+        case "step-finished":
+        case "log":
+        case "warning":
+          return; // logs are read from the store; run-finished is handled when the engine returns
+        default: {
+          const unreachable: never = event;
+          return unreachable;
+        }
+      }
+    };
+
+    const done = engine({
+      dir: this.repoRoot,
+      workflowFile: file,
+      event: trigger.event,
+      ...(trigger.payload ? { eventPayload: trigger.payload } : {}),
+      ...(trigger.ref === undefined ? {} : { ref: trigger.ref }),
+      ...(trigger.inputs ? { inputs: trigger.inputs } : {}),
+      secrets: this.options.secrets ?? {},
+      vars: this.options.vars ?? {},
+      ...(this.options.maxParallel === undefined ? {} : { maxParallel: this.options.maxParallel }),
+      dataDir: this.options.dataDir,
+      history: this.options.store,
+      signal: controller.signal,
+      onEvent,
+    }).then(
+      (results) => ({ results }),
+      (error: unknown) => ({ error }),
+    );
+    const tracked = done.then((outcome) => {
+      if (!live) return;
+      try {
+        this.settle(live, outcome);
+      } finally {
+        finish();
+      }
+    });
+    this.pending.add(tracked);
+    void tracked.finally(() => this.pending.delete(tracked));
+    const first = await Promise.race([startedSignal.then((run) => ({ started: run })), done]);
+    if ("started" in first) return { kind: "started", run: first.started };
+    if ("error" in first) {
+      const error = first.error;
+      return {
+        kind: "failed",
+        failed: {
+          workflowFile,
+          code: isSlipwayError(error) ? error.code : "INTERNAL",
+          message: isSlipwayError(error)
+            ? [error.message, ...(error.details.problems ?? [])].join("; ")
+            : (error as Error).message,
+        },
+      };
+    }
+    const skipped = first.results[0];
+    return {
+      kind: "skipped",
+      skipped: {
+        workflow: skipped?.workflow ?? workflowFile,
+        workflowFile,
+        reason: skipped?.reason ?? "the workflow did not run",
+      },
+    };
+  }
+
+  /** After the engine returned: forget the live state, keep the metadata, announce the outcome. */
+  private settle(live: LiveRun, outcome: { results: RunResult[] } | { error: unknown }): void {
+    this.live.delete(live.runId);
+    this.writeMeta(live.runId, live.meta);
+    const view = this.get(live.runId) ?? this.viewOf(live.runId, live);
+    this.publish(view);
+    if ("error" in outcome) {
+      const message = (outcome.error as Error).message;
+      this.options.log?.warn({ runId: live.runId, err: message }, "workflow run failed to finish");
+    }
+    try {
+      this.options.onFinished?.(view);
+    } catch (error) {
+      this.options.log?.warn(
+        { runId: live.runId, err: (error as Error).message },
+        "run finished hook failed",
+      );
+    }
+  }
+
+  private view(stored: StoredRun): RunView {
+    const live = this.live.get(stored.runId);
+    return runView(stored, live?.meta ?? this.readMeta(stored.runId), live?.jobs);
+  }
+
+  private viewOf(runId: string, live: LiveRun): RunView {
+    const stored = this.options.store.getRun(runId);
+    if (stored) return runView(stored, live.meta, live.jobs);
+    return runView(
+      {
+        runId,
+        runNumber: 0,
+        workflow: "",
+        workflowFile: "",
+        event: "",
+        ref: "",
+        sha: "",
+        status: "running",
+        conclusion: null,
+        startedAt: new Date().toISOString(),
+        durationMs: null,
+      },
+      live.meta,
+      live.jobs,
+    );
+  }
+
+  private publish(run: RunView): void {
+    try {
+      this.options.publish?.({ kind: "run", run });
+    } catch (error) {
+      this.options.log?.warn({ runId: run.runId, err: (error as Error).message }, "run change not published");
+    }
+  }
+
+  private writeMeta(runId: string, meta: RunMeta): void {
+    try {
+      mkdirSync(this.metaDir, { recursive: true });
+      const path = join(this.metaDir, `${runId}.json`);
+      writeFileSync(`${path}.tmp`, JSON.stringify(meta));
+      renameSync(`${path}.tmp`, path);
+    } catch (error) {
+      this.options.log?.warn({ runId, err: (error as Error).message }, "run metadata not written");
+    }
+  }
+
+  private readMeta(runId: string): RunMeta | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.metaDir, `${runId}.json`), "utf8")) as RunMeta;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function nameOf(token: unknown): string | undefined {
+  const t = token as { value?: unknown; isExpression?: boolean } | undefined;
+  return t && !t.isExpression && typeof t.value === "string" ? t.value : undefined;
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import type { JobResult } from "../../pipelines/model.js";
+import { jobIdOfKey, jobViews } from "./run-view.js";
+
+const graph = [
+  { id: "build", name: "Build", needs: [] },
+  { id: "test", name: "test", needs: ["build"] },
+  { id: "deploy", name: "deploy", needs: ["build", "test"] },
+];
+const result = (key: string, conclusion: JobResult["conclusion"]): JobResult => ({
+  id: jobIdOfKey(key),
+  key,
+  name: key,
+  matrix: null,
+  conclusion,
+  outputs: {},
+  steps: [],
+  durationMs: 5,
+});
+
+describe("jobViews", () => {
+  it("shows finished, running and pending jobs with their needs, in graph order", () => {
+    const live = {
+      started: new Map([
+        ["build", { name: "Build", startedAt: "t0" }],
+        ["test (20)", { name: "test (20)", startedAt: "t1" }],
+      ]),
+      finished: new Map([["build", result("build", "success")]]),
+    };
+    expect(
+      jobViews(graph, [], live).map((j) => [j.key, j.status, j.conclusion, j.needs.join("+"), j.startedAt]),
+    ).toEqual([
+      ["build", "completed", "success", "", "t0"],
+      ["test (20)", "running", null, "build", "t1"],
+      ["deploy", "pending", null, "build+test", null],
+    ]);
+  });
+
+  it("reads a finished run from its result and the recorded start times", () => {
+    const views = jobViews(graph, [result("deploy", "skipped"), result("build", "failure")], undefined, {
+      build: "t0",
+    });
+    expect(views.map((j) => [j.key, j.conclusion, j.startedAt, j.durationMs])).toEqual([
+      ["build", "failure", "t0", 5],
+      ["deploy", "skipped", null, 5],
+    ]);
+  });
+});
+
+describe("jobIdOfKey", () => {
+  it("strips matrix values and reusable-workflow children", () => {
+    expect(jobIdOfKey("build (20, linux)")).toBe("build");
+    expect(jobIdOfKey("call / test (1)")).toBe("call");
+  });
+});
