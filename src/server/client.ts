@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { request } from "undici";
 import { DEFAULTS } from "../core/defaults.js";
 import { SlipwayError, type ErrorCode } from "../core/errors.js";
+import { ADMIN_TOKEN_FILE, readTokenFile } from "./admin-token.js";
 import { SERVER_INFO_FILE } from "./serve.js";
 
 /**
@@ -22,9 +23,30 @@ export function serverUrl(dir = "."): string {
   return `http://127.0.0.1:${DEFAULTS.serverPort}`;
 }
 
+/**
+ * The API token the CLI sends: SLIPWAY_TOKEN, else the `<dir>/.slipway/admin-token` that
+ * `slipway up`/`server` wrote on first start; undefined when neither exists.
+ */
+export function clientToken(dir = "."): string | undefined {
+  const fromEnv = process.env.SLIPWAY_TOKEN?.trim();
+  if (fromEnv) return fromEnv;
+  return readTokenFile(join(resolve(dir), DEFAULTS.dataDir, ADMIN_TOKEN_FILE));
+}
+
 /** Thin JSON client of the control plane's /api; errors come back as SlipwayErrors with the server's reason. */
 export class ApiClient {
-  constructor(readonly baseUrl: string) {}
+  private readonly token: string | undefined;
+
+  /**
+   * @param options.token the API token; default: SLIPWAY_TOKEN, else `<dir>/.slipway/admin-token`
+   * @param options.dir the project directory whose admin-token file is read (default ".")
+   */
+  constructor(
+    readonly baseUrl: string,
+    options: { token?: string; dir?: string } = {},
+  ) {
+    this.token = options.token ?? clientToken(options.dir);
+  }
 
   get<T>(path: string): Promise<T> {
     return this.call<T>("GET", path);
@@ -34,12 +56,19 @@ export class ApiClient {
     return this.call<T>("POST", path, body);
   }
 
-  private async call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+  delete<T>(path: string): Promise<T> {
+    return this.call<T>("DELETE", path);
+  }
+
+  private async call<T>(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<T> {
     let res;
     try {
       res = await request(`${this.baseUrl}${path}`, {
         method,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
+        headers: {
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         headersTimeout: 120_000,
         bodyTimeout: 120_000,
@@ -64,9 +93,13 @@ export class ApiClient {
     if (res.statusCode < 400) return payload as T;
     const err = (payload as { error?: { code?: string; message?: string; problems?: string[] } }).error;
     const code = (err?.code?.startsWith("SLIPWAY_") ? err.code : "SLIPWAY_UNAVAILABLE") as ErrorCode;
+    const hint =
+      res.statusCode === 401 && !this.token
+        ? " (set SLIPWAY_TOKEN, or run from the project directory whose .slipway/admin-token the server wrote)"
+        : "";
     throw new SlipwayError(
       code,
-      err?.message ?? `HTTP ${res.statusCode}`,
+      `${err?.message ?? `HTTP ${res.statusCode}`}${hint}`,
       err?.problems ? { problems: err.problems } : {},
     );
   }

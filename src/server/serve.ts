@@ -16,7 +16,12 @@ import { LocalRuntime } from "../runtimes/local/index.js";
 import { openSqlite } from "../store/sqlite/database.js";
 import { SqliteReleaseStore } from "../store/sqlite/releases.js";
 import { SqliteRolloutStore } from "../store/sqlite/rollouts.js";
-import { createApiHandler, type ServerInfo } from "./http-api.js";
+import type { EventHub } from "./events-hub.js";
+import { ensureAdminToken } from "./admin-token.js";
+import { createApp } from "./app.js";
+import type { ServerInfo } from "./app-context.js";
+import { createHttpHandler } from "./http-api.js";
+import { defaultWebRoot } from "./static.js";
 
 export const SERVER_INFO_FILE = "server.json";
 
@@ -27,10 +32,18 @@ export interface ServeOptions {
   port: number;
   logger?: Logger;
   tickMs?: number;
+  /** Built dashboard directory; default web/dist of this checkout (see defaultWebRoot). */
+  webRoot?: string;
+  /** Mark the session cookie Secure (the dashboard is reached over https, e.g. behind a TLS proxy). */
+  secureCookies?: boolean;
 }
 
 export interface RunningServer extends ServerInfo {
   controller: RolloutController;
+  /** The live feed of `GET /api/events`; other parts publish their changes into it. */
+  events: EventHub;
+  /** `<data>/admin-token`, holding the local admin's API token (mode 0600). */
+  adminTokenFile: string;
   /**
    * Stop the API and the controller; the proxy and the instances keep serving, unless
    * `stopInstances` (the demo cleans up after itself).
@@ -83,7 +96,19 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   await controller.start();
 
   let info: ServerInfo = { apiUrl: "", proxyUrl: `http://${proxyInfo.listen}`, projectDir: dir };
-  const handler = createApiHandler(controller, () => info);
+  const app = createApp({
+    projectDir: dir,
+    dataDir: data,
+    controller,
+    db,
+    info: () => info,
+    logger: log.child({ part: "api" }),
+    webRoot: options.webRoot ?? defaultWebRoot(),
+    ...(options.secureCookies ? { secureCookies: true } : {}),
+  });
+  const admin = await ensureAdminToken(app.access, data, Date.now());
+  if (admin.created) log.info({ file: admin.file }, "created the local admin API token");
+  const handler = createHttpHandler(app);
   const server: Server = createServer((req, res) => void handler(req, res));
   await new Promise<void>((ok, fail) => {
     server.once("error", (error: NodeJS.ErrnoException) =>
@@ -105,11 +130,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   return {
     ...info,
     controller,
+    events: app.events,
+    adminTokenFile: admin.file,
     async close(closeOptions = {}) {
       await new Promise<void>((ok) => {
         server.close(() => ok());
         server.closeAllConnections();
       });
+      await app.close();
       await controller.stop();
       if (closeOptions.stopInstances) {
         await Promise.all(runtime.revisions().map((revision) => runtime.stop(revision, { graceMs: 2_000 })));

@@ -1,21 +1,33 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { issueApiToken } from "../../src/auth/accounts.js";
+import { createApp, type App } from "../../src/server/app.js";
 import { ApiClient } from "../../src/server/client.js";
-import { createApiHandler } from "../../src/server/http-api.js";
+import { createHttpHandler } from "../../src/server/http-api.js";
 import { startWorld, type World } from "./world.js";
 
 let world: World;
 let server: Server;
 let base: string;
+let app: App;
+let token: string;
 
 beforeAll(async () => {
   world = await startWorld({ "v-never": { NEVER_READY: "1" } });
-  const handler = createApiHandler(world.controller, () => ({
-    apiUrl: base,
-    proxyUrl: world.proxyUrl,
+  app = createApp({
     projectDir: world.dir,
+    controller: world.controller,
+    db: world.db,
+    info: () => ({ apiUrl: base, proxyUrl: world.proxyUrl, projectDir: world.dir }),
+  });
+  ({ token } = await issueApiToken(app.access, {
+    name: "test",
+    role: "admin",
+    createdBy: "test",
+    now: Date.now(),
   }));
+  const handler = createHttpHandler(app);
   server = createServer((req, res) => void handler(req, res));
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -23,13 +35,18 @@ beforeAll(async () => {
 
 afterAll(async () => {
   server?.close();
+  await app?.close();
   await world?.close();
 });
 
 async function raw(method: string, path: string, body?: string) {
   const res = await fetch(`${base}${path}`, {
     method,
-    ...(body === undefined ? {} : { body, headers: { "content-type": "application/json" } }),
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    ...(body === undefined ? {} : { body }),
   });
   return { status: res.status, json: (await res.json()) as { error?: { code: string; message: string } } };
 }
@@ -88,7 +105,7 @@ describe("rollouts HTTP API answers 4xx saying why", () => {
   });
 
   it("a concurrent deploy of the same version is refused naming the running rollout", async () => {
-    const api = new ApiClient(base);
+    const api = new ApiClient(base, { token });
     const first = await api.post<{ rollout: { id: string } }>("/api/deployments", {
       service: "web",
       environment: "production",

@@ -34,7 +34,7 @@ async function startUp(): Promise<{ api: ApiClient; traffic: string }> {
   while (Date.now() < deadline) {
     const api = /API\s+(http:\/\/\S+)/.exec(out)?.[1];
     const traffic = /traffic\s+(http:\/\/\S+)/.exec(out)?.[1];
-    if (api && traffic) return { api: new ApiClient(api), traffic };
+    if (api && traffic) return { api: new ApiClient(api, { dir }), traffic };
     if (child.exitCode !== null) break;
     await sleep(50);
   }

@@ -20,6 +20,8 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: "GET", path: "/api/health", action: "public" },
   { method: "GET", path: "/api/openapi.json", action: "public" },
   { method: "POST", path: "/api/session", action: "public" },
+  // Answers 401 itself when there is no session: the dashboard asks "am I signed in?".
+  { method: "GET", path: "/api/session", action: "public" },
   { method: "DELETE", path: "/api/session", action: "public" },
   { method: "POST", path: "/api/webhooks/github", action: "public" },
 
@@ -46,6 +48,10 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: "POST", path: "/api/runs/:id/jobs/:job/approve", action: "approve" },
 
   { method: "GET", path: "/api/history", action: "read-audit" },
+
+  { method: "GET", path: "/api/metrics/delivery", action: "read" },
+  // Prometheus text; the server listens on loopback only.
+  { method: "GET", path: "/metrics", action: "public" },
 
   { method: "GET", path: "/api/dead-letters", action: "read-dead-letters" },
   { method: "POST", path: "/api/dead-letters/:id/resend", action: "resend-dead-letter" },

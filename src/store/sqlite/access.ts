@@ -194,3 +194,36 @@ export class SqliteAccessStore implements AccessStore {
     return Promise.resolve(this.db.prepare("DELETE FROM sessions WHERE expires_at <= ?").run(now).changes);
   }
 }
+
+/**
+ * Audit records of mutating API requests, kept beside the rollouts' events in `audit_events`
+ * (type `api.<action>`), so `slipway history` and `GET /api/history` show who asked for what.
+ */
+export class SqliteApiAuditLog {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  record(entry: {
+    actor: string;
+    actorName: string;
+    action: string;
+    method: string;
+    path: string;
+    status: number;
+    environment?: string;
+    reason?: string;
+  }): void {
+    this.db
+      .prepare(
+        `INSERT INTO audit_events (at, actor, type, service, environment, rollout_id, message, reason)
+         VALUES (?, ?, ?, NULL, ?, NULL, ?, ?)`,
+      )
+      .run(
+        new Date().toISOString(),
+        entry.actor,
+        `api.${entry.action}`,
+        entry.environment ?? null,
+        `${entry.actorName} ${entry.method} ${entry.path} → ${entry.status}`,
+        entry.reason ?? null,
+      );
+  }
+}

@@ -1,0 +1,61 @@
+import type { AccessStore } from "../auth/store.js";
+import type { TokenBucketLimiter } from "../auth/rate-limit.js";
+import type { LoadedProjectConfig } from "../config/load.js";
+import type { Logger } from "../log.js";
+import type { RolloutController } from "../rollouts/controller.js";
+import type { SqliteDatabase } from "../store/sqlite/database.js";
+import type { EnvironmentRuleLookup } from "./api-route.js";
+import type { EventHub } from "./events-hub.js";
+
+/** What `GET /api/status` adds about the processes (URLs printed by `slipway up`). */
+export interface ServerInfo {
+  apiUrl: string;
+  proxyUrl: string;
+  projectDir: string;
+}
+
+/** One audit record of a mutating API request. */
+export interface ApiAuditRecord {
+  /** The principal's id (user id or token id, never the token). */
+  actor: string;
+  actorName: string;
+  action: string;
+  method: string;
+  path: string;
+  status: number;
+  environment?: string;
+  reason?: string;
+}
+
+export interface AuditSink {
+  record(entry: ApiAuditRecord): void;
+}
+
+/**
+ * The parts of a running control plane that route handlers use. Route modules of other areas
+ * keep their own per-server objects with `singleton` (created on first use, closed with the
+ * server when they have a `close()`).
+ */
+export interface AppContext {
+  projectDir: string;
+  /** `<project>/.slipway`. */
+  dataDir: string;
+  controller: RolloutController;
+  access: AccessStore;
+  db: SqliteDatabase;
+  /** slipway.yaml as of now (re-read when the file changes). */
+  config(): LoadedProjectConfig;
+  /** The access rule of an environment from slipway.yaml (approval, access). */
+  environmentRule: EnvironmentRuleLookup;
+  events: EventHub;
+  info(): ServerInfo;
+  log: Logger;
+  now(): number;
+  audit: AuditSink;
+  limiter?: TokenBucketLimiter;
+  /** Whether session cookies are marked Secure (the dashboard is reached over https). */
+  secureCookies: boolean;
+  /** Where the built dashboard is (`web/dist`); absent → GET / answers a page saying how to build it. */
+  webRoot?: string;
+  singleton<T>(key: string, make: () => T): T;
+}

@@ -1,0 +1,122 @@
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { pino } from "pino";
+import { createApiRateLimiter, type TokenBucketLimiter } from "../auth/rate-limit.js";
+import type { EnvironmentAccessRule } from "../core/access/can.js";
+import { validateFreezeWindows } from "../core/access/freeze.js";
+import { DEFAULTS } from "../core/defaults.js";
+import { SlipwayError } from "../core/errors.js";
+import { loadProjectConfig, type LoadedProjectConfig } from "../config/load.js";
+import type { Logger } from "../log.js";
+import type { RolloutController } from "../rollouts/controller.js";
+import { SqliteAccessStore, SqliteApiAuditLog } from "../store/sqlite/access.js";
+import type { SqliteDatabase } from "../store/sqlite/database.js";
+import type { AppContext, ServerInfo } from "./app-context.js";
+import { EventHub } from "./events-hub.js";
+
+export interface AppOptions {
+  projectDir: string;
+  dataDir?: string;
+  controller: RolloutController;
+  db: SqliteDatabase;
+  info: () => ServerInfo;
+  logger?: Logger;
+  now?: () => number;
+  /** Per-token rate limiter; the documented defaults when absent, none when `false`. */
+  limiter?: TokenBucketLimiter | false;
+  secureCookies?: boolean;
+  webRoot?: string;
+}
+
+/** The running app's context plus what only its owner may do. */
+export interface App extends AppContext {
+  /** Stops the controller feed and closes per-server singletons. */
+  close(): Promise<void>;
+}
+
+/**
+ * Assembles the API's context from a controller and a database: the access store, audit log,
+ * event hub (fed by the controller), slipway.yaml (re-read when it changes; freeze windows checked),
+ * and each environment's access rule.
+ */
+export function createApp(options: AppOptions): App {
+  const projectDir = options.projectDir;
+  const singletons = new Map<string, unknown>();
+  const events = new EventHub();
+  const unsubscribe = subscribeController(options.controller, events);
+  let cached: { mtimeMs: number; config: LoadedProjectConfig } | undefined;
+
+  const config = (): LoadedProjectConfig => {
+    let mtimeMs = -1;
+    try {
+      mtimeMs = statSync(cached?.config.file ?? join(projectDir, "slipway.yaml")).mtimeMs;
+    } catch {
+      // slipway.yml, or the file is gone: load reports it
+    }
+    if (cached && cached.mtimeMs === mtimeMs) return cached.config;
+    const loaded = loadProjectConfig(projectDir);
+    const problems = Object.entries(loaded.environments).flatMap(([name, env]) =>
+      validateFreezeWindows(env.freezeWindows).map(
+        (p) => `environments.${name}.${p.replace(/^freeze/, "freezeWindows")}`,
+      ),
+    );
+    if (problems.length > 0) {
+      throw new SlipwayError("SLIPWAY_INVALID_CONFIG", `${loaded.file}: ${problems.join("; ")}`, {
+        problems,
+      });
+    }
+    cached = { mtimeMs: statSync(loaded.file).mtimeMs, config: loaded };
+    return loaded;
+  };
+
+  const environmentRule = (environment: string): EnvironmentAccessRule | undefined => {
+    let env;
+    try {
+      env = config().environments[environment];
+    } catch {
+      return undefined;
+    }
+    if (!env) return undefined;
+    return { ...(env.approval ? { approval: true } : {}) };
+  };
+
+  const limiter =
+    options.limiter === false ? undefined : (options.limiter ?? createApiRateLimiter(options.now));
+  return {
+    projectDir,
+    dataDir: options.dataDir ?? join(projectDir, DEFAULTS.dataDir),
+    controller: options.controller,
+    access: new SqliteAccessStore(options.db),
+    db: options.db,
+    config,
+    environmentRule,
+    events,
+    info: options.info,
+    log: options.logger ?? pino({ enabled: false }),
+    now: options.now ?? Date.now,
+    audit: new SqliteApiAuditLog(options.db),
+    ...(limiter ? { limiter } : {}),
+    secureCookies: options.secureCookies ?? false,
+    ...(options.webRoot ? { webRoot: options.webRoot } : {}),
+    singleton<T>(key: string, make: () => T): T {
+      if (!singletons.has(key)) singletons.set(key, make());
+      return singletons.get(key) as T;
+    },
+    async close() {
+      unsubscribe();
+      for (const value of singletons.values()) {
+        const closable = value as { close?: () => unknown };
+        if (typeof closable.close === "function") await closable.close();
+      }
+      singletons.clear();
+    },
+  };
+}
+
+/** Forwards the controller's changes into the hub, when the controller offers `subscribe`. */
+function subscribeController(controller: RolloutController, events: EventHub): () => void {
+  const subscribe = (controller as { subscribe?: (listener: (change: unknown) => void) => () => void })
+    .subscribe;
+  if (typeof subscribe !== "function") return () => undefined;
+  return subscribe.call(controller, (change) => events.publish(change));
+}
