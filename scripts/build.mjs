@@ -23,3 +23,5 @@ await esbuild.build({
   logLevel: "warning",
   plugins: [keepExternal],
 });
+
+await import("./build-web.mjs");

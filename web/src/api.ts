@@ -1,0 +1,129 @@
+import type { Session } from "./types.js";
+
+/** An API error as the server words it (`{ error: { code, message } }`), with the HTTP status. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken = "";
+/** Called with every 401 so the app can show the sign-in page. */
+let onUnauthenticated: () => void = () => undefined;
+
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+export function whenUnauthenticated(handler: () => void): void {
+  onUnauthenticated = handler;
+}
+
+/**
+ * JSON request to the control plane on the same origin (the session cookie rides along); mutations
+ * carry the CSRF token the sign-in returned.
+ */
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (method !== "GET" && csrfToken) headers["x-slipway-csrf"] = csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      credentials: "same-origin",
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (error) {
+    throw new ApiError(0, "NETWORK", `cannot reach the control plane: ${(error as Error).message}`);
+  }
+  const text = await res.text();
+  let payload: unknown;
+  try {
+    payload = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON (a proxy's error page): the status line says enough
+  }
+  if (!res.ok) {
+    const error = (payload as { error?: { code?: string; message?: string } } | undefined)?.error;
+    if (res.status === 401 && path !== "/api/session") onUnauthenticated();
+    throw new ApiError(
+      res.status,
+      error?.code ?? `HTTP_${res.status}`,
+      error?.message ?? `${res.status} ${res.statusText}`,
+    );
+  }
+  return payload as T;
+}
+
+export const get = <T>(path: string) => api<T>("GET", path);
+export const post = <T>(path: string, body: unknown = {}) => api<T>("POST", path, body);
+
+/**
+ * The current session: a signed-in user, null when signed out, or an open session when the server
+ * has no sign-in route at all (an older control plane).
+ */
+export async function currentSession(): Promise<Session | null> {
+  try {
+    const session = await get<Session>("/api/session");
+    setCsrfToken(session.csrfToken);
+    return session;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return null;
+    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) {
+      return { user: { id: "local", name: "local", role: "admin" }, csrfToken: "", open: true };
+    }
+    throw error;
+  }
+}
+
+export async function signIn(username: string, password: string): Promise<Session> {
+  const session = await post<Session>("/api/session", { username, password });
+  setCsrfToken(session.csrfToken);
+  return session;
+}
+
+export async function signOut(): Promise<void> {
+  await api("DELETE", "/api/session").catch(() => undefined);
+  setCsrfToken("");
+}
+
+/** A list from a reply that is either the array itself or an object holding it (`{ runs: [...] }`). */
+export function listOf<T>(payload: unknown, key: string): T[] {
+  if (Array.isArray(payload)) return payload as T[];
+  if (payload && typeof payload === "object") {
+    const record = payload as Record<string, unknown>;
+    const value = record[key] ?? Object.values(record).find(Array.isArray);
+    if (Array.isArray(value)) return value as T[];
+  }
+  return [];
+}
+
+/** A plain-text resource (run logs); JSON replies holding text or lines are flattened. */
+export async function getText(path: string): Promise<string> {
+  const res = await fetch(path, {
+    credentials: "same-origin",
+    headers: { accept: "text/plain, application/json" },
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`;
+    try {
+      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new ApiError(res.status, `HTTP_${res.status}`, message);
+  }
+  if (!(res.headers.get("content-type") ?? "").includes("json")) return text;
+  const payload = JSON.parse(text) as unknown;
+  if (typeof payload === "string") return payload;
+  const lines = listOf<unknown>(payload, "lines");
+  if (lines.length) return lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n");
+  const logs = (payload as { logs?: unknown }).logs;
+  return typeof logs === "string" ? logs : JSON.stringify(payload, null, 2);
+}

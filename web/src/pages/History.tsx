@@ -1,0 +1,96 @@
+import { get, listOf } from "../api.js";
+import { LoadState } from "../components/Status.js";
+import { useData } from "../data.js";
+import { dateTime } from "../format.js";
+import { field } from "../form.js";
+import { navigate, useLocation } from "../router.js";
+import type { StoredEvent } from "../types.js";
+
+const FILTERS = [
+  ["service", "Service"],
+  ["environment", "Environment"],
+  ["type", "Type"],
+  ["actor", "Actor"],
+] as const;
+
+/** The audit trail, filtered through the URL (so a filtered view can be linked). */
+export function History() {
+  const { query } = useLocation();
+  const params = new URLSearchParams();
+  for (const [key] of FILTERS) if (query.get(key)) params.set(key, query.get(key)!);
+  params.set("limit", query.get("limit") || "200");
+  const qs = params.toString();
+  const events = useData(
+    () => get<unknown>(`/api/history?${qs}`).then((r) => listOf<StoredEvent>(r, "events")),
+    [qs],
+  );
+  // An older server ignores type/actor; filter here as well so the page shows what it says.
+  const shown = (events.data ?? []).filter(
+    (e) =>
+      (!query.get("type") || e.type === query.get("type")) &&
+      (!query.get("actor") || e.actor === query.get("actor")),
+  );
+  const submit = (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const next = new URLSearchParams();
+    for (const [key] of FILTERS) {
+      const value = field(form, key);
+      if (value) next.set(key, value);
+    }
+    navigate(`/history${next.size ? `?${next.toString()}` : ""}`);
+  };
+  return (
+    <section>
+      <h1 tabIndex={-1}>History</h1>
+      <form class="filters" onSubmit={submit} aria-label="Filter the history" key={qs}>
+        {FILTERS.map(([key, label]) => (
+          <label key={key}>
+            {label}
+            <input name={key} defaultValue={query.get(key) ?? ""} />
+          </label>
+        ))}
+        <button type="submit">Filter</button>
+        <a href="/history">Clear</a>
+      </form>
+      <LoadState error={events.error} loading={events.loading && !events.data} what="the history" />
+      {events.data && shown.length === 0 && <p class="muted">No events match.</p>}
+      {shown.length > 0 && (
+        <table class="list" data-testid="history">
+          <thead>
+            <tr>
+              <th scope="col">When (UTC)</th>
+              <th scope="col">Type</th>
+              <th scope="col">Where</th>
+              <th scope="col">Actor</th>
+              <th scope="col">What</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((e) => (
+              <tr key={e.seq}>
+                <td class="mono">{dateTime(e.at)}</td>
+                <td>
+                  <code>{e.type}</code>
+                </td>
+                <td>
+                  {e.service ?? ""}
+                  {e.environment ? `/${e.environment}` : ""}
+                </td>
+                <td>{e.actor}</td>
+                <td>
+                  {e.rolloutId ? (
+                    <a href={`/rollouts/${encodeURIComponent(e.rolloutId)}`}>{e.message}</a>
+                  ) : (
+                    e.message
+                  )}
+                  {e.reason && <span class="muted"> — {e.reason}</span>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,160 @@
+/**
+ * What the dashboard reads from the HTTP API (docs/api.md, TEAM contracts). These mirror the
+ * server's JSON rather than importing its modules: the dashboard is one more API client, and
+ * fields added later (canary, analysis) are optional so an older server still renders.
+ */
+import type { MetricRunState } from "../../src/core/analysis/metric-run.js";
+import type { MetricUnit } from "../../src/core/analysis/verdict.js";
+
+export type { MetricRunState, MetricUnit };
+
+export type Role = "viewer" | "deployer" | "admin";
+export interface SessionUser {
+  id: string;
+  name: string;
+  role: Role;
+}
+export interface Session {
+  user: SessionUser;
+  csrfToken: string;
+  /** True when the server has no sign-in (an older control plane): everything is allowed. */
+  open?: boolean;
+}
+
+export interface RevisionRef {
+  id: string;
+  version: string;
+}
+
+export type CanaryStep =
+  | { kind: "setWeight"; weight: number }
+  | { kind: "pause"; durationMs?: number; manual?: true }
+  | { kind: "analysis"; metrics?: { name: string }[] };
+
+export interface CanaryState {
+  steps: CanaryStep[];
+  stepIndex: number;
+  weight: number;
+  stepSince: number;
+  paused?: { since: number; reason: string; by: "step" | "analysis" | "user" };
+}
+
+export interface AnalysisOutcome {
+  decision: "continue" | "wait" | "pause" | "abort";
+  phase: string;
+  explanation: string;
+  dryRun: string[];
+}
+
+export interface AnalysisRecord {
+  id: string;
+  step?: number;
+  startedAt: number;
+  finishedAt?: number;
+  outcome?: AnalysisOutcome;
+  metrics: { name: string; unit: MetricUnit; judge: string; dryRun: boolean; state: MetricRunState }[];
+}
+
+export interface Rollout {
+  id: string;
+  service: string;
+  environment: string;
+  kind: "deploy" | "rollback";
+  strategy?: "blue-green" | "canary";
+  candidate: RevisionRef;
+  stable?: RevisionRef;
+  phase: string;
+  phaseSince: number;
+  createdAt: number;
+  actor: string;
+  outcome?: string;
+  reason?: string;
+  switchedAt?: number;
+  canary?: CanaryState;
+  approval?: { requestedBy?: string; approvers?: string[]; reason?: string; expiresAt?: number } & Record<
+    string,
+    unknown
+  >;
+  analysis?: AnalysisRecord[];
+  settings?: { smokeCommand?: string };
+}
+
+export interface StoredEvent {
+  seq: number;
+  at: string;
+  actor: string;
+  type: string;
+  service?: string;
+  environment?: string;
+  rolloutId?: string;
+  message: string;
+  reason?: string;
+}
+
+export interface Instance {
+  id: string;
+  state: string;
+  port?: number;
+  restarts?: number;
+  lastError?: string;
+}
+
+export interface EnvironmentStatus {
+  service: string;
+  environment: string;
+  live: string | null;
+  revisions: { id: string; version: string; weight: number; instances: Instance[] }[];
+  rollout: Rollout | null;
+  lastRollout: Rollout | null;
+}
+
+export interface StatusReply {
+  apiUrl?: string;
+  proxyUrl?: string;
+  environments: EnvironmentStatus[];
+}
+
+export interface RunJob {
+  id: string;
+  key: string;
+  name: string;
+  needs: string[];
+  status: string;
+  conclusion: string | null;
+  startedAt: string | null;
+  durationMs: number | null;
+  reason?: string;
+}
+
+export interface Run {
+  runId: string;
+  runNumber: number | null;
+  workflow: string;
+  event: string;
+  ref: string;
+  sha: string;
+  status: string;
+  conclusion: string | null;
+  startedAt: string;
+  durationMs: number | null;
+  actor: string | null;
+  reason?: string;
+  jobs: RunJob[];
+}
+
+export interface DeadLetter {
+  id: string;
+  channel: string;
+  notification?: { id: string; event?: { type?: string } & Record<string, unknown> };
+  attempts: number;
+  lastError: string;
+  createdAt: number;
+  lastAttemptAt: number;
+}
+
+/** One message of GET /api/events (`event: change`). */
+export type Change =
+  | { kind: "event"; event: StoredEvent }
+  | { kind: "rollout"; rollout: Rollout }
+  | { kind: "run"; run: Run }
+  | { kind: string; [key: string]: unknown };
