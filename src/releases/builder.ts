@@ -134,6 +134,7 @@ export class ReleaseBuilder {
       });
       release.ref = source.ref;
       release.commit = source.commit;
+      if (source.committedAt !== undefined) release.committedAt = source.committedAt;
     } catch (error) {
       // A ref that does not exist is the user's mistake, not a build failure: record and rethrow as is.
       const message = (error as Error).message;

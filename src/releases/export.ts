@@ -19,6 +19,8 @@ export interface ExportedSource {
   ref: string;
   /** null when the project is not a git repository (working-tree copy). */
   commit: string | null;
+  /** The commit's committer date (ISO 8601): where lead time to production starts. */
+  committedAt?: string;
 }
 
 /** The ref recorded for a copy of a project that is not in git. */
@@ -85,7 +87,8 @@ export async function exportSource(options: {
     );
   }
   await archiveInto(top, treeish, dest);
-  return { ref, commit };
+  const committedAt = await git(top, ["show", "-s", "--format=%cI", commit]);
+  return { ref, commit, ...(committedAt ? { committedAt } : {}) };
 }
 
 /** `git archive <treeish> | tar -x -C dest`, two processes joined by a pipe, no shell. */

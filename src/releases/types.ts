@@ -12,6 +12,8 @@ export interface Release {
   ref: string;
   /** Full commit SHA the files were exported from; null for a working-tree copy. */
   commit: string | null;
+  /** Committer date of `commit` (ISO 8601, git's %cI); absent for a working-tree copy. */
+  committedAt?: string;
   /** "sha256:<hex>" over sorted file paths and contents after the build; null until built. */
   digest: string | null;
   status: ReleaseStatus;

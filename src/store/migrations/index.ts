@@ -3,6 +3,7 @@ import { pipelinesMigration } from "./001-pipelines.js";
 import { migration003 } from "./003-releases.js";
 import { migration004 } from "./004-notifications.js";
 import { migration005 } from "./005-access.js";
+import { migration006 } from "./006-release-commit-time.js";
 
 /**
  * Versioned schema migrations, applied in order and recorded in `schema_migrations`. Each subsystem
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration003,
   migration004,
   migration005,
+  migration006,
 ];

@@ -6,6 +6,7 @@ interface ReleaseRow {
   version: string;
   ref: string;
   commit_sha: string | null;
+  committed_at: string | null;
   digest: string | null;
   status: ReleaseStatus;
   dir: string;
@@ -21,6 +22,7 @@ const fromRow = (row: ReleaseRow): Release => ({
   version: row.version,
   ref: row.ref,
   commit: row.commit_sha,
+  ...(row.committed_at !== null && { committedAt: row.committed_at }),
   digest: row.digest,
   status: row.status,
   dir: row.dir,
@@ -56,10 +58,10 @@ export class SqliteReleaseStore implements ReleaseStore {
   saveRelease(release: Release): void {
     this.db
       .prepare(
-        `INSERT INTO releases (service, version, ref, commit_sha, digest, status, dir, build_log, error, exit_code, created_at, finished_at)
-         VALUES (@service, @version, @ref, @commit, @digest, @status, @dir, @buildLog, @error, @exitCode, @createdAt, @finishedAt)
+        `INSERT INTO releases (service, version, ref, commit_sha, committed_at, digest, status, dir, build_log, error, exit_code, created_at, finished_at)
+         VALUES (@service, @version, @ref, @commit, @committedAt, @digest, @status, @dir, @buildLog, @error, @exitCode, @createdAt, @finishedAt)
          ON CONFLICT (service, version) DO UPDATE SET
-           ref = excluded.ref, commit_sha = excluded.commit_sha, digest = excluded.digest, status = excluded.status,
+           ref = excluded.ref, commit_sha = excluded.commit_sha, committed_at = excluded.committed_at, digest = excluded.digest, status = excluded.status,
            dir = excluded.dir, build_log = excluded.build_log, error = excluded.error, exit_code = excluded.exit_code,
            created_at = excluded.created_at, finished_at = excluded.finished_at`,
       )
@@ -68,6 +70,7 @@ export class SqliteReleaseStore implements ReleaseStore {
         version: release.version,
         ref: release.ref,
         commit: release.commit,
+        committedAt: release.committedAt ?? null,
         digest: release.digest,
         status: release.status,
         dir: release.dir,
