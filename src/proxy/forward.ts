@@ -47,6 +47,8 @@ class HttpExchange implements Waiter {
   private timedOut = false;
   private readonly hasBody: boolean;
   private headers: OutgoingHttpHeaders | undefined;
+  /** Sticky assignment to add to the upstream's response (set by a weighted pick). */
+  private setCookie: string | undefined;
 
   constructor(
     private readonly plane: DataPlane,
@@ -77,6 +79,7 @@ class HttpExchange implements Waiter {
     if (!route || !revision) return this.failUnrouted("no-route");
     this.route = route;
     this.revision = revision;
+    this.setCookie = pick.setCookie;
     revision.inflight++;
     this.dispatch();
   }
@@ -181,7 +184,11 @@ class HttpExchange implements Waiter {
     this.plane.noteOutcome(this.instance!, status >= 500);
     this.phase = "streaming";
     const res = this.res;
-    res.writeHead(status, upstreamRes.statusMessage, responseHeaders(upstreamRes.headers, this.revision!.id));
+    res.writeHead(
+      status,
+      upstreamRes.statusMessage,
+      responseHeaders(upstreamRes.headers, this.revision!.id, this.setCookie),
+    );
     upstreamRes.pipe(res);
     upstreamRes.once("error", () => this.abortStreaming(502));
     res.once("finish", () => this.complete(status));
@@ -320,6 +327,7 @@ export function handleUpgrade(plane: DataPlane, req: IncomingMessage, socket: Du
     pick?.kind === "revision"
       ? plane.routes.get(compiled!.route.id)?.revisions.get(pick.revision.id)
       : undefined;
+  const setCookie = pick?.kind === "revision" ? pick.setCookie : undefined;
   if (!revision) {
     plane.unrouted++;
     return rawFail(socket, !compiled || pick?.kind === "unknown-revision" ? "no-route" : "no-instance");
@@ -358,7 +366,7 @@ export function handleUpgrade(plane: DataPlane, req: IncomingMessage, socket: Du
     const status = res.statusCode ?? 502;
     plane.noteOutcome(instance, status >= 500);
     revision.counters.record(status, performance.now() - startedAt);
-    socket.write(rawHead(status, res.statusMessage ?? "", res.rawHeaders, revision.id, true));
+    socket.write(rawHead(status, res.statusMessage ?? "", res.rawHeaders, revision.id, true, setCookie));
     res.pipe(socket);
   });
   upstreamReq.on("upgrade", (res, upstreamSocket, upstreamHead) => {
@@ -391,6 +399,7 @@ export function handleUpgrade(plane: DataPlane, req: IncomingMessage, socket: Du
         res.rawHeaders,
         revision.id,
         false,
+        setCookie,
       ),
     );
     if (upstreamHead.length > 0) socket.write(upstreamHead);
@@ -407,6 +416,7 @@ function rawHead(
   rawHeaders: string[],
   revision: string,
   close: boolean,
+  setCookie?: string,
 ): string {
   let head = `HTTP/1.1 ${status} ${message}\r\n`;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
@@ -416,6 +426,7 @@ function rawHead(
     head += `${name}: ${rawHeaders[i + 1]}\r\n`;
   }
   head += `${REVISION_HEADER}: ${revision}\r\n`;
+  if (setCookie !== undefined) head += `set-cookie: ${setCookie}\r\n`;
   if (close) head += "connection: close\r\n";
   return `${head}\r\n`;
 }
@@ -451,11 +462,17 @@ function forwardHeaders(req: IncomingMessage): OutgoingHttpHeaders {
   return out;
 }
 
-function responseHeaders(source: IncomingHttpHeaders, revision: string): OutgoingHttpHeaders {
+function responseHeaders(
+  source: IncomingHttpHeaders,
+  revision: string,
+  setCookie: string | undefined,
+): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const name in source) {
     if (!HOP_BY_HOP.has(name)) out[name] = source[name];
   }
   out[REVISION_HEADER] = revision;
+  // Appended, never replacing: the app's own cookies (sessions, CSRF) must all reach the client.
+  if (setCookie !== undefined) out["set-cookie"] = [...(source["set-cookie"] ?? []), setCookie];
   return out;
 }

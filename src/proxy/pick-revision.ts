@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { readCookie, stickySetCookie } from "./cookies.js";
 import type { Route, RouteRevision, RouteTable } from "./route-table.js";
 import { SmoothWeightedSplit } from "./weighted-split.js";
 
@@ -19,6 +20,17 @@ export interface CompiledRoute {
   route: Route;
   split: SmoothWeightedSplit;
   byId: ReadonlyMap<string, RouteRevision>;
+  /** The route's canary routing, ready for matching; absent when the route has none. */
+  canary?: CompiledCanary;
+}
+
+export interface CompiledCanary {
+  revision: RouteRevision;
+  /** Header name in lower case, as Node gives request headers. */
+  header?: { name: string; value?: string };
+  cookie?: { name: string; value?: string };
+  /** The Set-Cookie line for each revision, made once per table rather than per request. */
+  sticky?: { cookie: string; setCookie: ReadonlyMap<string, string> };
 }
 
 export interface CompiledTable {
@@ -28,8 +40,16 @@ export interface CompiledTable {
   anyHost: CompiledRoute[];
 }
 
+export type PickReason = "preview" | "header" | "cookie" | "sticky" | "weight";
+
 export type RevisionPick =
-  | { kind: "revision"; revision: RouteRevision; reason: "preview" | "weight" }
+  | {
+      kind: "revision";
+      revision: RouteRevision;
+      reason: PickReason;
+      /** A sticky assignment to send with the response (appended to the upstream's Set-Cookie). */
+      setCookie?: string;
+    }
   | { kind: "unknown-revision"; requested: string }
   | { kind: "no-weight" };
 
@@ -37,11 +57,14 @@ export function compileTable(table: RouteTable): CompiledTable {
   const byHost = new Map<string, CompiledRoute[]>();
   const anyHost: CompiledRoute[] = [];
   for (const route of table.routes) {
+    const byId = new Map(route.revisions.map((revision) => [revision.id, revision]));
     const compiled: CompiledRoute = {
       route,
       split: new SmoothWeightedSplit(route.revisions.map((revision) => revision.weight)),
-      byId: new Map(route.revisions.map((revision) => [revision.id, revision])),
+      byId,
     };
+    const canary = compileCanary(route, byId);
+    if (canary) compiled.canary = canary;
     if (route.hosts.length === 0) anyHost.push(compiled);
     for (const host of route.hosts) {
       const key = host.toLowerCase();
@@ -53,6 +76,26 @@ export function compileTable(table: RouteTable): CompiledTable {
   for (const list of byHost.values()) list.sort(longestFirst);
   anyHost.sort(longestFirst);
   return { byHost, anyHost };
+}
+
+function compileCanary(route: Route, byId: ReadonlyMap<string, RouteRevision>): CompiledCanary | undefined {
+  const spec = route.canary;
+  const revision = spec ? byId.get(spec.revision) : undefined;
+  // The schema refuses a canary naming an unlisted revision; without one there is nothing to route to.
+  if (!spec || !revision) return undefined;
+  const canary: CompiledCanary = { revision };
+  if (spec.header) canary.header = { ...spec.header, name: spec.header.name.toLowerCase() };
+  if (spec.cookie) canary.cookie = { ...spec.cookie };
+  const sticky = spec.sticky;
+  if (sticky) {
+    canary.sticky = {
+      cookie: sticky.cookie,
+      setCookie: new Map(
+        route.revisions.map((r) => [r.id, stickySetCookie(sticky.cookie, r.id, sticky.maxAgeS)]),
+      ),
+    };
+  }
+  return canary;
 }
 
 /**
@@ -77,17 +120,62 @@ export function prefixMatches(prefix: string, path: string): boolean {
 }
 
 /**
- * Which revision serves a request. Explicit choices come first (today the preview header; issue 6
- * adds header/cookie canary matches here), then the route's weighted split.
+ * Which revision serves a request, in this order: the preview header (`x-slipway-revision`), then
+ * while the route has a canary its header or cookie match, then a still valid sticky assignment,
+ * then the route's weighted split. A weighted pick on a sticky route carries the Set-Cookie that
+ * makes it sticky. No I/O; the only state touched is the split's running scores.
  */
 export function pickRevision(route: CompiledRoute, request: RequestFacts): RevisionPick {
-  const pinned = request.headers[REVISION_HEADER];
+  const headers = request.headers;
+  const pinned = headers[REVISION_HEADER];
   if (typeof pinned === "string" && pinned !== "") {
     const revision = route.byId.get(pinned);
     return revision
       ? { kind: "revision", revision, reason: "preview" }
       : { kind: "unknown-revision", requested: pinned };
   }
+  // The common case (no canary) never looks at cookies.
+  const canary = route.canary;
+  return canary ? pickWithCanary(route, canary, headers) : pickByWeight(route);
+}
+
+function pickWithCanary(
+  route: CompiledRoute,
+  canary: CompiledCanary,
+  headers: IncomingHttpHeaders,
+): RevisionPick {
+  const header = canary.header;
+  if (header && valueMatches(headers[header.name], header.value))
+    return { kind: "revision", revision: canary.revision, reason: "header" };
+  const cookies = headers.cookie;
+  if (cookies === undefined && !canary.sticky) return pickByWeight(route);
+  const cookie = canary.cookie;
+  if (cookie && valueMatches(readCookie(cookies, cookie.name), cookie.value))
+    return { kind: "revision", revision: canary.revision, reason: "cookie" };
+  const sticky = canary.sticky;
+  if (!sticky) return pickByWeight(route);
+  const assigned = readCookie(cookies, sticky.cookie);
+  if (assigned !== undefined) {
+    const revision = route.byId.get(assigned);
+    // A revision that left the route or lost its weight no longer holds its clients.
+    if (revision && revision.weight > 0) return { kind: "revision", revision, reason: "sticky" };
+  }
+  const pick = pickByWeight(route);
+  if (pick.kind === "revision") {
+    const setCookie = sticky.setCookie.get(pick.revision.id);
+    if (setCookie !== undefined) pick.setCookie = setCookie;
+  }
+  return pick;
+}
+
+/** Present, and equal to `expected` when one is given (any of a repeated header's values). */
+function valueMatches(actual: string | string[] | undefined, expected: string | undefined): boolean {
+  if (actual === undefined) return false;
+  if (expected === undefined) return true;
+  return typeof actual === "string" ? actual === expected : actual.includes(expected);
+}
+
+function pickByWeight(route: CompiledRoute): RevisionPick {
   const index = route.split.next();
   const revision = index >= 0 ? route.route.revisions[index] : undefined;
   return revision ? { kind: "revision", revision, reason: "weight" } : { kind: "no-weight" };

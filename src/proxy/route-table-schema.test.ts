@@ -20,6 +20,18 @@ describe("parseRouteTable", () => {
     expect(parseRouteTable(valid())).toEqual({ ok: true, table: valid() });
   });
 
+  it("accepts canary routing with header, cookie and sticky assignment", () => {
+    const table = valid();
+    table.routes[0]!.revisions.push({ id: "web@2", weight: 0, instances: [] });
+    table.routes[0]!.canary = {
+      revision: "web@2",
+      header: { name: "X-Canary", value: "always on" },
+      cookie: { name: "slipway-canary", value: "yes" },
+      sticky: { cookie: "slipway-rev-web", maxAgeS: 86_400 },
+    };
+    expect(parseRouteTable(table)).toEqual({ ok: true, table });
+  });
+
   it.each<[string, (t: RouteTable) => unknown, RegExp]>([
     ["a negative generation", (t) => ({ ...t, generation: -1 }), /^invalid route table: generation:/],
     [
@@ -51,6 +63,56 @@ describe("parseRouteTable", () => {
       "a revision shared by two routes",
       (t) => t.routes.push({ ...t.routes[0]!, id: "b", pathPrefix: "/b" }),
       /revision "web@1" is already listed by route "web\/prod"/,
+    ],
+    [
+      "a canary revision the route does not list",
+      (t) => (t.routes[0]!.canary = { revision: "web@9" }),
+      /routes\.0\.canary\.revision: canary revision "web@9" is not one of the route's revisions/,
+    ],
+    [
+      "a canary header name that is not a token",
+      (t) => (t.routes[0]!.canary = { revision: "web@1", header: { name: "x canary" } }),
+      /routes\.0\.canary\.header\.name: must be a token/,
+    ],
+    [
+      "a canary header value with a line break",
+      (t) => (t.routes[0]!.canary = { revision: "web@1", header: { name: "x-canary", value: "a\r\nb" } }),
+      /routes\.0\.canary\.header\.value: must be printable text/,
+    ],
+    [
+      "a canary cookie name that is not a token",
+      (t) => (t.routes[0]!.canary = { revision: "web@1", cookie: { name: "a=b" } }),
+      /routes\.0\.canary\.cookie\.name: must be a token/,
+    ],
+    [
+      "a canary cookie value with a semicolon",
+      (t) => (t.routes[0]!.canary = { revision: "web@1", cookie: { name: "c", value: "a;b" } }),
+      /routes\.0\.canary\.cookie\.value: must be a cookie value/,
+    ],
+    [
+      "a sticky cookie name that is not a token",
+      (t) => (t.routes[0]!.canary = { revision: "web@1", sticky: { cookie: "", maxAgeS: 60 } }),
+      /routes\.0\.canary\.sticky\.cookie: must be a token/,
+    ],
+    [
+      "a sticky max age of 0",
+      (t) => (t.routes[0]!.canary = { revision: "web@1", sticky: { cookie: "rev", maxAgeS: 0 } }),
+      /routes\.0\.canary\.sticky\.maxAgeS:/,
+    ],
+    [
+      "a sticky cookie named like the canary cookie",
+      (t) =>
+        (t.routes[0]!.canary = {
+          revision: "web@1",
+          cookie: { name: "c" },
+          sticky: { cookie: "c", maxAgeS: 60 },
+        }),
+      /routes\.0\.canary\.sticky\.cookie: the sticky cookie must differ/,
+    ],
+    [
+      "an unknown canary field",
+      (t) => (t.routes[0]!.canary = { revision: "web@1", weight: 5 } as never),
+      /routes\.0\.canary: Unrecognized key/,
     ],
   ])("refuses %s, naming the field", (_what, mutate, message) => {
     const table = valid();

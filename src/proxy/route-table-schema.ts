@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TOKEN } from "./cookies.js";
 import type { RouteTable } from "./route-table.js";
 
 /**
@@ -30,6 +31,25 @@ const policySchema = z.strictObject({
   drainTimeoutMs: z.number().int().min(0),
 });
 
+const tokenSchema = z
+  .string()
+  .regex(TOKEN, { message: "must be a token (letters, digits, !#$%&'*+-.^_`|~)" });
+/** Header values travel as is: no control characters (CR/LF would split the header). */
+const headerValueSchema = z
+  .string()
+  .regex(/^[\t\x20-\x7e\x80-\xff]*$/, { message: "must be printable text" });
+/** Cookie values to match: RFC 6265 cookie-octets (no spaces, quotes, commas, semicolons or backslashes). */
+const cookieValueSchema = z.string().regex(/^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/, {
+  message: "must be a cookie value (no spaces, quotes, commas, semicolons or backslashes)",
+});
+
+const canarySchema = z.strictObject({
+  revision: z.string().min(1),
+  header: z.strictObject({ name: tokenSchema, value: headerValueSchema.optional() }).optional(),
+  cookie: z.strictObject({ name: tokenSchema, value: cookieValueSchema.optional() }).optional(),
+  sticky: z.strictObject({ cookie: tokenSchema, maxAgeS: z.number().int().positive() }).optional(),
+});
+
 const routeSchema = z
   .strictObject({
     id: z.string().min(1),
@@ -37,6 +57,7 @@ const routeSchema = z
     pathPrefix: z.string().startsWith("/", { message: 'must start with "/"' }),
     revisions: z.array(revisionSchema),
     policy: policySchema,
+    canary: canarySchema.optional(),
   })
   .superRefine((route, ctx) => {
     const seen = new Set<string>();
@@ -49,6 +70,21 @@ const routeSchema = z
         });
       }
       seen.add(revision.id);
+    }
+    const canary = route.canary;
+    if (canary && !seen.has(canary.revision)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["canary", "revision"],
+        message: `canary revision "${canary.revision}" is not one of the route's revisions`,
+      });
+    }
+    if (canary?.sticky && canary.cookie?.name === canary.sticky.cookie) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["canary", "sticky", "cookie"],
+        message: `the sticky cookie must differ from the canary cookie "${canary.cookie.name}"`,
+      });
     }
   });
 

@@ -23,6 +23,24 @@ export interface Route {
   /** Revisions receiving traffic, in weight order. Weight 0 = reachable only by preview header. */
   revisions: RouteRevision[];
   policy: TrafficPolicy;
+  /** Header/cookie routing and sticky sessions while a canary runs; absent = weights only. */
+  canary?: CanaryRouting;
+}
+
+export interface CanaryRouting {
+  /** The canary revision id; must be one of route.revisions. */
+  revision: string;
+  /** Requests with this header (and value, if given) always reach the canary (testers). */
+  header?: { name: string; value?: string };
+  /** Same for a cookie. */
+  cookie?: { name: string; value?: string };
+  /**
+   * Sticky assignment: the proxy sets cookie `name` to the revision it picked (weighted split) on
+   * the first response; later requests carrying it go to that revision while it is still in the
+   * route with weight > 0 (else re-picked and the cookie rewritten). Max-Age = maxAgeS, Path=/,
+   * HttpOnly, SameSite=Lax. Stickiness is only applied while `canary` is present.
+   */
+  sticky?: { cookie: string; maxAgeS: number };
 }
 
 export interface RouteRevision {
