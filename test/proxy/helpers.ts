@@ -1,10 +1,11 @@
+import { execFileSync } from "node:child_process";
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { ProxyAdminClient } from "../../src/proxy/admin-client.js";
+import { ProxyAdminClient, spawnProxy, type SpawnedProxy } from "../../src/proxy/admin-client.js";
 import { startProxy, type RunningProxy } from "../../src/proxy/proxy-process.js";
 import {
   DEFAULT_TRAFFIC_POLICY,
@@ -123,15 +124,15 @@ export interface Reply {
   body: string;
 }
 
-/** One request on a fresh connection (no pooling surprises between tests). */
+/** One request, on a fresh connection unless an agent is given (no pooling surprises between tests). */
 export function send(
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  opts: { method?: string; headers?: Record<string, string>; body?: string; agent?: http.Agent } = {},
 ): Promise<Reply> {
   return new Promise((done, fail) => {
     const req = http.request(
       url,
-      { method: opts.method ?? "GET", headers: opts.headers, agent: false },
+      { method: opts.method ?? "GET", headers: opts.headers, agent: opts.agent ?? false },
       (res) => {
         let body = "";
         res.setEncoding("utf8");
@@ -166,4 +167,123 @@ export async function rejection(promise: Promise<unknown>): Promise<{ code?: str
     return error as { code?: string; message: string };
   }
   throw new Error("expected a rejection");
+}
+
+/** Builds dist/ so spawned `slipway proxy` processes run the current source (call in beforeAll). */
+export function buildCli(): void {
+  execFileSync(process.execPath, ["scripts/build.mjs"], { stdio: "inherit" });
+}
+
+export interface SpawnedTestProxy extends SpawnedProxy {
+  url: string;
+  /** PUTs the routes with the next generation. */
+  apply(routes: Route[]): Promise<number>;
+}
+
+/**
+ * What a test starts, stopped in reverse order by cleanup() (call it in afterEach): upstreams,
+ * temp dirs, in-process and spawned proxies.
+ */
+export class Fixture {
+  private readonly steps: (() => Promise<void> | void)[] = [];
+
+  defer(step: () => Promise<void> | void): void {
+    this.steps.push(step);
+  }
+
+  async cleanup(): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) await step();
+  }
+
+  tempDir(): string {
+    const dir = mkdtempSync(join(tmpdir(), "slipway-proxy-"));
+    this.defer(() => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  }
+
+  async upstream(name: string, handler?: Handler): Promise<Upstream> {
+    const u = await startUpstream(name, handler);
+    this.defer(() => u.close());
+    return u;
+  }
+
+  /** A keep-alive agent, destroyed at cleanup. */
+  agent(maxSockets = 8): http.Agent {
+    const agent = new http.Agent({ keepAlive: true, maxSockets });
+    this.defer(() => agent.destroy());
+    return agent;
+  }
+
+  async proxy(opts: { stateDir?: string } = {}): Promise<TestProxy> {
+    const p = await startTestProxy(opts);
+    this.defer(() => p.stop());
+    return p;
+  }
+
+  /** A real `slipway proxy` process (needs buildCli() first). */
+  async spawn(opts: { stateDir?: string; workers?: number } = {}): Promise<SpawnedTestProxy> {
+    const p = await spawnProxy({
+      listen: "127.0.0.1:0",
+      admin: "127.0.0.1:0",
+      stateDir: opts.stateDir ?? this.tempDir(),
+      workers: opts.workers ?? 1,
+      env: { SLIPWAY_LOG_LEVEL: "warn" },
+    });
+    this.defer(() => p.stop());
+    return {
+      ...p,
+      url: `http://${p.listen}`,
+      async apply(routes) {
+        return (await p.client.applyRoutes({ generation: ++generation, routes })).generation;
+      },
+    };
+  }
+}
+
+/**
+ * A browser-like client: sends back the cookies it was given (name and value; attributes and
+ * expiry are ignored, tests are short) on a fresh connection per request.
+ */
+export class CookieJarClient {
+  readonly cookies = new Map<string, string>();
+
+  constructor(readonly baseUrl: string) {}
+
+  async get(path = "/", headers: Record<string, string> = {}): Promise<Reply> {
+    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+    const reply = await send(`${this.baseUrl}${path}`, {
+      headers: cookie === "" ? headers : { ...headers, cookie },
+    });
+    for (const line of reply.headers["set-cookie"] ?? []) {
+      const pair = line.slice(0, line.includes(";") ? line.indexOf(";") : line.length);
+      const eq = pair.indexOf("=");
+      if (eq > 0) this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    }
+    return reply;
+  }
+}
+
+/** Runs `task(i)` for i in 0..count-1 with at most `concurrency` running at once. */
+export async function inParallel<T>(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const results: T[] = new Array<T>(count);
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+  return results;
+}
+
+/** How many times each value occurs, keys sorted. */
+export function tally(values: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of [...values].sort()) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
 }

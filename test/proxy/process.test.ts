@@ -1,42 +1,17 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { spawnProxy, type SpawnedProxy } from "../../src/proxy/admin-client.js";
-import { rejection, route, send, startUpstream, until, type Upstream } from "./helpers.js";
+import { spawnProxy } from "../../src/proxy/admin-client.js";
+import { buildCli, Fixture, rejection, route, send, until } from "./helpers.js";
 
 // These tests run the real `slipway proxy` command (bin/slipway.js → dist/cli.js).
-beforeAll(() => {
-  execFileSync(process.execPath, ["scripts/build.mjs"], { stdio: "inherit" });
-});
+beforeAll(() => buildCli());
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+const fx = new Fixture();
+afterEach(() => fx.cleanup());
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "slipway-proxy-"));
-  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-async function upstream(name: string): Promise<Upstream> {
-  const u = await startUpstream(name);
-  cleanup.push(() => u.close());
-  return u;
-}
-async function spawn(stateDir: string, workers = 1): Promise<SpawnedProxy> {
-  const p = await spawnProxy({
-    listen: "127.0.0.1:0",
-    admin: "127.0.0.1:0",
-    stateDir,
-    workers,
-    env: { SLIPWAY_LOG_LEVEL: "warn" },
-  });
-  cleanup.push(() => p.stop());
-  return p;
-}
+const tempDir = () => fx.tempDir();
+const upstream = (name: string) => fx.upstream(name);
+const spawn = (stateDir: string, workers = 1) => fx.spawn({ stateDir, workers });
 
 describe("slipway proxy process", () => {
   it("keeps its routes across a SIGKILL and restart", async () => {
