@@ -65,10 +65,10 @@ describe("guardRequest", () => {
       ok: false,
       status: 403,
       code: "SLIPWAY_FORBIDDEN",
-      message: "missing or wrong x-csrf-token header",
+      message: "missing or wrong x-slipway-csrf header",
     });
     expect(
-      await guardRequest({ store }, { ...deploy, headers: { cookie, "x-csrf-token": "forged" } }, now),
+      await guardRequest({ store }, { ...deploy, headers: { cookie, "x-slipway-csrf": "forged" } }, now),
     ).toMatchObject({
       ok: false,
       status: 403,
@@ -76,7 +76,7 @@ describe("guardRequest", () => {
     expect(
       await guardRequest(
         { store },
-        { ...deploy, headers: { cookie, "x-csrf-token": session.csrfToken } },
+        { ...deploy, headers: { cookie, "x-slipway-csrf": session.csrfToken } },
         now,
       ),
     ).toMatchObject({ ok: true, auth: { via: "session", principal: { name: "alice" } } });

@@ -4,12 +4,12 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
  * Dashboard sessions. The cookie holds 256 random bits; the Store keeps only their SHA-256, so a
  * copy of the database does not hand out live sessions. Each session also gets a CSRF token (the
  * synchronizer pattern): the dashboard reads it from the sign-in answer and sends it back in the
- * `X-CSRF-Token` header on every mutating request.
+ * `x-slipway-csrf` header on every mutating request.
  */
 export const SESSION_COOKIE = "slipway_session";
 /** With Secure, the `__Host-` prefix makes browsers refuse the cookie unless it is host-only, on `/`. */
 export const SECURE_SESSION_COOKIE = "__Host-slipway_session";
-export const CSRF_HEADER = "x-csrf-token";
+export const CSRF_HEADER = "x-slipway-csrf";
 
 export interface NewSession {
   /** Goes in the cookie only. */

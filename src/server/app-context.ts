@@ -57,5 +57,7 @@ export interface AppContext {
   secureCookies: boolean;
   /** Where the built dashboard is (`web/dist`); absent → GET / answers a page saying how to build it. */
   webRoot?: string;
+  /** Heartbeat period of `GET /api/events` (default SSE_HEARTBEAT_MS); tests shorten it. */
+  sseHeartbeatMs?: number;
   singleton<T>(key: string, make: () => T): T;
 }

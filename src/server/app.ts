@@ -26,6 +26,7 @@ export interface AppOptions {
   limiter?: TokenBucketLimiter | false;
   secureCookies?: boolean;
   webRoot?: string;
+  sseHeartbeatMs?: number;
 }
 
 /** The running app's context plus what only its owner may do. */
@@ -98,6 +99,7 @@ export function createApp(options: AppOptions): App {
     ...(limiter ? { limiter } : {}),
     secureCookies: options.secureCookies ?? false,
     ...(options.webRoot ? { webRoot: options.webRoot } : {}),
+    ...(options.sseHeartbeatMs ? { sseHeartbeatMs: options.sseHeartbeatMs } : {}),
     singleton<T>(key: string, make: () => T): T {
       if (!singletons.has(key)) singletons.set(key, make());
       return singletons.get(key) as T;

@@ -19,8 +19,11 @@ export class EventHub {
 
   constructor(private readonly capacity = EVENTS_BUFFER_SIZE) {}
 
-  /** Sends `change` to every subscriber; it must be JSON-serialisable. */
-  publish(change: unknown): HubEvent {
+  /**
+   * Sends `change` to every subscriber; it must be JSON-serialisable. A bound function, so it can be
+   * handed around as `publish: hub.publish`.
+   */
+  readonly publish = (change: unknown): HubEvent => {
     const event = { id: this.nextId++, change };
     this.buffer.push(event);
     if (this.buffer.length > this.capacity) this.buffer.shift();
@@ -32,7 +35,7 @@ export class EventHub {
       }
     }
     return event;
-  }
+  };
 
   /** Calls `listener` for every later event; returns the unsubscribe function. */
   subscribe(listener: (event: HubEvent) => void): () => void {

@@ -20,24 +20,6 @@ const PENDING: Record<string, string> = {
   "POST /api/webhooks/github": "hooks",
   "GET /api/metrics/delivery": "delivery",
   "GET /metrics": "delivery",
-  // api, landing next (issue 7 parts 2-3)
-  "GET /api/session": "api",
-  "POST /api/session": "api",
-  "DELETE /api/session": "api",
-  "GET /api/services": "api",
-  "GET /api/environments": "api",
-  "GET /api/releases": "api",
-  "GET /api/events": "api",
-  "POST /api/rollouts/:id/promote": "api",
-  "POST /api/rollouts/:id/abort": "api",
-  "POST /api/rollouts/:id/approve": "api",
-  "POST /api/rollouts/:id/reject": "api",
-  "GET /api/tokens": "api",
-  "POST /api/tokens": "api",
-  "DELETE /api/tokens/:id": "api",
-  "GET /api/users": "api",
-  "POST /api/users": "api",
-  "DELETE /api/users/:id": "api",
 };
 
 const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;

@@ -1,9 +1,20 @@
 import type { ApiRoute } from "../api-route.js";
+import { accessRoutes } from "./access.js";
+import { catalogRoutes } from "./catalog.js";
+import { eventRoutes } from "./events.js";
 import { rolloutRoutes } from "./rollouts.js";
+import { sessionRoutes } from "./session.js";
 import { systemRoutes } from "./system.js";
 
 /**
  * Every route the server serves. Adding an area is one line here plus its ROUTES entries
  * (src/core/access/routes.ts); the router refuses to start with a route missing from ROUTES.
  */
-export const API_ROUTES: readonly ApiRoute[] = [...systemRoutes, ...rolloutRoutes];
+export const API_ROUTES: readonly ApiRoute[] = [
+  ...systemRoutes, // health, openapi.json
+  ...sessionRoutes, // dashboard sign-in
+  ...rolloutRoutes, // status, deployments, rollbacks, rollouts and their actions, history
+  ...catalogRoutes, // services, environments, releases
+  ...eventRoutes, // GET /api/events (SSE)
+  ...accessRoutes, // tokens, users
+];

@@ -1,7 +1,10 @@
 import { z } from "zod";
-import { SlipwayError } from "../../core/errors.js";
+import { DEFAULTS } from "../../core/defaults.js";
+import { gateDeploy } from "../../core/access/deploy-gate.js";
 import type { Principal } from "../../core/access/roles.js";
+import { SlipwayError, type ErrorCode } from "../../core/errors.js";
 import { defineRoute, type ApiRoute } from "../api-route.js";
+import type { AppContext } from "../app-context.js";
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' or '-'");
 const actorField = z
@@ -18,6 +21,10 @@ const deployBody = z.strictObject({
   ref: z.string().min(1).optional(),
   reason: z.string().max(500).optional(),
   actor: actorField,
+  override: z
+    .strictObject({ reason: z.string().min(1, "an override needs a reason").max(500) })
+    .optional()
+    .describe("Deploy inside a freeze window (admins only); the reason is audited"),
 });
 const rollbackBody = z.strictObject({
   service: name,
@@ -32,6 +39,31 @@ const listQuery = z.object({
   limit: z.string().optional().describe("At most this many (1-1000)"),
 });
 
+const actionBody = z.strictObject({
+  reason: z.string().max(500).optional(),
+  full: z
+    .boolean()
+    .optional()
+    .describe("promote: all traffic to the candidate now, skipping steps and analysis"),
+  comment: z.string().max(500).optional().describe("approve/reject: shown with the vote"),
+});
+
+const REFUSAL_CODE: Record<401 | 403 | 409, ErrorCode> = {
+  401: "SLIPWAY_UNAUTHENTICATED",
+  403: "SLIPWAY_FORBIDDEN",
+  409: "SLIPWAY_CONFLICT",
+};
+
+/** The rollout an action names, or 404. */
+function rolloutOf(app: AppContext, id: string) {
+  const rollout = app.controller.rolloutById(id);
+  if (!rollout) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no rollout ${id}`);
+  return rollout;
+}
+
+const rolloutEnvironment = ({ params, app }: { params: Record<string, string>; app: AppContext }) =>
+  app.controller.rolloutById(params.id ?? "")?.environment;
+
 /** Lenient filters, as before the route framework: a bad limit is ignored rather than refused. */
 function filters(query: z.output<typeof listQuery>): {
   service?: string;
@@ -45,6 +77,12 @@ function filters(query: z.output<typeof listQuery>): {
     ...(Number.isInteger(limit) && limit > 0 ? { limit: Math.min(limit, 1000) } : {}),
   };
 }
+
+/** 202 when something started or changed, 200 for a no-op. */
+const accepted = (result: { result: string }) => ({
+  status: result.result === "noop" ? 200 : 202,
+  body: result,
+});
 
 /** Who a rollout's audit events name: the principal's stable id (user id or token id). */
 export function actorOf(principal: Principal): string {
@@ -65,13 +103,45 @@ export const rolloutRoutes: ApiRoute[] = [
     path: "/api/deployments",
     tag: "rollouts",
     summary: "Deploy a version of a service to an environment",
+    description:
+      "Passes the deploy gate first: role in the environment (401/403), freeze windows (409, unless an " +
+      "admin sends `override: { reason }`, which is audited), then approval: an environment with " +
+      "`approval` holds the rollout in awaiting-approval until someone else approves it.",
     body: deployBody,
     environment: ({ body }) => body.environment,
-    auditReason: (body) => body.reason,
+    auditReason: (body) =>
+      body.override
+        ? `freeze override: ${body.override.reason}${body.reason ? `; ${body.reason}` : ""}`
+        : body.reason,
     handler: async ({ app, body, principal }) => {
-      const { actor: _ignored, ...input } = body;
-      const result = await app.controller.deploy({ ...input, actor: actorOf(principal) });
-      return { status: result.result === "noop" ? 200 : 202, body: result };
+      const { actor: _ignored, override, ...input } = body;
+      const env = app.config().environments[body.environment];
+      // An unknown environment goes on to the controller, which names the known ones (404).
+      if (!env) return accepted(await app.controller.deploy({ ...input, actor: actorOf(principal) }));
+      const rule = app.environmentRule(body.environment);
+      const gate = gateDeploy({
+        principal,
+        environment: body.environment,
+        ...(rule ? { rule } : {}),
+        freezeWindows: env.freezeWindows,
+        now: app.now(),
+        ...(override ? { override } : {}),
+      });
+      if (gate.outcome === "refuse") throw new SlipwayError(REFUSAL_CODE[gate.status], gate.message);
+      const audit = gate.audit.freezeOverride ? { audit: { freezeOverride: gate.audit.freezeOverride } } : {};
+      const hold =
+        gate.outcome === "hold"
+          ? {
+              hold: {
+                reason: gate.reason,
+                approvers: env.approval?.approvers ?? [],
+                expiryMs: env.approval?.expiryMs ?? DEFAULTS.approvalTtlHours * 3_600_000,
+              },
+            }
+          : {};
+      return accepted(
+        await app.controller.deploy({ ...input, actor: actorOf(principal), ...hold, ...audit }),
+      );
     },
   }),
   defineRoute({
@@ -84,8 +154,7 @@ export const rolloutRoutes: ApiRoute[] = [
     auditReason: (body) => body.reason,
     handler: async ({ app, body, principal }) => {
       const { actor: _ignored, ...input } = body;
-      const result = await app.controller.rollback({ ...input, actor: actorOf(principal) });
-      return { status: result.result === "noop" ? 200 : 202, body: result };
+      return accepted(await app.controller.rollback({ ...input, actor: actorOf(principal) }));
     },
   }),
   defineRoute({
@@ -111,6 +180,67 @@ export const rolloutRoutes: ApiRoute[] = [
       };
     },
   }),
+  defineRoute({
+    method: "POST",
+    path: "/api/rollouts/:id/promote",
+    tag: "rollouts",
+    summary: "Resume a paused canary or skip to its next step; `full: true` sends all traffic now",
+    body: actionBody,
+    environment: rolloutEnvironment,
+    auditReason: (body) => body.reason,
+    handler: async ({ app, params, body, principal }) => {
+      const rollout = rolloutOf(app, params.id ?? "");
+      return accepted(
+        await app.controller.promote(rollout.id, {
+          actor: actorOf(principal),
+          ...(body.full !== undefined ? { full: body.full } : {}),
+          ...(body.reason ? { reason: body.reason } : {}),
+        }),
+      );
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/api/rollouts/:id/abort",
+    tag: "rollouts",
+    summary: "Abort a rollout: all traffic back to the stable revision",
+    body: actionBody,
+    environment: rolloutEnvironment,
+    auditReason: (body) => body.reason,
+    handler: async ({ app, params, body, principal }) => {
+      const rollout = rolloutOf(app, params.id ?? "");
+      const reason =
+        body.reason?.trim() || `aborted by ${principal.kind === "anonymous" ? "?" : principal.name}`;
+      return accepted(await app.controller.abort(rollout.id, { actor: actorOf(principal), reason }));
+    },
+  }),
+  ...(["approve", "reject"] as const).map((verdict) =>
+    defineRoute({
+      method: "POST",
+      path: `/api/rollouts/:id/${verdict}`,
+      tag: "rollouts",
+      summary:
+        verdict === "approve"
+          ? "Approve a rollout waiting for approval (never your own deploy)"
+          : "Reject a rollout waiting for approval; it does not start",
+      body: actionBody,
+      environment: rolloutEnvironment,
+      auditReason: (body) => body.comment ?? body.reason,
+      handler: async ({ app, params, body, principal }) => {
+        const rollout = rolloutOf(app, params.id ?? "");
+        if (principal.kind === "anonymous")
+          throw new SlipwayError("SLIPWAY_UNAUTHENTICATED", "sign in first");
+        const comment = body.comment ?? body.reason;
+        return accepted(
+          await app.controller.approve(rollout.id, {
+            principal: { id: principal.id, name: principal.name },
+            verdict,
+            ...(comment ? { comment } : {}),
+          }),
+        );
+      },
+    }),
+  ),
   defineRoute({
     method: "GET",
     path: "/api/history",
