@@ -1,12 +1,14 @@
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
+import { parse } from "yaml";
 import { createApiRateLimiter, type TokenBucketLimiter } from "../auth/rate-limit.js";
 import type { EnvironmentAccessRule } from "../core/access/can.js";
 import { validateFreezeWindows } from "../core/access/freeze.js";
 import { DEFAULTS } from "../core/defaults.js";
 import { SlipwayError } from "../core/errors.js";
 import { loadProjectConfig, type LoadedProjectConfig } from "../config/load.js";
+import { environmentAccessSchema, type EnvironmentAccessConfig } from "../core/config/schema-access.js";
 import type { Logger } from "../log.js";
 import type { RolloutController } from "../rollouts/controller.js";
 import { SqliteAccessStore, SqliteApiAuditLog } from "../store/sqlite/access.js";
@@ -45,7 +47,9 @@ export function createApp(options: AppOptions): App {
   const singletons = new Map<string, unknown>();
   const events = new EventHub();
   const unsubscribe = subscribeController(options.controller, events);
-  let cached: { mtimeMs: number; config: LoadedProjectConfig } | undefined;
+  let cached:
+    | { mtimeMs: number; config: LoadedProjectConfig; access: Record<string, EnvironmentAccessConfig> }
+    | undefined;
 
   const config = (): LoadedProjectConfig => {
     let mtimeMs = -1;
@@ -66,7 +70,7 @@ export function createApp(options: AppOptions): App {
         problems,
       });
     }
-    cached = { mtimeMs: statSync(loaded.file).mtimeMs, config: loaded };
+    cached = { mtimeMs: statSync(loaded.file).mtimeMs, config: loaded, access: accessOf(loaded.file) };
     return loaded;
   };
 
@@ -78,7 +82,14 @@ export function createApp(options: AppOptions): App {
       return undefined;
     }
     if (!env) return undefined;
-    return { ...(env.approval ? { approval: true } : {}) };
+    const access = cached?.access[environment];
+    const minimumRoles = access
+      ? Object.fromEntries(Object.entries(access).filter(([, role]) => role !== undefined))
+      : {};
+    return {
+      ...(env.approval ? { approval: true } : {}),
+      ...(Object.keys(minimumRoles).length > 0 ? { minimumRoles } : {}),
+    };
   };
 
   const limiter =
@@ -113,6 +124,24 @@ export function createApp(options: AppOptions): App {
       singletons.clear();
     },
   };
+}
+
+/**
+ * `environments.<name>.access` as written (loadProjectConfig validated it with the schema, but its
+ * normalized form does not carry it yet), re-checked here so a malformed value never grants anything.
+ */
+function accessOf(file: string): Record<string, EnvironmentAccessConfig> {
+  const raw = parse(readFileSync(file, "utf8")) as {
+    environments?: Record<string, { access?: unknown }>;
+  } | null;
+  const out: Record<string, EnvironmentAccessConfig> = {};
+  for (const [name, env] of Object.entries(raw?.environments ?? {})) {
+    const parsed = environmentAccessSchema.safeParse(env?.access ?? {});
+    if (parsed.success) out[name] = parsed.data;
+    else
+      throw new SlipwayError("SLIPWAY_INVALID_CONFIG", `${file}: environments.${name}.access is not valid`);
+  }
+  return out;
 }
 
 /** Forwards the controller's changes into the hub, when the controller offers `subscribe`. */

@@ -5,6 +5,10 @@ import { registerDeploy } from "./deploy.js";
 import { registerRollback } from "./rollback.js";
 import { registerStatus } from "./status.js";
 import { registerHistory } from "./history.js";
+import { registerReport } from "./report.js";
+import { registerApprove } from "./approve.js";
+import { registerToken } from "./token.js";
+import { registerUser } from "./user.js";
 import { registerDemo } from "./demo.js";
 import { registerAffected } from "./affected.js";
 import { registerProxy } from "./proxy.js";
@@ -29,6 +33,10 @@ export const COMMANDS: RegisterCommand[] = [
   registerRollback,
   registerStatus,
   registerHistory,
+  registerReport,
+  registerApprove,
+  registerToken,
+  registerUser,
   registerDemo,
   registerConfig,
   registerReleases,
