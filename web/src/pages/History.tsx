@@ -59,10 +59,18 @@ export function History() {
         <table class="list" data-testid="history">
           <thead>
             <tr>
-              <th scope="col">When (UTC)</th>
-              <th scope="col">Type</th>
-              <th scope="col">Where</th>
-              <th scope="col">Actor</th>
+              <th scope="col" class="w-time">
+                When (UTC)
+              </th>
+              <th scope="col" class="w-type">
+                Type
+              </th>
+              <th scope="col" class="w-where">
+                Where
+              </th>
+              <th scope="col" class="w-actor">
+                Actor
+              </th>
               <th scope="col">What</th>
             </tr>
           </thead>
@@ -73,10 +81,7 @@ export function History() {
                 <td>
                   <code>{e.type}</code>
                 </td>
-                <td>
-                  {e.service ?? ""}
-                  {e.environment ? `/${e.environment}` : ""}
-                </td>
+                <td>{[e.service, e.environment].filter(Boolean).join("/")}</td>
                 <td>{e.actor}</td>
                 <td>
                   {e.rolloutId ? (

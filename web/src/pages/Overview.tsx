@@ -74,9 +74,10 @@ function Cell({ status }: { status: EnvironmentStatus | undefined }) {
         {rollout && (
           <a
             href={`/rollouts/${encodeURIComponent(rollout.id)}`}
-            aria-label={`rollout ${rollout.candidate.version}: ${rollout.phase}`}
+            aria-label={`${rollout.kind === "rollback" ? "rollback to" : "rollout of"} ${rollout.candidate.version}: ${rollout.phase}`}
           >
-            <Badge value={rollout.phase} /> {rollout.candidate.version}
+            {rollout.kind === "rollback" ? "rollback to" : "rollout"} {rollout.candidate.version}{" "}
+            <Badge value={rollout.phase} />
           </a>
         )}
       </div>

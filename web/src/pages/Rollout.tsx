@@ -7,11 +7,10 @@ import { Timeline } from "../components/Timeline.js";
 import { WeightsBar } from "../components/WeightsBar.js";
 import { useData } from "../data.js";
 import { ago, clock, dateTime } from "../format.js";
+import { availableActions, type Act } from "../actions.js";
+import { navigate } from "../router.js";
 import { seriesOf } from "../series.js";
 import type { AnalysisRecord, Change, Rollout, Session, StatusReply, StoredEvent } from "../types.js";
-
-const FINAL = ["promoted", "rolled-back", "superseded", "failed"];
-const CLEANUP = ["warm", "draining", "stopping"];
 
 function concerns(id: string, change: Change): boolean {
   if (change.kind === "rollout") return (change as { rollout: Rollout }).rollout.id === id;
@@ -44,24 +43,38 @@ export function RolloutPage({ id, session }: { id: string; session: Session }) {
       {rollout && (
         <>
           <dl class="facts">
-            <dt>Phase</dt>
-            <dd data-testid="phase">
-              <Badge value={rollout.phase} />
-            </dd>
-            <dt>Strategy</dt>
-            <dd>{rollout.strategy ?? "blue-green"}</dd>
-            <dt>Candidate</dt>
-            <dd>{rollout.candidate.version}</dd>
-            <dt>Stable</dt>
-            <dd>{rollout.stable?.version ?? "none (first deploy)"}</dd>
-            <dt>By</dt>
-            <dd>{rollout.actor}</dd>
-            <dt>Started</dt>
-            <dd title={dateTime(rollout.createdAt)}>{ago(rollout.createdAt)}</dd>
+            <div>
+              <dt>Phase</dt>
+              <dd data-testid="phase">
+                <Badge value={rollout.phase} />
+              </dd>
+            </div>
+            <div>
+              <dt>Strategy</dt>
+              <dd>{rollout.strategy ?? "blue-green"}</dd>
+            </div>
+            <div>
+              <dt>Candidate</dt>
+              <dd>{rollout.candidate.version}</dd>
+            </div>
+            <div>
+              <dt>Stable</dt>
+              <dd>{rollout.stable?.version ?? "none (first deploy)"}</dd>
+            </div>
+            <div>
+              <dt>By</dt>
+              <dd>{rollout.actor}</dd>
+            </div>
+            <div>
+              <dt>Started</dt>
+              <dd title={dateTime(rollout.createdAt)}>{ago(rollout.createdAt)}</dd>
+            </div>
             {rollout.canary && (
               <>
-                <dt>Canary weight</dt>
-                <dd>{rollout.canary.weight}%</dd>
+                <div>
+                  <dt>Canary weight</dt>
+                  <dd>{rollout.canary.weight}%</dd>
+                </div>
               </>
             )}
           </dl>
@@ -78,7 +91,12 @@ export function RolloutPage({ id, session }: { id: string; session: Session }) {
           )}
           <h2>{rollout.strategy === "canary" ? "Steps" : "Phases"}</h2>
           <Timeline rollout={rollout} />
-          <Actions rollout={rollout} session={session} onDone={detail.reload} />
+          <Actions
+            rollout={rollout}
+            session={session}
+            latest={!env || (env.rollout ?? env.lastRollout)?.id === rollout.id}
+            onDone={detail.reload}
+          />
           <Analysis records={rollout.analysis ?? []} />
           <h2>Events</h2>
           <ol class="events">
@@ -98,26 +116,7 @@ export function RolloutPage({ id, session }: { id: string; session: Session }) {
   );
 }
 
-type Act = "approve" | "reject" | "promote" | "promote-full" | "abort" | "rollback";
-
-/** The buttons a role may press, for the rollout's phase; the server still decides. */
-export function availableActions(rollout: Rollout, role: string): Act[] {
-  if (role === "viewer") return [];
-  const acts: Act[] = [];
-  const deciding = !FINAL.includes(rollout.phase) && !CLEANUP.includes(rollout.phase);
-  if (rollout.phase === "awaiting-approval") acts.push("approve", "reject");
-  if (rollout.strategy === "canary" && ["stepping", "paused", "analysing"].includes(rollout.phase)) {
-    acts.push("promote", "promote-full");
-  }
-  if (deciding) acts.push("abort");
-  if (
-    rollout.kind === "deploy" &&
-    (rollout.phase === "promoted" || (CLEANUP.includes(rollout.phase) && rollout.outcome === "promoted"))
-  ) {
-    acts.push("rollback");
-  }
-  return acts;
-}
+type Reply = { message?: string; rollout?: Rollout } | undefined;
 
 const LABEL: Record<Act, string> = {
   approve: "Approve",
@@ -128,11 +127,12 @@ const LABEL: Record<Act, string> = {
   rollback: "Rollback",
 };
 
-function Actions({ rollout, session, onDone }: { rollout: Rollout; session: Session; onDone: () => void }) {
+function Actions(props: { rollout: Rollout; session: Session; latest: boolean; onDone: () => void }) {
+  const { rollout, session, latest, onDone } = props;
   const [reason, setReason] = useState("");
   const [busy, setBusy] = useState<Act | null>(null);
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
-  const acts = availableActions(rollout, session.user.role);
+  const acts = availableActions(rollout, session.user, latest);
   if (session.user.role === "viewer") {
     return <p class="muted">Your role (viewer) can watch rollouts but not act on them.</p>;
   }
@@ -148,16 +148,16 @@ function Actions({ rollout, session, onDone }: { rollout: Rollout; session: Sess
     const text = reason.trim();
     const request =
       act === "rollback"
-        ? post<{ message: string }>("/api/rollbacks", {
+        ? post<Reply>("/api/rollbacks", {
             service: rollout.service,
             environment: rollout.environment,
             reason: text,
           })
         : act === "approve" || act === "reject"
-          ? post<{ message: string }>(`${base}/${act}`, text ? { comment: text } : {})
+          ? post<Reply>(`${base}/${act}`, text ? { comment: text } : {})
           : act === "promote-full"
-            ? post<{ message: string }>(`${base}/promote`, { full: true, ...(text ? { reason: text } : {}) })
-            : post<{ message: string }>(`${base}/${act}`, text ? { reason: text } : {});
+            ? post<Reply>(`${base}/promote`, { full: true, ...(text ? { reason: text } : {}) })
+            : post<Reply>(`${base}/${act}`, text ? { reason: text } : {});
     setBusy(act);
     setMessage(null);
     request.then(
@@ -165,7 +165,10 @@ function Actions({ rollout, session, onDone }: { rollout: Rollout; session: Sess
         setBusy(null);
         setReason("");
         setMessage({ text: result?.message ?? `${LABEL[act]}: done`, error: false });
-        onDone();
+        // A rollback is a rollout of its own: follow it.
+        if (result?.rollout && result.rollout.id !== rollout.id)
+          navigate(`/rollouts/${encodeURIComponent(result.rollout.id)}`);
+        else onDone();
       },
       (e: unknown) => {
         setBusy(null);

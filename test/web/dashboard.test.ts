@@ -1,0 +1,195 @@
+/**
+ * The dashboard end to end: a real proxy, control plane and fixture app; headless Chromium signs in
+ * through the form, deploys v1 then v2 from the page, watches the rollout advance live, rolls back
+ * by keyboard and sees the traffic split change. Screenshots land in test-results/web/.
+ */
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, RESULTS_DIR, startDashboardWorld, type DashboardWorld } from "./harness.js";
+
+const USER = { name: "dora", password: "correct horse battery", role: "deployer" };
+
+let world: DashboardWorld | undefined;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  world = await startDashboardWorld();
+  browser = await launchChromium();
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await world?.close();
+}, 60_000);
+
+/** Steady requests through the proxy so the rollout's triggers have traffic to judge. */
+function load(proxyUrl: string) {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await fetch(proxyUrl, { signal: AbortSignal.timeout(5000) }).then(
+        (r) => r.text(),
+        () => undefined,
+      );
+      await sleep(20);
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+  };
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(RESULTS_DIR, `${name}.png`), fullPage: true });
+}
+
+/** Page width at 1280 px: nothing may scroll sideways. (In-page code is a string: no DOM types here.) */
+async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate<number>("document.documentElement.scrollWidth - document.documentElement.clientWidth");
+}
+
+/**
+ * Interactive elements without an accessible name, by the rules that matter here: aria-labelledby,
+ * aria-label, a <label>, text content, or title/alt. Returns the offenders' markup.
+ */
+const UNNAMED_CONTROLS = `(() => {
+  const nameOf = (el) => {
+    const labelledBy = el.getAttribute("aria-labelledby");
+    if (labelledBy) return labelledBy.split(/\\s+/).map((id) => document.getElementById(id)?.textContent ?? "").join(" ");
+    if (el.getAttribute("aria-label")) return el.getAttribute("aria-label");
+    if (el.labels && el.labels.length > 0) return [...el.labels].map((l) => l.textContent ?? "").join(" ");
+    return el.textContent || el.getAttribute("title") || el.getAttribute("alt") || "";
+  };
+  return [...document.querySelectorAll("a[href], button, input, select, textarea, [tabindex]")]
+    .filter((el) => el.getAttribute("type") !== "hidden" && nameOf(el).trim() === "")
+    .map((el) => el.outerHTML.slice(0, 120));
+})()`;
+
+async function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(UNNAMED_CONTROLS);
+}
+
+/** The focused element's text and outline style (a visible focus ring is not "none"). */
+async function focused(page: Page): Promise<{ text: string; outline: string }> {
+  return page.evaluate<{ text: string; outline: string }>(
+    `({ text: document.activeElement?.textContent ?? "", outline: getComputedStyle(document.activeElement).outlineStyle })`,
+  );
+}
+
+async function phaseOn(page: Page): Promise<string> {
+  return (await page.getByTestId("phase").textContent())?.trim() ?? "";
+}
+
+/** Polls the page (not the API) until the rollout shows one of `phases`; returns every phase seen. */
+async function watchUntil(page: Page, phases: string[], timeoutMs = 45_000): Promise<string[]> {
+  const seen: string[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const phase = await phaseOn(page).catch(() => "");
+    if (phase && seen[seen.length - 1] !== phase) seen.push(phase);
+    if (phases.includes(phase)) return seen;
+    if (Date.now() > deadline) throw new Error(`rollout page stuck; phases seen: ${seen.join(" → ")}`);
+    await sleep(50);
+  }
+}
+
+async function deployFromForm(page: Page, version: string): Promise<void> {
+  await page.goto(world!.apiUrl);
+  await page.getByRole("heading", { name: "Overview" }).waitFor();
+  const form = page.getByRole("form", { name: "Deploy" });
+  await form.getByLabel("Service").fill("web");
+  await form.getByLabel("Environment").fill("production");
+  await form.getByLabel("Version").fill(version);
+  await form.getByRole("button", { name: "Deploy" }).click();
+  await page.waitForURL(/\/rollouts\//, { timeout: 15_000 });
+}
+
+describe("dashboard in headless Chromium", () => {
+  it("signs in, deploys v1 and v2, watches the rollout live, rolls back by keyboard", async () => {
+    const w = world!;
+    const created = await w.api<{ user: { id: string } }>("POST", "/api/users", USER);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const userId = created.body.user.id;
+
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on("pageerror", (error) => consoleErrors.push(error.message));
+    const stopLoad = load(w.proxyUrl);
+    try {
+      // Sign in through the form.
+      await page.goto(w.apiUrl);
+      await page.getByRole("heading", { name: "Sign in to Slipway" }).waitFor();
+      expect(await unnamedControls(page)).toEqual([]);
+      await shot(page, "01-sign-in");
+      await page.getByLabel("User name").fill(USER.name);
+      await page.getByLabel("Password").fill("wrong password");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect.poll(() => page.getByRole("alert").textContent()).toMatch(/wrong user name or password/i);
+      await page.getByLabel("Password").fill(USER.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("heading", { name: "Overview" }).waitFor();
+      await expect.poll(() => page.getByText(`${USER.name} (deployer)`).count()).toBe(1);
+      await expect.poll(() => page.getByTestId("live").textContent(), { timeout: 10_000 }).toBe("live");
+
+      // v1: a first deploy, promoted.
+      await deployFromForm(page, "v1");
+      await watchUntil(page, ["promoted"]);
+
+      // v2: blue-green, watched phase by phase on the page (updates arrive over /api/events).
+      await deployFromForm(page, "v2");
+      const seen = await watchUntil(page, ["warm", "promoted"]);
+      expect(seen.length, `phases seen: ${seen.join(" → ")}`).toBeGreaterThan(1);
+      expect(seen).toContain("analysing");
+      const rolloutUrl = page.url();
+      await expect
+        .poll(() => page.getByTestId("weights").getAttribute("data-split"), { timeout: 15_000 })
+        .toBe("v2 100%");
+      expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+      expect(await unnamedControls(page)).toEqual([]);
+      await shot(page, "02-rollout-v2-promoted");
+
+      // Overview: services × environments with v2 live.
+      await page.getByRole("link", { name: "Overview" }).click();
+      await expect.poll(() => page.getByTestId("cell-web-production").textContent()).toContain("v2");
+      expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+      expect(await unnamedControls(page)).toEqual([]);
+      await shot(page, "03-overview");
+
+      // Rollback by keyboard: type a reason, Tab to the button, Enter.
+      await page.goto(rolloutUrl);
+      const reason = page.getByLabel("Reason");
+      await reason.fill("v2 looks wrong in the browser test");
+      await reason.focus();
+      await page.keyboard.press("Tab");
+      const focus = await focused(page);
+      expect(focus.text).toBe("Rollback");
+      expect(focus.outline).not.toBe("none");
+      await page.keyboard.press("Enter");
+      await page.waitForURL((url) => url.href !== rolloutUrl, { timeout: 15_000 });
+      await expect
+        .poll(() => page.getByTestId("weights").getAttribute("data-split"), { timeout: 30_000 })
+        .toBe("v1 100%");
+      await watchUntil(page, ["warm", "promoted"]);
+      await shot(page, "04-rolled-back");
+
+      // History: the audit trail with filters.
+      await page.getByRole("link", { name: "History" }).click();
+      await page.getByRole("heading", { name: "History" }).waitFor();
+      await page.getByLabel("Actor").fill(userId);
+      await page.getByRole("button", { name: "Filter" }).click();
+      await expect.poll(() => page.getByTestId("history").textContent()).toContain("v1");
+      expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+      expect(await unnamedControls(page)).toEqual([]);
+      await shot(page, "05-history");
+
+      expect(consoleErrors).toEqual([]);
+    } finally {
+      await stopLoad();
+      await context.close();
+    }
+  }, 150_000);
+});

@@ -1,0 +1,171 @@
+/** The dashboard's pure parts: chart series, step timeline, job graph columns, offered actions. */
+import { describe, expect, it } from "vitest";
+import { availableActions } from "../../web/src/actions.js";
+import { jobColumns } from "../../web/src/graph.js";
+import { seriesOf, yRange } from "../../web/src/series.js";
+import { timelineOf } from "../../web/src/timeline.js";
+import type { Rollout, RunJob } from "../../web/src/types.js";
+
+const measurement = (at: number, numbers: Record<string, number | string | null>, phase = "successful") => ({
+  phase: phase as "successful",
+  startedAt: at - 10,
+  finishedAt: at,
+  explanation: `m at ${at}`,
+  numbers,
+});
+
+const rollout = (over: Partial<Rollout>): Rollout => ({
+  id: "r-1",
+  service: "web",
+  environment: "production",
+  kind: "deploy",
+  strategy: "blue-green",
+  candidate: { id: "web/production@v2", version: "v2" },
+  stable: { id: "web/production@v1", version: "v1" },
+  phase: "analysing",
+  phaseSince: 0,
+  createdAt: 0,
+  actor: "alice",
+  ...over,
+});
+
+describe("seriesOf", () => {
+  it("charts the judge's canary and stable values, whichever names the judge uses", () => {
+    const points = seriesOf({
+      measurements: [
+        measurement(1, { canary: 120, stable: 100 }),
+        measurement(2, { canaryRate: 0.02, stableRate: 0.01 }, "failed"),
+        measurement(3, { canaryMedian: 90, stableMedian: null }),
+        measurement(4, { value: 7 }),
+        measurement(5, {}),
+      ],
+    });
+    expect(points.map((p) => [p.at, p.canary, p.stable, p.phase])).toEqual([
+      [1, 120, 100, "successful"],
+      [2, 0.02, 0.01, "failed"],
+      [3, 90, null, "successful"],
+      [4, 7, null, "successful"],
+      [5, null, null, "successful"],
+    ]);
+  });
+
+  it("starts the y range at 0 and leaves headroom; a flat or empty series still has a range", () => {
+    expect(yRange(seriesOf({ measurements: [measurement(1, { canary: 10, stable: 20 })] }))).toEqual([0, 22]);
+    expect(yRange([])).toEqual([0, 1]);
+    expect(yRange(seriesOf({ measurements: [measurement(1, { canary: 0, stable: 0 })] }))).toEqual([0, 1]);
+  });
+});
+
+describe("timelineOf", () => {
+  it("marks blue-green phases done, current and upcoming, without smoke when none is configured", () => {
+    const items = timelineOf(rollout({ phase: "analysing" }));
+    expect(items.map((i) => `${i.label}:${i.state}`)).toEqual([
+      "pending:done",
+      "starting:done",
+      "analysing:current",
+      "warm:upcoming",
+      "draining:upcoming",
+      "stopping:upcoming",
+      "promoted:upcoming",
+    ]);
+  });
+
+  it("shows a rolled-back blue-green rollout as failed at its end", () => {
+    const items = timelineOf(rollout({ phase: "rolled-back", outcome: "rolled-back" }));
+    expect(items.at(-1)).toEqual({ label: "rolled-back", state: "failed" });
+  });
+
+  it("lists canary steps with the one in effect and why it is paused", () => {
+    const items = timelineOf(
+      rollout({
+        strategy: "canary",
+        phase: "paused",
+        canary: {
+          steps: [
+            { kind: "setWeight", weight: 10 },
+            { kind: "pause", durationMs: 30_000 },
+            { kind: "analysis", metrics: [{ name: "error-rate" }] },
+            { kind: "pause", manual: true },
+          ],
+          stepIndex: 3,
+          weight: 10,
+          stepSince: 0,
+          paused: { since: 0, reason: "manual step", by: "step" },
+        },
+      }),
+    );
+    expect(items.map((i) => `${i.label}:${i.state}`)).toEqual([
+      "set weight 10%:done",
+      "pause 30s:done",
+      "analysis: error-rate:done",
+      "pause until promoted:current",
+      "promote:upcoming",
+    ]);
+    expect(items[3]?.note).toBe("paused: manual step");
+  });
+});
+
+describe("jobColumns", () => {
+  const job = (id: string, needs: string[] = [], key = id): RunJob => ({
+    id,
+    key,
+    name: key,
+    needs,
+    status: "completed",
+    conclusion: "success",
+    startedAt: null,
+    durationMs: null,
+  });
+
+  it("puts each job one column right of the deepest job it needs; matrix jobs share a column", () => {
+    const columns = jobColumns([
+      job("deploy", ["test", "lint"]),
+      job("build"),
+      job("test", ["build"], "test (20)"),
+      job("test", ["build"], "test (22)"),
+      job("lint"),
+    ]);
+    expect(columns.map((c) => c.map((j) => j.key))).toEqual([
+      ["build", "lint"],
+      ["test (20)", "test (22)"],
+      ["deploy"],
+    ]);
+  });
+
+  it("survives a cycle without looping", () => {
+    expect(jobColumns([job("a", ["b"]), job("b", ["a"])]).flat()).toHaveLength(2);
+  });
+});
+
+describe("availableActions", () => {
+  const deployer = { id: "bob", role: "deployer" };
+
+  it("offers nothing to viewers", () => {
+    expect(availableActions(rollout({ phase: "analysing" }), { id: "v", role: "viewer" }, true)).toEqual([]);
+  });
+
+  it("offers abort while deciding, promote on canary steps, rollback once promoted and latest", () => {
+    expect(availableActions(rollout({ phase: "analysing" }), deployer, true)).toEqual(["abort"]);
+    expect(availableActions(rollout({ strategy: "canary", phase: "paused" }), deployer, true)).toEqual([
+      "promote",
+      "promote-full",
+      "abort",
+    ]);
+    expect(availableActions(rollout({ phase: "promoted", outcome: "promoted" }), deployer, true)).toEqual([
+      "rollback",
+    ]);
+    expect(availableActions(rollout({ phase: "warm", outcome: "promoted" }), deployer, true)).toEqual([
+      "rollback",
+    ]);
+    expect(availableActions(rollout({ phase: "promoted", outcome: "promoted" }), deployer, false)).toEqual(
+      [],
+    );
+    expect(availableActions(rollout({ phase: "warm", outcome: "rolled-back" }), deployer, true)).toEqual([]);
+  });
+
+  it("offers approve and reject to others than the requester", () => {
+    const waiting = rollout({ phase: "awaiting-approval", actor: "alice" });
+    expect(availableActions(waiting, deployer, true)).toEqual(["approve", "reject", "abort"]);
+    expect(availableActions(waiting, { id: "alice", role: "deployer" }, true)).toEqual(["abort"]);
+  });
+});
