@@ -1,5 +1,8 @@
 import { pino } from "pino";
+import { requestApproval } from "../core/access/approvals.js";
 import { admitDeploy, planRollback } from "../core/rollout/admission.js";
+import { voteOn } from "../core/rollout/approval.js";
+import { abortDecision, promoteDecision, type ManualDecision } from "../core/rollout/manual.js";
 import { abandon, nextAction } from "../core/rollout/next-action.js";
 import { liveRevision } from "../core/rollout/traffic.js";
 import {
@@ -12,6 +15,7 @@ import {
 import { SlipwayError } from "../core/errors.js";
 import type { Logger } from "../log.js";
 import type { Runtime } from "../runtimes/runtime.js";
+import { Measurer } from "./measurer.js";
 import { Observer } from "./observer.js";
 import type { RolloutStore, StoredEvent } from "./ports.js";
 import { SMOKE_URL_ENV, type DeployRequest, type ReleaseSource } from "./release-source.js";
@@ -35,6 +39,40 @@ export interface DeployResult {
   message: string;
   rollout?: Rollout;
 }
+
+/** A deploy as the controller takes it: who asks, why, and whether it must wait for an approval. */
+export type ControllerDeployRequest = DeployRequest & {
+  actor: string;
+  reason?: string;
+  /** Hold the rollout in "awaiting-approval" until someone other than `actor` approves it. */
+  hold?: { reason: string; approvers: string[]; expiryMs: number };
+  /** Recorded in the audit trail (e.g. an admin deploying inside a freeze window). */
+  audit?: { freezeOverride?: { by: string; reason: string; windowEndsAt: number } };
+};
+
+export interface PromoteOptions {
+  actor: string;
+  /** All traffic to the candidate now, skipping the remaining steps and analysis. */
+  full?: boolean;
+  reason?: string;
+}
+
+export interface AbortOptions {
+  actor: string;
+  reason: string;
+}
+
+export interface ApproveOptions {
+  principal: { id: string; name: string };
+  verdict: "approve" | "reject";
+  comment?: string;
+}
+
+/**
+ * What subscribers hear: every audit event after its commit, and a rollout's document whenever it
+ * changes (transitions, and new measurements of its analysis).
+ */
+export type ControllerChange = { kind: "event"; event: StoredEvent } | { kind: "rollout"; rollout: Rollout };
 
 export interface RollbackRequest {
   service: string;
@@ -74,6 +112,10 @@ export class RolloutController {
   private readonly stopping = new Set<Promise<void>>();
   /** False while the proxy has not accepted the latest desired table: nothing is stopped meanwhile. */
   private routesInSync = false;
+  private readonly listeners = new Set<(change: ControllerChange) => void>();
+  /** Highest audit event sequence number already sent to subscribers. */
+  private emittedSeq: number | undefined;
+  private readonly measurer: Measurer;
 
   constructor(options: ControllerOptions) {
     this.store = options.store;
@@ -84,6 +126,55 @@ export class RolloutController {
     this.log = options.logger ?? pino({ enabled: false });
     this.tickMs = options.tickMs ?? 250;
     this.observer = new Observer(this.runtime, KEEP_SAMPLES_MS);
+    this.measurer = new Measurer({
+      store: this.store,
+      stats: this.router,
+      runtime: this.runtime,
+      clock: this.clock,
+      logger: this.log,
+      onChange: (rollout) => {
+        this.emit({ kind: "rollout", rollout });
+        this.kick();
+      },
+    });
+  }
+
+  /**
+   * Hear every change after it is committed (the API's live updates). Returns the unsubscribe.
+   * @example const off = controller.subscribe((c) => c.kind === "event" && console.log(c.event.message));
+   */
+  subscribe(listener: (change: ControllerChange) => void): () => void {
+    this.emittedSeq ??= this.store.eventsSince(0, 1_000_000).at(-1)?.seq ?? 0;
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(change: ControllerChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.log.warn({ err: error }, "a controller subscriber threw");
+      }
+    }
+  }
+
+  /** Send the events committed since the last call (and the rollout they changed) to subscribers. */
+  private emitCommitted(rollout?: Rollout): void {
+    if (this.listeners.size === 0) return;
+    const since = this.emittedSeq ?? 0;
+    for (const event of this.store.eventsSince(since)) {
+      this.emittedSeq = Math.max(this.emittedSeq ?? 0, event.seq);
+      this.emit({ kind: "event", event });
+    }
+    if (rollout) this.emit({ kind: "rollout", rollout });
+  }
+
+  /** Commit a transition with its event, then tell subscribers. */
+  private commit(rolloutId: string, transition: Transition, actor: string): Rollout {
+    const rollout = this.store.commitTransition(rolloutId, transition, actor);
+    this.emitCommitted(rollout);
+    return rollout;
   }
 
   /** Replays the side effect of each unfinished rollout's phase, then starts the loop. */
@@ -103,6 +194,7 @@ export class RolloutController {
     this.timer = undefined;
     await this.ticking;
     this.smoke.cancelAll();
+    await this.measurer.settle();
     await Promise.allSettled([...this.stopping]);
   }
 
@@ -128,7 +220,11 @@ export class RolloutController {
     await this.ticking;
   }
 
-  async deploy(request: DeployRequest & { actor: string; reason?: string }): Promise<DeployResult> {
+  /**
+   * Start a rollout of `version` (or say why not). With `hold`, the rollout waits in
+   * "awaiting-approval" until `approve()`; it then runs the environment's strategy.
+   */
+  async deploy(request: ControllerDeployRequest): Promise<DeployResult> {
     const prepared = await this.releases.prepare(request);
     const { service, environment, version } = request;
     const holder = this.store.lockHolder(service, environment);
@@ -144,6 +240,7 @@ export class RolloutController {
           environment,
           message: decision.reason,
         });
+        this.emitCommitted();
         return { result: "noop", message: decision.reason };
       case "refuse":
         throw new SlipwayError("SLIPWAY_CONFLICT", decision.reason);
@@ -163,34 +260,122 @@ export class RolloutController {
       : undefined;
     // After a supersede traffic is back on the superseded rollout's stable revision.
     const stable = superseded ? superseded.stable : live;
+    const strategy = prepared.strategy ?? "blue-green";
+    const hold = request.hold;
     const rollout = this.store.createRollout(
       {
         rollout: {
           service,
           environment,
           kind: "deploy",
-          strategy: "blue-green",
+          strategy,
           candidate: { id: candidateId, version },
           ...(stable ? { stable } : {}),
-          phase: "pending",
+          phase: hold ? "awaiting-approval" : "pending",
           phaseSince: now,
           createdAt: now,
           actor: request.actor,
           ...(request.reason ? { reason: request.reason } : {}),
           settings: prepared.settings,
+          ...(strategy === "canary"
+            ? { canary: { steps: prepared.steps ?? [], stepIndex: 0, weight: 0, stepSince: now } }
+            : {}),
+          ...(hold
+            ? {
+                approval: requestApproval({
+                  environment,
+                  requestedBy: request.actor,
+                  now,
+                  ttlMs: hold.expiryMs,
+                  approvers: hold.approvers,
+                }),
+              }
+            : {}),
         },
         spec: prepared.spec,
         routes: prepared.routes,
       },
       superseded && transition ? { rolloutId: superseded.id, transition } : undefined,
     );
+    const override = request.audit?.freezeOverride;
+    if (override) {
+      this.store.recordEvent({
+        actor: override.by,
+        type: "rollout.freeze-override",
+        service,
+        environment,
+        rolloutId: rollout.id,
+        message: `deploy inside a freeze window (until ${new Date(override.windowEndsAt).toISOString()}) allowed by ${override.by}`,
+        reason: override.reason,
+      });
+    }
+    if (hold) {
+      this.store.recordEvent({
+        actor: request.actor,
+        type: "rollout.approval-requested",
+        service,
+        environment,
+        rolloutId: rollout.id,
+        message: `${candidateId} waits for approval${hold.approvers.length ? ` by ${hold.approvers.join(" or ")}` : ""} (expires ${new Date(now + hold.expiryMs).toISOString()})`,
+        reason: hold.reason,
+      });
+    }
+    this.emitCommitted(rollout);
     if (superseded && transition) await this.perform({ ...superseded, ...transition.patch }, transition);
     this.kick();
     return {
       result: "started",
-      message: `rollout ${rollout.id}: ${service}/${environment} ${stable ? `${stable.version} → ` : ""}${version}${superseded ? ` (supersedes ${superseded.id})` : ""}`,
+      message: `rollout ${rollout.id}: ${service}/${environment} ${stable ? `${stable.version} → ` : ""}${version}${strategy === "canary" ? " (canary)" : ""}${superseded ? ` (supersedes ${superseded.id})` : ""}${hold ? `; waiting for approval: ${hold.reason}` : ""}`,
       rollout,
     };
+  }
+
+  /**
+   * Resume a paused canary, or skip its current step; `full` sends all traffic to the candidate now
+   * (no more steps or analysis). A blue-green rollout in its analysis window is promoted now.
+   * Throws SLIPWAY_NOT_FOUND, or SLIPWAY_CONFLICT saying why when there is nothing to promote.
+   */
+  async promote(id: string, opts: PromoteOptions): Promise<DeployResult> {
+    return this.manual(id, opts.actor, (rollout, now) => promoteDecision(rollout, opts, now));
+  }
+
+  /** Roll an undecided rollout back to its stable revision now. SLIPWAY_CONFLICT once it is decided. */
+  async abort(id: string, opts: AbortOptions): Promise<DeployResult> {
+    return this.manual(id, opts.actor, (rollout, now) => abortDecision(rollout, opts, now));
+  }
+
+  /**
+   * Vote on a rollout waiting for its approval. SLIPWAY_FORBIDDEN for the requester or someone not
+   * among the approvers; SLIPWAY_CONFLICT when it is not waiting (or already voted, or expired).
+   */
+  async approve(id: string, opts: ApproveOptions): Promise<DeployResult> {
+    const rollout = this.mustGet(id);
+    const vote = voteOn(rollout, opts.principal, opts.verdict, this.clock(), opts.comment);
+    if (!vote.ok) throw new SlipwayError(vote.code, vote.message);
+    const next = this.commit(id, vote.transition, opts.principal.id);
+    await this.perform(next, vote.transition);
+    this.kick();
+    return { result: "started", message: vote.transition.event.message, rollout: next };
+  }
+
+  private mustGet(id: string): Rollout {
+    const rollout = this.store.getRollout(id);
+    if (!rollout) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no rollout ${id}`);
+    return rollout;
+  }
+
+  private async manual(
+    id: string,
+    actor: string,
+    decide: (rollout: Rollout, now: number) => ManualDecision,
+  ): Promise<DeployResult> {
+    const rollout = this.mustGet(id);
+    const decision = decide(rollout, this.clock());
+    if (!decision.ok) throw new SlipwayError("SLIPWAY_CONFLICT", decision.message);
+    const next = this.commit(id, decision.transition, actor);
+    await this.perform(next, decision.transition);
+    this.kick();
+    return { result: "started", message: decision.transition.event.message, rollout: next };
   }
 
   async rollback(request: RollbackRequest): Promise<DeployResult> {
@@ -220,7 +405,7 @@ export class RolloutController {
       case "abort":
       case "instant": {
         const transition = abandon(decision.rollout, "rolled-back", reason, now);
-        const rollout = this.store.commitTransition(decision.rollout.id, transition, request.actor);
+        const rollout = this.commit(decision.rollout.id, transition, request.actor);
         await this.perform(rollout, transition);
         this.kick();
         return { result: "started", message: transition.event.message, rollout };
@@ -265,11 +450,13 @@ export class RolloutController {
         createdAt: now,
         actor: request.actor,
         reason,
+        // A rollback redeploy is blue-green without analysis: back to a known release, fast.
         settings: { ...prepared.settings, analysisWindowMs: 0, smokeCommand: undefined },
       },
       spec: prepared.spec,
       routes: prepared.routes,
     });
+    this.emitCommitted(rollout);
     this.kick();
     return {
       result: "started",
@@ -359,12 +546,16 @@ export class RolloutController {
       }
     }
     await this.syncRoutes();
+    // Measurements run beside the loop (bounded by each metric's timeout), never inside it.
+    this.measurer.measure(this.store.unfinished(), this.clock());
   }
 
   /** Take every transition that is due now (ready → switch happens in one tick). */
   private async step(initial: Rollout): Promise<void> {
     let rollout = initial;
     for (let i = 0; i < 8; i++) {
+      // Re-read: a measurement may have landed while the previous side effect ran.
+      rollout = this.store.getRollout(rollout.id) ?? rollout;
       const spec = this.store.revisionSpec(rollout.candidate.id);
       const obs = this.observer.observe(rollout, this.smoke.status(rollout.id), {
         replicas: spec?.replicas ?? 1,
@@ -374,7 +565,7 @@ export class RolloutController {
       if (!isTransition(action)) return;
       // Never stop a revision the proxy may still route to: wait until it took the new table.
       if (action.kind === "stop" && !this.routesInSync) return;
-      rollout = this.store.commitTransition(rollout.id, action, CONTROLLER);
+      rollout = this.commit(rollout.id, action, CONTROLLER);
       this.log.info({ rollout: rollout.id, phase: rollout.phase }, action.event.message);
       await this.perform(rollout, action);
     }
@@ -392,7 +583,20 @@ export class RolloutController {
         return;
       case "switch-traffic":
       case "drain":
+      case "promote":
         await this.syncRoutes();
+        return;
+      case "set-weight":
+        // Snapshot the proxy's counters as traffic starts, so both revisions are measured from here.
+        await this.measurer.snapshot();
+        await this.syncRoutes();
+        return;
+      case "advance":
+      case "pause":
+      case "resume":
+      case "analysis":
+      case "approval":
+        if (transition.traffic) await this.syncRoutes();
         return;
       case "rollback":
         this.smoke.cancel(rollout.id);
@@ -418,12 +622,15 @@ export class RolloutController {
     switch (rollout.phase) {
       case "starting":
       case "smoke":
+      case "stepping":
+      case "paused":
       case "analysing":
         await this.ensureCandidate(rollout);
         return;
       case "stopping":
         if (rollout.retire) this.stopRevision(rollout.retire.id);
         return;
+      case "awaiting-approval":
       case "pending":
       case "warm":
       case "draining":

@@ -1,4 +1,4 @@
-import type { RevisionRef, Rollout, Traffic, Transition } from "../core/rollout/types.js";
+import type { AnalysisRecord, RevisionRef, Rollout, Traffic, Transition } from "../core/rollout/types.js";
 import type { TrafficPolicy } from "../proxy/route-table.js";
 import type { RevisionSpec } from "../runtimes/runtime.js";
 
@@ -47,6 +47,8 @@ export interface RolloutStore {
   /** Commit a transition with its audit event (and traffic change) in one transaction; releases the lock once decided. */
   commitTransition(rolloutId: string, transition: Transition, actor: string): Rollout;
   getRollout(id: string): Rollout | undefined;
+  /** Replace a rollout's analysis records (new measurements); no event, the phase is unchanged. */
+  saveAnalysis(rolloutId: string, analysis: AnalysisRecord[]): Rollout;
   /** The rollout holding the (service, environment) lock, if any. */
   lockHolder(service: string, environment: string): Rollout | undefined;
   unfinished(): Rollout[];
@@ -63,6 +65,8 @@ export interface RolloutStore {
     rolloutId?: string;
     limit?: number;
   }): StoredEvent[];
+  /** Events with a sequence number above `seq`, oldest first (live updates after each commit). */
+  eventsSince(seq: number, limit?: number): StoredEvent[];
   /** A standalone audit event (e.g. "deploy of the live version: nothing to do"). */
   recordEvent(event: Omit<StoredEvent, "seq" | "at">): void;
   /** Next route-table generation; persisted so it keeps increasing across restarts. */

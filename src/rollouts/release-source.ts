@@ -1,9 +1,12 @@
 import { join } from "node:path";
 import { ROLLOUT_DEFAULTS } from "../core/rollout/defaults.js";
-import type { RolloutSettings } from "../core/rollout/types.js";
+import type { CanaryStep, RolloutSettings, RolloutStrategy } from "../core/rollout/types.js";
+import { defaultCanaryMetrics } from "../core/analysis/evaluate.js";
+import type { MetricDefinition } from "../core/analysis/definition.js";
 import { getEnvironment, revisionSpecFor, routesFor, serviceIn } from "../core/config/map.js";
 import type { EnvironmentConfig, ProjectConfig } from "../core/config/types.js";
-import { SMOKE_URL_ENV } from "../core/config/defaults.js";
+import { CONFIG_DEFAULTS, SMOKE_URL_ENV } from "../core/config/defaults.js";
+import { durationMs } from "../core/config/duration.js";
 import { loadProjectConfig } from "../config/load.js";
 import type { RevisionSpec } from "../runtimes/runtime.js";
 import type { RouteSpec } from "./ports.js";
@@ -20,6 +23,10 @@ export interface PreparedDeploy {
   spec: RevisionSpec;
   routes: RouteSpec[];
   settings: RolloutSettings;
+  /** Default blue-green. */
+  strategy?: RolloutStrategy;
+  /** Canary steps (strategy "canary"). */
+  steps?: CanaryStep[];
 }
 
 /** The port through which the controller turns "deploy web v3" into a runnable revision. */
@@ -30,8 +37,21 @@ export interface ReleaseSource {
 /** A trigger switched off in slipway.yaml (`false`) never fires. JSON has no Infinity. */
 const NEVER = Number.MAX_SAFE_INTEGER;
 
+/**
+ * The background analysis of a canary: the environment's metrics as written, else the default
+ * canary metrics as guards: they abort on a failed verdict but keep measuring through
+ * inconclusive ones (a canary at 10 % often has too little traffic for a verdict yet).
+ */
+export function backgroundMetrics(env: EnvironmentConfig): MetricDefinition[] {
+  if (env.analysis.metrics.length > 0) return env.analysis.metrics;
+  return defaultCanaryMetrics(env.analysis.intervalMs).map((m) => ({
+    ...m,
+    run: { ...m.run, onInconclusive: "wait", inconclusiveLimit: NEVER },
+  }));
+}
+
 /** Rollout settings of an environment as slipway.yaml declares them. */
-export function settingsFor(env: EnvironmentConfig): RolloutSettings {
+export function settingsFor(env: EnvironmentConfig, service?: string): RolloutSettings {
   const a = env.analysis;
   const t = a.triggers;
   return {
@@ -63,6 +83,20 @@ export function settingsFor(env: EnvironmentConfig): RolloutSettings {
         minDeltaMs: ROLLOUT_DEFAULTS.triggers.baselineRatio.minDeltaMs,
       },
     },
+    ...(env.strategy === "canary" && {
+      metrics: backgroundMetrics(env),
+      canaryRouting: {
+        ...(env.canary?.header && { header: env.canary.header }),
+        ...(env.canary?.cookie && { cookie: env.canary.cookie }),
+        ...((env.canary?.sticky ?? true) &&
+          service !== undefined && {
+            sticky: {
+              cookie: `${CONFIG_DEFAULTS.canary.stickyCookiePrefix}${service}`,
+              maxAgeS: durationMs(CONFIG_DEFAULTS.canary.stickyMaxAge) / 1000,
+            },
+          }),
+      },
+    }),
   };
 }
 
@@ -84,7 +118,13 @@ export function prepareFromConfig(
     pathPrefix: r.pathPrefix,
     policy: r.policy,
   }));
-  return { spec, routes, settings: settingsFor(env) };
+  return {
+    spec,
+    routes,
+    settings: settingsFor(env, request.service),
+    strategy: env.strategy,
+    ...(env.strategy === "canary" && env.steps && { steps: env.steps }),
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { RevisionStats, Route, RouteTable, Upstream } from "../proxy/route-table.js";
+import type { Rollout } from "../core/rollout/types.js";
+import type { CanaryRouting, RevisionStats, Route, RouteTable, Upstream } from "../proxy/route-table.js";
 import type { Runtime } from "../runtimes/runtime.js";
 import type { RolloutStore } from "./ports.js";
 
@@ -57,6 +58,10 @@ export class ProxyTrafficRouter implements TrafficRouter {
     this.applied = { fingerprint: print, table };
   }
 
+  private canaryRouting(service: string, environment: string): CanaryRouting | undefined {
+    return canaryRoutingOf(this.store.lockHolder(service, environment));
+  }
+
   private desiredRoutes(current: RouteTable): Route[] {
     const known = new Map<string, Upstream[]>();
     for (const route of current.routes) for (const r of route.revisions) known.set(r.id, r.instances);
@@ -70,12 +75,37 @@ export class ProxyTrafficRouter implements TrafficRouter {
         const instances = ready.length === 0 && t.weight > 0 ? (known.get(t.revision) ?? []) : ready;
         return { id: t.revision, weight: t.weight, instances };
       });
+      const canary = this.canaryRouting(env.service, env.environment);
       for (const r of env.routes) {
-        routes.push({ id: r.id, hosts: r.hosts, pathPrefix: r.pathPrefix, policy: r.policy, revisions });
+        routes.push({
+          id: r.id,
+          hosts: r.hosts,
+          pathPrefix: r.pathPrefix,
+          policy: r.policy,
+          revisions,
+          ...(canary ? { canary } : {}),
+        });
       }
     }
     return routes;
   }
+}
+
+/**
+ * The proxy's canary routing while a canary rollout of the environment steps or is paused (header
+ * and cookie overrides for testers, sticky assignment); absent otherwise, so stickiness ends with
+ * the canary.
+ */
+export function canaryRoutingOf(rollout: Rollout | undefined): CanaryRouting | undefined {
+  if (!rollout || rollout.strategy !== "canary") return undefined;
+  if (rollout.phase !== "stepping" && rollout.phase !== "paused") return undefined;
+  const s = rollout.settings.canaryRouting ?? {};
+  return {
+    revision: rollout.candidate.id,
+    ...(s.header ? { header: s.header } : {}),
+    ...(s.cookie ? { cookie: s.cookie } : {}),
+    ...(s.sticky ? { sticky: s.sticky } : {}),
+  };
 }
 
 function fingerprint(routes: Route[]): string {

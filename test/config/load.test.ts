@@ -157,7 +157,7 @@ environments:
     steps:
       - setWeight: 20
       - pause: 30s
-      - analysis: { metric: error-rate }
+      - analysis: { metrics: [{ name: errors, provider: proxy, statistic: error-rate, judge: threshold, max: 0.05 }] }
       - pause: manual
 `);
     expect(config.services.web!.readiness).toMatchObject({
@@ -171,10 +171,19 @@ environments:
     expect(env.approval).toEqual({ approvers: [], expiryMs: 86_400_000 });
     expect(env.analysis.triggers.errorRate).toEqual({ above: 0.02, forMs: 300_000 });
     expect(env.analysis.triggers.latency).toEqual({ percentile: 99, aboveMs: 800, forMs: 600_000 });
-    expect(env.steps).toEqual([
+    expect(env.steps).toMatchObject([
       { kind: "setWeight", weight: 20 },
       { kind: "pause", durationMs: 30_000 },
-      { kind: "analysis", spec: { metric: "error-rate" } },
+      {
+        kind: "analysis",
+        metrics: [
+          {
+            name: "errors",
+            source: { provider: "proxy" },
+            judge: { kind: "threshold", statistic: "error-rate", max: 0.05 },
+          },
+        ],
+      },
       { kind: "pause", manual: true },
     ]);
   });

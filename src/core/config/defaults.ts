@@ -74,6 +74,20 @@ export const CONFIG_DEFAULTS = {
     consecutiveHealthFailures: 3,
   },
 
+  /** Canary strategy (issue 6). */
+  canary: {
+    /** Steps when `strategy: canary` declares none: 10 %, watch, half, watch, then all. */
+    steps: [{ setWeight: 10 }, { pause: "1m" }, { setWeight: 50 }, { pause: "1m" }] as const,
+    /** Requests carrying this header (any value) always reach the canary: testers, smoke scripts. */
+    header: "x-slipway-canary",
+    /** Sticky weighted assignment: a user stays on the revision they were first sent to. */
+    sticky: true,
+    /** Sticky cookie name is this prefix + the service name. */
+    stickyCookiePrefix: "slipway-rev-",
+    /** Sticky cookie lifetime. */
+    stickyMaxAge: "1h",
+  },
+
   /** Release builds: bounded so a hung build cannot hold a deploy forever. */
   release: { buildTimeout: "10m" },
 } as const;

@@ -1,9 +1,12 @@
 import type { Probe, ProbeCheck } from "../../runtimes/runtime.js";
+import { parseMetricDefinitions } from "../analysis/definition.js";
+import { defaultCanaryMetrics } from "../analysis/evaluate.js";
 import { CONFIG_DEFAULTS as D } from "./defaults.js";
 import { durationMs } from "./duration.js";
 import type { RawProjectConfig } from "./schema.js";
 import type {
   AnalysisTriggers,
+  CanaryConfig,
   CanaryStep,
   EnvironmentConfig,
   ProjectConfig,
@@ -94,6 +97,7 @@ function normalizeEnvironment(name: string, e: RawEnvironment): EnvironmentConfi
       : e.approval === true
         ? { approvers: [], expiryMs: durationMs(D.environment.approvalExpiry) }
         : { approvers: e.approval.approvers, expiryMs: durationMs(e.approval.expiry) };
+  const intervalMs = durationMs(e.analysis.interval);
   return {
     name,
     strategy: e.strategy,
@@ -107,9 +111,14 @@ function normalizeEnvironment(name: string, e: RawEnvironment): EnvironmentConfi
       intervalMs: durationMs(e.analysis.interval),
       minRequests: e.analysis.minRequests,
       triggers: normalizeTriggers(e.analysis.triggers),
-      metrics: e.analysis.metrics ?? [],
+      metrics: parseMetricDefinitions(e.analysis.metrics ?? [], `environments.${name}.analysis.metrics`),
     },
-    ...(e.steps && { steps: e.steps.map(normalizeStep) }),
+    ...(e.steps && { steps: e.steps.map((step, i) => normalizeStep(step, name, i, intervalMs)) }),
+    ...(!e.steps &&
+      e.strategy === "canary" && {
+        steps: D.canary.steps.map((step, i) => normalizeStep(step, name, i, intervalMs)),
+      }),
+    ...(e.strategy === "canary" && { canary: normalizeCanary(e.canary) }),
     ...(approval && { approval }),
     freezeWindows: e.freezeWindows.map((w) => ({
       cron: w.cron,
@@ -154,13 +163,38 @@ function normalizeTriggers(t: RawEnvironment["analysis"]["triggers"]): AnalysisT
   return out;
 }
 
-function normalizeStep(step: NonNullable<RawEnvironment["steps"]>[number]): CanaryStep {
+type RawStep =
+  | { setWeight: number }
+  | { pause: string }
+  | { analysis: { metrics?: Record<string, unknown>[] | undefined } };
+
+function normalizeStep(step: RawStep, env: string, index: number, intervalMs: number): CanaryStep {
   if ("setWeight" in step) return { kind: "setWeight", weight: step.setWeight };
   if ("pause" in step)
     return step.pause === "manual"
       ? { kind: "pause", manual: true }
       : { kind: "pause", durationMs: durationMs(step.pause) };
-  return { kind: "analysis", spec: step.analysis };
+  const written = step.analysis.metrics;
+  return {
+    kind: "analysis",
+    metrics: written
+      ? parseMetricDefinitions(written, `environments.${env}.steps[${index}].analysis.metrics`)
+      : // One measurement of each default metric over the traffic the canary has had so far.
+        defaultCanaryMetrics(intervalMs).map((m) => ({ ...m, run: { ...m.run, count: 1 } })),
+  };
+}
+
+function normalizeCanary(c: RawEnvironment["canary"]): CanaryConfig {
+  const header = c?.header ?? { name: D.canary.header };
+  return {
+    ...(header !== false && {
+      header: { name: header.name, ...(header.value !== undefined && { value: header.value }) },
+    }),
+    ...(c?.cookie && {
+      cookie: { name: c.cookie.name, ...(c.cookie.value !== undefined && { value: c.cookie.value }) },
+    }),
+    sticky: c?.sticky ?? D.canary.sticky,
+  };
 }
 
 /** "5%" → 0.05; numbers are already fractions. */

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { parseMetricDefinitions } from "../analysis/definition.js";
 import { SlipwayError } from "../errors.js";
 import { CONFIG_DEFAULTS as D } from "./defaults.js";
+import { notificationsSchema } from "./schema-notify.js";
+import { environmentAccessSchema } from "./schema-access.js";
 import { DURATION_PATTERN, parseDuration } from "./duration.js";
 import { unknownKeyMessages } from "./suggest.js";
 
@@ -288,7 +290,20 @@ const analysis = strict({
   metrics: analysisMetrics.optional(),
 });
 
-// Canary steps (issue 6): the shapes are fixed here so configs written today stay valid.
+/** In an analysis step the rollout waits for the run to end, so a metric measured at an interval needs a count. */
+const stepAnalysisMetrics = analysisMetrics.superRefine((items, ctx) => {
+  items.forEach((item, index) => {
+    if (item.interval !== undefined && item.count === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [index, "interval"],
+        message:
+          "in an analysis step a metric with an interval needs a count (the step waits for its run to end); use environments.<env>.analysis.metrics for a metric watched through every step",
+      });
+    }
+  });
+});
+
 const step = z.union(
   [
     strict({ setWeight: z.int().min(0).max(100).describe("Percent of traffic to the candidate.") }),
@@ -298,13 +313,39 @@ const step = z.union(
         .describe('A duration, or "manual" to wait for `slipway promote`.'),
     }),
     strict({
-      analysis: z
-        .looseObject({ metrics: analysisMetrics.optional() })
-        .describe("An analysis run: its metrics, judged before the next step."),
+      analysis: strict({
+        metrics: stepAnalysisMetrics
+          .optional()
+          .describe(
+            "Metrics judged before the next step; default: the default canary metrics, one measurement each.",
+          ),
+      }).describe("An analysis run: its metrics, judged before the next step."),
     }),
   ],
   { error: 'expected a step: { setWeight: N }, { pause: "30s" | manual } or { analysis: {...} }' },
 );
+
+const match = (what: string) =>
+  strict({
+    name: z.string().min(1).describe(`${what} name.`),
+    value: z.string().optional().describe("Required value; any value when absent."),
+  });
+
+const canary = strict({
+  header: z
+    .union([z.literal(false), match("Header")], { error: "expected false (off) or { name, value }" })
+    .default({ name: D.canary.header })
+    .describe(
+      `Requests with this header always reach the canary (testers). Default: ${D.canary.header}, any value; false turns it off.`,
+    ),
+  cookie: match("Cookie").optional().describe("Requests with this cookie always reach the canary."),
+  sticky: z
+    .boolean()
+    .default(D.canary.sticky)
+    .describe(
+      `Keep each user on the revision the weighted split first picked (cookie ${D.canary.stickyCookiePrefix}<service>, ${D.canary.stickyMaxAge}).`,
+    ),
+}).describe("How testers reach a canary, and sticky sessions (strategy: canary).");
 
 const freezeWindow = strict({
   cron: z
@@ -361,7 +402,11 @@ const environment = strict({
       "Run before the switch with SLIPWAY_PREVIEW_URL set to the candidate; non-zero exit rolls back.",
     ),
   analysis: analysis.prefault({}),
-  steps: z.array(step).optional().describe("Canary steps (strategy: canary)."),
+  steps: z
+    .array(step)
+    .optional()
+    .describe("Canary steps (strategy: canary); default: 10%, pause 1m, 50%, pause 1m, then all."),
+  canary: canary.optional(),
   approval: z
     .union(
       [
@@ -380,6 +425,7 @@ const environment = strict({
     )
     .optional()
     .describe("Hold rollouts until someone other than the requester approves."),
+  access: environmentAccessSchema.optional(),
   freezeWindows: z
     .array(freezeWindow)
     .default([])
@@ -400,6 +446,7 @@ export const projectConfigSchema = strict({
     .record(name("environment"), environment)
     .prefault({ [D.environment.name]: {} })
     .describe("Deployment targets, by name. Default: one environment, production."),
+  notifications: notificationsSchema.optional(),
 })
   .superRefine((config, ctx) => {
     crossCheck(config, (path, message) => ctx.addIssue({ code: "custom", path, message }));
@@ -427,6 +474,12 @@ function crossCheck(config: RawProjectConfig, report: Report): void {
       report(
         ["environments", envName, "steps"],
         "steps apply to the canary strategy only (set strategy: canary)",
+      );
+    }
+    if (env.canary && env.strategy !== "canary") {
+      report(
+        ["environments", envName, "canary"],
+        "canary settings apply to the canary strategy only (set strategy: canary)",
       );
     }
     const windowMs = parseDuration(env.analysis.window) ?? 0;

@@ -1,4 +1,8 @@
 import type { Probe } from "../../runtimes/runtime.js";
+import type { MetricDefinition } from "../analysis/definition.js";
+import type { CanaryStep } from "../rollout/types.js";
+
+export type { CanaryStep };
 
 /**
  * slipway.yaml as the rest of Slipway reads it: defaults applied, durations in milliseconds,
@@ -55,8 +59,10 @@ export interface EnvironmentConfig {
   /** Run before the switch with SLIPWAY_PREVIEW_URL (SMOKE_URL_ENV) set to the candidate. */
   smoke?: { command: string; timeoutMs: number };
   analysis: AnalysisConfig;
-  /** Canary steps, in order. */
+  /** Canary steps, in order (strategy "canary": the defaults when none are written). */
   steps?: CanaryStep[];
+  /** Canary routing (strategy "canary", defaults applied). */
+  canary?: CanaryConfig;
   /** Present when rollouts need an approval. */
   approval?: { approvers: string[]; expiryMs: number };
   freezeWindows: FreezeWindow[];
@@ -76,8 +82,16 @@ export interface AnalysisConfig {
   /** Below this many requests in a trigger's period the trigger has no verdict. */
   minRequests: number;
   triggers: AnalysisTriggers;
-  /** Extra metric definitions for the analysis engine, passed through as written. */
-  metrics: Record<string, unknown>[];
+  /** Metrics watched through every canary step (validated); empty = the default canary metrics. */
+  metrics: MetricDefinition[];
+}
+
+export interface CanaryConfig {
+  /** Requests with this header (and value, if given) reach the canary; absent = off. */
+  header?: { name: string; value?: string };
+  cookie?: { name: string; value?: string };
+  /** Sticky weighted assignment (cookie slipway-rev-<service>). */
+  sticky: boolean;
 }
 
 /** A trigger absent here was switched off with `false`. */
@@ -91,12 +105,6 @@ export interface AnalysisTriggers {
   /** Consecutive failed health checks of the candidate. */
   consecutiveHealthFailures?: number;
 }
-
-export type CanaryStep =
-  | { kind: "setWeight"; weight: number }
-  | { kind: "pause"; durationMs: number }
-  | { kind: "pause"; manual: true }
-  | { kind: "analysis"; spec: Record<string, unknown> };
 
 export interface FreezeWindow {
   cron: string;

@@ -1,18 +1,25 @@
+import { abandon, rollback } from "./abandon.js";
+import { awaitingApproval } from "./approval.js";
+import { enterStepping, stepping } from "./canary.js";
+import { secs } from "./format.js";
 import { evaluateTriggers } from "./triggers.js";
-import type { Action, Observations, Rollout, RolloutOutcome, Transition } from "./types.js";
+import type { Action, Observations, Rollout, Transition } from "./types.js";
 
-const secs = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+export { abandon };
 
 /**
  * The rollout state machine: given a rollout, what the world looks like and the time, the ONE next
  * thing to do. Pure: the controller commits the returned transition with its event, then performs
  * the side effect its kind names (blue-green: start candidate → wait ready → smoke → switch →
- * analyse → keep the old revision warm → drain → stop).
+ * analyse → keep the old revision warm → drain → stop; canary: the same, with its steps in place of
+ * the switch and analysis — src/core/rollout/canary.ts).
  */
 export function nextAction(rollout: Rollout, obs: Observations, now: number): Action {
   const s = rollout.settings;
   const inPhase = now - rollout.phaseSince;
   switch (rollout.phase) {
+    case "awaiting-approval":
+      return awaitingApproval(rollout, now);
     case "pending":
       return {
         kind: "start-candidate",
@@ -23,7 +30,7 @@ export function nextAction(rollout: Rollout, obs: Observations, now: number): Ac
     case "starting": {
       const c = obs.candidate;
       if (c.desired > 0 && c.ready >= c.desired) {
-        return s.smokeCommand ? startSmoke(rollout, now) : switchTraffic(rollout, obs, now);
+        return s.smokeCommand ? startSmoke(rollout, now) : afterReady(rollout, obs, now);
       }
       if (c.restarts >= s.triggers.startCrashes) {
         return rollback(
@@ -43,7 +50,7 @@ export function nextAction(rollout: Rollout, obs: Observations, now: number): Ac
     }
     case "smoke": {
       const smoke = obs.smoke;
-      if (smoke?.status === "passed") return switchTraffic(rollout, obs, now);
+      if (smoke?.status === "passed") return afterReady(rollout, obs, now);
       if (smoke?.status === "failed") return rollback(rollout, `smoke command failed: ${smoke.detail}`, now);
       if (inPhase >= s.smokeTimeoutMs) {
         return rollback(rollout, `smoke command did not finish within ${secs(s.smokeTimeoutMs)}`, now);
@@ -65,6 +72,9 @@ export function nextAction(rollout: Rollout, obs: Observations, now: number): Ac
       if (now - switchedAt >= s.analysisWindowMs) return promote(rollout, now);
       return { kind: "analyse", reason: `analysis ${secs(now - switchedAt)}/${secs(s.analysisWindowMs)}` };
     }
+    case "stepping":
+    case "paused":
+      return stepping(rollout, obs, now);
     case "warm":
       if (inPhase >= s.scaleDownDelayMs) return drain(rollout, now);
       return { kind: "wait", reason: `${rollout.retire?.id ?? "previous"} warm for rollback` };
@@ -113,6 +123,16 @@ function startSmoke(rollout: Rollout, now: number): Transition {
   };
 }
 
+/**
+ * A ready (and smoke-tested) candidate: blue-green switches; a canary starts its steps. A canary
+ * without a stable revision (first deploy) has nothing to share traffic with, so it switches too.
+ */
+function afterReady(rollout: Rollout, obs: Observations, now: number): Transition {
+  return rollout.strategy === "canary" && rollout.stable && rollout.canary
+    ? enterStepping(rollout, obs, now)
+    : switchTraffic(rollout, obs, now);
+}
+
 function switchTraffic(rollout: Rollout, obs: Observations, now: number): Transition {
   return {
     kind: "switch-traffic",
@@ -126,7 +146,7 @@ function switchTraffic(rollout: Rollout, obs: Observations, now: number): Transi
 }
 
 /** Analysis passed: the candidate is the environment's revision; the old one stays warm a while. */
-function promote(rollout: Rollout, now: number): Transition {
+export function promote(rollout: Rollout, now: number): Transition {
   const message = `promoted ${rollout.candidate.id}`;
   if (!rollout.stable) {
     return {
@@ -151,38 +171,3 @@ function drain(rollout: Rollout, now: number): Transition {
     event: { type: "rollout.draining", message: `draining ${retire?.id ?? "?"}` },
   };
 }
-
-/**
- * Ends a rollout that has not been decided (or is promoted but its previous revision still warm):
- * traffic goes back to the stable revision at once and the candidate is drained. With no stable
- * revision (first deploy) the candidate is just removed.
- */
-export function abandon(
-  rollout: Rollout,
-  outcome: Exclude<RolloutOutcome, "promoted">,
-  reason: string,
-  now: number,
-): Transition {
-  // After promotion the warm revision is `retire`; before it, `stable`.
-  const back = rollout.phase === "warm" ? rollout.retire : rollout.stable;
-  const finalOutcome = back ? outcome : outcome === "superseded" ? "superseded" : "failed";
-  const type = outcome === "superseded" ? "rollout.superseded" : back ? "rollout.rollback" : "rollout.failed";
-  const verb = outcome === "superseded" ? "superseded" : back ? `rolled back to ${back.id}` : "failed";
-  return {
-    kind: "rollback",
-    patch: {
-      phase: "draining",
-      phaseSince: now,
-      outcome: finalOutcome,
-      reason,
-      retire: rollout.candidate,
-    },
-    traffic: back
-      ? { kind: "switch", to: back.id, drop: rollout.candidate.id }
-      : { kind: "remove", revision: rollout.candidate.id },
-    event: { type, message: `${rollout.candidate.id} ${verb}: ${reason}` },
-  };
-}
-
-const rollback = (rollout: Rollout, reason: string, now: number): Transition =>
-  abandon(rollout, "rolled-back", reason, now);

@@ -1,4 +1,4 @@
-import type { Traffic, TrafficChange } from "./types.js";
+import type { Traffic, TrafficChange, TrafficEntry } from "./types.js";
 
 /**
  * Applies a change to one environment's desired traffic. Revisions stay listed with weight 0 while
@@ -18,6 +18,16 @@ export function applyTrafficChange(traffic: Traffic, change: TrafficChange): Tra
         ...kept.map((t) => ({ revision: t.revision, weight: 0 })),
       ];
     }
+    case "set-weight": {
+      const listed = traffic.some((t) => t.revision === change.canary)
+        ? traffic
+        : [...traffic, { revision: change.canary, weight: 0 }];
+      const weight = Math.max(0, Math.min(100, change.weight));
+      return listed.map((t) => ({
+        revision: t.revision,
+        weight: t.revision === change.canary ? weight : t.revision === change.stable ? 100 - weight : 0,
+      }));
+    }
     case "remove":
       return traffic.filter((t) => t.revision !== change.revision);
     default: {
@@ -27,6 +37,9 @@ export function applyTrafficChange(traffic: Traffic, change: TrafficChange): Tra
   }
 }
 
-/** The revision taking all traffic, if any. */
-export const liveRevision = (traffic: Traffic): string | undefined =>
-  traffic.find((t) => t.weight > 0)?.revision;
+/** The revision taking (most of) the traffic, if any: during a canary, the stable one until it passes 50 %. */
+export function liveRevision(traffic: Traffic): string | undefined {
+  let best: TrafficEntry | undefined;
+  for (const t of traffic) if (t.weight > 0 && (!best || t.weight > best.weight)) best = t;
+  return best?.revision;
+}

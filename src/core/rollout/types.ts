@@ -1,11 +1,18 @@
+import type { ApprovalRequest } from "../access/approvals.js";
+import type { MetricDefinition } from "../analysis/definition.js";
+import type { AnalysisOutcome, MetricRunState } from "../analysis/metric-run.js";
+import type { MetricUnit } from "../analysis/verdict.js";
+
 /**
  * The rollout model, pure data. A rollout moves one (service, environment) from its stable revision
- * to a candidate. Blue-green today; canary (issue 6) adds a `stepping` phase with a step index
- * between `smoke` and `analysing`, reusing every other phase and the trigger evaluation.
+ * to a candidate. Blue-green switches all traffic at once and then analyses; canary walks a list of
+ * steps (`stepping`, `paused`) with analysis runs, reusing the start, smoke and cleanup phases and
+ * the trigger evaluation. Either may first wait for an approval (`awaiting-approval`).
  */
 
 /** Phases that hold the (service, environment) lock: the rollout is still deciding. */
-export type DecidingPhase = "pending" | "starting" | "smoke" | "analysing";
+export type DecidingPhase =
+  "awaiting-approval" | "pending" | "starting" | "smoke" | "stepping" | "paused" | "analysing";
 /** Decided, cleaning up: the loser revision is kept warm, drained, then stopped. */
 export type CleanupPhase = "warm" | "draining" | "stopping";
 export type FinalPhase = "promoted" | "rolled-back" | "superseded" | "failed";
@@ -15,6 +22,56 @@ export type RolloutPhase = DecidingPhase | CleanupPhase | FinalPhase;
 export type RolloutOutcome = FinalPhase;
 
 export type RolloutKind = "deploy" | "rollback";
+
+export type RolloutStrategy = "blue-green" | "canary";
+
+/** One canary step, as slipway.yaml's `steps` (metrics already validated). */
+export type CanaryStep =
+  | { kind: "setWeight"; weight: number }
+  | { kind: "pause"; durationMs: number }
+  | { kind: "pause"; manual: true }
+  | { kind: "analysis"; metrics: MetricDefinition[] };
+
+/** Where a canary is in its steps. */
+export interface CanaryState {
+  steps: CanaryStep[];
+  /** The step in effect; steps.length once every step is done. */
+  stepIndex: number;
+  /** Percent of traffic to the candidate; the stable revision gets the rest. */
+  weight: number;
+  /** When the current step began (epoch ms). */
+  stepSince: number;
+  /** Set in phase "paused": why, and who has to act. */
+  paused?: { since: number; reason: string; by: "step" | "analysis" | "user" };
+}
+
+/** One analysis run kept with its rollout: background (no `step`) or an `analysis` step's. */
+export interface AnalysisRecord {
+  /** "r-3/a1" */
+  id: string;
+  /** Index of the `analysis` step; undefined for the background analysis. */
+  step?: number;
+  startedAt: number;
+  finishedAt?: number;
+  outcome?: AnalysisOutcome;
+  metrics: AnalysisMetric[];
+}
+
+export interface AnalysisMetric {
+  name: string;
+  unit: MetricUnit;
+  /** The judge's kind ("threshold", "distribution", …). */
+  judge: string;
+  dryRun: boolean;
+  state: MetricRunState;
+}
+
+/** Header/cookie/sticky routing of a canary, copied into the proxy route while it steps. */
+export interface CanaryRoutingSettings {
+  header?: { name: string; value?: string };
+  cookie?: { name: string; value?: string };
+  sticky?: { cookie: string; maxAgeS: number };
+}
 
 export interface RevisionRef {
   /** "web/production@v3" */
@@ -71,6 +128,13 @@ export interface RolloutSettings {
   /** In-flight requests of a retired revision may finish for this long before it is stopped. */
   drainTimeoutMs: number;
   triggers: TriggerSettings;
+  /**
+   * Canary: the background analysis run through every step from the first weight above 0
+   * (slipway.yaml's `analysis.metrics`, else the default canary metrics).
+   */
+  metrics?: MetricDefinition[];
+  /** Canary: how testers reach the canary, and sticky assignment. */
+  canaryRouting?: CanaryRoutingSettings;
 }
 
 export interface Rollout {
@@ -78,7 +142,7 @@ export interface Rollout {
   service: string;
   environment: string;
   kind: RolloutKind;
-  strategy: "blue-green";
+  strategy: RolloutStrategy;
   candidate: RevisionRef;
   /** What served before; absent on a first deploy. */
   stable?: RevisionRef;
@@ -97,6 +161,12 @@ export interface Rollout {
   /** Candidate restarts counted when traffic switched: a later increase means it crashed. */
   restartsAtSwitch?: number;
   settings: RolloutSettings;
+  /** Canary progress (strategy "canary"). */
+  canary?: CanaryState;
+  /** Present when the rollout was held for an approval. */
+  approval?: ApprovalRequest;
+  /** Analysis runs, oldest first. */
+  analysis?: AnalysisRecord[];
 }
 
 /** Desired traffic of one (service, environment): weight 0 = preview only. */
@@ -109,6 +179,8 @@ export type Traffic = TrafficEntry[];
 export type TrafficChange =
   | { kind: "add-preview"; revision: string }
   | { kind: "switch"; to: string; drop?: string }
+  /** Canary weight: `canary` gets `weight` percent, `stable` the rest, every other revision 0. */
+  | { kind: "set-weight"; canary: string; stable: string; weight: number }
   | { kind: "remove"; revision: string };
 
 /** Cumulative counters of one revision read from the proxy at time `at`. */
@@ -155,7 +227,18 @@ export type EventType =
   | "rollout.failed"
   | "rollout.draining"
   | "rollout.stopping"
-  | "rollout.finished";
+  | "rollout.finished"
+  | "rollout.approval-requested"
+  | "rollout.approval-vote"
+  | "rollout.approved"
+  | "rollout.rejected"
+  | "rollout.approval-expired"
+  | "rollout.weight"
+  | "rollout.step"
+  | "rollout.paused"
+  | "rollout.resumed"
+  | "rollout.analysis-started"
+  | "rollout.analysis-finished";
 
 export interface AuditEvent {
   type: EventType;
@@ -165,7 +248,24 @@ export interface AuditEvent {
 export type WaitKind = "wait-ready" | "analyse" | "wait";
 
 export type TransitionKind =
-  "start-candidate" | "run-smoke" | "switch-traffic" | "scale-down" | "drain" | "stop" | "rollback" | "done";
+  | "start-candidate"
+  | "run-smoke"
+  | "switch-traffic"
+  | "scale-down"
+  | "drain"
+  | "stop"
+  | "rollback"
+  | "done"
+  /** Canary: change the weights (traffic); the other canary kinds only record progress. */
+  | "set-weight"
+  | "advance"
+  | "pause"
+  | "resume"
+  | "analysis"
+  /** Canary: all traffic to the candidate, the stable revision stays warm. */
+  | "promote"
+  /** Approval: a vote recorded, or the hold decided. */
+  | "approval";
 
 export interface Wait {
   kind: WaitKind;
@@ -192,4 +292,10 @@ export const isFinal = (phase: RolloutPhase): phase is FinalPhase =>
   phase === "promoted" || phase === "rolled-back" || phase === "superseded" || phase === "failed";
 
 export const isDeciding = (phase: RolloutPhase): phase is DecidingPhase =>
-  phase === "pending" || phase === "starting" || phase === "smoke" || phase === "analysing";
+  phase === "awaiting-approval" ||
+  phase === "pending" ||
+  phase === "starting" ||
+  phase === "smoke" ||
+  phase === "stepping" ||
+  phase === "paused" ||
+  phase === "analysing";

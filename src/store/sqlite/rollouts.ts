@@ -1,6 +1,12 @@
 import { SlipwayError } from "../../core/errors.js";
 import { applyTrafficChange } from "../../core/rollout/traffic.js";
-import { isDeciding, isFinal, type Rollout, type Transition } from "../../core/rollout/types.js";
+import {
+  isDeciding,
+  isFinal,
+  type AnalysisRecord,
+  type Rollout,
+  type Transition,
+} from "../../core/rollout/types.js";
 import type {
   EnvironmentTraffic,
   NewRollout,
@@ -167,6 +173,18 @@ export class SqliteRolloutStore implements RolloutStore {
     return row ? (JSON.parse(row.doc) as Rollout) : undefined;
   }
 
+  saveAnalysis(rolloutId: string, analysis: AnalysisRecord[]): Rollout {
+    return this.db
+      .transaction(() => {
+        const current = this.getRollout(rolloutId);
+        if (!current) throw new SlipwayError("SLIPWAY_NOT_FOUND", `rollout ${rolloutId} does not exist`);
+        const next: Rollout = { ...current, analysis };
+        this.db.prepare("UPDATE rollouts SET doc = ? WHERE id = ?").run(JSON.stringify(next), rolloutId);
+        return next;
+      })
+      .immediate();
+  }
+
   lockHolder(service: string, environment: string): Rollout | undefined {
     const row = this.db
       .prepare("SELECT rollout_id FROM rollout_locks WHERE scope = ?")
@@ -230,17 +248,15 @@ export class SqliteRolloutStore implements RolloutStore {
         rollout: filter.rolloutId ?? null,
         limit: filter.limit ?? 100,
       }) as EventRow[];
-    return rows.reverse().map((row) => ({
-      seq: row.seq,
-      at: row.at,
-      actor: row.actor,
-      type: row.type,
-      message: row.message,
-      ...(row.service ? { service: row.service } : {}),
-      ...(row.environment ? { environment: row.environment } : {}),
-      ...(row.rollout_id ? { rolloutId: row.rollout_id } : {}),
-      ...(row.reason ? { reason: row.reason } : {}),
-    }));
+    return rows.reverse().map(toEvent);
+  }
+
+  eventsSince(seq: number, limit = 1000): StoredEvent[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?")
+        .all(seq, limit) as EventRow[]
+    ).map(toEvent);
   }
 
   recordEvent(event: Omit<StoredEvent, "seq" | "at">): void {
@@ -295,6 +311,20 @@ export class SqliteRolloutStore implements RolloutStore {
   private docs(sql: string, ...params: unknown[]): Rollout[] {
     return (this.db.prepare(sql).all(...params) as RolloutRow[]).map((row) => JSON.parse(row.doc) as Rollout);
   }
+}
+
+function toEvent(row: EventRow): StoredEvent {
+  return {
+    seq: row.seq,
+    at: row.at,
+    actor: row.actor,
+    type: row.type,
+    message: row.message,
+    ...(row.service ? { service: row.service } : {}),
+    ...(row.environment ? { environment: row.environment } : {}),
+    ...(row.rollout_id ? { rolloutId: row.rollout_id } : {}),
+    ...(row.reason ? { reason: row.reason } : {}),
+  };
 }
 
 function toTraffic(row: TrafficRow): EnvironmentTraffic {
