@@ -21,21 +21,21 @@ export function readCookie(header: string | string[] | undefined, name: string):
     }
     return undefined;
   }
-  // Cheap reject: most requests on a canary route do not carry this cookie at all.
-  if (!header.includes(name)) return undefined;
-  const length = header.length;
-  let start = 0;
-  while (start < length) {
-    let end = header.indexOf(";", start);
-    if (end === -1) end = length;
-    let i = start;
-    while (i < end && isSpace(header.charCodeAt(i))) i++;
-    if (header.startsWith(name, i)) {
-      let j = i + name.length;
-      while (j < end && isSpace(header.charCodeAt(j))) j++;
-      if (header.charCodeAt(j) === 61 /* = */) return cleanValue(header.slice(j + 1, end));
+  // indexOf is native: jump from one occurrence of the name to the next rather than walking every
+  // cookie, and check that it stands as a name (after ";" or the start, followed by "=").
+  let at = header.indexOf(name);
+  while (at !== -1) {
+    let before = at - 1;
+    while (before >= 0 && isSpace(header.charCodeAt(before))) before--;
+    if (before < 0 || header.charCodeAt(before) === 59 /* ; */) {
+      let after = at + name.length;
+      while (after < header.length && isSpace(header.charCodeAt(after))) after++;
+      if (header.charCodeAt(after) === 61 /* = */) {
+        const end = header.indexOf(";", after + 1);
+        return cleanValue(header.slice(after + 1, end === -1 ? header.length : end));
+      }
     }
-    start = end + 1;
+    at = header.indexOf(name, at + 1);
   }
   return undefined;
 }
