@@ -1,6 +1,7 @@
 import type { ApiRoute } from "../api-route.js";
 import { accessRoutes } from "./access.js";
 import { catalogRoutes } from "./catalog.js";
+import { deliveryRoutes } from "./delivery.js";
 import { eventRoutes } from "./events.js";
 import { rolloutRoutes } from "./rollouts.js";
 import { sessionRoutes } from "./session.js";
@@ -17,4 +18,5 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...catalogRoutes, // services, environments, releases
   ...eventRoutes, // GET /api/events (SSE)
   ...accessRoutes, // tokens, users
+  ...deliveryRoutes, // GET /api/metrics/delivery, GET /metrics (Prometheus)
 ];
