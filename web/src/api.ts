@@ -60,7 +60,29 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return payload as T;
 }
 
-export const get = <T>(path: string) => api<T>("GET", path);
+const prefetched = new Map<string, { at: number; reply: Promise<unknown> }>();
+
+/**
+ * Starts GETs the first page will need while the session is still being checked, so the two
+ * requests overlap instead of running one after the other. A prefetched reply is used once, and
+ * only within two seconds; a 401 there just means the sign-in page comes first.
+ */
+export function prefetch(...paths: string[]): void {
+  for (const path of paths) {
+    const reply = api<unknown>("GET", path);
+    reply.catch(() => undefined);
+    prefetched.set(path, { at: Date.now(), reply });
+  }
+}
+
+export function get<T>(path: string): Promise<T> {
+  const early = prefetched.get(path);
+  if (early) {
+    prefetched.delete(path);
+    if (Date.now() - early.at < 2000) return early.reply.catch(() => api<T>("GET", path)) as Promise<T>;
+  }
+  return api<T>("GET", path);
+}
 export const post = <T>(path: string, body: unknown = {}) => api<T>("POST", path, body);
 
 /**

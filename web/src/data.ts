@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "./api.js";
 import { onChange } from "./live.js";
 import type { Change } from "./types.js";
@@ -43,7 +43,9 @@ export function useData<T>(
     );
   }, deps);
 
-  useEffect(() => {
+  // A layout effect runs right after render; a plain effect waits for the next frame, which in a
+  // background tab or headless browser can be 100 ms later: that delay was the first render's.
+  useLayoutEffect(() => {
     setLoading(true);
     reload();
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,6 +1,6 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { currentSession, signOut, whenUnauthenticated } from "./api.js";
+import { currentSession, prefetch, signOut, whenUnauthenticated } from "./api.js";
 import { connect, disconnect, onLiveState, type LiveState } from "./live.js";
 import { interceptLinks, navigate, useLocation } from "./router.js";
 import type { Session } from "./types.js";
@@ -63,7 +63,7 @@ function App() {
 
   useEffect(() => {
     whenUnauthenticated(() => setSession(null));
-    currentSession().then(setSession, (e: Error) => setFailure(e.message));
+    firstSession.then(setSession, (e: Error) => setFailure(e.message));
   }, []);
   useEffect(() => {
     if (session) connect();
@@ -144,6 +144,10 @@ function App() {
   );
 }
 
+// The session check starts before the first render, and the overview's data (the page most loads
+// land on) is fetched alongside it.
+const firstSession = currentSession();
+if (location.pathname === "/") prefetch("/api/status", "/api/rollouts?limit=10");
 const root = document.getElementById("app")!;
 interceptLinks(root);
 render(<App />, root);
