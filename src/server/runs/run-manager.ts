@@ -100,13 +100,18 @@ interface LiveRun {
 export class RunManager {
   private readonly live = new Map<string, LiveRun>();
   private readonly pending = new Set<Promise<unknown>>();
-  private readonly repoRoot: string;
+  private root: string | undefined;
   private readonly metaDir: string;
   private stopped = false;
 
   constructor(private readonly options: RunManagerOptions) {
-    this.repoRoot = repositoryRoot(resolve(options.dir));
     this.metaDir = join(options.dataDir, "run-meta");
+  }
+
+  /** The repository; resolved when first needed, so a server for a project outside git still starts. */
+  private get repoRoot(): string {
+    this.root ??= repositoryRoot(resolve(this.options.dir));
+    return this.root;
   }
 
   /**

@@ -1,0 +1,170 @@
+import { createReadStream } from "node:fs";
+import { z } from "zod";
+import { SUPPORTED_EVENTS } from "../../core/workflow/triggers.js";
+import { SlipwayError } from "../../core/errors.js";
+import type { Principal } from "../../core/access/roles.js";
+import { STREAMED, defineRoute, type ApiReply, type ApiRoute } from "../api-route.js";
+import { hooksOf } from "../runs/hooks.js";
+
+const actorOf = (principal: Principal): string =>
+  principal.kind === "anonymous" ? "anonymous" : principal.id;
+
+const listQuery = z.object({
+  limit: z
+    .string()
+    .regex(/^\d+$/, "a whole number")
+    .optional()
+    .describe("At most this many (1-500, default 50)"),
+});
+const logsQuery = z.object({
+  job: z.string().optional().describe("A job id (every matrix combination) or one job key"),
+});
+const triggerBody = z.strictObject({
+  workflow: z
+    .string()
+    .min(1)
+    .describe("Workflow file: a name in .github/workflows (deploy.yml) or a path from the repository root"),
+  ref: z.string().min(1).optional().describe("Branch, tag or commit (default: the repository's HEAD)"),
+  inputs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  event: z
+    .enum(SUPPORTED_EVENTS)
+    .optional()
+    .describe("The event the run sees (default workflow_dispatch, which the workflow must declare)"),
+});
+
+/** Workflow runs: the list, one run with its job graph, its logs and artifacts; start and cancel. */
+export const runRoutes: ApiRoute[] = [
+  defineRoute({
+    method: "GET",
+    path: "/api/runs",
+    tag: "runs",
+    summary: "Workflow runs, newest first, each with its jobs",
+    query: listQuery,
+    handler: ({ app, query }) => {
+      const limit = Math.min(500, Math.max(1, Number(query.limit ?? 50)));
+      return { status: 200, body: { runs: hooksOf(app).runs.list(limit) } };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/api/runs/:id",
+    tag: "runs",
+    summary: "One run: status, timings, and its jobs with the jobs each needs",
+    handler: ({ app, params }) => {
+      const run = hooksOf(app).runs.get(params.id ?? "");
+      if (!run) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${params.id}`);
+      return { status: 200, body: { run } };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/api/runs/:id/logs",
+    tag: "runs",
+    summary: "A run's log lines per job, masked as stored",
+    description:
+      "JSON `{ runId, jobs: [{ key, id, lines: [{ step, level, text }] }] }`; with `Accept: text/plain` " +
+      "the lines as `slipway logs` prints them, under `== job / step` headings.",
+    query: logsQuery,
+    handler: ({ app, params, query, req, res }): ApiReply => {
+      const jobs = hooksOf(app).runs.logs(params.id ?? "", query.job);
+      if (query.job !== undefined && jobs.length === 0) {
+        throw new SlipwayError("SLIPWAY_NOT_FOUND", `run ${params.id} has no logs for job ${query.job}`);
+      }
+      if (!(req.headers.accept ?? "").startsWith("text/plain")) {
+        return { status: 200, body: { runId: params.id, jobs } };
+      }
+      const out: string[] = [];
+      for (const job of jobs) {
+        let heading = "";
+        for (const line of job.lines) {
+          const next = `== ${job.key} / ${line.step}`;
+          if (next !== heading) out.push((heading = next));
+          if (line.level === "endgroup") continue;
+          out.push(line.level === "group" ? `▸ ${line.text}` : line.text);
+        }
+      }
+      const text = out.length ? `${out.join("\n")}\n` : "";
+      res.writeHead(200, {
+        "content-type": "text/plain; charset=utf-8",
+        "content-length": Buffer.byteLength(text),
+        "cache-control": "no-store",
+      });
+      res.end(text);
+      return STREAMED;
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/api/runs/:id/artifacts",
+    tag: "runs",
+    summary: "A run's artifacts (name, files, size, digest, expiry)",
+    handler: async ({ app, params }) => {
+      const id = params.id ?? "";
+      const records = await hooksOf(app).runs.artifacts(id);
+      const artifacts = records.map((record) => ({
+        ...record,
+        size: record.sizeBytes,
+        url: `/api/runs/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(record.name)}`,
+      }));
+      return { status: 200, body: { runId: id, artifacts } };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/api/runs/:id/artifacts/:name",
+    tag: "runs",
+    summary: "Download one artifact as a gzip tar",
+    description: "The archive holds the artifact's files at the paths they were uploaded with.",
+    produces: "text/plain",
+    handler: async ({ app, params, res }): Promise<ApiReply> => {
+      const { path, record, cleanup } = await hooksOf(app).runs.artifactArchive(
+        params.id ?? "",
+        params.name ?? "",
+      );
+      res.writeHead(200, {
+        "content-type": "application/gzip",
+        "content-disposition": `attachment; filename="${record.name.replace(/[^A-Za-z0-9._-]/g, "_")}.tar.gz"`,
+        "x-slipway-artifact-digest": record.digest,
+      });
+      await new Promise<void>((resolve) => {
+        const stream = createReadStream(path);
+        stream.on("error", () => res.destroy());
+        res.on("close", resolve);
+        stream.pipe(res);
+      }).finally(cleanup);
+      return STREAMED;
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/api/runs",
+    tag: "runs",
+    summary: "Start a workflow (workflow_dispatch by default) at a ref, with inputs",
+    description:
+      "Answers 202 with the run once it has started (it goes on in the server); 400 when the workflow " +
+      "does not run on the event or an input is missing or invalid; 404 for an unknown workflow.",
+    body: triggerBody,
+    handler: async ({ app, body, principal }) => {
+      const outcome = await hooksOf(app).runs.trigger({
+        event: body.event ?? "workflow_dispatch",
+        workflow: body.workflow,
+        ...(body.ref ? { ref: body.ref } : {}),
+        ...(body.inputs
+          ? { inputs: Object.fromEntries(Object.entries(body.inputs).map(([k, v]) => [k, String(v)])) }
+          : {}),
+        actor: actorOf(principal),
+      });
+      return { status: 202, body: { run: outcome.runs[0] } };
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/api/runs/:id/cancel",
+    tag: "runs",
+    summary: "Cancel a run in progress; answers when it has stopped",
+    handler: async ({ app, params }) => ({
+      status: 200,
+      body: { run: await hooksOf(app).runs.cancel(params.id ?? "") },
+    }),
+  }),
+];

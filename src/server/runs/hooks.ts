@@ -1,0 +1,118 @@
+import {
+  announceRollouts,
+  RolloutAnnouncer,
+  runFailedEvent,
+  type ChangeLike,
+} from "../../notify/announce.js";
+import { describeChannels, loadNotificationSettings } from "../../notify/from-config.js";
+import { Notifier, type NotifierOptions } from "../../notify/notifier.js";
+import { collectSecrets } from "../../pipelines/secrets.js";
+import { SqliteDeadLetterStore } from "../../store/sqlite/dead-letters.js";
+import { SqliteRunHistory } from "../../store/sqlite/runs.js";
+import { SqliteDeliveryLog } from "../../store/sqlite/webhook-deliveries.js";
+import type { ChannelConfig } from "../../notify/channels/channel.js";
+import type { AppContext } from "../app-context.js";
+import { RunManager } from "./run-manager.js";
+
+/**
+ * The hooks area of a running server: workflow runs in the server process, the notifier (with its
+ * dead letters) subscribed to the rollout controller and to finished runs, and the webhook
+ * delivery log. One per server, created at start by `attachHooks(app)` and closed with the app.
+ */
+export interface Hooks {
+  runs: RunManager;
+  notifier: Notifier;
+  deadLetters: SqliteDeadLetterStore;
+  deliveries: SqliteDeliveryLog;
+  /** Channel names, kinds and events, URLs reduced to their origin (for logs and the API). */
+  channels: Record<string, unknown>[];
+  /** Environment the server reads secrets from (webhook secret, `${VAR}` references, SLIPWAY_SECRET_*). */
+  env: Readonly<Record<string, string | undefined>>;
+  close(): Promise<void>;
+}
+
+export interface HooksOptions {
+  /** Default: process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Notifier overrides (tests: transport, sleep). */
+  notifier?: Partial<Omit<NotifierOptions, "channels" | "deadLetters">>;
+}
+
+const KEY = "hooks";
+
+function createHooks(app: AppContext, options: HooksOptions): Hooks {
+  const env = options.env ?? process.env;
+  const log = app.log.child({ part: "hooks" });
+  let channels: ChannelConfig[] = [];
+  let retry;
+  try {
+    const settings = loadNotificationSettings(app.projectDir, env);
+    channels = settings.channels;
+    retry = settings.retry;
+  } catch (error) {
+    // A missing `${VAR}` must not keep the control plane down; it is logged, without values.
+    log.error({ err: (error as Error).message }, "notifications disabled: invalid configuration");
+  }
+  const deadLetters = new SqliteDeadLetterStore(app.db);
+  const notifier = new Notifier({
+    channels,
+    deadLetters,
+    log,
+    ...(retry ? { retry } : {}),
+    ...options.notifier,
+  });
+  const link = (path: string): string | undefined => {
+    const base = env.SLIPWAY_PUBLIC_URL?.replace(/\/+$/, "");
+    return base ? `${base}/${path}` : undefined;
+  };
+  const runs = new RunManager({
+    dir: app.projectDir,
+    dataDir: app.dataDir,
+    store: new SqliteRunHistory(app.db),
+    secrets: collectSecrets({ env: { ...env } }),
+    publish: app.events.publish,
+    log,
+    onFinished: (run) => {
+      const event = runFailedEvent(run, new Date(app.now()).toISOString(), link(`runs/${run.runId}`));
+      if (event) void notifier.notify(event);
+    },
+  });
+  const controller = app.controller as unknown as {
+    subscribe?: (listener: (change: ChangeLike) => void) => () => void;
+  };
+  const unsubscribe =
+    typeof controller.subscribe === "function"
+      ? announceRollouts(
+          { subscribe: (listener) => controller.subscribe!.call(app.controller, listener) },
+          (event) => notifier.notify(event),
+          new RolloutAnnouncer({ now: () => app.now(), link: (id) => link(`rollouts/${id}`) }),
+        )
+      : () => undefined;
+  const described = describeChannels(channels);
+  if (channels.length > 0) log.info({ channels: described }, "notification channels");
+  return {
+    runs,
+    notifier,
+    deadLetters,
+    deliveries: new SqliteDeliveryLog(app.db),
+    channels: described,
+    env,
+    async close() {
+      unsubscribe();
+      await runs.stop();
+    },
+  };
+}
+
+/** The server's hooks, created on first use. */
+export function hooksOf(app: AppContext, options: HooksOptions = {}): Hooks {
+  return app.singleton(KEY, () => createHooks(app, options));
+}
+
+/**
+ * Call once when the server starts (serve.ts), so notifications follow rollouts from the first
+ * change rather than from the first request to a runs or webhook route.
+ */
+export function attachHooks(app: AppContext, options: HooksOptions = {}): Hooks {
+  return hooksOf(app, options);
+}
