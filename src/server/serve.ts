@@ -21,6 +21,7 @@ import { ensureAdminToken } from "./admin-token.js";
 import { createApp } from "./app.js";
 import type { ServerInfo } from "./app-context.js";
 import { createHttpHandler } from "./http-api.js";
+import { attachHooks } from "./runs/hooks.js";
 import { defaultWebRoot } from "./static.js";
 
 export const SERVER_INFO_FILE = "server.json";
@@ -106,6 +107,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     webRoot: options.webRoot ?? defaultWebRoot(),
     ...(options.secureCookies ? { secureCookies: true } : {}),
   });
+  attachHooks(app); // workflow runs, webhooks, notifications (hooks area)
   const admin = await ensureAdminToken(app.access, data, Date.now());
   if (admin.created) log.info({ file: admin.file }, "created the local admin API token");
   const handler = createHttpHandler(app);

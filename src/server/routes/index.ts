@@ -1,11 +1,14 @@
 import type { ApiRoute } from "../api-route.js";
 import { accessRoutes } from "./access.js";
 import { catalogRoutes } from "./catalog.js";
+import { deadLetterRoutes } from "./dead-letters.js";
 import { deliveryRoutes } from "./delivery.js";
 import { eventRoutes } from "./events.js";
 import { rolloutRoutes } from "./rollouts.js";
+import { runRoutes } from "./runs.js";
 import { sessionRoutes } from "./session.js";
 import { systemRoutes } from "./system.js";
+import { webhookRoutes } from "./webhooks.js";
 
 /**
  * Every route the server serves. Adding an area is one line here plus its ROUTES entries
@@ -19,4 +22,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...eventRoutes, // GET /api/events (SSE)
   ...accessRoutes, // tokens, users
   ...deliveryRoutes, // GET /api/metrics/delivery, GET /metrics (Prometheus)
+  ...runRoutes, // workflow runs (hooks)
+  ...webhookRoutes, // POST /api/webhooks/github (hooks)
+  ...deadLetterRoutes, // notification dead letters (hooks)
 ];
