@@ -20,6 +20,8 @@ export const ACCESS_YAML = withoutBaselineTrigger(
     `    approval: true
   staging:
     readinessTimeout: 6s
+    scaleDownDelay: 1s
+    analysis: { window: 2s, interval: 250ms, minRequests: 10 }
     services:
       web:
         routes: [{ hosts: [staging.test], pathPrefix: / }]
@@ -30,6 +32,8 @@ export const ACCESS_YAML = withoutBaselineTrigger(
         routes: [{ hosts: [locked.test], pathPrefix: / }]
   frozen:
     readinessTimeout: 6s
+    scaleDownDelay: 1s
+    analysis: { window: 2s, interval: 250ms, minRequests: 10 }
     freezeWindows:
       - cron: "* * * * *"
         duration: 2h
