@@ -14,7 +14,7 @@ const deliveryQuery = z.object({
   days: z
     .string()
     .regex(/^[1-9][0-9]*$/, "a whole number of days")
-    .refine((v) => Number(v) <= DELIVERY_MAX_DAYS, `at most ${DELIVERY_MAX_DAYS} days`)
+    .refine((v) => !/^[0-9]+$/.test(v) || Number(v) <= DELIVERY_MAX_DAYS, `at most ${DELIVERY_MAX_DAYS} days`)
     .optional()
     .describe("Window length in days, ending now (default 30)"),
 });
