@@ -1,0 +1,94 @@
+/**
+ * A real control plane for the hooks' end-to-end tests: the rollouts world (real proxy process,
+ * runtime, SQLite, controller) behind the real HTTP API, with the project made a git repository
+ * holding workflows, and the hooks attached with a chosen environment (webhook secret, secrets).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { attachHooks, type HooksOptions } from "../../src/server/runs/hooks.js";
+import type { RunView } from "../../src/server/runs/run-view.js";
+import { startApi, type ApiHarness } from "../api/support.js";
+import { projectYaml, startWorld, withoutBaselineTrigger, type World } from "../rollouts/world.js";
+
+export interface HooksWorld {
+  world: World;
+  api: ApiHarness;
+  /** An admin token (may do everything). */
+  token: string;
+  /** HEAD of the project repository. */
+  sha: string;
+  /** Polls GET /api/runs/:id until the run completed. */
+  waitRun(runId: string, timeoutMs?: number): Promise<RunView>;
+  close(): Promise<void>;
+}
+
+const git = (dir: string, ...args: string[]) =>
+  execFileSync("git", args, {
+    cwd: dir,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "alice",
+      GIT_AUTHOR_EMAIL: "alice@example.com",
+      GIT_COMMITTER_NAME: "alice",
+      GIT_COMMITTER_EMAIL: "alice@example.com",
+    },
+  }).trim();
+
+/**
+ * Starts the world with `extraYaml` under environments.production (and after it), commits
+ * `workflows` (file name → YAML) on branch main, and attaches the hooks with `env`.
+ */
+export async function startHooksWorld(options: {
+  workflows: Record<string, string>;
+  extraYaml?: string;
+  env?: Record<string, string>;
+  notifier?: HooksOptions["notifier"];
+}): Promise<HooksWorld> {
+  const world = await startWorld({}, withoutBaselineTrigger(projectYaml("1s", options.extraYaml ?? "")));
+  let api: ApiHarness | undefined;
+  try {
+    const dir = world.dir;
+    mkdirSync(join(dir, ".github", "workflows"), { recursive: true });
+    for (const [name, text] of Object.entries(options.workflows)) {
+      writeFileSync(join(dir, ".github", "workflows", name), text);
+    }
+    writeFileSync(join(dir, ".gitignore"), ".slipway/\n");
+    git(dir, "init", "-q", "-b", "main");
+    git(dir, "add", ".");
+    git(dir, "commit", "-q", "-m", "initial");
+    const sha = git(dir, "rev-parse", "HEAD");
+    api = await startApi(world, { limiter: false });
+    attachHooks(api.app, {
+      env: options.env ?? {},
+      ...(options.notifier ? { notifier: options.notifier } : {}),
+    });
+    const { token } = await api.token("admin", "admin");
+    const harness: HooksWorld = {
+      world,
+      api,
+      token,
+      sha,
+      async waitRun(runId, timeoutMs = 45_000) {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const { json } = await harness.api.call<{ run: RunView }>("GET", `/api/runs/${runId}`, { token });
+          if (json.run?.status === "completed") return json.run;
+          if (Date.now() > deadline) throw new Error(`run ${runId} still ${JSON.stringify(json)}`);
+          await sleep(100);
+        }
+      },
+      async close() {
+        await harness.api.close();
+        await world.close();
+      },
+    };
+    return harness;
+  } catch (error) {
+    await api?.close();
+    await world.close();
+    throw error;
+  }
+}
