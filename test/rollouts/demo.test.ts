@@ -4,6 +4,9 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
+/** The dashboard is served at the API URL; the demo creates a user whose password it prints once. */
+const DASHBOARD_LINE =
+  /\n {2}dashboard +http:\/\/127\.0\.0\.1:\d+\/ +sign in as demo-[0-9a-f]{6} \/ [\w-]{16} +\(shown once\)\n/;
 
 describe("slipway demo --exit", () => {
   it("tells the whole story and cleans up after itself", () => {
@@ -14,6 +17,7 @@ describe("slipway demo --exit", () => {
     });
     const out = run.stdout;
     expect(run.status, `${out}\n${run.stderr}`).toBe(0);
+    expect(out).toMatch(DASHBOARD_LINE);
     expect(out).toMatch(/✔ web promoted, api promoted/);
     expect(out).toMatch(
       /web\/production@v2 rolled back to web\/production@v1: candidate not ready within 5\.0s/,
@@ -26,6 +30,32 @@ describe("slipway demo --exit", () => {
     const dir = /in (\/\S+slipway-demo-\S+)/.exec(out)?.[1];
     expect(dir).toBeDefined();
     // The temporary project is gone, and with it every process the demo started.
+    expect(processesMentioning(dir!)).toEqual([]);
+  }, 120_000);
+});
+
+describe("slipway demo --canary --exit", () => {
+  it("promotes a good canary step by step, aborts a bad one with the analysis' verdict, and cleans up", () => {
+    const run = spawnSync(process.execPath, [BIN, "demo", "--canary", "--exit"], {
+      encoding: "utf8",
+      timeout: 110_000,
+      env: { ...process.env, NO_COLOR: "1", SLIPWAY_LOG_LEVEL: "warn" },
+    });
+    const out = run.stdout;
+    expect(run.status, `${out}\n${run.stderr}`).toBe(0);
+    expect(out).toMatch(DASHBOARD_LINE);
+    const [, , v2 = "", v3 = ""] = out.split(/\n(?=\d\. )/);
+    // v2: 10 %, analysis, 50 %, analysis, promoted; the testers' header always reaches the canary.
+    expect(v2).toMatch(/10 %/);
+    expect(v2).toMatch(/tester .*→ 10\/10 answered by v2\n/);
+    expect(v2).toMatch(/✔ promoted after/);
+    expect(v2).toMatch(/traffic during this step: .*v2: \d+ ok/);
+    // v3: aborted by the analysis, with the measurement that decided it in one line.
+    expect(v3).toMatch(/✔ rolled-back after/);
+    expect(v3).toMatch(/\n {2}verdict: error rate: canary \d+\.\d% > max 5\.0% \(threshold\) → fail\n/);
+    expect(v3).toMatch(/traffic during this step: .*v3: \d+ ok, \d+ failed/);
+    const dir = /in (\/\S+slipway-demo-\S+)/.exec(out)?.[1];
+    expect(dir).toBeDefined();
     expect(processesMentioning(dir!)).toEqual([]);
   }, 120_000);
 });
