@@ -6,31 +6,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ProxyAdminClient } from "../../src/proxy/admin-client.js";
 import { startProxy } from "../../src/proxy/proxy-process.js";
 import type { RouteTable } from "../../src/proxy/route-table.js";
-import {
-  rejection,
-  route,
-  send,
-  startTestProxy,
-  startUpstream,
-  type TestProxy,
-  type Upstream,
-} from "./helpers.js";
+import { rejection, route, send, Fixture, startTestProxy, type TestProxy } from "./helpers.js";
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+const fx = new Fixture();
+afterEach(() => fx.cleanup());
 
-async function proxy(): Promise<TestProxy> {
-  const p = await startTestProxy();
-  cleanup.push(() => p.stop());
-  return p;
-}
-async function upstream(name: string): Promise<Upstream> {
-  const u = await startUpstream(name);
-  cleanup.push(() => u.close());
-  return u;
-}
+const proxy = () => fx.proxy();
+const upstream = (name: string) => fx.upstream(name);
 
 async function raw(p: TestProxy, method: string, path: string, opts: { token?: string; body?: string } = {}) {
   const response = await fetch(`${p.adminUrl}${path}`, {
@@ -102,7 +84,7 @@ describe("admin API", () => {
 
   it("persists the table before answering and routes with it after a restart", async () => {
     const stateDir = mkdtempSync(join(tmpdir(), "slipway-proxy-"));
-    cleanup.push(() => rmSync(stateDir, { recursive: true, force: true }));
+    fx.defer(() => rmSync(stateDir, { recursive: true, force: true }));
     const app = await upstream("app");
     const first = await startTestProxy({ stateDir });
     const table: RouteTable = { generation: 3, routes: [route("web/prod", [["web@1", 1, app]])] };
@@ -110,14 +92,14 @@ describe("admin API", () => {
     expect(JSON.parse(readFileSync(join(stateDir, "routes.json"), "utf8"))).toEqual(table);
     await first.stop();
     const second = await startTestProxy({ stateDir });
-    cleanup.push(() => second.stop());
+    fx.defer(() => second.stop());
     expect(await second.client.routes()).toEqual(table);
     expect((await send(`${second.url}/again`)).body).toBe("app /again");
   });
 
   it("serves the admin API on a unix socket", async () => {
     const stateDir = mkdtempSync(join(tmpdir(), "slipway-proxy-"));
-    cleanup.push(() => rmSync(stateDir, { recursive: true, force: true }));
+    fx.defer(() => rmSync(stateDir, { recursive: true, force: true }));
     const socket = join(stateDir, "admin.sock");
     const running = await startProxy({
       listen: "127.0.0.1:0",
@@ -125,11 +107,11 @@ describe("admin API", () => {
       stateDir,
       log: pino({ level: "silent" }),
     });
-    cleanup.push(() => running.close());
+    fx.defer(() => running.close());
     expect(running.adminUrl).toBe(`unix:${socket}`);
     expect(statSync(socket).mode & 0o777).toBe(0o600);
     const client = new ProxyAdminClient({ url: running.adminUrl, token: running.token });
-    cleanup.push(() => client.close());
+    fx.defer(() => client.close());
     expect(await client.health()).toMatchObject({ ok: true, generation: 0 });
     const wrong = new ProxyAdminClient({ url: socket, token: "nope" });
     await expect(wrong.routes()).rejects.toMatchObject({ code: "SLIPWAY_UNAVAILABLE" });

@@ -1,36 +1,22 @@
 import { WebSocket, WebSocketServer } from "ws";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  policy,
-  route,
-  send,
-  startTestProxy,
-  startUpstream,
-  until,
-  type TestProxy,
-  type Upstream,
-} from "./helpers.js";
+import { Fixture, policy, route, send, until, type TestProxy } from "./helpers.js";
 
+const fx = new Fixture();
 let proxy: TestProxy;
-let upstreams: Upstream[] = [];
 
 beforeEach(async () => {
-  proxy = await startTestProxy();
+  proxy = await fx.proxy();
 });
-afterEach(async () => {
-  await proxy.stop();
-  await Promise.all(upstreams.map((u) => u.close()));
-  upstreams = [];
-});
+afterEach(() => fx.cleanup());
 
 /** blue holds each request until told; green answers at once. */
 async function blueGreen() {
   const held = new Map<string, () => void>();
-  const blue = await startUpstream("blue", (req, res) =>
+  const blue = await fx.upstream("blue", (req, res) =>
     held.set(req.url ?? "", () => res.end(`blue ${req.url}`)),
   );
-  const green = await startUpstream("green");
-  upstreams.push(blue, green);
+  const green = await fx.upstream("green");
   return { blue, green, held };
 }
 
@@ -78,9 +64,8 @@ describe("draining a revision that left the table", () => {
   });
 
   it("cuts a response already streaming at the deadline by closing it", async () => {
-    const app = await startUpstream("blue", (_req, res) => res.write("partial"));
-    const green = await startUpstream("green");
-    upstreams.push(app, green);
+    const app = await fx.upstream("blue", (_req, res) => res.write("partial"));
+    const green = await fx.upstream("green");
     const drain = policy({ drainTimeoutMs: 300 });
     await proxy.apply([route("web/prod", [["web@1", 1, app]], { policy: drain })]);
     const streaming = send(`${proxy.url}/stream`);
@@ -91,9 +76,8 @@ describe("draining a revision that left the table", () => {
   });
 
   it("closes the drained revision's WebSockets at once, and keeps the new revision's", async () => {
-    const blue = await startUpstream("blue");
-    const green = await startUpstream("green");
-    upstreams.push(blue, green);
+    const blue = await fx.upstream("blue");
+    const green = await fx.upstream("green");
     const servers = [
       new WebSocketServer({ server: blue.server }),
       new WebSocketServer({ server: green.server }),

@@ -1,24 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  deadPort,
-  policy,
-  route,
-  send,
-  startTestProxy,
-  startUpstream,
-  until,
-  type TestProxy,
-  type Upstream,
-} from "./helpers.js";
+import { Fixture, deadPort, policy, route, send, until, type TestProxy, type Upstream } from "./helpers.js";
 
+const fx = new Fixture();
 let proxy: TestProxy;
-let upstreams: Upstream[] = [];
-
-async function upstream(name: string, handler?: Parameters<typeof startUpstream>[1]) {
-  const u = await startUpstream(name, handler);
-  upstreams.push(u);
-  return u;
-}
+const upstream = (name: string, handler?: Parameters<Fixture["upstream"]>[1]) => fx.upstream(name, handler);
 
 /** An instance entry pointing at a port nothing listens on. */
 async function deadInstance(name: string): Promise<Upstream> {
@@ -32,13 +17,9 @@ async function deadInstance(name: string): Promise<Upstream> {
 }
 
 beforeEach(async () => {
-  proxy = await startTestProxy();
+  proxy = await fx.proxy();
 });
-afterEach(async () => {
-  await proxy.stop();
-  await Promise.all(upstreams.map((u) => u.close()));
-  upstreams = [];
-});
+afterEach(() => fx.cleanup());
 
 describe("retries", () => {
   it("retries a refused connection on another instance, even for a POST with a body", async () => {

@@ -1,32 +1,15 @@
 import http from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  policy,
-  route,
-  send,
-  startTestProxy,
-  startUpstream,
-  type TestProxy,
-  type Upstream,
-} from "./helpers.js";
+import { Fixture, policy, route, send, type TestProxy } from "./helpers.js";
 
+const fx = new Fixture();
 let proxy: TestProxy;
-let upstreams: Upstream[] = [];
-
-async function upstream(name: string, handler?: Parameters<typeof startUpstream>[1]) {
-  const u = await startUpstream(name, handler);
-  upstreams.push(u);
-  return u;
-}
+const upstream = (name: string, handler?: Parameters<Fixture["upstream"]>[1]) => fx.upstream(name, handler);
 
 beforeEach(async () => {
-  proxy = await startTestProxy();
+  proxy = await fx.proxy();
 });
-afterEach(async () => {
-  await proxy.stop();
-  await Promise.all(upstreams.map((u) => u.close()));
-  upstreams = [];
-});
+afterEach(() => fx.cleanup());
 
 describe("routing", () => {
   it("routes by host, then by the longest path prefix on whole segments", async () => {

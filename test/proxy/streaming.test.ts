@@ -1,29 +1,24 @@
 import http from "node:http";
 import { WebSocket, WebSocketServer } from "ws";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { route, startTestProxy, startUpstream, until, type TestProxy, type Upstream } from "./helpers.js";
+import { Fixture, route, until, type TestProxy } from "./helpers.js";
 
+const fx = new Fixture();
 let proxy: TestProxy;
-let upstreams: Upstream[] = [];
 
 beforeEach(async () => {
-  proxy = await startTestProxy();
+  proxy = await fx.proxy();
 });
-afterEach(async () => {
-  await proxy.stop();
-  await Promise.all(upstreams.map((u) => u.close()));
-  upstreams = [];
-});
+afterEach(() => fx.cleanup());
 
 describe("streaming", () => {
   it("relays the response as it is produced, without waiting for its end", async () => {
     let finish: () => void = () => undefined;
-    const app = await startUpstream("app", (_req, res) => {
+    const app = await fx.upstream("app", (_req, res) => {
       res.writeHead(200, { "content-type": "text/plain" });
       res.write("first chunk\n");
       finish = () => res.end("last chunk\n");
     });
-    upstreams.push(app);
     await proxy.apply([route("web/prod", [["web@1", 1, app]])]);
     const chunks: string[] = [];
     const ended = new Promise<void>((done, fail) => {
@@ -46,12 +41,11 @@ describe("streaming", () => {
 
   it("relays the request body as it is sent, without waiting for its end", async () => {
     const received: string[] = [];
-    const app = await startUpstream("app", (req, res) => {
+    const app = await fx.upstream("app", (req, res) => {
       req.setEncoding("utf8");
       req.on("data", (chunk: string) => received.push(chunk));
       req.on("end", () => res.end(`upstream got ${received.join("")}`));
     });
-    upstreams.push(app);
     await proxy.apply([route("web/prod", [["web@1", 1, app]])]);
     const reply = new Promise<string>((done, fail) => {
       const req = http.request(
@@ -79,8 +73,7 @@ describe("streaming", () => {
 
 describe("WebSocket", () => {
   it("passes upgrades through and relays messages both ways", async () => {
-    const app = await startUpstream("ws-app");
-    upstreams.push(app);
+    const app = await fx.upstream("ws-app");
     const wss = new WebSocketServer({ server: app.server });
     wss.on("connection", (socket, req) =>
       socket.on("message", (data) => socket.send(`echo ${(data as Buffer).toString()} from ${req.url}`)),
@@ -107,11 +100,10 @@ describe("WebSocket", () => {
   });
 
   it("relays an upstream's refusal of the upgrade", async () => {
-    const app = await startUpstream("no-ws", (_req, res) => {
+    const app = await fx.upstream("no-ws", (_req, res) => {
       res.statusCode = 403;
       res.end("no sockets here");
     });
-    upstreams.push(app);
     await proxy.apply([route("web/prod", [["web@1", 1, app]])]);
     const client = new WebSocket(`ws://${proxy.listen}/chat`);
     const status = await new Promise<number>((done) =>
