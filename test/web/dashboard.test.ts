@@ -3,11 +3,18 @@
  * through the form, deploys v1 then v2 from the page, watches the rollout advance live, rolls back
  * by keyboard and sees the traffic split change. Screenshots land in test-results/web/.
  */
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, RESULTS_DIR, startDashboardWorld, type DashboardWorld } from "./harness.js";
+import {
+  horizontalOverflow,
+  focused,
+  launchChromium,
+  shot,
+  startDashboardWorld,
+  unnamedControls,
+  type DashboardWorld,
+} from "./harness.js";
 
 const USER = { name: "dora", password: "correct horse battery", role: "deployer" };
 
@@ -40,43 +47,6 @@ function load(proxyUrl: string) {
     running = false;
     await loop;
   };
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(RESULTS_DIR, `${name}.png`), fullPage: true });
-}
-
-/** Page width at 1280 px: nothing may scroll sideways. (In-page code is a string: no DOM types here.) */
-async function horizontalOverflow(page: Page): Promise<number> {
-  return page.evaluate<number>("document.documentElement.scrollWidth - document.documentElement.clientWidth");
-}
-
-/**
- * Interactive elements without an accessible name, by the rules that matter here: aria-labelledby,
- * aria-label, a <label>, text content, or title/alt. Returns the offenders' markup.
- */
-const UNNAMED_CONTROLS = `(() => {
-  const nameOf = (el) => {
-    const labelledBy = el.getAttribute("aria-labelledby");
-    if (labelledBy) return labelledBy.split(/\\s+/).map((id) => document.getElementById(id)?.textContent ?? "").join(" ");
-    if (el.getAttribute("aria-label")) return el.getAttribute("aria-label");
-    if (el.labels && el.labels.length > 0) return [...el.labels].map((l) => l.textContent ?? "").join(" ");
-    return el.textContent || el.getAttribute("title") || el.getAttribute("alt") || "";
-  };
-  return [...document.querySelectorAll("a[href], button, input, select, textarea, [tabindex]")]
-    .filter((el) => el.getAttribute("type") !== "hidden" && nameOf(el).trim() === "")
-    .map((el) => el.outerHTML.slice(0, 120));
-})()`;
-
-async function unnamedControls(page: Page): Promise<string[]> {
-  return page.evaluate<string[]>(UNNAMED_CONTROLS);
-}
-
-/** The focused element's text and outline style (a visible focus ring is not "none"). */
-async function focused(page: Page): Promise<{ text: string; outline: string }> {
-  return page.evaluate<{ text: string; outline: string }>(
-    `({ text: document.activeElement?.textContent ?? "", outline: getComputedStyle(document.activeElement).outlineStyle })`,
-  );
 }
 
 async function phaseOn(page: Page): Promise<string> {
@@ -185,6 +155,13 @@ describe("dashboard in headless Chromium", () => {
       expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
       expect(await unnamedControls(page)).toEqual([]);
       await shot(page, "05-history");
+
+      // Pipelines and dead letters: empty here, and they say so (not an error, not a blank page).
+      await page.getByRole("link", { name: "Pipelines" }).click();
+      await page.getByText("No runs yet.").waitFor();
+      await page.getByRole("link", { name: "Dead letters" }).click();
+      await page.getByText("No dead letters.").waitFor();
+      expect(await unnamedControls(page)).toEqual([]);
 
       expect(consoleErrors).toEqual([]);
     } finally {

@@ -8,10 +8,10 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { spawnProxy, type SpawnedProxy } from "../../src/proxy/admin-client.js";
 import { serve, type RunningServer } from "../../src/server/serve.js";
-import { projectYaml, START_SCRIPT, withoutBaselineTrigger } from "../rollouts/world.js";
+import { FIXTURE_APP, projectYaml, START_SCRIPT, withoutBaselineTrigger } from "../rollouts/world.js";
 
 export const REPO = resolve(import.meta.dirname, "../..");
 export const WEB_DIST = join(REPO, "web/dist");
@@ -104,4 +104,83 @@ export async function startDashboardWorld(
 export function launchChromium(): Promise<Browser> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+}
+
+/**
+ * A canary environment for the dashboard: 20 %, an analysis step (p95 latency vs stable through the
+ * proxy, 8 measurements), 50 %, then a manual pause; background analysis of the error rate.
+ */
+export function canaryYaml(): string {
+  return `project:
+  name: shop
+services:
+  web:
+    path: web
+    start: node start.mjs
+    replicas: 2
+    env:
+      SLIPWAY_FIXTURE_APP: ${FIXTURE_APP}
+    readiness:
+      http: { path: /healthz }
+      period: 200ms
+      timeout: 1s
+    stopGracePeriod: 2s
+environments:
+  production:
+    strategy: canary
+    readinessTimeout: 8s
+    scaleDownDelay: 1s
+    drainTimeout: 2s
+    steps:
+      - setWeight: 20
+      - analysis:
+          metrics:
+            - { name: latency p95 vs stable, provider: proxy, judge: ratio, statistic: latency-p95, maxRatio: 3, unit: ms, initialDelay: 1s, interval: 1s, count: 8, onInconclusive: wait }
+      - setWeight: 50
+      - pause: manual
+    analysis:
+      window: 2s
+      interval: 500ms
+      minRequests: 10
+      triggers: { errorRate: false, latency: false, latencyVsBaseline: false, consecutiveHealthFailures: 3 }
+      metrics:
+        - { name: error rate, provider: proxy, judge: threshold, statistic: error-rate, max: 0.05, unit: ratio, interval: 1s, onInconclusive: wait }
+`;
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(RESULTS_DIR, `${name}.png`), fullPage: true });
+}
+
+/** Page width at 1280 px: nothing may scroll sideways. (In-page code is a string: no DOM types here.) */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate<number>("document.documentElement.scrollWidth - document.documentElement.clientWidth");
+}
+
+/**
+ * Interactive elements without an accessible name, by the rules that matter here: aria-labelledby,
+ * aria-label, a <label>, text content, or title/alt. Returns the offenders' markup.
+ */
+export const UNNAMED_CONTROLS = `(() => {
+  const nameOf = (el) => {
+    const labelledBy = el.getAttribute("aria-labelledby");
+    if (labelledBy) return labelledBy.split(/\\s+/).map((id) => document.getElementById(id)?.textContent ?? "").join(" ");
+    if (el.getAttribute("aria-label")) return el.getAttribute("aria-label");
+    if (el.labels && el.labels.length > 0) return [...el.labels].map((l) => l.textContent ?? "").join(" ");
+    return el.textContent || el.getAttribute("title") || el.getAttribute("alt") || "";
+  };
+  return [...document.querySelectorAll("a[href], button, input, select, textarea, [tabindex]")]
+    .filter((el) => el.getAttribute("type") !== "hidden" && nameOf(el).trim() === "")
+    .map((el) => el.outerHTML.slice(0, 120));
+})()`;
+
+export async function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(UNNAMED_CONTROLS);
+}
+
+/** The focused element's text and outline style (a visible focus ring is not "none"). */
+export async function focused(page: Page): Promise<{ text: string; outline: string }> {
+  return page.evaluate<{ text: string; outline: string }>(
+    `({ text: document.activeElement?.textContent ?? "", outline: getComputedStyle(document.activeElement).outlineStyle })`,
+  );
 }
