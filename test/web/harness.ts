@@ -48,9 +48,14 @@ export interface DashboardWorld {
   close(): Promise<void>;
 }
 
+/**
+ * @param workflows GitHub Actions workflows (file name → YAML): the project becomes a git repository
+ *   with them committed on main, so the server can run them (`POST /api/runs`).
+ */
 export async function startDashboardWorld(
   faults: Record<string, Record<string, string>> = {},
   yaml = withoutBaselineTrigger(projectYaml("4s")),
+  workflows: Record<string, string> = {},
 ): Promise<DashboardWorld> {
   ensureDashboardBuilt();
   const dir = mkdtempSync(join(tmpdir(), "slipway-web-"));
@@ -58,6 +63,7 @@ export async function startDashboardWorld(
   writeFileSync(join(dir, "slipway.yaml"), yaml);
   writeFileSync(join(dir, "web", "start.mjs"), START_SCRIPT);
   writeFileSync(join(dir, "web", "faults.json"), JSON.stringify(faults));
+  if (Object.keys(workflows).length > 0) commitWorkflows(dir, workflows);
   let proxy: SpawnedProxy | undefined;
   let server: RunningServer | undefined;
   try {
@@ -98,6 +104,27 @@ export async function startDashboardWorld(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function commitWorkflows(dir: string, workflows: Record<string, string>): void {
+  mkdirSync(join(dir, ".github", "workflows"), { recursive: true });
+  for (const [name, text] of Object.entries(workflows))
+    writeFileSync(join(dir, ".github", "workflows", name), text);
+  writeFileSync(join(dir, ".gitignore"), ".slipway/\n");
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: "dora",
+    GIT_AUTHOR_EMAIL: "dora@example.com",
+    GIT_COMMITTER_NAME: "dora",
+    GIT_COMMITTER_EMAIL: "dora@example.com",
+  };
+  for (const args of [
+    ["init", "-q", "-b", "main"],
+    ["add", "."],
+    ["commit", "-q", "-m", "initial"],
+  ]) {
+    execFileSync("git", args, { cwd: dir, env, stdio: "ignore" });
+  }
 }
 
 /** Headless Chromium with a fresh profile (playwright-core makes a temporary one per launch). */
