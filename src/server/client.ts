@@ -46,6 +46,13 @@ export class ApiClient {
     options: { token?: string; dir?: string } = {},
   ) {
     this.token = options.token ?? clientToken(options.dir);
+    // A header can only carry visible ASCII; say which setting is wrong instead of a transport error.
+    if (this.token !== undefined && !/^[\x21-\x7e]+$/.test(this.token)) {
+      throw new SlipwayError(
+        "SLIPWAY_INVALID_ARGUMENT",
+        "the API token (SLIPWAY_TOKEN or admin-token) is not a token",
+      );
+    }
   }
 
   get<T>(path: string): Promise<T> {

@@ -6,12 +6,17 @@ import { parsePort, waitForShutdown } from "./up.js";
 export function registerServer(program: Command): void {
   program
     .command("server")
-    .description("Run the control plane (API + rollout controller) for a project whose proxy is running")
+    .description(
+      "Run the control plane (API, dashboard, rollout controller) for a project whose proxy is running; " +
+        "creates <dir>/.slipway/admin-token on first start",
+    )
     .option("--dir <dir>", "project directory (holds slipway.yaml)", ".")
     .option("--port <n>", "API port on 127.0.0.1 (0 = any free port)", String(DEFAULTS.serverPort))
     .action(async (options: { dir: string; port: string }) => {
       const server = await serve({ dir: options.dir, port: parsePort(options.port, "--port") });
-      process.stdout.write(`slipway server: API ${server.apiUrl}, traffic ${server.proxyUrl}\n`);
+      process.stdout.write(
+        `slipway server: API ${server.apiUrl}, traffic ${server.proxyUrl}, admin token ${server.adminTokenFile}\n`,
+      );
       await waitForShutdown();
       await server.close();
     });

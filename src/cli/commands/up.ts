@@ -85,7 +85,10 @@ export async function up(options: {
 export function registerUp(program: Command): void {
   program
     .command("up")
-    .description("Start the proxy (detached, survives this process) and the control plane for a project")
+    .description(
+      "Start the proxy (detached, survives this process) and the control plane for a project. On first start, " +
+        "creates an admin API token in <dir>/.slipway/admin-token (mode 0600), which the CLI sends (or SLIPWAY_TOKEN)",
+    )
     .option("--dir <dir>", "project directory (holds slipway.yaml)", ".")
     .option("--port <n>", "API port on 127.0.0.1 (0 = any free port)", String(DEFAULTS.serverPort))
     .option("--proxy-port <n>", "traffic port on 127.0.0.1 (0 = any free port)", String(DEFAULTS.upProxyPort))
@@ -100,6 +103,7 @@ export function registerUp(program: Command): void {
           `${style.bold("slipway up")} ${server.projectDir}`,
           `  API      ${server.apiUrl}   (export SLIPWAY_URL=${server.apiUrl})`,
           `  traffic  ${server.proxyUrl}   (proxy pid ${proxyPid}${proxyReused ? ", already running" : ""}; keeps serving after Ctrl-C)`,
+          `  token    ${server.adminTokenFile}   (admin; the CLI reads it, or set SLIPWAY_TOKEN)`,
           "",
         ].join("\n"),
       );
