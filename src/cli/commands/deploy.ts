@@ -30,7 +30,7 @@ export async function waitForDecision(api: ApiClient, id: string, print = true):
 export function registerDeploy(program: Command): void {
   program
     .command("deploy")
-    .description("Roll a version of a service out to an environment (blue-green)")
+    .description("Roll a version of a service out to an environment (its strategy: blue-green or canary)")
     .argument("<service>", "service name from slipway.yaml")
     .requiredOption("--env <environment>", "target environment")
     .requiredOption("--version <version>", "version to deploy (a tag or commit)")

@@ -3,6 +3,8 @@ import { registerUp } from "./up.js";
 import { registerServer } from "./server.js";
 import { registerDeploy } from "./deploy.js";
 import { registerRollback } from "./rollback.js";
+import { registerPromote } from "./promote.js";
+import { registerAbort } from "./abort.js";
 import { registerStatus } from "./status.js";
 import { registerHistory } from "./history.js";
 import { registerReport } from "./report.js";
@@ -31,6 +33,8 @@ export const COMMANDS: RegisterCommand[] = [
   registerServer,
   registerDeploy,
   registerRollback,
+  registerPromote,
+  registerAbort,
   registerStatus,
   registerHistory,
   registerReport,

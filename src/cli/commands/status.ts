@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { describeStep } from "../../core/rollout/canary.js";
+import type { AnalysisRecord, Rollout } from "../../core/rollout/types.js";
 import type { RolloutController } from "../../rollouts/controller.js";
 import type { ServerInfo } from "../../server/http-api.js";
 import { ApiClient, serverUrl } from "../../server/client.js";
@@ -20,9 +22,51 @@ export function renderStatus(status: StatusReport): string {
       lines.push(
         `  rollout ${r.id} ${r.kind} ${r.candidate.version}: ${r.phase}${r.outcome && r.outcome !== r.phase ? ` (→ ${r.outcome})` : ""}${r.reason ? ` — ${r.reason}` : ""}`,
       );
+      lines.push(...rolloutDetails(r));
     }
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The lines under a rollout: a canary's step and weight, why it is paused, an approval it waits for,
+ * and each metric's latest verdict in its own one-line words.
+ */
+export function rolloutDetails(r: Rollout): string[] {
+  const lines: string[] = [];
+  if (r.phase === "awaiting-approval" && r.approval) {
+    const who = r.approval.approvers.length ? ` by ${r.approval.approvers.join(" or ")}` : "";
+    lines.push(
+      `    waiting for approval${who} (requested by ${r.approval.requestedBy}, expires ${new Date(r.approval.expiresAt).toISOString()})`,
+    );
+  }
+  const c = r.canary;
+  if (r.strategy === "canary" && c && c.steps.length > 0) {
+    const i = Math.min(c.stepIndex, c.steps.length - 1);
+    const step = c.stepIndex >= c.steps.length ? "all steps done" : describeStep(c.steps[i]!);
+    lines.push(
+      `    canary step ${Math.min(c.stepIndex + 1, c.steps.length)}/${c.steps.length} (${step}), weight ${c.weight}%`,
+    );
+    if (r.phase === "paused" && c.paused) lines.push(`    ${style.yellow("paused")}: ${c.paused.reason}`);
+  }
+  for (const record of latestRecords(r.analysis ?? [])) {
+    const what = record.step === undefined ? "background analysis" : `step ${record.step + 1} analysis`;
+    const state = record.outcome ? `${record.outcome.decision}` : "running";
+    lines.push(`    ${what} (${state}):`);
+    for (const m of record.metrics) {
+      const last = m.state.measurements.at(-1);
+      const text = last?.explanation ?? m.state.message;
+      lines.push(`      ${m.dryRun ? style.dim(`${text} (dry run)`) : text}`);
+    }
+  }
+  return lines;
+}
+
+/** The newest background record and the newest step record. */
+function latestRecords(analysis: readonly AnalysisRecord[]): AnalysisRecord[] {
+  const background = analysis.filter((a) => a.step === undefined).at(-1);
+  const step = analysis.filter((a) => a.step !== undefined).at(-1);
+  return [step, background].filter((a): a is AnalysisRecord => a !== undefined);
 }
 
 export function registerStatus(program: Command): void {
