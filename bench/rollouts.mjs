@@ -74,10 +74,12 @@ for (let i = 0; i < 400 && !(api && traffic); i++) {
 }
 if (!api) throw new Error(`slipway up did not start: ${out}`);
 
+const adminToken = () => readFileSync(join(dir, ".slipway", "admin-token"), "utf8").trim();
 const call = async (method, path, body) => {
   const res = await request(`${api}${path}`, {
     method,
-    headers: { "content-type": "application/json" },
+    // The API needs a token: the admin token `slipway up` wrote on first start.
+    headers: { "content-type": "application/json", authorization: `Bearer ${adminToken()}` },
     body: body && JSON.stringify(body),
   });
   const json = await res.body.json();
