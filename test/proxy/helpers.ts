@@ -228,6 +228,8 @@ export class Fixture {
       stateDir: opts.stateDir ?? this.tempDir(),
       workers: opts.workers ?? 1,
       env: { SLIPWAY_LOG_LEVEL: "warn" },
+      // Generous: on a shared 2-core machine under load a cold start can take well over 15 s.
+      readyTimeoutMs: 45_000,
     });
     this.defer(() => p.stop());
     return {
