@@ -139,7 +139,7 @@ ${row("dashboard, cold cache (index.html → JS → GET /api/session ∥ GET /ap
 ${row("dashboard, warm cache (reload in the same context)", results.warm)}
 ${row("peer: static HTML with the same table and CSS inline (the floor)", results.static)}
 
-The gap to the floor is the dashboard's request chain: the page, its script, then the session and status calls (started together, in parallel); the JavaScript itself is small enough that parsing it is not what dominates.`;
+The gap to the floor is the dashboard's request chain: the page, its script, then the session and status calls (started together, in parallel); the JavaScript itself is small enough that parsing it is not what dominates. With the machine shared (see the load average), compare rows within this run rather than with other sections.`;
   console.log(markdown);
   writeResultsSection("dashboard", markdown);
 } finally {
