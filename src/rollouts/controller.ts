@@ -144,7 +144,8 @@ export class RolloutController {
    * @example const off = controller.subscribe((c) => c.kind === "event" && console.log(c.event.message));
    */
   subscribe(listener: (change: ControllerChange) => void): () => void {
-    this.emittedSeq ??= this.store.eventsSince(0, 1_000_000).at(-1)?.seq ?? 0;
+    // Subscribers hear what happens from now on (the API serves the history).
+    this.emittedSeq ??= this.store.events({ limit: 1 }).at(-1)?.seq ?? 0;
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -161,7 +162,10 @@ export class RolloutController {
 
   /** Send the events committed since the last call (and the rollout they changed) to subscribers. */
   private emitCommitted(rollout?: Rollout): void {
-    if (this.listeners.size === 0) return;
+    if (this.listeners.size === 0) {
+      this.emittedSeq = undefined;
+      return;
+    }
     const since = this.emittedSeq ?? 0;
     for (const event of this.store.eventsSince(since)) {
       this.emittedSeq = Math.max(this.emittedSeq ?? 0, event.seq);

@@ -93,6 +93,19 @@ describe("SqliteRolloutStore", () => {
     expect(store.unfinished().map((x) => x.id)).toEqual([first.id, second.id]);
   });
 
+  it("saves analysis records without an event, and lists events after a sequence number", () => {
+    const store = new SqliteRolloutStore(openSqlite(":memory:"));
+    const r = store.createRollout(newRollout("v1"));
+    const [created] = store.events({ rolloutId: r.id });
+    const record = { id: `${r.id}/a1`, startedAt: T0, metrics: [] };
+    expect(store.saveAnalysis(r.id, [record]).analysis).toEqual([record]);
+    expect(store.getRollout(r.id)).toMatchObject({ phase: "pending", analysis: [record] });
+    expect(store.events({ rolloutId: r.id })).toHaveLength(1);
+    step(store, r, T0 + 1);
+    expect(store.eventsSince(created?.seq ?? 0).map((e) => e.type)).toEqual(["rollout.candidate-started"]);
+    expect(store.eventsSince(0, 1).map((e) => e.type)).toEqual(["rollout.created"]);
+  });
+
   it("keeps route generations increasing", () => {
     const store = new SqliteRolloutStore(openSqlite(":memory:"));
     expect(store.nextGeneration(0)).toBe(1);
