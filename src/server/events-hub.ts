@@ -45,11 +45,13 @@ export class EventHub {
 
   /**
    * Buffered events after `lastId`, or `undefined` when some of them were already dropped from the
-   * ring (the client should reload its state instead of trusting a gap).
+   * ring or `lastId` is from an earlier server process (the client should reload its state).
    */
   since(lastId: number): HubEvent[] | undefined {
     const first = this.buffer[0];
-    if (lastId >= this.nextId - 1) return [];
+    // An id this process never issued comes from before a restart: the client must reload.
+    if (lastId > this.nextId - 1) return undefined;
+    if (lastId === this.nextId - 1) return [];
     if (first === undefined || lastId < first.id - 1) return undefined;
     return this.buffer.filter((e) => e.id > lastId);
   }
