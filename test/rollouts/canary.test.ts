@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ControllerChange } from "../../src/rollouts/controller.js";
 import { canaryYaml } from "./canary-world.js";
@@ -37,12 +39,21 @@ describe("canary rollouts with a real proxy, real processes and the analysis eng
         (r) => r.phase === "stepping" && (r.canary?.weight ?? 0) > 0,
       );
       // While the canary steps the proxy route carries its routing (testers' header, sticky cookie).
-      const table = await world.proxy.client.routes();
-      expect(table.routes[0]?.canary).toEqual({
+      // (The table is sent right after the commit the store shows: poll the proxy briefly.)
+      let canary: unknown;
+      for (let i = 0; i < 100 && canary === undefined; i++) {
+        canary = (await world.proxy.client.routes()).routes[0]?.canary;
+        if (canary === undefined) await sleep(50);
+      }
+      expect(canary).toEqual({
         revision: "web/production@v2",
         header: { name: "x-slipway-canary" },
         sticky: { cookie: "slipway-rev-web", maxAgeS: 3600 },
       });
+      // Testers reach the canary with the header whatever the weights say.
+      const tester = await request(`${world.proxyUrl}/`, { headers: { "x-slipway-canary": "1" } });
+      await tester.body.text();
+      expect(tester.headers["x-app-version"]).toBe("v2");
       expect(stepping.canary?.weight).toBe(25);
 
       const done = await world.waitFinal(second.id, 60_000);
