@@ -292,6 +292,31 @@ describe("canary routing through slipway proxy", () => {
   );
 
   it(
+    "refuses a canary naming a revision the route does not list (400 naming the field) and keeps routing with the current table",
+    async () => {
+      const stable = await app("stable");
+      const canary = await app("canary");
+      const proxy = await fx.spawn();
+      await proxy.apply(
+        webRoute([
+          [STABLE, 90, stable],
+          [CANARY, 10, canary],
+        ]),
+      );
+      const refused = proxy.apply(webRoute([[STABLE, 100, stable]], { ...ROUTING, revision: NEXT }));
+      await expect(refused).rejects.toMatchObject({
+        code: "SLIPWAY_INVALID_ARGUMENT",
+        message: expect.stringMatching(
+          /routes\.0\.canary\.revision: canary revision "web\/production@v3" is not one/,
+        ) as unknown,
+      });
+      const tester = await send(`${proxy.url}/`, { headers: { "x-canary": "always" } });
+      expect(servedBy(tester)).toBe(CANARY);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
     "ignores and never sets the sticky cookie once the route has no canary",
     async () => {
       const canary = await app("canary");
