@@ -4,6 +4,7 @@ import { migration003 } from "./003-releases.js";
 import { migration004 } from "./004-notifications.js";
 import { migration005 } from "./005-access.js";
 import { migration006 } from "./006-release-commit-time.js";
+import { migration007 } from "./007-delivery-indexes.js";
 
 /**
  * Versioned schema migrations, applied in order and recorded in `schema_migrations`. Each subsystem
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004,
   migration005,
   migration006,
+  migration007,
 ];

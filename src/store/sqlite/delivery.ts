@@ -4,44 +4,89 @@ import {
   type DeliveryHistory,
   type MilestoneEvent,
   type RolloutFacts,
-  type RolloutSummary,
 } from "../../core/delivery/index.js";
 import type { SqliteDatabase } from "./database.js";
 
+interface FactRow {
+  id: string;
+  service: string;
+  environment: string;
+  kind: "deploy" | "rollback";
+  candidate_version: string;
+  stable_version: string | null;
+  phase: string;
+  outcome: string | null;
+  created_at: string;
+  committed_at: string | null;
+}
+
 /**
  * Read-only SQLite adapter of the delivery metrics' port: rollouts (migration 2) with their
- * milestone events and their release's commit time (migrations 3 and 6). Three set queries, no
- * query per rollout, so a 30-day report over thousands of rollouts stays one round of reads.
+ * milestone events and their release's commit time (migrations 3 and 6). Two set queries over
+ * plain columns, no rollout document parsed and no query per rollout, so a 30-day report over
+ * thousands of rollouts stays cheap (bench/api-latency.mjs).
  */
 export class SqliteDeliveryHistory implements DeliveryHistory {
   constructor(private readonly db: SqliteDatabase) {}
 
   rolloutFacts(query: { since: number; environment?: string }): RolloutFacts[] {
     const params = { since: new Date(query.since).toISOString(), environment: query.environment ?? null };
-    const scope = `(r.updated_at >= @since OR r.finished_at IS NULL)
-      AND (@environment IS NULL OR r.environment = @environment)`;
+    // Two index-only reads (migration 7): rollouts changed in the window (plus the few still
+    // deciding), then the milestone events from the oldest of them on.
+    const inEnvironment = "AND (@environment IS NULL OR r.environment = @environment)";
+    const columns = `r.id, r.service, r.environment, r.kind, r.candidate_version, r.stable_version, r.phase,
+      r.outcome, r.created_at, r.seq`;
     const rows = this.db
       .prepare(
-        `SELECT r.id, r.doc, rel.committed_at FROM rollouts r
-         LEFT JOIN releases rel ON rel.service = r.service AND rel.version = r.candidate_version
-         WHERE ${scope} ORDER BY r.seq`,
+        `SELECT f.*, rel.committed_at FROM (
+           SELECT ${columns} FROM rollouts r WHERE r.updated_at >= @since ${inEnvironment}
+           UNION SELECT ${columns} FROM rollouts r WHERE r.finished_at IS NULL ${inEnvironment}
+         ) f
+         LEFT JOIN releases rel ON rel.service = f.service AND rel.version = f.candidate_version
+         ORDER BY f.seq`,
       )
-      .all(params) as Array<{ id: string; doc: string; committed_at: string | null }>;
+      .all(params) as FactRow[];
     if (rows.length === 0) return [];
-    const types = MILESTONE_EVENTS.map((t) => `'${t}'`).join(", ");
+    const oldest = rows.reduce((min, row) => (row.created_at < min ? row.created_at : min), params.since);
     const events = new Map<string, MilestoneEvent[]>();
-    for (const e of this.db
-      .prepare(
-        `SELECT e.rollout_id, e.type, e.at FROM audit_events e
-         WHERE e.type IN (${types}) AND e.rollout_id IN (SELECT r.id FROM rollouts r WHERE ${scope})`,
-      )
-      .all(params) as Array<{ rollout_id: string; type: string; at: string }>) {
-      const list = events.get(e.rollout_id) ?? [];
-      list.push({ type: e.type, at: e.at });
-      events.set(e.rollout_id, list);
+    const milestones = this.db.prepare(
+      `SELECT rollout_id, at FROM audit_events WHERE type = @type AND at >= @oldest
+       AND rollout_id IS NOT NULL AND (@environment IS NULL OR environment = @environment)`,
+    );
+    for (const type of MILESTONE_EVENTS) {
+      for (const e of milestones.all({ type, oldest, environment: params.environment }) as Array<{
+        rollout_id: string;
+        at: string;
+      }>) {
+        const list = events.get(e.rollout_id) ?? [];
+        list.push({ type, at: e.at });
+        events.set(e.rollout_id, list);
+      }
     }
     return rows.map((row) =>
-      factsFromRollout(JSON.parse(row.doc) as RolloutSummary, events.get(row.id) ?? [], row.committed_at),
+      factsFromRollout(
+        {
+          id: row.id,
+          service: row.service,
+          environment: row.environment,
+          kind: row.kind,
+          candidate: {
+            id: `${row.service}/${row.environment}@${row.candidate_version}`,
+            version: row.candidate_version,
+          },
+          ...(row.stable_version !== null && {
+            stable: {
+              id: `${row.service}/${row.environment}@${row.stable_version}`,
+              version: row.stable_version,
+            },
+          }),
+          createdAt: Date.parse(row.created_at),
+          phase: row.phase,
+          ...(row.outcome !== null && { outcome: row.outcome }),
+        },
+        events.get(row.id) ?? [],
+        row.committed_at,
+      ),
     );
   }
 }
