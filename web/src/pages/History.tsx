@@ -18,18 +18,23 @@ export function History() {
   const { query } = useLocation();
   const params = new URLSearchParams();
   for (const [key] of FILTERS) if (query.get(key)) params.set(key, query.get(key)!);
-  params.set("limit", query.get("limit") || "200");
+  // The server may not filter by type or actor yet (then this page does): ask for more events then.
+  const filtering = Boolean(query.get("type") || query.get("actor"));
+  params.set("limit", query.get("limit") || (filtering ? "1000" : "200"));
   const qs = params.toString();
   const events = useData(
     () => get<unknown>(`/api/history?${qs}`).then((r) => listOf<StoredEvent>(r, "events")),
     [qs],
   );
   // An older server ignores type/actor; filter here as well so the page shows what it says.
-  const shown = (events.data ?? []).filter(
-    (e) =>
-      (!query.get("type") || e.type === query.get("type")) &&
-      (!query.get("actor") || e.actor === query.get("actor")),
-  );
+  const shown = (events.data ?? [])
+    .slice()
+    .sort((a, b) => b.seq - a.seq)
+    .filter(
+      (e) =>
+        (!query.get("type") || e.type === query.get("type")) &&
+        (!query.get("actor") || e.actor === query.get("actor")),
+    );
   const submit = (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
@@ -47,8 +52,18 @@ export function History() {
         {FILTERS.map(([key, label]) => (
           <label key={key}>
             {label}
-            <input name={key} defaultValue={query.get(key) ?? ""} />
+            <input name={key} defaultValue={query.get(key) ?? ""} list={`history-${key}`} />
           </label>
+        ))}
+        {FILTERS.map(([key]) => (
+          <datalist id={`history-${key}`} key={key}>
+            {[...new Set((events.data ?? []).map((e) => e[key] ?? ""))]
+              .filter(Boolean)
+              .sort()
+              .map((value) => (
+                <option key={value} value={value} />
+              ))}
+          </datalist>
         ))}
         <button type="submit">Filter</button>
         <a href="/history">Clear</a>
