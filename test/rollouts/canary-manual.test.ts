@@ -33,9 +33,12 @@ describe("canary: people in the loop (promote, abort, approval)", () => {
         weight: 30,
         paused: { by: "step", reason: "step 2/4: paused until promoted" },
       });
-      // It stays paused (the controller ticks every 100 ms).
+      // It stays paused (the controller ticks every 100 ms), also across a control-plane restart.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
-      expect(world.store.getRollout(second.id)?.phase).toBe("paused");
+      await world.restart();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(world.store.getRollout(second.id)).toMatchObject({ phase: "paused", canary: { weight: 30 } });
+      expect(await world.get()).toMatchObject({ status: 200 });
 
       const resumed = await world.controller.promote(second.id, {
         actor: "bob",

@@ -85,7 +85,8 @@ export function stepping(rollout: Rollout, obs: Observations, now: number): Acti
         analysis: replaceRecord(rollout.analysis, finishRecord(background, outcome, now)),
       });
     }
-    if (outcome.decision === "continue" && background.metrics.length > 0) {
+    // Every run over (count reached): record the outcome. Dry runs still measuring keep it open.
+    if (outcome.decision === "continue" && background.metrics.every((m) => m.state.phase !== "running")) {
       return {
         kind: "analysis",
         patch: {
