@@ -5,7 +5,16 @@ import { SlipwayError } from "../../core/errors.js";
 import { ApiClient, serverUrl } from "../../server/client.js";
 import { formatDuration, printJson, style } from "../output.js";
 
-const ms = (value: number | null): string => (value === null ? "—" : formatDuration(value));
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const pad = (n: number) => String(n).padStart(2, "0");
+/** Lead times run to hours and days: "3h12m", "1d02h"; shorter spans as everywhere else ("2m05s"). */
+export function formatSpan(ms: number): string {
+  if (ms < HOUR) return formatDuration(ms);
+  if (ms < DAY) return `${Math.floor(ms / HOUR)}h${pad(Math.floor((ms % HOUR) / 60_000))}m`;
+  return `${Math.floor(ms / DAY)}d${pad(Math.floor((ms % DAY) / HOUR))}h`;
+}
+const ms = (value: number | null): string => (value === null ? "—" : formatSpan(value));
 const spread = (d: Distribution): string =>
   d.samples === 0 ? "no samples" : `median ${ms(d.medianMs)}, p90 ${ms(d.p90Ms)} (${d.samples})`;
 
