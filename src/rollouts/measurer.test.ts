@@ -86,8 +86,6 @@ describe("Measurer", () => {
         measurer.measure([rollout], Date.now());
       measurer.measure([rollout], Date.now()); // still in flight: not started again
       await measurer.settle();
-      const elapsed = Date.now() - started;
-      expect(elapsed).toBeLessThan(10_000);
       expect(endpoint.hits()).toBe(1);
       expect(changes).toHaveLength(1);
       const state = store.getRollout(rollout.id)?.analysis?.[0]?.metrics[0]?.state;
