@@ -69,7 +69,20 @@ export interface RunOptions {
   keepWorkspaces?: boolean;
   /** Environment passed through to steps (default: process.env). */
   hostEnv?: Record<string, string | undefined>;
+  /**
+   * Asked before a job with `environment:` runs (the server waits for an approval there); a
+   * refusal fails the job with its reason. Absent (slipway run): environments are not gated.
+   */
+  environmentGate?: JobEnvironmentGate;
 }
+
+/** Decides whether job `jobId` of run `runId` may run in `environment`; may wait (honour `signal`). */
+export type JobEnvironmentGate = (request: {
+  runId: string;
+  jobId: string;
+  environment: string;
+  signal: AbortSignal;
+}) => Promise<{ ok: true } | { ok: false; reason: string }>;
 
 /**
  * Runs every workflow of the repository that the event triggers (or the one given) and returns a
@@ -372,6 +385,7 @@ async function runWorkflow(
           runSignal: runController.signal,
           labels: [...DEFAULTS.hostLabels, ...(options.labels ?? [])],
           concurrency,
+          ...(options.environmentGate ? { environmentGate: options.environmentGate } : {}),
         });
         groups.set(job.id, state);
       });
@@ -454,6 +468,7 @@ interface GroupContext {
   runSignal: AbortSignal;
   labels: string[];
   concurrency: ConcurrencyGroups;
+  environmentGate?: JobEnvironmentGate;
 }
 
 /** Evaluates a job's `if`, strategy and labels, then runs its matrix combinations. */
@@ -503,6 +518,30 @@ async function runJobGroup(job: LoadedJob, ctx: GroupContext): Promise<JobGroupS
   }
 
   if (job.reusable) return runReusable(job, job.reusable, ctx, contexts, skip);
+
+  const gate = ctx.environmentGate;
+  if (gate && job.job.environment) {
+    let environment: unknown;
+    try {
+      environment = evaluateToken(job.job.environment, contexts, {}, file);
+    } catch (error) {
+      return skip((error as Error).message, "failure");
+    }
+    const name =
+      typeof environment === "object" && environment !== null
+        ? (environment as { name?: unknown }).name
+        : environment;
+    if (typeof name === "string" && name !== "") {
+      const verdict = await gate({
+        runId: scope.runId,
+        jobId: job.id,
+        environment: name,
+        signal: ctx.runSignal,
+      });
+      if (ctx.runSignal.aborted) return skip("the run was cancelled", "cancelled");
+      if (!verdict.ok) return skip(verdict.reason, "failure");
+    }
+  }
 
   let strategy: { matrix?: unknown; "fail-fast"?: unknown; "max-parallel"?: unknown };
   try {

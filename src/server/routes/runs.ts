@@ -32,6 +32,11 @@ const triggerBody = z.strictObject({
     .describe("The event the run sees (default workflow_dispatch, which the workflow must declare)"),
 });
 
+const approveBody = z.strictObject({
+  verdict: z.enum(["approve", "reject"]).optional().describe("Default approve; reject fails the job"),
+  comment: z.string().max(500).optional(),
+});
+
 /** Workflow runs: the list, one run with its job graph, its logs and artifacts; start and cancel. */
 export const runRoutes: ApiRoute[] = [
   defineRoute({
@@ -166,5 +171,29 @@ export const runRoutes: ApiRoute[] = [
       status: 200,
       body: { run: await hooksOf(app).runs.cancel(params.id ?? "") },
     }),
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/api/runs/:id/jobs/:job/approve",
+    tag: "runs",
+    summary: "Approve (or reject) a job waiting for its environment's approval",
+    description:
+      "A job with `environment: NAME` whose environment has `approval` waits until someone other than the " +
+      "run's requester approves it (403 for the requester, or anyone outside `approvers`); it fails when " +
+      "rejected or when the approval expires. 409 when the job is not waiting.",
+    body: approveBody,
+    environment: ({ params, app }) => hooksOf(app).runs.waitingEnvironment(params.id ?? "", params.job ?? ""),
+    auditReason: (body) => body.comment,
+    handler: ({ app, params, body, principal }) => {
+      if (principal.kind === "anonymous") throw new SlipwayError("SLIPWAY_UNAUTHENTICATED", "sign in first");
+      const run = hooksOf(app).runs.decide(
+        params.id ?? "",
+        params.job ?? "",
+        { id: principal.id, name: principal.name },
+        body.verdict ?? "approve",
+        body.comment,
+      );
+      return { status: 200, body: { run } };
+    },
   }),
 ];

@@ -72,6 +72,11 @@ function createHooks(app: AppContext, options: HooksOptions): Hooks {
     secrets: collectSecrets({ env: { ...env } }),
     publish: app.events.publish,
     log,
+    now: () => app.now(),
+    environmentApproval: (environment) => {
+      const approval = app.config().environments[environment]?.approval;
+      return approval ? { approvers: approval.approvers, expiryMs: approval.expiryMs } : undefined;
+    },
     onFinished: (run) => {
       const event = runFailedEvent(run, new Date(app.now()).toISOString(), link(`runs/${run.runId}`));
       if (event) void notifier.notify(event);

@@ -25,6 +25,7 @@ import {
   type JobNode,
   type LiveJobs,
   type RunChange,
+  type JobApproval,
   type RunMeta,
   type RunView,
   type StoredRun,
@@ -75,8 +76,18 @@ export interface RunManagerOptions {
   /** Called once per finished run (notifications). */
   onFinished?: (run: RunView) => void;
   log?: { warn(fields: object, message: string): void };
+  /** The approval rule of an environment (slipway.yaml `approval`); undefined: jobs there run at once. */
+  environmentApproval?: (
+    environment: string,
+  ) => { approvers: readonly string[]; expiryMs: number } | undefined;
+  now?: () => number;
   /** The engine; tests may wrap it. */
   runWorkflows?: (options: RunOptions) => Promise<RunResult[]>;
+}
+
+interface PendingApproval {
+  approval: JobApproval;
+  decide: (verdict: { ok: true } | { ok: false; reason: string }) => void;
 }
 
 interface LiveRun {
@@ -99,6 +110,8 @@ interface LiveRun {
  */
 export class RunManager {
   private readonly live = new Map<string, LiveRun>();
+  /** `<runId>/<jobId>` → the approval a job waits for. */
+  private readonly approvals = new Map<string, PendingApproval>();
   private readonly pending = new Set<Promise<unknown>>();
   private root: string | undefined;
   private readonly metaDir: string;
@@ -232,6 +245,107 @@ export class RunManager {
     }
   }
 
+  /** The environment job `jobId` of a run waits in, if it waits for an approval. */
+  waitingEnvironment(runId: string, jobId: string): string | undefined {
+    return this.approvals.get(`${runId}/${jobId}`)?.approval.environment;
+  }
+
+  /**
+   * Approves (or rejects) a job waiting for its environment's approval. The run's requester may
+   * not approve their own run, as on GitHub; when the environment names approvers, only they may.
+   */
+  decide(
+    runId: string,
+    jobId: string,
+    principal: { id: string; name: string },
+    verdict: "approve" | "reject",
+    comment?: string,
+  ): RunView {
+    const pending = this.approvals.get(`${runId}/${jobId}`);
+    if (!pending) {
+      if (!this.get(runId)) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${runId}`);
+      throw new SlipwayError(
+        "SLIPWAY_CONFLICT",
+        `job ${jobId} of run ${runId} is not waiting for an approval`,
+      );
+    }
+    const { approval } = pending;
+    if (
+      approval.requestedBy !== null &&
+      (principal.id === approval.requestedBy || principal.name === approval.requestedBy)
+    ) {
+      throw new SlipwayError(
+        "SLIPWAY_FORBIDDEN",
+        `you started run ${runId}; someone else must approve its ${approval.environment} job`,
+      );
+    }
+    if (
+      approval.approvers.length > 0 &&
+      !approval.approvers.some((a) => a === principal.id || a === principal.name)
+    ) {
+      throw new SlipwayError(
+        "SLIPWAY_FORBIDDEN",
+        `only ${approval.approvers.join(", ")} may approve jobs in ${approval.environment}`,
+      );
+    }
+    this.approvals.delete(`${runId}/${jobId}`);
+    pending.decide(
+      verdict === "approve"
+        ? { ok: true }
+        : {
+            ok: false,
+            reason: `${principal.name} rejected the ${approval.environment} job${comment ? `: ${comment}` : ""}`,
+          },
+    );
+    return this.get(runId)!;
+  }
+
+  /** The engine asks before a job with `environment:` runs: wait for an approval when one is needed. */
+  private gate(
+    request: { runId: string; jobId: string; environment: string; signal: AbortSignal },
+    jobs: LiveJobs,
+    meta: RunMeta,
+  ): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const rule = this.options.environmentApproval?.(request.environment);
+    if (!rule) return Promise.resolve({ ok: true });
+    if (request.signal.aborted) return Promise.resolve({ ok: false, reason: "the run was cancelled" });
+    const now = (this.options.now ?? Date.now)();
+    const key = `${request.runId}/${request.jobId}`;
+    const approval: JobApproval = {
+      environment: request.environment,
+      requestedBy: meta.actor,
+      approvers: [...rule.approvers],
+      expiresAt: new Date(now + rule.expiryMs).toISOString(),
+    };
+    jobs.waiting ??= new Map();
+    return new Promise((resolve) => {
+      const finish = (verdict: { ok: true } | { ok: false; reason: string }): void => {
+        clearTimeout(timer);
+        request.signal.removeEventListener("abort", onAbort);
+        this.approvals.delete(key);
+        jobs.waiting?.delete(request.jobId);
+        resolve(verdict);
+        const live = this.live.get(request.runId);
+        if (live) this.publish(this.viewOf(request.runId, live));
+      };
+      const timer = setTimeout(
+        () =>
+          finish({
+            ok: false,
+            reason: `the approval for ${request.environment} expired after ${Math.round(rule.expiryMs / 1000)} s`,
+          }),
+        rule.expiryMs,
+      );
+      timer.unref();
+      const onAbort = (): void => finish({ ok: false, reason: "the run was cancelled" });
+      request.signal.addEventListener("abort", onAbort, { once: true });
+      this.approvals.set(key, { approval, decide: finish });
+      jobs.waiting?.set(request.jobId, approval);
+      const live = this.live.get(request.runId);
+      if (live) this.publish(this.viewOf(request.runId, live));
+    });
+  }
+
   /** Run ids in progress in this process. */
   running(): string[] {
     return [...this.live.keys()];
@@ -341,6 +455,7 @@ export class RunManager {
       history: this.options.store,
       signal: controller.signal,
       onEvent,
+      environmentGate: (request) => this.gate(request, jobs, meta),
     }).then(
       (results) => ({ results }),
       (error: unknown) => ({ error }),

@@ -7,7 +7,19 @@ import type { JobResult, RunResult } from "../../pipelines/model.js";
  * client sees one shape throughout.
  */
 export type RunStatus = "running" | "completed";
-export type JobStatus = "pending" | "running" | "completed";
+/** `waiting`: the job's environment needs an approval (POST /api/runs/:id/jobs/:job/approve). */
+export type JobStatus = "pending" | "waiting" | "running" | "completed";
+
+/** An approval a job waits for. */
+export interface JobApproval {
+  environment: string;
+  /** Who started the run; they may not approve it. */
+  requestedBy: string | null;
+  /** Who may approve (names or ids); anyone else with the role when empty. */
+  approvers: string[];
+  /** ISO-8601. */
+  expiresAt: string;
+}
 
 export interface RunJobView {
   /** The job's id in the workflow (`build`); matrix combinations share it. */
@@ -24,6 +36,7 @@ export interface RunJobView {
   durationMs: number | null;
   reason?: string;
   matrix?: Record<string, unknown> | null;
+  approval?: JobApproval;
 }
 
 export interface RunView {
@@ -68,6 +81,8 @@ export interface RunMeta {
 export interface LiveJobs {
   started: Map<string, { name: string; startedAt: string }>;
   finished: Map<string, JobResult>;
+  /** Job ids waiting for an environment approval. */
+  waiting?: Map<string, JobApproval>;
 }
 
 function jobFromResult(
@@ -143,12 +158,14 @@ export function jobViews(
     }
     for (const node of graph) {
       if (seenIds.has(node.id)) continue;
+      const approval = live.waiting?.get(node.id);
       views.push({
         id: node.id,
         key: node.id,
         name: node.name,
         needs: node.needs,
-        status: "pending",
+        status: approval ? "waiting" : "pending",
+        ...(approval ? { approval } : {}),
         conclusion: null,
         startedAt: null,
         durationMs: null,

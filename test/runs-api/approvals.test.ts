@@ -1,0 +1,104 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunView } from "../../src/server/runs/run-view.js";
+import { startHooksWorld, type HooksWorld } from "./support.js";
+
+const workflow = (name: string, environment: string) => `name: ${name}
+on: { workflow_dispatch: {} }
+jobs:
+  build: { runs-on: ubuntu-latest, steps: [{ run: "echo built" }] }
+  ship:
+    needs: build
+    environment: ${environment}
+    runs-on: ubuntu-latest
+    steps: [{ run: "echo shipped to ${environment}" }]
+`;
+
+let h: HooksWorld;
+let alice = "";
+let aliceId = "";
+let bob = "";
+
+beforeAll(async () => {
+  h = await startHooksWorld({
+    workflows: { "prod.yml": workflow("Prod", "production"), "stage.yml": workflow("Stage", "staging") },
+    extraYaml: `    approval: true
+  staging:
+    approval: { expiry: 1s }
+    services:
+      web:
+        routes: [{ hosts: [staging.test], pathPrefix: / }]
+`,
+  });
+  ({ token: alice, id: aliceId } = await h.api.token("deployer", "alice"));
+  ({ token: bob } = await h.api.token("deployer", "bob"));
+}, 60_000);
+
+afterAll(async () => {
+  await h?.close();
+}, 30_000);
+
+const call = (token: string, method: string, path: string, body?: unknown) =>
+  h.api.call<{ run: RunView; error?: { code: string; message: string } }>(method, path, {
+    token,
+    ...(body === undefined ? {} : { body }),
+  });
+
+async function startWaiting(file: string): Promise<RunView> {
+  const started = await call(alice, "POST", "/api/runs", { workflow: file });
+  expect(started.status).toBe(202);
+  for (let i = 0; i < 300; i++) {
+    const { json } = await call(alice, "GET", `/api/runs/${started.json.run.runId}`);
+    if (json.run.jobs.some((j) => j.id === "ship" && j.status === "waiting")) return json.run;
+    await sleep(100);
+  }
+  throw new Error("the ship job never waited for its approval");
+}
+
+describe("jobs in an environment with approval", () => {
+  it("wait until someone other than the requester approves, then run", async () => {
+    const run = await startWaiting("prod.yml");
+    const ship = run.jobs.find((j) => j.id === "ship");
+    expect(ship).toMatchObject({
+      status: "waiting",
+      needs: ["build"],
+      approval: { environment: "production", requestedBy: aliceId, approvers: [] },
+    });
+    const own = await call(alice, "POST", `/api/runs/${run.runId}/jobs/ship/approve`, {});
+    expect(own.status).toBe(403);
+    expect(own.json.error?.message).toMatch(/you started run .*someone else must approve/);
+    const approved = await call(bob, "POST", `/api/runs/${run.runId}/jobs/ship/approve`, { comment: "ok" });
+    expect(approved.status).toBe(200);
+    const done = await h.waitRun(run.runId);
+    expect(done.jobs.map((j) => [j.id, j.conclusion])).toEqual([
+      ["build", "success"],
+      ["ship", "success"],
+    ]);
+    const again = await call(bob, "POST", `/api/runs/${run.runId}/jobs/ship/approve`, {});
+    expect(again.status).toBe(409);
+  }, 60_000);
+
+  it("fail the job when rejected, saying by whom", async () => {
+    const run = await startWaiting("prod.yml");
+    const rejected = await call(bob, "POST", `/api/runs/${run.runId}/jobs/ship/approve`, {
+      verdict: "reject",
+      comment: "not today",
+    });
+    expect(rejected.status).toBe(200);
+    const done = await h.waitRun(run.runId);
+    expect(done.conclusion).toBe("failure");
+    expect(done.jobs.find((j) => j.id === "ship")).toMatchObject({
+      conclusion: "failure",
+      reason: "bob rejected the production job: not today",
+    });
+  }, 60_000);
+
+  it("fail the job when the approval expires", async () => {
+    const run = await startWaiting("stage.yml");
+    const done = await h.waitRun(run.runId, 20_000);
+    expect(done.jobs.find((j) => j.id === "ship")).toMatchObject({
+      conclusion: "failure",
+      reason: "the approval for staging expired after 1 s",
+    });
+  }, 60_000);
+});
