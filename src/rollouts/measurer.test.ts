@@ -83,7 +83,7 @@ describe("Measurer", () => {
         clock: Date.now,
         onChange: (r) => changes.push(r),
       });
-        measurer.measure([rollout], Date.now());
+      measurer.measure([rollout], Date.now());
       measurer.measure([rollout], Date.now()); // still in flight: not started again
       await measurer.settle();
       expect(endpoint.hits()).toBe(1);
