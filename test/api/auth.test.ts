@@ -153,6 +153,35 @@ describe("API tokens", () => {
   });
 });
 
+describe("GET /api/history", () => {
+  it("filters by type and actor and pages back with before, oldest first within a page", async () => {
+    const me = await api.token("admin", "historian");
+    for (const name of ["h1", "h2", "h3"]) {
+      expect(
+        (await api.call("POST", "/api/tokens", { token: me.token, body: { name, role: "viewer" } })).status,
+      ).toBe(201);
+    }
+    type History = { events: { seq: number; type: string; actor: string; message: string }[] };
+    const mine = await api.call<History>("GET", `/api/history?type=api.manage-tokens&actor=${me.id}`, {
+      token: me.token,
+    });
+    expect(mine.status).toBe(200);
+    expect(mine.json.events.map((e) => e.message)).toEqual([
+      "historian POST /api/tokens → 201",
+      "historian POST /api/tokens → 201",
+      "historian POST /api/tokens → 201",
+    ]);
+    const seqs = mine.json.events.map((e) => e.seq);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    const page = await api.call<History>(
+      "GET",
+      `/api/history?type=api.manage-tokens&actor=${me.id}&before=${seqs[2]}&limit=1`,
+      { token: me.token },
+    );
+    expect(page.json.events.map((e) => e.seq)).toEqual([seqs[1]]);
+  });
+});
+
 describe("rate limits", () => {
   it("answers 429 with Retry-After and RateLimit headers past the token's burst", async () => {
     const limited = await startApi(world, {

@@ -3,6 +3,7 @@ import { DEFAULTS } from "../../core/defaults.js";
 import { gateDeploy } from "../../core/access/deploy-gate.js";
 import type { Principal } from "../../core/access/roles.js";
 import { SlipwayError, type ErrorCode } from "../../core/errors.js";
+import { SqliteApiAuditLog } from "../../store/sqlite/access.js";
 import { defineRoute, type ApiRoute } from "../api-route.js";
 import type { AppContext } from "../app-context.js";
 
@@ -245,8 +246,26 @@ export const rolloutRoutes: ApiRoute[] = [
     method: "GET",
     path: "/api/history",
     tag: "rollouts",
-    summary: "Audit events, newest first",
-    query: listQuery,
-    handler: ({ app, query }) => ({ status: 200, body: { events: app.controller.history(filters(query)) } }),
+    summary: "The newest audit events (rollouts and API requests), oldest first; `before` pages back",
+    query: listQuery.extend({
+      type: z.string().optional().describe("Only this event type, e.g. rollout.promoted or api.deploy"),
+      actor: z.string().optional().describe("Only this actor (user id or token id)"),
+      before: z.string().optional().describe("Only events with a sequence number below this (paging)"),
+    }),
+    handler: ({ app, query }) => {
+      const log = app.singleton("rollouts.audit-log", () => new SqliteApiAuditLog(app.db));
+      const before = Number(query.before ?? "");
+      return {
+        status: 200,
+        body: {
+          events: log.events({
+            ...filters(query),
+            ...(query.type ? { type: query.type } : {}),
+            ...(query.actor ? { actor: query.actor } : {}),
+            ...(Number.isInteger(before) && before > 0 ? { before } : {}),
+          }),
+        },
+      };
+    },
   }),
 ];

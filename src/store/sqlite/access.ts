@@ -195,12 +195,79 @@ export class SqliteAccessStore implements AccessStore {
   }
 }
 
+interface AuditRow {
+  seq: number;
+  at: string;
+  actor: string;
+  type: string;
+  service: string | null;
+  environment: string | null;
+  rollout_id: string | null;
+  message: string;
+  reason: string | null;
+}
+
+/** An audit event as the API shows it (the same shape as the rollouts' StoredEvent). */
+export interface StoredAuditEvent {
+  seq: number;
+  at: string;
+  actor: string;
+  type: string;
+  service?: string;
+  environment?: string;
+  rolloutId?: string;
+  message: string;
+  reason?: string;
+}
+
 /**
  * Audit records of mutating API requests, kept beside the rollouts' events in `audit_events`
  * (type `api.<action>`), so `slipway history` and `GET /api/history` show who asked for what.
  */
 export class SqliteApiAuditLog {
   constructor(private readonly db: SqliteDatabase) {}
+
+  /**
+   * The newest `limit` audit events (rollouts' and the API's) matching the filter, oldest first as
+   * the rollouts' history is; `before` pages back by sequence number (the page before a list
+   * starting at seq 120 is `before: 120`).
+   */
+  events(filter: {
+    service?: string;
+    environment?: string;
+    type?: string;
+    actor?: string;
+    before?: number;
+    limit?: number;
+  }): StoredAuditEvent[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM audit_events WHERE (@service IS NULL OR service = @service)
+         AND (@environment IS NULL OR environment = @environment)
+         AND (@type IS NULL OR type = @type)
+         AND (@actor IS NULL OR actor = @actor)
+         AND (@before IS NULL OR seq < @before) ORDER BY seq DESC LIMIT @limit`,
+      )
+      .all({
+        service: filter.service ?? null,
+        environment: filter.environment ?? null,
+        type: filter.type ?? null,
+        actor: filter.actor ?? null,
+        before: filter.before ?? null,
+        limit: filter.limit ?? 100,
+      }) as AuditRow[];
+    return rows.reverse().map((row) => ({
+      seq: row.seq,
+      at: row.at,
+      actor: row.actor,
+      type: row.type,
+      ...(row.service ? { service: row.service } : {}),
+      ...(row.environment ? { environment: row.environment } : {}),
+      ...(row.rollout_id ? { rolloutId: row.rollout_id } : {}),
+      message: row.message,
+      ...(row.reason ? { reason: row.reason } : {}),
+    }));
+  }
 
   record(entry: {
     actor: string;
