@@ -6,6 +6,7 @@ import { parsePort, waitForShutdown } from "./up.js";
 export function registerServer(program: Command): void {
   program
     .command("server")
+    .summary("Run the control plane for a project whose proxy is running")
     .description(
       "Run the control plane (API, dashboard, rollout controller) for a project whose proxy is running; " +
         "creates <dir>/.slipway/admin-token on first start",

@@ -85,6 +85,7 @@ export async function up(options: {
 export function registerUp(program: Command): void {
   program
     .command("up")
+    .summary("Start the proxy (detached) and the control plane for a project")
     .description(
       "Start the proxy (detached, survives this process) and the control plane for a project. On first start, " +
         "creates an admin API token in <dir>/.slipway/admin-token (mode 0600), which the CLI sends (or SLIPWAY_TOKEN)",
