@@ -24,7 +24,31 @@ export function openSqlite(path: string, migrations: readonly Migration[] = MIGR
   // Several processes (server, CLI) share the file: wait for a lock rather than fail at once.
   db.pragma("busy_timeout = 5000");
   migrate(db, migrations);
+  cacheStatements(db);
   return db;
+}
+
+/** Distinct SQL texts kept prepared; the stores use a few dozen, all from fixed templates. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Makes `db.prepare(sql)` answer the statement prepared before for the same text. The stores call
+ * `prepare` per query; compiling SQL each time was most of `GET /api/status`'s cost with a long
+ * history (bench/api-latency.mjs). Safe because no caller changes a statement's mode (`pluck`,
+ * `raw`, `expand`) or iterates one, and SQLite re-prepares a statement after a schema change.
+ */
+function cacheStatements(db: SqliteDatabase): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, ReturnType<typeof prepare>>();
+  db.prepare = ((sql: string) => {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      statement = prepare(sql);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      cache.set(sql, statement);
+    }
+    return statement;
+  }) as typeof db.prepare;
 }
 
 export function migrate(db: SqliteDatabase, migrations: readonly Migration[]): void {
