@@ -157,11 +157,28 @@ export async function handleGitHubWebhook(
   const event = outcome.event;
   const actor = `webhook:${event.actor}`;
   const trigger = runTriggerFor(event);
-  const runs = await deps.runs.trigger({
-    ...trigger,
-    payload: (event.payload ?? {}) as Record<string, unknown>,
-    actor,
-  });
+  let runs: Awaited<ReturnType<WorkflowTrigger["trigger"]>>;
+  try {
+    runs = await deps.runs.trigger({
+      ...trigger,
+      payload: (event.payload ?? {}) as Record<string, unknown>,
+      actor,
+    });
+  } catch (error) {
+    // E.g. the project is not a git repository: no workflow can run, deploys still may.
+    const code = (error as { code?: unknown }).code;
+    runs = {
+      runs: [],
+      skipped: [],
+      failed: [
+        {
+          workflowFile: ".github/workflows",
+          code: typeof code === "string" ? code : "INTERNAL",
+          message: (error as Error).message,
+        },
+      ],
+    };
+  }
 
   let deployments: DeployOutcome[] = [];
   let configProblem: string | undefined;
