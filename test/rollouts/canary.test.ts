@@ -82,7 +82,13 @@ describe("canary rollouts with a real proxy, real processes and the analysis eng
         "rollout.stopping",
         "rollout.finished",
       ]);
-      const messages = world.store.events({ rolloutId: second.id }).map((e) => e.message);
+      const times = world.store.events({ rolloutId: second.id }).map((e) => Date.parse(e.at));
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+      // Steps take time: the promotion is stamped after the first weight change.
+      const events = world.store.events({ rolloutId: second.id });
+      const at = (type: string) => Date.parse(events.find((e) => e.type === type)?.at ?? "");
+      expect(at("rollout.promoted")).toBeGreaterThan(at("rollout.weight"));
+      const messages = events.map((e) => e.message);
       expect(messages).toContainEqual(
         expect.stringMatching(/^step 3\/5: analysis passed: errors so far: 1 of 1 measurements successful/),
       );

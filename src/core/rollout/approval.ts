@@ -139,7 +139,7 @@ export function voteOn(
     ok: true,
     transition: {
       kind: "approval",
-      patch: { phase: "awaiting-approval", phaseSince: rollout.phaseSince, approval: next },
+      patch: { phase: "awaiting-approval", phaseSince: now, approval: next },
       event: {
         type: "rollout.approval-vote",
         message: `${voter.name} ${verdict === "approve" ? "approved" : "rejected"} ${rollout.candidate.id} (${next.votes.filter((v) => v.verdict === "approve").length}/${next.required} approvals)`,

@@ -120,6 +120,8 @@ describe("canary: steps", () => {
     expect(r.canary).toMatchObject({ stepIndex: 1, weight: 10, stepSince: T0 + 100 });
     expect(r.switchedAt).toBe(T0 + 100);
     expect(step.taken[1]?.traffic).toEqual({ kind: "set-weight", canary: V2.id, stable: V1.id, weight: 10 });
+    // The Store stamps a transition's event with its phaseSince: every step transition carries its own time.
+    expect(step.taken[1]?.patch.phaseSince).toBe(T0 + 100);
     expect(step.taken[1]?.event.message).toBe(`step 1/3: canary ${V2.id} at 10%, stable ${V1.id} at 90%`);
     expect(step.wait).toBe("step 2/3: pause 0.0s/5.0s");
 

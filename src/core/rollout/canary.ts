@@ -91,7 +91,7 @@ export function stepping(rollout: Rollout, obs: Observations, now: number): Acti
         kind: "analysis",
         patch: {
           phase: rollout.phase,
-          phaseSince: rollout.phaseSince,
+          phaseSince: now,
           analysis: replaceRecord(rollout.analysis, finishRecord(background, outcome, now)),
         },
         event: {
@@ -108,7 +108,7 @@ export function stepping(rollout: Rollout, obs: Observations, now: number): Acti
       kind: "analysis",
       patch: {
         phase: rollout.phase,
-        phaseSince: rollout.phaseSince,
+        phaseSince: now,
         analysis: [...(rollout.analysis ?? []), record],
       },
       event: {
@@ -142,7 +142,7 @@ export function stepping(rollout: Rollout, obs: Observations, now: number): Acti
           kind: "analysis",
           patch: {
             phase: "stepping",
-            phaseSince: rollout.phaseSince,
+            phaseSince: now,
             analysis: [...(rollout.analysis ?? []), started],
           },
           event: {
@@ -194,7 +194,7 @@ function setWeight(rollout: Rollout, weight: number, now: number): Transition {
     kind: "set-weight",
     patch: {
       phase: "stepping",
-      phaseSince: rollout.phaseSince,
+      phaseSince: now,
       canary: { ...c, weight, stepIndex: c.stepIndex + 1, stepSince: now },
       ...(firstTraffic ? { switchedAt: now } : {}),
     },
@@ -219,7 +219,7 @@ export function advance(
     kind: "advance",
     patch: {
       phase: "stepping",
-      phaseSince: rollout.phase === "stepping" ? rollout.phaseSince : now,
+      phaseSince: now,
       canary: { ...rest, stepIndex: c.stepIndex + 1, stepSince: now },
       ...extra,
     },

@@ -147,7 +147,11 @@ export interface Rollout {
   /** What served before; absent on a first deploy. */
   stable?: RevisionRef;
   phase: RolloutPhase;
-  /** Epoch ms when the current phase began (injected clock). */
+  /**
+   * Epoch ms when the current phase began (injected clock); canary and approval transitions that
+   * keep the phase set it to their own time, which the Store stamps on their event. A canary's
+   * step time is `canary.stepSince`.
+   */
   phaseSince: number;
   createdAt: number;
   actor: string;
