@@ -63,6 +63,21 @@ describe("dashboard sessions", () => {
     expect(current.json).toMatchObject({ user: { name: "alice" }, csrfToken });
   });
 
+  it("marks the cookie Secure with the __Host- prefix when the dashboard is served over https", async () => {
+    const https = await startApi(world, { secureCookies: true });
+    try {
+      const res = await https.call("POST", "/api/session", {
+        body: { username: "alice", password: "correct horse battery" },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("set-cookie")).toMatch(
+        /^__Host-slipway_session=[^;]+; Path=\/; .*HttpOnly; SameSite=Strict; Secure$/,
+      );
+    } finally {
+      await https.close();
+    }
+  });
+
   it("refuses a wrong password with 401, the same answer as an unknown name", async () => {
     const wrong = await api.call("POST", "/api/session", {
       body: { username: "alice", password: "nope nope nope" },

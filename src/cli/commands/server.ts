@@ -13,8 +13,16 @@ export function registerServer(program: Command): void {
     )
     .option("--dir <dir>", "project directory (holds slipway.yaml)", ".")
     .option("--port <n>", "API port on 127.0.0.1 (0 = any free port)", String(DEFAULTS.serverPort))
-    .action(async (options: { dir: string; port: string }) => {
-      const server = await serve({ dir: options.dir, port: parsePort(options.port, "--port") });
+    .option(
+      "--secure-cookies",
+      "mark the dashboard's session cookie Secure (served over https through a TLS proxy)",
+    )
+    .action(async (options: { dir: string; port: string; secureCookies?: boolean }) => {
+      const server = await serve({
+        dir: options.dir,
+        port: parsePort(options.port, "--port"),
+        ...(options.secureCookies ? { secureCookies: true } : {}),
+      });
       process.stdout.write(
         `slipway server: API ${server.apiUrl}, traffic ${server.proxyUrl}, admin token ${server.adminTokenFile}\n`,
       );

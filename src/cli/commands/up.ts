@@ -39,6 +39,8 @@ export async function up(options: {
   workers?: number;
   /** Where the control plane logs; stdout when absent. */
   logger?: Logger;
+  /** Mark the session cookie Secure (the dashboard is reached over https through a TLS proxy). */
+  secureCookies?: boolean;
 }): Promise<{
   server: RunningServer;
   proxyPid: number;
@@ -75,6 +77,7 @@ export async function up(options: {
     await proxy.client.close();
   }
   const server = await serve({
+    ...(options.secureCookies ? { secureCookies: true } : {}),
     dir: options.dir,
     port: options.port,
     ...(options.logger ? { logger: options.logger } : {}),
@@ -93,11 +96,16 @@ export function registerUp(program: Command): void {
     .option("--dir <dir>", "project directory (holds slipway.yaml)", ".")
     .option("--port <n>", "API port on 127.0.0.1 (0 = any free port)", String(DEFAULTS.serverPort))
     .option("--proxy-port <n>", "traffic port on 127.0.0.1 (0 = any free port)", String(DEFAULTS.upProxyPort))
-    .action(async (options: { dir: string; port: string; proxyPort: string }) => {
+    .option(
+      "--secure-cookies",
+      "mark the dashboard's session cookie Secure (served over https through a TLS proxy)",
+    )
+    .action(async (options: { dir: string; port: string; proxyPort: string; secureCookies?: boolean }) => {
       const { server, proxyPid, proxyReused } = await up({
         dir: options.dir,
         port: parsePort(options.port, "--port"),
         proxyPort: parsePort(options.proxyPort, "--proxy-port"),
+        ...(options.secureCookies ? { secureCookies: true } : {}),
       });
       process.stdout.write(
         [
