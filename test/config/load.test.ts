@@ -533,3 +533,71 @@ services:
     expect(findProjectDir("/")).toBeUndefined();
   });
 });
+
+describe("canary configuration", () => {
+  it("canary: steps with analysis metrics, canary routing and their defaults; problems located", () => {
+    const c = parseProjectConfig(`project: { name: shop }
+services:
+  web: { start: node s.js }
+environments:
+  production:
+    strategy: canary
+    steps:
+      - setWeight: 10
+      - pause: 30s
+      - analysis:
+          metrics:
+            - { name: errors, provider: proxy, judge: threshold, statistic: error-rate, max: 0.02, minSamples: 20 }
+      - setWeight: 50
+      - pause: manual
+      - analysis: { metrics: [{ name: errors2, provider: proxy, judge: error-rate }] }
+      - analysis: {}
+    canary:
+      header: { name: x-canary, value: always }
+      cookie: { name: beta-tester }
+      sticky: true
+`);
+    expect(c.environments.production?.canary).toEqual({
+      header: { name: "x-canary", value: "always" },
+      cookie: { name: "beta-tester" },
+      sticky: true,
+    });
+    expect(c.environments.production?.steps?.length).toBe(7);
+    expect(() =>
+      parseProjectConfig(`project: { name: shop }
+services:
+  web: { start: node s.js }
+environments:
+  production:
+    strategy: canary
+    steps:
+      - analysis: { metrics: [{ name: e, provider: proxy, judge: error-rate, interval: 5s }] }
+`),
+    ).toThrow(
+      /slipway.yaml:8:\d+: environments.production.steps\[0\].analysis.metrics\[0\].interval: in an analysis step/,
+    );
+    expect(() =>
+      parseProjectConfig(`project: { name: shop }
+services:
+  web: { start: node s.js }
+environments:
+  production:
+    canary: { sticky: false }
+`),
+    ).toThrow(/canary settings apply to the canary strategy only/);
+    const d = parseProjectConfig(`project: { name: shop }
+services:
+  web: { start: node s.js }
+environments:
+  production:
+    strategy: canary
+`);
+    expect(d.environments.production?.steps?.map((s) => s.kind)).toEqual([
+      "setWeight",
+      "pause",
+      "setWeight",
+      "pause",
+    ]);
+    expect(d.environments.production?.canary).toEqual({ header: { name: "x-slipway-canary" }, sticky: true });
+  });
+});
