@@ -21,6 +21,7 @@ import { ensureAdminToken } from "./admin-token.js";
 import { createApp } from "./app.js";
 import type { ServerInfo } from "./app-context.js";
 import { createHttpHandler } from "./http-api.js";
+import { withRequestMetrics } from "./metrics/app.js";
 import { attachHooks } from "./runs/hooks.js";
 import { defaultWebRoot } from "./static.js";
 
@@ -110,7 +111,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   attachHooks(app); // workflow runs, webhooks, notifications (hooks area)
   const admin = await ensureAdminToken(app.access, data, Date.now());
   if (admin.created) log.info({ file: admin.file }, "created the local admin API token");
-  const handler = createHttpHandler(app);
+  // Also creates the Prometheus metrics now, so rollouts before the first scrape are counted.
+  const handler = withRequestMetrics(app, createHttpHandler(app));
   const server: Server = createServer((req, res) => void handler(req, res));
   await new Promise<void>((ok, fail) => {
     server.once("error", (error: NodeJS.ErrnoException) =>

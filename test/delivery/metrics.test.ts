@@ -143,7 +143,7 @@ describe("delivery metrics of a real control plane", () => {
     "a good and a bad deploy move the Prometheus counters and the delivery report",
     { timeout: 90_000 },
     async () => {
-      // The metrics start listening when first used (until serve.ts creates them at start).
+      // The server created its metrics at start: a scrape before any rollout shows the process.
       const first = await call("GET", "/metrics");
       expect(first.status).toBe(200);
       expect(first.type).toMatch(/^text\/plain; version=0\.0\.4/);
