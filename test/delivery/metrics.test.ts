@@ -173,6 +173,12 @@ describe("delivery metrics of a real control plane", () => {
       expect(
         value('slipway_rollout_duration_seconds_sum{environment="production",result="rolled-back"}'),
       ).toBe((at(bad.events, "rollout.rollback") - at(bad.events, "rollout.created")) / 1000);
+      // Requests are timed by their declared route, never by their URL.
+      const requests = (labels: string) => value(`slipway_api_request_duration_seconds_count{${labels}}`);
+      expect(requests('method="POST",route="/api/deployments",status="202"')).toBe(2);
+      expect(requests('method="GET",route="/metrics",status="200"')).toBe(1);
+      expect(requests('method="GET",route="/api/rollouts/:id",status="200"')).toBeGreaterThanOrEqual(2);
+      expect(scrape).not.toContain('route="/api/rollouts/r-1"');
 
       const report = await json<DeliveryReport>("GET", "/api/metrics/delivery?environment=production&days=1");
       expect(report.window.days).toBe(1);
