@@ -568,7 +568,7 @@ export class RolloutController {
       const action = nextAction(rollout, obs, this.clock());
       if (!isTransition(action)) return;
       // Never stop a revision the proxy may still route to: wait until it took the new table.
-      if (action.kind === "stop" && !this.routesInSync) return;
+      if (action.kind === "stop" && !(await this.proxyReleased(rollout))) return;
       rollout = this.commit(rollout.id, action, CONTROLLER);
       this.log.info({ rollout: rollout.id, phase: rollout.phase }, action.event.message);
       await this.perform(rollout, action);
@@ -677,6 +677,22 @@ export class RolloutController {
         this.kick();
       });
     this.stopping.add(done);
+  }
+
+  /**
+   * True once the proxy no longer routes to the retiring revision. The sync queues behind any sync
+   * already running (e.g. a rollback API call's), so afterwards the proxy holds a table built from
+   * the store as it is now; fresh stats then say whether the revision left that table with nothing
+   * in flight ("drained"). The stats read at the start of the tick may predate the switch.
+   */
+  private async proxyReleased(rollout: Rollout): Promise<boolean> {
+    await this.syncRoutes();
+    if (!this.routesInSync) return false;
+    const id = rollout.retire?.id;
+    const stats = (await this.router.stats()).find((s) => s.revision === id);
+    if (!stats || stats.state === "drained") return true;
+    if (stats.state === "active") return false;
+    return this.clock() - rollout.phaseSince >= rollout.settings.drainTimeoutMs;
   }
 
   private async syncRoutes(): Promise<void> {
