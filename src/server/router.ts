@@ -4,6 +4,7 @@ import { ACTION_RULES } from "../core/access/actions.js";
 import { GLOBAL, type Resource } from "../core/access/can.js";
 import { matchRoute, ROUTES, type RoutePermission } from "../core/access/routes.js";
 import { isSlipwayError } from "../core/errors.js";
+import { actorOf } from "./actor.js";
 import { STREAMED, type ApiRoute } from "./api-route.js";
 import type { AppContext } from "./app-context.js";
 import { errorBody, problemsOf, readJson, sendJson, STATUS_BY_CODE } from "./http-io.js";
@@ -171,7 +172,7 @@ async function handle(
       const reason = valid && route.auditReason ? route.auditReason(body) : undefined;
       try {
         app.audit.record({
-          actor: principal.id,
+          actor: actorOf(principal),
           actorName: principal.name,
           action,
           method: route.method,

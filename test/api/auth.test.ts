@@ -159,12 +159,14 @@ describe("API tokens", () => {
     expect((await api.call("GET", "/api/status", { token })).status).toBe(200);
   });
 
-  it("audits token creation with the admin as actor", () => {
+  it("audits token creation with the admin's name as actor", () => {
     const rows = world.db
       .prepare("SELECT actor, type, message FROM audit_events WHERE type = 'api.manage-tokens'")
       .all() as { actor: string; type: string; message: string }[];
     expect(rows.length).toBeGreaterThan(0);
     expect(rows[0]?.message).toMatch(/POST \/api\/tokens → 201$/);
+    // The actor is the caller's readable name, the same one the message starts with.
+    expect(rows[0]?.message.startsWith(`${rows[0]?.actor} POST`)).toBe(true);
   });
 });
 
@@ -177,7 +179,7 @@ describe("GET /api/history", () => {
       ).toBe(201);
     }
     type History = { events: { seq: number; type: string; actor: string; message: string }[] };
-    const mine = await api.call<History>("GET", `/api/history?type=api.manage-tokens&actor=${me.id}`, {
+    const mine = await api.call<History>("GET", `/api/history?type=api.manage-tokens&actor=historian`, {
       token: me.token,
     });
     expect(mine.status).toBe(200);
@@ -190,7 +192,7 @@ describe("GET /api/history", () => {
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
     const page = await api.call<History>(
       "GET",
-      `/api/history?type=api.manage-tokens&actor=${me.id}&before=${seqs[2]}&limit=1`,
+      `/api/history?type=api.manage-tokens&actor=historian&before=${seqs[2]}&limit=1`,
       { token: me.token },
     );
     expect(page.json.events.map((e) => e.seq)).toEqual([seqs[1]]);

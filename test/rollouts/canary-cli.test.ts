@@ -88,7 +88,7 @@ describe("slipway status, promote and abort on a canary", () => {
       expect(status.stdout).toMatch(/\n {6}error rate: .*→ (pass|inconclusive)\n/);
 
       const promoted = await slipway("promote", "web", "--reason", "looks good");
-      // The API records the token's id as the actor.
+      // The API records the caller's name (here the admin token's) as the actor.
       expect(promoted.code).toBe(0);
       expect(promoted.stdout).toMatch(
         new RegExp(`^rollout ${second.id}: step 2/4 resumed by \\S+: looks good\n$`),

@@ -5,8 +5,8 @@ import { displayTokenId } from "../../auth/tokens.js";
 import { ROLES } from "../../core/access/roles.js";
 import { parseDuration } from "../../core/config/duration.js";
 import { SlipwayError } from "../../core/errors.js";
+import { actorOf } from "../actor.js";
 import { defineRoute, type ApiRoute } from "../api-route.js";
-import { actorOf } from "./rollouts.js";
 
 const role = z.enum(ROLES);
 const environmentRoles = z

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { DEFAULTS } from "../../core/defaults.js";
 import { gateDeploy } from "../../core/access/deploy-gate.js";
-import type { Principal } from "../../core/access/roles.js";
 import { SlipwayError, type ErrorCode } from "../../core/errors.js";
 import { SqliteApiAuditLog } from "../../store/sqlite/access.js";
+import { actorOf } from "../actor.js";
 import { defineRoute, type ApiRoute } from "../api-route.js";
 import type { AppContext } from "../app-context.js";
 
@@ -84,11 +84,6 @@ const accepted = (result: { result: string }) => ({
   status: result.result === "noop" ? 200 : 202,
   body: result,
 });
-
-/** Who a rollout's audit events name: the principal's stable id (user id or token id). */
-export function actorOf(principal: Principal): string {
-  return principal.kind === "anonymous" ? "anonymous" : principal.id;
-}
 
 /** Rollouts: status, deploys, rollbacks, the rollout list, one rollout, the audit history. */
 export const rolloutRoutes: ApiRoute[] = [
@@ -210,8 +205,7 @@ export const rolloutRoutes: ApiRoute[] = [
     auditReason: (body) => body.reason,
     handler: async ({ app, params, body, principal }) => {
       const rollout = rolloutOf(app, params.id ?? "");
-      const reason =
-        body.reason?.trim() || `aborted by ${principal.kind === "anonymous" ? "?" : principal.name}`;
+      const reason = body.reason?.trim() || "no reason given";
       return accepted(await app.controller.abort(rollout.id, { actor: actorOf(principal), reason }));
     },
   }),

@@ -2,12 +2,9 @@ import { createReadStream } from "node:fs";
 import { z } from "zod";
 import { SUPPORTED_EVENTS } from "../../core/workflow/triggers.js";
 import { SlipwayError } from "../../core/errors.js";
-import type { Principal } from "../../core/access/roles.js";
+import { actorOf } from "../actor.js";
 import { STREAMED, defineRoute, type ApiReply, type ApiRoute } from "../api-route.js";
 import { hooksOf } from "../runs/hooks.js";
-
-const actorOf = (principal: Principal): string =>
-  principal.kind === "anonymous" ? "anonymous" : principal.id;
 
 const listQuery = z.object({
   limit: z

@@ -197,11 +197,11 @@ export class SqliteRolloutStore implements RolloutStore {
   }
 
   list(filter: { service?: string; environment?: string; limit?: number } = {}): Rollout[] {
-    return this.docs(
-      `SELECT doc FROM rollouts WHERE (@service IS NULL OR service = @service)
-       AND (@environment IS NULL OR environment = @environment) ORDER BY seq DESC LIMIT @limit`,
-      { service: filter.service ?? null, environment: filter.environment ?? null, limit: filter.limit ?? 50 },
-    );
+    const where = whereOf({ service: filter.service, environment: filter.environment });
+    return this.docs(`SELECT doc FROM rollouts ${where.sql} ORDER BY seq DESC LIMIT @limit`, {
+      ...where.params,
+      limit: filter.limit ?? 50,
+    });
   }
 
   promoted(service: string, environment: string, limit: number): Rollout[] {
@@ -236,18 +236,14 @@ export class SqliteRolloutStore implements RolloutStore {
   events(
     filter: { service?: string; environment?: string; rolloutId?: string; limit?: number } = {},
   ): StoredEvent[] {
+    const where = whereOf({
+      service: filter.service,
+      environment: filter.environment,
+      rollout_id: filter.rolloutId,
+    });
     const rows = this.db
-      .prepare(
-        `SELECT * FROM audit_events WHERE (@service IS NULL OR service = @service)
-         AND (@environment IS NULL OR environment = @environment)
-         AND (@rollout IS NULL OR rollout_id = @rollout) ORDER BY seq DESC LIMIT @limit`,
-      )
-      .all({
-        service: filter.service ?? null,
-        environment: filter.environment ?? null,
-        rollout: filter.rolloutId ?? null,
-        limit: filter.limit ?? 100,
-      }) as EventRow[];
+      .prepare(`SELECT * FROM audit_events ${where.sql} ORDER BY seq DESC LIMIT @limit`)
+      .all({ ...where.params, limit: filter.limit ?? 100 }) as EventRow[];
     return rows.reverse().map(toEvent);
   }
 
@@ -333,5 +329,20 @@ function toTraffic(row: TrafficRow): EnvironmentTraffic {
     environment: row.environment,
     routes: JSON.parse(row.route) as RouteSpec[],
     traffic: JSON.parse(row.traffic) as EnvironmentTraffic["traffic"],
+  };
+}
+
+/**
+ * A WHERE clause naming only the filters that are set. `(@x IS NULL OR x = @x)` would read the
+ * same, but SQLite cannot use the (service, environment, seq) index through it and walks the table.
+ */
+function whereOf(filters: Record<string, string | undefined>): {
+  sql: string;
+  params: Record<string, string>;
+} {
+  const set = Object.entries(filters).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  return {
+    sql: set.length === 0 ? "" : `WHERE ${set.map(([column]) => `${column} = @${column}`).join(" AND ")}`,
+    params: Object.fromEntries(set),
   };
 }
