@@ -1,7 +1,7 @@
 /**
  * Test support: a real Prometheus (Debian package `prometheus`) on a loopback port with a temp
- * config and storage dir, scraping targets every second. `stop()` kills its process group and
- * removes the temp dir.
+ * config and storage dir, scraping targets every second (with a bearer token when given, as the
+ * proxy's admin `/metrics` needs). `stop()` kills its process group and removes the temp dir.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -12,7 +12,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 export interface PrometheusServer {
   address: string;
+  /** The tail of Prometheus' stderr, for error messages. */
+  stderr(): string;
   stop(): Promise<void>;
+}
+
+export interface ScrapeOptions {
+  /** The scrape job's name (`up{job="…"}`). */
+  job?: string;
+  /** Sent as `Authorization: Bearer` on every scrape. */
+  bearerToken?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -26,16 +35,31 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startPrometheus(targets: string[], deadlineMs = 30_000): Promise<PrometheusServer> {
+export async function startPrometheus(
+  targets: string[],
+  deadlineMs = 30_000,
+  options: ScrapeOptions = {},
+): Promise<PrometheusServer> {
   const dir = await mkdtemp(join(tmpdir(), "slipway-prom-"));
   const port = await freePort();
+  if (options.bearerToken !== undefined) {
+    await writeFile(join(dir, "token"), options.bearerToken, { mode: 0o600 });
+  }
   const config = [
     "global:",
     "  scrape_interval: 1s",
     "  evaluation_interval: 1s",
     "scrape_configs:",
-    "  - job_name: slipway-test",
+    `  - job_name: ${options.job ?? "slipway-test"}`,
     "    scrape_interval: 1s",
+    "    scrape_timeout: 900ms",
+    ...(options.bearerToken === undefined
+      ? []
+      : [
+          "    authorization:",
+          "      type: Bearer",
+          `      credentials_file: ${JSON.stringify(join(dir, "token"))}`,
+        ]),
     "    static_configs:",
     `      - targets: [${targets.map((t) => JSON.stringify(t)).join(", ")}]`,
     "",
@@ -81,7 +105,7 @@ export async function startPrometheus(targets: string[], deadlineMs = 30_000): P
     if (child.exitCode !== null) break;
     try {
       const res = await fetch(`${address}/-/ready`);
-      if (res.ok) return { address, stop };
+      if (res.ok) return { address, stderr: () => stderr, stop };
     } catch {
       /* not listening yet */
     }
