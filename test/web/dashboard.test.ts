@@ -82,7 +82,6 @@ describe("dashboard in headless Chromium", () => {
     const w = world!;
     const created = await w.api<{ user: { id: string } }>("POST", "/api/users", USER);
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const userId = created.body.user.id;
 
     const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
@@ -129,8 +128,12 @@ describe("dashboard in headless Chromium", () => {
       expect(await unnamedControls(page)).toEqual([]);
       await shot(page, "03-overview");
 
-      // Rollback by keyboard: type a reason, Tab to the button, Enter.
+      // Rollback by keyboard: type a reason, Tab to the button, Enter. Wait until v2's rollout is
+      // over first (v1 drained and stopped), so the rollback is a rollout of its own that redeploys
+      // v1; pressed while v1 is still warm it would switch back on this same page instead, and
+      // while v1 drains the server refuses it (timing the test must not depend on).
       await page.goto(rolloutUrl);
+      await watchUntil(page, ["promoted"]);
       const reason = page.getByLabel("Reason");
       await reason.fill("v2 looks wrong in the browser test");
       await reason.focus();
@@ -149,7 +152,8 @@ describe("dashboard in headless Chromium", () => {
       // History: the audit trail with filters.
       await page.getByRole("link", { name: "History" }).click();
       await page.getByRole("heading", { name: "History" }).waitFor();
-      await page.getByLabel("Actor").fill(userId);
+      // The audit trail names people by their user name.
+      await page.getByLabel("Actor").fill(USER.name);
       await page.getByRole("button", { name: "Filter" }).click();
       await expect.poll(() => page.getByTestId("history").textContent()).toContain("v1");
       expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);

@@ -138,10 +138,12 @@ describe("jobColumns", () => {
 });
 
 describe("availableActions", () => {
-  const deployer = { id: "bob", role: "deployer" };
+  const deployer = { id: "u-2", name: "bob", role: "deployer" };
 
   it("offers nothing to viewers", () => {
-    expect(availableActions(rollout({ phase: "analysing" }), { id: "v", role: "viewer" }, true)).toEqual([]);
+    expect(
+      availableActions(rollout({ phase: "analysing" }), { id: "v", name: "vera", role: "viewer" }, true),
+    ).toEqual([]);
   });
 
   it("offers abort while deciding, promote on canary steps, rollback once promoted and latest", () => {
@@ -166,6 +168,8 @@ describe("availableActions", () => {
   it("offers approve and reject to others than the requester", () => {
     const waiting = rollout({ phase: "awaiting-approval", actor: "alice" });
     expect(availableActions(waiting, deployer, true)).toEqual(["approve", "reject", "abort"]);
-    expect(availableActions(waiting, { id: "alice", role: "deployer" }, true)).toEqual(["abort"]);
+    expect(availableActions(waiting, { id: "u-1", name: "alice", role: "deployer" }, true)).toEqual([
+      "abort",
+    ]);
   });
 });

@@ -12,13 +12,15 @@ export type Act = "approve" | "reject" | "promote" | "promote-full" | "abort" | 
  */
 export function availableActions(
   rollout: Rollout,
-  user: { id: string; role: string },
+  user: { id: string; name: string; role: string },
   latest: boolean,
 ): Act[] {
   if (user.role === "viewer") return [];
   const acts: Act[] = [];
   const deciding = !FINAL.includes(rollout.phase) && !CLEANUP.includes(rollout.phase);
-  if (rollout.phase === "awaiting-approval" && rollout.actor !== user.id) acts.push("approve", "reject");
+  // The audit trail names the requester (older rollouts: their id).
+  const requester = rollout.actor === user.name || rollout.actor === user.id;
+  if (rollout.phase === "awaiting-approval" && !requester) acts.push("approve", "reject");
   if (rollout.strategy === "canary" && ["stepping", "paused", "analysing"].includes(rollout.phase)) {
     acts.push("promote", "promote-full");
   }
