@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { pino } from "pino";
 import { spawnProxy, type SpawnedProxy } from "../../src/proxy/admin-client.js";
 import { serve, type RunningServer } from "../../src/server/serve.js";
 import { FIXTURE_APP, projectYaml, START_SCRIPT, withoutBaselineTrigger } from "../rollouts/world.js";
@@ -72,7 +73,9 @@ export async function startDashboardWorld(
       admin: "127.0.0.1:0",
       stateDir: join(dir, ".slipway/proxy"),
     });
-    server = await serve({ dir, port: 0, tickMs: 100, webRoot: WEB_DIST });
+    // Warnings and errors only: the server's info lines would fill the test output.
+    const logger = pino({ name: "server", level: "warn" });
+    server = await serve({ dir, port: 0, tickMs: 100, webRoot: WEB_DIST, logger });
   } catch (error) {
     await proxy?.stop(1000);
     rmSync(dir, { recursive: true, force: true });
