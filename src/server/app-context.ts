@@ -16,7 +16,7 @@ export interface ServerInfo {
 
 /** One audit record of a mutating API request. */
 export interface ApiAuditRecord {
-  /** The principal's id (user id or token id, never the token). */
+  /** Who acted: the user's or token's name (actorOf), never the token itself. */
   actor: string;
   actorName: string;
   action: string;

@@ -243,7 +243,7 @@ export const rolloutRoutes: ApiRoute[] = [
     summary: "The newest audit events (rollouts and API requests), oldest first; `before` pages back",
     query: listQuery.extend({
       type: z.string().optional().describe("Only this event type, e.g. rollout.promoted or api.deploy"),
-      actor: z.string().optional().describe("Only this actor (user id or token id)"),
+      actor: z.string().optional().describe("Only this actor (a user's or token's name)"),
       before: z.string().optional().describe("Only events with a sequence number below this (paging)"),
     }),
     handler: ({ app, query }) => {
