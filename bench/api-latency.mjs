@@ -244,6 +244,11 @@ const up = startChild(
   [join(ROOT, "bin/slipway.js"), "up", "--dir", dir, "--port", "0", "--proxy-port", "0"],
   { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SLIPWAY_LOG_LEVEL: "warn", NO_COLOR: "1" } },
 );
+// The proxy is detached from `slipway up`: if anything below throws, still take it down.
+process.on("exit", () => {
+  up.child.kill("SIGKILL");
+  killLeftovers();
+});
 let out = "";
 up.child.stdout.on("data", (chunk) => (out += chunk));
 for (let i = 0; i < 600 && !/API\s+http/.test(out); i++) await sleep(50);
@@ -355,20 +360,25 @@ for (const connections of CONNECTIONS) {
 // ---- clean up: control plane, proxy, anything started in the project directory --------------------
 await floor.stop();
 await up.stop();
-try {
-  process.kill(-JSON.parse(readFileSync(join(dir, ".slipway/proxy/proxy.json"), "utf8")).pid, "SIGKILL");
-} catch {
-  // gone already
-}
-for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-  try {
-    if (readlinkSync(`/proc/${pid}/cwd`).startsWith(dir)) process.kill(Number(pid), "SIGKILL");
-  } catch {
-    // exited already
-  }
-}
+killLeftovers();
 if (process.argv.includes("--keep")) console.log(`kept ${dir}`);
 else rmSync(dir, { recursive: true, force: true });
+
+/** Synchronous (it also runs on exit): the detached proxy's group, then anything working in `dir`. */
+function killLeftovers() {
+  try {
+    process.kill(-JSON.parse(readFileSync(join(dir, ".slipway/proxy/proxy.json"), "utf8")).pid, "SIGKILL");
+  } catch {
+    // gone already
+  }
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/cwd`).startsWith(dir)) process.kill(Number(pid), "SIGKILL");
+    } catch {
+      // exited already
+    }
+  }
+}
 
 // ---- RESULTS.md ------------------------------------------------------------------------------------
 const m = machine();
