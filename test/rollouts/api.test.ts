@@ -1,41 +1,21 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueApiToken } from "../../src/auth/accounts.js";
-import { createApp, type App } from "../../src/server/app.js";
 import { ApiClient } from "../../src/server/client.js";
-import { createHttpHandler } from "../../src/server/http-api.js";
 import { startWorld, type World } from "./world.js";
+import { serveWorldApi, type WorldApi } from "./world-api.js";
 
 let world: World;
-let server: Server;
+let served: WorldApi;
 let base: string;
-let app: App;
 let token: string;
 
 beforeAll(async () => {
   world = await startWorld({ "v-never": { NEVER_READY: "1" } });
-  app = createApp({
-    projectDir: world.dir,
-    controller: world.controller,
-    db: world.db,
-    info: () => ({ apiUrl: base, proxyUrl: world.proxyUrl, projectDir: world.dir }),
-  });
-  ({ token } = await issueApiToken(app.access, {
-    name: "test",
-    role: "admin",
-    createdBy: "test",
-    now: Date.now(),
-  }));
-  const handler = createHttpHandler(app);
-  server = createServer((req, res) => void handler(req, res));
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveWorldApi(world, "test");
+  ({ base, token } = served);
 }, 60_000);
 
 afterAll(async () => {
-  server?.close();
-  await app?.close();
+  await served?.close();
   await world?.close();
 });
 

@@ -1,14 +1,10 @@
 import { execFile } from "node:child_process";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueApiToken } from "../../src/auth/accounts.js";
-import { createApp, type App } from "../../src/server/app.js";
-import { createHttpHandler } from "../../src/server/http-api.js";
 import { canaryYaml } from "./canary-world.js";
 import { startWorld, type World } from "./world.js";
+import { serveWorldApi, type WorldApi } from "./world-api.js";
 
 // Runs the built CLI (`npm run build` first, as `npm test` does) against a control plane over a
 // real proxy and real processes. The CLI runs asynchronously: the server lives in this process.
@@ -16,9 +12,8 @@ const BIN = join(import.meta.dirname, "..", "..", "bin", "slipway.js");
 const run = promisify(execFile);
 
 let world: World;
-let server: Server;
+let served: WorldApi;
 let base: string;
-let app: App;
 let token: string;
 
 async function slipway(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -39,29 +34,14 @@ beforeAll(async () => {
     {},
     canaryYaml({ steps: ["- setWeight: 30", "- pause: manual", "- setWeight: 60", "- pause: manual"] }),
   );
-  app = createApp({
-    projectDir: world.dir,
-    controller: world.controller,
-    db: world.db,
-    info: () => ({ apiUrl: base, proxyUrl: world.proxyUrl, projectDir: world.dir }),
-  });
-  ({ token } = await issueApiToken(app.access, {
-    name: "ci",
-    role: "admin",
-    createdBy: "test",
-    now: Date.now(),
-  }));
-  const handler = createHttpHandler(app);
-  server = createServer((req, res) => void handler(req, res));
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveWorldApi(world, "ci");
+  ({ base, token } = served);
   const first = await world.deploy("v1");
   await world.waitFinal(first.id);
 }, 60_000);
 
 afterAll(async () => {
-  server?.close();
-  await app?.close();
+  await served?.close();
   await world?.close();
 });
 
