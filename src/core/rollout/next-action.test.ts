@@ -328,6 +328,32 @@ describe("nextAction: automatic rollback", () => {
   });
 });
 
+describe("nextAction: a route table the proxy has not acknowledged", () => {
+  const analysing = rollout({ phase: "analysing", switchedAt: T0, phaseSince: T0 });
+  it("does not promote at the end of the analysis window", () => {
+    const action = nextAction(analysing, obs({ trafficUnacknowledged: true }), T0 + 5_000);
+    expect(action).toEqual({ kind: "wait", reason: "waiting for the proxy to acknowledge the route table" });
+  });
+  it("does not promote a first deploy (no stable revision) either", () => {
+    const first = rollout({ phase: "analysing", switchedAt: T0, stable: undefined });
+    expect(nextAction(first, obs({ trafficUnacknowledged: true }), T0 + 5_000).kind).toBe("wait");
+  });
+  it("promotes once the proxy acknowledged", () => {
+    expect(nextAction(analysing, obs({ trafficUnacknowledged: false }), T0 + 5_000).kind).toBe("scale-down");
+  });
+  it("still rolls back", () => {
+    const failing = obs({
+      trafficUnacknowledged: true,
+      candidate: { ...healthy, ready: 0, crashed: 2 },
+      candidateSamples: [sample(T0, 0, 0, 3), sample(T0 + 1000, 50, 10, 3)],
+    });
+    expect(nextAction(analysing, failing, T0 + 1000).kind).toBe("rollback");
+  });
+  it("still starts a candidate (nothing was switched yet)", () => {
+    expect(nextAction(rollout(), obs({ trafficUnacknowledged: true }), T0).kind).toBe("start-candidate");
+  });
+});
+
 describe("abandon: manual rollback and supersede", () => {
   it("rolls a warm promotion back to the previous revision instantly", () => {
     const warm = rollout({

@@ -3,7 +3,7 @@ import { awaitingApproval } from "./approval.js";
 import { enterStepping, stepping } from "./canary.js";
 import { secs } from "./format.js";
 import { evaluateTriggers } from "./triggers.js";
-import type { Action, Observations, Rollout, Transition } from "./types.js";
+import { isTransition, type Action, type Observations, type Rollout, type Transition } from "./types.js";
 
 export { abandon };
 
@@ -15,6 +15,28 @@ export { abandon };
  * the switch and analysis — src/core/rollout/canary.ts).
  */
 export function nextAction(rollout: Rollout, obs: Observations, now: number): Action {
+  const action = decide(rollout, obs, now);
+  // Moving forward on a switch the proxy never took would promote a revision nobody was served by;
+  // a rollback still goes ahead (it only asks for the table the proxy is meant to hold anyway).
+  if (obs.trafficUnacknowledged && isTransition(action) && movesForward(rollout, action)) {
+    return { kind: "wait", reason: "waiting for the proxy to acknowledge the route table" };
+  }
+  return action;
+}
+
+/** Promoting or raising a canary's weight, out of a phase whose traffic the proxy must hold first. */
+function movesForward(rollout: Rollout, action: Transition): boolean {
+  const judged = rollout.phase === "analysing" || rollout.phase === "stepping" || rollout.phase === "paused";
+  const forward =
+    action.kind === "scale-down" ||
+    action.kind === "done" ||
+    action.kind === "promote" ||
+    action.kind === "set-weight" ||
+    action.kind === "advance";
+  return judged && forward;
+}
+
+function decide(rollout: Rollout, obs: Observations, now: number): Action {
   const s = rollout.settings;
   const inPhase = now - rollout.phaseSince;
   switch (rollout.phase) {

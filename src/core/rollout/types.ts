@@ -218,6 +218,11 @@ export interface Observations {
   /** Proxy samples, oldest first. */
   candidateSamples: StatsSample[];
   stableSamples: StatsSample[];
+  /**
+   * The data plane has not acknowledged the desired route table (down, or the update failed): a
+   * rollout then neither promotes nor advances, since the traffic it would judge is not yet moved.
+   */
+  trafficUnacknowledged?: boolean;
 }
 
 export type EventType =
