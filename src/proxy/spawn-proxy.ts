@@ -135,7 +135,8 @@ async function stopProcessGroup(pid: number, graceMs = 5_000, client?: ProxyAdmi
   while (isAlive(pid)) await sleep(25);
 }
 
-function isAlive(pid: number): boolean {
+/** True while `pid` runs (a zombie, killed but not yet reaped by its parent, counts as gone). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch {

@@ -13,8 +13,18 @@ import {
   type Transition,
 } from "../core/rollout/types.js";
 import { SlipwayError } from "../core/errors.js";
+import {
+  DATA_PLANE,
+  reconcile,
+  type DataPlaneObservation,
+  type DesiredRevision,
+  type InstanceCounts,
+  type Repair,
+  type ServingHealth,
+} from "../core/heal/reconcile.js";
 import type { Logger } from "../log.js";
 import type { Runtime } from "../runtimes/runtime.js";
+import type { DataPlane } from "./data-plane.js";
 import { Measurer } from "./measurer.js";
 import { Observer } from "./observer.js";
 import type { RolloutStore, StoredEvent } from "./ports.js";
@@ -32,6 +42,18 @@ export interface ControllerOptions {
   logger?: Logger;
   /** How often rollouts are stepped and proxy stats sampled. */
   tickMs?: number;
+  /**
+   * Keeps the proxy process alive (restarts it when it is gone). Without it the controller still
+   * resends tables and restarts missing instances, and judges the proxy by its route syncs.
+   */
+  dataPlane?: DataPlane;
+}
+
+/** What serves production right now, as the last reconcile pass saw it (`GET /api/health`). */
+export interface ServingReport extends ServingHealth {
+  /** Epoch ms of that pass; undefined before the first. */
+  checkedAt: number | undefined;
+  dataPlane: DataPlaneObservation | { state: "unknown" };
 }
 
 export interface DeployResult {
@@ -111,11 +133,22 @@ export class RolloutController {
   private again = false;
   private readonly stopping = new Set<Promise<void>>();
   /** False while the proxy has not accepted the latest desired table: nothing is stopped meanwhile. */
-  private routesInSync = false;
+  private routesInSync: boolean | undefined;
   private readonly listeners = new Set<(change: ControllerChange) => void>();
   /** Highest audit event sequence number already sent to subscribers. */
   private emittedSeq: number | undefined;
   private readonly measurer: Measurer;
+  private readonly dataPlane: DataPlane | undefined;
+  private serving: ServingReport = {
+    status: "down",
+    problems: [
+      { level: "down", subject: DATA_PLANE, message: "not checked yet (the controller is starting)" },
+    ],
+    checkedAt: undefined,
+    dataPlane: { state: "unknown" },
+  };
+  /** Whether the last stats read failed, so a dead proxy is logged once, not four times a second. */
+  private statsFailing = false;
 
   constructor(options: ControllerOptions) {
     this.store = options.store;
@@ -125,6 +158,7 @@ export class RolloutController {
     this.clock = options.clock ?? Date.now;
     this.log = options.logger ?? pino({ enabled: false });
     this.tickMs = options.tickMs ?? 250;
+    this.dataPlane = options.dataPlane;
     this.observer = new Observer(this.runtime, KEEP_SAMPLES_MS);
     this.measurer = new Measurer({
       store: this.store,
@@ -188,6 +222,7 @@ export class RolloutController {
       await this.replay(rollout);
     }
     await this.syncRoutes();
+    await this.heal();
     this.timer = setInterval(() => this.kick(), this.tickMs);
     this.timer.unref();
   }
@@ -511,15 +546,23 @@ export class RolloutController {
       const holder = this.store.lockHolder(env.service, env.environment);
       const last = this.store.list({ service: env.service, environment: env.environment, limit: 1 })[0];
       const liveId = liveRevision(env.traffic);
+      const mine = new Set([DATA_PLANE, ...env.traffic.map((t) => t.revision)]);
+      const problems = this.serving.problems.filter((p) => mine.has(p.subject));
       return {
         service: env.service,
         environment: env.environment,
         live: liveId ? refOf(liveId).version : null,
+        /** As the last reconcile pass saw it: does this environment's traffic get served? */
+        serving: {
+          status: problems.some((p) => p.level === "down") ? "down" : problems.length ? "degraded" : "ok",
+          problems: problems.map((p) => p.message),
+        },
         routes: env.routes.map((r) => ({ id: r.id, hosts: r.hosts, pathPrefix: r.pathPrefix })),
         revisions: env.traffic.map((t) => ({
           id: t.revision,
           version: refOf(t.revision).version,
           weight: t.weight,
+          replicas: this.store.revisionSpec(t.revision)?.replicas ?? null,
           instances: this.runtime.instances(t.revision).map((i) => ({
             id: i.id,
             state: i.state,
@@ -536,11 +579,14 @@ export class RolloutController {
   }
 
   private async tick(): Promise<void> {
+    await this.heal();
     const now = this.clock();
     try {
       this.observer.record(await this.router.stats(), now);
+      this.statsFailing = false;
     } catch (error) {
-      this.log.warn({ err: error }, "cannot read proxy stats");
+      if (!this.statsFailing) this.log.warn({ err: error }, "cannot read proxy stats");
+      this.statsFailing = true;
     }
     for (const rollout of this.store.unfinished()) {
       try {
@@ -561,10 +607,13 @@ export class RolloutController {
       // Re-read: a measurement may have landed while the previous side effect ran.
       rollout = this.store.getRollout(rollout.id) ?? rollout;
       const spec = this.store.revisionSpec(rollout.candidate.id);
-      const obs = this.observer.observe(rollout, this.smoke.status(rollout.id), {
-        replicas: spec?.replicas ?? 1,
-        failureThreshold: spec?.readiness?.failureThreshold ?? 3,
-      });
+      const obs = {
+        ...this.observer.observe(rollout, this.smoke.status(rollout.id), {
+          replicas: spec?.replicas ?? 1,
+          failureThreshold: spec?.readiness?.failureThreshold ?? 3,
+        }),
+        trafficUnacknowledged: !this.routesInSync,
+      };
       const action = nextAction(rollout, obs, this.clock());
       if (!isTransition(action)) return;
       // Never stop a revision the proxy may still route to: wait until it took the new table.
@@ -695,13 +744,99 @@ export class RolloutController {
     return this.clock() - rollout.phaseSince >= rollout.settings.drainTimeoutMs;
   }
 
-  private async syncRoutes(): Promise<void> {
+  /** True when the proxy acknowledged the desired table; false (and logged once) when it did not. */
+  private async syncRoutes(): Promise<boolean> {
     try {
       await this.router.sync();
+      if (this.routesInSync !== true)
+        this.log.info({ generation: this.router.acknowledged() }, "proxy holds the desired routes");
       this.routesInSync = true;
     } catch (error) {
+      if (this.routesInSync !== false)
+        this.log.warn({ err: error }, "cannot update the proxy's routes; will retry");
       this.routesInSync = false;
-      this.log.warn({ err: error }, "cannot update the proxy's routes; will retry");
+    }
+    return this.routesInSync;
+  }
+
+  /**
+   * What serves production now, as the last reconcile pass saw it: "down" (with the reasons) while
+   * the proxy is down or a revision taking traffic has no ready instance.
+   */
+  health(): ServingReport {
+    return this.serving;
+  }
+
+  /**
+   * One reconcile pass: compare what should serve (every revision with traffic, its instance count,
+   * the table the proxy acknowledged) with what does, and repair the difference — restart a proxy
+   * whose process is gone, resend the table to one that holds another, start instances that vanished
+   * while nothing supervised them. Runs at the start of every tick, before rollouts are stepped.
+   */
+  private async heal(): Promise<void> {
+    const revisions: DesiredRevision[] = [];
+    const instances = new Map<string, InstanceCounts>();
+    for (const env of this.store.allTraffic()) {
+      for (const t of env.traffic) {
+        const replicas = this.store.revisionSpec(t.revision)?.replicas ?? 1;
+        revisions.push({ id: t.revision, weight: t.weight, replicas });
+        const list = this.runtime.instances(t.revision);
+        instances.set(t.revision, {
+          total: list.length,
+          ready: list.filter((i) => i.state === "ready").length,
+          gaveUp: list.filter((i) => i.state === "crashed").length,
+        });
+      }
+    }
+    const acknowledgedGeneration = this.router.acknowledged();
+    const dataPlane: DataPlaneObservation = this.dataPlane
+      ? await this.dataPlane.observe()
+      : this.routesInSync
+        ? { state: "up", generation: acknowledgedGeneration ?? 0 }
+        : { state: "down", reason: "the proxy did not acknowledge the last route table", processAlive: true };
+    const plan = reconcile(
+      { revisions, acknowledgedGeneration },
+      { dataPlane, instances, tableInSync: this.routesInSync === true },
+    );
+    if (plan.health.status !== this.serving.status) {
+      const detail = { status: plan.health.status, problems: plan.health.problems.map((p) => p.message) };
+      if (plan.health.status === "ok") this.log.info(detail, "production serves as desired");
+      else this.log.warn(detail, `production is ${plan.health.status}`);
+    }
+    this.serving = { ...plan.health, checkedAt: this.clock(), dataPlane };
+    for (const repair of plan.repairs) {
+      try {
+        await this.repair(repair);
+      } catch (error) {
+        this.log.error({ err: error, repair: repair.kind }, "repair failed; will try again");
+      }
+    }
+  }
+
+  private async repair(repair: Repair): Promise<void> {
+    switch (repair.kind) {
+      case "restart-data-plane":
+        if (!(await this.dataPlane?.restart())) return;
+        this.log.warn({ reason: repair.reason }, "proxy restarted; sending it the desired routes");
+        this.router.forget();
+        await this.syncRoutes();
+        return;
+      case "resend-table":
+        this.log.warn({ reason: repair.reason }, "proxy holds another route table; sending the desired one");
+        this.router.forget();
+        await this.syncRoutes();
+        return;
+      case "start-instances": {
+        const spec = this.store.revisionSpec(repair.revision);
+        if (!spec) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no recorded spec for ${repair.revision}`);
+        this.log.warn({ revision: repair.revision, reason: repair.reason }, "starting missing instances");
+        await this.runtime.ensure(spec);
+        return;
+      }
+      default: {
+        const unreachable: never = repair;
+        return unreachable;
+      }
     }
   }
 }

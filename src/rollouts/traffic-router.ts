@@ -12,9 +12,19 @@ export interface ProxyAdmin {
 
 /** The TrafficRouter port: make the data plane match the Store's desired traffic. */
 export interface TrafficRouter {
-  /** Idempotent: sends the complete table only when it differs from what the proxy holds. */
+  /**
+   * Idempotent: sends the complete table only when it differs from what the proxy holds. Resolves
+   * once the proxy acknowledged it (rejects when it did not: the table is then not in place).
+   */
   sync(): Promise<void>;
   stats(): Promise<RevisionStats[]>;
+  /** Generation of the table the proxy last acknowledged; undefined before the first sync. */
+  acknowledged(): number | undefined;
+  /**
+   * Forget what the proxy was last told (it restarted, or holds another table): the next sync
+   * reads its table again and sends the desired one whatever it holds.
+   */
+  forget(): void;
 }
 
 /**
@@ -42,6 +52,14 @@ export class ProxyTrafficRouter implements TrafficRouter {
 
   stats(): Promise<RevisionStats[]> {
     return this.proxy.stats();
+  }
+
+  acknowledged(): number | undefined {
+    return this.applied?.table.generation;
+  }
+
+  forget(): void {
+    this.applied = undefined;
   }
 
   private async syncNow(): Promise<void> {

@@ -5,8 +5,7 @@ import { join, resolve } from "node:path";
 import { DEFAULTS } from "../core/defaults.js";
 import { SlipwayError } from "../core/errors.js";
 import { createLogger, type Logger } from "../log.js";
-import { ProxyAdminClient } from "../proxy/admin-client.js";
-import { resolveAdminToken } from "../proxy/admin-token.js";
+import { ProxySupervisor } from "../proxy/proxy-supervisor.js";
 import { readProxyInfo } from "../proxy/spawn-proxy.js";
 import { RolloutController } from "../rollouts/controller.js";
 import { ReleaseBuilder, releaseDirFor } from "../releases/index.js";
@@ -73,8 +72,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       `no proxy found for ${dir} (${join(proxyState, "proxy.json")} missing): start one with \`slipway up\``,
     );
   }
-  const proxy = new ProxyAdminClient({ url: proxyInfo.adminUrl, token: resolveAdminToken(proxyState) });
-  await proxy.health();
+  // Follows proxy.json (a restarted proxy may have another admin port) and restarts a dead proxy.
+  const proxy = new ProxySupervisor({ stateDir: proxyState, logger: log.child({ part: "proxy" }) });
+  const seen = await proxy.observe();
+  if (seen.state === "down") {
+    if (seen.processAlive || !(await proxy.restart())) {
+      throw new SlipwayError("SLIPWAY_UNAVAILABLE", `the proxy for ${dir} is not usable: ${seen.reason}`);
+    }
+  }
 
   const db = openSqlite(join(data, DEFAULTS.databaseFile));
   const store = new SqliteRolloutStore(db);
@@ -86,6 +91,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     store,
     runtime,
     router: new ProxyTrafficRouter(proxy, store, runtime),
+    dataPlane: proxy,
     // A deploy builds (once) the release of the service's files at the requested ref, so what runs
     // is what was committed, and a version that failed before is retried without rebuilding.
     releases: new ProjectReleaseSource(

@@ -8,8 +8,22 @@ export const systemRoutes: ApiRoute[] = [
     method: "GET",
     path: "/api/health",
     tag: "system",
-    summary: "Liveness: answers while the control plane runs (no credentials needed)",
-    handler: () => ({ status: 200, body: { ok: true } }),
+    summary:
+      "Production health (no credentials needed): 200 while traffic is served (status ok or degraded), 503 when it is down (the proxy, or every instance of a revision taking traffic), with the reasons",
+    handler: ({ app }) => {
+      const serving = app.controller.health();
+      // A load balancer or monitor reads the status code; people read `status` and `problems`.
+      return {
+        status: serving.status === "down" ? 503 : 200,
+        body: {
+          ok: serving.status !== "down",
+          status: serving.status,
+          dataPlane: serving.dataPlane,
+          problems: serving.problems,
+          checkedAt: serving.checkedAt === undefined ? null : new Date(serving.checkedAt).toISOString(),
+        },
+      };
+    },
   }),
   defineRoute({
     method: "GET",
