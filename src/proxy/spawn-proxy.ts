@@ -6,20 +6,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { SlipwayError } from "../core/errors.js";
 import { ProxyAdminClient } from "./admin-client.js";
 import { resolveAdminToken } from "./admin-token.js";
+import { readProxyInfo } from "./proxy-info.js";
 
-export const PROXY_INFO_FILE = "proxy.json";
+export { PROXY_INFO_FILE, readProxyInfo, type ProxyInfo } from "./proxy-info.js";
+
 export const PROXY_LOG_FILE = "proxy.log";
-
-/** Written by a running proxy once both listeners are bound (ports resolved when 0 was asked). */
-export interface ProxyInfo {
-  pid: number;
-  /** Traffic listener, "host:port". */
-  listen: string;
-  /** Admin API URL for ProxyAdminClient: "http://host:port" or "unix:/path". */
-  adminUrl: string;
-  workers: number;
-  startedAt: string;
-}
 
 export interface SpawnProxyOptions {
   listen: string;
@@ -55,7 +46,7 @@ export async function spawnProxy(opts: SpawnProxyOptions): Promise<SpawnedProxy>
   const token = resolveAdminToken(stateDir, env);
   const log = openSync(join(stateDir, PROXY_LOG_FILE), "a");
   const args = [
-    slipwayBin(),
+    ...proxyEntry(),
     "proxy",
     "--listen",
     opts.listen,
@@ -107,14 +98,6 @@ export async function spawnProxy(opts: SpawnProxyOptions): Promise<SpawnedProxy>
   );
 }
 
-export function readProxyInfo(stateDir: string): ProxyInfo | undefined {
-  try {
-    return JSON.parse(readFileSync(join(stateDir, PROXY_INFO_FILE), "utf8")) as ProxyInfo;
-  } catch {
-    return undefined;
-  }
-}
-
 async function stopProcessGroup(pid: number, graceMs = 5_000, client?: ProxyAdminClient): Promise<void> {
   await client?.close().catch(() => undefined);
   const signal = (sig: NodeJS.Signals) => {
@@ -159,6 +142,16 @@ function logTail(stateDir: string): string {
   } catch {
     return "(no log)";
   }
+}
+
+/**
+ * dist/proxy.js (the proxy alone: it starts faster than the whole CLI) when built, else
+ * bin/slipway.js; both take the same `proxy` arguments.
+ */
+function proxyEntry(): string[] {
+  const bin = slipwayBin();
+  const bundle = join(dirname(dirname(bin)), "dist", "proxy.js");
+  return [existsSync(bundle) ? bundle : bin];
 }
 
 /** bin/slipway.js of this installation, found from this module's location (source or bundle). */
