@@ -104,6 +104,8 @@ export interface EnvironmentStatus {
   environment: string;
   live: string | null;
   revisions: { id: string; version: string; weight: number; instances: Instance[] }[];
+  /** Whether this environment's traffic is served (the control plane's last reconcile pass). */
+  serving?: { status: "ok" | "degraded" | "down"; problems: string[] };
   rollout: Rollout | null;
   lastRollout: Rollout | null;
 }

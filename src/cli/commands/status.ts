@@ -13,9 +13,17 @@ export function renderStatus(status: StatusReport): string {
   if (status.environments.length === 0) lines.push("nothing deployed yet");
   for (const env of status.environments) {
     lines.push(`${style.bold(`${env.service}/${env.environment}`)}  live: ${env.live ?? "none"}`);
+    // Said first: a revision at weight 100 is not "live" for anyone while nothing serves it.
+    const serving = env.serving;
+    if (serving.status !== "ok") {
+      const label = serving.status === "down" ? style.red("DOWN") : style.yellow("degraded");
+      for (const problem of serving.problems) lines.push(`  ${label}: ${problem}`);
+    }
     for (const r of env.revisions) {
       const states = r.instances.map((i) => `${i.state}:${i.port}`).join(" ") || "no instances";
-      lines.push(`  ${r.version.padEnd(14)} weight ${String(r.weight).padStart(3)}  ${states}`);
+      const ready = r.instances.filter((i) => i.state === "ready").length;
+      const count = r.replicas === null ? "" : ` ${ready}/${r.replicas} ready `;
+      lines.push(`  ${r.version.padEnd(14)} weight ${String(r.weight).padStart(3)} ${count} ${states}`);
     }
     const r = env.rollout ?? env.lastRollout;
     if (r) {

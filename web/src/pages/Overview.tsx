@@ -81,6 +81,15 @@ function Cell({ status }: { status: EnvironmentStatus | undefined }) {
           </a>
         )}
       </div>
+      {status.serving && status.serving.status !== "ok" && (
+        // A weight bar at 100 % says nothing while no request gets through: say so above it.
+        <div class="serving" data-testid="serving">
+          <span class={`badge ${status.serving.status === "down" ? "bad" : "warn"}`}>
+            {status.serving.status}
+          </span>{" "}
+          <span class="muted">{status.serving.problems.join("; ")}</span>
+        </div>
+      )}
       <WeightsBar revisions={status.revisions} />
     </div>
   );
