@@ -4,7 +4,7 @@ import type { Logger } from "../log.js";
 import { ProxyAdminClient, type ProxyHealth } from "./admin-client.js";
 import { resolveAdminToken } from "./admin-token.js";
 import type { RevisionStats, RouteTable } from "./route-table.js";
-import { isAlive, readProxyInfo, spawnProxy, type ProxyInfo, type SpawnProxyOptions } from "./spawn-proxy.js";
+import { isAlive, readProxyInfo, spawnProxy, type ProxyInfo } from "./spawn-proxy.js";
 
 /** What the control plane sees of its proxy (src/core/heal/reconcile.ts's DataPlaneObservation). */
 export type ProxyObservation =
@@ -19,8 +19,6 @@ export interface ProxySupervisorOptions {
   /** First wait after a failed restart; it doubles up to `maxBackoffMs`. */
   backoffMs?: number;
   maxBackoffMs?: number;
-  /** Injected by tests; `spawnProxy` otherwise. */
-  spawn?: (options: SpawnProxyOptions) => Promise<{ pid: number; adminUrl: string; stop(): Promise<void> }>;
 }
 
 export const PROXY_SUPERVISOR_DEFAULTS = {
@@ -47,7 +45,6 @@ export class ProxySupervisor {
   private readonly timeoutMs: number;
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
-  private readonly spawn: NonNullable<ProxySupervisorOptions["spawn"]>;
   private client: { url: string; admin: ProxyAdminClient } | undefined;
   /** The last proxy.json seen: what a restart reuses (traffic address, workers) when the file is gone. */
   private lastInfo: ProxyInfo | undefined;
@@ -60,12 +57,6 @@ export class ProxySupervisor {
     this.timeoutMs = options.timeoutMs ?? PROXY_SUPERVISOR_DEFAULTS.timeoutMs;
     this.backoffMs = options.backoffMs ?? PROXY_SUPERVISOR_DEFAULTS.backoffMs;
     this.maxBackoffMs = options.maxBackoffMs ?? PROXY_SUPERVISOR_DEFAULTS.maxBackoffMs;
-    this.spawn = options.spawn ?? spawnProxy;
-  }
-
-  /** The traffic address ("host:port") of the proxy as last seen. */
-  get listen(): string | undefined {
-    return (readProxyInfo(this.stateDir) ?? this.lastInfo)?.listen;
   }
 
   applyRoutes(table: RouteTable): Promise<{ generation: number }> {
@@ -126,12 +117,16 @@ export class ProxySupervisor {
     try {
       // A fixed admin port could be taken meanwhile: a new one is fine, proxy.json names it.
       const admin = info.adminUrl.startsWith("unix:") ? info.adminUrl.slice("unix:".length) : "127.0.0.1:0";
-      const started = await this.spawn({
+      const started = await spawnProxy({
         listen: info.listen,
         admin,
         stateDir: this.stateDir,
         workers: info.workers,
+        // A cold start on a loaded machine can take well over the usual 15 s: better late than
+        // killed and retried from scratch.
+        readyTimeoutMs: 60_000,
       });
+      await started.client.close(); // calls go through admin(), which follows proxy.json
       this.failedRestarts = 0;
       this.nextRestartAt = 0;
       this.log.warn({ pid: started.pid, listen: info.listen, admin: started.adminUrl }, "proxy restarted");

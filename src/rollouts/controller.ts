@@ -24,7 +24,7 @@ import {
 } from "../core/heal/reconcile.js";
 import type { Logger } from "../log.js";
 import type { Runtime } from "../runtimes/runtime.js";
-import type { DataPlane } from "./data-plane.js";
+import type { DataPlaneKeeper } from "./data-plane-keeper.js";
 import { Measurer } from "./measurer.js";
 import { Observer } from "./observer.js";
 import type { RolloutStore, StoredEvent } from "./ports.js";
@@ -46,7 +46,7 @@ export interface ControllerOptions {
    * Keeps the proxy process alive (restarts it when it is gone). Without it the controller still
    * resends tables and restarts missing instances, and judges the proxy by its route syncs.
    */
-  dataPlane?: DataPlane;
+  dataPlane?: DataPlaneKeeper;
 }
 
 /** What serves production right now, as the last reconcile pass saw it (`GET /api/health`). */
@@ -138,7 +138,7 @@ export class RolloutController {
   /** Highest audit event sequence number already sent to subscribers. */
   private emittedSeq: number | undefined;
   private readonly measurer: Measurer;
-  private readonly dataPlane: DataPlane | undefined;
+  private readonly dataPlane: DataPlaneKeeper | undefined;
   private serving: ServingReport = {
     status: "down",
     problems: [

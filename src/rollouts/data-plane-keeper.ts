@@ -1,10 +1,10 @@
 import type { DataPlaneObservation } from "../core/heal/reconcile.js";
 
 /**
- * The DataPlane port: what the controller needs to keep the proxy itself alive (the TrafficRouter
+ * The DataPlaneKeeper port: what the controller needs to keep the proxy itself alive (the TrafficRouter
  * keeps its table right). Implemented by src/proxy/proxy-supervisor.ts.
  */
-export interface DataPlane {
+export interface DataPlaneKeeper {
   /** Up with the generation of the table it serves, or down with why. Never rejects. */
   observe(): Promise<DataPlaneObservation>;
   /**
