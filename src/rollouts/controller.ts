@@ -132,7 +132,10 @@ export class RolloutController {
   private ticking: Promise<void> | undefined;
   private again = false;
   private readonly stopping = new Set<Promise<void>>();
-  /** False while the proxy has not accepted the latest desired table: nothing is stopped meanwhile. */
+  /**
+   * False (undefined before the first sync) while the proxy has not acknowledged the desired table:
+   * nothing is stopped, promoted or advanced meanwhile.
+   */
   private routesInSync: boolean | undefined;
   private readonly listeners = new Set<(change: ControllerChange) => void>();
   /** Highest audit event sequence number already sent to subscribers. */
