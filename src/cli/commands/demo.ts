@@ -14,6 +14,7 @@ import { DEFAULTS } from "../../core/defaults.js";
 import { SqliteAccessStore } from "../../store/sqlite/access.js";
 import { openSqlite } from "../../store/sqlite/database.js";
 import { formatDuration, style } from "../output.js";
+import { isAlive } from "../../proxy/spawn-proxy.js";
 import { parsePort, up, waitForShutdown } from "./up.js";
 
 /**
@@ -428,6 +429,8 @@ export async function runDemo(options: {
     } catch {
       // already gone
     }
+    // "Cleans up after itself" includes the proxy having exited, not just having been asked to.
+    for (let waited = 0; isAlive(proxyPid) && waited < 6_000; waited += 20) await sleep(20);
     if (!options.dir) rmSync(dir, { recursive: true, force: true });
   }
   if (failures > 0) process.exitCode = EXIT.failed;
