@@ -160,7 +160,7 @@ const deploy = async (api: ApiClient, version: string) =>
 const finished = (r: Rollout) => ["promoted", "rolled-back", "failed", "superseded"].includes(r.phase);
 
 afterAll(async () => {
-  if (up?.exitCode === null) kill(up.pid ?? 0, "SIGCONT");
+  if (up?.pid && up.exitCode === null) kill(up.pid, "SIGCONT");
   await stopUp().catch(() => undefined);
   for (const pid of instanceProcesses()) kill(-pid, "SIGKILL");
   try {
