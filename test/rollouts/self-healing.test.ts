@@ -313,7 +313,7 @@ describe("a project whose proxy and instances die", () => {
         { detached: true, stdio: "ignore" },
       );
       byHand.unref();
-      started.push(byHand.pid ?? 0);
+      if (byHand.pid) started.push(byHand.pid);
       await until("the hand-started proxy", () => (proxyInfo().pid === byHand.pid ? true : undefined));
       expect(proxyInfo().adminUrl).not.toBe(info.adminUrl);
       expect(await served(traffic)).toBeUndefined(); // it routes to the old table
