@@ -19,6 +19,8 @@ export interface WatchedRelease {
   busy: boolean;
   /** The last service.down of the environment has no service.recovered after it. */
   downReported: boolean;
+  /** The watch already tried to roll `newest` back and the controller refused: why. Never retried. */
+  rollbackRefused?: string;
 }
 
 /** What the runtime and the proxy say about the live revision now. */
@@ -62,7 +64,7 @@ export function watchVerdict(release: WatchedRelease, obs: LiveObservations, now
   const promoted = promotedLive(release);
   const inWindow = promoted !== undefined && now - promoted.at < settings.windowMs;
 
-  if (promoted && inWindow && !release.busy && settings.rollback) {
+  if (promoted && inWindow && !release.busy && settings.rollback && release.rollbackRefused === undefined) {
     const previous = promoted.rollout.stable;
     const trip = previous && promoted.rollout.kind === "deploy" ? tripOf(promoted, obs, now) : undefined;
     if (previous && trip) {
@@ -128,13 +130,21 @@ function tripOf(promoted: { rollout: Rollout; at: number }, obs: LiveObservation
 /** Why a down service was not (or cannot be) rolled back automatically: what a person needs next. */
 function noRollbackBecause(release: WatchedRelease, settings: WatchSettings, inWindow: boolean): string {
   const newest = release.newest;
+  if (release.busy && newest) {
+    return `rollout ${newest.id} (${newest.kind} of ${newest.candidate.version}) is in progress`;
+  }
   if (newest?.kind === "rollback" && newest.candidate.id === release.live.id) {
     return `it is the rollback to ${newest.candidate.version} (${newest.actor}): not rolling back again`;
   }
   if (newest?.kind === "rollback" && newest.outcome !== "promoted") {
     return `the rollback to ${newest.candidate.version} failed (${newest.reason ?? newest.phase}): not rolling back again`;
   }
-  if (release.busy) return `rollout ${newest?.id ?? "?"} is in progress`;
+  if (newest && newest.candidate.id !== release.live.id) {
+    return `the newest rollout ${newest.id} (${newest.candidate.version}) ended ${newest.outcome ?? newest.phase}: nothing newer to roll back`;
+  }
+  if (release.rollbackRefused !== undefined) {
+    return `the automatic rollback was refused: ${release.rollbackRefused}`;
+  }
   const promoted = promotedLive(release);
   const previous = promoted?.rollout.stable;
   if (!promoted || !previous) return "no previous release to roll back to";
