@@ -128,6 +128,21 @@ const rows: Row[] = [
     "quiet",
   ],
   [
+    "instances that stay unready (no crash, no failed probe) past downAfter roll back",
+    release(),
+    obs({ health: { ...healthy, ready: 0 }, unreadySince: PROMOTED + 1_000 }),
+    PROMOTED + 6_000,
+    "rollback",
+    /no ready instance for 5\.0s/,
+  ],
+  [
+    "instances unready for less than downAfter are given time",
+    release(),
+    obs({ health: { ...healthy, ready: 0 }, unreadySince: PROMOTED + 1_000 }),
+    PROMOTED + 5_999,
+    "quiet",
+  ],
+  [
     "a crash after the window is not rolled back, but down is reported",
     release(),
     obs({ health: gaveUp }),

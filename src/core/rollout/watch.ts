@@ -66,7 +66,8 @@ export function watchVerdict(release: WatchedRelease, obs: LiveObservations, now
 
   if (promoted && inWindow && !release.busy && settings.rollback && release.rollbackRefused === undefined) {
     const previous = promoted.rollout.stable;
-    const trip = previous && promoted.rollout.kind === "deploy" ? tripOf(promoted, obs, now) : undefined;
+    const trip =
+      previous && promoted.rollout.kind === "deploy" ? tripOf(promoted, obs, settings, now) : undefined;
     if (previous && trip) {
       return {
         kind: "rollback",
@@ -113,7 +114,17 @@ function promotedLive(release: WatchedRelease): { rollout: Rollout; at: number }
   return { rollout: newest, at: promotedAt };
 }
 
-function tripOf(promoted: { rollout: Rollout; at: number }, obs: LiveObservations, now: number) {
+function tripOf(
+  promoted: { rollout: Rollout; at: number },
+  obs: LiveObservations,
+  settings: WatchSettings,
+  now: number,
+): Trip | undefined {
+  // Instances that neither crash nor fail a probe but never get ready (a hung restart) are down too.
+  const unreadyFor = obs.unreadySince === undefined ? 0 : now - obs.unreadySince;
+  if (obs.health.ready === 0 && unreadyFor >= settings.downAfterMs) {
+    return { trigger: "health", reason: `no ready instance for ${secs(unreadyFor)}` };
+  }
   return evaluateTriggers({
     settings: promoted.rollout.settings.triggers,
     now,
