@@ -143,7 +143,7 @@ describe("after promotion: the watch", () => {
     );
     expect(down).toMatchObject({ actor: "controller", message: "web/production@v2 is down" });
     expect(down.reason).toMatch(
-      /automatic rollback is off for this environment; `slipway rollback web --env production` returns to v1/,
+      /automatic rollback is off for this environment; `slipway rollback web --env production --reason TEXT` returns to v1/,
     );
     // The watch reported instead of rolling back: v2's rollout is still the newest, and nothing serves.
     expect(newest(w)?.id).toBe(v2.id);

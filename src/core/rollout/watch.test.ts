@@ -148,7 +148,7 @@ const rows: Row[] = [
     obs({ health: gaveUp }),
     PROMOTED + 60_000,
     "down",
-    /gave up on 2\/2 instances.*outside the watch window.*slipway rollback web --env production` returns to v1/,
+    /gave up on 2\/2 instances.*outside the watch window.*slipway rollback web --env production --reason TEXT` returns to v1/,
   ],
   [
     "a crash after the window with a ready instance left is quiet",

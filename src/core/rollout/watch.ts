@@ -159,7 +159,7 @@ function noRollbackBecause(release: WatchedRelease, settings: WatchSettings, inW
   const promoted = promotedLive(release);
   const previous = promoted?.rollout.stable;
   if (!promoted || !previous) return "no previous release to roll back to";
-  const hint = `\`slipway rollback ${newest?.service ?? ""} --env ${newest?.environment ?? ""}\` returns to ${previous.version}`;
+  const hint = `\`slipway rollback ${promoted.rollout.service} --env ${promoted.rollout.environment} --reason TEXT\` returns to ${previous.version}`;
   if (!settings.rollback) return `automatic rollback is off for this environment; ${hint}`;
   if (!inWindow)
     return `promoted more than ${secs(settings.windowMs)} ago (outside the watch window); ${hint}`;
