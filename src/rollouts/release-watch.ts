@@ -5,8 +5,8 @@ import type { Observer } from "./observer.js";
 import type { RolloutStore } from "./ports.js";
 
 /** Audit event types of a live revision's availability (notified as service.down / service.recovered). */
-export const SERVICE_DOWN = "service.down";
-export const SERVICE_RECOVERED = "service.recovered";
+const SERVICE_DOWN = "service.down";
+const SERVICE_RECOVERED = "service.recovered";
 
 const ACTOR = "controller";
 /** How far back the Store is read for the last down/recovered event of an environment. */
@@ -30,6 +30,8 @@ export interface ReleaseWatchOptions {
  */
 export class ReleaseWatch {
   private readonly unreadySince = new Map<string, number>();
+  /** Restarts of each live revision when this process first saw it (see LiveObservations). */
+  private readonly restartsBaseline = new Map<string, number>();
   /** Promotion time per rollout id, read once from its rollout.promoted event. */
   private readonly promotedAt = new Map<string, number | undefined>();
   /** Per environment: is a service.down open? Read from the Store on first look, then kept. */
@@ -42,9 +44,11 @@ export class ReleaseWatch {
   /** One pass over every environment. Returns true when it recorded an event or rolled back. */
   async check(): Promise<boolean> {
     let acted = false;
+    const live = new Set<string>();
     for (const env of this.o.store.allTraffic()) {
       const liveId = liveRevision(env.traffic);
       if (!liveId) continue;
+      live.add(liveId);
       try {
         acted = (await this.checkOne(env.service, env.environment, liveId)) || acted;
       } catch (error) {
@@ -53,6 +57,10 @@ export class ReleaseWatch {
           "watch failed",
         );
       }
+    }
+    // Forget revisions that are no longer live, so the maps stay as small as the environments.
+    for (const map of [this.unreadySince, this.restartsBaseline]) {
+      for (const id of map.keys()) if (!live.has(id)) map.delete(id);
     }
     return acted;
   }
@@ -71,6 +79,7 @@ export class ReleaseWatch {
     if (health.ready > 0) this.unreadySince.delete(liveId);
     else if (!this.unreadySince.has(liveId)) this.unreadySince.set(liveId, now);
     const since = this.unreadySince.get(liveId);
+    if (!this.restartsBaseline.has(liveId)) this.restartsBaseline.set(liveId, health.restarts);
     const release: WatchedRelease = {
       live: { id: liveId, version: liveId.slice(liveId.lastIndexOf("@") + 1) },
       ...(newest ? { newest } : {}),
@@ -84,6 +93,7 @@ export class ReleaseWatch {
       {
         health,
         samples: this.o.observer.samplesOf(liveId),
+        restartsBaseline: this.restartsBaseline.get(liveId) ?? 0,
         ...(since !== undefined ? { unreadySince: since } : {}),
       },
       now,

@@ -99,6 +99,21 @@ const rows: Row[] = [
     /crashed/,
   ],
   [
+    "restarts counted when a restarted control plane re-adopted dead instances are not the release crashing",
+    release(),
+    obs({ health: { ...healthy, restarts: 3 }, restartsBaseline: 3 }),
+    PROMOTED + 9_000,
+    "quiet",
+  ],
+  [
+    "a restart after that baseline is",
+    release(),
+    obs({ health: { ...healthy, restarts: 4 }, restartsBaseline: 3 }),
+    PROMOTED + 9_000,
+    "rollback",
+    /crashed/,
+  ],
+  [
     "failing health checks roll back",
     release(),
     obs({ health: { ...healthy, ready: 1, consecutiveHealthFailures: 3 } }),

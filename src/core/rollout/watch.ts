@@ -30,6 +30,12 @@ export interface LiveObservations {
   samples: StatsSample[];
   /** Since when no instance of the live revision has been ready; undefined while one is. */
   unreadySince?: number;
+  /**
+   * Restarts already counted when this control plane first saw the live revision. After a
+   * control-plane restart (or a reboot) instances that died while it was away are restarted and
+   * counted as crashes when re-adopted: that is not the release crashing, so only later ones count.
+   */
+  restartsBaseline?: number;
 }
 
 export type WatchVerdict =
@@ -131,7 +137,7 @@ function tripOf(
     switchedAt: promoted.at,
     health: obs.health,
     // Restarts while it started, before the switch, were tolerated then and are not counted now.
-    restartsAtSwitch: promoted.rollout.restartsAtSwitch ?? 0,
+    restartsAtSwitch: Math.max(promoted.rollout.restartsAtSwitch ?? 0, obs.restartsBaseline ?? 0),
     candidate: obs.samples,
     // No baseline after promotion: the previous revision takes no traffic to compare with.
     stable: [],
