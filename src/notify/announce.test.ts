@@ -62,6 +62,63 @@ describe("RolloutAnnouncer", () => {
     expect(event).toMatchObject({ type: "rollout.rolled_back", automatic: true, reason: "error rate 20%" });
   });
 
+  it("announces a rollback redeploy by the controller as automatic, and by a person with their name", () => {
+    const a = new RolloutAnnouncer({ now: () => NOW });
+    const redeploy = { kind: "rollback", candidate: { version: "1.4.0" }, stable: { version: "1.5.0" } };
+    const [auto] = a.onChange({
+      kind: "rollout",
+      rollout: rollout({
+        ...redeploy,
+        id: "r-3",
+        actor: "controller",
+        reason: "crashed after its promotion",
+      }),
+    });
+    expect(auto).toMatchObject({ version: "1.5.0", toVersion: "1.4.0", automatic: true });
+    expect(auto).not.toHaveProperty("actor");
+    const [manual] = a.onChange({
+      kind: "rollout",
+      rollout: rollout({ ...redeploy, id: "r-4", actor: "bob" }),
+    });
+    expect(manual).toMatchObject({ automatic: false, actor: "bob" });
+  });
+
+  it("turns the watch's service.down and service.recovered audit events into notifications", () => {
+    const a = new RolloutAnnouncer({
+      now: () => NOW,
+      link: (id) => `https://slipway.example/rollouts/${id}`,
+    });
+    const event = (type: string, message: string, reason: string) =>
+      a.onChange({
+        kind: "event",
+        event: {
+          type,
+          actor: "controller",
+          service: "api",
+          environment: "production",
+          rolloutId: "r-2",
+          message,
+          reason,
+        },
+      });
+    expect(event("service.down", "api/production@1.5.0 is down", "no ready instance for 60s")).toEqual([
+      {
+        type: "service.down",
+        service: "api",
+        environment: "production",
+        version: "1.5.0",
+        reason: "no ready instance for 60s",
+        rolloutId: "r-2",
+        at: new Date(NOW).toISOString(),
+        url: "https://slipway.example/rollouts/r-2",
+      },
+    ]);
+    expect(event("service.recovered", "api/production@1.4.0 serves again", "2/2 ready")).toMatchObject([
+      { type: "service.recovered", version: "1.4.0", reason: "2/2 ready" },
+    ]);
+    expect(event("rollout.created", "deploy 1.6.0", "")).toEqual([]);
+  });
+
   it("does not announce as started a rollout first seen long after it began (a restarted server)", () => {
     const a = new RolloutAnnouncer({ now: () => NOW });
     expect(types(a, { phase: "stepping", createdAt: NOW - 10 * 60_000 })).toEqual([]);

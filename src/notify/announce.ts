@@ -23,7 +23,18 @@ export interface RolloutLike {
 }
 
 export type ChangeLike =
-  | { kind: "event"; event: { type: string; actor: string; rolloutId?: string } }
+  | {
+      kind: "event";
+      event: {
+        type: string;
+        actor: string;
+        rolloutId?: string;
+        service?: string;
+        environment?: string;
+        message?: string;
+        reason?: string;
+      };
+    }
   | { kind: "rollout"; rollout: RolloutLike };
 
 const FINAL = new Set(["promoted", "rolled-back", "superseded", "failed"]);
@@ -51,6 +62,8 @@ export class RolloutAnnouncer {
   onChange(change: ChangeLike): NotificationEvent[] {
     if (change.kind === "event") {
       const { event } = change;
+      const health = this.serviceHealth(event);
+      if (health) return [health];
       if (
         event.rolloutId &&
         !SYSTEM_ACTORS.has(event.actor) &&
@@ -61,6 +74,29 @@ export class RolloutAnnouncer {
       return [];
     }
     return this.forRollout(change.rollout);
+  }
+
+  /**
+   * service.down / service.recovered audit events (the post-promotion watch's) become notifications
+   * of the same name. Their message starts with the live revision's id, "web/production@v2 is down".
+   */
+  private serviceHealth(
+    event: Extract<ChangeLike, { kind: "event" }>["event"],
+  ): NotificationEvent | undefined {
+    if (event.type !== "service.down" && event.type !== "service.recovered") return undefined;
+    if (!event.service || !event.environment) return undefined;
+    const revision = event.message?.split(" ")[0] ?? "";
+    const url = event.rolloutId ? this.options.link?.(event.rolloutId) : undefined;
+    return {
+      type: event.type,
+      service: event.service,
+      environment: event.environment,
+      version: revision.slice(revision.lastIndexOf("@") + 1),
+      reason: event.reason ?? event.message ?? "",
+      ...(event.rolloutId ? { rolloutId: event.rolloutId } : {}),
+      at: new Date((this.options.now ?? Date.now)()).toISOString(),
+      ...(url ? { url } : {}),
+    };
   }
 
   private forRollout(r: RolloutLike): NotificationEvent[] {
@@ -90,15 +126,16 @@ export class RolloutAnnouncer {
     const byHand = this.manualActor.get(r.id);
 
     if (r.kind === "rollback") {
-      // `slipway rollback` redeploys the previous version: one announcement, made by a person.
+      // A redeploy of the previous version: `slipway rollback`, or the post-promotion watch.
+      const automatic = SYSTEM_ACTORS.has(r.actor);
       once("rollout.rolled_back", () => ({
         ...base,
         type: "rollout.rolled_back",
         version: r.stable?.version ?? r.candidate.version,
         toVersion: r.candidate.version,
         reason: r.reason ?? "rollback requested",
-        automatic: false,
-        actor: r.actor,
+        automatic,
+        ...(automatic ? {} : { actor: r.actor }),
       }));
       return out;
     }

@@ -8,6 +8,8 @@ export const NOTIFICATION_TYPES = [
   "rollout.promoted",
   "rollout.rolled_back",
   "rollout.awaiting_approval",
+  "service.down",
+  "service.recovered",
   "run.failed",
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
@@ -40,6 +42,20 @@ export type NotificationEvent =
       actor?: string;
     })
   | (RolloutFields & { type: "rollout.awaiting_approval"; requestedBy: string; expiresAt: string })
+  | {
+      /** The live revision has no ready instance (for `watch.downAfter`, or its supervisor gave up). */
+      type: "service.down" | "service.recovered";
+      service: string;
+      environment: string;
+      /** The live version. */
+      version: string;
+      /** What the watch saw, and for service.down why nothing was (or will be) rolled back. */
+      reason: string;
+      /** The environment's newest rollout (the one that made the live revision live, usually). */
+      rolloutId?: string;
+      at: string;
+      url?: string;
+    }
   | {
       type: "run.failed";
       runId: string;

@@ -28,6 +28,17 @@ const EXAMPLES: Record<(typeof NOTIFICATION_TYPES)[number], NotificationEvent> =
     requestedBy: "alice",
     expiresAt: "2026-11-26T12:00:00.000Z",
   },
+  "service.down": {
+    ...base,
+    type: "service.down",
+    reason:
+      "the supervisor gave up on 2/2 instances of api/production@1.4.0 and none is ready (12 restarts, last: exited with code 1); automatic rollback is off for this environment",
+  },
+  "service.recovered": {
+    ...base,
+    type: "service.recovered",
+    reason: "api/production@1.3.2 serves again (2/2 instances ready)",
+  },
   "run.failed": {
     type: "run.failed",
     runId: "42",
@@ -54,6 +65,12 @@ describe("render", () => {
         "Reason: error rate 4.1% > 1% for 2m",
         "Now serving: 1.3.2",
         "Rolled back automatically",
+      ].join("\n"),
+    );
+    expect(renderText(EXAMPLES["service.down"])).toBe(
+      [
+        "api is down in production (1.4.0)",
+        "Reason: the supervisor gave up on 2/2 instances of api/production@1.4.0 and none is ready (12 restarts, last: exited with code 1); automatic rollback is off for this environment",
       ].join("\n"),
     );
     expect(renderText(EXAMPLES["run.failed"])).toBe(

@@ -49,6 +49,18 @@ export function render(event: NotificationEvent): Rendered {
         ],
         ...link,
       };
+    case "service.down":
+      return {
+        title: `${event.service} is down in ${event.environment} (${event.version})`,
+        lines: [`Reason: ${event.reason}`],
+        ...link,
+      };
+    case "service.recovered":
+      return {
+        title: `${event.service} serves again in ${event.environment} (${event.version})`,
+        lines: [event.reason],
+        ...link,
+      };
     case "run.failed":
       return {
         title: `Workflow ${event.workflow} failed on ${event.ref}`,

@@ -28,6 +28,7 @@ import type { DataPlaneKeeper } from "./data-plane-keeper.js";
 import { Measurer } from "./measurer.js";
 import { Observer } from "./observer.js";
 import type { RolloutStore, StoredEvent } from "./ports.js";
+import { ReleaseWatch } from "./release-watch.js";
 import { SMOKE_URL_ENV, type DeployRequest, type ReleaseSource } from "./release-source.js";
 import { SmokeRunner } from "./smoke.js";
 import type { TrafficRouter } from "./traffic-router.js";
@@ -102,6 +103,8 @@ export interface RollbackRequest {
   to?: string;
   reason: string;
   actor: string;
+  /** Decided by the controller itself (the post-promotion watch): `reason` is recorded as given. */
+  automatic?: boolean;
 }
 
 const CONTROLLER = "controller";
@@ -152,6 +155,7 @@ export class RolloutController {
   };
   /** Whether the last stats read failed, so a dead proxy is logged once, not four times a second. */
   private statsFailing = false;
+  private readonly watch: ReleaseWatch;
 
   constructor(options: ControllerOptions) {
     this.store = options.store;
@@ -173,6 +177,13 @@ export class RolloutController {
         this.emit({ kind: "rollout", rollout });
         this.kick();
       },
+    });
+    this.watch = new ReleaseWatch({
+      store: this.store,
+      observer: this.observer,
+      clock: this.clock,
+      logger: this.log,
+      rollback: (r) => this.rollback({ ...r, actor: CONTROLLER, automatic: true }),
     });
   }
 
@@ -437,7 +448,9 @@ export class RolloutController {
       ...(warm ? { warm } : {}),
       ...(previous ? { previous } : {}),
     });
-    const reason = `manual rollback by ${request.actor}: ${request.reason}`;
+    const reason = request.automatic
+      ? request.reason
+      : `manual rollback by ${request.actor}: ${request.reason}`;
     const now = this.clock();
     switch (decision.kind) {
       case "refuse":
@@ -599,6 +612,8 @@ export class RolloutController {
       }
     }
     await this.syncRoutes();
+    // After promotion: roll a failing release back, report a live revision that is down or back.
+    if (await this.watch.check()) this.emitCommitted();
     // Measurements run beside the loop (bounded by each metric's timeout), never inside it.
     this.measurer.measure(this.store.unfinished(), this.clock());
   }

@@ -85,6 +85,11 @@ export class Observer {
     };
   }
 
+  /** The proxy samples kept for a revision, oldest first (the post-promotion watch reads the live one's). */
+  samplesOf(revisionId: string): StatsSample[] {
+    return this.samples.get(revisionId) ?? [];
+  }
+
   forget(revisionId: string): void {
     this.samples.delete(revisionId);
   }

@@ -83,6 +83,7 @@ export function settingsFor(env: EnvironmentConfig, service?: string): RolloutSe
         minDeltaMs: ROLLOUT_DEFAULTS.triggers.baselineRatio.minDeltaMs,
       },
     },
+    watch: { windowMs: env.watch.windowMs, rollback: env.watch.rollback, downAfterMs: env.watch.downAfterMs },
     ...(env.strategy === "canary" && {
       metrics: backgroundMetrics(env),
       canaryRouting: {

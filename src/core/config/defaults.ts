@@ -61,6 +61,17 @@ export const CONFIG_DEFAULTS = {
     approvalExpiry: "24h",
   },
 
+  /**
+   * After promotion (the live release). Seed 002's rollback strategy: "automaticRollback: true,
+   * rollbackTimeWindow: 5 minutes"; its alert rules call a target down after "up == 0 for 1m".
+   */
+  watch: {
+    /** A release that fails this soon after its promotion goes back to the previous release. */
+    window: "5m",
+    /** The live revision with no ready instance this long is reported as service.down. */
+    downAfter: "1m",
+  },
+
   analysis: {
     /** Post-promotion analysis window: long enough for the slowest default trigger (p95 for 10m). */
     window: "10m",

@@ -98,6 +98,7 @@ function normalizeEnvironment(name: string, e: RawEnvironment): EnvironmentConfi
         ? { approvers: [], expiryMs: durationMs(D.environment.approvalExpiry) }
         : { approvers: e.approval.approvers, expiryMs: durationMs(e.approval.expiry) };
   const intervalMs = durationMs(e.analysis.interval);
+  const productionLike = e.productionLike ?? isProductionLikeName(name);
   return {
     name,
     strategy: e.strategy,
@@ -112,6 +113,12 @@ function normalizeEnvironment(name: string, e: RawEnvironment): EnvironmentConfi
       minRequests: e.analysis.minRequests,
       triggers: normalizeTriggers(e.analysis.triggers),
       metrics: parseMetricDefinitions(e.analysis.metrics ?? [], `environments.${name}.analysis.metrics`),
+    },
+    productionLike,
+    watch: {
+      windowMs: durationMs(e.watch.window),
+      rollback: e.watch.rollback ?? productionLike,
+      downAfterMs: durationMs(e.watch.downAfter),
     },
     ...(e.steps && { steps: e.steps.map((step, i) => normalizeStep(step, name, i, intervalMs)) }),
     ...(!e.steps &&
@@ -139,6 +146,20 @@ function normalizeEnvironment(name: string, e: RawEnvironment): EnvironmentConfi
       ]),
     ),
   };
+}
+
+/**
+ * An environment is production-like by its name unless slipway.yaml says otherwise: "production",
+ * "prod" or "live", alone or as a '-', '_' or '.' separated part ("prod-eu", "eu-production").
+ * Only whole parts count, so "productivity" or "prodigy" are not production; "staging", "dev" and
+ * "preview" are not.
+ * @example isProductionLikeName("prod-eu") // true; isProductionLikeName("staging") // false
+ */
+export function isProductionLikeName(name: string): boolean {
+  return name
+    .toLowerCase()
+    .split(/[-_.]/)
+    .some((part) => part === "production" || part === "prod" || part === "live");
 }
 
 function normalizeTriggers(t: RawEnvironment["analysis"]["triggers"]): AnalysisTriggers {

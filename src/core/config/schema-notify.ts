@@ -13,6 +13,8 @@ export const NOTIFY_EVENT_TYPES = [
   "rollout.promoted",
   "rollout.rolled_back",
   "rollout.awaiting_approval",
+  "service.down",
+  "service.recovered",
   "run.failed",
 ] as const;
 

@@ -359,6 +359,21 @@ const freezeWindow = strict({
   reason: z.string().optional().describe("Shown when a deploy is refused."),
 });
 
+const watch = strict({
+  window: duration(
+    "After promotion, a release that crash-loops, fails its health checks or trips a rollback trigger within this long goes back to the previous release.",
+  ).default(D.watch.window),
+  rollback: z
+    .boolean()
+    .optional()
+    .describe(
+      "Roll a release that fails within the window back automatically. Default: the environment's productionLike.",
+    ),
+  downAfter: duration(
+    "The live revision with no ready instance for this long (or whose supervisor gave up) is reported as service.down, with or without a rollback.",
+  ).default(D.watch.downAfter),
+}).describe("Watching the live release after promotion.");
+
 const environmentService = strict({
   replicas: positiveInt("Instances per revision in this environment.").optional(),
   env: envMap.optional().describe("Merged over the service's env."),
@@ -402,6 +417,13 @@ const environment = strict({
       "Run before the switch with SLIPWAY_PREVIEW_URL set to the candidate; non-zero exit rolls back.",
     ),
   analysis: analysis.prefault({}),
+  productionLike: z
+    .boolean()
+    .optional()
+    .describe(
+      "Production-like: a release that fails after promotion rolls back automatically by default (watch.rollback). Default: true when the name is production, prod or live, or contains one of them as a '-'-separated part (prod-eu, eu-production); false otherwise.",
+    ),
+  watch: watch.prefault({}),
   steps: z
     .array(step)
     .optional()

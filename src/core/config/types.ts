@@ -59,6 +59,10 @@ export interface EnvironmentConfig {
   /** Run before the switch with SLIPWAY_PREVIEW_URL (SMOKE_URL_ENV) set to the candidate. */
   smoke?: { command: string; timeoutMs: number };
   analysis: AnalysisConfig;
+  /** Written, or derived from the name (isProductionLikeName). */
+  productionLike: boolean;
+  /** After promotion: automatic rollback within the window; service.down/recovered always. */
+  watch: WatchConfig;
   /** Canary steps, in order (strategy "canary": the defaults when none are written). */
   steps?: CanaryStep[];
   /** Canary routing (strategy "canary", defaults applied). */
@@ -68,6 +72,13 @@ export interface EnvironmentConfig {
   freezeWindows: FreezeWindow[];
   /** Per-service overrides; already merged by serviceIn(). */
   services: Record<string, ServiceOverride>;
+}
+
+export interface WatchConfig {
+  windowMs: number;
+  /** Default: the environment's productionLike. */
+  rollback: boolean;
+  downAfterMs: number;
 }
 
 export interface ServiceOverride {

@@ -1,4 +1,10 @@
-import type { RolloutSettings } from "./types.js";
+import type { RolloutSettings, WatchSettings } from "./types.js";
+
+/**
+ * After promotion. Seed 002's rollback strategy: "automaticRollback: true, rollbackTimeWindow:
+ * 5 minutes"; its alert rules call a target down after "up == 0 for 1m".
+ */
+const WATCH_DEFAULTS: WatchSettings = { windowMs: 300_000, rollback: true, downAfterMs: 60_000 };
 
 /**
  * Rollout defaults. Triggers come from the users' seeds: seed 001 rolls back on three consecutive
@@ -19,7 +25,11 @@ export const ROLLOUT_DEFAULTS: RolloutSettings = {
     p95: { percentile: 0.95, thresholdMs: 5_000, windowMs: 600_000, minRequests: 20 },
     baselineRatio: { percentile: 0.95, factor: 2, windowMs: 600_000, minRequests: 20, minDeltaMs: 100 },
   },
+  watch: WATCH_DEFAULTS,
 };
+
+/** What a rollout recorded before the watch existed gets: no automatic rollback, down reports only. */
+export const WATCH_OFF: WatchSettings = { ...WATCH_DEFAULTS, windowMs: 0, rollback: false };
 
 /** Fills the unset parts of partial settings from the defaults (deep for triggers). */
 export function resolveSettings(partial: DeepPartial<RolloutSettings> = {}): RolloutSettings {
@@ -39,6 +49,7 @@ export function resolveSettings(partial: DeepPartial<RolloutSettings> = {}): Rol
       p95: { ...d.triggers.p95, ...t.p95 },
       baselineRatio: { ...d.triggers.baselineRatio, ...t.baselineRatio },
     },
+    watch: { ...WATCH_DEFAULTS, ...partial.watch },
   };
 }
 

@@ -115,6 +115,15 @@ export interface TriggerSettings {
   baselineRatio: BaselineRatioTrigger;
 }
 
+export interface WatchSettings {
+  /** A promoted release that fails within this long goes back to the previous release. */
+  windowMs: number;
+  /** Roll back automatically within the window (off: service.down is still reported). */
+  rollback: boolean;
+  /** The live revision with no ready instance this long is down. */
+  downAfterMs: number;
+}
+
 export interface RolloutSettings {
   /** Readiness must come within this long, else rollback ("progress deadline"). */
   readyTimeoutMs: number;
@@ -128,6 +137,11 @@ export interface RolloutSettings {
   /** In-flight requests of a retired revision may finish for this long before it is stopped. */
   drainTimeoutMs: number;
   triggers: TriggerSettings;
+  /**
+   * After promotion (src/core/rollout/watch.ts). Absent on rollouts recorded before the watch
+   * existed: those are watched for service.down only.
+   */
+  watch?: WatchSettings;
   /**
    * Canary: the background analysis run through every step from the first weight above 0
    * (slipway.yaml's `analysis.metrics`, else the default canary metrics).

@@ -1,0 +1,159 @@
+import { liveRevision } from "../core/rollout/traffic.js";
+import { watchVerdict, type WatchedRelease } from "../core/rollout/watch.js";
+import type { Logger } from "../log.js";
+import type { Observer } from "./observer.js";
+import type { RolloutStore } from "./ports.js";
+
+/** Audit event types of a live revision's availability (notified as service.down / service.recovered). */
+const SERVICE_DOWN = "service.down";
+const SERVICE_RECOVERED = "service.recovered";
+
+const ACTOR = "controller";
+/** How far back the Store is read for the last down/recovered event of an environment. */
+const DOWN_LOOKBACK = 500;
+
+export interface ReleaseWatchOptions {
+  store: Pick<RolloutStore, "allTraffic" | "list" | "lockHolder" | "events" | "recordEvent" | "revisionSpec">;
+  observer: Pick<Observer, "health" | "samplesOf">;
+  clock: () => number;
+  logger: Logger;
+  /** The controller's rollback path (instant switch back, or a redeploy of the previous release). */
+  rollback(request: { service: string; environment: string; to: string; reason: string }): Promise<unknown>;
+}
+
+/**
+ * Applies `watchVerdict` to every environment on each controller tick: rolls a release that fails
+ * soon after promotion back through the controller, and records service.down / service.recovered
+ * audit events (which the notifier announces). Everything it decides on comes from the Store
+ * (promotion time, the last down/recovered event) except "no ready instance since", kept in memory:
+ * after a restart that clock starts again, which can only delay a down report, never invent one.
+ */
+export class ReleaseWatch {
+  private readonly unreadySince = new Map<string, number>();
+  /** Restarts of each live revision when this process first saw it (see LiveObservations). */
+  private readonly restartsBaseline = new Map<string, number>();
+  /** Promotion time per rollout id, read once from its rollout.promoted event. */
+  private readonly promotedAt = new Map<string, number | undefined>();
+  /** Per environment: is a service.down open? Read from the Store on first look, then kept. */
+  private readonly downOpen = new Map<string, boolean>();
+  /** Rollouts whose automatic rollback the controller refused, with why: one attempt per promotion. */
+  private readonly refused = new Map<string, string>();
+
+  constructor(private readonly o: ReleaseWatchOptions) {}
+
+  /** One pass over every environment. Returns true when it recorded an event or rolled back. */
+  async check(): Promise<boolean> {
+    let acted = false;
+    const live = new Set<string>();
+    for (const env of this.o.store.allTraffic()) {
+      const liveId = liveRevision(env.traffic);
+      if (!liveId) continue;
+      live.add(liveId);
+      try {
+        acted = (await this.checkOne(env.service, env.environment, liveId)) || acted;
+      } catch (error) {
+        this.o.logger.error(
+          { err: error, service: env.service, environment: env.environment },
+          "watch failed",
+        );
+      }
+    }
+    // Forget revisions that are no longer live, so the maps stay as small as the environments.
+    for (const map of [this.unreadySince, this.restartsBaseline]) {
+      for (const id of map.keys()) if (!live.has(id)) map.delete(id);
+    }
+    return acted;
+  }
+
+  private async checkOne(service: string, environment: string, liveId: string): Promise<boolean> {
+    const { store, clock } = this.o;
+    const now = clock();
+    const key = `${service}/${environment}`;
+    const newest = store.list({ service, environment, limit: 1 })[0];
+    const spec = store.revisionSpec(liveId);
+    const health = this.o.observer.health(
+      liveId,
+      spec?.replicas ?? 1,
+      spec?.readiness?.failureThreshold ?? 3,
+    );
+    if (health.ready > 0) this.unreadySince.delete(liveId);
+    else if (!this.unreadySince.has(liveId)) this.unreadySince.set(liveId, now);
+    const since = this.unreadySince.get(liveId);
+    if (!this.restartsBaseline.has(liveId)) this.restartsBaseline.set(liveId, health.restarts);
+    const release: WatchedRelease = {
+      live: { id: liveId, version: liveId.slice(liveId.lastIndexOf("@") + 1) },
+      ...(newest ? { newest } : {}),
+      ...(newest?.outcome === "promoted" ? this.promotion(newest.id) : {}),
+      busy: store.lockHolder(service, environment) !== undefined,
+      downReported: this.isDown(key, service, environment),
+      ...(newest && this.refused.has(newest.id) ? { rollbackRefused: this.refused.get(newest.id) } : {}),
+    };
+    const verdict = watchVerdict(
+      release,
+      {
+        health,
+        samples: this.o.observer.samplesOf(liveId),
+        restartsBaseline: this.restartsBaseline.get(liveId) ?? 0,
+        ...(since !== undefined ? { unreadySince: since } : {}),
+      },
+      now,
+    );
+    switch (verdict.kind) {
+      case "quiet":
+        return false;
+      case "rollback":
+        this.o.logger.warn({ service, environment, to: verdict.to.id }, verdict.reason);
+        try {
+          await this.o.rollback({ service, environment, to: verdict.to.version, reason: verdict.reason });
+        } catch (error) {
+          // E.g. a deploy took the lock meanwhile: not retried; down is still reported if it stays down.
+          if (newest) this.refused.set(newest.id, error instanceof Error ? error.message : String(error));
+          this.o.logger.error({ err: error, service, environment }, "automatic rollback refused");
+        }
+        return true;
+      case "down":
+      case "recovered": {
+        const type = verdict.kind === "down" ? SERVICE_DOWN : SERVICE_RECOVERED;
+        store.recordEvent({
+          actor: ACTOR,
+          type,
+          service,
+          environment,
+          ...(newest ? { rolloutId: newest.id } : {}),
+          message: `${liveId} ${verdict.kind === "down" ? "is down" : "serves again"}`,
+          reason: verdict.reason,
+        });
+        this.downOpen.set(key, verdict.kind === "down");
+        this.o.logger.warn({ service, environment }, `${type}: ${verdict.reason}`);
+        return true;
+      }
+      default: {
+        const unreachable: never = verdict;
+        return unreachable;
+      }
+    }
+  }
+
+  private promotion(rolloutId: string): { promotedAt?: number } {
+    if (!this.promotedAt.has(rolloutId)) {
+      const event = this.o.store.events({ rolloutId, limit: 200 }).find((e) => e.type === "rollout.promoted");
+      this.promotedAt.set(rolloutId, event ? Date.parse(event.at) : undefined);
+    }
+    const at = this.promotedAt.get(rolloutId);
+    // Not found yet (promotion still to come): ask again next time.
+    if (at === undefined) this.promotedAt.delete(rolloutId);
+    return at === undefined ? {} : { promotedAt: at };
+  }
+
+  private isDown(key: string, service: string, environment: string): boolean {
+    let open = this.downOpen.get(key);
+    if (open === undefined) {
+      const last = this.o.store
+        .events({ service, environment, limit: DOWN_LOOKBACK })
+        .findLast((e) => e.type === SERVICE_DOWN || e.type === SERVICE_RECOVERED);
+      open = last?.type === SERVICE_DOWN;
+      this.downOpen.set(key, open);
+    }
+    return open;
+  }
+}
