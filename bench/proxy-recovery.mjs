@@ -67,6 +67,8 @@ const proxyPid = (stateDir) => {
   }
 };
 const kill = (pid, signal) => {
+  // Never 0 or -0: that would signal this benchmark's own process group.
+  if (!pid) return;
   try {
     process.kill(pid, signal);
   } catch {
@@ -236,8 +238,8 @@ environments:
   await peerLoad.stop();
 } finally {
   for (const child of children) kill(-child.pid, "SIGKILL");
-  kill(proxyPid(proxyDir) ?? 0, "SIGKILL");
-  kill(proxyPid(peerDir) ?? 0, "SIGKILL");
+  kill(proxyPid(proxyDir), "SIGKILL");
+  kill(proxyPid(peerDir), "SIGKILL");
   for (const pid of instanceProcesses()) kill(-pid, "SIGKILL");
   for (const child of children) kill(child.pid, "SIGKILL");
   rmSync(dir, { recursive: true, force: true });
