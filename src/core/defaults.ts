@@ -7,6 +7,13 @@ export const DEFAULTS = {
   dataDir: ".slipway",
   /** SQLite database file inside the data directory. */
   databaseFile: "slipway.db",
+  /**
+   * Largest database (with its WAL) whose every page is checked at start (`PRAGMA quick_check`,
+   * ~1 s per 500 MB here); a larger one gets only a schema read so the start stays quick.
+   */
+  integrityCheckMaxBytes: 512 * 1024 ** 2,
+  /** How often one repeated failure (the same message) is logged again while it lasts. */
+  repeatedFailureLogMs: 60_000,
   /** Runner labels the host answers to, matched against `runs-on`. */
   hostLabels: ["self-hosted", "linux", "x64", "ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04", "ubuntu-*"],
   /** Default shell for `run:` steps, as on GitHub's Linux runners. */
