@@ -216,7 +216,8 @@ export class RolloutController {
       .then(() => this.tickFailures.reset())
       .catch((error: unknown) => {
         const held = this.tickFailures.pass(String(error), this.clock());
-        if (held !== undefined) this.log.error({ err: error, repeatsHeldBack: held }, "controller tick failed");
+        if (held !== undefined)
+          this.log.error({ err: error, repeatsHeldBack: held }, "controller tick failed");
       })
       .finally(() => {
         this.ticking = undefined;

@@ -1,4 +1,13 @@
-import { accessSync, chmodSync, constants, closeSync, lstatSync, mkdirSync, openSync, readdirSync } from "node:fs";
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { storageFault } from "./storage-faults.js";
 

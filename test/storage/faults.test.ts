@@ -1,4 +1,14 @@
-import { chmodSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openSqlite } from "../../src/store/sqlite/database.js";
@@ -147,7 +157,11 @@ describe.skipIf(!isRoot)(`a full disk (${NOT_ROOT})`, () => {
     ups.push(up);
     const headers = { authorization: `Bearer ${up.token}`, "content-type": "application/json" };
     const createToken = (name: string) =>
-      fetch(`${up.api}/api/tokens`, { method: "POST", headers, body: JSON.stringify({ name, role: "viewer" }) });
+      fetch(`${up.api}/api/tokens`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ name, role: "viewer" }),
+      });
     expect((await createToken("before")).status).toBe(201);
 
     const filler = join(data, "filler");
