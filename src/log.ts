@@ -8,7 +8,8 @@ export type { Logger };
  */
 export function createLogger(name: string, destination?: string): Logger {
   const level = process.env.SLIPWAY_LOG_LEVEL ?? "info";
+  // A log file is state like any other under the data directory: the owner's only.
   return destination
-    ? pino({ name, level }, pino.destination({ dest: destination, mkdir: true, sync: false }))
+    ? pino({ name, level }, pino.destination({ dest: destination, mkdir: true, sync: false, mode: 0o600 }))
     : pino({ name, level });
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { exitCodeFor, isSlipwayError } from "../core/errors.js";
+import { isStorageFaultCode, storageFault } from "../store/storage-faults.js";
 import { COMMANDS } from "./commands/index.js";
 
 const program = new Command()
@@ -26,10 +27,13 @@ function handleError(error: unknown): number {
     // Commander already printed the message (or the help text).
     return error.exitCode === 0 ? 0 : 2;
   }
-  if (isSlipwayError(error)) {
-    process.stderr.write(`slipway: ${error.message}\n`);
-    for (const problem of error.details.problems ?? []) process.stderr.write(`  ${problem}\n`);
-    return exitCodeFor(error);
+  const known = isSlipwayError(error) ? error : storageFault(error);
+  if (known) {
+    process.stderr.write(`slipway: ${known.message}\n`);
+    for (const problem of known.details.problems ?? []) process.stderr.write(`  ${problem}\n`);
+    // A disk or database fault: its recovery steps are under its code in docs/errors.md.
+    if (isStorageFaultCode(known.code)) process.stderr.write(`  ${known.code} (see docs/errors.md)\n`);
+    return exitCodeFor(known);
   }
   process.stderr.write(
     `slipway: internal error: ${(error as Error)?.stack ?? String(error)}\nThis is a bug in Slipway; please report it with the command you ran.\n`,

@@ -7,6 +7,14 @@ export const DEFAULTS = {
   dataDir: ".slipway",
   /** SQLite database file inside the data directory. */
   databaseFile: "slipway.db",
+  /**
+   * Largest database (with its WAL) whose every page is checked at start (`PRAGMA quick_check`:
+   * 10-13 ms per MB on the 2-core test machine under load, bench/store-quick-check.mjs, so at most
+   * ~3 s); a larger one gets only a schema read so the start stays quick.
+   */
+  integrityCheckMaxBytes: 256 * 1024 ** 2,
+  /** How often one repeated failure (the same message) is logged again while it lasts. */
+  repeatedFailureLogMs: 60_000,
   /** Runner labels the host answers to, matched against `runs-on`. */
   hostLabels: ["self-hosted", "linux", "x64", "ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04", "ubuntu-*"],
   /** Default shell for `run:` steps, as on GitHub's Linux runners. */

@@ -14,6 +14,11 @@ export const ERROR_CODES = {
   SLIPWAY_BUILD_FAILED: "A release's build command failed; nothing was deployed.",
   SLIPWAY_UNAVAILABLE: "A Slipway process (server, proxy) could not be reached.",
   SLIPWAY_STORE: "The state database could not be opened or migrated.",
+  SLIPWAY_DISK_FULL: "A file under the data directory could not be written: its file system is full.",
+  SLIPWAY_READ_ONLY: "A file under the data directory could not be written: its file system is read-only.",
+  SLIPWAY_STORE_CORRUPT:
+    "The state database is damaged; Slipway refuses to start on it (the message says how to recover).",
+  SLIPWAY_INTERNAL: "A bug in Slipway: the server logged the details; please report it.",
   SLIPWAY_UNAUTHENTICATED:
     "The API needs a valid token or session; the one sent is missing, wrong, expired or revoked.",
   SLIPWAY_FORBIDDEN:
@@ -66,6 +71,10 @@ export function exitCodeFor(error: SlipwayError): number {
     case "SLIPWAY_BUILD_FAILED":
     case "SLIPWAY_UNAVAILABLE":
     case "SLIPWAY_STORE":
+    case "SLIPWAY_DISK_FULL":
+    case "SLIPWAY_READ_ONLY":
+    case "SLIPWAY_STORE_CORRUPT":
+    case "SLIPWAY_INTERNAL":
     case "SLIPWAY_METRIC_QUERY":
     case "SLIPWAY_UNAUTHENTICATED":
     case "SLIPWAY_FORBIDDEN":

@@ -165,7 +165,7 @@ export async function runProxyProcess(opts: ProxyOptions): Promise<void> {
 
 function writeInfo(stateDir: string, info: ProxyInfo): void {
   const file = join(stateDir, PROXY_INFO_FILE);
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(info, null, 2)}\n`);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
 }
 

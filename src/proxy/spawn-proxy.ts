@@ -40,11 +40,11 @@ export interface SpawnedProxy {
  */
 export async function spawnProxy(opts: SpawnProxyOptions): Promise<SpawnedProxy> {
   const stateDir = resolve(opts.stateDir);
-  mkdirSync(stateDir, { recursive: true });
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const env = { ...process.env, ...opts.env };
   // Create the token before the child does, so both sides agree without a race.
   const token = resolveAdminToken(stateDir, env);
-  const log = openSync(join(stateDir, PROXY_LOG_FILE), "a");
+  const log = openSync(join(stateDir, PROXY_LOG_FILE), "a", 0o600);
   const args = [
     ...proxyEntry(),
     "proxy",

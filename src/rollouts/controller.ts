@@ -22,7 +22,9 @@ import {
   type Repair,
   type ServingHealth,
 } from "../core/heal/reconcile.js";
+import { DEFAULTS } from "../core/defaults.js";
 import type { Logger } from "../log.js";
+import { RepeatedFailureGate } from "../log-repeats.js";
 import type { Runtime } from "../runtimes/runtime.js";
 import type { DataPlaneKeeper } from "./data-plane-keeper.js";
 import { Measurer } from "./measurer.js";
@@ -129,6 +131,8 @@ export class RolloutController {
   private readonly clock: () => number;
   private readonly log: Logger;
   private readonly tickMs: number;
+  /** A fault (full disk, damaged database) fails every tick: log it once a minute, not 4 times a second. */
+  private readonly tickFailures = new RepeatedFailureGate(DEFAULTS.repeatedFailureLogMs);
   private readonly observer: Observer;
   private readonly smoke = new SmokeRunner();
   private timer: NodeJS.Timeout | undefined;
@@ -258,7 +262,12 @@ export class RolloutController {
       return;
     }
     this.ticking = this.tick()
-      .catch((error: unknown) => this.log.error({ err: error }, "controller tick failed"))
+      .then(() => this.tickFailures.reset())
+      .catch((error: unknown) => {
+        const held = this.tickFailures.pass(String(error), this.clock());
+        if (held !== undefined)
+          this.log.error({ err: error, repeatsHeldBack: held }, "controller tick failed");
+      })
       .finally(() => {
         this.ticking = undefined;
         if (this.again && this.timer) {

@@ -4,6 +4,7 @@ import type { AppContext } from "./app-context.js";
 import { createRouter } from "./router.js";
 import { API_ROUTES } from "./routes/index.js";
 import { serveDashboard } from "./static.js";
+import { answerFailure } from "./store-faults.js";
 
 export type { ServerInfo } from "./app-context.js";
 
@@ -18,11 +19,7 @@ export function createHttpHandler(app: AppContext, routes: readonly ApiRoute[] =
       if (await router(req, res)) return;
       await serveDashboard(req, res, app.webRoot);
     } catch (error) {
-      app.log.error({ err: error }, "request failed");
-      if (!res.headersSent) {
-        res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
-        res.end("internal error\n");
-      } else res.destroy();
+      answerFailure(app, res, error, `${req.method ?? "GET"} ${req.url ?? "/"}`);
     }
   };
 }

@@ -8,6 +8,7 @@ import { actorOf } from "./actor.js";
 import { STREAMED, type ApiRoute } from "./api-route.js";
 import type { AppContext } from "./app-context.js";
 import { errorBody, problemsOf, readJson, sendJson, STATUS_BY_CODE } from "./http-io.js";
+import { answerFailure } from "./store-faults.js";
 
 /** Handles a request if a declared route owns its path; false lets the caller serve it otherwise. */
 export type ApiRouter = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -157,15 +158,10 @@ async function handle(
     status = reply.status;
     sendJson(res, reply.status, reply.body, reply.headers);
   } catch (error) {
-    if (isSlipwayError(error)) {
+    if (isSlipwayError(error) && !res.headersSent) {
       status = STATUS_BY_CODE[error.code];
       sendJson(res, status, errorBody(error.code, error.message, error.details.problems));
-    } else {
-      status = 500;
-      app.log.error({ err: error, route: `${route.method} ${route.path}` }, "API handler failed");
-      if (!res.headersSent) sendJson(res, 500, errorBody("INTERNAL", (error as Error).message));
-      else res.destroy();
-    }
+    } else status = answerFailure(app, res, error, `${route.method} ${route.path}`);
   } finally {
     const principal = guard.auth.principal;
     if (mutating && principal.kind !== "anonymous") {

@@ -12,6 +12,7 @@ import { ReleaseBuilder, releaseDirFor } from "../releases/index.js";
 import { ProjectReleaseSource } from "../rollouts/release-source.js";
 import { ProxyTrafficRouter } from "../rollouts/traffic-router.js";
 import { LocalRuntime } from "../runtimes/local/index.js";
+import { makePrivate } from "../store/private-files.js";
 import { openSqlite } from "../store/sqlite/database.js";
 import { SqliteReleaseStore } from "../store/sqlite/releases.js";
 import { SqliteRolloutStore } from "../store/sqlite/rollouts.js";
@@ -64,6 +65,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const dir = resolve(options.dir);
   const data = dataDirOf(dir);
   const log = options.logger ?? createLogger("server");
+  makePrivate(data); // owner-only, also for files written before this rule (docs/runtime.md)
   const proxyState = join(data, "proxy");
   const proxyInfo = readProxyInfo(proxyState);
   if (!proxyInfo) {
@@ -134,7 +136,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { port } = server.address() as AddressInfo;
   info = { ...info, apiUrl: `http://127.0.0.1:${port}` };
   const infoFile = join(data, SERVER_INFO_FILE);
-  writeFileSync(infoFile, `${JSON.stringify({ ...info, pid: process.pid }, null, 2)}\n`);
+  writeFileSync(infoFile, `${JSON.stringify({ ...info, pid: process.pid }, null, 2)}\n`, { mode: 0o600 });
   log.info(info, "slipway server listening");
 
   return {

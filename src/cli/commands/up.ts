@@ -5,8 +5,10 @@ import { DEFAULTS } from "../../core/defaults.js";
 import { SlipwayError } from "../../core/errors.js";
 import { ProxyAdminClient } from "../../proxy/admin-client.js";
 import { resolveAdminToken } from "../../proxy/admin-token.js";
-import { readProxyInfo, spawnProxy } from "../../proxy/spawn-proxy.js";
+import { readProxyInfo, spawnProxy, type SpawnedProxy } from "../../proxy/spawn-proxy.js";
 import { dataDirOf, serve, type RunningServer } from "../../server/serve.js";
+import { makePrivate } from "../../store/private-files.js";
+import { storageFault } from "../../store/storage-faults.js";
 import { style } from "../output.js";
 
 export function parsePort(text: string, flag: string): number {
@@ -47,6 +49,8 @@ export async function up(options: {
   proxyReused: boolean;
 }> {
   const stateDir = join(dataDirOf(options.dir), "proxy");
+  // Before the proxy starts: a read-only or full data directory is refused with nothing left running.
+  makePrivate(dataDirOf(options.dir));
   const existing = readProxyInfo(stateDir);
   let proxyPid: number | undefined;
   let proxyReused = false;
@@ -66,23 +70,33 @@ export async function up(options: {
       await client.close();
     }
   }
+  let spawned: SpawnedProxy | undefined;
   if (proxyPid === undefined) {
-    const proxy = await spawnProxy({
+    spawned = await spawnProxy({
       listen: `127.0.0.1:${options.proxyPort}`,
       admin: "127.0.0.1:0",
       stateDir,
       ...(options.workers ? { workers: options.workers } : {}),
+    }).catch((error: unknown) => {
+      // A write error carries no path (a full disk at the token or log): name the proxy's folder.
+      throw storageFault(error, stateDir) ?? error;
     });
-    proxyPid = proxy.pid;
-    await proxy.client.close();
+    proxyPid = spawned.pid;
+    await spawned.client.close();
   }
-  const server = await serve({
-    ...(options.secureCookies ? { secureCookies: true } : {}),
-    dir: options.dir,
-    port: options.port,
-    ...(options.logger ? { logger: options.logger } : {}),
-  });
-  return { server, proxyPid, proxyReused };
+  try {
+    const server = await serve({
+      ...(options.secureCookies ? { secureCookies: true } : {}),
+      dir: options.dir,
+      port: options.port,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    return { server, proxyPid, proxyReused };
+  } catch (error) {
+    // The proxy this command started would outlive it, serving nothing: stop it (a reused one stays).
+    await spawned?.stop();
+    throw error;
+  }
 }
 
 export function registerUp(program: Command): void {

@@ -92,7 +92,7 @@ export class ArtifactStore {
       createdAt,
       expiresAt: createdAt + options.retentionDays * DAY_MS,
     };
-    await writeFile(metaPath, JSON.stringify(record, null, 2));
+    await writeFile(metaPath, JSON.stringify(record, null, 2), { mode: 0o600 });
     return record;
   }
 

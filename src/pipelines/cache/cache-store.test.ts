@@ -6,6 +6,7 @@ import {
   writeFileSync,
   existsSync,
   readdirSync,
+  statSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,6 +49,19 @@ describe("CacheStore", { timeout: 60_000 }, () => {
     expect(restored.kind).toBe("exact");
     expect(readFileSync(join(target, "node_modules/a/index.js"), "utf8")).toBe("module.exports = 1");
     expect(existsSync(join(target, "node_modules/.bin/x"))).toBe(true);
+  });
+
+  it("keeps its archives and records owner-only (0600 in a 0700 folder)", async () => {
+    const root = join(tempDir(), "cache");
+    const store = new CacheStore({ root, maxBytes: 1e9, now: () => 1000 });
+    expect(
+      (await store.save("deps-modes", version, workspaceWith({ "node_modules/m": "x" }), ["node_modules"]))
+        .kind,
+    ).toBe("saved");
+    expect(statSync(root).mode & 0o777).toBe(0o700);
+    const files = readdirSync(root);
+    expect(files.length).toBeGreaterThanOrEqual(2); // the archive and its record
+    for (const file of files) expect([file, statSync(join(root, file)).mode & 0o777]).toEqual([file, 0o600]);
   });
 
   it("falls back to the newest entry matching the first restore-key prefix that matches", async () => {

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createArchive, extractArchive, preferredCompression, type Compression } from "./archive.js";
 
@@ -94,7 +94,7 @@ export class CacheStore {
     paths: readonly string[],
     compression: Compression = preferredCompression(),
   ): Promise<SaveResult> {
-    await mkdir(this.options.root, { recursive: true });
+    await mkdir(this.options.root, { recursive: true, mode: 0o700 }); // owner-only state (docs/runtime.md)
     const id = entryId(key, version);
     if (await exists(join(this.options.root, `${id}.json`))) return { kind: "exists" };
     const tmp = join(this.options.root, `.tmp-${randomUUID()}`);
@@ -106,6 +106,7 @@ export class CacheStore {
       }
       const now = this.now();
       const entry: CacheEntry = { key, version, compression, sizeBytes, createdAt: now, lastAccessedAt: now };
+      await chmod(tmp, 0o600); // tar creates it with the umask's mode
       await rename(tmp, this.archivePath(entry));
       await this.writeMeta(entry);
       const evicted = await this.evict(id);
@@ -168,7 +169,7 @@ export class CacheStore {
   private async writeMeta(entry: CacheEntry): Promise<void> {
     const target = join(this.options.root, `${entryId(entry.key, entry.version)}.json`);
     const tmp = `${target}.${randomUUID()}.tmp`;
-    await writeFile(tmp, JSON.stringify(entry));
+    await writeFile(tmp, JSON.stringify(entry), { mode: 0o600 });
     await rename(tmp, target);
   }
 }

@@ -210,7 +210,7 @@ export class ManagedInstance {
       // Marks the process as ours, so a runtime finds it even if its state record was never written.
       [RUNTIME_DIR_VARIABLE]: ctx.files.stateDir,
     };
-    const out = openSync(this.logFile, "a");
+    const out = openSync(this.logFile, "a", 0o600);
     let child: ChildProcess;
     try {
       this.log(

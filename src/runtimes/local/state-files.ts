@@ -59,7 +59,7 @@ export class StateFiles {
     this.instancesDir = join(this.stateDir, "instances");
     this.logsDir = join(this.stateDir, "logs");
     for (const dir of [this.revisionsDir, this.instancesDir, this.logsDir])
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true, mode: 0o700 }); // state is the owner's only (docs/runtime.md)
   }
 
   logFile(instanceId: string): string {
@@ -93,7 +93,7 @@ export class StateFiles {
 
 function writeAtomically(file: string, value: unknown): void {
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   renameSync(temporary, file);
 }
 

@@ -1,5 +1,7 @@
 import { defineRoute, type ApiRoute } from "../api-route.js";
+import { errorBody } from "../http-io.js";
 import { buildOpenApi } from "../openapi.js";
+import { databaseProblem } from "../store-faults.js";
 import { API_VERSION } from "../version.js";
 
 /** Health and the API's own description. */
@@ -9,18 +11,24 @@ export const systemRoutes: ApiRoute[] = [
     path: "/api/health",
     tag: "system",
     summary:
-      "Production health (no credentials needed): 200 while traffic is served (status ok or degraded), 503 when it is down (the proxy, or every instance of a revision taking traffic), with the reasons",
+      "Production health (no credentials needed): 200 while traffic is served (status ok or degraded), 503 when it is down (the proxy, every instance of a revision taking traffic, or the control plane's database), with the reasons",
     handler: ({ app }) => {
       const serving = app.controller.health();
+      const database = databaseProblem(app);
+      const problems = database
+        ? [{ level: "down" as const, subject: "database", message: database.message }, ...serving.problems]
+        : serving.problems;
+      const down = database !== undefined || serving.status === "down";
       // A load balancer or monitor reads the status code; people read `status` and `problems`.
       return {
-        status: serving.status === "down" ? 503 : 200,
+        status: down ? 503 : 200,
         body: {
-          ok: serving.status !== "down",
-          status: serving.status,
+          ok: !down,
+          status: down ? "down" : serving.status,
           dataPlane: serving.dataPlane,
-          problems: serving.problems,
+          problems,
           checkedAt: serving.checkedAt === undefined ? null : new Date(serving.checkedAt).toISOString(),
+          ...(database ? errorBody(database.code, database.message) : {}),
         },
       };
     },

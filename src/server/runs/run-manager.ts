@@ -30,6 +30,7 @@ import {
   type RunView,
   type StoredRun,
 } from "./run-view.js";
+import { storageFault } from "../../store/storage-faults.js";
 
 /** The subset of SqliteRunHistory the manager reads and writes. */
 export interface RunStore extends RunHistory {
@@ -473,7 +474,8 @@ export class RunManager {
     const first = await Promise.race([startedSignal.then((run) => ({ started: run })), done]);
     if ("started" in first) return { kind: "started", run: first.started };
     if ("error" in first) {
-      const error = first.error;
+      // A full or read-only disk (artifacts, cache, history) is named as such, not as a bug.
+      const error = storageFault(first.error) ?? first.error;
       return {
         kind: "failed",
         failed: {

@@ -1,8 +1,9 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { SlipwayError } from "../../core/errors.js";
 import { MIGRATIONS, type Migration } from "../migrations/index.js";
+import { makeDatabasePrivate } from "../private-files.js";
+import { storageFault } from "../storage-faults.js";
+import { checkIntegrity } from "./integrity.js";
 
 export type SqliteDatabase = Database.Database;
 
@@ -11,13 +12,22 @@ export type SqliteDatabase = Database.Database;
  * migrations. WAL lets the server write while CLI readers (`slipway runs`) read without blocking.
  */
 export function openSqlite(path: string, migrations: readonly Migration[] = MIGRATIONS): SqliteDatabase {
-  let db: SqliteDatabase;
+  if (path === ":memory:") return prepareDatabase(new Database(path), migrations);
+  let db: SqliteDatabase | undefined;
   try {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    makeDatabasePrivate(path);
     db = new Database(path);
+    checkIntegrity(db, path);
+    return prepareDatabase(db, migrations);
   } catch (error) {
+    db?.close();
+    const fault = storageFault(error, path);
+    if (fault) throw fault;
     throw new SlipwayError("SLIPWAY_STORE", `cannot open database ${path}: ${(error as Error).message}`);
   }
+}
+
+function prepareDatabase(db: SqliteDatabase, migrations: readonly Migration[]): SqliteDatabase {
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
