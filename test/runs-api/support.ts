@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { attachHooks, type HooksOptions } from "../../src/server/runs/hooks.js";
-import type { RunView } from "../../src/server/runs/run-view.js";
+import type { RunView } from "../../src/pipelines/runs/run-view.js";
 import { startApi, type ApiHarness } from "../api/support.js";
 import { projectYaml, startWorld, withoutBaselineTrigger, type World } from "../rollouts/world.js";
 

@@ -12,7 +12,7 @@ import { SqliteRunHistory } from "../../store/sqlite/runs.js";
 import { SqliteDeliveryLog } from "../../store/sqlite/webhook-deliveries.js";
 import type { ChannelConfig } from "../../notify/channels/channel.js";
 import type { AppContext } from "../app-context.js";
-import { RunManager } from "./run-manager.js";
+import { RunManager } from "../../pipelines/runs/run-manager.js";
 
 /**
  * The hooks area of a running server: workflow runs in the server process, the notifier (with its

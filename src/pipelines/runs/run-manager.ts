@@ -10,15 +10,15 @@ import {
 import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { SlipwayError, isSlipwayError } from "../../core/errors.js";
-import { artifactStoreFor } from "../../pipelines/actions/builtin/artifacts.js";
-import { findBuiltinAction } from "../../pipelines/actions/builtin/index.js";
-import type { ArtifactRecord } from "../../pipelines/artifacts/artifact-store.js";
-import { createArchive } from "../../pipelines/cache/archive.js";
-import { repositoryRoot } from "../../pipelines/git.js";
-import type { RunHistory } from "../../pipelines/history.js";
-import { discoverWorkflows, loadWorkflow, WORKFLOWS_DIR } from "../../pipelines/load.js";
-import type { RunEvent, RunResult } from "../../pipelines/model.js";
-import { runWorkflows, type RunOptions } from "../../pipelines/run.js";
+import { artifactStoreFor } from "../actions/builtin/artifacts.js";
+import { findBuiltinAction } from "../actions/builtin/index.js";
+import type { ArtifactRecord } from "../artifacts/artifact-store.js";
+import { createArchive } from "../cache/archive.js";
+import { repositoryRoot } from "../git.js";
+import type { RunHistory } from "../history.js";
+import { discoverWorkflows, loadWorkflow, WORKFLOWS_DIR } from "../load.js";
+import type { RunEvent, RunResult } from "../model.js";
+import { runWorkflows, type RunOptions } from "../run.js";
 import type { StoredLogLine } from "../../store/sqlite/runs.js";
 import {
   runView,
