@@ -17,9 +17,8 @@ import { createArchive } from "../cache/archive.js";
 import { repositoryRoot } from "../git.js";
 import type { RunHistory } from "../history.js";
 import { discoverWorkflows, loadWorkflow, WORKFLOWS_DIR } from "../load.js";
-import type { RunEvent, RunResult } from "../model.js";
+import type { LogLine, RunEvent, RunResult } from "../model.js";
 import { runWorkflows, type RunOptions } from "../run.js";
-import type { StoredLogLine } from "../../store/sqlite/runs.js";
 import {
   runView,
   type JobNode,
@@ -30,6 +29,12 @@ import {
   type RunView,
   type StoredRun,
 } from "./run-view.js";
+
+/** A stored (masked) log line with the job it belongs to. */
+export interface StoredLogLine extends LogLine {
+  jobKey: string;
+  jobId: string;
+}
 
 /** The subset of SqliteRunHistory the manager reads and writes. */
 export interface RunStore extends RunHistory {
