@@ -9,6 +9,13 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
+import {
+  castVote,
+  requestApproval,
+  type ApprovalRequest,
+  type Voter,
+  type VoteRefusal,
+} from "../../core/access/approvals.js";
 import { SlipwayError, isSlipwayError } from "../../core/errors.js";
 import { artifactStoreFor } from "../actions/builtin/artifacts.js";
 import { findBuiltinAction } from "../actions/builtin/index.js";
@@ -91,7 +98,10 @@ export interface RunManagerOptions {
 }
 
 interface PendingApproval {
+  /** What the run view shows. */
   approval: JobApproval;
+  /** What the approvals rule decides on. */
+  request: ApprovalRequest;
   decide: (verdict: { ok: true } | { ok: false; reason: string }) => void;
 }
 
@@ -275,33 +285,28 @@ export class RunManager {
       );
     }
     const { approval } = pending;
-    if (
-      approval.requestedBy !== null &&
-      (principal.id === approval.requestedBy || principal.name === approval.requestedBy)
-    ) {
-      throw new SlipwayError(
-        "SLIPWAY_FORBIDDEN",
-        `you started run ${runId}; someone else must approve its ${approval.environment} job`,
-      );
+    const vote = castVote(pending.request, principal, verdict, this.now(), comment);
+    if (!vote.ok) throw new SlipwayError(vote.code, refusalMessage(vote, runId, jobId, approval, principal));
+    const { state } = vote;
+    switch (state) {
+      case "approved":
+        pending.decide({ ok: true });
+        break;
+      case "rejected":
+        pending.decide({
+          ok: false,
+          reason: `${principal.name} rejected the ${approval.environment} job${comment ? `: ${comment}` : ""}`,
+        });
+        break;
+      case "pending": // more approvals needed; the expiry timer decides an expired request
+      case "expired":
+        pending.request = vote.request;
+        break;
+      default: {
+        const unreachable: never = state;
+        return unreachable;
+      }
     }
-    if (
-      approval.approvers.length > 0 &&
-      !approval.approvers.some((a) => a === principal.id || a === principal.name)
-    ) {
-      throw new SlipwayError(
-        "SLIPWAY_FORBIDDEN",
-        `only ${approval.approvers.join(", ")} may approve jobs in ${approval.environment}`,
-      );
-    }
-    this.approvals.delete(`${runId}/${jobId}`);
-    pending.decide(
-      verdict === "approve"
-        ? { ok: true }
-        : {
-            ok: false,
-            reason: `${principal.name} rejected the ${approval.environment} job${comment ? `: ${comment}` : ""}`,
-          },
-    );
     return this.get(runId)!;
   }
 
@@ -309,16 +314,16 @@ export class RunManager {
   private gate(
     request: { runId: string; jobId: string; environment: string; signal: AbortSignal },
     jobs: LiveJobs,
-    meta: RunMeta,
+    requestedBy: string,
   ): Promise<{ ok: true } | { ok: false; reason: string }> {
     const rule = this.options.environmentApproval?.(request.environment);
     if (!rule) return Promise.resolve({ ok: true });
     if (request.signal.aborted) return Promise.resolve({ ok: false, reason: "the run was cancelled" });
-    const now = (this.options.now ?? Date.now)();
+    const now = this.now();
     const key = `${request.runId}/${request.jobId}`;
     const approval: JobApproval = {
       environment: request.environment,
-      requestedBy: meta.actor,
+      requestedBy,
       approvers: [...rule.approvers],
       expiresAt: new Date(now + rule.expiryMs).toISOString(),
     };
@@ -344,11 +349,22 @@ export class RunManager {
       timer.unref();
       const onAbort = (): void => finish({ ok: false, reason: "the run was cancelled" });
       request.signal.addEventListener("abort", onAbort, { once: true });
-      this.approvals.set(key, { approval, decide: finish });
+      const vote = requestApproval({
+        environment: request.environment,
+        requestedBy: requestedBy,
+        now,
+        ttlMs: rule.expiryMs,
+        approvers: rule.approvers,
+      });
+      this.approvals.set(key, { approval, request: vote, decide: finish });
       jobs.waiting?.set(request.jobId, approval);
       const live = this.live.get(request.runId);
       if (live) this.publish(this.viewOf(request.runId, live));
     });
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
   }
 
   /** Run ids in progress in this process. */
@@ -460,7 +476,7 @@ export class RunManager {
       history: this.options.store,
       signal: controller.signal,
       onEvent,
-      environmentGate: (request) => this.gate(request, jobs, meta),
+      environmentGate: (request) => this.gate(request, jobs, trigger.actor),
     }).then(
       (results) => ({ results }),
       (error: unknown) => ({ error }),
@@ -572,6 +588,29 @@ export class RunManager {
       return JSON.parse(readFileSync(join(this.metaDir, `${runId}.json`), "utf8")) as RunMeta;
     } catch {
       return undefined;
+    }
+  }
+}
+
+function refusalMessage(
+  refusal: VoteRefusal,
+  runId: string,
+  jobId: string,
+  approval: JobApproval,
+  principal: Voter,
+): string {
+  switch (refusal.reason) {
+    case "closed":
+      return `the approval of job ${jobId} of run ${runId} is already ${refusal.state}`;
+    case "own-request":
+      return `you started run ${runId}; someone else must approve its ${approval.environment} job`;
+    case "not-an-approver":
+      return `only ${approval.approvers.join(", ")} may approve jobs in ${approval.environment}`;
+    case "already-voted":
+      return `${principal.name} has already voted on job ${jobId} of run ${runId}`;
+    default: {
+      const unreachable: never = refusal;
+      return unreachable;
     }
   }
 }
