@@ -33,7 +33,8 @@ import {
   resolveRef,
 } from "./git.js";
 import type { RunHistory } from "./history.js";
-import { runJob, type JobInstance, type RunScope } from "./job.js";
+import { runJob } from "./job.js";
+import type { JobInstance, RunScope } from "./run-scope.js";
 import { discoverWorkflows, loadWorkflow, type LoadedJob, type LoadedWorkflow } from "./load.js";
 import type { JobResult, RunEvent, RunResult } from "./model.js";
 
