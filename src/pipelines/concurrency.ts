@@ -1,3 +1,5 @@
+import { ExpressionFailure, evaluateToken, toExpressionString, type Contexts } from "./expressions.js";
+
 /**
  * `concurrency:` groups within one process (the CLI run, or the server running many runs): one
  * holder per group; with cancel-in-progress a newcomer cancels the holder, otherwise it waits and
@@ -44,3 +46,24 @@ export class ConcurrencyGroups {
 
 /** Shared by every run of this process unless the caller passes its own. */
 export const processConcurrency = new ConcurrencyGroups();
+
+/** A workflow's or job's `concurrency:` (a group name, or `{ group, cancel-in-progress }`), evaluated. */
+export function concurrencySetting(
+  token: Parameters<typeof evaluateToken>[0],
+  contexts: Contexts,
+  file: string,
+): { group: string; cancelInProgress: boolean } | undefined {
+  if (!token) return undefined;
+  const value = evaluateToken(token, contexts, {}, file);
+  if (typeof value === "string") return { group: value, cancelInProgress: false };
+  if (value && typeof value === "object") {
+    const { group, "cancel-in-progress": cancel } = value as {
+      group?: unknown;
+      "cancel-in-progress"?: unknown;
+    };
+    if (group === undefined || group === "")
+      throw new ExpressionFailure(`${file}: concurrency needs a group`);
+    return { group: toExpressionString(group), cancelInProgress: cancel === true || cancel === "true" };
+  }
+  return undefined;
+}

@@ -22,7 +22,7 @@ import { createApp } from "./app.js";
 import type { ServerInfo } from "./app-context.js";
 import { createHttpHandler } from "./http-api.js";
 import { withRequestMetrics } from "./metrics/app.js";
-import { attachHooks } from "./runs/hooks.js";
+import { attachRunsAndNotifier } from "./runs-and-notifier.js";
 import { defaultWebRoot } from "./static.js";
 
 export const SERVER_INFO_FILE = "server.json";
@@ -116,7 +116,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     webRoot: options.webRoot ?? defaultWebRoot(),
     ...(options.secureCookies ? { secureCookies: true } : {}),
   });
-  attachHooks(app); // workflow runs, webhooks, notifications (hooks area)
+  attachRunsAndNotifier(app); // workflow runs, webhooks, notifications (hooks area)
   const admin = await ensureAdminToken(app.access, data, Date.now());
   if (admin.created) log.info({ file: admin.file }, "created the local admin API token");
   // Also creates the Prometheus metrics now, so rollouts before the first scrape are counted.

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunView } from "../../src/server/runs/run-view.js";
+import type { RunView } from "../../src/pipelines/runs/run-view.js";
 import { startHooksWorld, type HooksWorld } from "./support.js";
 
 const workflow = (name: string, environment: string) => `name: ${name}

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunChange, RunView } from "../../src/server/runs/run-view.js";
+import type { RunChange, RunView } from "../../src/pipelines/runs/run-view.js";
 import { startHooksWorld, type HooksWorld } from "./support.js";
 
 const CI = `name: CI

@@ -7,8 +7,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { attachHooks, type HooksOptions } from "../../src/server/runs/hooks.js";
-import type { RunView } from "../../src/server/runs/run-view.js";
+import { attachRunsAndNotifier, type RunsAndNotifierOptions } from "../../src/server/runs-and-notifier.js";
+import type { RunView } from "../../src/pipelines/runs/run-view.js";
 import { startApi, type ApiHarness } from "../api/support.js";
 import { projectYaml, startWorld, withoutBaselineTrigger, type World } from "../rollouts/world.js";
 
@@ -45,7 +45,7 @@ export async function startHooksWorld(options: {
   workflows: Record<string, string>;
   extraYaml?: string;
   env?: Record<string, string>;
-  notifier?: HooksOptions["notifier"];
+  notifier?: RunsAndNotifierOptions["notifier"];
 }): Promise<HooksWorld> {
   const world = await startWorld({}, withoutBaselineTrigger(projectYaml("1s", options.extraYaml ?? "")));
   let api: ApiHarness | undefined;
@@ -61,7 +61,7 @@ export async function startHooksWorld(options: {
     git(dir, "commit", "-q", "-m", "initial");
     const sha = git(dir, "rev-parse", "HEAD");
     api = await startApi(world, { limiter: false });
-    attachHooks(api.app, {
+    attachRunsAndNotifier(api.app, {
       env: options.env ?? {},
       ...(options.notifier ? { notifier: options.notifier } : {}),
     });

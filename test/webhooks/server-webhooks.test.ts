@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunView } from "../../src/server/runs/run-view.js";
+import type { RunView } from "../../src/pipelines/runs/run-view.js";
 import { signGitHubPayload } from "../../src/webhooks/signature.js";
 import { startHooksWorld, type HooksWorld } from "../runs-api/support.js";
 

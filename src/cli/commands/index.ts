@@ -17,8 +17,8 @@ import { registerProxy } from "./proxy.js";
 import { registerLogs } from "./logs.js";
 import { registerRun } from "./run.js";
 import { registerRuns } from "./runs.js";
-import { registerConfig } from "../../config/command.js";
-import { registerReleases } from "../../releases/command.js";
+import { registerConfig } from "./config.js";
+import { registerReleases } from "./releases.js";
 
 /** Each command module registers itself on the program; the order here is the order in --help. */
 export type RegisterCommand = (program: Command) => void;

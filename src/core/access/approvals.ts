@@ -1,6 +1,3 @@
-import { can, type EnvironmentAccessRule } from "./can.js";
-import type { Principal } from "./roles.js";
-
 /**
  * A held rollout (or a workflow job with `environment: NAME`) waiting for a person. Pure data:
  * the Store persists it, the functions below decide what a vote does to it.
@@ -56,72 +53,55 @@ export function approvalState(request: ApprovalRequest, now: number): ApprovalSt
   return now >= request.expiresAt ? "expired" : "pending";
 }
 
+/** Who votes: a user or token, matched against the requester and the approvers by id or name. */
+export interface Voter {
+  id: string;
+  name: string;
+}
+
+/** Why a vote does not count; each caller words it for what waits (a rollout, a workflow job). */
+export type VoteRefusal =
+  | { reason: "closed"; state: Exclude<ApprovalState, "pending">; code: "SLIPWAY_CONFLICT" }
+  | { reason: "own-request"; code: "SLIPWAY_FORBIDDEN" }
+  | { reason: "not-an-approver"; code: "SLIPWAY_FORBIDDEN" }
+  | { reason: "already-voted"; code: "SLIPWAY_CONFLICT" };
+
 export type VoteOutcome =
-  | { outcome: "recorded"; request: ApprovalRequest; state: ApprovalState }
-  | {
-      outcome: "refused";
-      reason:
-        "unauthenticated" | "forbidden" | "not-an-approver" | "own-request" | "already-voted" | "closed";
-      status: 401 | 403 | 409;
-      message: string;
-    };
+  { ok: true; request: ApprovalRequest; state: ApprovalState } | ({ ok: false } & VoteRefusal);
 
 /**
- * Records `principal`'s vote if allowed: they need the `approve` role in the environment, must not
- * be the requester (four eyes, as GitHub's "prevent self-review"), must not have voted already, and
- * the request must still be pending at `now`.
+ * The approvals rule, for held rollouts and workflow jobs alike: a vote counts when the request is
+ * still pending at `now` (not decided, not expired), the voter is not the requester (four eyes, as
+ * GitHub's "prevent self-review"), is one of the listed approvers when there is a list, and has not
+ * voted yet. Whether the voter holds the `approve` role is the route guard's business, not this.
+ *
+ * @example
+ * const outcome = castVote(request, { id: "u-bob", name: "bob" }, "approve", Date.now());
+ * if (!outcome.ok) throw new SlipwayError(outcome.code, `refused: ${outcome.reason}`);
  */
-export function vote(
+export function castVote(
   request: ApprovalRequest,
-  principal: Principal,
+  voter: Voter,
   verdict: "approve" | "reject",
   now: number,
-  rule?: EnvironmentAccessRule,
   comment?: string,
 ): VoteOutcome {
-  const decision = can(principal, "approve", { kind: "environment", environment: request.environment, rule });
-  if (decision.effect === "deny" || principal.kind === "anonymous") {
-    const status = decision.effect === "deny" ? decision.status : 401;
-    return {
-      outcome: "refused",
-      reason: status === 401 ? "unauthenticated" : "forbidden",
-      status,
-      message: decision.effect === "deny" ? decision.reason : "sign in or send an API token",
-    };
-  }
   const state = approvalState(request, now);
-  if (state !== "pending") {
-    return { outcome: "refused", reason: "closed", status: 409, message: `the approval is already ${state}` };
+  if (state !== "pending") return { ok: false, reason: "closed", state, code: "SLIPWAY_CONFLICT" };
+  const isVoter = (who: string): boolean => who === voter.id || who === voter.name;
+  if (isVoter(request.requestedBy)) return { ok: false, reason: "own-request", code: "SLIPWAY_FORBIDDEN" };
+  if (request.approvers.length > 0 && !request.approvers.some(isVoter)) {
+    return { ok: false, reason: "not-an-approver", code: "SLIPWAY_FORBIDDEN" };
   }
-  if (principal.id === request.requestedBy) {
-    return {
-      outcome: "refused",
-      reason: "own-request",
-      status: 403,
-      message: "you requested this deploy; someone else must approve it",
-    };
-  }
-  if (
-    request.approvers.length > 0 &&
-    !request.approvers.includes(principal.name) &&
-    !request.approvers.includes(principal.id)
-  ) {
-    return {
-      outcome: "refused",
-      reason: "not-an-approver",
-      status: 403,
-      message: `only ${request.approvers.join(", ")} may approve deploys to ${request.environment}`,
-    };
-  }
-  if (request.votes.some((v) => v.by === principal.id)) {
-    return { outcome: "refused", reason: "already-voted", status: 409, message: "you have already voted" };
+  if (request.votes.some((v) => v.by === voter.id)) {
+    return { ok: false, reason: "already-voted", code: "SLIPWAY_CONFLICT" };
   }
   const next: ApprovalRequest = {
     ...request,
     votes: [
       ...request.votes,
-      { by: principal.id, byName: principal.name, verdict, at: now, ...(comment ? { comment } : {}) },
+      { by: voter.id, byName: voter.name, verdict, at: now, ...(comment ? { comment } : {}) },
     ],
   };
-  return { outcome: "recorded", request: next, state: approvalState(next, now) };
+  return { ok: true, request: next, state: approvalState(next, now) };
 }

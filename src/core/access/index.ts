@@ -11,12 +11,14 @@ export { can, GLOBAL, type Decision, type EnvironmentAccessRule, type Resource }
 export { matchRoute, ROUTES, type RouteMethod, type RoutePermission } from "./routes.js";
 export {
   approvalState,
+  castVote,
   requestApproval,
-  vote,
   type ApprovalRequest,
   type ApprovalState,
   type ApprovalVote,
   type VoteOutcome,
+  type VoteRefusal,
+  type Voter,
 } from "./approvals.js";
 export {
   checkFreeze,

@@ -1,4 +1,10 @@
-import { approvalState, type ApprovalRequest } from "../access/approvals.js";
+import {
+  approvalState,
+  castVote,
+  type ApprovalRequest,
+  type Voter,
+  type VoteRefusal,
+} from "../access/approvals.js";
 import { human } from "./format.js";
 import { isTransition, type Action, type Rollout, type Transition } from "./types.js";
 
@@ -78,7 +84,7 @@ export type VoteResult =
  */
 export function voteOn(
   rollout: Rollout,
-  voter: { id: string; name: string },
+  voter: Voter,
   verdict: "approve" | "reject",
   now: number,
   comment?: string,
@@ -91,46 +97,10 @@ export function voteOn(
       message: `rollout ${rollout.id} is ${rollout.phase}, not waiting for an approval`,
     };
   }
-  const state = approvalState(request, now);
-  if (state !== "pending") {
-    return {
-      ok: false,
-      code: "SLIPWAY_CONFLICT",
-      message: `the approval of rollout ${rollout.id} is already ${state}`,
-    };
-  }
-  if (voter.id === request.requestedBy || voter.name === request.requestedBy) {
-    return {
-      ok: false,
-      code: "SLIPWAY_FORBIDDEN",
-      message: `${voter.name} requested rollout ${rollout.id}; someone else must ${verdict} it`,
-    };
-  }
-  if (
-    request.approvers.length > 0 &&
-    !request.approvers.includes(voter.name) &&
-    !request.approvers.includes(voter.id)
-  ) {
-    return {
-      ok: false,
-      code: "SLIPWAY_FORBIDDEN",
-      message: `only ${request.approvers.join(", ")} may approve deploys to ${request.environment}`,
-    };
-  }
-  if (request.votes.some((v) => v.by === voter.id)) {
-    return {
-      ok: false,
-      code: "SLIPWAY_CONFLICT",
-      message: `${voter.name} has already voted on rollout ${rollout.id}`,
-    };
-  }
-  const next: ApprovalRequest = {
-    ...request,
-    votes: [
-      ...request.votes,
-      { by: voter.id, byName: voter.name, verdict, at: now, ...(comment ? { comment } : {}) },
-    ],
-  };
+  const vote = castVote(request, voter, verdict, now, comment);
+  if (!vote.ok)
+    return { ok: false, code: vote.code, message: refusalMessage(vote, rollout.id, request, voter, verdict) };
+  const next = vote.request;
   const decided = awaitingApproval({ ...rollout, approval: next }, now);
   if (isTransition(decided)) {
     return { ok: true, transition: { ...decided, patch: { ...decided.patch, approval: next } } };
@@ -146,4 +116,27 @@ export function voteOn(
       },
     },
   };
+}
+
+function refusalMessage(
+  refusal: VoteRefusal,
+  rolloutId: string,
+  request: ApprovalRequest,
+  voter: Voter,
+  verdict: "approve" | "reject",
+): string {
+  switch (refusal.reason) {
+    case "closed":
+      return `the approval of rollout ${rolloutId} is already ${refusal.state}`;
+    case "own-request":
+      return `${voter.name} requested rollout ${rolloutId}; someone else must ${verdict} it`;
+    case "not-an-approver":
+      return `only ${request.approvers.join(", ")} may approve deploys to ${request.environment}`;
+    case "already-voted":
+      return `${voter.name} has already voted on rollout ${rolloutId}`;
+    default: {
+      const never: never = refusal;
+      return never;
+    }
+  }
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { SlipwayError } from "../../core/errors.js";
 import { defineRoute, type ApiRoute } from "../api-route.js";
-import { hooksOf } from "../runs/hooks.js";
+import { runsAndNotifierOf } from "../runs-and-notifier.js";
 
 const listQuery = z.object({
   channel: z.string().optional().describe("Only this channel's letters"),
@@ -21,7 +21,7 @@ export const deadLetterRoutes: ApiRoute[] = [
     summary: "Notifications that were not delivered, newest first (channels named, never their URLs)",
     query: listQuery,
     handler: async ({ app, query }) => {
-      const hooks = hooksOf(app);
+      const hooks = runsAndNotifierOf(app);
       const letters = await hooks.deadLetters.list({
         ...(query.channel ? { channel: query.channel } : {}),
         ...(query.limit ? { limit: Number(query.limit) } : {}),
@@ -39,7 +39,7 @@ export const deadLetterRoutes: ApiRoute[] = [
     summary: "Try a dead letter again now (one attempt); delivered letters leave the list",
     handler: async ({ app, params }) => {
       const id = params.id ?? "";
-      const hooks = hooksOf(app);
+      const hooks = runsAndNotifierOf(app);
       const letter = await hooks.deadLetters.get(id);
       const outcome = await hooks.notifier.resend(id);
       switch (outcome.outcome) {

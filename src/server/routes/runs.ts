@@ -4,7 +4,7 @@ import { SUPPORTED_EVENTS } from "../../core/workflow/triggers.js";
 import { SlipwayError } from "../../core/errors.js";
 import { actorOf } from "../actor.js";
 import { STREAMED, defineRoute, type ApiReply, type ApiRoute } from "../api-route.js";
-import { hooksOf } from "../runs/hooks.js";
+import { runsAndNotifierOf } from "../runs-and-notifier.js";
 
 const listQuery = z.object({
   limit: z
@@ -44,7 +44,7 @@ export const runRoutes: ApiRoute[] = [
     query: listQuery,
     handler: ({ app, query }) => {
       const limit = Math.min(500, Math.max(1, Number(query.limit ?? 50)));
-      return { status: 200, body: { runs: hooksOf(app).runs.list(limit) } };
+      return { status: 200, body: { runs: runsAndNotifierOf(app).runs.list(limit) } };
     },
   }),
   defineRoute({
@@ -53,7 +53,7 @@ export const runRoutes: ApiRoute[] = [
     tag: "runs",
     summary: "One run: status, timings, and its jobs with the jobs each needs",
     handler: ({ app, params }) => {
-      const run = hooksOf(app).runs.get(params.id ?? "");
+      const run = runsAndNotifierOf(app).runs.get(params.id ?? "");
       if (!run) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${params.id}`);
       return { status: 200, body: { run } };
     },
@@ -68,7 +68,7 @@ export const runRoutes: ApiRoute[] = [
       "the lines as `slipway logs` prints them, under `== job / step` headings.",
     query: logsQuery,
     handler: ({ app, params, query, req, res }): ApiReply => {
-      const jobs = hooksOf(app).runs.logs(params.id ?? "", query.job);
+      const jobs = runsAndNotifierOf(app).runs.logs(params.id ?? "", query.job);
       if (query.job !== undefined && jobs.length === 0) {
         throw new SlipwayError("SLIPWAY_NOT_FOUND", `run ${params.id} has no logs for job ${query.job}`);
       }
@@ -102,7 +102,7 @@ export const runRoutes: ApiRoute[] = [
     summary: "A run's artifacts (name, files, size, digest, expiry)",
     handler: async ({ app, params }) => {
       const id = params.id ?? "";
-      const records = await hooksOf(app).runs.artifacts(id);
+      const records = await runsAndNotifierOf(app).runs.artifacts(id);
       const artifacts = records.map((record) => ({
         ...record,
         size: record.sizeBytes,
@@ -119,7 +119,7 @@ export const runRoutes: ApiRoute[] = [
     description: "The archive holds the artifact's files at the paths they were uploaded with.",
     produces: "text/plain",
     handler: async ({ app, params, res }): Promise<ApiReply> => {
-      const { path, record, cleanup } = await hooksOf(app).runs.artifactArchive(
+      const { path, record, cleanup } = await runsAndNotifierOf(app).runs.artifactArchive(
         params.id ?? "",
         params.name ?? "",
       );
@@ -147,7 +147,7 @@ export const runRoutes: ApiRoute[] = [
       "does not run on the event or an input is missing or invalid; 404 for an unknown workflow.",
     body: triggerBody,
     handler: async ({ app, body, principal }) => {
-      const outcome = await hooksOf(app).runs.trigger({
+      const outcome = await runsAndNotifierOf(app).runs.trigger({
         event: body.event ?? "workflow_dispatch",
         workflow: body.workflow,
         ...(body.ref ? { ref: body.ref } : {}),
@@ -166,7 +166,7 @@ export const runRoutes: ApiRoute[] = [
     summary: "Cancel a run in progress; answers when it has stopped",
     handler: async ({ app, params }) => ({
       status: 200,
-      body: { run: await hooksOf(app).runs.cancel(params.id ?? "") },
+      body: { run: await runsAndNotifierOf(app).runs.cancel(params.id ?? "") },
     }),
   }),
   defineRoute({
@@ -179,11 +179,12 @@ export const runRoutes: ApiRoute[] = [
       "run's requester approves it (403 for the requester, or anyone outside `approvers`); it fails when " +
       "rejected or when the approval expires. 409 when the job is not waiting.",
     body: approveBody,
-    environment: ({ params, app }) => hooksOf(app).runs.waitingEnvironment(params.id ?? "", params.job ?? ""),
+    environment: ({ params, app }) =>
+      runsAndNotifierOf(app).runs.waitingEnvironment(params.id ?? "", params.job ?? ""),
     auditReason: (body) => body.comment,
     handler: ({ app, params, body, principal }) => {
       if (principal.kind === "anonymous") throw new SlipwayError("SLIPWAY_UNAUTHENTICATED", "sign in first");
-      const run = hooksOf(app).runs.decide(
+      const run = runsAndNotifierOf(app).runs.decide(
         params.id ?? "",
         params.job ?? "",
         { id: principal.id, name: principal.name },

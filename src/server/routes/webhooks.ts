@@ -6,7 +6,7 @@ import { SlipwayError } from "../../core/errors.js";
 import { handleGitHubWebhook, webhookSecretsFrom, type DeployPort } from "../../webhooks/handle.js";
 import { defineRoute, type ApiRoute } from "../api-route.js";
 import type { AppContext } from "../app-context.js";
-import { hooksOf } from "../runs/hooks.js";
+import { runsAndNotifierOf } from "../runs-and-notifier.js";
 
 /** GitHub caps webhook payloads at 25 MB; a push of many commits stays far below this. */
 const MAX_DELIVERY_BYTES = 25 * 1024 * 1024;
@@ -67,7 +67,7 @@ export const webhookRoutes: ApiRoute[] = [
       "a token. 202 with the runs and deploys it started; 200 for a delivery id already handled (nothing " +
       "triggered again); 401 for a missing or wrong signature; 400 for an unhandled event or a malformed payload.",
     handler: async ({ app, req }) => {
-      const hooks = hooksOf(app);
+      const hooks = runsAndNotifierOf(app);
       const body = await rawBody(req);
       const reply = await handleGitHubWebhook(
         { headers: req.headers, body },

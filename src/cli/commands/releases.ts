@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { printJson, style } from "../cli/output.js";
-import { DEFAULTS } from "../core/defaults.js";
-import { openSqlite } from "../store/sqlite/database.js";
-import { SqliteReleaseStore } from "../store/sqlite/releases.js";
-import type { Release } from "./types.js";
+import { printJson, style } from "../output.js";
+import { DEFAULTS } from "../../core/defaults.js";
+import { openSqlite } from "../../store/sqlite/database.js";
+import { SqliteReleaseStore } from "../../store/sqlite/releases.js";
+import type { Release } from "../../releases/types.js";
 
 /** `slipway releases [SERVICE]`: the recorded releases, newest first, read from the project's Store. */
 export function registerReleases(program: Command): void {

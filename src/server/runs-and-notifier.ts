@@ -1,25 +1,20 @@
-import {
-  announceRollouts,
-  RolloutAnnouncer,
-  runFailedEvent,
-  type ChangeLike,
-} from "../../notify/announce.js";
-import { describeChannels, loadNotificationSettings } from "../../notify/from-config.js";
-import { Notifier, type NotifierOptions } from "../../notify/notifier.js";
-import { collectSecrets } from "../../pipelines/secrets.js";
-import { SqliteDeadLetterStore } from "../../store/sqlite/dead-letters.js";
-import { SqliteRunHistory } from "../../store/sqlite/runs.js";
-import { SqliteDeliveryLog } from "../../store/sqlite/webhook-deliveries.js";
-import type { ChannelConfig } from "../../notify/channels/channel.js";
-import type { AppContext } from "../app-context.js";
-import { RunManager } from "./run-manager.js";
+import { announceRollouts, RolloutAnnouncer, runFailedEvent, type ChangeLike } from "../notify/announce.js";
+import { describeChannels, loadNotificationSettings } from "../notify/from-config.js";
+import { Notifier, type NotifierOptions } from "../notify/notifier.js";
+import { collectSecrets } from "../pipelines/secrets.js";
+import { SqliteDeadLetterStore } from "../store/sqlite/dead-letters.js";
+import { SqliteRunHistory } from "../store/sqlite/runs.js";
+import { SqliteDeliveryLog } from "../store/sqlite/webhook-deliveries.js";
+import type { ChannelConfig } from "../notify/channels/channel.js";
+import type { AppContext } from "./app-context.js";
+import { RunManager } from "../pipelines/runs/run-manager.js";
 
 /**
- * The hooks area of a running server: workflow runs in the server process, the notifier (with its
- * dead letters) subscribed to the rollout controller and to finished runs, and the webhook
- * delivery log. One per server, created at start by `attachHooks(app)` and closed with the app.
+ * Wires the server's workflow runs and notifications: the run manager (runs in the server
+ * process), the notifier (with its dead letters) subscribed to the rollout controller and to
+ * finished runs, and the webhook delivery log. One per server, created at start by `attachRunsAndNotifier(app)` and closed with the app.
  */
-export interface Hooks {
+export interface RunsAndNotifier {
   runs: RunManager;
   notifier: Notifier;
   deadLetters: SqliteDeadLetterStore;
@@ -31,16 +26,16 @@ export interface Hooks {
   close(): Promise<void>;
 }
 
-export interface HooksOptions {
+export interface RunsAndNotifierOptions {
   /** Default: process.env. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Notifier overrides (tests: transport, sleep). */
   notifier?: Partial<Omit<NotifierOptions, "channels" | "deadLetters">>;
 }
 
-const KEY = "hooks";
+const KEY = "runs-and-notifier";
 
-function createHooks(app: AppContext, options: HooksOptions): Hooks {
+function createRunsAndNotifier(app: AppContext, options: RunsAndNotifierOptions): RunsAndNotifier {
   const env = options.env ?? process.env;
   const log = app.log.child({ part: "hooks" });
   let channels: ChannelConfig[] = [];
@@ -109,15 +104,18 @@ function createHooks(app: AppContext, options: HooksOptions): Hooks {
   };
 }
 
-/** The server's hooks, created on first use. */
-export function hooksOf(app: AppContext, options: HooksOptions = {}): Hooks {
-  return app.singleton(KEY, () => createHooks(app, options));
+/** The server's runs and notifier, created on first use. */
+export function runsAndNotifierOf(app: AppContext, options: RunsAndNotifierOptions = {}): RunsAndNotifier {
+  return app.singleton(KEY, () => createRunsAndNotifier(app, options));
 }
 
 /**
  * Call once when the server starts (serve.ts), so notifications follow rollouts from the first
  * change rather than from the first request to a runs or webhook route.
  */
-export function attachHooks(app: AppContext, options: HooksOptions = {}): Hooks {
-  return hooksOf(app, options);
+export function attachRunsAndNotifier(
+  app: AppContext,
+  options: RunsAndNotifierOptions = {},
+): RunsAndNotifier {
+  return runsAndNotifierOf(app, options);
 }

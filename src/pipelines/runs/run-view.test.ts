@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { JobResult } from "../../pipelines/model.js";
+import type { JobResult } from "../model.js";
 import { jobIdOfKey, jobViews } from "./run-view.js";
 
 const graph = [

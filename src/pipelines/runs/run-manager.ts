@@ -9,17 +9,23 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
+import {
+  castVote,
+  requestApproval,
+  type ApprovalRequest,
+  type Voter,
+  type VoteRefusal,
+} from "../../core/access/approvals.js";
 import { SlipwayError, isSlipwayError } from "../../core/errors.js";
-import { artifactStoreFor } from "../../pipelines/actions/builtin/artifacts.js";
-import { findBuiltinAction } from "../../pipelines/actions/builtin/index.js";
-import type { ArtifactRecord } from "../../pipelines/artifacts/artifact-store.js";
-import { createArchive } from "../../pipelines/cache/archive.js";
-import { repositoryRoot } from "../../pipelines/git.js";
-import type { RunHistory } from "../../pipelines/history.js";
-import { discoverWorkflows, loadWorkflow, WORKFLOWS_DIR } from "../../pipelines/load.js";
-import type { RunEvent, RunResult } from "../../pipelines/model.js";
-import { runWorkflows, type RunOptions } from "../../pipelines/run.js";
-import type { StoredLogLine } from "../../store/sqlite/runs.js";
+import { artifactStoreFor } from "../actions/builtin/artifacts.js";
+import { findBuiltinAction } from "../actions/builtin/index.js";
+import type { ArtifactRecord } from "../artifacts/artifact-store.js";
+import { createArchive } from "../cache/archive.js";
+import { repositoryRoot } from "../git.js";
+import type { RunHistory } from "../history.js";
+import { discoverWorkflows, loadWorkflow, WORKFLOWS_DIR } from "../load.js";
+import type { LogLine, RunEvent, RunResult } from "../model.js";
+import { runWorkflows, type RunOptions } from "../run.js";
 import {
   runView,
   type JobNode,
@@ -31,6 +37,12 @@ import {
   type StoredRun,
 } from "./run-view.js";
 import { storageFault } from "../../store/storage-faults.js";
+
+/** A stored (masked) log line with the job it belongs to. */
+export interface StoredLogLine extends LogLine {
+  jobKey: string;
+  jobId: string;
+}
 
 /** The subset of SqliteRunHistory the manager reads and writes. */
 export interface RunStore extends RunHistory {
@@ -87,7 +99,10 @@ export interface RunManagerOptions {
 }
 
 interface PendingApproval {
+  /** What the run view shows. */
   approval: JobApproval;
+  /** What the approvals rule decides on. */
+  request: ApprovalRequest;
   decide: (verdict: { ok: true } | { ok: false; reason: string }) => void;
 }
 
@@ -271,33 +286,28 @@ export class RunManager {
       );
     }
     const { approval } = pending;
-    if (
-      approval.requestedBy !== null &&
-      (principal.id === approval.requestedBy || principal.name === approval.requestedBy)
-    ) {
-      throw new SlipwayError(
-        "SLIPWAY_FORBIDDEN",
-        `you started run ${runId}; someone else must approve its ${approval.environment} job`,
-      );
+    const vote = castVote(pending.request, principal, verdict, this.now(), comment);
+    if (!vote.ok) throw new SlipwayError(vote.code, refusalMessage(vote, runId, jobId, approval, principal));
+    const { state } = vote;
+    switch (state) {
+      case "approved":
+        pending.decide({ ok: true });
+        break;
+      case "rejected":
+        pending.decide({
+          ok: false,
+          reason: `${principal.name} rejected the ${approval.environment} job${comment ? `: ${comment}` : ""}`,
+        });
+        break;
+      case "pending": // more approvals needed; the expiry timer decides an expired request
+      case "expired":
+        pending.request = vote.request;
+        break;
+      default: {
+        const unreachable: never = state;
+        return unreachable;
+      }
     }
-    if (
-      approval.approvers.length > 0 &&
-      !approval.approvers.some((a) => a === principal.id || a === principal.name)
-    ) {
-      throw new SlipwayError(
-        "SLIPWAY_FORBIDDEN",
-        `only ${approval.approvers.join(", ")} may approve jobs in ${approval.environment}`,
-      );
-    }
-    this.approvals.delete(`${runId}/${jobId}`);
-    pending.decide(
-      verdict === "approve"
-        ? { ok: true }
-        : {
-            ok: false,
-            reason: `${principal.name} rejected the ${approval.environment} job${comment ? `: ${comment}` : ""}`,
-          },
-    );
     return this.get(runId)!;
   }
 
@@ -305,16 +315,16 @@ export class RunManager {
   private gate(
     request: { runId: string; jobId: string; environment: string; signal: AbortSignal },
     jobs: LiveJobs,
-    meta: RunMeta,
+    requestedBy: string,
   ): Promise<{ ok: true } | { ok: false; reason: string }> {
     const rule = this.options.environmentApproval?.(request.environment);
     if (!rule) return Promise.resolve({ ok: true });
     if (request.signal.aborted) return Promise.resolve({ ok: false, reason: "the run was cancelled" });
-    const now = (this.options.now ?? Date.now)();
+    const now = this.now();
     const key = `${request.runId}/${request.jobId}`;
     const approval: JobApproval = {
       environment: request.environment,
-      requestedBy: meta.actor,
+      requestedBy,
       approvers: [...rule.approvers],
       expiresAt: new Date(now + rule.expiryMs).toISOString(),
     };
@@ -340,11 +350,22 @@ export class RunManager {
       timer.unref();
       const onAbort = (): void => finish({ ok: false, reason: "the run was cancelled" });
       request.signal.addEventListener("abort", onAbort, { once: true });
-      this.approvals.set(key, { approval, decide: finish });
+      const vote = requestApproval({
+        environment: request.environment,
+        requestedBy: requestedBy,
+        now,
+        ttlMs: rule.expiryMs,
+        approvers: rule.approvers,
+      });
+      this.approvals.set(key, { approval, request: vote, decide: finish });
       jobs.waiting?.set(request.jobId, approval);
       const live = this.live.get(request.runId);
       if (live) this.publish(this.viewOf(request.runId, live));
     });
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
   }
 
   /** Run ids in progress in this process. */
@@ -456,7 +477,7 @@ export class RunManager {
       history: this.options.store,
       signal: controller.signal,
       onEvent,
-      environmentGate: (request) => this.gate(request, jobs, meta),
+      environmentGate: (request) => this.gate(request, jobs, trigger.actor),
     }).then(
       (results) => ({ results }),
       (error: unknown) => ({ error }),
@@ -569,6 +590,29 @@ export class RunManager {
       return JSON.parse(readFileSync(join(this.metaDir, `${runId}.json`), "utf8")) as RunMeta;
     } catch {
       return undefined;
+    }
+  }
+}
+
+function refusalMessage(
+  refusal: VoteRefusal,
+  runId: string,
+  jobId: string,
+  approval: JobApproval,
+  principal: Voter,
+): string {
+  switch (refusal.reason) {
+    case "closed":
+      return `the approval of job ${jobId} of run ${runId} is already ${refusal.state}`;
+    case "own-request":
+      return `you started run ${runId}; someone else must approve its ${approval.environment} job`;
+    case "not-an-approver":
+      return `only ${approval.approvers.join(", ")} may approve jobs in ${approval.environment}`;
+    case "already-voted":
+      return `${principal.name} has already voted on job ${jobId} of run ${runId}`;
+    default: {
+      const unreachable: never = refusal;
+      return unreachable;
     }
   }
 }

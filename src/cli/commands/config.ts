@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { printJson } from "../cli/output.js";
-import { loadProjectConfig, type LoadedProjectConfig } from "./load.js";
+import { printJson } from "../output.js";
+import { loadProjectConfig, type LoadedProjectConfig } from "../../config/load.js";
 
 /**
  * `slipway config validate` checks slipway.yaml (exit 2 with file:line:col problems when invalid),

@@ -1,0 +1,42 @@
+import { authorOf } from "./git.js";
+import type { LoadedWorkflow } from "./load.js";
+import type { TriggerInfo } from "./trigger.js";
+
+/** The `github` context of a run, as GitHub fills it for the same event (`token` stays empty). */
+export function githubContext(run: {
+  repoRoot: string;
+  repository: string;
+  workflow: LoadedWorkflow;
+  trigger: TriggerInfo;
+  inputs: Record<string, unknown>;
+  runId: string;
+  runNumber: number;
+}): Record<string, unknown> {
+  const { repoRoot, repository, workflow, trigger, inputs, runId } = run;
+  const eventName = trigger.event.name;
+  const refName = trigger.ref.replace(/^refs\/(heads|tags)\//, "");
+  return {
+    event_name: eventName,
+    event: { ...trigger.payload, ...(eventName === "workflow_dispatch" ? { inputs } : {}) },
+    sha: trigger.sha,
+    ref: trigger.ref,
+    ref_name: eventName === "pull_request" ? trigger.ref.replace(/^refs\//, "") : refName,
+    ref_type: trigger.ref.startsWith("refs/tags/") ? "tag" : "branch",
+    head_ref: trigger.headRef,
+    base_ref: trigger.baseRef,
+    repository,
+    repository_owner: repository.split("/")[0],
+    actor: authorOf(repoRoot, trigger.sha),
+    triggering_actor: authorOf(repoRoot, trigger.sha),
+    workflow: workflow.name,
+    workflow_ref: `${repository}/${workflow.file}@${trigger.ref}`,
+    run_id: runId,
+    run_number: String(run.runNumber),
+    run_attempt: "1",
+    server_url: "https://github.com",
+    api_url: "https://api.github.com",
+    graphql_url: "https://api.github.com/graphql",
+    retention_days: "90",
+    token: "",
+  };
+}

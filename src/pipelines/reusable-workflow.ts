@@ -1,0 +1,124 @@
+import { resolveInputs, type InputDeclaration } from "../core/workflow/dispatch-inputs.js";
+import { aggregateConclusion, type Conclusion } from "../core/workflow/status.js";
+import { evaluateToken, toExpressionString, type Contexts } from "./expressions.js";
+import type { GroupContext, JobGroupState } from "./job-group.js";
+import { scheduleJobs } from "./job-scheduler.js";
+import type { LoadedJob } from "./load.js";
+import type { RunScope } from "./run-scope.js";
+
+/**
+ * Runs a local reusable workflow as part of this run: its jobs get the caller's event and github
+ * context, typed inputs from `with:`, secrets mapped or inherited; its `workflow_call.outputs`
+ * become this job's outputs. Its jobs appear as `caller / job`.
+ */
+export async function runReusable(
+  job: LoadedJob,
+  reusable: NonNullable<LoadedJob["reusable"]>,
+  ctx: GroupContext,
+  contexts: Contexts,
+  skip: (reason: string, conclusion?: Conclusion) => JobGroupState,
+  // Passed in rather than imported: job-group.ts calls this module for `uses:` jobs.
+  runGroup: (job: LoadedJob, ctx: GroupContext) => Promise<JobGroupState>,
+): Promise<JobGroupState> {
+  const { scope } = ctx;
+  const { call, callee } = reusable;
+  const file = scope.workflow.file;
+  let withValues: Record<string, string>;
+  let secrets: Record<string, string>;
+  try {
+    const given = (evaluateToken(call["input-values"], contexts, {}, file) ?? {}) as Record<string, unknown>;
+    withValues = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, toExpressionString(v)]));
+    const mapped = (evaluateToken(call["secret-values"], contexts, {}, file) ?? {}) as Record<
+      string,
+      unknown
+    >;
+    secrets = call["inherit-secrets"]
+      ? { ...scope.secrets }
+      : Object.fromEntries(Object.entries(mapped).map(([k, v]) => [k, toExpressionString(v)]));
+  } catch (error) {
+    return skip((error as Error).message, "failure");
+  }
+  const declared =
+    (callee.on.workflow_call as { inputs?: Record<string, InputDeclaration> } | null)?.inputs ?? {};
+  const resolved = resolveInputs(declared, withValues);
+  if (!resolved.ok) return skip(`${callee.file}: ${resolved.problems.join("; ")}`, "failure");
+
+  const prefix = (key: string): string => `${job.id} / ${key}`;
+  const childScope: RunScope = {
+    ...scope,
+    workflow: callee,
+    inputs: resolved.inputs,
+    secrets,
+    emit: (event) => {
+      switch (event.type) {
+        case "job-started":
+          scope.emit({ ...event, key: prefix(event.key), name: prefix(event.name) });
+          return;
+        case "step-started":
+        case "step-finished":
+        case "log":
+          scope.emit({ ...event, key: prefix(event.key) });
+          return;
+        case "job-finished":
+          scope.emit({
+            ...event,
+            key: prefix(event.key),
+            result: { ...event.result, name: prefix(event.result.name) },
+          });
+          return;
+        case "run-started":
+        case "run-finished":
+        case "warning":
+          scope.emit(event);
+      }
+    },
+    storeLogs: (key, _jobId, lines) => scope.storeLogs(prefix(key), job.id, lines),
+  };
+  const groups = new Map<string, JobGroupState>();
+  const childContexts: Contexts = { ...ctx.baseContexts, inputs: resolved.inputs, secrets };
+  await scheduleJobs(callee.jobs, async (child) => {
+    groups.set(
+      child.id,
+      await runGroup(child, {
+        ...ctx,
+        scope: childScope,
+        jobs: callee.jobs,
+        groups,
+        baseContexts: childContexts,
+      }),
+    );
+  });
+  const results = callee.jobs.flatMap((child) =>
+    (groups.get(child.id)?.results ?? []).map((result) => ({
+      ...result,
+      id: job.id,
+      key: prefix(result.key),
+      name: prefix(result.name),
+    })),
+  );
+  const jobsContext = Object.fromEntries(
+    callee.jobs.map((child) => [
+      child.id,
+      { result: groups.get(child.id)?.conclusion ?? "skipped", outputs: groups.get(child.id)?.outputs ?? {} },
+    ]),
+  );
+  let outputs: Record<string, string> = {};
+  try {
+    const declaredOutputs = (evaluateToken(
+      callee.callOutputs,
+      { ...childContexts, jobs: jobsContext },
+      {},
+      callee.file,
+    ) ?? {}) as Record<string, { value?: unknown }>;
+    outputs = Object.fromEntries(
+      Object.entries(declaredOutputs).map(([name, output]) => [name, toExpressionString(output.value)]),
+    );
+  } catch (error) {
+    scope.emit({ type: "warning", message: `${callee.file}: outputs: ${(error as Error).message}` });
+  }
+  const conclusion = aggregateConclusion(
+    results.map((result) => result.conclusion),
+    false,
+  );
+  return { results, conclusion, outputs };
+}

@@ -1,0 +1,51 @@
+import type { BuiltinAction } from "./actions/contract.js";
+import type { ConcurrencyGroups } from "./concurrency.js";
+import type { RunHistory } from "./history.js";
+import type { RunEvent } from "./model.js";
+
+export interface RunOptions {
+  /** Any directory inside the repository (default: cwd). */
+  dir?: string;
+  /** One workflow file (`-W`); default: every file in .github/workflows. */
+  workflowFile?: string;
+  event?: string;
+  /** The event payload as GitHub delivers it (`--event-file`). */
+  eventPayload?: Record<string, unknown>;
+  ref?: string;
+  /** Revision to diff against for `paths` filters (`--base`). */
+  base?: string;
+  /** Run only this job and what it needs. */
+  job?: string;
+  inputs?: Record<string, string>;
+  secrets?: Record<string, string>;
+  vars?: Record<string, string>;
+  /** Extra runner labels this host answers to, besides DEFAULTS.hostLabels. */
+  labels?: string[];
+  /** Jobs running at once (default: CPU count). */
+  maxParallel?: number;
+  /** Data directory (caches, artifacts); default `<repo>/.slipway`. */
+  dataDir?: string;
+  history?: RunHistory;
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+  /** Look up built-in actions (default: the registry); tests inject their own. */
+  findAction?: (uses: string) => BuiltinAction | undefined;
+  concurrency?: ConcurrencyGroups;
+  /** Keep job workspaces after the run (for debugging). */
+  keepWorkspaces?: boolean;
+  /** Environment passed through to steps (default: process.env). */
+  hostEnv?: Record<string, string | undefined>;
+  /**
+   * Asked before a job with `environment:` runs (the server waits for an approval there); a
+   * refusal fails the job with its reason. Absent (slipway run): environments are not gated.
+   */
+  environmentGate?: JobEnvironmentGate;
+}
+
+/** Decides whether job `jobId` of run `runId` may run in `environment`; may wait (honour `signal`). */
+export type JobEnvironmentGate = (request: {
+  runId: string;
+  jobId: string;
+  environment: string;
+  signal: AbortSignal;
+}) => Promise<{ ok: true } | { ok: false; reason: string }>;

@@ -1,0 +1,41 @@
+import type { Masker } from "../core/workflow/masker.js";
+import type { Conclusion } from "../core/workflow/status.js";
+import type { BuiltinAction } from "./actions/contract.js";
+import type { LoadedJob, LoadedWorkflow } from "./load.js";
+import type { LogLine, RunEvent } from "./model.js";
+
+/** What every job of a run shares. */
+export interface RunScope {
+  runId: string;
+  runNumber: number;
+  repoRoot: string;
+  workflow: LoadedWorkflow;
+  /** Temp directory of the run: workspaces and runner temp dirs live below it. */
+  runDir: string;
+  dataDir: string;
+  github: Record<string, unknown>;
+  eventPath: string;
+  baseSha: string | undefined;
+  inputs: Record<string, unknown>;
+  vars: Record<string, string>;
+  secrets: Record<string, string>;
+  masker: Masker;
+  /** Host environment passed to steps (secrets-bearing SLIPWAY_SECRET_* removed). */
+  hostEnv: Record<string, string>;
+  findAction(uses: string): BuiltinAction | undefined;
+  emit(event: RunEvent): void;
+  storeLogs(jobKey: string, jobId: string, lines: readonly LogLine[]): void;
+  keepWorkspaces: boolean;
+}
+
+/** One job, or one matrix combination of it, ready to run. */
+export interface JobInstance {
+  job: LoadedJob;
+  key: string;
+  name: string;
+  matrix: Record<string, unknown> | null;
+  strategy: Record<string, unknown>;
+  needs: Record<string, { result: Conclusion; outputs: Record<string, string> }>;
+  /** Aborted on Ctrl-C, fail-fast or a concurrency cancel: the job ends as cancelled. */
+  signal: AbortSignal;
+}

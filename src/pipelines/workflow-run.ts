@@ -1,0 +1,195 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEFAULTS } from "../core/defaults.js";
+import { selectWithNeeds } from "../core/workflow/graph.js";
+import { Masker } from "../core/workflow/masker.js";
+import { aggregateConclusion } from "../core/workflow/status.js";
+import type { BuiltinAction } from "./actions/contract.js";
+import { concurrencySetting, processConcurrency } from "./concurrency.js";
+import type { Contexts } from "./expressions.js";
+import { repositoryName } from "./git.js";
+import { githubContext } from "./github-context.js";
+import { runJobGroup, type JobGroupState } from "./job-group.js";
+import { scheduleJobs } from "./job-scheduler.js";
+import type { LoadedJob, LoadedWorkflow } from "./load.js";
+import type { RunResult } from "./model.js";
+import type { RunOptions } from "./run-options.js";
+import type { RunScope } from "./run-scope.js";
+import { Semaphore } from "./semaphore.js";
+import type { TriggerInfo } from "./trigger.js";
+import { workflowInputs } from "./workflow-inputs.js";
+
+/**
+ * Runs one workflow the event triggered: records the run, builds its contexts, takes its
+ * concurrency group, runs its jobs as their needs allow, and returns (and records) the result.
+ */
+export async function runWorkflow(
+  workflow: LoadedWorkflow,
+  trigger: TriggerInfo,
+  options: RunOptions & { findAction: (uses: string) => BuiltinAction | undefined },
+  repoRoot: string,
+): Promise<RunResult> {
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  const emit = options.onEvent ?? (() => undefined);
+  const eventName = trigger.event.name;
+
+  // Inputs first: a missing required input is invalid input, reported before anything runs.
+  const inputs = workflowInputs(workflow, eventName, trigger.payload, options.inputs);
+
+  const masker = new Masker();
+  const secrets = options.secrets ?? {};
+  for (const value of Object.values(secrets)) masker.add(value);
+  const repository = repositoryName(repoRoot);
+  const history = options.history;
+  const ids = history?.startRun({
+    workflow: workflow.name,
+    workflowFile: workflow.file,
+    event: eventName,
+    ref: trigger.ref,
+    sha: trigger.sha,
+    startedAt,
+  }) ?? { runId: String(started), runNumber: 1 };
+  const { runId } = ids;
+  emit({ type: "run-started", runId, workflow: workflow.name, file: workflow.file, event: eventName });
+
+  const runDir = mkdtempSync(join(tmpdir(), `slipway-run-${runId}-`));
+  const eventPath = join(runDir, "event.json");
+  const github = githubContext({
+    repoRoot,
+    repository,
+    workflow,
+    trigger,
+    inputs,
+    runId,
+    runNumber: ids.runNumber,
+  });
+  writeFileSync(eventPath, JSON.stringify(github.event, null, 2));
+  const hostEnv = Object.fromEntries(
+    Object.entries(options.hostEnv ?? process.env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith("SLIPWAY_SECRET_"),
+    ),
+  );
+  const dataDir = options.dataDir ?? join(repoRoot, DEFAULTS.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const scope: RunScope = {
+    runId,
+    runNumber: ids.runNumber,
+    repoRoot,
+    workflow,
+    runDir,
+    dataDir,
+    github,
+    eventPath,
+    baseSha: trigger.baseSha,
+    inputs,
+    vars: options.vars ?? {},
+    secrets,
+    masker,
+    hostEnv,
+    findAction: options.findAction,
+    emit,
+    storeLogs: (key, jobId, lines) => history?.appendLogs(runId, key, jobId, lines),
+    keepWorkspaces: options.keepWorkspaces ?? false,
+  };
+
+  const runController = new AbortController();
+  const onAbort = (): void => runController.abort();
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener("abort", onAbort, { once: true });
+
+  const concurrency = options.concurrency ?? processConcurrency;
+  let releaseWorkflowGroup: (() => void) | undefined;
+  const workflowConcurrency = concurrencySetting(
+    workflow.template.concurrency,
+    { github, inputs, vars: scope.vars },
+    workflow.file,
+  );
+  let displaced = false;
+  if (workflowConcurrency) {
+    releaseWorkflowGroup = await concurrency.acquire(
+      workflowConcurrency.group,
+      workflowConcurrency.cancelInProgress,
+      () => {
+        displaced = true;
+        runController.abort();
+      },
+    );
+  }
+
+  const jobs = selectJobs(workflow.jobs, options.job);
+  const groups = new Map<string, JobGroupState>();
+  const semaphore = new Semaphore(Math.max(1, options.maxParallel ?? cpus().length));
+  const baseContexts: Contexts = { github, inputs, vars: scope.vars, secrets };
+
+  try {
+    if (!displaced) {
+      await scheduleJobs(jobs, async (job) => {
+        const state = await runJobGroup(job, {
+          scope,
+          jobs,
+          groups,
+          semaphore,
+          baseContexts,
+          runSignal: runController.signal,
+          labels: [...DEFAULTS.hostLabels, ...(options.labels ?? [])],
+          concurrency,
+          ...(options.environmentGate ? { environmentGate: options.environmentGate } : {}),
+        });
+        groups.set(job.id, state);
+      });
+    }
+  } finally {
+    releaseWorkflowGroup?.();
+    options.signal?.removeEventListener("abort", onAbort);
+    rmSync(runDir, { recursive: true, force: true });
+  }
+
+  const jobResults = jobs.flatMap((job) => groups.get(job.id)?.results ?? []);
+  const result: RunResult = {
+    runId,
+    workflow: workflow.name,
+    workflowFile: workflow.file,
+    event: eventName,
+    ref: trigger.ref,
+    sha: trigger.sha,
+    conclusion: aggregateConclusion(
+      jobResults.map((job) => job.conclusion),
+      runController.signal.aborted,
+    ),
+    durationMs: Date.now() - started,
+    startedAt,
+    jobs: jobResults,
+    ...(displaced
+      ? { reason: `cancelled by a newer run in concurrency group ${workflowConcurrency?.group}` }
+      : {}),
+  };
+  history?.finishRun(result);
+  emit({ type: "run-finished", result });
+  return result;
+}
+
+/** The result of a workflow whose `on:` did not match the event. */
+export function skippedRun(workflow: LoadedWorkflow, trigger: TriggerInfo, reason: string): RunResult {
+  return {
+    runId: "",
+    workflow: workflow.name,
+    workflowFile: workflow.file,
+    event: trigger.event.name,
+    ref: trigger.ref,
+    sha: trigger.sha,
+    conclusion: "skipped",
+    durationMs: 0,
+    startedAt: new Date().toISOString(),
+    jobs: [],
+    reason,
+  };
+}
+
+/** `--job`: only that job and what it needs. */
+function selectJobs(jobs: LoadedJob[], only: string | undefined): LoadedJob[] {
+  if (only === undefined) return jobs;
+  const keep = selectWithNeeds(jobs, only);
+  return jobs.filter((job) => keep.has(job.id));
+}
