@@ -93,9 +93,9 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   else instance.signal.addEventListener("abort", cancelJob, { once: true });
 
   const steps: StepResult[] = [];
-  const stepsContext: Record<string, StepState> = {};
+  const stepsContext = Object.create(null) as Record<string, StepState>;
   const postQueue: { action: BuiltinAction; context: ActionContext; name: string }[] = [];
-  let outputs: Record<string, string> = {};
+  let outputs = Object.create(null) as Record<string, string>;
   let failedBeforeSteps: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   const githubForJob = { ...scope.github, job: job.id, workspace, action: "" };
@@ -117,7 +117,7 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
     evaluateToken(token, contexts, extra, file);
 
   let jobEnv: Record<string, string> = {};
-  const addedEnv: Record<string, string> = {};
+  const addedEnv = Object.create(null) as Record<string, string>;
   const addedPath: string[] = [];
   let continueOnError = false;
   try {
@@ -155,7 +155,7 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
     const cancelled = jobController.signal.aborted;
     const status = statusFunctions({ previous: steps.map((s) => s.conclusion), cancelled, scope: "step" });
     let outcome: Conclusion;
-    let stepOutputs: Record<string, string> = {};
+    let stepOutputs = Object.create(null) as Record<string, string>;
     let stepContinueOnError = false;
     let shouldRun: boolean;
     try {
@@ -751,7 +751,7 @@ async function runActionStep(
     return "failure";
   }
   const given = options.evaluate(loaded.with) as Record<string, unknown> | undefined;
-  const inputs: Record<string, string> = {};
+  const inputs = Object.create(null) as Record<string, string>;
   for (const [name, value] of Object.entries(given ?? {}))
     inputs[name.toLowerCase()] = toExpressionString(value);
   for (const [name, declaration] of Object.entries(action.inputs)) {

@@ -261,7 +261,7 @@ async function runWorkflow(
     ...Object.fromEntries(Object.entries(payloadInputs).map(([k, v]) => [k, String(v)])),
     ...options.inputs,
   };
-  let inputs: Record<string, unknown> = {};
+  let inputs = Object.create(null) as Record<string, unknown>;
   if (declared) {
     const resolved = resolveInputs(declared, given);
     if (!resolved.ok) {
@@ -475,7 +475,7 @@ interface GroupContext {
 async function runJobGroup(job: LoadedJob, ctx: GroupContext): Promise<JobGroupState> {
   const { scope } = ctx;
   const file = scope.workflow.file;
-  const needs: JobInstance["needs"] = {};
+  const needs = Object.create(null) as JobInstance["needs"];
   for (const need of job.needs) {
     const state = ctx.groups.get(need);
     needs[need] = { result: state?.conclusion ?? "skipped", outputs: state?.outputs ?? {} };
@@ -756,7 +756,7 @@ async function runReusable(
       { result: groups.get(child.id)?.conclusion ?? "skipped", outputs: groups.get(child.id)?.outputs ?? {} },
     ]),
   );
-  let outputs: Record<string, string> = {};
+  let outputs = Object.create(null) as Record<string, string>;
   try {
     const declaredOutputs = (evaluateToken(
       callee.callOutputs,

@@ -215,3 +215,18 @@ describe("request facts", () => {
     expect(prefixMatches("/api", "/apix")).toBe(false);
   });
 });
+
+describe("pickRevision with a canary header named like an Object.prototype member", () => {
+  it.each(["constructor", "toString", "__proto__"])(
+    "a request without header %s is routed by weight",
+    (name) => {
+      const [compiled] = compileTable({
+        generation: 1,
+        routes: [{ ...route("web", [], "/", [1, 0]), canary: { revision: "web@2", header: { name } } }],
+      }).anyHost;
+      expect(pickRevision(compiled!, { host: "", path: "/", headers: {} })).toMatchObject({
+        reason: "weight",
+      });
+    },
+  );
+});

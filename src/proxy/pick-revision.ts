@@ -3,6 +3,7 @@ import { readCookie, stickySetCookie } from "./cookies.js";
 import { matchPreviewToken, previewToken } from "./preview-token.js";
 import type { Route, RouteRevision, RouteTable } from "./route-table.js";
 import { SmoothWeightedSplit } from "./weighted-split.js";
+import { own } from "../core/own.js";
 
 /**
  * The request header that pins a request to one revision, even one at weight 0 (preview), when it
@@ -157,7 +158,8 @@ function pickWithCanary(
   headers: IncomingHttpHeaders,
 ): RevisionPick {
   const header = canary.header;
-  if (header && valueMatches(headers[header.name], header.value))
+  // A header named "constructor" must not match Object.prototype's (every request to the canary).
+  if (header && valueMatches(own(headers, header.name), header.value))
     return { kind: "revision", revision: canary.revision, reason: "header" };
   const cookies = headers.cookie;
   if (cookies === undefined && !canary.sticky) return pickByWeight(route);

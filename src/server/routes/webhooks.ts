@@ -7,6 +7,7 @@ import { handleGitHubWebhook, webhookSecretsFrom, type DeployPort } from "../../
 import { defineRoute, type ApiRoute } from "../api-route.js";
 import type { AppContext } from "../app-context.js";
 import { hooksOf } from "../runs/hooks.js";
+import { own } from "../../core/own.js";
 
 /** GitHub caps webhook payloads at 25 MB; a push of many commits stays far below this. */
 const MAX_DELIVERY_BYTES = 25 * 1024 * 1024;
@@ -31,7 +32,7 @@ async function rawBody(req: IncomingMessage): Promise<Buffer> {
 function gatedDeploy(app: AppContext): DeployPort {
   return async (request) => {
     const principal: Principal = { kind: "token", id: request.actor, name: request.actor, role: "deployer" };
-    const env = app.config().environments[request.environment];
+    const env = own(app.config().environments, request.environment);
     const rule = app.environmentRule(request.environment);
     const gate = gateDeploy({
       principal,

@@ -13,6 +13,7 @@ import { SqliteDeliveryLog } from "../../store/sqlite/webhook-deliveries.js";
 import type { ChannelConfig } from "../../notify/channels/channel.js";
 import type { AppContext } from "../app-context.js";
 import { RunManager } from "./run-manager.js";
+import { own } from "../../core/own.js";
 
 /**
  * The hooks area of a running server: workflow runs in the server process, the notifier (with its
@@ -74,7 +75,7 @@ function createHooks(app: AppContext, options: HooksOptions): Hooks {
     log,
     now: () => app.now(),
     environmentApproval: (environment) => {
-      const approval = app.config().environments[environment]?.approval;
+      const approval = own(app.config().environments, environment)?.approval;
       return approval ? { approvers: approval.approvers, expiryMs: approval.expiryMs } : undefined;
     },
     onFinished: (run) => {
