@@ -56,13 +56,6 @@ export class Revocations {
   ended(key: CredentialKey): void {
     for (const listener of [...(this.listeners.get(key) ?? [])]) listener();
   }
-
-  /** Open watches (for tests and metrics). */
-  get size(): number {
-    let n = 0;
-    for (const set of this.listeners.values()) n += set.size;
-    return n;
-  }
 }
 
 /**

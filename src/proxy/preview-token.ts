@@ -10,7 +10,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 /** Bytes of a preview key; base64url in the route table. */
 export const PREVIEW_KEY_BYTES = 32;
 /** A token is the whole HMAC-SHA256, base64url without padding: 43 characters. */
-export const PREVIEW_TOKEN_LENGTH = 43;
+const PREVIEW_TOKEN_LENGTH = 43;
 
 export function newPreviewKey(): string {
   return randomBytes(PREVIEW_KEY_BYTES).toString("base64url");

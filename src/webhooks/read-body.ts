@@ -7,13 +7,13 @@ import { SIGNATURE_HEADER } from "./signature.js";
  * commits and real deliveries stay far below 1 MB; 5 MB leaves room for huge pushes while bounding
  * what an unsigned sender can make the server hold. Set SLIPWAY_WEBHOOK_MAX_BYTES to change it.
  */
-export const DEFAULT_WEBHOOK_MAX_BYTES = 5 * 1024 * 1024;
+const DEFAULT_WEBHOOK_MAX_BYTES = 5 * 1024 * 1024;
 /** Deliveries read at once by default; more are answered 503 (SLIPWAY_WEBHOOK_MAX_CONCURRENT). */
-export const DEFAULT_WEBHOOK_MAX_CONCURRENT = 4;
-export const WEBHOOK_MAX_BYTES_ENV = "SLIPWAY_WEBHOOK_MAX_BYTES";
-export const WEBHOOK_MAX_CONCURRENT_ENV = "SLIPWAY_WEBHOOK_MAX_CONCURRENT";
+const DEFAULT_WEBHOOK_MAX_CONCURRENT = 4;
+const WEBHOOK_MAX_BYTES_ENV = "SLIPWAY_WEBHOOK_MAX_BYTES";
+const WEBHOOK_MAX_CONCURRENT_ENV = "SLIPWAY_WEBHOOK_MAX_CONCURRENT";
 
-export interface WebhookLimits {
+interface WebhookLimits {
   maxBytes: number;
   maxConcurrent: number;
 }
@@ -35,7 +35,7 @@ export function webhookLimitsFrom(env: Readonly<Record<string, string | undefine
   };
 }
 
-export type SignedBody =
+type SignedBody =
   { ok: true; body: Buffer } | { ok: false; status: 400 | 401 | 413; reason: string; bytesRead: number };
 
 const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;

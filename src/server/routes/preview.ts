@@ -11,7 +11,7 @@ const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, 
 const previewBody = z.strictObject({ service: name, environment: name, version: name });
 
 /** The same file the traffic router derives the proxy's keys from (serve.ts). */
-export const previewKeysOf = (app: AppContext): PreviewKeys =>
+const previewKeysOf = (app: AppContext): PreviewKeys =>
   app.singleton("preview-keys", () => new PreviewKeys(join(app.dataDir, PREVIEW_KEY_FILE)));
 
 /**
