@@ -1,4 +1,5 @@
 import { MetricQueryError, type TemplateVars } from "./provider.js";
+import { own } from "../core/own.js";
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}/g;
 
@@ -13,7 +14,7 @@ export function renderTemplate(
   escape: (value: string) => string = (v) => v,
 ): string {
   return template.replace(PLACEHOLDER, (_, name: string) => {
-    const value = vars[name];
+    const value = own(vars, name);
     if (value === undefined) {
       const known = Object.keys(vars).sort().join(", ") || "none";
       throw new MetricQueryError(

@@ -9,6 +9,7 @@ import type { ChannelConfig } from "./channels/channel.js";
 import type { NotificationType } from "./events.js";
 import { redactUrl } from "./redact.js";
 import type { RetryPolicy } from "./retry.js";
+import { own } from "../core/own.js";
 
 // The config schema lists the event types without importing the notifier (core imports no use
 // case); this fails typecheck when the two lists drift apart.
@@ -38,7 +39,7 @@ export function resolveEnvRefs(
   where: string,
 ): string {
   return text.replace(ENV_REF, (_match, name: string) => {
-    const value = env[name];
+    const value = own(env, name);
     if (value === undefined || value === "") {
       throw new SlipwayError(
         "SLIPWAY_INVALID_CONFIG",

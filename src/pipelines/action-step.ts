@@ -38,7 +38,7 @@ export async function runActionStep(
     return "failure";
   }
   const given = options.evaluate(loaded.with) as Record<string, unknown> | undefined;
-  const inputs: Record<string, string> = {};
+  const inputs = Object.create(null) as Record<string, string>;
   for (const [name, value] of Object.entries(given ?? {}))
     inputs[name.toLowerCase()] = toExpressionString(value);
   for (const [name, declaration] of Object.entries(action.inputs)) {

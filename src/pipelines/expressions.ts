@@ -144,7 +144,7 @@ export function evaluateToken(
       return items;
     }
     case TOKEN.Mapping: {
-      const result: Record<string, unknown> = {};
+      const result = Object.create(null) as Record<string, unknown>;
       for (let i = 0; i < (node.count ?? 0); i++) {
         const pair = node.get?.(i) as { key: TemplateToken; value: TemplateToken };
         const value = evaluateToken(pair.value, contexts, extra, fileName);
@@ -204,7 +204,7 @@ function fromData(value: ExpressionData): unknown {
       return value.values().map(fromData);
     case data.Kind.Dictionary:
     default: {
-      const result: Record<string, unknown> = {};
+      const result = Object.create(null) as Record<string, unknown>;
       for (const pair of value.pairs()) result[pair.key] = fromData(pair.value);
       return result;
     }

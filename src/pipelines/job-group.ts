@@ -34,7 +34,7 @@ export interface GroupContext {
 export async function runJobGroup(job: LoadedJob, ctx: GroupContext): Promise<JobGroupState> {
   const { scope } = ctx;
   const file = scope.workflow.file;
-  const needs: JobInstance["needs"] = {};
+  const needs = Object.create(null) as JobInstance["needs"];
   for (const need of job.needs) {
     const state = ctx.groups.get(need);
     needs[need] = { result: state?.conclusion ?? "skipped", outputs: state?.outputs ?? {} };

@@ -62,13 +62,13 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
       scope.storeLogs(instance.key, job.id, logLines.splice(0, logLines.length));
     },
     jobEnv: {},
-    addedEnv: {},
+    addedEnv: Object.create(null) as Record<string, string>,
     addedPath: [],
     defaults: {},
     state: new Map<string, string>(),
     groups: new Set<number>(),
     steps: [],
-    stepsContext: {},
+    stepsContext: Object.create(null) as JobState["stepsContext"],
     postQueue: [],
   };
   const { log, steps } = state;
@@ -86,7 +86,7 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   };
   state.baseContexts = baseContexts;
 
-  let outputs: Record<string, string> = {};
+  let outputs = Object.create(null) as Record<string, string>;
   let failedBeforeSteps: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let continueOnError = false;

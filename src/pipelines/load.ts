@@ -241,7 +241,7 @@ function literalValue(token: TemplateToken): unknown {
     case 1:
       return Array.from({ length: node.count ?? 0 }, (_, i) => literalValue(node.get(i) as TemplateToken));
     case 2: {
-      const result: Record<string, unknown> = {};
+      const result = Object.create(null) as Record<string, unknown>;
       for (let i = 0; i < (node.count ?? 0); i++) {
         const pair = node.get(i) as { key: { value?: unknown }; value: TemplateToken };
         result[String(pair.key.value)] = literalValue(pair.value);

@@ -74,7 +74,7 @@ export async function runLocalAction(host: LocalActionHost, depth = 0): Promise<
   const given = new Map(
     Object.entries(host.withValues).map(([k, v]) => [k.toLowerCase(), toExpressionString(v)]),
   );
-  const inputs: Record<string, string> = {};
+  const inputs = Object.create(null) as Record<string, string>;
   for (const definition of template.inputs ?? []) {
     const key = definition.id.toLowerCase();
     const value =
@@ -108,7 +108,7 @@ export async function runLocalAction(host: LocalActionHost, depth = 0): Promise<
     case "node20":
     case "node24": {
       const state = new Map<string, string>();
-      const outputs: Record<string, string> = {};
+      const outputs = Object.create(null) as Record<string, string>;
       const runFile = async (
         entry: string,
         extraEnv: Record<string, string> = {},
@@ -214,7 +214,7 @@ async function runComposite(host: LocalActionHost, run: CompositeRun): Promise<C
     }
     const env = { ...run.env, ...(host.evaluate(step.env, contexts) as Record<string, string> | undefined) };
     const stepContexts = { ...contexts, env };
-    const outputs: Record<string, string> = {};
+    const outputs = Object.create(null) as Record<string, string>;
     let outcome: Conclusion;
     const uses = raw ? (find(raw, "uses") as { value?: string } | undefined)?.value : undefined;
     if (uses !== undefined) {

@@ -102,7 +102,7 @@ export async function runReusable(
       { result: groups.get(child.id)?.conclusion ?? "skipped", outputs: groups.get(child.id)?.outputs ?? {} },
     ]),
   );
-  let outputs: Record<string, string> = {};
+  let outputs = Object.create(null) as Record<string, string>;
   try {
     const declaredOutputs = (evaluateToken(
       callee.callOutputs,

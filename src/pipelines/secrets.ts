@@ -13,7 +13,7 @@ export function collectSecrets(options: {
   file?: string;
   flags?: string[];
 }): Record<string, string> {
-  const secrets: Record<string, string> = {};
+  const secrets = Object.create(null) as Record<string, string>;
   for (const [key, value] of Object.entries(options.env)) {
     if (key.startsWith(SECRET_ENV_PREFIX) && value !== undefined)
       secrets[key.slice(SECRET_ENV_PREFIX.length)] = value;
@@ -42,7 +42,7 @@ export function splitPair(text: string, flag: string): [string, string] {
 }
 
 export function parseDotenv(text: string, file: string): Record<string, string> {
-  const result: Record<string, string> = {};
+  const result = Object.create(null) as Record<string, string>;
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] ?? "").trim();

@@ -26,7 +26,7 @@ export async function runStep(job: JobState, loaded: LoadedStep, index: number):
   const cancelled = job.signal.aborted;
   const status = statusFunctions({ previous: job.steps.map((s) => s.conclusion), cancelled, scope: "step" });
   let outcome: Conclusion;
-  let stepOutputs: Record<string, string> = {};
+  let stepOutputs = Object.create(null) as Record<string, string>;
   let stepContinueOnError = false;
   let shouldRun: boolean;
   try {

@@ -19,7 +19,7 @@ export function workflowInputs(
     ...Object.fromEntries(Object.entries(payloadInputs).map(([k, v]) => [k, String(v)])),
     ...options,
   };
-  if (!declared) return {};
+  if (!declared) return Object.create(null) as Record<string, unknown>;
   const resolved = resolveInputs(declared, given);
   if (!resolved.ok) {
     throw new SlipwayError("SLIPWAY_INVALID_ARGUMENT", `${workflow.file}: ${resolved.problems[0]}`, {

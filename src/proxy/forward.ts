@@ -49,6 +49,8 @@ class HttpExchange implements Waiter {
   private headers: OutgoingHttpHeaders | undefined;
   /** Sticky assignment to add to the upstream's response (set by a weighted pick). */
   private setCookie: string | undefined;
+  /** Reached by a signed preview token: counted apart, never in the revision's analysis numbers. */
+  private preview = false;
 
   constructor(
     private readonly plane: DataPlane,
@@ -72,7 +74,6 @@ class HttpExchange implements Waiter {
       path: pathOf(req.url),
       headers: req.headers,
     });
-    if (pick.kind === "unknown-revision") return this.failUnrouted("unknown-revision");
     if (pick.kind === "no-weight") return this.failUnrouted("no-instance");
     const route = plane.routes.get(compiled.route.id);
     const revision = route?.revisions.get(pick.revision.id);
@@ -80,6 +81,7 @@ class HttpExchange implements Waiter {
     this.route = route;
     this.revision = revision;
     this.setCookie = pick.setCookie;
+    this.preview = pick.reason === "preview";
     revision.inflight++;
     this.dispatch();
   }
@@ -302,7 +304,8 @@ class HttpExchange implements Waiter {
     this.leaveInstance();
     const revision = this.revision;
     if (revision) {
-      revision.counters.record(status, performance.now() - this.startedAt);
+      if (this.preview) revision.counters.previews++;
+      else revision.counters.record(status, performance.now() - this.startedAt);
       this.plane.finishOnRevision(revision);
     }
   }
@@ -330,11 +333,17 @@ export function handleUpgrade(plane: DataPlane, req: IncomingMessage, socket: Du
   const setCookie = pick?.kind === "revision" ? pick.setCookie : undefined;
   if (!revision) {
     plane.unrouted++;
-    return rawFail(socket, !compiled || pick?.kind === "unknown-revision" ? "no-route" : "no-instance");
+    return rawFail(socket, compiled ? "no-instance" : "no-route");
   }
+  // Preview handshakes are testers' traffic: counted apart, like preview requests.
+  const preview = pick?.kind === "revision" && pick.reason === "preview";
+  const record = (status: number) => {
+    if (preview) revision.counters.previews++;
+    else revision.counters.record(status, performance.now() - startedAt);
+  };
   const choice = plane.chooseInstance(revision);
   if (choice.kind !== "instance") {
-    revision.counters.record(503, performance.now() - startedAt);
+    record(503);
     return rawFail(socket, choice.kind === "full" ? "circuit-open" : "no-instance", revision.id);
   }
   const instance = choice.instance;
@@ -357,7 +366,7 @@ export function handleUpgrade(plane: DataPlane, req: IncomingMessage, socket: Du
     clearTimeout(timer);
     plane.noteOutcome(instance, true);
     const failure: ProxyFailure = error.code === "SLIPWAY_TRY_TIMEOUT" ? "timeout" : "upstream-error";
-    revision.counters.record(failureStatus(failure), performance.now() - startedAt);
+    record(failureStatus(failure));
     rawFail(socket, failure, revision.id);
   });
   upstreamReq.on("response", (res) => {
@@ -365,14 +374,14 @@ export function handleUpgrade(plane: DataPlane, req: IncomingMessage, socket: Du
     clearTimeout(timer);
     const status = res.statusCode ?? 502;
     plane.noteOutcome(instance, status >= 500);
-    revision.counters.record(status, performance.now() - startedAt);
+    record(status);
     socket.write(rawHead(status, res.statusMessage ?? "", res.rawHeaders, revision.id, true, setCookie));
     res.pipe(socket);
   });
   upstreamReq.on("upgrade", (res, upstreamSocket, upstreamHead) => {
     clearTimeout(timer);
     plane.noteOutcome(instance, false);
-    revision.counters.record(res.statusCode ?? 101, performance.now() - startedAt);
+    record(res.statusCode ?? 101);
     if (instance.draining || socket.destroyed) {
       upstreamSocket.destroy();
       socket.destroy();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compileTable, hostOf, matchRoute, pathOf, pickRevision, prefixMatches } from "./pick-revision.js";
+import { newPreviewKey, previewToken } from "./preview-token.js";
 import { DEFAULT_TRAFFIC_POLICY, type CanaryRouting, type Route } from "./route-table.js";
 
 const route = (id: string, hosts: string[], pathPrefix: string, weights: number[] = [1]): Route => ({
@@ -39,23 +40,55 @@ describe("matchRoute", () => {
 });
 
 describe("pickRevision", () => {
-  it("follows the preview header first, then the weights", () => {
-    const [compiled] = compileTable({ generation: 1, routes: [route("web", [], "/", [1, 0])] }).anyHost;
+  it("follows a signed preview token first, then the weights", () => {
+    const key = newPreviewKey();
+    const [compiled] = compileTable({
+      generation: 1,
+      routes: [{ ...route("web", [], "/", [1, 0]), preview: { key } }],
+    }).anyHost;
     const facts = (headers: Record<string, string>) => ({ host: "", path: "/", headers });
     expect(pickRevision(compiled!, facts({}))).toMatchObject({
       kind: "revision",
       reason: "weight",
       revision: { id: "web@1" },
     });
-    expect(pickRevision(compiled!, facts({ "x-slipway-revision": "web@2" }))).toMatchObject({
+    expect(
+      pickRevision(compiled!, facts({ "x-slipway-revision": previewToken(key, "web@2") })),
+    ).toMatchObject({
       kind: "revision",
       reason: "preview",
       revision: { id: "web@2" },
     });
-    expect(pickRevision(compiled!, facts({ "x-slipway-revision": "web@7" }))).toEqual({
-      kind: "unknown-revision",
-      requested: "web@7",
+  });
+
+  it.each([
+    ["the bare revision id", () => "web@2"],
+    ["a token under another key", () => previewToken(newPreviewKey(), "web@2")],
+    [
+      "a token with one character changed",
+      (key: string) => previewToken(key, "web@2").replace(/^./, (c) => (c === "A" ? "B" : "A")),
+    ],
+    ["a token for a revision not on the route", (key: string) => previewToken(key, "web@7")],
+  ])("routes %s by weight, as if no header were sent", (_, value) => {
+    const key = newPreviewKey();
+    const [compiled] = compileTable({
+      generation: 1,
+      routes: [{ ...route("web", [], "/", [1, 0]), preview: { key } }],
+    }).anyHost;
+    expect(
+      pickRevision(compiled!, { host: "", path: "/", headers: { "x-slipway-revision": value(key) } }),
+    ).toMatchObject({
+      kind: "revision",
+      reason: "weight",
+      revision: { id: "web@1" },
     });
+  });
+
+  it("ignores even a valid token on a route with preview off", () => {
+    const key = newPreviewKey();
+    const [compiled] = compileTable({ generation: 1, routes: [route("web", [], "/", [1, 0])] }).anyHost;
+    const headers = { "x-slipway-revision": previewToken(key, "web@2") };
+    expect(pickRevision(compiled!, { host: "", path: "/", headers })).toMatchObject({ reason: "weight" });
   });
 
   it("reports no-weight when every weight is 0", () => {
@@ -66,8 +99,12 @@ describe("pickRevision", () => {
 
 describe("pickRevision with a canary", () => {
   // web@1 stable at 90, web@2 canary at 10, web@3 listed at weight 0.
+  const key = newPreviewKey();
   const canaryRoute = (canary: CanaryRouting, weights = [90, 10, 0]) =>
-    compileTable({ generation: 1, routes: [{ ...route("web", [], "/", weights), canary }] }).anyHost[0]!;
+    compileTable({
+      generation: 1,
+      routes: [{ ...route("web", [], "/", weights), canary, preview: { key } }],
+    }).anyHost[0]!;
   const full: CanaryRouting = {
     revision: "web@2",
     header: { name: "X-Canary", value: "always" },
@@ -84,8 +121,12 @@ describe("pickRevision with a canary", () => {
 
   it.each<[string, Record<string, string>, { id: string; reason: string }]>([
     [
-      "the preview header beats everything",
-      { "x-slipway-revision": "web@3", "x-canary": "always", cookie: "canary=yes; rev=web@1" },
+      "a signed preview header beats everything",
+      {
+        "x-slipway-revision": previewToken(key, "web@3"),
+        "x-canary": "always",
+        cookie: "canary=yes; rev=web@1",
+      },
       { id: "web@3", reason: "preview" },
     ],
     [
@@ -173,4 +214,19 @@ describe("request facts", () => {
     expect(prefixMatches("/api/", "/api/x")).toBe(true);
     expect(prefixMatches("/api", "/apix")).toBe(false);
   });
+});
+
+describe("pickRevision with a canary header named like an Object.prototype member", () => {
+  it.each(["constructor", "toString", "__proto__"])(
+    "a request without header %s is routed by weight",
+    (name) => {
+      const [compiled] = compileTable({
+        generation: 1,
+        routes: [{ ...route("web", [], "/", [1, 0]), canary: { revision: "web@2", header: { name } } }],
+      }).anyHost;
+      expect(pickRevision(compiled!, { host: "", path: "/", headers: {} })).toMatchObject({
+        reason: "weight",
+      });
+    },
+  );
 });

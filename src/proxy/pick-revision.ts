@@ -1,9 +1,14 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { readCookie, stickySetCookie } from "./cookies.js";
+import { matchPreviewToken, previewToken } from "./preview-token.js";
 import type { Route, RouteRevision, RouteTable } from "./route-table.js";
 import { SmoothWeightedSplit } from "./weighted-split.js";
+import { own } from "../core/own.js";
 
-/** The request header that pins a request to one revision, even one at weight 0 (preview). */
+/**
+ * The request header that pins a request to one revision, even one at weight 0 (preview), when it
+ * holds that revision's signed preview token; responses name the revision that served them in it.
+ */
 export const REVISION_HEADER = "x-slipway-revision";
 
 /** What routing looks at; only plain data, so the decision can be tested without sockets. */
@@ -22,6 +27,8 @@ export interface CompiledRoute {
   byId: ReadonlyMap<string, RouteRevision>;
   /** The route's canary routing, ready for matching; absent when the route has none. */
   canary?: CompiledCanary;
+  /** Each revision's preview token, as bytes; absent when preview is off for the route. */
+  preview?: ReadonlyArray<{ token: Buffer; target: RouteRevision }>;
 }
 
 export interface CompiledCanary {
@@ -50,7 +57,6 @@ export type RevisionPick =
       /** A sticky assignment to send with the response (appended to the upstream's Set-Cookie). */
       setCookie?: string;
     }
-  | { kind: "unknown-revision"; requested: string }
   | { kind: "no-weight" };
 
 export function compileTable(table: RouteTable): CompiledTable {
@@ -65,6 +71,13 @@ export function compileTable(table: RouteTable): CompiledTable {
     };
     const canary = compileCanary(route, byId);
     if (canary) compiled.canary = canary;
+    const preview = route.preview;
+    if (preview) {
+      compiled.preview = route.revisions.map((revision) => ({
+        token: Buffer.from(previewToken(preview.key, revision.id), "utf8"),
+        target: revision,
+      }));
+    }
     if (route.hosts.length === 0) anyHost.push(compiled);
     for (const host of route.hosts) {
       const key = host.toLowerCase();
@@ -120,7 +133,9 @@ export function prefixMatches(prefix: string, path: string): boolean {
 }
 
 /**
- * Which revision serves a request, in this order: the preview header (`x-slipway-revision`), then
+ * Which revision serves a request, in this order: a valid preview token in `x-slipway-revision`
+ * (a wrong one, or any on a route without preview, is ignored: the request is routed as any other,
+ * so probing learns nothing), then
  * while the route has a canary its header or cookie match, then a still valid sticky assignment,
  * then the route's weighted split. A weighted pick on a sticky route carries the Set-Cookie that
  * makes it sticky. No I/O; the only state touched is the split's running scores.
@@ -128,11 +143,9 @@ export function prefixMatches(prefix: string, path: string): boolean {
 export function pickRevision(route: CompiledRoute, request: RequestFacts): RevisionPick {
   const headers = request.headers;
   const pinned = headers[REVISION_HEADER];
-  if (typeof pinned === "string" && pinned !== "") {
-    const revision = route.byId.get(pinned);
-    return revision
-      ? { kind: "revision", revision, reason: "preview" }
-      : { kind: "unknown-revision", requested: pinned };
+  if (route.preview && typeof pinned === "string" && pinned !== "") {
+    const revision = matchPreviewToken(route.preview, pinned);
+    if (revision) return { kind: "revision", revision, reason: "preview" };
   }
   // The common case (no canary) never looks at cookies.
   const canary = route.canary;
@@ -145,7 +158,8 @@ function pickWithCanary(
   headers: IncomingHttpHeaders,
 ): RevisionPick {
   const header = canary.header;
-  if (header && valueMatches(headers[header.name], header.value))
+  // A header named "constructor" must not match Object.prototype's (every request to the canary).
+  if (header && valueMatches(own(headers, header.name), header.value))
     return { kind: "revision", revision: canary.revision, reason: "header" };
   const cookies = headers.cookie;
   if (cookies === undefined && !canary.sticky) return pickByWeight(route);

@@ -4,7 +4,6 @@
  */
 export type ProxyFailure =
   | "no-route" // no route for this host and path
-  | "unknown-revision" // x-slipway-revision names a revision the route does not have
   | "no-instance" // the revision has no instance that is not ejected (or no weight anywhere)
   | "circuit-open" // maxConnections reached on every instance and maxPending requests already queued
   | "upstream-error" // connection refused/reset, bad response
@@ -15,7 +14,6 @@ export type ProxyFailure =
 export function failureStatus(failure: ProxyFailure): number {
   switch (failure) {
     case "no-route":
-    case "unknown-revision":
       return 404;
     case "no-instance":
     case "circuit-open":
@@ -36,7 +34,6 @@ export function failureStatus(failure: ProxyFailure): number {
 
 const TEXT: Record<ProxyFailure, string> = {
   "no-route": "slipway: no route for this host and path\n",
-  "unknown-revision": "slipway: the requested revision is not on this route\n",
   "no-instance": "slipway: no healthy instance\n",
   "circuit-open": "slipway: too many requests in flight\n",
   "upstream-error": "slipway: upstream error\n",

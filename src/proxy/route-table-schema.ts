@@ -58,6 +58,13 @@ const routeSchema = z
     revisions: z.array(revisionSchema),
     policy: policySchema,
     canary: canarySchema.optional(),
+    preview: z
+      .strictObject({
+        key: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{43}$/, { message: "must be 32 bytes in base64url (43 characters)" }),
+      })
+      .optional(),
   })
   .superRefine((route, ctx) => {
     const seen = new Set<string>();

@@ -25,6 +25,13 @@ export interface Route {
   policy: TrafficPolicy;
   /** Header/cookie routing and sticky sessions while a canary runs; absent = weights only. */
   canary?: CanaryRouting;
+  /**
+   * Preview access to any of the route's revisions (preview-token.ts): a request whose
+   * `x-slipway-revision` header holds `previewToken(key, revisionId)` goes to that revision, even
+   * at weight 0, and is left out of the revision's analysis numbers. Absent = preview off: the
+   * header is ignored and the request routed as any other.
+   */
+  preview?: { key: string };
 }
 
 export interface CanaryRouting {
@@ -44,7 +51,7 @@ export interface CanaryRouting {
 }
 
 export interface RouteRevision {
-  /** Revision id, e.g. "web/production@v3". Requests with `x-slipway-revision: <id>` go here. */
+  /** Revision id, e.g. "web/production@v3"; a signed preview token (route.preview) reaches it. */
   id: string;
   /** Relative share of the route's traffic; the proxy normalises over the listed revisions. */
   weight: number;
@@ -89,7 +96,10 @@ export const DEFAULT_TRAFFIC_POLICY: TrafficPolicy = {
 export interface RevisionStats {
   revision: string;
   route: string;
-  /** Requests finished, by status class ("2xx", "3xx", "4xx", "5xx"); proxy-generated errors count too. */
+  /**
+   * Requests finished, by status class ("2xx", "3xx", "4xx", "5xx"); proxy-generated errors count
+   * too. Preview requests are not in here (nor in `latency`): they are testers, not the public.
+   */
   responses: Record<"1xx" | "2xx" | "3xx" | "4xx" | "5xx", number>;
   /** Requests currently in flight (the control plane waits for 0 before stopping a drained revision). */
   inflight: number;
@@ -105,4 +115,6 @@ export interface RevisionStats {
   cutAtDrain?: number;
   /** Open WebSocket connections (not counted in `inflight`; closed at once when the revision drains). */
   websockets?: number;
+  /** Preview requests finished (signed `x-slipway-revision`), kept apart from `responses`. */
+  previews?: number;
 }

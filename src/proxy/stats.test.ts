@@ -52,7 +52,6 @@ describe("renderMetrics", () => {
 describe("proxy errors", () => {
   it.each<[ProxyFailure, number]>([
     ["no-route", 404],
-    ["unknown-revision", 404],
     ["no-instance", 503],
     ["circuit-open", 503],
     ["upstream-error", 502],

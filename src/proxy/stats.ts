@@ -20,6 +20,8 @@ export class RevisionCounters {
   private sum = 0;
   private count = 0;
   cutAtDrain = 0;
+  /** Preview requests finished: never in `responses` or the latency, which feed the analysis. */
+  previews = 0;
 
   constructor(
     readonly revision: string,
@@ -55,6 +57,7 @@ export class RevisionCounters {
       state: extra.state,
       cutAtDrain: this.cutAtDrain,
       websockets: extra.websockets,
+      previews: this.previews,
     };
   }
 }
@@ -77,6 +80,7 @@ export function mergeStats(perWorker: RevisionStats[][]): RevisionStats[] {
       seen.latency.count += stats.latency.count;
       seen.cutAtDrain = (seen.cutAtDrain ?? 0) + (stats.cutAtDrain ?? 0);
       seen.websockets = (seen.websockets ?? 0) + (stats.websockets ?? 0);
+      seen.previews = (seen.previews ?? 0) + (stats.previews ?? 0);
       // A revision still active in one worker is active overall; draining beats drained.
       const rank = { active: 2, draining: 1, drained: 0 } as const;
       if (rank[stats.state ?? "active"] > rank[seen.state ?? "active"]) seen.state = stats.state;
@@ -124,6 +128,11 @@ export function renderMetrics(
   );
   lines.push("# TYPE slipway_proxy_drain_cut_total counter");
   for (const s of stats) lines.push(`slipway_proxy_drain_cut_total{${labels(s)}} ${s.cutAtDrain ?? 0}`);
+  lines.push(
+    "# HELP slipway_proxy_preview_requests_total Preview requests (signed x-slipway-revision); not in requests_total.",
+  );
+  lines.push("# TYPE slipway_proxy_preview_requests_total counter");
+  for (const s of stats) lines.push(`slipway_proxy_preview_requests_total{${labels(s)}} ${s.previews ?? 0}`);
   lines.push("# HELP slipway_proxy_unrouted_total Requests that matched no route (404).");
   lines.push("# TYPE slipway_proxy_unrouted_total counter");
   lines.push(`slipway_proxy_unrouted_total ${extra.unrouted}`);

@@ -37,10 +37,15 @@ export class ProxyTrafficRouter implements TrafficRouter {
   private applied: { fingerprint: string; table: RouteTable } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
+  /**
+   * @param previewKeyOf the preview key of an environment's routes, or undefined where preview is
+   *   off (then the proxy ignores `x-slipway-revision`); absent = preview off everywhere.
+   */
   constructor(
     private readonly proxy: ProxyAdmin,
     private readonly store: RolloutStore,
     private readonly runtime: Runtime,
+    private readonly previewKeyOf: (environment: string) => string | undefined = () => undefined,
   ) {}
 
   sync(): Promise<void> {
@@ -94,6 +99,7 @@ export class ProxyTrafficRouter implements TrafficRouter {
         return { id: t.revision, weight: t.weight, instances };
       });
       const canary = this.canaryRouting(env.service, env.environment);
+      const previewKey = this.previewKeyOf(env.environment);
       for (const r of env.routes) {
         routes.push({
           id: r.id,
@@ -102,6 +108,7 @@ export class ProxyTrafficRouter implements TrafficRouter {
           policy: r.policy,
           revisions,
           ...(canary ? { canary } : {}),
+          ...(previewKey !== undefined ? { preview: { key: previewKey } } : {}),
         });
       }
     }

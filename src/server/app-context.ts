@@ -1,3 +1,4 @@
+import type { Revocations } from "../auth/revocations.js";
 import type { AccessStore } from "../auth/store.js";
 import type { TokenBucketLimiter } from "../auth/rate-limit.js";
 import type { LoadedProjectConfig } from "../config/load.js";
@@ -41,7 +42,9 @@ export interface AppContext {
   /** `<project>/.slipway`. */
   dataDir: string;
   controller: RolloutController;
+  /** Revocations and deletions through it also end the streams watching in `revocations`. */
   access: AccessStore;
+  revocations: Revocations;
   db: SqliteDatabase;
   /** slipway.yaml as of now (re-read when the file changes). */
   config(): LoadedProjectConfig;
@@ -59,5 +62,7 @@ export interface AppContext {
   webRoot?: string;
   /** Heartbeat period of `GET /api/events` (default SSE_HEARTBEAT_MS); tests shorten it. */
   sseHeartbeatMs?: number;
+  /** How often an open `GET /api/events` re-checks its credential (default SSE_REAUTH_MS). */
+  sseReauthMs?: number;
   singleton<T>(key: string, make: () => T): T;
 }

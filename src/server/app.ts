@@ -2,6 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { parse } from "yaml";
+import { announcingRevocations, Revocations } from "../auth/revocations.js";
 import { createApiRateLimiter, type TokenBucketLimiter } from "../auth/rate-limit.js";
 import type { EnvironmentAccessRule } from "../core/access/can.js";
 import { validateFreezeWindows } from "../core/access/freeze.js";
@@ -15,6 +16,7 @@ import { SqliteAccessStore, SqliteApiAuditLog } from "../store/sqlite/access.js"
 import type { SqliteDatabase } from "../store/sqlite/database.js";
 import type { AppContext, ServerInfo } from "./app-context.js";
 import { EventHub } from "./events-hub.js";
+import { own } from "../core/own.js";
 
 export interface AppOptions {
   projectDir: string;
@@ -29,6 +31,7 @@ export interface AppOptions {
   secureCookies?: boolean;
   webRoot?: string;
   sseHeartbeatMs?: number;
+  sseReauthMs?: number;
 }
 
 /** The running app's context plus what only its owner may do. */
@@ -77,12 +80,12 @@ export function createApp(options: AppOptions): App {
   const environmentRule = (environment: string): EnvironmentAccessRule | undefined => {
     let env;
     try {
-      env = config().environments[environment];
+      env = own(config().environments, environment);
     } catch {
       return undefined;
     }
     if (!env) return undefined;
-    const access = cached?.access[environment];
+    const access = own(cached?.access, environment);
     const minimumRoles = access
       ? Object.fromEntries(Object.entries(access).filter(([, role]) => role !== undefined))
       : {};
@@ -92,13 +95,15 @@ export function createApp(options: AppOptions): App {
     };
   };
 
+  const revocations = new Revocations();
   const limiter =
     options.limiter === false ? undefined : (options.limiter ?? createApiRateLimiter(options.now));
   return {
     projectDir,
     dataDir: options.dataDir ?? join(projectDir, DEFAULTS.dataDir),
     controller: options.controller,
-    access: new SqliteAccessStore(options.db),
+    access: announcingRevocations(new SqliteAccessStore(options.db), revocations),
+    revocations,
     db: options.db,
     config,
     environmentRule,
@@ -111,6 +116,7 @@ export function createApp(options: AppOptions): App {
     secureCookies: options.secureCookies ?? false,
     ...(options.webRoot ? { webRoot: options.webRoot } : {}),
     ...(options.sseHeartbeatMs ? { sseHeartbeatMs: options.sseHeartbeatMs } : {}),
+    ...(options.sseReauthMs ? { sseReauthMs: options.sseReauthMs } : {}),
     singleton<T>(key: string, make: () => T): T {
       if (!singletons.has(key)) singletons.set(key, make());
       return singletons.get(key) as T;
@@ -134,7 +140,7 @@ function accessOf(file: string): Record<string, EnvironmentAccessConfig> {
   const raw = parse(readFileSync(file, "utf8")) as {
     environments?: Record<string, { access?: unknown }>;
   } | null;
-  const out: Record<string, EnvironmentAccessConfig> = {};
+  const out = Object.create(null) as Record<string, EnvironmentAccessConfig>;
   for (const [name, env] of Object.entries(raw?.environments ?? {})) {
     const parsed = environmentAccessSchema.safeParse(env?.access ?? {});
     if (parsed.success) out[name] = parsed.data;

@@ -8,6 +8,7 @@ import { SqliteDeliveryLog } from "../store/sqlite/webhook-deliveries.js";
 import type { ChannelConfig } from "../notify/channels/channel.js";
 import type { AppContext } from "./app-context.js";
 import { RunManager } from "../pipelines/runs/run-manager.js";
+import { own } from "../core/own.js";
 
 /**
  * Wires the server's workflow runs and notifications: the run manager (runs in the server
@@ -69,7 +70,7 @@ function createRunsAndNotifier(app: AppContext, options: RunsAndNotifierOptions)
     log,
     now: () => app.now(),
     environmentApproval: (environment) => {
-      const approval = app.config().environments[environment]?.approval;
+      const approval = own(app.config().environments, environment)?.approval;
       return approval ? { approvers: approval.approvers, expiryMs: approval.expiryMs } : undefined;
     },
     onFinished: (run) => {

@@ -11,6 +11,8 @@ import { RolloutController } from "../rollouts/controller.js";
 import { ReleaseBuilder, releaseDirFor } from "../releases/index.js";
 import { ProjectReleaseSource } from "../rollouts/release-source.js";
 import { ProxyTrafficRouter } from "../rollouts/traffic-router.js";
+import { PREVIEW_KEY_FILE, PreviewKeys, previewKeyLookup } from "../rollouts/preview-keys.js";
+import { loadProjectConfig, type LoadedProjectConfig } from "../config/load.js";
 import { LocalRuntime } from "../runtimes/local/index.js";
 import { makePrivate } from "../store/private-files.js";
 import { openSqlite } from "../store/sqlite/database.js";
@@ -89,10 +91,19 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     stateDir: join(data, "runtime"),
     logger: log.child({ part: "runtime" }),
   });
+  const appConfig: { current?: () => LoadedProjectConfig } = {};
   const controller = new RolloutController({
     store,
     runtime,
-    router: new ProxyTrafficRouter(proxy, store, runtime),
+    router: new ProxyTrafficRouter(
+      proxy,
+      store,
+      runtime,
+      // The app re-reads slipway.yaml when it changes; before it exists (first sync) read it here.
+      previewKeyLookup(new PreviewKeys(join(data, PREVIEW_KEY_FILE)), () =>
+        appConfig.current ? appConfig.current() : loadProjectConfig(dir),
+      ),
+    ),
     dataPlane: proxy,
     // A deploy builds (once) the release of the service's files at the requested ref, so what runs
     // is what was committed, and a version that failed before is retried without rebuilding.
@@ -116,7 +127,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     webRoot: options.webRoot ?? defaultWebRoot(),
     ...(options.secureCookies ? { secureCookies: true } : {}),
   });
-  attachRunsAndNotifier(app); // workflow runs, webhooks, notifications (hooks area)
+  appConfig.current = () => app.config();
+  attachRunsAndNotifier(app); // workflow runs, webhooks, notifications
   const admin = await ensureAdminToken(app.access, data, Date.now());
   if (admin.created) log.info({ file: admin.file }, "created the local admin API token");
   // Also creates the Prometheus metrics now, so rollouts before the first scrape are counted.

@@ -31,7 +31,7 @@ export const IMMUTABLE_CACHE = "public, max-age=31536000, immutable";
 
 const MISSING_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Slipway — dashboard not built</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto; line-height: 1.5">
+<body>
 <h1>The dashboard is not built</h1>
 <p>This Slipway server found no <code>web/dist</code>. Build it with <code>npm run build:web</code>
 (or <code>node scripts/build-web.mjs</code>) and reload. The API works without it: see

@@ -33,6 +33,11 @@ const CASES: Record<
     body: { service: "nope", environment: "staging", version: "v1" },
     allowed: 404,
   },
+  "POST /api/previews": {
+    least: "deployer",
+    body: { service: "nope", environment: "staging", version: "v1" },
+    allowed: 404,
+  },
   "POST /api/rollbacks": {
     least: "deployer",
     body: { service: "web", environment: "staging", reason: "matrix" },

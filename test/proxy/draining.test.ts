@@ -1,3 +1,4 @@
+import { newPreviewKey, previewToken } from "../../src/proxy/preview-token.js";
 import { WebSocket, WebSocketServer } from "ws";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Fixture, policy, route, send, until, type TestProxy } from "./helpers.js";
@@ -28,21 +29,25 @@ describe("draining a revision that left the table", () => {
   it("lets in-flight requests finish within the drain timeout while new ones go to the new revision", async () => {
     const { blue, green, held } = await blueGreen();
     const drain = policy({ drainTimeoutMs: 5_000 });
-    await proxy.apply([route("web/prod", [["web@1", 1, blue]], { policy: drain })]);
+    const preview = { key: newPreviewKey() };
+    await proxy.apply([route("web/prod", [["web@1", 1, blue]], { policy: drain, preview })]);
     const inflight = send(`${proxy.url}/slow`);
     await until(() => held.has("/slow"), "the request at blue");
-    await proxy.apply([route("web/prod", [["web@2", 1, green]], { policy: drain })]);
+    await proxy.apply([route("web/prod", [["web@2", 1, green]], { policy: drain, preview })]);
     expect((await statsOf("web@1"))?.state).toBe("draining");
     expect((await statsOf("web@1"))?.inflight).toBe(1);
     for (let i = 0; i < 5; i++)
       expect((await send(`${proxy.url}/new`)).headers["x-slipway-revision"]).toBe("web@2");
-    // Nothing new reaches the draining revision, not even by preview header.
-    expect((await send(`${proxy.url}/p`, { headers: { "x-slipway-revision": "web@1" } })).status).toBe(404);
+    // Nothing new reaches the draining revision, not even with its (once valid) preview token.
+    const token = previewToken(preview.key, "web@1");
+    expect((await send(`${proxy.url}/p`, { headers: { "x-slipway-revision": token } })).body).toBe(
+      "green /p",
+    );
     expect(blue.seen.map((r) => r.url)).toEqual(["/slow"]);
     held.get("/slow")!();
     expect(await inflight).toMatchObject({ status: 200, body: "blue /slow" });
     await until(async () => (await statsOf("web@1"))?.state === "drained", "web@1 drained");
-    expect(green.seen).toHaveLength(5);
+    expect(green.seen).toHaveLength(6);
   });
 
   it("cuts a request still running at the deadline with 504 and counts it", async () => {

@@ -1,5 +1,6 @@
 import http from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { newPreviewKey, previewToken } from "../../src/proxy/preview-token.js";
 import { Fixture, policy, route, send, type TestProxy } from "./helpers.js";
 
 const fx = new Fixture();
@@ -72,7 +73,66 @@ describe("routing", () => {
     ]);
   });
 
-  it("sends x-slipway-revision requests to that revision even at weight 0 (preview), and 404s an unknown one", async () => {
+  it("sends a signed preview token to its revision even at weight 0, and keeps it out of the revision's numbers", async () => {
+    const stable = await upstream("stable");
+    const candidate = await upstream("candidate");
+    const key = newPreviewKey();
+    await proxy.apply([
+      route(
+        "web/prod",
+        [
+          ["web@1", 100, stable],
+          ["web@2", 0, candidate],
+        ],
+        { preview: { key } },
+      ),
+    ]);
+    for (let i = 0; i < 5; i++) expect((await send(`${proxy.url}/`)).body).toBe("stable /");
+    const preview = await send(`${proxy.url}/hello`, {
+      headers: { "x-slipway-revision": previewToken(key, "web@2") },
+    });
+    expect(preview).toMatchObject({ status: 200, body: "candidate /hello" });
+    expect(preview.headers["x-slipway-revision"]).toBe("web@2");
+    const stats = (await proxy.client.stats()).find((s) => s.revision === "web@2");
+    expect(stats?.previews).toBe(1);
+    expect(stats?.responses["2xx"]).toBe(0);
+    expect(stats?.latency.count).toBe(0);
+    const metrics = await proxy.client.metrics();
+    expect(metrics).toMatch(
+      /^slipway_proxy_requests_total\{route="web\/prod",revision="web@2",class="2xx"\} 0$/m,
+    );
+    expect(metrics).toMatch(
+      /^slipway_proxy_preview_requests_total\{route="web\/prod",revision="web@2"\} 1$/m,
+    );
+  });
+
+  it.each([
+    ["the bare revision id (anyone can read it in a response header)", () => "web@2"],
+    ["a token signed with another key", () => previewToken(newPreviewKey(), "web@2")],
+  ])("routes a preview header holding %s like any request, to the stable revision", async (_, value) => {
+    const stable = await upstream("stable");
+    const candidate = await upstream("candidate");
+    await proxy.apply([
+      route(
+        "web/prod",
+        [
+          ["web@1", 100, stable],
+          ["web@2", 0, candidate],
+        ],
+        { preview: { key: newPreviewKey() } },
+      ),
+    ]);
+    const reply = await send(`${proxy.url}/hello`, { headers: { "x-slipway-revision": value() } });
+    expect(reply).toMatchObject({ status: 200, body: "stable /hello" });
+    expect(candidate.seen).toHaveLength(0);
+    const stats = await proxy.client.stats();
+    const candidateStats = stats.find((s) => s.revision === "web@2");
+    expect(candidateStats?.responses["2xx"]).toBe(0);
+    expect(candidateStats?.previews).toBe(0);
+    expect(stats.find((s) => s.revision === "web@1")?.responses["2xx"]).toBe(1);
+  });
+
+  it("ignores the preview header on a route with preview off, even with a valid token", async () => {
     const stable = await upstream("stable");
     const candidate = await upstream("candidate");
     await proxy.apply([
@@ -81,13 +141,11 @@ describe("routing", () => {
         ["web@2", 0, candidate],
       ]),
     ]);
-    for (let i = 0; i < 5; i++) expect((await send(`${proxy.url}/`)).body).toBe("stable /");
-    const preview = await send(`${proxy.url}/hello`, { headers: { "x-slipway-revision": "web@2" } });
-    expect(preview).toMatchObject({ status: 200, body: "candidate /hello" });
-    expect(preview.headers["x-slipway-revision"]).toBe("web@2");
-    const unknown = await send(`${proxy.url}/`, { headers: { "x-slipway-revision": "web@9" } });
-    expect(unknown.status).toBe(404);
-    expect(candidate.seen).toHaveLength(1);
+    const reply = await send(`${proxy.url}/`, {
+      headers: { "x-slipway-revision": previewToken(newPreviewKey(), "web@2") },
+    });
+    expect(reply.body).toBe("stable /");
+    expect(candidate.seen).toHaveLength(0);
   });
 
   it("answers 503 when every revision has weight 0", async () => {

@@ -13,6 +13,8 @@ import { spawnProxy, type SpawnedProxy } from "../../src/proxy/admin-client.js";
 import { RolloutController } from "../../src/rollouts/controller.js";
 import { ProjectReleaseSource } from "../../src/rollouts/release-source.js";
 import { ProxyTrafficRouter } from "../../src/rollouts/traffic-router.js";
+import { PREVIEW_KEY_FILE, PreviewKeys, previewKeyLookup } from "../../src/rollouts/preview-keys.js";
+import { loadProjectConfig } from "../../src/config/load.js";
 import { LocalRuntime } from "../../src/runtimes/local/index.js";
 import { openSqlite, type SqliteDatabase } from "../../src/store/sqlite/database.js";
 import { SqliteRolloutStore } from "../../src/store/sqlite/rollouts.js";
@@ -105,7 +107,12 @@ export async function startWorld(
     const db = openSqlite(join(data, "slipway.db"));
     const store = new SqliteRolloutStore(db);
     const runtime = new LocalRuntime({ stateDir: join(data, "runtime") });
-    const router = new ProxyTrafficRouter(proxy.client, store, runtime);
+    const router = new ProxyTrafficRouter(
+      proxy.client,
+      store,
+      runtime,
+      previewKeyLookup(new PreviewKeys(join(data, PREVIEW_KEY_FILE)), () => loadProjectConfig(dir)),
+    );
     const controller = new RolloutController({
       store,
       runtime,

@@ -78,6 +78,25 @@ async function deployFromForm(page: Page, version: string): Promise<void> {
 }
 
 describe("dashboard in headless Chromium", () => {
+  it("sends the security headers on the page, its assets and the API", async () => {
+    const w = world!;
+    const page = await fetch(w.apiUrl);
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(new URL(script!, w.apiUrl));
+    await asset.arrayBuffer();
+    const api = await fetch(new URL("/api/status", w.apiUrl));
+    await api.arrayBuffer();
+    for (const res of [page, asset, api]) {
+      expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+      expect(res.headers.get("x-frame-options")).toBe("DENY");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    }
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(api.headers.get("content-security-policy")).toContain("default-src 'none'");
+  });
+
   it("signs in, deploys v1 and v2, watches the rollout live, rolls back by keyboard", async () => {
     const w = world!;
     const created = await w.api<{ user: { id: string } }>("POST", "/api/users", USER);
@@ -87,6 +106,11 @@ describe("dashboard in headless Chromium", () => {
     const page = await context.newPage();
     const consoleErrors: string[] = [];
     page.on("pageerror", (error) => consoleErrors.push(error.message));
+    // Chromium reports what the Content-Security-Policy blocked as console errors.
+    const blocked: string[] = [];
+    page.on("console", (message) => {
+      if (/content security policy/i.test(message.text())) blocked.push(message.text());
+    });
     const stopLoad = load(w.proxyUrl);
     try {
       // Sign in through the form.
@@ -168,6 +192,7 @@ describe("dashboard in headless Chromium", () => {
       expect(await unnamedControls(page)).toEqual([]);
 
       expect(consoleErrors).toEqual([]);
+      expect(blocked).toEqual([]);
     } finally {
       await stopLoad();
       await context.close();

@@ -3,6 +3,7 @@ import { registerUp } from "./up.js";
 import { registerServer } from "./server.js";
 import { registerDeploy } from "./deploy.js";
 import { registerRollback } from "./rollback.js";
+import { registerPreview } from "./preview.js";
 import { registerPromote } from "./promote.js";
 import { registerAbort } from "./abort.js";
 import { registerStatus } from "./status.js";
@@ -33,6 +34,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerServer,
   registerDeploy,
   registerRollback,
+  registerPreview,
   registerPromote,
   registerAbort,
   registerStatus,

@@ -1,3 +1,4 @@
+import { own } from "../own.js";
 /**
  * Roles, from least to most trusted. A role includes everything the roles before it may do, so a
  * rule only ever names the least role it needs.
@@ -38,6 +39,7 @@ export const ANONYMOUS: Principal = { kind: "anonymous" };
 /** The role a principal holds in one environment (or globally when `environment` is undefined). */
 export function effectiveRole(principal: Principal, environment?: string): Role | undefined {
   if (principal.kind === "anonymous") return undefined;
-  if (environment !== undefined) return principal.environmentRoles?.[environment] ?? principal.role;
+  // An environment named like an Object.prototype member ("constructor") is just an unknown one.
+  if (environment !== undefined) return own(principal.environmentRoles, environment) ?? principal.role;
   return principal.role;
 }

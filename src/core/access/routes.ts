@@ -34,6 +34,7 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: "GET", path: "/api/events", action: "read" },
   { method: "POST", path: "/api/deployments", action: "deploy" },
   { method: "POST", path: "/api/rollbacks", action: "rollback" },
+  { method: "POST", path: "/api/previews", action: "deploy" },
   { method: "POST", path: "/api/rollouts/:id/promote", action: "promote" },
   { method: "POST", path: "/api/rollouts/:id/abort", action: "abort" },
   { method: "POST", path: "/api/rollouts/:id/approve", action: "approve" },

@@ -59,6 +59,8 @@ export const CONFIG_DEFAULTS = {
     smokeTimeout: "60s",
     /** An approval request expires after this long. */
     approvalExpiry: "24h",
+    /** Signed preview access (`x-slipway-revision`) is on unless an environment turns it off. */
+    preview: true,
   },
 
   /**

@@ -1,6 +1,7 @@
 import type { TrafficPolicy } from "../../proxy/route-table.js";
 import type { RevisionSpec } from "../../runtimes/runtime.js";
 import { SlipwayError } from "../errors.js";
+import { own } from "../own.js";
 import { CONFIG_DEFAULTS as D } from "./defaults.js";
 import { durationMs } from "./duration.js";
 import type { EnvironmentConfig, ProjectConfig, RouteConfig, ServiceConfig } from "./types.js";
@@ -23,7 +24,7 @@ export function routeIdFor(service: string, environment: string, index = 0): str
 }
 
 export function getService(config: ProjectConfig, service: string): ServiceConfig {
-  const found = config.services[service];
+  const found = own(config.services, service);
   if (!found) {
     throw new SlipwayError(
       "SLIPWAY_NOT_FOUND",
@@ -34,7 +35,7 @@ export function getService(config: ProjectConfig, service: string): ServiceConfi
 }
 
 export function getEnvironment(config: ProjectConfig, environment: string): EnvironmentConfig {
-  const found = config.environments[environment];
+  const found = own(config.environments, environment);
   if (!found) {
     throw new SlipwayError(
       "SLIPWAY_NOT_FOUND",
@@ -47,7 +48,7 @@ export function getEnvironment(config: ProjectConfig, environment: string): Envi
 /** The service as it runs in `environment`: that environment's overrides merged in. */
 export function serviceIn(config: ProjectConfig, service: string, environment: string): ServiceConfig {
   const base = getService(config, service);
-  const override = getEnvironment(config, environment).services[service];
+  const override = own(getEnvironment(config, environment).services, service);
   if (!override) return base;
   return {
     ...base,

@@ -13,6 +13,7 @@ import type {
   ServiceConfig,
   ServiceOverride,
 } from "./types.js";
+import { ownRecord } from "../own.js";
 
 type RawService = RawProjectConfig["services"][string];
 type RawEnvironment = RawProjectConfig["environments"][string];
@@ -22,10 +23,8 @@ type RawProbe = RawService["readiness"];
 export function normalizeConfig(raw: RawProjectConfig): ProjectConfig {
   return {
     project: { name: raw.project.name },
-    services: Object.fromEntries(
-      Object.entries(raw.services).map(([name, s]) => [name, normalizeService(name, s)]),
-    ),
-    environments: Object.fromEntries(
+    services: ownRecord(Object.entries(raw.services).map(([name, s]) => [name, normalizeService(name, s)])),
+    environments: ownRecord(
       Object.entries(raw.environments).map(([name, e]) => [name, normalizeEnvironment(name, e)]),
     ),
   };
@@ -107,6 +106,7 @@ function normalizeEnvironment(name: string, e: RawEnvironment): EnvironmentConfi
     scaleDownDelayMs: durationMs(e.scaleDownDelay),
     drainTimeoutMs: durationMs(e.drainTimeout),
     ...(smoke && { smoke }),
+    preview: e.preview,
     analysis: {
       windowMs: durationMs(e.analysis.window),
       intervalMs: durationMs(e.analysis.interval),
@@ -133,7 +133,7 @@ function normalizeEnvironment(name: string, e: RawEnvironment): EnvironmentConfi
       timezone: w.timezone,
       ...(w.reason !== undefined && { reason: w.reason }),
     })),
-    services: Object.fromEntries(
+    services: ownRecord(
       Object.entries(e.services).map(([service, o]): [string, ServiceOverride] => [
         service,
         {

@@ -6,6 +6,7 @@ import { notificationsSchema } from "./schema-notify.js";
 import { environmentAccessSchema } from "./schema-access.js";
 import { DURATION_PATTERN, parseDuration } from "./duration.js";
 import { unknownKeyMessages } from "./suggest.js";
+import { own } from "../own.js";
 
 /**
  * The schema of slipway.yaml, in the form users write it (durations as "2s", percentages as "5%").
@@ -416,6 +417,12 @@ const environment = strict({
     .describe(
       "Run before the switch with SLIPWAY_PREVIEW_URL set to the candidate; non-zero exit rolls back.",
     ),
+  preview: z
+    .boolean()
+    .default(D.environment.preview)
+    .describe(
+      "Let testers reach any revision (even at weight 0) with a signed x-slipway-revision header (slipway preview); false turns it off.",
+    ),
   analysis: analysis.prefault({}),
   productionLike: z
     .boolean()
@@ -485,7 +492,7 @@ function crossCheck(config: RawProjectConfig, report: Report): void {
   const claimed = new Map<string, string>();
   for (const [envName, env] of Object.entries(config.environments)) {
     for (const serviceName of Object.keys(env.services)) {
-      if (!(serviceName in config.services)) {
+      if (!Object.hasOwn(config.services, serviceName)) {
         report(
           ["environments", envName, "services", serviceName],
           `no service '${serviceName}' is declared under services`,
@@ -514,7 +521,7 @@ function crossCheck(config: RawProjectConfig, report: Report): void {
     }
     // Two routes with the same hosts and prefix cannot be told apart by the proxy.
     for (const [serviceName, svc] of Object.entries(config.services)) {
-      const override = env.services[serviceName]?.routes;
+      const override = own(env.services, serviceName)?.routes;
       const effective = override ?? svc.routes;
       effective.forEach((r, index) => {
         const hosts = [...r.hosts].sort();

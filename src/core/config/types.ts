@@ -58,6 +58,8 @@ export interface EnvironmentConfig {
   drainTimeoutMs: number;
   /** Run before the switch with SLIPWAY_PREVIEW_URL (SMOKE_URL_ENV) set to the candidate. */
   smoke?: { command: string; timeoutMs: number };
+  /** Whether a signed `x-slipway-revision` header may reach this environment's revisions. */
+  preview: boolean;
   analysis: AnalysisConfig;
   /** Written, or derived from the name (isProductionLikeName). */
   productionLike: boolean;

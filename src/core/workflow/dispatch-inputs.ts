@@ -21,7 +21,8 @@ export function resolveInputs(
   given: Readonly<Record<string, string>>,
 ): ResolvedInputs {
   const problems: string[] = [];
-  const inputs: Record<string, InputValue> = {};
+  // Input names come from the workflow file: no name may reach (or replace) a prototype.
+  const inputs: Record<string, InputValue> = Object.create(null) as Record<string, InputValue>;
   const declaredNames = new Map(Object.keys(declared).map((name) => [name.toLowerCase(), name]));
   for (const name of Object.keys(given)) {
     if (!declaredNames.has(name.toLowerCase())) {

@@ -1,3 +1,4 @@
+import { own } from "../own.js";
 /** One matrix combination: key → value (values may be any JSON). */
 export type MatrixCombination = Record<string, unknown>;
 
@@ -54,7 +55,8 @@ export function expandMatrix(matrix: unknown): MatrixExpansion {
     let merged = false;
     for (const combination of combinations) {
       const overwritesOriginal = Object.entries(entry).some(
-        ([key, value]) => originalKeys.has(key) && key in combination && !deepEqual(combination[key], value),
+        ([key, value]) =>
+          originalKeys.has(key) && Object.hasOwn(combination, key) && !deepEqual(combination[key], value),
       );
       if (!overwritesOriginal) {
         Object.assign(combination, entry);
@@ -81,7 +83,7 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 }
 
 function partialMatch(combination: MatrixCombination, entry: Record<string, unknown>): boolean {
-  return Object.entries(entry).every(([key, value]) => deepEqual(combination[key], value));
+  return Object.entries(entry).every(([key, value]) => deepEqual(own(combination, key), value));
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {

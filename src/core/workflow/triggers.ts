@@ -1,4 +1,5 @@
 import { matchesPatternList } from "./filter-pattern.js";
+import { own } from "../own.js";
 
 /** The events `slipway run --event` simulates. */
 export const SUPPORTED_EVENTS = [
@@ -45,11 +46,11 @@ const DEFAULT_PULL_REQUEST_TYPES = ["opened", "synchronize", "reopened"];
  * opened/synchronize/reopened.
  */
 export function matchTrigger(on: Readonly<Record<string, unknown>>, event: TriggerEvent): TriggerDecision {
-  if (!(event.name in on)) {
+  if (!Object.hasOwn(on, event.name)) {
     const listed = Object.keys(on).join(", ") || "no events";
     return { matched: false, reason: `the workflow is not triggered by ${event.name} (on: ${listed})` };
   }
-  const filters = (on[event.name] ?? {}) as EventFilters;
+  const filters = (own(on, event.name) ?? {}) as EventFilters;
   switch (event.name) {
     case "push":
       return matchPush(filters, event);

@@ -4,6 +4,7 @@ import { catalogRoutes } from "./catalog.js";
 import { deadLetterRoutes } from "./dead-letters.js";
 import { deliveryRoutes } from "./delivery.js";
 import { eventRoutes } from "./events.js";
+import { previewRoutes } from "./preview.js";
 import { rolloutRoutes } from "./rollouts.js";
 import { runRoutes } from "./runs.js";
 import { sessionRoutes } from "./session.js";
@@ -18,6 +19,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...systemRoutes, // health, openapi.json
   ...sessionRoutes, // dashboard sign-in
   ...rolloutRoutes, // status, deployments, rollbacks, rollouts and their actions, history
+  ...previewRoutes, // POST /api/previews (signed preview header values)
   ...catalogRoutes, // services, environments, releases
   ...eventRoutes, // GET /api/events (SSE)
   ...accessRoutes, // tokens, users

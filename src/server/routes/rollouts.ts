@@ -6,6 +6,7 @@ import { SqliteApiAuditLog } from "../../store/sqlite/access.js";
 import { actorOf } from "../actor.js";
 import { defineRoute, type ApiRoute } from "../api-route.js";
 import type { AppContext } from "../app-context.js";
+import { own } from "../../core/own.js";
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' or '-'");
 const actorField = z
@@ -111,7 +112,7 @@ export const rolloutRoutes: ApiRoute[] = [
         : body.reason,
     handler: async ({ app, body, principal }) => {
       const { actor: _ignored, override, ...input } = body;
-      const env = app.config().environments[body.environment];
+      const env = own(app.config().environments, body.environment);
       // An unknown environment goes on to the controller, which names the known ones (404).
       if (!env) return accepted(await app.controller.deploy({ ...input, actor: actorOf(principal) }));
       const rule = app.environmentRule(body.environment);

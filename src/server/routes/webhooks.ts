@@ -1,28 +1,17 @@
-import type { IncomingMessage } from "node:http";
 import { gateDeploy } from "../../core/access/deploy-gate.js";
 import type { Principal } from "../../core/access/roles.js";
 import { DEFAULTS } from "../../core/defaults.js";
 import { SlipwayError } from "../../core/errors.js";
 import { handleGitHubWebhook, webhookSecretsFrom, type DeployPort } from "../../webhooks/handle.js";
-import { defineRoute, type ApiRoute } from "../api-route.js";
+import { readSignedBody, webhookLimitsFrom } from "../../webhooks/read-body.js";
+import { errorBody } from "../http-io.js";
+import { defineRoute, type ApiReply, type ApiRoute } from "../api-route.js";
 import type { AppContext } from "../app-context.js";
 import { runsAndNotifierOf } from "../runs-and-notifier.js";
+import { own } from "../../core/own.js";
 
-/** GitHub caps webhook payloads at 25 MB; a push of many commits stays far below this. */
-const MAX_DELIVERY_BYTES = 25 * 1024 * 1024;
-
-/** The exact bytes received: the signature covers them, so they are read raw, never re-serialised. */
-async function rawBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_DELIVERY_BYTES)
-      throw new SlipwayError("SLIPWAY_INVALID_ARGUMENT", "delivery body over 25 MB");
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
+/** Deliveries being read right now, per server: the concurrency limit counts these. */
+const readingOf = (app: AppContext) => app.singleton("webhook-reading", () => ({ count: 0 }));
 
 /**
  * Automatic deploys go through the same gate as `POST /api/deployments`, as a deployer named
@@ -31,7 +20,7 @@ async function rawBody(req: IncomingMessage): Promise<Buffer> {
 function gatedDeploy(app: AppContext): DeployPort {
   return async (request) => {
     const principal: Principal = { kind: "token", id: request.actor, name: request.actor, role: "deployer" };
-    const env = app.config().environments[request.environment];
+    const env = own(app.config().environments, request.environment);
     const rule = app.environmentRule(request.environment);
     const gate = gateDeploy({
       principal,
@@ -64,11 +53,47 @@ export const webhookRoutes: ApiRoute[] = [
     summary: "Receive a GitHub delivery (push, tag, pull_request, ping)",
     description:
       "Authenticated by X-Hub-Signature-256 (HMAC-SHA256 of the body under SLIPWAY_WEBHOOK_SECRET), not by " +
-      "a token. 202 with the runs and deploys it started; 200 for a delivery id already handled (nothing " +
+      "a token, checked while the body streams in: a missing signature is refused before the body is read, a body " +
+      "over SLIPWAY_WEBHOOK_MAX_BYTES (default 5 MiB) with 413, and past SLIPWAY_WEBHOOK_MAX_CONCURRENT (default 4) " +
+      "deliveries being read at once with 503. 202 with the runs and deploys it started; 200 for a delivery id already handled (nothing " +
       "triggered again); 401 for a missing or wrong signature; 400 for an unhandled event or a malformed payload.",
-    handler: async ({ app, req }) => {
+    handler: async ({ app, req }): Promise<ApiReply> => {
       const hooks = runsAndNotifierOf(app);
-      const body = await rawBody(req);
+      const secrets = webhookSecretsFrom(hooks.env);
+      let body: Buffer = Buffer.alloc(0);
+      // Without a secret nothing can verify: handleGitHubWebhook answers 503 without the body.
+      if (secrets.length > 0) {
+        const limits = webhookLimitsFrom(hooks.env);
+        const reading = readingOf(app);
+        // Refused before a byte is read; `connection: close` so the unread body is never read.
+        if (reading.count >= limits.maxConcurrent) {
+          return {
+            status: 503,
+            body: errorBody("SLIPWAY_UNAVAILABLE", "too many webhook deliveries at once; retry shortly"),
+            headers: { "retry-after": "1", connection: "close" },
+          };
+        }
+        reading.count++;
+        let read;
+        try {
+          read = await readSignedBody(req, secrets, limits.maxBytes);
+        } finally {
+          reading.count--;
+        }
+        if (!read.ok) {
+          app.log.warn(
+            { status: read.status, bytesRead: read.bytesRead },
+            "webhook delivery refused before it was read whole",
+          );
+          const code = read.status === 401 ? "SLIPWAY_UNAUTHENTICATED" : "SLIPWAY_INVALID_ARGUMENT";
+          return {
+            status: read.status,
+            body: errorBody(code, read.reason),
+            headers: { connection: "close" },
+          };
+        }
+        body = read.body;
+      }
       const reply = await handleGitHubWebhook(
         { headers: req.headers, body },
         {

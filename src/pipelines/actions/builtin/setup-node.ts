@@ -4,6 +4,7 @@ import { basename, resolve } from "node:path";
 import semver from "semver";
 import type { ActionContext, BuiltinAction } from "../contract.js";
 import { stringInput } from "./inputs.js";
+import { own } from "../../../core/own.js";
 
 /** LTS code names, so `lts/iron` means Node 20 as on GitHub. */
 const LTS_CODENAMES: Record<string, number> = {
@@ -44,7 +45,7 @@ export function checkNodeVersion(wanted: string, installed: string): VersionVerd
         ? { ok: true }
         : { ok: false, why: `Node ${installed} is not an LTS line (LTS majors are even)` };
     }
-    const wantedMajor = LTS_CODENAMES[name];
+    const wantedMajor = own(LTS_CODENAMES, name);
     if (wantedMajor === undefined) return { ok: false, why: `unknown LTS name ${JSON.stringify(lts[1])}` };
     return wantedMajor === major
       ? { ok: true }
