@@ -40,7 +40,7 @@ export interface RunScope {
   hostEnv: Record<string, string>;
   findAction(uses: string): BuiltinAction | undefined;
   emit(event: RunEvent): void;
-  storeLogs(jobKey: string, jobId: string, lines: readonly LogLine[]): void;
+  storeLogs(jobKey: string, jobId: string, lines: readonly LogLine[]): Promise<void>;
   keepWorkspaces: boolean;
 }
 
@@ -81,9 +81,9 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
     logLines.push(line);
     scope.emit({ type: "log", key: instance.key, line });
   };
-  const flushLogs = (): void => {
+  const flushLogs = async (): Promise<void> => {
     if (logLines.length === 0) return;
-    scope.storeLogs(instance.key, job.id, logLines.splice(0, logLines.length));
+    await scope.storeLogs(instance.key, job.id, logLines.splice(0, logLines.length));
   };
 
   scope.emit({ type: "job-started", key: instance.key, name: instance.name });
@@ -351,7 +351,7 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
     steps.push(result);
     stepsContext[loaded.step.id] = { outputs: stepOutputs, outcome, conclusion };
     scope.emit({ type: "step-finished", key: instance.key, step: stepName, index, result });
-    flushLogs();
+    await flushLogs();
   }
 
   // Post steps of actions run last, in reverse order, with the job's status (GitHub's order).
@@ -383,7 +383,7 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   if (timer) clearTimeout(timer);
   instance.signal.removeEventListener("abort", cancelJob);
   for (const pgid of groups) signalGroup(pgid, "SIGKILL");
-  flushLogs();
+  await flushLogs();
   if (!scope.keepWorkspaces) {
     await removeWorktree(scope.repoRoot, workspace);
     rmSync(jobDir, { recursive: true, force: true });

@@ -32,7 +32,7 @@ import {
   resolveCommit,
   resolveRef,
 } from "./git.js";
-import type { RunHistory } from "./history.js";
+import type { RunHistory } from "../store/ports/run-store.js";
 import { runJob, type JobInstance, type RunScope } from "./job.js";
 import { discoverWorkflows, loadWorkflow, type LoadedJob, type LoadedWorkflow } from "./load.js";
 import type { JobResult, RunEvent, RunResult } from "./model.js";
@@ -277,14 +277,14 @@ async function runWorkflow(
   for (const value of Object.values(secrets)) masker.add(value);
   const repository = repositoryName(repoRoot);
   const history = options.history;
-  const ids = history?.startRun({
+  const ids = (await history?.startRun({
     workflow: workflow.name,
     workflowFile: workflow.file,
     event: eventName,
     ref: trigger.ref,
     sha: trigger.sha,
     startedAt,
-  }) ?? { runId: String(started), runNumber: 1 };
+  })) ?? { runId: String(started), runNumber: 1 };
   const { runId } = ids;
   emit({ type: "run-started", runId, workflow: workflow.name, file: workflow.file, event: eventName });
 
@@ -340,7 +340,9 @@ async function runWorkflow(
     hostEnv,
     findAction: options.findAction,
     emit,
-    storeLogs: (key, jobId, lines) => history?.appendLogs(runId, key, jobId, lines),
+    storeLogs: async (key, jobId, lines) => {
+      await history?.appendLogs(runId, key, jobId, lines);
+    },
     keepWorkspaces: options.keepWorkspaces ?? false,
   };
 
@@ -415,7 +417,7 @@ async function runWorkflow(
       ? { reason: `cancelled by a newer run in concurrency group ${workflowConcurrency?.group}` }
       : {}),
   };
-  history?.finishRun(result);
+  await history?.finishRun(result);
   emit({ type: "run-finished", result });
   return result;
 }

@@ -11,8 +11,7 @@ import { loadProjectConfig, type LoadedProjectConfig } from "../config/load.js";
 import { environmentAccessSchema, type EnvironmentAccessConfig } from "../core/config/schema-access.js";
 import type { Logger } from "../log.js";
 import type { RolloutController } from "../rollouts/controller.js";
-import { SqliteAccessStore, SqliteApiAuditLog } from "../store/sqlite/access.js";
-import type { SqliteDatabase } from "../store/sqlite/database.js";
+import type { Store } from "../store/index.js";
 import type { AppContext, ServerInfo } from "./app-context.js";
 import { EventHub } from "./events-hub.js";
 
@@ -20,7 +19,7 @@ export interface AppOptions {
   projectDir: string;
   dataDir?: string;
   controller: RolloutController;
-  db: SqliteDatabase;
+  store: Store;
   info: () => ServerInfo;
   logger?: Logger;
   now?: () => number;
@@ -38,7 +37,7 @@ export interface App extends AppContext {
 }
 
 /**
- * Assembles the API's context from a controller and a database: the access store, audit log,
+ * Assembles the API's context from a controller and the Store: the access store, audit log,
  * event hub (fed by the controller), slipway.yaml (re-read when it changes; freeze windows checked),
  * and each environment's access rule.
  */
@@ -98,15 +97,15 @@ export function createApp(options: AppOptions): App {
     projectDir,
     dataDir: options.dataDir ?? join(projectDir, DEFAULTS.dataDir),
     controller: options.controller,
-    access: new SqliteAccessStore(options.db),
-    db: options.db,
+    access: options.store.access,
+    store: options.store,
     config,
     environmentRule,
     events,
     info: options.info,
     log: options.logger ?? pino({ enabled: false }),
     now: options.now ?? Date.now,
-    audit: new SqliteApiAuditLog(options.db),
+    audit: options.store.audit,
     ...(limiter ? { limiter } : {}),
     secureCookies: options.secureCookies ?? false,
     ...(options.webRoot ? { webRoot: options.webRoot } : {}),

@@ -13,9 +13,7 @@ import { ReleaseBuilder, releaseDirFor } from "../releases/index.js";
 import { ProjectReleaseSource } from "../rollouts/release-source.js";
 import { ProxyTrafficRouter } from "../rollouts/traffic-router.js";
 import { LocalRuntime } from "../runtimes/local/index.js";
-import { openSqlite } from "../store/sqlite/database.js";
-import { SqliteReleaseStore } from "../store/sqlite/releases.js";
-import { SqliteRolloutStore } from "../store/sqlite/rollouts.js";
+import { openStore } from "../store/index.js";
 import type { EventHub } from "./events-hub.js";
 import { ensureAdminToken } from "./admin-token.js";
 import { createApp } from "./app.js";
@@ -76,8 +74,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const proxy = new ProxyAdminClient({ url: proxyInfo.adminUrl, token: resolveAdminToken(proxyState) });
   await proxy.health();
 
-  const db = openSqlite(join(data, DEFAULTS.databaseFile));
-  const store = new SqliteRolloutStore(db);
+  // The composition root: the one place the Store is opened; everything else is handed its part.
+  const state = await openStore(join(data, DEFAULTS.databaseFile));
+  const store = state.rollouts;
   const runtime = new LocalRuntime({
     stateDir: join(data, "runtime"),
     logger: log.child({ part: "runtime" }),
@@ -90,7 +89,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     // is what was committed, and a version that failed before is retried without rebuilding.
     releases: new ProjectReleaseSource(
       dir,
-      releaseDirFor(new ReleaseBuilder({ store: new SqliteReleaseStore(db), dataDir: data }), dir),
+      releaseDirFor(new ReleaseBuilder({ store: state.releases, dataDir: data }), dir),
     ),
     logger: log.child({ part: "rollouts" }),
     ...(options.tickMs ? { tickMs: options.tickMs } : {}),
@@ -102,7 +101,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     projectDir: dir,
     dataDir: data,
     controller,
-    db,
+    store: state,
     info: () => info,
     logger: log.child({ part: "api" }),
     webRoot: options.webRoot ?? defaultWebRoot(),
@@ -148,7 +147,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       }
       await runtime.detach();
       await proxy.close();
-      db.close();
+      await state.close();
       rmSync(infoFile, { force: true });
     },
   };

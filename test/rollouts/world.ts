@@ -14,8 +14,9 @@ import { RolloutController } from "../../src/rollouts/controller.js";
 import { ProjectReleaseSource } from "../../src/rollouts/release-source.js";
 import { ProxyTrafficRouter } from "../../src/rollouts/traffic-router.js";
 import { LocalRuntime } from "../../src/runtimes/local/index.js";
-import { openSqlite, type SqliteDatabase } from "../../src/store/sqlite/database.js";
-import { SqliteRolloutStore } from "../../src/store/sqlite/rollouts.js";
+import type { RolloutStore } from "../../src/store/index.js";
+import type { SqliteDatabase } from "../../src/store/sqlite/database.js";
+import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/store.js";
 
 export const FIXTURE_APP = resolve(import.meta.dirname, "../fixtures/apps/app.mjs");
 
@@ -71,9 +72,12 @@ export interface World {
   dir: string;
   proxy: SpawnedProxy;
   proxyUrl: string;
-  store: SqliteRolloutStore;
+  store: RolloutStore;
+  /** The whole Store the control plane opened (the API's test server takes it). */
+  state: SqliteStore;
   controller: RolloutController;
   runtime: LocalRuntime;
+  /** The SQLite connection, for tests that check what is (not) stored. */
   db: SqliteDatabase;
   /** Restart the control plane (store, runtime, controller) on the same directory. */
   restart(): Promise<void>;
@@ -102,8 +106,9 @@ export async function startWorld(
   const proxyUrl = `http://${proxy.listen}`;
 
   const controlPlane = async () => {
-    const db = openSqlite(join(data, "slipway.db"));
-    const store = new SqliteRolloutStore(db);
+    // The tests' composition root: the same Store the server opens.
+    const state = openSqliteStore(join(data, "slipway.db"));
+    const store = state.rollouts;
     const runtime = new LocalRuntime({ stateDir: join(data, "runtime") });
     const router = new ProxyTrafficRouter(proxy.client, store, runtime);
     const controller = new RolloutController({
@@ -114,7 +119,7 @@ export async function startWorld(
       tickMs: 100,
     });
     await controller.start();
-    return { db, store, runtime, controller };
+    return { state, db: state.db, store, runtime, controller };
   };
 
   let cp = await controlPlane();
@@ -124,6 +129,9 @@ export async function startWorld(
     proxyUrl,
     get store() {
       return cp.store;
+    },
+    get state() {
+      return cp.state;
     },
     get controller() {
       return cp.controller;
@@ -137,7 +145,7 @@ export async function startWorld(
     async restart() {
       await cp.controller.stop();
       await cp.runtime.detach();
-      cp.db.close();
+      await cp.state.close();
       cp = await controlPlane();
     },
     async deploy(version) {
@@ -153,7 +161,7 @@ export async function startWorld(
     async waitFor(id, done, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const r = cp.store.getRollout(id);
+        const r = await cp.store.getRollout(id);
         if (r && done(r)) return r;
         if (Date.now() > deadline)
           throw new Error(`rollout ${id} stuck in ${r?.phase}: ${JSON.stringify(r)}`);
@@ -173,7 +181,7 @@ export async function startWorld(
       await cp.controller.stop();
       for (const revision of cp.runtime.revisions()) await cp.runtime.stop(revision, { graceMs: 500 });
       await cp.runtime.detach();
-      cp.db.close();
+      await cp.state.close();
       await proxy.stop(1000);
       rmSync(dir, { recursive: true, force: true });
     },

@@ -8,8 +8,7 @@ import { runDocument, type RunResult } from "../../pipelines/model.js";
 import { plainReporter, treeReporter } from "../../pipelines/reporters.js";
 import { readEventFile, runWorkflows } from "../../pipelines/run.js";
 import { collectSecrets, parseDotenv, splitPair } from "../../pipelines/secrets.js";
-import { openSqlite } from "../../store/sqlite/database.js";
-import { SqliteRunHistory } from "../../store/sqlite/runs.js";
+import { openStore } from "../../store/index.js";
 import { formatDuration, isInteractive, printJson, style } from "../output.js";
 
 interface RunFlags {
@@ -88,8 +87,8 @@ async function runCommand(flags: RunFlags): Promise<number> {
   };
   const secrets = collectSecrets({ env: process.env, file: flags.secretsFile, flags: flags.secret });
   const eventPayload = flags.eventFile ? readEventFile(flags.eventFile) : undefined;
-  const db = openSqlite(databasePath(flags.dir, flags.db));
-  const history = new SqliteRunHistory(db);
+  const store = await openStore(databasePath(flags.dir, flags.db));
+  const history = store.runs;
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -140,7 +139,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
     live?.stop();
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
-    db.close();
+    await store.close();
   }
   if (flags.json) {
     const documents = results.map(runDocument);

@@ -7,9 +7,8 @@ import {
 import { describeChannels, loadNotificationSettings } from "../../notify/from-config.js";
 import { Notifier, type NotifierOptions } from "../../notify/notifier.js";
 import { collectSecrets } from "../../pipelines/secrets.js";
-import { SqliteDeadLetterStore } from "../../store/sqlite/dead-letters.js";
-import { SqliteRunHistory } from "../../store/sqlite/runs.js";
-import { SqliteDeliveryLog } from "../../store/sqlite/webhook-deliveries.js";
+import type { DeadLetterStore } from "../../store/ports/dead-letter-store.js";
+import type { WebhookDeliveryStore } from "../../store/ports/webhook-delivery-store.js";
 import type { ChannelConfig } from "../../notify/channels/channel.js";
 import type { AppContext } from "../app-context.js";
 import { RunManager } from "./run-manager.js";
@@ -22,8 +21,8 @@ import { RunManager } from "./run-manager.js";
 export interface Hooks {
   runs: RunManager;
   notifier: Notifier;
-  deadLetters: SqliteDeadLetterStore;
-  deliveries: SqliteDeliveryLog;
+  deadLetters: DeadLetterStore;
+  deliveries: WebhookDeliveryStore;
   /** Channel names, kinds and events, URLs reduced to their origin (for logs and the API). */
   channels: Record<string, unknown>[];
   /** Environment the server reads secrets from (webhook secret, `${VAR}` references, SLIPWAY_SECRET_*). */
@@ -53,7 +52,7 @@ function createHooks(app: AppContext, options: HooksOptions): Hooks {
     // A missing `${VAR}` must not keep the control plane down; it is logged, without values.
     log.error({ err: (error as Error).message }, "notifications disabled: invalid configuration");
   }
-  const deadLetters = new SqliteDeadLetterStore(app.db);
+  const deadLetters = app.store.deadLetters;
   const notifier = new Notifier({
     channels,
     deadLetters,
@@ -68,7 +67,7 @@ function createHooks(app: AppContext, options: HooksOptions): Hooks {
   const runs = new RunManager({
     dir: app.projectDir,
     dataDir: app.dataDir,
-    store: new SqliteRunHistory(app.db),
+    store: app.store.runs,
     secrets: collectSecrets({ env: { ...env } }),
     publish: app.events.publish,
     log,
@@ -99,7 +98,7 @@ function createHooks(app: AppContext, options: HooksOptions): Hooks {
     runs,
     notifier,
     deadLetters,
-    deliveries: new SqliteDeliveryLog(app.db),
+    deliveries: app.store.webhookDeliveries,
     channels: described,
     env,
     async close() {
