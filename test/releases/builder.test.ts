@@ -127,8 +127,8 @@ describe("ReleaseBuilder.ensure", () => {
 
     // The record is in the database, readable by another connection.
     const { releases: again } = await store(dataDir);
-    expect(again.getRelease("web", "v1")).toEqual(release);
-    expect(again.listReleases("web")).toEqual([release]);
+    expect(await again.getRelease("web", "v1")).toEqual(release);
+    expect(await again.listReleases("web")).toEqual([release]);
   });
 
   it("returns an existing release without exporting or building again", async () => {
