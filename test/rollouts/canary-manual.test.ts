@@ -37,7 +37,10 @@ describe("canary: people in the loop (promote, abort, approval)", () => {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       await world.restart();
       await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(await world.store.getRollout(second.id)).toMatchObject({ phase: "paused", canary: { weight: 30 } });
+      expect(await world.store.getRollout(second.id)).toMatchObject({
+        phase: "paused",
+        canary: { weight: 30 },
+      });
       expect(await world.get()).toMatchObject({ status: 200 });
 
       const resumed = await world.controller.promote(second.id, {
