@@ -70,9 +70,7 @@ const bundle = join(dir, "store.mjs");
 await esbuild.build({
   stdin: {
     contents: `
-      export { openSqlite } from "./src/store/sqlite/database.ts";
-      export { SqliteRolloutStore } from "./src/store/sqlite/rollouts.ts";
-      export { SqliteReleaseStore } from "./src/store/sqlite/releases.ts";
+      export { openSqliteStore } from "./src/store/sqlite/store.ts";
       export { loadProjectConfig } from "./src/config/load.ts";
       export { prepareFromConfig } from "./src/rollouts/release-source.ts";`,
     resolveDir: ROOT,
@@ -89,17 +87,16 @@ const store = await import(bundle);
 
 const seeded = {};
 const seedStarted = Date.now();
-seed();
+await seed();
 const seedSeconds = (Date.now() - seedStarted) / 1000;
 
 /** Deterministic history: promoted 85 %, rolled back 10 % (various triggers), superseded 5 %. */
-function seed() {
+async function seed() {
   let state = 42;
   const random = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const config = store.loadProjectConfig(dir);
-  const db = store.openSqlite(join(dir, ".slipway", "slipway.db"));
-  const rollouts = new store.SqliteRolloutStore(db);
-  const releases = new store.SqliteReleaseStore(db);
+  const opened = store.openSqliteStore(join(dir, ".slipway", "slipway.db"));
+  const { db, rollouts, releases } = opened;
   const live = new Map();
   const end = Date.now() - 3_600_000;
   const step = (60 * 86_400_000) / ROLLOUTS;
@@ -110,7 +107,9 @@ function seed() {
     "manual rollback by alice: checkout errors",
     "smoke command failed: exit 1",
   ];
-  db.transaction(() => {
+  // One transaction around the whole seed (the store's own transactions nest as savepoints).
+  db.exec("BEGIN IMMEDIATE");
+  {
     for (let i = 0; i < ROLLOUTS; i++) {
       const service = SERVICES[Math.floor(random() * SERVICES.length)];
       const environment = ENVIRONMENTS[Math.floor(random() * ENVIRONMENTS.length)];
@@ -120,7 +119,7 @@ function seed() {
       const stable = live.get(scope);
       const candidate = { id: `${scope}@${version}`, version };
       const releaseDir = join(dir, ".slipway", "releases", service, version);
-      releases.saveRelease({
+      await releases.saveRelease({
         service,
         version,
         ref: version,
@@ -134,7 +133,7 @@ function seed() {
         finishedAt: new Date(t0 - 1_000).toISOString(),
       });
       const prepared = store.prepareFromConfig(config, { service, environment, version }, releaseDir);
-      const r = rollouts.createRollout({
+      const r = await rollouts.createRollout({
         rollout: {
           service,
           environment,
@@ -153,7 +152,7 @@ function seed() {
       });
       const at = (ms) => t0 + ms;
       const commit = (transition) => rollouts.commitTransition(r.id, transition, "controller");
-      commit({
+      await commit({
         kind: "start-candidate",
         patch: { phase: "starting", phaseSince: at(2_000) },
         traffic: { kind: "add-preview", revision: candidate.id },
@@ -161,7 +160,7 @@ function seed() {
       });
       const dice = random();
       if (dice < 0.05) {
-        commit({
+        await commit({
           kind: "rollback",
           patch: {
             phase: "draining",
@@ -174,7 +173,7 @@ function seed() {
           event: { type: "rollout.superseded", message: `${candidate.id} superseded` },
         });
       } else {
-        commit({
+        await commit({
           kind: "switch-traffic",
           patch: { phase: "analysing", phaseSince: at(15_000), switchedAt: at(15_000), restartsAtSwitch: 0 },
           traffic: { kind: "switch", to: candidate.id },
@@ -182,7 +181,7 @@ function seed() {
         });
         if (dice < 0.15 && stable) {
           const reason = reasons[Math.floor(random() * reasons.length)];
-          commit({
+          await commit({
             kind: "rollback",
             patch: {
               phase: "draining",
@@ -198,7 +197,7 @@ function seed() {
             },
           });
         } else {
-          commit({
+          await commit({
             kind: "scale-down",
             patch: {
               phase: "warm",
@@ -208,7 +207,7 @@ function seed() {
             },
             event: { type: "rollout.promoted", message: `${candidate.id} promoted` },
           });
-          commit({
+          await commit({
             kind: "drain",
             patch: { phase: "draining", phaseSince: at(135_000) },
             ...(stable ? { traffic: { kind: "remove", revision: stable.id } } : {}),
@@ -217,19 +216,20 @@ function seed() {
           live.set(scope, candidate);
         }
       }
-      commit({
+      await commit({
         kind: "stop",
         patch: { phase: "stopping", phaseSince: at(140_000) },
         event: { type: "rollout.stopping", message: "stopping" },
       });
-      const outcome = rollouts.getRollout(r.id).outcome;
-      commit({
+      const outcome = (await rollouts.getRollout(r.id)).outcome;
+      await commit({
         kind: "done",
         patch: { phase: outcome, phaseSince: at(145_000) },
         event: { type: "rollout.finished", message: `rollout ${outcome}` },
       });
     }
-  })();
+  }
+  db.exec("COMMIT");
   const counts = {
     rollouts: db.prepare("SELECT COUNT(*) AS n FROM rollouts").get().n,
     events: db.prepare("SELECT COUNT(*) AS n FROM audit_events").get().n,

@@ -10,7 +10,7 @@ import {
   type ScryptParams,
 } from "./passwords.js";
 import { hashSessionId, newSession, readSessionCookie } from "./sessions.js";
-import type { AccessStore, StoredSession, StoredToken, StoredUser } from "./store.js";
+import type { AccessStore, StoredSession, StoredToken, StoredUser } from "../store/ports/access-store.js";
 import { bearerToken, generateApiToken, parseApiToken, verifyApiToken } from "./tokens.js";
 
 /** Writing last-used on every request would turn reads into writes; once a minute is enough to show. */

@@ -3,7 +3,7 @@ import { can, type Decision, type Resource } from "../core/access/can.js";
 import { authenticate, type Authentication } from "./accounts.js";
 import { rateLimitHeaders, type TokenBucketLimiter } from "./rate-limit.js";
 import { CSRF_HEADER, needsCsrfCheck, verifyCsrfToken } from "./sessions.js";
-import type { AccessStore } from "./store.js";
+import type { AccessStore } from "../store/ports/access-store.js";
 
 export interface GuardedRequest {
   method: string;

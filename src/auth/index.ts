@@ -34,7 +34,7 @@ export {
   verifyCsrfToken,
   type CookieOptions,
 } from "./sessions.js";
-export type { AccessStore, StoredSession, StoredToken, StoredUser } from "./store.js";
+export type { AccessStore, StoredSession, StoredToken, StoredUser } from "../store/ports/access-store.js";
 export {
   bearerToken,
   displayTokenId,

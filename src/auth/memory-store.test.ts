@@ -1,4 +1,4 @@
-import { accessStoreContract } from "./access-store.contract.js";
+import { accessStoreContract } from "../store/contract/access.contract.js";
 import { MemoryAccessStore } from "./memory-store.js";
 
 accessStoreContract("memory", () => new MemoryAccessStore());

@@ -1,5 +1,5 @@
 import { SlipwayError } from "../core/errors.js";
-import type { AccessStore, StoredSession, StoredToken, StoredUser } from "./store.js";
+import type { AccessStore, StoredSession, StoredToken, StoredUser } from "../store/ports/access-store.js";
 
 /** AccessStore in memory, for tests and `slipway run`-style single-process use. */
 export class MemoryAccessStore implements AccessStore {

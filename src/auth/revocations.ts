@@ -1,5 +1,5 @@
 import type { Authentication } from "./accounts.js";
-import type { AccessStore } from "./store.js";
+import type { AccessStore } from "../store/ports/access-store.js";
 
 /** A credential that can end: a token, a user (with all their sessions), or one session. */
 export type CredentialKey = `token:${string}` | `user:${string}` | `session:${string}`;

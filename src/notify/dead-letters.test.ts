@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { deadLetterStoreContract } from "./dead-letters.contract.js";
-import { MemoryDeadLetterStore, pageSize } from "./dead-letters.js";
+import { deadLetterStoreContract } from "../store/contract/dead-letter.contract.js";
+import { pageSize } from "../store/ports/dead-letter-store.js";
+import { MemoryDeadLetterStore } from "./dead-letters.js";
 
 deadLetterStoreContract("memory", () => new MemoryDeadLetterStore());
 

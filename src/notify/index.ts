@@ -22,12 +22,8 @@ export {
 } from "./channels/http-transport.js";
 export { escapeMrkdwn, slackBody, type SlackChannelConfig } from "./channels/slack.js";
 export { SLIPWAY_SIGNATURE_HEADER, webhookBody, type WebhookChannelConfig } from "./channels/webhook.js";
-export {
-  DEAD_LETTER_PAGE,
-  MemoryDeadLetterStore,
-  type DeadLetter,
-  type DeadLetterStore,
-} from "./dead-letters.js";
+export { MemoryDeadLetterStore } from "./dead-letters.js";
+export { DEAD_LETTER_PAGE, type DeadLetter, type DeadLetterStore } from "../store/ports/dead-letter-store.js";
 export { deliverWithRetry, type DeliveryResult } from "./deliver.js";
 export {
   isNotificationType,

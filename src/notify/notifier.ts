@@ -3,7 +3,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { senderFor, wants, type ChannelConfig, type Sender } from "./channels/channel.js";
 import type { EmailTransport } from "./channels/email.js";
 import { undiciTransport, type HttpTransport } from "./channels/http-transport.js";
-import type { DeadLetter, DeadLetterStore } from "./dead-letters.js";
+import type { DeadLetter, DeadLetterStore } from "../store/ports/dead-letter-store.js";
 import { deliverWithRetry } from "./deliver.js";
 import type { Notification, NotificationEvent } from "./events.js";
 import { DEFAULT_RETRY, validateRetryPolicy, type RetryPolicy } from "./retry.js";

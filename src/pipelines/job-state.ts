@@ -28,7 +28,7 @@ export interface JobState {
   /** The step that log lines belong to. */
   currentStep: string;
   log: (text: string, level?: LogLevel) => void;
-  flushLogs: () => void;
+  flushLogs: () => Promise<void>;
   /** The workflow's and the job's `env:`. */
   jobEnv: Record<string, string>;
   /** From $GITHUB_ENV (and set-env). */

@@ -57,9 +57,9 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
       logLines.push(line);
       scope.emit({ type: "log", key: instance.key, line });
     },
-    flushLogs: (): void => {
+    flushLogs: async (): Promise<void> => {
       if (logLines.length === 0) return;
-      scope.storeLogs(instance.key, job.id, logLines.splice(0, logLines.length));
+      await scope.storeLogs(instance.key, job.id, logLines.splice(0, logLines.length));
     },
     jobEnv: {},
     addedEnv: Object.create(null) as Record<string, string>,
@@ -151,7 +151,7 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   if (timer) clearTimeout(timer);
   instance.signal.removeEventListener("abort", cancelJob);
   for (const pgid of state.groups) signalGroup(pgid, "SIGKILL");
-  state.flushLogs();
+  await state.flushLogs();
   if (!scope.keepWorkspaces) {
     await removeWorktree(scope.repoRoot, workspace);
     rmSync(jobDir, { recursive: true, force: true });

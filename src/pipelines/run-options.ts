@@ -1,6 +1,6 @@
 import type { BuiltinAction } from "./actions/contract.js";
 import type { ConcurrencyGroups } from "./concurrency.js";
-import type { RunHistory } from "./history.js";
+import type { RunHistory } from "../store/ports/run-store.js";
 import type { RunEvent } from "./model.js";
 
 export interface RunOptions {

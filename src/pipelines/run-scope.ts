@@ -24,7 +24,7 @@ export interface RunScope {
   hostEnv: Record<string, string>;
   findAction(uses: string): BuiltinAction | undefined;
   emit(event: RunEvent): void;
-  storeLogs(jobKey: string, jobId: string, lines: readonly LogLine[]): void;
+  storeLogs(jobKey: string, jobId: string, lines: readonly LogLine[]): Promise<void>;
   keepWorkspaces: boolean;
 }
 

@@ -155,7 +155,7 @@ export async function runStep(job: JobState, loaded: LoadedStep, index: number):
   job.steps.push(result);
   job.stepsContext[loaded.step.id] = { outputs: stepOutputs, outcome, conclusion };
   scope.emit({ type: "step-finished", key: instance.key, step: stepName, index, result });
-  job.flushLogs();
+  await job.flushLogs();
 }
 
 function stepDisplayName(

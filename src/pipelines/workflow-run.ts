@@ -43,14 +43,14 @@ export async function runWorkflow(
   for (const value of Object.values(secrets)) masker.add(value);
   const repository = repositoryName(repoRoot);
   const history = options.history;
-  const ids = history?.startRun({
+  const ids = (await history?.startRun({
     workflow: workflow.name,
     workflowFile: workflow.file,
     event: eventName,
     ref: trigger.ref,
     sha: trigger.sha,
     startedAt,
-  }) ?? { runId: String(started), runNumber: 1 };
+  })) ?? { runId: String(started), runNumber: 1 };
   const { runId } = ids;
   emit({ type: "run-started", runId, workflow: workflow.name, file: workflow.file, event: eventName });
 
@@ -90,7 +90,9 @@ export async function runWorkflow(
     hostEnv,
     findAction: options.findAction,
     emit,
-    storeLogs: (key, jobId, lines) => history?.appendLogs(runId, key, jobId, lines),
+    storeLogs: async (key, jobId, lines) => {
+      await history?.appendLogs(runId, key, jobId, lines);
+    },
     keepWorkspaces: options.keepWorkspaces ?? false,
   };
 
@@ -165,7 +167,7 @@ export async function runWorkflow(
       ? { reason: `cancelled by a newer run in concurrency group ${workflowConcurrency?.group}` }
       : {}),
   };
-  history?.finishRun(result);
+  await history?.finishRun(result);
   emit({ type: "run-finished", result });
   return result;
 }

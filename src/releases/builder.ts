@@ -7,7 +7,8 @@ import { loadProjectConfig } from "../config/load.js";
 import { digestDirectory } from "./digest.js";
 import { exportSource, resolveCommit, servicePath } from "./export.js";
 import { describeOutcome, runBuild } from "./run-build.js";
-import type { Release, ReleaseStore } from "./types.js";
+import type { ReleaseStore } from "../store/ports/release-store.js";
+import type { Release } from "./types.js";
 
 export interface EnsureReleaseRequest {
   service: string;
@@ -76,7 +77,7 @@ export class ReleaseBuilder {
 
   private async ensureOnce(request: EnsureReleaseRequest): Promise<Release> {
     const { service, version } = request;
-    const existing = this.options.store.getRelease(service, version);
+    const existing = await this.options.store.getRelease(service, version);
     if (existing?.status === "built") {
       // Releases are immutable: the same version from another commit is a mistake worth stopping.
       if (request.ref !== undefined && existing.commit !== null) {
@@ -111,10 +112,10 @@ export class ReleaseBuilder {
       buildLog,
       createdAt: new Date(this.now()).toISOString(),
     };
-    this.options.store.saveRelease(release);
+    await this.options.store.saveRelease(release);
 
-    const fail = (error: string, exitCode?: number): never => {
-      this.options.store.saveRelease({
+    const fail = async (error: string, exitCode?: number): Promise<never> => {
+      await this.options.store.saveRelease({
         ...release,
         status: "failed",
         error,
@@ -138,7 +139,7 @@ export class ReleaseBuilder {
     } catch (error) {
       // A ref that does not exist is the user's mistake, not a build failure: record and rethrow as is.
       const message = (error as Error).message;
-      this.options.store.saveRelease({
+      await this.options.store.saveRelease({
         ...release,
         status: "failed",
         error: `export failed: ${message}`,
@@ -173,7 +174,7 @@ export class ReleaseBuilder {
       });
       if (outcome.kind !== "succeeded") {
         const detail = outcome.lastLine ? `: ${outcome.lastLine}` : "";
-        fail(
+        await fail(
           `build failed (${describeOutcome(outcome)})${detail}`,
           outcome.kind === "exited" ? outcome.exitCode : undefined,
         );
@@ -188,7 +189,7 @@ export class ReleaseBuilder {
       digest: await digestDirectory(dir),
       finishedAt: new Date(this.now()).toISOString(),
     };
-    this.options.store.saveRelease(built);
+    await this.options.store.saveRelease(built);
     return built;
   }
 }

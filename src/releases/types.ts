@@ -28,12 +28,3 @@ export interface Release {
   createdAt: string;
   finishedAt?: string;
 }
-
-/** The Store port the release builder needs (SQLite adapter: src/store/sqlite/releases.ts). */
-export interface ReleaseStore {
-  getRelease(service: string, version: string): Release | undefined;
-  /** Newest first; one service's, or every service's when omitted. */
-  listReleases(service?: string): Release[];
-  /** Inserts or replaces the record of (service, version). */
-  saveRelease(release: Release): void;
-}

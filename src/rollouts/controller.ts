@@ -29,7 +29,7 @@ import type { Runtime } from "../runtimes/runtime.js";
 import type { DataPlaneKeeper } from "./data-plane-keeper.js";
 import { Measurer } from "./measurer.js";
 import { Observer } from "./observer.js";
-import type { RolloutStore, StoredEvent } from "./ports.js";
+import type { RolloutStore, StoredEvent } from "../store/ports/rollout-store.js";
 import { ReleaseWatch } from "./release-watch.js";
 import { SMOKE_URL_ENV, type DeployRequest, type ReleaseSource } from "./release-source.js";
 import { SmokeRunner } from "./smoke.js";
@@ -147,6 +147,8 @@ export class RolloutController {
   private readonly listeners = new Set<(change: ControllerChange) => void>();
   /** Highest audit event sequence number already sent to subscribers. */
   private emittedSeq: number | undefined;
+  /** While the first subscriber's starting point is read from the store. */
+  private baseline: Promise<void> | undefined;
   private readonly measurer: Measurer;
   private readonly dataPlane: DataPlaneKeeper | undefined;
   private serving: ServingReport = {
@@ -197,7 +199,15 @@ export class RolloutController {
    */
   subscribe(listener: (change: ControllerChange) => void): () => void {
     // Subscribers hear what happens from now on (the API serves the history).
-    this.emittedSeq ??= this.store.events({ limit: 1 }).at(-1)?.seq ?? 0;
+    if (this.emittedSeq === undefined) {
+      this.baseline ??= this.store
+        .events({ limit: 1 })
+        .then((events) => {
+          this.emittedSeq ??= events.at(-1)?.seq ?? 0;
+        })
+        .catch((error: unknown) => this.log.warn({ err: error }, "cannot read the latest audit event"))
+        .finally(() => (this.baseline = undefined));
+    }
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -213,13 +223,16 @@ export class RolloutController {
   }
 
   /** Send the events committed since the last call (and the rollout they changed) to subscribers. */
-  private emitCommitted(rollout?: Rollout): void {
+  private async emitCommitted(rollout?: Rollout): Promise<void> {
     if (this.listeners.size === 0) {
       this.emittedSeq = undefined;
       return;
     }
+    await this.baseline;
     const since = this.emittedSeq ?? 0;
-    for (const event of this.store.eventsSince(since)) {
+    for (const event of await this.store.eventsSince(since)) {
+      // Another emit may have sent it while this one read: each event once, in order.
+      if (event.seq <= (this.emittedSeq ?? 0)) continue;
       this.emittedSeq = Math.max(this.emittedSeq ?? 0, event.seq);
       this.emit({ kind: "event", event });
     }
@@ -227,15 +240,15 @@ export class RolloutController {
   }
 
   /** Commit a transition with its event, then tell subscribers. */
-  private commit(rolloutId: string, transition: Transition, actor: string): Rollout {
-    const rollout = this.store.commitTransition(rolloutId, transition, actor);
-    this.emitCommitted(rollout);
+  private async commit(rolloutId: string, transition: Transition, actor: string): Promise<Rollout> {
+    const rollout = await this.store.commitTransition(rolloutId, transition, actor);
+    await this.emitCommitted(rollout);
     return rollout;
   }
 
   /** Replays the side effect of each unfinished rollout's phase, then starts the loop. */
   async start(): Promise<void> {
-    for (const rollout of this.store.unfinished()) {
+    for (const rollout of await this.store.unfinished()) {
       this.log.info({ rollout: rollout.id, phase: rollout.phase }, "resuming rollout");
       await this.replay(rollout);
     }
@@ -289,20 +302,20 @@ export class RolloutController {
   async deploy(request: ControllerDeployRequest): Promise<DeployResult> {
     const prepared = await this.releases.prepare(request);
     const { service, environment, version } = request;
-    const holder = this.store.lockHolder(service, environment);
-    const liveId = liveRevision(this.store.traffic(service, environment)?.traffic ?? []);
+    const holder = await this.store.lockHolder(service, environment);
+    const liveId = liveRevision((await this.store.traffic(service, environment))?.traffic ?? []);
     const live = liveId ? refOf(liveId) : undefined;
     const decision = admitDeploy({ version, ...(live ? { live } : {}), ...(holder ? { holder } : {}) });
     switch (decision.kind) {
       case "noop":
-        this.store.recordEvent({
+        await this.store.recordEvent({
           actor: request.actor,
           type: "deploy.noop",
           service,
           environment,
           message: decision.reason,
         });
-        this.emitCommitted();
+        await this.emitCommitted();
         return { result: "noop", message: decision.reason };
       case "refuse":
         throw new SlipwayError("SLIPWAY_CONFLICT", decision.reason);
@@ -314,7 +327,7 @@ export class RolloutController {
       }
     }
     const candidateId = revisionId(service, environment, version);
-    this.refuseIfRetiring(service, environment, candidateId);
+    await this.refuseIfRetiring(service, environment, candidateId);
     const now = this.clock();
     const superseded = decision.supersede;
     const transition = superseded
@@ -324,7 +337,7 @@ export class RolloutController {
     const stable = superseded ? superseded.stable : live;
     const strategy = prepared.strategy ?? "blue-green";
     const hold = request.hold;
-    const rollout = this.store.createRollout(
+    const rollout = await this.store.createRollout(
       {
         rollout: {
           service,
@@ -361,7 +374,7 @@ export class RolloutController {
     );
     const override = request.audit?.freezeOverride;
     if (override) {
-      this.store.recordEvent({
+      await this.store.recordEvent({
         actor: override.by,
         type: "rollout.freeze-override",
         service,
@@ -372,7 +385,7 @@ export class RolloutController {
       });
     }
     if (hold) {
-      this.store.recordEvent({
+      await this.store.recordEvent({
         actor: request.actor,
         type: "rollout.approval-requested",
         service,
@@ -382,7 +395,7 @@ export class RolloutController {
         reason: hold.reason,
       });
     }
-    this.emitCommitted(rollout);
+    await this.emitCommitted(rollout);
     if (superseded && transition) await this.perform({ ...superseded, ...transition.patch }, transition);
     this.kick();
     return {
@@ -411,17 +424,17 @@ export class RolloutController {
    * among the approvers; SLIPWAY_CONFLICT when it is not waiting (or already voted, or expired).
    */
   async approve(id: string, opts: ApproveOptions): Promise<DeployResult> {
-    const rollout = this.mustGet(id);
+    const rollout = await this.mustGet(id);
     const vote = voteOn(rollout, opts.principal, opts.verdict, this.clock(), opts.comment);
     if (!vote.ok) throw new SlipwayError(vote.code, vote.message);
-    const next = this.commit(id, vote.transition, opts.principal.id);
+    const next = await this.commit(id, vote.transition, opts.principal.id);
     await this.perform(next, vote.transition);
     this.kick();
     return { result: "started", message: vote.transition.event.message, rollout: next };
   }
 
-  private mustGet(id: string): Rollout {
-    const rollout = this.store.getRollout(id);
+  private async mustGet(id: string): Promise<Rollout> {
+    const rollout = await this.store.getRollout(id);
     if (!rollout) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no rollout ${id}`);
     return rollout;
   }
@@ -431,10 +444,10 @@ export class RolloutController {
     actor: string,
     decide: (rollout: Rollout, now: number) => ManualDecision,
   ): Promise<DeployResult> {
-    const rollout = this.mustGet(id);
+    const rollout = await this.mustGet(id);
     const decision = decide(rollout, this.clock());
     if (!decision.ok) throw new SlipwayError("SLIPWAY_CONFLICT", decision.message);
-    const next = this.commit(id, decision.transition, actor);
+    const next = await this.commit(id, decision.transition, actor);
     await this.perform(next, decision.transition);
     this.kick();
     return { result: "started", message: decision.transition.event.message, rollout: next };
@@ -442,12 +455,12 @@ export class RolloutController {
 
   async rollback(request: RollbackRequest): Promise<DeployResult> {
     const { service, environment } = request;
-    const holder = this.store.lockHolder(service, environment);
-    const recent = this.store.list({ service, environment, limit: 20 });
+    const holder = await this.store.lockHolder(service, environment);
+    const recent = await this.store.list({ service, environment, limit: 20 });
     const warm = recent.find((r) => r.phase === "warm");
-    const liveId = liveRevision(this.store.traffic(service, environment)?.traffic ?? []);
+    const liveId = liveRevision((await this.store.traffic(service, environment))?.traffic ?? []);
     const live = liveId ? refOf(liveId) : undefined;
-    const lastPromoted = this.store.promoted(service, environment, 1)[0];
+    const lastPromoted = (await this.store.promoted(service, environment, 1))[0];
     const previous =
       lastPromoted && lastPromoted.candidate.id === liveId ? lastPromoted.stable?.version : undefined;
     const decision = planRollback({
@@ -469,7 +482,7 @@ export class RolloutController {
       case "abort":
       case "instant": {
         const transition = abandon(decision.rollout, "rolled-back", reason, now);
-        const rollout = this.commit(decision.rollout.id, transition, request.actor);
+        const rollout = await this.commit(decision.rollout.id, transition, request.actor);
         await this.perform(rollout, transition);
         this.kick();
         return { result: "started", message: transition.event.message, rollout };
@@ -493,15 +506,15 @@ export class RolloutController {
   ): Promise<DeployResult> {
     const { service, environment } = request;
     const candidateId = revisionId(service, environment, version);
-    this.refuseIfRetiring(service, environment, candidateId);
-    const spec = this.store.revisionSpec(candidateId);
-    const env = this.store.traffic(service, environment);
-    const last = this.store.list({ service, environment, limit: 1 })[0];
+    await this.refuseIfRetiring(service, environment, candidateId);
+    const spec = await this.store.revisionSpec(candidateId);
+    const env = await this.store.traffic(service, environment);
+    const last = (await this.store.list({ service, environment, limit: 1 }))[0];
     const prepared =
       spec && env && last
         ? { spec, routes: env.routes, settings: last.settings }
         : await this.releases.prepare({ service, environment, version });
-    const rollout = this.store.createRollout({
+    const rollout = await this.store.createRollout({
       rollout: {
         service,
         environment,
@@ -520,7 +533,7 @@ export class RolloutController {
       spec: prepared.spec,
       routes: prepared.routes,
     });
-    this.emitCommitted(rollout);
+    await this.emitCommitted(rollout);
     this.kick();
     return {
       result: "started",
@@ -530,16 +543,14 @@ export class RolloutController {
   }
 
   /** A revision being drained or stopped by an earlier rollout cannot be a candidate yet. */
-  private refuseIfRetiring(service: string, environment: string, candidateId: string): void {
-    const retiring = this.store
-      .unfinished()
-      .find(
-        (r) =>
-          r.service === service &&
-          r.environment === environment &&
-          !isDeciding(r.phase) &&
-          r.retire?.id === candidateId,
-      );
+  private async refuseIfRetiring(service: string, environment: string, candidateId: string): Promise<void> {
+    const retiring = (await this.store.unfinished()).find(
+      (r) =>
+        r.service === service &&
+        r.environment === environment &&
+        !isDeciding(r.phase) &&
+        r.retire?.id === candidateId,
+    );
     if (!retiring) return;
     const hint = retiring.phase === "warm" ? "; use `slipway rollback` to switch back to it now" : "";
     throw new SlipwayError(
@@ -548,11 +559,11 @@ export class RolloutController {
     );
   }
 
-  rolloutById(id: string): Rollout | undefined {
+  rolloutById(id: string): Promise<Rollout | undefined> {
     return this.store.getRollout(id);
   }
 
-  list(filter?: { service?: string; environment?: string; limit?: number }): Rollout[] {
+  list(filter?: { service?: string; environment?: string; limit?: number }): Promise<Rollout[]> {
     return this.store.list(filter);
   }
 
@@ -561,16 +572,24 @@ export class RolloutController {
     environment?: string;
     rolloutId?: string;
     limit?: number;
-  }): StoredEvent[] {
+  }): Promise<StoredEvent[]> {
     return this.store.events(filter);
   }
 
   /** Per environment: what serves now, each revision's instances, and the rollout in progress. */
-  status() {
-    return this.store.allTraffic().map((env) => {
-      const holder = this.store.lockHolder(env.service, env.environment);
-      const last = this.store.list({ service: env.service, environment: env.environment, limit: 1 })[0];
+  async status() {
+    const environments = await this.store.allTraffic();
+    const statuses = environments.map(async (env) => {
+      const holder = await this.store.lockHolder(env.service, env.environment);
+      const last = (
+        await this.store.list({ service: env.service, environment: env.environment, limit: 1 })
+      )[0];
       const liveId = liveRevision(env.traffic);
+      const replicas = new Map<string, number>();
+      for (const t of env.traffic) {
+        const spec = await this.store.revisionSpec(t.revision);
+        if (spec) replicas.set(t.revision, spec.replicas);
+      }
       const mine = new Set([DATA_PLANE, ...env.traffic.map((t) => t.revision)]);
       const problems = this.serving.problems.filter((p) => mine.has(p.subject));
       return {
@@ -587,7 +606,7 @@ export class RolloutController {
           id: t.revision,
           version: refOf(t.revision).version,
           weight: t.weight,
-          replicas: this.store.revisionSpec(t.revision)?.replicas ?? null,
+          replicas: replicas.get(t.revision) ?? null,
           instances: this.runtime.instances(t.revision).map((i) => ({
             id: i.id,
             state: i.state,
@@ -601,6 +620,7 @@ export class RolloutController {
         lastRollout: last ?? null,
       };
     });
+    return Promise.all(statuses);
   }
 
   private async tick(): Promise<void> {
@@ -613,7 +633,7 @@ export class RolloutController {
       if (!this.statsFailing) this.log.warn({ err: error }, "cannot read proxy stats");
       this.statsFailing = true;
     }
-    for (const rollout of this.store.unfinished()) {
+    for (const rollout of await this.store.unfinished()) {
       try {
         await this.step(rollout);
       } catch (error) {
@@ -624,7 +644,7 @@ export class RolloutController {
     // After promotion: roll a failing release back, report a live revision that is down or back.
     if (await this.watch.check()) this.emitCommitted();
     // Measurements run beside the loop (bounded by each metric's timeout), never inside it.
-    this.measurer.measure(this.store.unfinished(), this.clock());
+    this.measurer.measure(await this.store.unfinished(), this.clock());
   }
 
   /** Take every transition that is due now (ready → switch happens in one tick). */
@@ -632,8 +652,8 @@ export class RolloutController {
     let rollout = initial;
     for (let i = 0; i < 8; i++) {
       // Re-read: a measurement may have landed while the previous side effect ran.
-      rollout = this.store.getRollout(rollout.id) ?? rollout;
-      const spec = this.store.revisionSpec(rollout.candidate.id);
+      rollout = (await this.store.getRollout(rollout.id)) ?? rollout;
+      const spec = await this.store.revisionSpec(rollout.candidate.id);
       const obs = {
         ...this.observer.observe(rollout, this.smoke.status(rollout.id), {
           replicas: spec?.replicas ?? 1,
@@ -645,7 +665,7 @@ export class RolloutController {
       if (!isTransition(action)) return;
       // Never stop a revision the proxy may still route to: wait until it took the new table.
       if (action.kind === "stop" && !(await this.proxyReleased(rollout))) return;
-      rollout = this.commit(rollout.id, action, CONTROLLER);
+      rollout = await this.commit(rollout.id, action, CONTROLLER);
       this.log.info({ rollout: rollout.id, phase: rollout.phase }, action.event.message);
       await this.perform(rollout, action);
     }
@@ -659,7 +679,7 @@ export class RolloutController {
         await this.syncRoutes();
         return;
       case "run-smoke":
-        this.startSmoke(rollout);
+        await this.startSmoke(rollout);
         return;
       case "switch-traffic":
       case "drain":
@@ -683,7 +703,7 @@ export class RolloutController {
         await this.syncRoutes();
         return;
       case "stop":
-        if (rollout.retire) this.stopRevision(rollout.retire.id);
+        if (rollout.retire) await this.stopRevision(rollout.retire.id);
         return;
       case "scale-down":
         return;
@@ -708,7 +728,7 @@ export class RolloutController {
         await this.ensureCandidate(rollout);
         return;
       case "stopping":
-        if (rollout.retire) this.stopRevision(rollout.retire.id);
+        if (rollout.retire) await this.stopRevision(rollout.retire.id);
         return;
       case "awaiting-approval":
       case "pending":
@@ -727,14 +747,14 @@ export class RolloutController {
   }
 
   private async ensureCandidate(rollout: Rollout): Promise<void> {
-    const spec = this.store.revisionSpec(rollout.candidate.id);
+    const spec = await this.store.revisionSpec(rollout.candidate.id);
     if (!spec) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no recorded spec for ${rollout.candidate.id}`);
     await this.runtime.ensure(spec);
   }
 
-  private startSmoke(rollout: Rollout): void {
+  private async startSmoke(rollout: Rollout): Promise<void> {
     const command = rollout.settings.smokeCommand;
-    const spec = this.store.revisionSpec(rollout.candidate.id);
+    const spec = await this.store.revisionSpec(rollout.candidate.id);
     const ready = this.runtime.instances(rollout.candidate.id).find((i) => i.state === "ready");
     if (!command || !spec) return;
     this.smoke.start(rollout.id, command, spec.workDir, {
@@ -743,8 +763,8 @@ export class RolloutController {
     });
   }
 
-  private stopRevision(revisionId: string): void {
-    const grace = this.store.revisionSpec(revisionId)?.stopGraceMs;
+  private async stopRevision(revisionId: string): Promise<void> {
+    const grace = (await this.store.revisionSpec(revisionId))?.stopGraceMs;
     const done = this.runtime
       .stop(revisionId, grace === undefined ? {} : { graceMs: grace })
       .catch((error: unknown) => this.log.error({ err: error, revision: revisionId }, "stop failed"))
@@ -803,9 +823,9 @@ export class RolloutController {
   private async heal(): Promise<void> {
     const revisions: DesiredRevision[] = [];
     const instances = new Map<string, InstanceCounts>();
-    for (const env of this.store.allTraffic()) {
+    for (const env of await this.store.allTraffic()) {
       for (const t of env.traffic) {
-        const replicas = this.store.revisionSpec(t.revision)?.replicas ?? 1;
+        const replicas = (await this.store.revisionSpec(t.revision))?.replicas ?? 1;
         revisions.push({ id: t.revision, weight: t.weight, replicas });
         const list = this.runtime.instances(t.revision);
         instances.set(t.revision, {
@@ -854,7 +874,7 @@ export class RolloutController {
         await this.syncRoutes();
         return;
       case "start-instances": {
-        const spec = this.store.revisionSpec(repair.revision);
+        const spec = await this.store.revisionSpec(repair.revision);
         if (!spec) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no recorded spec for ${repair.revision}`);
         this.log.warn({ revision: repair.revision, reason: repair.reason }, "starting missing instances");
         await this.runtime.ensure(spec);

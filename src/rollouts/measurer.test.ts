@@ -1,13 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { MetricDefinition } from "../core/analysis/definition.js";
 import { startAnalysis } from "../core/rollout/analysis-records.js";
 import { resolveSettings } from "../core/rollout/defaults.js";
 import type { Rollout } from "../core/rollout/types.js";
 import { DEFAULT_TRAFFIC_POLICY } from "../proxy/route-table.js";
-import { openSqlite } from "../store/sqlite/database.js";
-import { SqliteRolloutStore } from "../store/sqlite/rollouts.js";
+import { openStore, type RolloutStore, type Store } from "../store/index.js";
 import { Measurer } from "./measurer.js";
 
 let server: Server | undefined;
@@ -27,9 +26,16 @@ async function silentEndpoint(): Promise<{ url: string; hits: () => number }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`, hits: () => hits };
 }
 
-function storeWith(def: MetricDefinition): { store: SqliteRolloutStore; rollout: Rollout } {
-  const store = new SqliteRolloutStore(openSqlite(":memory:"));
-  const created = store.createRollout({
+const opened: Store[] = [];
+afterAll(async () => {
+  for (const store of opened.splice(0)) await store.close();
+});
+
+async function storeWith(def: MetricDefinition): Promise<{ store: RolloutStore; rollout: Rollout }> {
+  const state = await openStore("sqlite::memory:");
+  opened.push(state);
+  const store = state.rollouts;
+  const created = await store.createRollout({
     rollout: {
       service: "web",
       environment: "production",
@@ -57,7 +63,8 @@ function storeWith(def: MetricDefinition): { store: SqliteRolloutStore; rollout:
     },
     routes: [{ id: "web/production", hosts: [], pathPrefix: "/", policy: DEFAULT_TRAFFIC_POLICY }],
   });
-  const rollout = store.saveAnalysis(created.id, [startAnalysis(created, [def], Date.now())]);
+  const rollout = await store.updateAnalysis(created.id, () => [startAnalysis(created, [def], Date.now())]);
+  if (!rollout) throw new Error("no rollout");
   return { store, rollout };
 }
 
@@ -74,7 +81,7 @@ describe("Measurer", () => {
         judge: { kind: "conditions" },
         run: { name: "health", intervalMs: 60_000 },
       };
-      const { store, rollout } = storeWith(def);
+      const { store, rollout } = await storeWith(def);
       const changes: Rollout[] = [];
       const measurer = new Measurer({
         store,
@@ -88,11 +95,11 @@ describe("Measurer", () => {
       await measurer.settle();
       expect(endpoint.hits()).toBe(1);
       expect(changes).toHaveLength(1);
-      const state = store.getRollout(rollout.id)?.analysis?.[0]?.metrics[0]?.state;
+      const state = (await store.getRollout(rollout.id))?.analysis?.[0]?.metrics[0]?.state;
       expect(state).toMatchObject({ phase: "running", errors: 1, consecutiveErrors: 1 });
       expect(state?.measurements[0]?.explanation).toMatch(/^health: could not measure: .*300 ms/);
       // The next one is due only after the interval.
-      measurer.measure([store.getRollout(rollout.id) as Rollout], Date.now());
+      measurer.measure([(await store.getRollout(rollout.id)) as Rollout], Date.now());
       await measurer.settle();
       expect(endpoint.hits()).toBe(1);
     },

@@ -9,7 +9,7 @@ import { createMetricProvider, type MetricProvider, type MetricSpec } from "../m
 import { takeMeasurement, type MeasureTargets } from "../metrics/measure.js";
 import type { RevisionStats } from "../proxy/route-table.js";
 import type { Runtime } from "../runtimes/runtime.js";
-import type { RolloutStore } from "./ports.js";
+import type { RolloutStore } from "../store/ports/rollout-store.js";
 
 export interface MeasurerOptions {
   store: RolloutStore;
@@ -102,11 +102,11 @@ export class Measurer {
       this.log.error({ err: error, rollout: rollout.id, metric: def.name }, "measurement failed");
       measurement = measurementFromError(def.name, (error as Error).message, now, clock());
     }
-    const current = this.options.store.getRollout(rollout.id);
-    if (!current) return;
-    const analysis = withMeasurement(current, due.recordId, def.name, measurement);
-    if (!analysis) return;
-    this.options.onChange(this.options.store.saveAnalysis(rollout.id, analysis));
+    // Read and write in one store transaction: a transition committed meanwhile is kept.
+    const saved = await this.options.store.updateAnalysis(rollout.id, (current) =>
+      withMeasurement(current, due.recordId, def.name, measurement),
+    );
+    if (saved) this.options.onChange(saved);
   }
 }
 

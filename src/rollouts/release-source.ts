@@ -9,7 +9,7 @@ import { CONFIG_DEFAULTS, SMOKE_URL_ENV } from "../core/config/defaults.js";
 import { durationMs } from "../core/config/duration.js";
 import { loadProjectConfig } from "../config/load.js";
 import type { RevisionSpec } from "../runtimes/runtime.js";
-import type { RouteSpec } from "./ports.js";
+import type { RouteSpec } from "../store/ports/rollout-store.js";
 
 export interface DeployRequest {
   service: string;

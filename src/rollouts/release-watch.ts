@@ -2,7 +2,7 @@ import { liveRevision } from "../core/rollout/traffic.js";
 import { watchVerdict, type WatchedRelease } from "../core/rollout/watch.js";
 import type { Logger } from "../log.js";
 import type { Observer } from "./observer.js";
-import type { RolloutStore } from "./ports.js";
+import type { RolloutStore } from "../store/ports/rollout-store.js";
 
 /** Audit event types of a live revision's availability (notified as service.down / service.recovered). */
 const SERVICE_DOWN = "service.down";
@@ -45,7 +45,7 @@ export class ReleaseWatch {
   async check(): Promise<boolean> {
     let acted = false;
     const live = new Set<string>();
-    for (const env of this.o.store.allTraffic()) {
+    for (const env of await this.o.store.allTraffic()) {
       const liveId = liveRevision(env.traffic);
       if (!liveId) continue;
       live.add(liveId);
@@ -69,8 +69,8 @@ export class ReleaseWatch {
     const { store, clock } = this.o;
     const now = clock();
     const key = `${service}/${environment}`;
-    const newest = store.list({ service, environment, limit: 1 })[0];
-    const spec = store.revisionSpec(liveId);
+    const newest = (await store.list({ service, environment, limit: 1 }))[0];
+    const spec = await store.revisionSpec(liveId);
     const health = this.o.observer.health(
       liveId,
       spec?.replicas ?? 1,
@@ -83,9 +83,9 @@ export class ReleaseWatch {
     const release: WatchedRelease = {
       live: { id: liveId, version: liveId.slice(liveId.lastIndexOf("@") + 1) },
       ...(newest ? { newest } : {}),
-      ...(newest?.outcome === "promoted" ? this.promotion(newest.id) : {}),
-      busy: store.lockHolder(service, environment) !== undefined,
-      downReported: this.isDown(key, service, environment),
+      ...(newest?.outcome === "promoted" ? await this.promotion(newest.id) : {}),
+      busy: (await store.lockHolder(service, environment)) !== undefined,
+      downReported: await this.isDown(key, service, environment),
       ...(newest && this.refused.has(newest.id) ? { rollbackRefused: this.refused.get(newest.id) } : {}),
     };
     const verdict = watchVerdict(
@@ -114,7 +114,7 @@ export class ReleaseWatch {
       case "down":
       case "recovered": {
         const type = verdict.kind === "down" ? SERVICE_DOWN : SERVICE_RECOVERED;
-        store.recordEvent({
+        await store.recordEvent({
           actor: ACTOR,
           type,
           service,
@@ -134,9 +134,10 @@ export class ReleaseWatch {
     }
   }
 
-  private promotion(rolloutId: string): { promotedAt?: number } {
+  private async promotion(rolloutId: string): Promise<{ promotedAt?: number }> {
     if (!this.promotedAt.has(rolloutId)) {
-      const event = this.o.store.events({ rolloutId, limit: 200 }).find((e) => e.type === "rollout.promoted");
+      const events = await this.o.store.events({ rolloutId, limit: 200 });
+      const event = events.find((e) => e.type === "rollout.promoted");
       this.promotedAt.set(rolloutId, event ? Date.parse(event.at) : undefined);
     }
     const at = this.promotedAt.get(rolloutId);
@@ -145,12 +146,10 @@ export class ReleaseWatch {
     return at === undefined ? {} : { promotedAt: at };
   }
 
-  private isDown(key: string, service: string, environment: string): boolean {
+  private async isDown(key: string, service: string, environment: string): Promise<boolean> {
     let open = this.downOpen.get(key);
     if (open === undefined) {
-      const last = this.o.store
-        .events({ service, environment, limit: DOWN_LOOKBACK })
-        .findLast((e) => e.type === SERVICE_DOWN || e.type === SERVICE_RECOVERED);
+      const last = (await this.o.store.events({ service, environment, limit: DOWN_LOOKBACK })).findLast((e) => e.type === SERVICE_DOWN || e.type === SERVICE_RECOVERED);
       open = last?.type === SERVICE_DOWN;
       this.downOpen.set(key, open);
     }

@@ -1,7 +1,7 @@
 import type { Rollout } from "../core/rollout/types.js";
 import type { CanaryRouting, RevisionStats, Route, RouteTable, Upstream } from "../proxy/route-table.js";
 import type { Runtime } from "../runtimes/runtime.js";
-import type { RolloutStore } from "./ports.js";
+import type { RolloutStore } from "../store/ports/rollout-store.js";
 
 /** The subset of ProxyAdminClient the router needs. */
 export interface ProxyAdmin {
@@ -72,24 +72,24 @@ export class ProxyTrafficRouter implements TrafficRouter {
       const table = await this.proxy.routes();
       this.applied = { fingerprint: fingerprint(table.routes), table };
     }
-    const routes = this.desiredRoutes(this.applied.table);
+    const routes = await this.desiredRoutes(this.applied.table);
     const print = fingerprint(routes);
     if (print === this.applied.fingerprint) return;
-    const generation = this.store.nextGeneration(this.applied.table.generation + 1);
+    const generation = await this.store.nextGeneration(this.applied.table.generation + 1);
     const table: RouteTable = { generation, routes };
     await this.proxy.applyRoutes(table);
     this.applied = { fingerprint: print, table };
   }
 
-  private canaryRouting(service: string, environment: string): CanaryRouting | undefined {
-    return canaryRoutingOf(this.store.lockHolder(service, environment));
+  private async canaryRouting(service: string, environment: string): Promise<CanaryRouting | undefined> {
+    return canaryRoutingOf(await this.store.lockHolder(service, environment));
   }
 
-  private desiredRoutes(current: RouteTable): Route[] {
+  private async desiredRoutes(current: RouteTable): Promise<Route[]> {
     const known = new Map<string, Upstream[]>();
     for (const route of current.routes) for (const r of route.revisions) known.set(r.id, r.instances);
     const routes: Route[] = [];
-    for (const env of this.store.allTraffic()) {
+    for (const env of await this.store.allTraffic()) {
       const revisions = env.traffic.map((t) => {
         const ready = this.runtime
           .instances(t.revision)
@@ -98,7 +98,7 @@ export class ProxyTrafficRouter implements TrafficRouter {
         const instances = ready.length === 0 && t.weight > 0 ? (known.get(t.revision) ?? []) : ready;
         return { id: t.revision, weight: t.weight, instances };
       });
-      const canary = this.canaryRouting(env.service, env.environment);
+      const canary = await this.canaryRouting(env.service, env.environment);
       const previewKey = this.previewKeyOf(env.environment);
       for (const r of env.routes) {
         routes.push({

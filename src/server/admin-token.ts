@@ -1,7 +1,7 @@
 import { chmodSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { issueApiToken } from "../auth/accounts.js";
-import type { AccessStore } from "../auth/store.js";
+import type { AccessStore } from "../store/ports/access-store.js";
 import { parseApiToken, verifyApiToken } from "../auth/tokens.js";
 
 /** `<data>/admin-token`: the local admin's API token, readable by the data directory's owner only. */

@@ -38,7 +38,7 @@ export interface RouteContext<B, Q> {
  *
  * @example
  * defineRoute({ method: "GET", path: "/api/rollouts/:id", summary: "One rollout with its events",
- *   handler: ({ app, params }) => ({ status: 200, body: { rollout: app.controller.rolloutById(params.id) } }) })
+ *   handler: async ({ app, params }) => ({ status: 200, body: { rollout: await app.controller.rolloutById(params.id) } }) })
  */
 export interface ApiRoute<B = unknown, Q = unknown> {
   method: RouteMethod;
@@ -62,7 +62,7 @@ export interface ApiRoute<B = unknown, Q = unknown> {
     body: B;
     query: Q;
     app: AppContext;
-  }) => string | undefined;
+  }) => string | undefined | Promise<string | undefined>;
   /** The `reason` recorded in the audit record of a mutating request, when the body carries one. */
   auditReason?: (body: B) => string | undefined;
   /** Response media type for the OpenAPI document; JSON unless streamed. */

@@ -1,10 +1,11 @@
 import type { Revocations } from "../auth/revocations.js";
-import type { AccessStore } from "../auth/store.js";
+import type { AccessStore } from "../store/ports/access-store.js";
 import type { TokenBucketLimiter } from "../auth/rate-limit.js";
 import type { LoadedProjectConfig } from "../config/load.js";
 import type { Logger } from "../log.js";
 import type { RolloutController } from "../rollouts/controller.js";
-import type { SqliteDatabase } from "../store/sqlite/database.js";
+import type { Store } from "../store/index.js";
+import type { ApiAuditRecord, AuditStore } from "../store/ports/audit-store.js";
 import type { EnvironmentRuleLookup } from "./api-route.js";
 import type { EventHub } from "./events-hub.js";
 
@@ -15,22 +16,9 @@ export interface ServerInfo {
   projectDir: string;
 }
 
-/** One audit record of a mutating API request. */
-export interface ApiAuditRecord {
-  /** Who acted: the user's or token's name (actorOf), never the token itself. */
-  actor: string;
-  actorName: string;
-  action: string;
-  method: string;
-  path: string;
-  status: number;
-  environment?: string;
-  reason?: string;
-}
+export type { ApiAuditRecord };
 
-export interface AuditSink {
-  record(entry: ApiAuditRecord): void;
-}
+export type AuditSink = Pick<AuditStore, "record">;
 
 /**
  * The parts of a running control plane that route handlers use. Route modules of other areas
@@ -45,7 +33,8 @@ export interface AppContext {
   /** Revocations and deletions through it also end the streams watching in `revocations`. */
   access: AccessStore;
   revocations: Revocations;
-  db: SqliteDatabase;
+  /** The state (rollouts, releases, runs, access, audit…); opened and closed by the composition root. */
+  store: Store;
   /** slipway.yaml as of now (re-read when the file changes). */
   config(): LoadedProjectConfig;
   /** The access rule of an environment from slipway.yaml (approval, access). */

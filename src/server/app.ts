@@ -12,8 +12,7 @@ import { loadProjectConfig, type LoadedProjectConfig } from "../config/load.js";
 import { environmentAccessSchema, type EnvironmentAccessConfig } from "../core/config/schema-access.js";
 import type { Logger } from "../log.js";
 import type { RolloutController } from "../rollouts/controller.js";
-import { SqliteAccessStore, SqliteApiAuditLog } from "../store/sqlite/access.js";
-import type { SqliteDatabase } from "../store/sqlite/database.js";
+import type { Store } from "../store/index.js";
 import type { AppContext, ServerInfo } from "./app-context.js";
 import { EventHub } from "./events-hub.js";
 import { own } from "../core/own.js";
@@ -22,7 +21,7 @@ export interface AppOptions {
   projectDir: string;
   dataDir?: string;
   controller: RolloutController;
-  db: SqliteDatabase;
+  store: Store;
   info: () => ServerInfo;
   logger?: Logger;
   now?: () => number;
@@ -41,7 +40,7 @@ export interface App extends AppContext {
 }
 
 /**
- * Assembles the API's context from a controller and a database: the access store, audit log,
+ * Assembles the API's context from a controller and the Store: the access store, audit log,
  * event hub (fed by the controller), slipway.yaml (re-read when it changes; freeze windows checked),
  * and each environment's access rule.
  */
@@ -102,16 +101,16 @@ export function createApp(options: AppOptions): App {
     projectDir,
     dataDir: options.dataDir ?? join(projectDir, DEFAULTS.dataDir),
     controller: options.controller,
-    access: announcingRevocations(new SqliteAccessStore(options.db), revocations),
+    access: announcingRevocations(options.store.access, revocations),
     revocations,
-    db: options.db,
+    store: options.store,
     config,
     environmentRule,
     events,
     info: options.info,
     log: options.logger ?? pino({ enabled: false }),
     now: options.now ?? Date.now,
-    audit: new SqliteApiAuditLog(options.db),
+    audit: options.store.audit,
     ...(limiter ? { limiter } : {}),
     secureCookies: options.secureCookies ?? false,
     ...(options.webRoot ? { webRoot: options.webRoot } : {}),

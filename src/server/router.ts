@@ -94,7 +94,7 @@ async function handle(
   let environment: string | undefined;
   if (valid && route.environment) {
     try {
-      environment = route.environment({ params, body, query, app });
+      environment = await route.environment({ params, body, query, app });
     } catch {
       environment = undefined;
     }
@@ -167,7 +167,7 @@ async function handle(
     if (mutating && principal.kind !== "anonymous") {
       const reason = valid && route.auditReason ? route.auditReason(body) : undefined;
       try {
-        app.audit.record({
+        await app.audit.record({
           actor: actorOf(principal),
           actorName: principal.name,
           action,

@@ -1,10 +1,14 @@
-import { announceRollouts, RolloutAnnouncer, runFailedEvent, type ChangeLike } from "../notify/announce.js";
+import {
+  announceRollouts,
+  RolloutAnnouncer,
+  runFailedEvent,
+  type ChangeLike,
+} from "../notify/announce.js";
 import { describeChannels, loadNotificationSettings } from "../notify/from-config.js";
 import { Notifier, type NotifierOptions } from "../notify/notifier.js";
 import { collectSecrets } from "../pipelines/secrets.js";
-import { SqliteDeadLetterStore } from "../store/sqlite/dead-letters.js";
-import { SqliteRunHistory } from "../store/sqlite/runs.js";
-import { SqliteDeliveryLog } from "../store/sqlite/webhook-deliveries.js";
+import type { DeadLetterStore } from "../store/ports/dead-letter-store.js";
+import type { WebhookDeliveryStore } from "../store/ports/webhook-delivery-store.js";
 import type { ChannelConfig } from "../notify/channels/channel.js";
 import type { AppContext } from "./app-context.js";
 import { RunManager } from "../pipelines/runs/run-manager.js";
@@ -18,8 +22,8 @@ import { own } from "../core/own.js";
 export interface RunsAndNotifier {
   runs: RunManager;
   notifier: Notifier;
-  deadLetters: SqliteDeadLetterStore;
-  deliveries: SqliteDeliveryLog;
+  deadLetters: DeadLetterStore;
+  deliveries: WebhookDeliveryStore;
   /** Channel names, kinds and events, URLs reduced to their origin (for logs and the API). */
   channels: Record<string, unknown>[];
   /** Environment the server reads secrets from (webhook secret, `${VAR}` references, SLIPWAY_SECRET_*). */
@@ -49,7 +53,7 @@ function createRunsAndNotifier(app: AppContext, options: RunsAndNotifierOptions)
     // A missing `${VAR}` must not keep the control plane down; it is logged, without values.
     log.error({ err: (error as Error).message }, "notifications disabled: invalid configuration");
   }
-  const deadLetters = new SqliteDeadLetterStore(app.db);
+  const deadLetters = app.store.deadLetters;
   const notifier = new Notifier({
     channels,
     deadLetters,
@@ -64,7 +68,7 @@ function createRunsAndNotifier(app: AppContext, options: RunsAndNotifierOptions)
   const runs = new RunManager({
     dir: app.projectDir,
     dataDir: app.dataDir,
-    store: new SqliteRunHistory(app.db),
+    store: app.store.runs,
     secrets: collectSecrets({ env: { ...env } }),
     publish: app.events.publish,
     log,
@@ -95,7 +99,7 @@ function createRunsAndNotifier(app: AppContext, options: RunsAndNotifierOptions)
     runs,
     notifier,
     deadLetters,
-    deliveries: new SqliteDeliveryLog(app.db),
+    deliveries: app.store.webhookDeliveries,
     channels: described,
     env,
     async close() {

@@ -15,9 +15,7 @@ import { PREVIEW_KEY_FILE, PreviewKeys, previewKeyLookup } from "../rollouts/pre
 import { loadProjectConfig, type LoadedProjectConfig } from "../config/load.js";
 import { LocalRuntime } from "../runtimes/local/index.js";
 import { makePrivate } from "../store/private-files.js";
-import { openSqlite } from "../store/sqlite/database.js";
-import { SqliteReleaseStore } from "../store/sqlite/releases.js";
-import { SqliteRolloutStore } from "../store/sqlite/rollouts.js";
+import { openStore } from "../store/index.js";
 import type { EventHub } from "./events-hub.js";
 import { ensureAdminToken } from "./admin-token.js";
 import { createApp } from "./app.js";
@@ -85,8 +83,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     }
   }
 
-  const db = openSqlite(join(data, DEFAULTS.databaseFile));
-  const store = new SqliteRolloutStore(db);
+  // The composition root: the one place the Store is opened; everything else is handed its part.
+  const state = await openStore(join(data, DEFAULTS.databaseFile));
+  const store = state.rollouts;
   const runtime = new LocalRuntime({
     stateDir: join(data, "runtime"),
     logger: log.child({ part: "runtime" }),
@@ -109,7 +108,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     // is what was committed, and a version that failed before is retried without rebuilding.
     releases: new ProjectReleaseSource(
       dir,
-      releaseDirFor(new ReleaseBuilder({ store: new SqliteReleaseStore(db), dataDir: data }), dir),
+      releaseDirFor(new ReleaseBuilder({ store: state.releases, dataDir: data }), dir),
     ),
     logger: log.child({ part: "rollouts" }),
     ...(options.tickMs ? { tickMs: options.tickMs } : {}),
@@ -121,7 +120,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     projectDir: dir,
     dataDir: data,
     controller,
-    db,
+    store: state,
     info: () => info,
     logger: log.child({ part: "api" }),
     webRoot: options.webRoot ?? defaultWebRoot(),
@@ -168,7 +167,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       }
       await runtime.detach();
       await proxy.close();
-      db.close();
+      await state.close();
       rmSync(infoFile, { force: true });
     },
   };

@@ -12,6 +12,9 @@ class StoreFaults {
   readonly logGate = new RepeatedFailureGate(DEFAULTS.repeatedFailureLogMs);
 }
 
+/** The database file a fault names: the store's location without its scheme. */
+const storeFile = (app: AppContext) => app.store.location.replace(/^sqlite:/, "");
+
 const faultsOf = (app: AppContext) => app.singleton("store-faults", () => new StoreFaults());
 
 /**
@@ -21,7 +24,7 @@ const faultsOf = (app: AppContext) => app.singleton("store-faults", () => new St
  * while the same failure repeats. Returns the status sent.
  */
 export function answerFailure(app: AppContext, res: ServerResponse, error: unknown, where: string): number {
-  const known = isSlipwayError(error) ? error : storageFault(error, app.db.name);
+  const known = isSlipwayError(error) ? error : storageFault(error, storeFile(app));
   const faults = faultsOf(app);
   if (known && isStorageFaultCode(known.code)) faults.last = { error: known, at: app.now() };
   const held = faults.logGate.pass(known?.message ?? String(error), app.now());
@@ -45,11 +48,11 @@ export function answerFailure(app: AppContext, res: ServerResponse, error: unkno
  * A damaged database stays reported (it does not mend itself); a full or read-only disk for
  * `repeatedFailureLogMs` after it was last met, since space may be freed meanwhile.
  */
-export function databaseProblem(app: AppContext): SlipwayError | undefined {
+export async function databaseProblem(app: AppContext): Promise<SlipwayError | undefined> {
   try {
-    app.db.prepare("SELECT count(*) FROM schema_migrations").get();
+    await app.store.check();
   } catch (error) {
-    const fault = storageFault(error, app.db.name);
+    const fault = storageFault(error, storeFile(app));
     if (fault) faultsOf(app).last = { error: fault, at: app.now() };
     else throw error;
   }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { MemoryDeliveryLog } from "./deliveries.js";
-import { deliveryLogContract } from "./delivery-log.contract.js";
+import { webhookDeliveryStoreContract } from "../store/contract/webhook-delivery.contract.js";
 
-deliveryLogContract("memory", (options) => new MemoryDeliveryLog(options));
+webhookDeliveryStoreContract("memory", (options) => new MemoryDeliveryLog(options));
 
 describe("MemoryDeliveryLog", () => {
   it("stays within maxEntries", async () => {

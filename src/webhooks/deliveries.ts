@@ -1,30 +1,16 @@
-/**
- * Remembers delivery ids (`X-GitHub-Delivery`) so a redelivered or replayed webhook triggers
- * nothing twice. A port, so the server can keep the window in the Store and survive restarts.
- */
-export interface DeliveryLog {
-  /** Records `id` and answers true the first time it is seen inside the window, false after. */
-  firstSeen(id: string, now: number): Promise<boolean>;
-  /** Forgets `id`, so a delivery whose handling failed can be retried by GitHub's redelivery. */
-  forget(id: string): Promise<void>;
-}
-
-export interface MemoryDeliveryLogOptions {
-  /** Most ids kept; the oldest goes first. Default 10 000. */
-  maxEntries?: number;
-  /** How long an id is remembered, ms. Default 72 h (GitHub's manual redelivery covers 3 days). */
-  windowMs?: number;
-}
-
-export const DELIVERY_WINDOW_DEFAULTS = { maxEntries: 10_000, windowMs: 72 * 3_600_000 } as const;
+import {
+  DELIVERY_WINDOW_DEFAULTS,
+  type WebhookDeliveryStore,
+  type WebhookDeliveryWindow,
+} from "../store/ports/webhook-delivery-store.js";
 
 /** A bounded in-memory window; forgets everything on restart. */
-export class MemoryDeliveryLog implements DeliveryLog {
+export class MemoryDeliveryLog implements WebhookDeliveryStore {
   private readonly seen = new Map<string, number>();
   private readonly maxEntries: number;
   private readonly windowMs: number;
 
-  constructor(options: MemoryDeliveryLogOptions = {}) {
+  constructor(options: WebhookDeliveryWindow = {}) {
     this.maxEntries = options.maxEntries ?? DELIVERY_WINDOW_DEFAULTS.maxEntries;
     this.windowMs = options.windowMs ?? DELIVERY_WINDOW_DEFAULTS.windowMs;
   }

@@ -4,7 +4,7 @@ import {
   type PlannedDeploy,
   type ServicePath,
 } from "./auto-deploy.js";
-import type { DeliveryLog } from "./deliveries.js";
+import type { WebhookDeliveryStore } from "../store/ports/webhook-delivery-store.js";
 import type { TriggerEvent } from "./events.js";
 import { receiveGitHubDelivery, type IncomingDelivery } from "./receive.js";
 
@@ -35,7 +35,7 @@ export type DeployPort = (request: {
 export interface WebhookDeps {
   /** Current secrets (several while rotating); empty: deliveries are refused. */
   secrets: () => readonly string[];
-  deliveries: DeliveryLog;
+  deliveries: WebhookDeliveryStore;
   runs: WorkflowTrigger;
   deploy: DeployPort;
   /** Read per delivery, so slipway.yaml edits apply without a restart. */

@@ -1,9 +1,9 @@
+export { MemoryDeliveryLog } from "./deliveries.js";
 export {
   DELIVERY_WINDOW_DEFAULTS,
-  MemoryDeliveryLog,
-  type DeliveryLog,
-  type MemoryDeliveryLogOptions,
-} from "./deliveries.js";
+  type WebhookDeliveryStore,
+  type WebhookDeliveryWindow,
+} from "../store/ports/webhook-delivery-store.js";
 export {
   parseGitHubDelivery,
   PULL_REQUEST_ACTIONS,

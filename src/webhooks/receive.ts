@@ -1,4 +1,4 @@
-import type { DeliveryLog } from "./deliveries.js";
+import type { WebhookDeliveryStore } from "../store/ports/webhook-delivery-store.js";
 import { parseGitHubDelivery, type TriggerEvent } from "./events.js";
 import { SIGNATURE_HEADER, verifyGitHubSignature } from "./signature.js";
 
@@ -49,7 +49,7 @@ function decodeBody(body: Buffer, contentType: string | undefined): unknown {
  */
 export async function receiveGitHubDelivery(
   delivery: IncomingDelivery,
-  options: { secrets: readonly string[]; deliveries: DeliveryLog; now: number },
+  options: { secrets: readonly string[]; deliveries: WebhookDeliveryStore; now: number },
 ): Promise<WebhookOutcome> {
   const signature = verifyGitHubSignature(
     options.secrets,

@@ -73,7 +73,7 @@ export async function startApi(world: World, options: Partial<AppOptions> = {}):
   const app = createApp({
     projectDir: world.dir,
     controller: world.controller,
-    db: world.db,
+    store: world.state,
     info: () => ({ apiUrl: base, proxyUrl: world.proxyUrl, projectDir: world.dir }),
     ...options,
   });

@@ -4,8 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ReleaseBuilder } from "../../src/releases/index.js";
-import { openSqlite } from "../../src/store/sqlite/database.js";
-import { SqliteReleaseStore } from "../../src/store/sqlite/releases.js";
+import { openStore } from "../../src/store/index.js";
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -40,11 +39,11 @@ function project(git: boolean): string {
   return dir;
 }
 
-function builder(dir: string) {
+async function builder(dir: string) {
   const dataDir = join(dir, ".slipway");
-  const db = openSqlite(join(dataDir, "slipway.db"));
-  cleanups.push(() => db.close());
-  const store = new SqliteReleaseStore(db);
+  const state = await openStore(join(dataDir, "slipway.db"));
+  cleanups.push(() => void state.close());
+  const store = state.releases;
   return { store, builder: new ReleaseBuilder({ store, dataDir }) };
 }
 
@@ -54,19 +53,19 @@ describe("a release records its commit's time (lead time starts there)", () => {
     { timeout: 30_000 },
     async () => {
       const dir = project(true);
-      const { store, builder: b } = builder(dir);
+      const { store, builder: b } = await builder(dir);
       const release = await b.ensure({ service: "web", version: "v1", projectDir: dir });
       expect(Date.parse(release.committedAt ?? "")).toBe(Date.parse("2026-11-21T08:30:00Z"));
-      expect(store.getRelease("web", "v1")?.committedAt).toBe(release.committedAt);
+      expect((await store.getRelease("web", "v1"))?.committedAt).toBe(release.committedAt);
     },
   );
 
   it("has none for a working-tree copy", { timeout: 30_000 }, async () => {
     const dir = project(false);
-    const { store, builder: b } = builder(dir);
+    const { store, builder: b } = await builder(dir);
     const release = await b.ensure({ service: "web", version: "v1", projectDir: dir });
     expect(release.commit).toBeNull();
     expect(release.committedAt).toBeUndefined();
-    expect(store.getRelease("web", "v1")).not.toHaveProperty("committedAt");
+    expect(await store.getRelease("web", "v1")).not.toHaveProperty("committedAt");
   });
 });

@@ -9,8 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MemoryDeadLetterStore } from "../../src/notify/dead-letters.js";
 import type { NotificationEvent } from "../../src/notify/events.js";
 import { Notifier, type NotifierOptions } from "../../src/notify/notifier.js";
-import { openSqlite, type SqliteDatabase } from "../../src/store/sqlite/database.js";
-import { SqliteDeadLetterStore } from "../../src/store/sqlite/dead-letters.js";
+import { openStore, type DeadLetterStore } from "../../src/store/index.js";
 import { startReceiver } from "./receiver.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -24,14 +23,14 @@ async function receiver(script: Parameters<typeof startReceiver>[0]) {
   return r;
 }
 
-function sqliteDeadLetters(): { store: SqliteDeadLetterStore; db: SqliteDatabase } {
+async function sqliteDeadLetters(): Promise<{ store: DeadLetterStore }> {
   const dir = mkdtempSync(join(tmpdir(), "slipway-notify-"));
-  const db = openSqlite(join(dir, "slipway.db"));
-  cleanups.push(() => {
-    db.close();
+  const state = await openStore(join(dir, "slipway.db"));
+  cleanups.push(async () => {
+    await state.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { store: new SqliteDeadLetterStore(db), db };
+  return { store: state.deadLetters };
 }
 
 /** Captures the notifier's pino log lines so tests can assert what was (not) written. */
@@ -133,7 +132,7 @@ describe("notification delivery to a real HTTP receiver", () => {
 
   it("dead-letters into SQLite after the retry budget, then re-sends once the receiver recovers", async () => {
     const hook = await receiver(() => ({ status: 500 }));
-    const { store } = sqliteDeadLetters();
+    const { store } = await sqliteDeadLetters();
     const { sleep, waits } = recordedSleep();
     let t = 1_764_072_000_000;
     const n = notifier({

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DeadLetter } from "../../src/notify/dead-letters.js";
+import type { DeadLetter } from "../../src/store/ports/dead-letter-store.js";
 import { startHooksWorld, type HooksWorld } from "../runs-api/support.js";
 import { startReceiver, type ReceivedRequest } from "./receiver.js";
 

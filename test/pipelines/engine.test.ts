@@ -5,8 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { BuiltinAction } from "../../src/pipelines/actions/contract.js";
 import type { JobResult, RunEvent, RunResult } from "../../src/pipelines/model.js";
 import { runWorkflows, type RunOptions } from "../../src/pipelines/run.js";
-import { openSqlite } from "../../src/store/sqlite/database.js";
-import { SqliteRunHistory } from "../../src/store/sqlite/runs.js";
+import { openStore, type RunStore } from "../../src/store/index.js";
 import { FIXTURES, isAlive, makeRepo, type TestRepo } from "./helpers.js";
 
 const cleanups: (() => void)[] = [];
@@ -33,13 +32,13 @@ interface Outcome {
   /** Every printed line of a job (all matrix combinations when given the job id). */
   logs(job: string): string[];
   job(key: string): JobResult;
-  history: SqliteRunHistory;
+  history: RunStore;
 }
 
 async function run(target: TestRepo, options: Partial<RunOptions> = {}): Promise<Outcome> {
-  const db = openSqlite(":memory:");
-  cleanups.push(() => db.close());
-  const history = new SqliteRunHistory(db);
+  const store = await openStore("sqlite::memory:");
+  cleanups.push(() => void store.close());
+  const history = store.runs;
   const events: RunEvent[] = [];
   const results = await runWorkflows({
     dir: target.dir,
@@ -352,7 +351,7 @@ describe("execution on the host", () => {
     expect(outcome.result.jobs[0]?.steps.map((s) => s.conclusion)).toEqual(["cancelled", "skipped"]);
     const pid = Number(readFileSync(join(marks, "sleeper.pid"), "utf8"));
     expect(isAlive(pid)).toBe(false);
-    expect(outcome.history.getRun(outcome.result.runId)?.conclusion).toBe("cancelled");
+    expect((await outcome.history.getRun(outcome.result.runId))?.conclusion).toBe("cancelled");
   });
 });
 
@@ -365,10 +364,7 @@ describe("secrets", () => {
     };
     const { result, logs, history } = await run(target, { secrets });
     const printed = logs("leak").join("\n");
-    const stored = history
-      .getLogs(result.runId)
-      .map((line) => line.text)
-      .join("\n");
+    const stored = (await history.getLogs(result.runId)).map((line) => line.text).join("\n");
     for (const text of [printed, stored]) {
       expect(text).toContain("plain: ***");
       expect(text).toContain("expression: ***");

@@ -6,8 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadProjectConfig } from "../../src/config/load.js";
 import { SlipwayError } from "../../src/core/errors.js";
 import { ReleaseBuilder, digestDirectory, releaseDirFor } from "../../src/releases/index.js";
-import { openSqlite, type SqliteDatabase } from "../../src/store/sqlite/database.js";
-import { SqliteReleaseStore } from "../../src/store/sqlite/releases.js";
+import { openStore, type ReleaseStore } from "../../src/store/index.js";
 
 const cleanups: Array<() => void> = [];
 afterEach(() =>
@@ -58,10 +57,10 @@ function project(options: {
   return dir;
 }
 
-function store(dataDir: string): { db: SqliteDatabase; releases: SqliteReleaseStore } {
-  const db = openSqlite(join(dataDir, "slipway.db"));
-  cleanups.push(() => db.close());
-  return { db, releases: new SqliteReleaseStore(db) };
+async function store(dataDir: string): Promise<{ releases: ReleaseStore }> {
+  const state = await openStore(join(dataDir, "slipway.db"));
+  cleanups.push(() => void state.close());
+  return { releases: state.releases };
 }
 
 /** "gone" once the process has exited (a zombie waiting for its reaper counts as gone). */
@@ -98,7 +97,7 @@ describe("ReleaseBuilder.ensure", () => {
     // Uncommitted edits are not part of a release: it is what the ref says.
     writeFileSync(join(dir, "services", "web", "server.js"), "console.log('dirty')\n");
     const dataDir = join(dir, ".slipway");
-    const { releases } = store(dataDir);
+    const { releases } = await store(dataDir);
     const builder = new ReleaseBuilder({
       store: releases,
       dataDir,
@@ -127,16 +126,16 @@ describe("ReleaseBuilder.ensure", () => {
     expect(release.digest).toBe(await digestDirectory(release.dir));
 
     // The record is in the database, readable by another connection.
-    const { releases: again } = store(dataDir);
-    expect(again.getRelease("web", "v1")).toEqual(release);
-    expect(again.listReleases("web")).toEqual([release]);
+    const { releases: again } = await store(dataDir);
+    expect(await again.getRelease("web", "v1")).toEqual(release);
+    expect(await again.listReleases("web")).toEqual([release]);
   });
 
   it("returns an existing release without exporting or building again", async () => {
     const dataDir = tempDir("slipway-release-data-");
     const marker = join(dataDir, "builds.txt");
     const dir = project({ build: `echo build >> ${marker}` });
-    const { releases } = store(dataDir);
+    const { releases } = await store(dataDir);
     const builder = new ReleaseBuilder({ store: releases, dataDir });
 
     const first = await builder.ensure({ service: "web", version: "v1", projectDir: dir });
@@ -153,7 +152,7 @@ describe("ReleaseBuilder.ensure", () => {
     const dataDir = tempDir("slipway-release-data-");
     const marker = join(dataDir, "builds.txt");
     const dir = project({ build: `sleep 0.3; echo build >> ${marker}` });
-    const builder = new ReleaseBuilder({ store: store(dataDir).releases, dataDir });
+    const builder = new ReleaseBuilder({ store: (await store(dataDir)).releases, dataDir });
     const [a, b] = await Promise.all([
       builder.ensure({ service: "web", version: "v1", projectDir: dir }),
       builder.ensure({ service: "web", version: "v1", projectDir: dir }),
@@ -169,7 +168,7 @@ describe("ReleaseBuilder.ensure", () => {
     writeFileSync(join(dir, "services", "web", "server.js"), "console.log('v2')\n");
     git(dir, "commit", "-q", "-am", "v2");
     const dataDir = tempDir("slipway-release-data-");
-    const builder = new ReleaseBuilder({ store: store(dataDir).releases, dataDir });
+    const builder = new ReleaseBuilder({ store: (await store(dataDir)).releases, dataDir });
 
     const old = await builder.ensure({ service: "web", version: "1.0.0", ref: "v1.0.0", projectDir: dir });
     expect(old).toMatchObject({ ref: "v1.0.0", commit: v1Commit, status: "built" });
@@ -198,13 +197,13 @@ describe("ReleaseBuilder.ensure", () => {
     const dir = project({
       build: `echo step one; if [ ! -f ${flag} ]; then echo "error: dependency missing" >&2; exit 3; fi; echo ok > out.txt`,
     });
-    const { releases } = store(dataDir);
+    const { releases } = await store(dataDir);
     const builder = new ReleaseBuilder({ store: releases, dataDir });
 
     const error = await rejection(builder.ensure({ service: "web", version: "v7", projectDir: dir }));
     expect(error.code).toBe("SLIPWAY_BUILD_FAILED");
     expect(error.message).toBe("web v7: build failed (exit 3): error: dependency missing");
-    const failed = releases.getRelease("web", "v7")!;
+    const failed = (await releases.getRelease("web", "v7"))!;
     expect(failed).toMatchObject({
       status: "failed",
       exitCode: 3,
@@ -230,7 +229,7 @@ describe("ReleaseBuilder.ensure", () => {
     });
     const dataDir = tempDir("slipway-release-data-");
     const builder = new ReleaseBuilder({
-      store: store(dataDir).releases,
+      store: (await store(dataDir)).releases,
       dataDir,
       secrets: ["hunter2-extra"],
       baseEnv: { PATH: process.env.PATH, EXTRA: "hunter2-extra", SLIPWAY_TOKEN: "control-plane-token" },
@@ -248,7 +247,7 @@ describe("ReleaseBuilder.ensure", () => {
     const dir = project({ build: 'echo "token=[$SLIPWAY_TOKEN] service=[$SLIPWAY_SERVICE]" > env.txt' });
     const dataDir = tempDir("slipway-release-data-");
     const builder = new ReleaseBuilder({
-      store: store(dataDir).releases,
+      store: (await store(dataDir)).releases,
       dataDir,
       baseEnv: { PATH: process.env.PATH, SLIPWAY_TOKEN: "control-plane-token" },
     });
@@ -263,7 +262,7 @@ describe("ReleaseBuilder.ensure", () => {
       build: `sleep 60 & echo $! > ${pidFile}; echo waiting; wait`,
       buildTimeout: "500ms",
     });
-    const builder = new ReleaseBuilder({ store: store(dataDir).releases, dataDir });
+    const builder = new ReleaseBuilder({ store: (await store(dataDir)).releases, dataDir });
     const error = await rejection(builder.ensure({ service: "web", version: "v1", projectDir: dir }));
     expect(error.message).toBe("web v1: build failed (timed out after 500ms): waiting");
     const pid = Number(readFileSync(pidFile, "utf8"));
@@ -274,7 +273,7 @@ describe("ReleaseBuilder.ensure", () => {
     const dataDir = tempDir("slipway-release-data-");
     const pidFile = join(dataDir, "daemon.pid");
     const dir = project({ build: `sleep 60 > /dev/null 2>&1 & echo $! > ${pidFile}` });
-    const builder = new ReleaseBuilder({ store: store(dataDir).releases, dataDir });
+    const builder = new ReleaseBuilder({ store: (await store(dataDir)).releases, dataDir });
     const release = await builder.ensure({ service: "web", version: "v1", projectDir: dir });
     expect(release.status).toBe("built");
     const pid = Number(readFileSync(pidFile, "utf8"));
@@ -295,7 +294,7 @@ describe("ReleaseBuilder.ensure", () => {
     git(repo, "add", ".");
     git(repo, "commit", "-q", "-m", "monorepo");
     const dataDir = tempDir("slipway-release-data-");
-    const builder = new ReleaseBuilder({ store: store(dataDir).releases, dataDir });
+    const builder = new ReleaseBuilder({ store: (await store(dataDir)).releases, dataDir });
     const release = await builder.ensure({ service: "web", version: "v1", projectDir: dir });
     expect(release.commit).toBe(git(repo, "rev-parse", "HEAD"));
     expect(readFileSync(join(release.dir, "server.js"), "utf8")).toBe("// shop web\n");
@@ -310,7 +309,7 @@ describe("ReleaseBuilder.ensure", () => {
       "project: { name: shop }\nservices:\n  site: { start: node services/web/server.js }\n",
     );
     const dataDir = join(dir, ".slipway");
-    const builder = new ReleaseBuilder({ store: store(dataDir).releases, dataDir });
+    const builder = new ReleaseBuilder({ store: (await store(dataDir)).releases, dataDir });
     const release = await builder.ensure({ service: "site", version: "0.1.0", projectDir: dir });
     expect(release).toMatchObject({ ref: "working-tree", commit: null, status: "built" });
     expect(readFileSync(join(release.dir, "services", "web", "server.js"), "utf8")).toBe(
@@ -329,7 +328,7 @@ describe("ReleaseBuilder.ensure", () => {
   it("refuses unknown refs, services and unsafe versions", async () => {
     const dir = project({});
     const dataDir = tempDir("slipway-release-data-");
-    const { releases } = store(dataDir);
+    const { releases } = await store(dataDir);
     const builder = new ReleaseBuilder({ store: releases, dataDir });
 
     const noRef = await rejection(
@@ -337,7 +336,7 @@ describe("ReleaseBuilder.ensure", () => {
     );
     expect(noRef.code).toBe("SLIPWAY_NOT_FOUND");
     expect(noRef.message).toMatch(/^git ref 'no-such-branch' does not name a commit in /);
-    expect(releases.getRelease("web", "v1")).toMatchObject({ status: "failed" });
+    expect(await releases.getRelease("web", "v1")).toMatchObject({ status: "failed" });
 
     const noService = await rejection(builder.ensure({ service: "api", version: "v1", projectDir: dir }));
     expect(noService.message).toBe("no service 'api' in slipway.yaml (services: web)");
@@ -372,7 +371,7 @@ describe("releaseDirFor", () => {
   it("answers the built release's directory for the rollout controller", async () => {
     const dir = project({ build: "echo built > marker.txt" });
     const dataDir = tempDir("slipway-release-data-");
-    const builder = new ReleaseBuilder({ store: store(dataDir).releases, dataDir });
+    const builder = new ReleaseBuilder({ store: (await store(dataDir)).releases, dataDir });
     const releaseDir = await releaseDirFor(builder, dir)(
       { service: "web", version: "v5" },
       loadProjectConfig(dir),

@@ -4,8 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ReleaseBuilder } from "../../src/releases/index.js";
-import { openSqlite } from "../../src/store/sqlite/database.js";
-import { SqliteReleaseStore } from "../../src/store/sqlite/releases.js";
+import { openStore } from "../../src/store/index.js";
 
 // Runs the built CLI (`npm run build` first, as `npm test` does).
 const BIN = join(import.meta.dirname, "..", "..", "bin", "slipway.js");
@@ -27,9 +26,9 @@ describe("slipway releases", () => {
       join(dir, "slipway.yaml"),
       "project: { name: shop }\nservices:\n  web: { path: web, start: node server.js, build: 'test -f ok || { echo no ok file; exit 4; }' }\n",
     );
-    const db = openSqlite(join(dir, ".slipway", "slipway.db"));
+    const state = await openStore(join(dir, ".slipway", "slipway.db"));
     const builder = new ReleaseBuilder({
-      store: new SqliteReleaseStore(db),
+      store: state.releases,
       dataDir: join(dir, ".slipway"),
       now: (() => {
         let t = Date.parse("2026-11-25T12:00:00Z");
@@ -41,7 +40,7 @@ describe("slipway releases", () => {
     );
     writeFileSync(join(dir, "web", "ok"), "");
     const v2 = await builder.ensure({ service: "web", version: "v2", projectDir: dir });
-    db.close();
+    await state.close();
 
     const json = slipway("releases", "web", "--dir", dir, "--json");
     expect(json.status).toBe(0);

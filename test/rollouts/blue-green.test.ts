@@ -27,7 +27,7 @@ describe("blue-green rollouts with a real proxy and real processes", () => {
     expect(counts.failed).toBe(0);
     expect([...counts.statuses.keys()]).toEqual([200]);
     expect(counts.byVersion.get("v2")).toBeGreaterThan(0);
-    expect(world.store.events({ rolloutId: second.id }).map((e) => e.type)).toEqual([
+    expect((await world.store.events({ rolloutId: second.id })).map((e) => e.type)).toEqual([
       "rollout.created",
       "rollout.candidate-started",
       "rollout.switched",

@@ -37,7 +37,10 @@ describe("canary: people in the loop (promote, abort, approval)", () => {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       await world.restart();
       await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(world.store.getRollout(second.id)).toMatchObject({ phase: "paused", canary: { weight: 30 } });
+      expect(await world.store.getRollout(second.id)).toMatchObject({
+        phase: "paused",
+        canary: { weight: 30 },
+      });
       expect(await world.get()).toMatchObject({ status: 200 });
 
       const resumed = await world.controller.promote(second.id, {
@@ -55,7 +58,7 @@ describe("canary: people in the loop (promote, abort, approval)", () => {
       expect(counts.failed).toBe(0);
       expect([...counts.statuses.keys()]).toEqual([200]);
       expect(await world.get()).toEqual({ status: 200, version: "v2" });
-      const events = world.store.events({ rolloutId: second.id });
+      const events = await world.store.events({ rolloutId: second.id });
       expect(events.filter((e) => e.type === "rollout.resumed").map((e) => e.actor)).toEqual(["bob"]);
       expect(events.find((e) => e.type === "rollout.promoted")).toMatchObject({
         actor: "bob",
@@ -100,7 +103,7 @@ describe("canary: people in the loop (promote, abort, approval)", () => {
     const id = held.rollout?.id ?? "";
     expect(held.rollout).toMatchObject({ phase: "awaiting-approval", approval: { requestedBy: "alice" } });
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(world.store.getRollout(id)?.phase).toBe("awaiting-approval");
+    expect((await world.store.getRollout(id))?.phase).toBe("awaiting-approval");
     expect(world.runtime.instances("web/production@v2")).toEqual([]);
     // A second deploy of the same version is refused while it waits (it holds the lock).
     await expect(world.deploy("v2")).rejects.toMatchObject({ code: "SLIPWAY_CONFLICT" });
@@ -115,7 +118,7 @@ describe("canary: people in the loop (promote, abort, approval)", () => {
     expect(ok.rollout?.phase).toBe("pending");
     const done = await world.waitFinal(id, 60_000);
     expect(done.phase).toBe("promoted");
-    const types = world.store.events({ rolloutId: id }).map((e) => `${e.type} ${e.actor}`);
+    const types = (await world.store.events({ rolloutId: id })).map((e) => `${e.type} ${e.actor}`);
     expect(types.slice(0, 4)).toEqual([
       "rollout.created alice",
       "rollout.approval-requested alice",

@@ -67,7 +67,7 @@ describe("canary rollouts with a real proxy, real processes and the analysis eng
       expect(counts.byVersion.get("v1")).toBeGreaterThan(0);
       expect(counts.byVersion.get("v2")).toBeGreaterThan(0);
 
-      const types = world.store.events({ rolloutId: second.id }).map((e) => e.type);
+      const types = (await world.store.events({ rolloutId: second.id })).map((e) => e.type);
       expect(types.slice(0, 4)).toEqual([
         "rollout.created",
         "rollout.candidate-started",
@@ -82,10 +82,10 @@ describe("canary rollouts with a real proxy, real processes and the analysis eng
         "rollout.stopping",
         "rollout.finished",
       ]);
-      const times = world.store.events({ rolloutId: second.id }).map((e) => Date.parse(e.at));
+      const times = (await world.store.events({ rolloutId: second.id })).map((e) => Date.parse(e.at));
       expect(times).toEqual([...times].sort((a, b) => a - b));
       // Steps take time: the promotion is stamped after the first weight change.
-      const events = world.store.events({ rolloutId: second.id });
+      const events = await world.store.events({ rolloutId: second.id });
       const at = (type: string) => Date.parse(events.find((e) => e.type === type)?.at ?? "");
       expect(at("rollout.promoted")).toBeGreaterThan(at("rollout.weight"));
       const messages = events.map((e) => e.message);

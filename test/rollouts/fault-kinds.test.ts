@@ -46,13 +46,13 @@ describe("automatic rollback, one case per fault kind", () => {
       expect(done.phase).toBe("rolled-back");
       expect(done.reason).toMatch(reason);
       expect(await world.get()).toEqual({ status: 200, version: "v1" });
-      expect(world.store.traffic("web", "production")?.traffic).toEqual([
+      expect((await world.store.traffic("web", "production"))?.traffic).toEqual([
         { revision: "web/production@v1", weight: 100 },
       ]);
       expect(
         world.runtime.instances(`web/production@${version}`).filter((i) => i.state !== "stopped"),
       ).toEqual([]);
-      const types = world.store.events({ rolloutId: rollout.id }).map((e) => e.type);
+      const types = (await world.store.events({ rolloutId: rollout.id })).map((e) => e.type);
       expect(types).toContain("rollout.rollback");
       expect(types.at(-1)).toBe("rollout.finished");
     },

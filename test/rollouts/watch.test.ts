@@ -48,10 +48,14 @@ async function notifyingWorld(faults: Record<string, Record<string, string>>, ya
   return { world, receiver, resubscribe: () => subscribe(world!), unsubscribe: subscribe(world) };
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
@@ -62,8 +66,8 @@ type Received = { type: string; event: Record<string, unknown> };
 const received = (requests: ReceivedRequest[], type: string): Received | undefined =>
   requests.map((r) => JSON.parse(r.body) as Received).find((b) => b.type === type);
 
-const newest = (w: World): Rollout | undefined =>
-  w.store.list({ service: "web", environment: "production", limit: 1 })[0];
+const newest = async (w: World): Promise<Rollout | undefined> =>
+  (await w.store.list({ service: "web", environment: "production", limit: 1 }))[0];
 
 /** Deploys v1 then v2 to promotion, and waits until v1's processes are gone (the reproduction). */
 async function promoteV2(w: World): Promise<Rollout> {
@@ -100,8 +104,8 @@ describe("after promotion: the watch", () => {
 
     writeFileSync(join(w.dir, "web", MARKER), "");
 
-    const back = await until("an automatic rollback", () => {
-      const n = newest(w);
+    const back = await until("an automatic rollback", async () => {
+      const n = await newest(w);
       return n && n.kind === "rollback" ? n : undefined;
     });
     expect(back).toMatchObject({
@@ -115,9 +119,9 @@ describe("after promotion: the watch", () => {
     expect((await w.waitFinal(back.id)).phase).toBe("promoted");
     await servedBy(w, "v1");
 
-    const created = w.store.events({ rolloutId: back.id }).find((e) => e.type === "rollout.created");
+    const created = (await w.store.events({ rolloutId: back.id })).find((e) => e.type === "rollout.created");
     expect(created).toMatchObject({ actor: "controller", reason: back.reason });
-    expect(w.store.getRollout(v2.id)?.outcome).toBe("promoted");
+    expect((await w.store.getRollout(v2.id))?.outcome).toBe("promoted");
 
     const note = await until("the rollback notification", () => received(r.requests, "rollout.rolled_back"));
     expect(note.event).toMatchObject({
@@ -138,15 +142,17 @@ describe("after promotion: the watch", () => {
     const v2 = await promoteV2(w);
     writeFileSync(join(w.dir, "web", MARKER), "");
 
-    const down = await until("service.down", () =>
-      w.store.events({ service: "web", environment: "production" }).find((e) => e.type === "service.down"),
+    const down = await until("service.down", async () =>
+      (await w.store.events({ service: "web", environment: "production" })).find(
+        (e) => e.type === "service.down",
+      ),
     );
     expect(down).toMatchObject({ actor: "controller", message: "web/production@v2 is down" });
     expect(down.reason).toMatch(
       /automatic rollback is off for this environment; `slipway rollback web --env production --reason TEXT` returns to v1/,
     );
     // The watch reported instead of rolling back: v2's rollout is still the newest, and nothing serves.
-    expect(newest(w)?.id).toBe(v2.id);
+    expect((await newest(w))?.id).toBe(v2.id);
     expect((await w.get()).status).toBeGreaterThanOrEqual(500);
     const downNote = await until("the service.down notification", () => received(r.requests, "service.down"));
     expect(downNote.event).toMatchObject({
@@ -164,10 +170,10 @@ describe("after promotion: the watch", () => {
       actor: "alice",
     });
     await servedBy(w, "v1");
-    const recovered = await until("service.recovered", () =>
-      w.store
-        .events({ service: "web", environment: "production" })
-        .find((e) => e.type === "service.recovered"),
+    const recovered = await until("service.recovered", async () =>
+      (await w.store.events({ service: "web", environment: "production" })).find(
+        (e) => e.type === "service.recovered",
+      ),
     );
     expect(recovered.message).toBe("web/production@v1 serves again");
     const upNote = await until("the service.recovered notification", () =>
@@ -186,16 +192,18 @@ describe("after promotion: the watch", () => {
     await promoteV2(w);
     writeFileSync(join(w.dir, "web", MARKER), "");
 
-    const down = await until("service.down", () =>
-      w.store.events({ service: "web", environment: "production" }).find((e) => e.type === "service.down"),
+    const down = await until("service.down", async () =>
+      (await w.store.events({ service: "web", environment: "production" })).find(
+        (e) => e.type === "service.down",
+      ),
     );
     expect(down.reason).toMatch(/^the supervisor gave up on .* of web\/production@v2/);
     expect(down.reason).toMatch(
       /the rollback to v1 failed \(candidate crashed on start.*\): not rolling back again$/,
     );
-    const rollbacks = w.store
-      .list({ service: "web", environment: "production" })
-      .filter((x) => x.kind === "rollback");
+    const rollbacks = (await w.store.list({ service: "web", environment: "production" })).filter(
+      (x) => x.kind === "rollback",
+    );
     expect(rollbacks).toHaveLength(1);
     await until("the service.down notification", () => received(r.requests, "service.down"));
   }, 120_000);

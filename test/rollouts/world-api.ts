@@ -21,7 +21,7 @@ export async function serveWorldApi(world: World, tokenName: string): Promise<Wo
   const app = createApp({
     projectDir: world.dir,
     controller: world.controller,
-    db: world.db,
+    store: world.state,
     info: () => ({ apiUrl: base, proxyUrl: world.proxyUrl, projectDir: world.dir }),
   });
   const { token } = await issueApiToken(app.access, {

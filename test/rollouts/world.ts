@@ -16,8 +16,9 @@ import { ProxyTrafficRouter } from "../../src/rollouts/traffic-router.js";
 import { PREVIEW_KEY_FILE, PreviewKeys, previewKeyLookup } from "../../src/rollouts/preview-keys.js";
 import { loadProjectConfig } from "../../src/config/load.js";
 import { LocalRuntime } from "../../src/runtimes/local/index.js";
-import { openSqlite, type SqliteDatabase } from "../../src/store/sqlite/database.js";
-import { SqliteRolloutStore } from "../../src/store/sqlite/rollouts.js";
+import type { RolloutStore } from "../../src/store/index.js";
+import type { SqliteDatabase } from "../../src/store/sqlite/database.js";
+import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/store.js";
 
 export const FIXTURE_APP = resolve(import.meta.dirname, "../fixtures/apps/app.mjs");
 
@@ -73,9 +74,12 @@ export interface World {
   dir: string;
   proxy: SpawnedProxy;
   proxyUrl: string;
-  store: SqliteRolloutStore;
+  store: RolloutStore;
+  /** The whole Store the control plane opened (the API's test server takes it). */
+  state: SqliteStore;
   controller: RolloutController;
   runtime: LocalRuntime;
+  /** The SQLite connection, for tests that check what is (not) stored. */
   db: SqliteDatabase;
   /** Restart the control plane (store, runtime, controller) on the same directory. */
   restart(): Promise<void>;
@@ -104,8 +108,9 @@ export async function startWorld(
   const proxyUrl = `http://${proxy.listen}`;
 
   const controlPlane = async () => {
-    const db = openSqlite(join(data, "slipway.db"));
-    const store = new SqliteRolloutStore(db);
+    // The tests' composition root: the same Store the server opens.
+    const state = openSqliteStore(join(data, "slipway.db"));
+    const store = state.rollouts;
     const runtime = new LocalRuntime({ stateDir: join(data, "runtime") });
     const router = new ProxyTrafficRouter(
       proxy.client,
@@ -121,7 +126,7 @@ export async function startWorld(
       tickMs: 100,
     });
     await controller.start();
-    return { db, store, runtime, controller };
+    return { state, db: state.db, store, runtime, controller };
   };
 
   let cp = await controlPlane();
@@ -131,6 +136,9 @@ export async function startWorld(
     proxyUrl,
     get store() {
       return cp.store;
+    },
+    get state() {
+      return cp.state;
     },
     get controller() {
       return cp.controller;
@@ -144,7 +152,7 @@ export async function startWorld(
     async restart() {
       await cp.controller.stop();
       await cp.runtime.detach();
-      cp.db.close();
+      await cp.state.close();
       cp = await controlPlane();
     },
     async deploy(version) {
@@ -160,7 +168,7 @@ export async function startWorld(
     async waitFor(id, done, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const r = cp.store.getRollout(id);
+        const r = await cp.store.getRollout(id);
         if (r && done(r)) return r;
         if (Date.now() > deadline)
           throw new Error(`rollout ${id} stuck in ${r?.phase}: ${JSON.stringify(r)}`);
@@ -180,7 +188,7 @@ export async function startWorld(
       await cp.controller.stop();
       for (const revision of cp.runtime.revisions()) await cp.runtime.stop(revision, { graceMs: 500 });
       await cp.runtime.detach();
-      cp.db.close();
+      await cp.state.close();
       await proxy.stop(1000);
       rmSync(dir, { recursive: true, force: true });
     },

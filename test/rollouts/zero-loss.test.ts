@@ -24,7 +24,8 @@ describe("zero loss", () => {
       finish(result);
     });
     const decided = async (id: string) => world.waitFor(id, (r) => !isDeciding(r.phase), 30_000);
-    const live = () => world.store.traffic("web", "production")?.traffic.find((t) => t.weight > 0)?.revision;
+    const live = async () =>
+      (await world.store.traffic("web", "production"))?.traffic.find((t) => t.weight > 0)?.revision;
     try {
       // 1: v2, then an instant rollback while v1 is warm.
       expect((await decided((await world.deploy("v2")).id)).outcome).toBe("promoted");
@@ -50,7 +51,7 @@ describe("zero loss", () => {
       });
       expect(redeploy.rollout?.kind).toBe("rollback");
       await world.waitFinal(redeploy.rollout!.id);
-      expect(live()).toBe("web/production@v5");
+      expect(await live()).toBe("web/production@v5");
     } finally {
       load.stop();
     }

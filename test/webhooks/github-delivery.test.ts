@@ -5,8 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openSqlite, type SqliteDatabase } from "../../src/store/sqlite/database.js";
-import { SqliteDeliveryLog } from "../../src/store/sqlite/webhook-deliveries.js";
+import { openStore, type Store } from "../../src/store/index.js";
 import type { TriggerEvent } from "../../src/webhooks/events.js";
 import { receiveGitHubDelivery } from "../../src/webhooks/receive.js";
 import { signGitHubPayload } from "../../src/webhooks/signature.js";
@@ -23,15 +22,15 @@ const push = {
 
 // A minimal HTTP endpoint wired the way the server should wire it: raw bytes in, outcome's status out.
 let server: Server;
-let db: SqliteDatabase;
+let store: Store;
 let dir: string;
 const triggered: TriggerEvent[] = [];
 let url = "";
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "slipway-webhooks-"));
-  db = openSqlite(join(dir, "slipway.db"));
-  const deliveries = new SqliteDeliveryLog(db);
+  store = await openStore(join(dir, "slipway.db"));
+  const deliveries = store.webhookDeliveries;
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -54,7 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  db.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

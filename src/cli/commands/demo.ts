@@ -11,10 +11,9 @@ import { createLogger } from "../../log.js";
 import type { RolloutController } from "../../rollouts/controller.js";
 import { createUser } from "../../auth/accounts.js";
 import { DEFAULTS } from "../../core/defaults.js";
-import { SqliteAccessStore } from "../../store/sqlite/access.js";
-import { openSqlite } from "../../store/sqlite/database.js";
 import { formatDuration, style } from "../output.js";
 import { isAlive } from "../../proxy/spawn-proxy.js";
+import { withStore } from "../state.js";
 import { parsePort, up, waitForShutdown } from "./up.js";
 
 /**
@@ -193,14 +192,14 @@ async function deployAndWatch(
   const id = result.rollout.id;
   let seen = 0;
   for (;;) {
-    const events = controller.history({ rolloutId: id, limit: 100 });
+    const events = await controller.history({ rolloutId: id, limit: 100 });
     for (const e of events.slice(seen)) {
       process.stdout.write(
         `  ${style.dim(`+${formatDuration(Date.now() - started)}`.padStart(8))}  ${label}${e.message}\n`,
       );
     }
     seen = events.length;
-    const rollout = controller.rolloutById(id);
+    const rollout = await controller.rolloutById(id);
     if (rollout && !isDeciding(rollout.phase)) return rollout;
     if (rollout && onPoll) await onPoll(rollout);
     await sleep(100);
@@ -209,18 +208,15 @@ async function deployAndWatch(
 
 /**
  * A dashboard user for the demo, admin, with a random password shown once (it is stored hashed).
- * Written through the same SQLite file the running control plane reads.
+ * Written through the same Store the running control plane reads.
  */
 async function createDemoUser(projectDir: string): Promise<{ name: string; password: string }> {
-  const db = openSqlite(join(projectDir, DEFAULTS.dataDir, DEFAULTS.databaseFile));
-  try {
+  return withStore(join(projectDir, DEFAULTS.dataDir, DEFAULTS.databaseFile), async (store) => {
     const name = `demo-${randomBytes(3).toString("hex")}`;
     const password = randomBytes(12).toString("base64url");
-    await createUser(new SqliteAccessStore(db), { name, password, role: "admin", now: Date.now() });
+    await createUser(store.access, { name, password, role: "admin", now: Date.now() });
     return { name, password };
-  } finally {
-    db.close();
-  }
+  });
 }
 
 /**

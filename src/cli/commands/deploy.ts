@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { isDeciding, type Rollout } from "../../core/rollout/types.js";
 import { EXIT } from "../../core/errors.js";
 import type { DeployResult } from "../../rollouts/controller.js";
-import type { StoredEvent } from "../../rollouts/ports.js";
+import type { StoredEvent } from "../../store/ports/rollout-store.js";
 import { ApiClient, serverUrl } from "../../server/client.js";
 import { formatDuration, printJson, style } from "../output.js";
 

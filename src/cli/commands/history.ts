@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { StoredEvent } from "../../rollouts/ports.js";
+import type { StoredEvent } from "../../store/ports/rollout-store.js";
 import { ApiClient, serverUrl } from "../../server/client.js";
 import { printJson } from "../output.js";
 

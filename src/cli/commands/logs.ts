@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { SlipwayError } from "../../core/errors.js";
-import { openSqlite } from "../../store/sqlite/database.js";
-import { SqliteRunHistory } from "../../store/sqlite/runs.js";
 import { printJson, style } from "../output.js";
+import { withStore } from "../state.js";
 import { databasePath } from "./run.js";
 
 export function registerLogs(program: Command): void {
@@ -14,13 +13,12 @@ export function registerLogs(program: Command): void {
     .option("--dir <path>", "repository directory", ".")
     .option("--db <file>", "history database (default: SLIPWAY_DB or .slipway/slipway.db)")
     .option("--json", "print JSON lines as one document")
-    .action((runId: string, flags: { job?: string; dir: string; db?: string; json?: boolean }) => {
-      const db = openSqlite(databasePath(flags.dir, flags.db));
-      try {
-        const history = new SqliteRunHistory(db);
-        if (!history.getRun(runId))
+    .action((runId: string, flags: { job?: string; dir: string; db?: string; json?: boolean }) =>
+      withStore(databasePath(flags.dir, flags.db), async (store) => {
+        const history = store.runs;
+        if (!(await history.getRun(runId)))
           throw new SlipwayError("SLIPWAY_NOT_FOUND", `run ${runId} does not exist (see slipway runs)`);
-        const lines = history.getLogs(runId, flags.job);
+        const lines = await history.getLogs(runId, flags.job);
         if (flags.job !== undefined && lines.length === 0) {
           throw new SlipwayError("SLIPWAY_NOT_FOUND", `run ${runId} has no logs for job ${flags.job}`);
         }
@@ -36,8 +34,6 @@ export function registerLogs(program: Command): void {
           if (line.level === "endgroup") continue;
           process.stdout.write(`${line.level === "group" ? `▸ ${line.text}` : line.text}\n`);
         }
-      } finally {
-        db.close();
-      }
-    });
+      }),
+    );
 }

@@ -3,8 +3,7 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { printJson, style } from "../output.js";
 import { DEFAULTS } from "../../core/defaults.js";
-import { openSqlite } from "../../store/sqlite/database.js";
-import { SqliteReleaseStore } from "../../store/sqlite/releases.js";
+import { withStore } from "../state.js";
 import type { Release } from "../../releases/types.js";
 
 /** `slipway releases [SERVICE]`: the recorded releases, newest first, read from the project's Store. */
@@ -15,17 +14,12 @@ export function registerReleases(program: Command): void {
     .description("List built and failed releases (version, status, commit, digest, build log)")
     .option("--dir <path>", "project directory", ".")
     .option("--json", "print one JSON document")
-    .action((service: string | undefined, options: { dir: string; json?: boolean }) => {
+    .action(async (service: string | undefined, options: { dir: string; json?: boolean }) => {
       const dbPath = join(resolve(options.dir), DEFAULTS.dataDir, DEFAULTS.databaseFile);
       // A read-only command must not create a database where there is none.
       let releases: Release[] = [];
       if (existsSync(dbPath)) {
-        const db = openSqlite(dbPath);
-        try {
-          releases = new SqliteReleaseStore(db).listReleases(service);
-        } finally {
-          db.close();
-        }
+        releases = await withStore(dbPath, (store) => store.releases.listReleases(service));
       }
       if (options.json) printJson({ releases });
       else process.stdout.write(render(releases));

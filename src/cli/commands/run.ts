@@ -9,8 +9,7 @@ import { plainReporter, treeReporter } from "../../pipelines/reporters.js";
 import { readEventFile } from "../../pipelines/event-file.js";
 import { runWorkflows } from "../../pipelines/run.js";
 import { collectSecrets, parseDotenv, splitPair } from "../../pipelines/secrets.js";
-import { openSqlite } from "../../store/sqlite/database.js";
-import { SqliteRunHistory } from "../../store/sqlite/runs.js";
+import { openStore } from "../../store/index.js";
 import { formatDuration, isInteractive, printJson, style } from "../output.js";
 
 interface RunFlags {
@@ -89,8 +88,8 @@ async function runCommand(flags: RunFlags): Promise<number> {
   };
   const secrets = collectSecrets({ env: process.env, file: flags.secretsFile, flags: flags.secret });
   const eventPayload = flags.eventFile ? readEventFile(flags.eventFile) : undefined;
-  const db = openSqlite(databasePath(flags.dir, flags.db));
-  const history = new SqliteRunHistory(db);
+  const store = await openStore(databasePath(flags.dir, flags.db));
+  const history = store.runs;
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -141,7 +140,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
     live?.stop();
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
-    db.close();
+    await store.close();
   }
   if (flags.json) {
     const documents = results.map(runDocument);

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
-import { openSqlite } from "../../store/sqlite/database.js";
-import { SqliteRunHistory } from "../../store/sqlite/runs.js";
 import { formatDuration, printJson, style } from "../output.js";
+import { withStore } from "../state.js";
 import { databasePath } from "./run.js";
 
 export function registerRuns(program: Command): void {
@@ -12,10 +11,9 @@ export function registerRuns(program: Command): void {
     .option("--dir <path>", "repository directory", ".")
     .option("--db <file>", "history database (default: SLIPWAY_DB or .slipway/slipway.db)")
     .option("--json", "print JSON")
-    .action((flags: { limit: string; dir: string; db?: string; json?: boolean }) => {
-      const db = openSqlite(databasePath(flags.dir, flags.db));
-      try {
-        const runs = new SqliteRunHistory(db).listRuns(Math.max(1, Number(flags.limit) || 20));
+    .action((flags: { limit: string; dir: string; db?: string; json?: boolean }) =>
+      withStore(databasePath(flags.dir, flags.db), async (store) => {
+        const runs = await store.runs.listRuns(Math.max(1, Number(flags.limit) || 20));
         if (flags.json) {
           printJson(runs);
           return;
@@ -33,8 +31,6 @@ export function registerRuns(program: Command): void {
             `${run.runId.padStart(5)}  ${colour(conclusion.padEnd(9))}  ${run.workflow} #${run.runNumber}  ${style.dim(`${run.event} ${run.ref.replace(/^refs\/(heads|tags)\//, "")} ${run.sha.slice(0, 7)}  ${run.startedAt}  ${took}`)}\n`,
           );
         }
-      } finally {
-        db.close();
-      }
-    });
+      }),
+    );
 }

@@ -6,7 +6,7 @@ import type { ServerInfo } from "../../server/http-api.js";
 import { ApiClient, serverUrl } from "../../server/client.js";
 import { printJson, style } from "../output.js";
 
-export type StatusReport = ServerInfo & { environments: ReturnType<RolloutController["status"]> };
+export type StatusReport = ServerInfo & { environments: Awaited<ReturnType<RolloutController["status"]>> };
 
 export function renderStatus(status: StatusReport): string {
   const lines = [`API ${status.apiUrl}   traffic ${status.proxyUrl}`];

@@ -86,12 +86,3 @@ export interface DeliveryReport {
   window: { days: number; from: string; to: string };
   environments: EnvironmentDelivery[];
 }
-
-/**
- * The Store port the delivery report reads (SQLite: src/store/sqlite/delivery.ts): every rollout
- * still deciding or changed at or after `since`, as facts. Later rollouts matter too (a rollback
- * after a promotion, the restore after a failure), and they are always changed after `since`.
- */
-export interface DeliveryHistory {
-  rolloutFacts(query: { since: number; environment?: string }): RolloutFacts[];
-}

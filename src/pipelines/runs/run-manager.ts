@@ -22,9 +22,9 @@ import { findBuiltinAction } from "../actions/builtin/index.js";
 import type { ArtifactRecord } from "../artifacts/artifact-store.js";
 import { createArchive } from "../cache/archive.js";
 import { repositoryRoot } from "../git.js";
-import type { RunHistory } from "../history.js";
+import type { RunStore, StoredLogLine } from "../../store/ports/run-store.js";
 import { discoverWorkflows, loadWorkflow, WORKFLOWS_DIR } from "../load.js";
-import type { LogLine, RunEvent, RunResult } from "../model.js";
+import type { RunEvent, RunResult } from "../model.js";
 import { runWorkflows, type RunOptions } from "../run.js";
 import {
   runView,
@@ -38,18 +38,7 @@ import {
 } from "./run-view.js";
 import { storageFault } from "../../store/storage-faults.js";
 
-/** A stored (masked) log line with the job it belongs to. */
-export interface StoredLogLine extends LogLine {
-  jobKey: string;
-  jobId: string;
-}
-
-/** The subset of SqliteRunHistory the manager reads and writes. */
-export interface RunStore extends RunHistory {
-  listRuns(limit?: number): StoredRun[];
-  getRun(runId: string): StoredRun | undefined;
-  getLogs(runId: string, job?: string): StoredLogLine[];
-}
+export type { RunStore };
 
 /** What asks for workflow runs: an event as GitHub would deliver it, and who asked. */
 export interface RunTrigger {
@@ -120,12 +109,14 @@ interface LiveRun {
  * tracks the live ones, cancels on request, and publishes every run and job change.
  *
  * @example
- * const manager = new RunManager({ dir, dataDir, store: new SqliteRunHistory(db), publish: hub.publish });
+ * const manager = new RunManager({ dir, dataDir, store: store.runs, publish: hub.publish });
  * const { runs } = await manager.trigger({ event: "workflow_dispatch", workflow: "deploy.yml", actor: "alice" });
  * await manager.cancel(runs[0].runId);
  */
 export class RunManager {
   private readonly live = new Map<string, LiveRun>();
+  /** The tail of the queue of published run views (publishView). */
+  private publishing: Promise<void> = Promise.resolve();
   /** `<runId>/<jobId>` → the approval a job waits for. */
   private readonly approvals = new Map<string, PendingApproval>();
   private readonly pending = new Set<Promise<unknown>>();
@@ -185,7 +176,7 @@ export class RunManager {
   async cancel(runId: string): Promise<RunView> {
     const run = this.live.get(runId);
     if (!run) {
-      const stored = this.get(runId);
+      const stored = await this.get(runId);
       if (!stored) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${runId}`);
       throw new SlipwayError(
         "SLIPWAY_CONFLICT",
@@ -194,31 +185,31 @@ export class RunManager {
     }
     run.controller.abort();
     await run.done;
-    return this.get(runId) ?? this.viewOf(runId, run);
+    return (await this.get(runId)) ?? (await this.viewOf(runId, run));
   }
 
   /** Most recent first. */
-  list(limit = 50): RunView[] {
-    return this.options.store.listRuns(limit).map((stored) => this.view(stored));
+  async list(limit = 50): Promise<RunView[]> {
+    return (await this.options.store.listRuns(limit)).map((stored) => this.view(stored));
   }
 
-  get(runId: string): RunView | undefined {
+  async get(runId: string): Promise<RunView | undefined> {
     if (!/^\d+$/.test(runId)) return undefined;
-    const stored = this.options.store.getRun(runId);
+    const stored = await this.options.store.getRun(runId);
     return stored && this.view(stored);
   }
 
   /** Stored (masked) log lines per job key, in order. */
-  logs(
+  async logs(
     runId: string,
     job?: string,
-  ): { key: string; id: string; lines: { step: string; level: string; text: string }[] }[] {
-    if (!this.get(runId)) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${runId}`);
+  ): Promise<{ key: string; id: string; lines: { step: string; level: string; text: string }[] }[]> {
+    if (!(await this.get(runId))) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${runId}`);
     const byKey = new Map<
       string,
       { key: string; id: string; lines: { step: string; level: string; text: string }[] }
     >();
-    for (const line of this.options.store.getLogs(runId, job)) {
+    for (const line of await this.options.store.getLogs(runId, job)) {
       let entry = byKey.get(line.jobKey);
       if (!entry) byKey.set(line.jobKey, (entry = { key: line.jobKey, id: line.jobId, lines: [] }));
       entry.lines.push({ step: line.step, level: line.level, text: line.text });
@@ -228,7 +219,7 @@ export class RunManager {
 
   /** The run's live (unexpired) artifacts. */
   async artifacts(runId: string): Promise<ArtifactRecord[]> {
-    if (!this.get(runId)) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${runId}`);
+    if (!(await this.get(runId))) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${runId}`);
     return artifactStoreFor(this.options.dataDir).list(runId);
   }
 
@@ -270,16 +261,16 @@ export class RunManager {
    * Approves (or rejects) a job waiting for its environment's approval. The run's requester may
    * not approve their own run, as on GitHub; when the environment names approvers, only they may.
    */
-  decide(
+  async decide(
     runId: string,
     jobId: string,
     principal: { id: string; name: string },
     verdict: "approve" | "reject",
     comment?: string,
-  ): RunView {
+  ): Promise<RunView> {
     const pending = this.approvals.get(`${runId}/${jobId}`);
     if (!pending) {
-      if (!this.get(runId)) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${runId}`);
+      if (!(await this.get(runId))) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${runId}`);
       throw new SlipwayError(
         "SLIPWAY_CONFLICT",
         `job ${jobId} of run ${runId} is not waiting for an approval`,
@@ -308,7 +299,7 @@ export class RunManager {
         return unreachable;
       }
     }
-    return this.get(runId)!;
+    return (await this.get(runId))!;
   }
 
   /** The engine asks before a job with `environment:` runs: wait for an approval when one is needed. */
@@ -337,7 +328,7 @@ export class RunManager {
         jobs.waiting?.delete(request.jobId);
         resolve(verdict);
         const live = this.live.get(request.runId);
-        if (live) this.publish(this.viewOf(request.runId, live));
+        if (live) this.publishView(request.runId, live);
       };
       const timer = setTimeout(
         () =>
@@ -360,7 +351,7 @@ export class RunManager {
       this.approvals.set(key, { approval, request: vote, decide: finish });
       jobs.waiting?.set(request.jobId, approval);
       const live = this.live.get(request.runId);
-      if (live) this.publish(this.viewOf(request.runId, live));
+      if (live) this.publishView(request.runId, live);
     });
   }
 
@@ -434,21 +425,19 @@ export class RunManager {
           live = { runId: event.runId, controller, jobs, meta, done: finished };
           this.live.set(event.runId, live);
           this.writeMeta(event.runId, meta);
-          const view = this.viewOf(event.runId, live);
-          this.publish(view);
-          announce?.(view);
+          this.publishView(event.runId, live, (view) => announce?.(view));
           return;
         }
         case "job-started":
           if (!live) return;
           jobs.started.set(event.key, { name: event.name, startedAt: new Date().toISOString() });
           meta.jobStartedAt[event.key] = jobs.started.get(event.key)!.startedAt;
-          this.publish(this.viewOf(live.runId, live));
+          this.publishView(live.runId, live);
           return;
         case "job-finished":
           if (!live) return;
           jobs.finished.set(event.key, event.result);
-          this.publish(this.viewOf(live.runId, live));
+          this.publishView(live.runId, live);
           return;
         case "run-finished":
         case "step-started":
@@ -482,10 +471,10 @@ export class RunManager {
       (results) => ({ results }),
       (error: unknown) => ({ error }),
     );
-    const tracked = done.then((outcome) => {
+    const tracked = done.then(async (outcome) => {
       if (!live) return;
       try {
-        this.settle(live, outcome);
+        await this.settle(live, outcome);
       } finally {
         finish();
       }
@@ -520,10 +509,12 @@ export class RunManager {
   }
 
   /** After the engine returned: forget the live state, keep the metadata, announce the outcome. */
-  private settle(live: LiveRun, outcome: { results: RunResult[] } | { error: unknown }): void {
+  private async settle(live: LiveRun, outcome: { results: RunResult[] } | { error: unknown }): Promise<void> {
     this.live.delete(live.runId);
     this.writeMeta(live.runId, live.meta);
-    const view = this.get(live.runId) ?? this.viewOf(live.runId, live);
+    // After the run's earlier views, so subscribers see the finished run last.
+    await this.publishing;
+    const view = (await this.get(live.runId)) ?? (await this.viewOf(live.runId, live));
     this.publish(view);
     if ("error" in outcome) {
       const message = (outcome.error as Error).message;
@@ -544,8 +535,8 @@ export class RunManager {
     return runView(stored, live?.meta ?? this.readMeta(stored.runId), live?.jobs);
   }
 
-  private viewOf(runId: string, live: LiveRun): RunView {
-    const stored = this.options.store.getRun(runId);
+  private async viewOf(runId: string, live: LiveRun): Promise<RunView> {
+    const stored = await this.options.store.getRun(runId);
     if (stored) return runView(stored, live.meta, live.jobs);
     return runView(
       {
@@ -564,6 +555,22 @@ export class RunManager {
       live.meta,
       live.jobs,
     );
+  }
+
+  /**
+   * Publish the run's view as of now. Views are read from the Store (asynchronous), so they queue
+   * to reach subscribers in the order the changes happened.
+   */
+  private publishView(runId: string, live: LiveRun, then?: (view: RunView) => void): void {
+    this.publishing = this.publishing
+      .then(async () => {
+        const view = await this.viewOf(runId, live);
+        this.publish(view);
+        then?.(view);
+      })
+      .catch((error: unknown) =>
+        this.options.log?.warn({ runId, err: (error as Error).message }, "run change not published"),
+      );
   }
 
   private publish(run: RunView): void {

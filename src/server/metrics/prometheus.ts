@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
 import { rollbackTrigger } from "../../core/delivery/rollback-trigger.js";
 import type { Rollout } from "../../core/rollout/types.js";
-import type { StoredEvent } from "../../rollouts/ports.js";
+import type { StoredEvent } from "../../store/ports/rollout-store.js";
 
 /** What the controller tells its subscribers (RolloutController.subscribe, TEAM.md contract). */
 export type MetricsChange = { kind: "event"; event: StoredEvent } | { kind: "rollout"; rollout: Rollout };

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { createUser, issueApiToken } from "../../auth/accounts.js";
-import type { StoredToken, StoredUser } from "../../auth/store.js";
+import type { StoredToken, StoredUser } from "../../store/ports/access-store.js";
 import { displayTokenId } from "../../auth/tokens.js";
 import { ROLES } from "../../core/access/roles.js";
 import { parseDuration } from "../../core/config/duration.js";

@@ -1,13 +1,12 @@
 import { z } from "zod";
 import { isFrozen } from "../../core/access/freeze.js";
-import { SqliteReleaseStore } from "../../store/sqlite/releases.js";
 import { defineRoute, type ApiRoute } from "../api-route.js";
 import type { AppContext } from "../app-context.js";
 
 /** What runs where, from the controller: `service/environment` → live version and rollout. */
-function deployed(app: AppContext) {
+async function deployed(app: AppContext) {
   const byKey = new Map<string, { live: string | null; rollout: { id: string; phase: string } | null }>();
-  for (const env of app.controller.status()) {
+  for (const env of await app.controller.status()) {
     byKey.set(`${env.service}/${env.environment}`, {
       live: env.live,
       rollout: env.rollout ? { id: env.rollout.id, phase: env.rollout.phase } : null,
@@ -24,9 +23,9 @@ export const catalogRoutes: ApiRoute[] = [
     path: "/api/services",
     tag: "catalog",
     summary: "Services from slipway.yaml, with what each environment serves",
-    handler: ({ app }) => {
+    handler: async ({ app }) => {
       const config = app.config();
-      const at = deployed(app);
+      const at = await deployed(app);
       const services = Object.values(config.services).map((s) => ({
         name: s.name,
         path: s.path,
@@ -45,9 +44,9 @@ export const catalogRoutes: ApiRoute[] = [
     path: "/api/environments",
     tag: "catalog",
     summary: "Environments from slipway.yaml: strategy, approval, freeze windows (and whether frozen now)",
-    handler: ({ app }) => {
+    handler: async ({ app }) => {
       const config = app.config();
-      const at = deployed(app);
+      const at = await deployed(app);
       const now = app.now();
       const environments = Object.values(config.environments).map((e) => {
         const frozen = isFrozen(e.freezeWindows, now);
@@ -74,10 +73,10 @@ export const catalogRoutes: ApiRoute[] = [
       service: z.string().optional(),
       limit: z.string().regex(/^\d+$/).optional().describe("At most this many (default 100, at most 1000)"),
     }),
-    handler: ({ app, query }) => {
-      const store = app.singleton("catalog.releases", () => new SqliteReleaseStore(app.db));
+    handler: async ({ app, query }) => {
       const limit = Math.min(Number(query.limit ?? 100) || 100, 1000);
-      return { status: 200, body: { releases: store.listReleases(query.service).slice(0, limit) } };
+      const releases = await app.store.releases.listReleases(query.service);
+      return { status: 200, body: { releases: releases.slice(0, limit) } };
     },
   }),
 ];

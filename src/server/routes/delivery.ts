@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { DELIVERY_MAX_DAYS } from "../../core/delivery/defaults.js";
-import { SqliteDeliveryHistory } from "../../store/sqlite/delivery.js";
 import { defineRoute, STREAMED, type ApiReply, type ApiRoute } from "../api-route.js";
 import { controlPlaneMetrics } from "../metrics/app.js";
 import { deliveryReport } from "../metrics/delivery.js";
@@ -27,10 +26,10 @@ export const deliveryRoutes: ApiRoute[] = [
     tag: "metrics",
     summary: "Deployment frequency, lead time, change failure rate and time to restore per environment",
     query: deliveryQuery,
-    handler: ({ app, query }) => ({
+    handler: async ({ app, query }) => ({
       status: 200,
-      body: deliveryReport(
-        app.singleton("metrics:delivery-history", () => new SqliteDeliveryHistory(app.db)),
+      body: await deliveryReport(
+        app.store.deliveryMetrics,
         { environment: query.environment, days: query.days === undefined ? undefined : Number(query.days) },
         app.now(),
       ),

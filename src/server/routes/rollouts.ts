@@ -2,7 +2,6 @@ import { z } from "zod";
 import { DEFAULTS } from "../../core/defaults.js";
 import { gateDeploy } from "../../core/access/deploy-gate.js";
 import { SlipwayError, type ErrorCode } from "../../core/errors.js";
-import { SqliteApiAuditLog } from "../../store/sqlite/access.js";
 import { actorOf } from "../actor.js";
 import { defineRoute, type ApiRoute } from "../api-route.js";
 import type { AppContext } from "../app-context.js";
@@ -57,14 +56,14 @@ const REFUSAL_CODE: Record<401 | 403 | 409, ErrorCode> = {
 };
 
 /** The rollout an action names, or 404. */
-function rolloutOf(app: AppContext, id: string) {
-  const rollout = app.controller.rolloutById(id);
+async function rolloutOf(app: AppContext, id: string) {
+  const rollout = await app.controller.rolloutById(id);
   if (!rollout) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no rollout ${id}`);
   return rollout;
 }
 
-const rolloutEnvironment = ({ params, app }: { params: Record<string, string>; app: AppContext }) =>
-  app.controller.rolloutById(params.id ?? "")?.environment;
+const rolloutEnvironment = async ({ params, app }: { params: Record<string, string>; app: AppContext }) =>
+  (await app.controller.rolloutById(params.id ?? ""))?.environment;
 
 /** Lenient filters, as before the route framework: a bad limit is ignored rather than refused. */
 function filters(query: z.output<typeof listQuery>): {
@@ -93,7 +92,10 @@ export const rolloutRoutes: ApiRoute[] = [
     path: "/api/status",
     tag: "rollouts",
     summary: "What each environment serves, its instances and the rollout in progress",
-    handler: ({ app }) => ({ status: 200, body: { ...app.info(), environments: app.controller.status() } }),
+    handler: async ({ app }) => ({
+      status: 200,
+      body: { ...app.info(), environments: await app.controller.status() },
+    }),
   }),
   defineRoute({
     method: "POST",
@@ -160,20 +162,23 @@ export const rolloutRoutes: ApiRoute[] = [
     tag: "rollouts",
     summary: "Rollouts, newest first",
     query: listQuery,
-    handler: ({ app, query }) => ({ status: 200, body: { rollouts: app.controller.list(filters(query)) } }),
+    handler: async ({ app, query }) => ({
+      status: 200,
+      body: { rollouts: await app.controller.list(filters(query)) },
+    }),
   }),
   defineRoute({
     method: "GET",
     path: "/api/rollouts/:id",
     tag: "rollouts",
     summary: "One rollout with its audit events",
-    handler: ({ app, params }) => {
+    handler: async ({ app, params }) => {
       const id = params.id ?? "";
-      const rollout = app.controller.rolloutById(id);
+      const rollout = await app.controller.rolloutById(id);
       if (!rollout) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no rollout ${id}`);
       return {
         status: 200,
-        body: { rollout, events: app.controller.history({ rolloutId: id, limit: 500 }) },
+        body: { rollout, events: await app.controller.history({ rolloutId: id, limit: 500 }) },
       };
     },
   }),
@@ -186,7 +191,7 @@ export const rolloutRoutes: ApiRoute[] = [
     environment: rolloutEnvironment,
     auditReason: (body) => body.reason,
     handler: async ({ app, params, body, principal }) => {
-      const rollout = rolloutOf(app, params.id ?? "");
+      const rollout = await rolloutOf(app, params.id ?? "");
       return accepted(
         await app.controller.promote(rollout.id, {
           actor: actorOf(principal),
@@ -205,7 +210,7 @@ export const rolloutRoutes: ApiRoute[] = [
     environment: rolloutEnvironment,
     auditReason: (body) => body.reason,
     handler: async ({ app, params, body, principal }) => {
-      const rollout = rolloutOf(app, params.id ?? "");
+      const rollout = await rolloutOf(app, params.id ?? "");
       const reason = body.reason?.trim() || "no reason given";
       return accepted(await app.controller.abort(rollout.id, { actor: actorOf(principal), reason }));
     },
@@ -223,7 +228,7 @@ export const rolloutRoutes: ApiRoute[] = [
       environment: rolloutEnvironment,
       auditReason: (body) => body.comment ?? body.reason,
       handler: async ({ app, params, body, principal }) => {
-        const rollout = rolloutOf(app, params.id ?? "");
+        const rollout = await rolloutOf(app, params.id ?? "");
         if (principal.kind === "anonymous")
           throw new SlipwayError("SLIPWAY_UNAUTHENTICATED", "sign in first");
         const comment = body.comment ?? body.reason;
@@ -247,13 +252,12 @@ export const rolloutRoutes: ApiRoute[] = [
       actor: z.string().optional().describe("Only this actor (a user's or token's name)"),
       before: z.string().optional().describe("Only events with a sequence number below this (paging)"),
     }),
-    handler: ({ app, query }) => {
-      const log = app.singleton("rollouts.audit-log", () => new SqliteApiAuditLog(app.db));
+    handler: async ({ app, query }) => {
       const before = Number(query.before ?? "");
       return {
         status: 200,
         body: {
-          events: log.events({
+          events: await app.store.audit.events({
             ...filters(query),
             ...(query.type ? { type: query.type } : {}),
             ...(query.actor ? { actor: query.actor } : {}),

@@ -42,9 +42,9 @@ export const runRoutes: ApiRoute[] = [
     tag: "runs",
     summary: "Workflow runs, newest first, each with its jobs",
     query: listQuery,
-    handler: ({ app, query }) => {
+    handler: async ({ app, query }) => {
       const limit = Math.min(500, Math.max(1, Number(query.limit ?? 50)));
-      return { status: 200, body: { runs: runsAndNotifierOf(app).runs.list(limit) } };
+      return { status: 200, body: { runs: await runsAndNotifierOf(app).runs.list(limit) } };
     },
   }),
   defineRoute({
@@ -52,8 +52,8 @@ export const runRoutes: ApiRoute[] = [
     path: "/api/runs/:id",
     tag: "runs",
     summary: "One run: status, timings, and its jobs with the jobs each needs",
-    handler: ({ app, params }) => {
-      const run = runsAndNotifierOf(app).runs.get(params.id ?? "");
+    handler: async ({ app, params }) => {
+      const run = await runsAndNotifierOf(app).runs.get(params.id ?? "");
       if (!run) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${params.id}`);
       return { status: 200, body: { run } };
     },
@@ -67,8 +67,8 @@ export const runRoutes: ApiRoute[] = [
       "JSON `{ runId, jobs: [{ key, id, lines: [{ step, level, text }] }] }`; with `Accept: text/plain` " +
       "the lines as `slipway logs` prints them, under `== job / step` headings.",
     query: logsQuery,
-    handler: ({ app, params, query, req, res }): ApiReply => {
-      const jobs = runsAndNotifierOf(app).runs.logs(params.id ?? "", query.job);
+    handler: async ({ app, params, query, req, res }): Promise<ApiReply> => {
+      const jobs = await runsAndNotifierOf(app).runs.logs(params.id ?? "", query.job);
       if (query.job !== undefined && jobs.length === 0) {
         throw new SlipwayError("SLIPWAY_NOT_FOUND", `run ${params.id} has no logs for job ${query.job}`);
       }
@@ -182,9 +182,9 @@ export const runRoutes: ApiRoute[] = [
     environment: ({ params, app }) =>
       runsAndNotifierOf(app).runs.waitingEnvironment(params.id ?? "", params.job ?? ""),
     auditReason: (body) => body.comment,
-    handler: ({ app, params, body, principal }) => {
+    handler: async ({ app, params, body, principal }) => {
       if (principal.kind === "anonymous") throw new SlipwayError("SLIPWAY_UNAUTHENTICATED", "sign in first");
-      const run = runsAndNotifierOf(app).runs.decide(
+      const run = await runsAndNotifierOf(app).runs.decide(
         params.id ?? "",
         params.job ?? "",
         { id: principal.id, name: principal.name },

@@ -12,9 +12,9 @@ export const systemRoutes: ApiRoute[] = [
     tag: "system",
     summary:
       "Production health (no credentials needed): 200 while traffic is served (status ok or degraded), 503 when it is down (the proxy, every instance of a revision taking traffic, or the control plane's database), with the reasons",
-    handler: ({ app }) => {
+    handler: async ({ app }) => {
       const serving = app.controller.health();
-      const database = databaseProblem(app);
+      const database = await databaseProblem(app);
       const problems = database
         ? [{ level: "down" as const, subject: "database", message: database.message }, ...serving.problems]
         : serving.problems;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { accessStoreContract } from "../../auth/access-store.contract.js";
+import { accessStoreContract } from "../contract/access.contract.js";
 import { authenticate, createUser, issueApiToken, signIn } from "../../auth/accounts.js";
 import { SqliteAccessStore } from "./access.js";
 import { openSqlite, type SqliteDatabase } from "./database.js";

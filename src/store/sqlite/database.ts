@@ -85,3 +85,11 @@ export function migrate(db: SqliteDatabase, migrations: readonly Migration[]): v
     }).immediate();
   }
 }
+
+/**
+ * better-sqlite3 answers synchronously; the Store port is asynchronous (a network database cannot
+ * be). The result, or the error thrown, as a promise.
+ */
+export function settle<T>(work: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(work()));
+}

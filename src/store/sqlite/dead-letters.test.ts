@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { deadLetterStoreContract } from "../../notify/dead-letters.contract.js";
+import { deadLetterStoreContract } from "../contract/dead-letter.contract.js";
 import { openSqlite, type SqliteDatabase } from "./database.js";
 import { SqliteDeadLetterStore } from "./dead-letters.js";
 

@@ -1,4 +1,4 @@
-import { pageSize, type DeadLetter, type DeadLetterStore } from "../../notify/dead-letters.js";
+import { pageSize, type DeadLetter, type DeadLetterStore } from "../ports/dead-letter-store.js";
 import type { Notification } from "../../notify/events.js";
 import type { SqliteDatabase } from "./database.js";
 

@@ -1,11 +1,11 @@
 import {
   factsFromRollout,
   MILESTONE_EVENTS,
-  type DeliveryHistory,
   type MilestoneEvent,
   type RolloutFacts,
 } from "../../core/delivery/index.js";
-import type { SqliteDatabase } from "./database.js";
+import type { DeliveryMetricsStore } from "../ports/delivery-metrics-store.js";
+import { settle, type SqliteDatabase } from "./database.js";
 
 interface FactRow {
   id: string;
@@ -26,10 +26,14 @@ interface FactRow {
  * plain columns, no rollout document parsed and no query per rollout, so a 30-day report over
  * thousands of rollouts stays cheap (bench/api-latency.mjs).
  */
-export class SqliteDeliveryHistory implements DeliveryHistory {
+export class SqliteDeliveryMetricsStore implements DeliveryMetricsStore {
   constructor(private readonly db: SqliteDatabase) {}
 
-  rolloutFacts(query: { since: number; environment?: string }): RolloutFacts[] {
+  rolloutFacts(query: { since: number; environment?: string }): Promise<RolloutFacts[]> {
+    return settle(() => this.factsOf(query));
+  }
+
+  private factsOf(query: { since: number; environment?: string }): RolloutFacts[] {
     const params = { since: new Date(query.since).toISOString(), environment: query.environment ?? null };
     // Two index-only reads (migration 7): rollouts changed in the window (plus the few still
     // deciding), then the milestone events from the oldest of them on.

@@ -1,5 +1,6 @@
-import type { Release, ReleaseStatus, ReleaseStore } from "../../releases/types.js";
-import type { SqliteDatabase } from "./database.js";
+import type { Release, ReleaseStatus } from "../../releases/types.js";
+import type { ReleaseStore } from "../ports/release-store.js";
+import { settle, type SqliteDatabase } from "./database.js";
 
 interface ReleaseRow {
   service: string;
@@ -37,14 +38,20 @@ const fromRow = (row: ReleaseRow): Release => ({
 export class SqliteReleaseStore implements ReleaseStore {
   constructor(private readonly db: SqliteDatabase) {}
 
-  getRelease(service: string, version: string): Release | undefined {
-    const row = this.db
-      .prepare("SELECT * FROM releases WHERE service = ? AND version = ?")
-      .get(service, version) as ReleaseRow | undefined;
-    return row && fromRow(row);
+  getRelease(service: string, version: string): Promise<Release | undefined> {
+    return settle(() => {
+      const row = this.db
+        .prepare("SELECT * FROM releases WHERE service = ? AND version = ?")
+        .get(service, version) as ReleaseRow | undefined;
+      return row && fromRow(row);
+    });
   }
 
-  listReleases(service?: string): Release[] {
+  listReleases(service?: string): Promise<Release[]> {
+    return settle(() => this.releasesOf(service));
+  }
+
+  private releasesOf(service?: string): Release[] {
     const rows = (
       service === undefined
         ? this.db.prepare("SELECT * FROM releases ORDER BY created_at DESC, rowid DESC").all()
@@ -55,7 +62,11 @@ export class SqliteReleaseStore implements ReleaseStore {
     return rows.map(fromRow);
   }
 
-  saveRelease(release: Release): void {
+  saveRelease(release: Release): Promise<void> {
+    return settle(() => this.upsert(release));
+  }
+
+  private upsert(release: Release): void {
     this.db
       .prepare(
         `INSERT INTO releases (service, version, ref, commit_sha, committed_at, digest, status, dir, build_log, error, exit_code, created_at, finished_at)

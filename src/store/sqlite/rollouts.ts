@@ -13,9 +13,9 @@ import type {
   RolloutStore,
   RouteSpec,
   StoredEvent,
-} from "../../rollouts/ports.js";
+} from "../ports/rollout-store.js";
 import type { RevisionSpec } from "../../runtimes/runtime.js";
-import type { SqliteDatabase } from "./database.js";
+import { settle, type SqliteDatabase } from "./database.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const scopeOf = (service: string, environment: string) => `${service}/${environment}`;
@@ -45,13 +45,33 @@ interface EventRow {
 export class SqliteRolloutStore implements RolloutStore {
   constructor(private readonly db: SqliteDatabase) {}
 
-  createRollout(input: NewRollout, supersede?: { rolloutId: string; transition: Transition }): Rollout {
+  createRollout(
+    input: NewRollout,
+    supersede?: { rolloutId: string; transition: Transition },
+  ): Promise<Rollout> {
+    return settle(() => this.insertRollout(input, supersede));
+  }
+
+  private insertRollout(
+    input: NewRollout,
+    supersede?: { rolloutId: string; transition: Transition },
+  ): Rollout {
     const r = input.rollout;
     return this.db
       .transaction(() => {
-        if (supersede) this.applyTransition(supersede.rolloutId, supersede.transition, r.actor);
         const scope = scopeOf(r.service, r.environment);
-        const holder = this.lockHolder(r.service, r.environment);
+        if (supersede) {
+          // The caller decided to supersede from an earlier read: if that rollout let go of the lock
+          // since (decided meanwhile), its transition no longer applies.
+          if (this.holderOf(r.service, r.environment)?.id !== supersede.rolloutId) {
+            throw new SlipwayError(
+              "SLIPWAY_CONFLICT",
+              `rollout ${supersede.rolloutId} no longer holds ${scope}; deploy again`,
+            );
+          }
+          this.applyTransition(supersede.rolloutId, supersede.transition, r.actor);
+        }
+        const holder = this.holderOf(r.service, r.environment);
         if (holder) {
           throw new SlipwayError(
             "SLIPWAY_CONFLICT",
@@ -119,12 +139,14 @@ export class SqliteRolloutStore implements RolloutStore {
       .immediate();
   }
 
-  commitTransition(rolloutId: string, transition: Transition, actor: string): Rollout {
-    return this.db.transaction(() => this.applyTransition(rolloutId, transition, actor)).immediate();
+  commitTransition(rolloutId: string, transition: Transition, actor: string): Promise<Rollout> {
+    return settle(() =>
+      this.db.transaction(() => this.applyTransition(rolloutId, transition, actor)).immediate(),
+    );
   }
 
   private applyTransition(rolloutId: string, transition: Transition, actor: string): Rollout {
-    const current = this.getRollout(rolloutId);
+    const current = this.rolloutDoc(rolloutId);
     if (!current) throw new SlipwayError("SLIPWAY_NOT_FOUND", `rollout ${rolloutId} does not exist`);
     const next: Rollout = { ...current, ...transition.patch };
     const at = iso(transition.patch.phaseSince);
@@ -142,7 +164,7 @@ export class SqliteRolloutStore implements RolloutStore {
         rolloutId,
       );
     if (transition.traffic) {
-      const env = this.traffic(next.service, next.environment);
+      const env = this.trafficOf(next.service, next.environment);
       const traffic = applyTrafficChange(env?.traffic ?? [], transition.traffic);
       this.db
         .prepare(
@@ -168,65 +190,94 @@ export class SqliteRolloutStore implements RolloutStore {
     return next;
   }
 
-  getRollout(id: string): Rollout | undefined {
+  getRollout(id: string): Promise<Rollout | undefined> {
+    return settle(() => this.rolloutDoc(id));
+  }
+
+  private rolloutDoc(id: string): Rollout | undefined {
     const row = this.db.prepare("SELECT doc FROM rollouts WHERE id = ?").get(id) as RolloutRow | undefined;
     return row ? (JSON.parse(row.doc) as Rollout) : undefined;
   }
 
-  saveAnalysis(rolloutId: string, analysis: AnalysisRecord[]): Rollout {
-    return this.db
-      .transaction(() => {
-        const current = this.getRollout(rolloutId);
-        if (!current) throw new SlipwayError("SLIPWAY_NOT_FOUND", `rollout ${rolloutId} does not exist`);
-        const next: Rollout = { ...current, analysis };
-        this.db.prepare("UPDATE rollouts SET doc = ? WHERE id = ?").run(JSON.stringify(next), rolloutId);
-        return next;
-      })
-      .immediate();
-  }
-
-  lockHolder(service: string, environment: string): Rollout | undefined {
-    const row = this.db
-      .prepare("SELECT rollout_id FROM rollout_locks WHERE scope = ?")
-      .get(scopeOf(service, environment)) as { rollout_id: string } | undefined;
-    return row ? this.getRollout(row.rollout_id) : undefined;
-  }
-
-  unfinished(): Rollout[] {
-    return this.docs("SELECT doc FROM rollouts WHERE finished_at IS NULL ORDER BY seq");
-  }
-
-  list(filter: { service?: string; environment?: string; limit?: number } = {}): Rollout[] {
-    const where = whereOf({ service: filter.service, environment: filter.environment });
-    return this.docs(`SELECT doc FROM rollouts ${where.sql} ORDER BY seq DESC LIMIT @limit`, {
-      ...where.params,
-      limit: filter.limit ?? 50,
-    });
-  }
-
-  promoted(service: string, environment: string, limit: number): Rollout[] {
-    return this.docs(
-      `SELECT doc FROM rollouts WHERE service = ? AND environment = ? AND outcome = 'promoted'
-       ORDER BY seq DESC LIMIT ?`,
-      service,
-      environment,
-      limit,
+  updateAnalysis(
+    rolloutId: string,
+    update: (current: Rollout) => AnalysisRecord[] | undefined,
+  ): Promise<Rollout | undefined> {
+    return settle(() =>
+      this.db
+        .transaction(() => {
+          const current = this.rolloutDoc(rolloutId);
+          if (!current) return undefined;
+          const analysis = update(current);
+          if (!analysis) return undefined;
+          const next: Rollout = { ...current, analysis };
+          this.db.prepare("UPDATE rollouts SET doc = ? WHERE id = ?").run(JSON.stringify(next), rolloutId);
+          return next;
+        })
+        .immediate(),
     );
   }
 
-  revisionSpec(revisionId: string): RevisionSpec | undefined {
-    const row = this.db.prepare("SELECT spec FROM revisions WHERE id = ?").get(revisionId) as
-      { spec: string } | undefined;
-    return row ? (JSON.parse(row.spec) as RevisionSpec) : undefined;
+  lockHolder(service: string, environment: string): Promise<Rollout | undefined> {
+    return settle(() => this.holderOf(service, environment));
   }
 
-  allTraffic(): EnvironmentTraffic[] {
-    return (
-      this.db.prepare("SELECT * FROM environment_traffic ORDER BY service, environment").all() as TrafficRow[]
-    ).map(toTraffic);
+  private holderOf(service: string, environment: string): Rollout | undefined {
+    const row = this.db
+      .prepare("SELECT rollout_id FROM rollout_locks WHERE scope = ?")
+      .get(scopeOf(service, environment)) as { rollout_id: string } | undefined;
+    return row ? this.rolloutDoc(row.rollout_id) : undefined;
   }
 
-  traffic(service: string, environment: string): EnvironmentTraffic | undefined {
+  unfinished(): Promise<Rollout[]> {
+    return settle(() => this.docs("SELECT doc FROM rollouts WHERE finished_at IS NULL ORDER BY seq"));
+  }
+
+  list(filter: { service?: string; environment?: string; limit?: number } = {}): Promise<Rollout[]> {
+    const where = whereOf({ service: filter.service, environment: filter.environment });
+    return settle(() =>
+      this.docs(`SELECT doc FROM rollouts ${where.sql} ORDER BY seq DESC LIMIT @limit`, {
+        ...where.params,
+        limit: filter.limit ?? 50,
+      }),
+    );
+  }
+
+  promoted(service: string, environment: string, limit: number): Promise<Rollout[]> {
+    return settle(() =>
+      this.docs(
+        `SELECT doc FROM rollouts WHERE service = ? AND environment = ? AND outcome = 'promoted'
+       ORDER BY seq DESC LIMIT ?`,
+        service,
+        environment,
+        limit,
+      ),
+    );
+  }
+
+  revisionSpec(revisionId: string): Promise<RevisionSpec | undefined> {
+    return settle(() => {
+      const row = this.db.prepare("SELECT spec FROM revisions WHERE id = ?").get(revisionId) as
+        { spec: string } | undefined;
+      return row ? (JSON.parse(row.spec) as RevisionSpec) : undefined;
+    });
+  }
+
+  allTraffic(): Promise<EnvironmentTraffic[]> {
+    return settle(() =>
+      (
+        this.db
+          .prepare("SELECT * FROM environment_traffic ORDER BY service, environment")
+          .all() as TrafficRow[]
+      ).map(toTraffic),
+    );
+  }
+
+  traffic(service: string, environment: string): Promise<EnvironmentTraffic | undefined> {
+    return settle(() => this.trafficOf(service, environment));
+  }
+
+  private trafficOf(service: string, environment: string): EnvironmentTraffic | undefined {
     const row = this.db
       .prepare("SELECT * FROM environment_traffic WHERE service = ? AND environment = ?")
       .get(service, environment) as TrafficRow | undefined;
@@ -235,46 +286,52 @@ export class SqliteRolloutStore implements RolloutStore {
 
   events(
     filter: { service?: string; environment?: string; rolloutId?: string; limit?: number } = {},
-  ): StoredEvent[] {
+  ): Promise<StoredEvent[]> {
     const where = whereOf({
       service: filter.service,
       environment: filter.environment,
       rollout_id: filter.rolloutId,
     });
-    const rows = this.db
-      .prepare(`SELECT * FROM audit_events ${where.sql} ORDER BY seq DESC LIMIT @limit`)
-      .all({ ...where.params, limit: filter.limit ?? 100 }) as EventRow[];
-    return rows.reverse().map(toEvent);
+    return settle(() => {
+      const rows = this.db
+        .prepare(`SELECT * FROM audit_events ${where.sql} ORDER BY seq DESC LIMIT @limit`)
+        .all({ ...where.params, limit: filter.limit ?? 100 }) as EventRow[];
+      return rows.reverse().map(toEvent);
+    });
   }
 
-  eventsSince(seq: number, limit = 1000): StoredEvent[] {
-    return (
-      this.db
-        .prepare("SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?")
-        .all(seq, limit) as EventRow[]
-    ).map(toEvent);
-  }
-
-  recordEvent(event: Omit<StoredEvent, "seq" | "at">): void {
-    this.insertEvent({ ...event, at: new Date().toISOString() });
-  }
-
-  nextGeneration(atLeast: number): number {
-    return this.db
-      .transaction(() => {
-        const row = this.db
-          .prepare("SELECT value FROM control_counters WHERE name = 'route_generation'")
-          .get() as { value: number } | undefined;
-        const next = Math.max((row?.value ?? 0) + 1, atLeast);
+  eventsSince(seq: number, limit = 1000): Promise<StoredEvent[]> {
+    return settle(() =>
+      (
         this.db
-          .prepare(
-            `INSERT INTO control_counters (name, value) VALUES ('route_generation', ?)
+          .prepare("SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?")
+          .all(seq, limit) as EventRow[]
+      ).map(toEvent),
+    );
+  }
+
+  recordEvent(event: Omit<StoredEvent, "seq" | "at">): Promise<void> {
+    return settle(() => this.insertEvent({ ...event, at: new Date().toISOString() }));
+  }
+
+  nextGeneration(atLeast: number): Promise<number> {
+    return settle(() =>
+      this.db
+        .transaction(() => {
+          const row = this.db
+            .prepare("SELECT value FROM control_counters WHERE name = 'route_generation'")
+            .get() as { value: number } | undefined;
+          const next = Math.max((row?.value ?? 0) + 1, atLeast);
+          this.db
+            .prepare(
+              `INSERT INTO control_counters (name, value) VALUES ('route_generation', ?)
              ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
-          )
-          .run(next);
-        return next;
-      })
-      .immediate();
+            )
+            .run(next);
+          return next;
+        })
+        .immediate(),
+    );
   }
 
   private setRoutes(service: string, environment: string, routes: RouteSpec[], at: string): void {

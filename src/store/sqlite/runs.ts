@@ -1,25 +1,6 @@
-import type { RunHistory } from "../../pipelines/history.js";
 import type { LogLine, RunResult } from "../../pipelines/model.js";
-import type { SqliteDatabase } from "./database.js";
-
-export interface RunSummary {
-  runId: string;
-  runNumber: number;
-  workflow: string;
-  workflowFile: string;
-  event: string;
-  ref: string;
-  sha: string;
-  status: "running" | "completed";
-  conclusion: string | null;
-  startedAt: string;
-  durationMs: number | null;
-}
-
-export interface StoredLogLine extends LogLine {
-  jobKey: string;
-  jobId: string;
-}
+import type { RunHistory, RunStore, RunSummary, StoredLogLine } from "../ports/run-store.js";
+import { settle, type SqliteDatabase } from "./database.js";
 
 interface RunRow {
   id: number;
@@ -37,10 +18,14 @@ interface RunRow {
 }
 
 /** The run history in SQLite: runs with their result document, and masked log lines. */
-export class SqliteRunHistory implements RunHistory {
+export class SqliteRunStore implements RunStore {
   constructor(private readonly db: SqliteDatabase) {}
 
-  startRun(run: Parameters<RunHistory["startRun"]>[0]): { runId: string; runNumber: number } {
+  startRun(run: Parameters<RunHistory["startRun"]>[0]): Promise<{ runId: string; runNumber: number }> {
+    return settle(() => this.insertRun(run));
+  }
+
+  private insertRun(run: Parameters<RunHistory["startRun"]>[0]): { runId: string; runNumber: number } {
     const info = this.db
       .prepare(
         "INSERT INTO workflow_runs (workflow, workflow_file, event, ref, sha, status, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)",
@@ -50,7 +35,11 @@ export class SqliteRunHistory implements RunHistory {
     return { runId: String(id), runNumber: this.runNumber(id, run.workflowFile) };
   }
 
-  appendLogs(runId: string, jobKey: string, jobId: string, lines: readonly LogLine[]): void {
+  appendLogs(runId: string, jobKey: string, jobId: string, lines: readonly LogLine[]): Promise<void> {
+    return settle(() => this.insertLogs(runId, jobKey, jobId, lines));
+  }
+
+  private insertLogs(runId: string, jobKey: string, jobId: string, lines: readonly LogLine[]): void {
     const next = this.db.prepare(
       "SELECT COALESCE(MAX(seq), 0) AS seq FROM workflow_run_logs WHERE run_id = ?",
     );
@@ -64,28 +53,39 @@ export class SqliteRunHistory implements RunHistory {
     })();
   }
 
-  finishRun(result: RunResult): void {
-    this.db
-      .prepare(
-        "UPDATE workflow_runs SET status = 'completed', conclusion = ?, duration_ms = ?, result = ? WHERE id = ?",
-      )
-      .run(result.conclusion, result.durationMs, JSON.stringify(result), Number(result.runId));
+  finishRun(result: RunResult): Promise<void> {
+    return settle(() => {
+      this.db
+        .prepare(
+          "UPDATE workflow_runs SET status = 'completed', conclusion = ?, duration_ms = ?, result = ? WHERE id = ?",
+        )
+        .run(result.conclusion, result.durationMs, JSON.stringify(result), Number(result.runId));
+    });
   }
 
   /** Most recent first. */
-  listRuns(limit = 20): RunSummary[] {
-    const rows = this.db.prepare(`${SELECT_RUN} ORDER BY r.id DESC LIMIT ?`).all(limit) as RunRow[];
-    return rows.map(toSummary);
+  listRuns(limit = 20): Promise<RunSummary[]> {
+    return settle(() =>
+      (this.db.prepare(`${SELECT_RUN} ORDER BY r.id DESC LIMIT ?`).all(limit) as RunRow[]).map(toSummary),
+    );
   }
 
-  getRun(runId: string): (RunSummary & { result: RunResult | null }) | undefined {
+  getRun(runId: string): Promise<(RunSummary & { result: RunResult | null }) | undefined> {
+    return settle(() => this.runOf(runId));
+  }
+
+  private runOf(runId: string): (RunSummary & { result: RunResult | null }) | undefined {
     const row = this.db.prepare(`${SELECT_RUN} WHERE r.id = ?`).get(Number(runId)) as RunRow | undefined;
     if (!row) return undefined;
     return { ...toSummary(row), result: row.result ? (JSON.parse(row.result) as RunResult) : null };
   }
 
   /** Log lines in order; `job` matches a job id (every matrix combination) or one job key. */
-  getLogs(runId: string, job?: string): StoredLogLine[] {
+  getLogs(runId: string, job?: string): Promise<StoredLogLine[]> {
+    return settle(() => this.logsOf(runId, job));
+  }
+
+  private logsOf(runId: string, job?: string): StoredLogLine[] {
     const rows = this.db
       .prepare(
         `SELECT job_key, job_id, step, level, text FROM workflow_run_logs WHERE run_id = ? ${job === undefined ? "" : "AND (job_id = ? OR job_key = ?)"} ORDER BY seq`,

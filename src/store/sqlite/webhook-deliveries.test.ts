@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { deliveryLogContract } from "../../webhooks/delivery-log.contract.js";
+import { webhookDeliveryStoreContract } from "../contract/webhook-delivery.contract.js";
 import { openSqlite, type SqliteDatabase } from "./database.js";
-import { SqliteDeliveryLog } from "./webhook-deliveries.js";
+import { SqliteWebhookDeliveryStore } from "./webhook-deliveries.js";
 
 const dir = mkdtempSync(join(tmpdir(), "slipway-deliveries-"));
 const open: SqliteDatabase[] = [];
@@ -19,15 +19,15 @@ const fresh = (path = join(dir, `db-${n++}.sqlite`)) => {
   return db;
 };
 
-deliveryLogContract("sqlite", (options) => new SqliteDeliveryLog(fresh(), options));
+webhookDeliveryStoreContract("sqlite", (options) => new SqliteWebhookDeliveryStore(fresh(), options));
 
-describe("SqliteDeliveryLog", () => {
+describe("SqliteWebhookDeliveryStore", () => {
   it("remembers deliveries across a restart", async () => {
     const path = join(dir, "restart.sqlite");
     const first = fresh(path);
-    expect(await new SqliteDeliveryLog(first).firstSeen("72d3162e", 1000)).toBe(true);
+    expect(await new SqliteWebhookDeliveryStore(first).firstSeen("72d3162e", 1000)).toBe(true);
     first.close();
     open.splice(open.indexOf(first), 1);
-    expect(await new SqliteDeliveryLog(fresh(path)).firstSeen("72d3162e", 2000)).toBe(false);
+    expect(await new SqliteWebhookDeliveryStore(fresh(path)).firstSeen("72d3162e", 2000)).toBe(false);
   });
 });

@@ -1,18 +1,18 @@
 import {
   DELIVERY_WINDOW_DEFAULTS,
-  type DeliveryLog,
-  type MemoryDeliveryLogOptions,
-} from "../../webhooks/deliveries.js";
+  type WebhookDeliveryStore,
+  type WebhookDeliveryWindow,
+} from "../ports/webhook-delivery-store.js";
 import type { SqliteDatabase } from "./database.js";
 
-/** SQLite adapter of the webhooks' DeliveryLog port (table from migration 005): survives restarts. */
-export class SqliteDeliveryLog implements DeliveryLog {
+/** SQLite adapter of the WebhookDeliveryStore port (table from migration 005): survives restarts. */
+export class SqliteWebhookDeliveryStore implements WebhookDeliveryStore {
   private readonly maxEntries: number;
   private readonly windowMs: number;
 
   constructor(
     private readonly db: SqliteDatabase,
-    options: MemoryDeliveryLogOptions = {},
+    options: WebhookDeliveryWindow = {},
   ) {
     this.maxEntries = options.maxEntries ?? DELIVERY_WINDOW_DEFAULTS.maxEntries;
     this.windowMs = options.windowMs ?? DELIVERY_WINDOW_DEFAULTS.windowMs;

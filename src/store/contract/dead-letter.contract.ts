@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DeadLetter, DeadLetterStore } from "./dead-letters.js";
+import type { DeadLetter, DeadLetterStore } from "../ports/dead-letter-store.js";
 
 /** One behaviour for every DeadLetterStore adapter. */
 export function deadLetterStoreContract(adapter: string, makeStore: () => DeadLetterStore): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AccessStore, StoredSession, StoredToken, StoredUser } from "./store.js";
+import type { AccessStore, StoredSession, StoredToken, StoredUser } from "../ports/access-store.js";
 
 /** One behaviour for every AccessStore adapter (memory, SQLite; PostgreSQL later). */
 export function accessStoreContract(adapter: string, makeStore: () => AccessStore): void {

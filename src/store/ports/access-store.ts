@@ -1,4 +1,4 @@
-import type { Role } from "../core/access/roles.js";
+import type { Role } from "../../core/access/roles.js";
 
 /**
  * The part of the Store that access control needs. Times are epoch milliseconds. Secrets are never

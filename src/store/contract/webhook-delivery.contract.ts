@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { DeliveryLog } from "./deliveries.js";
+import type { WebhookDeliveryStore } from "../ports/webhook-delivery-store.js";
 
-/** One behaviour for every DeliveryLog adapter; `make` gets the window to enforce. */
-export function deliveryLogContract(
+/** One behaviour for every WebhookDeliveryStore adapter; `make` gets the window to enforce. */
+export function webhookDeliveryStoreContract(
   adapter: string,
-  make: (options: { maxEntries: number; windowMs: number }) => DeliveryLog,
+  make: (options: { maxEntries: number; windowMs: number }) => WebhookDeliveryStore,
 ): void {
-  describe(`DeliveryLog contract: ${adapter}`, () => {
+  describe(`WebhookDeliveryStore contract: ${adapter}`, () => {
     it("answers true once per id inside the window, and again after it", async () => {
       const log = make({ maxEntries: 100, windowMs: 1000 });
       expect(await log.firstSeen("d1", 0)).toBe(true);

@@ -1,0 +1,69 @@
+import { SlipwayError } from "../core/errors.js";
+import type { AccessStore } from "./ports/access-store.js";
+import type { AuditStore } from "./ports/audit-store.js";
+import type { DeadLetterStore } from "./ports/dead-letter-store.js";
+import type { DeliveryMetricsStore } from "./ports/delivery-metrics-store.js";
+import type { ReleaseStore } from "./ports/release-store.js";
+import type { RolloutStore } from "./ports/rollout-store.js";
+import type { RunStore } from "./ports/run-store.js";
+import type { WebhookDeliveryStore } from "./ports/webhook-delivery-store.js";
+import { openSqliteStore } from "./sqlite/store.js";
+
+export type * from "./ports/access-store.js";
+export type * from "./ports/audit-store.js";
+export type * from "./ports/dead-letter-store.js";
+export type * from "./ports/delivery-metrics-store.js";
+export type * from "./ports/release-store.js";
+export type * from "./ports/rollout-store.js";
+export type * from "./ports/run-store.js";
+export type * from "./ports/webhook-delivery-store.js";
+
+/**
+ * The Store: Slipway's state behind one asynchronous port, one interface per aggregate
+ * (src/store/ports/). Opened once by the composition root (the server, the CLI commands that read
+ * state) and handed to whatever needs a part of it. Each adapter runs the contract suites in
+ * src/store/contract/.
+ */
+export interface Store {
+  readonly rollouts: RolloutStore;
+  readonly releases: ReleaseStore;
+  readonly runs: RunStore;
+  readonly access: AccessStore;
+  readonly audit: AuditStore;
+  readonly deadLetters: DeadLetterStore;
+  readonly webhookDeliveries: WebhookDeliveryStore;
+  readonly deliveryMetrics: DeliveryMetricsStore;
+  /** Where the state is, without credentials (for logs). */
+  readonly location: string;
+  /** A cheap read that fails as the database fails (health checks); rejects with the driver's error. */
+  check(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Store URL schemes Slipway opens; a plain path means SQLite. */
+export const STORE_SCHEMES = ["sqlite"] as const;
+
+/**
+ * Opens the Store at `url`: `sqlite:<path>` (also `sqlite://<path>`), `sqlite::memory:`, or a plain
+ * file path, which is SQLite. Any other scheme is a SLIPWAY_STORE error naming the supported ones.
+ *
+ * @example const store = await openStore(join(dataDir, "slipway.db")); try { … } finally { await store.close(); }
+ */
+export function openStore(url: string): Promise<Store> {
+  return new Promise((resolve) => resolve(open(url)));
+}
+
+function open(url: string): Store {
+  // Two letters at least, so a Windows drive ("C:\…") reads as a path.
+  const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined) return openSqliteStore(url);
+  if (scheme === "sqlite") {
+    const path = url.slice("sqlite:".length).replace(/^\/\//, "");
+    if (path === "") throw new SlipwayError("SLIPWAY_STORE", `store URL ${url} names no database file`);
+    return openSqliteStore(path);
+  }
+  throw new SlipwayError(
+    "SLIPWAY_STORE",
+    `cannot open a store with scheme "${scheme}:" (supported: ${STORE_SCHEMES.map((s) => `${s}:<path>`).join(", ")} or a file path)`,
+  );
+}

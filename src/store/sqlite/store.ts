@@ -1,0 +1,54 @@
+import type { Store } from "../index.js";
+import { SqliteAccessStore } from "./access.js";
+import { SqliteAuditStore } from "./audit.js";
+import { openSqlite, type SqliteDatabase } from "./database.js";
+import { SqliteDeadLetterStore } from "./dead-letters.js";
+import { SqliteDeliveryMetricsStore } from "./delivery.js";
+import { SqliteReleaseStore } from "./releases.js";
+import { SqliteRolloutStore } from "./rollouts.js";
+import { SqliteRunStore } from "./runs.js";
+import { SqliteWebhookDeliveryStore } from "./webhook-deliveries.js";
+
+/** Every aggregate over one SQLite database (one file, WAL; migrations applied on open). */
+export class SqliteStore implements Store {
+  readonly rollouts: SqliteRolloutStore;
+  readonly releases: SqliteReleaseStore;
+  readonly runs: SqliteRunStore;
+  readonly access: SqliteAccessStore;
+  readonly audit: SqliteAuditStore;
+  readonly deadLetters: SqliteDeadLetterStore;
+  readonly webhookDeliveries: SqliteWebhookDeliveryStore;
+  readonly deliveryMetrics: SqliteDeliveryMetricsStore;
+
+  constructor(
+    /** The connection; only the composition root and tests reach for it. */
+    readonly db: SqliteDatabase,
+    readonly location: string,
+  ) {
+    this.rollouts = new SqliteRolloutStore(db);
+    this.releases = new SqliteReleaseStore(db);
+    this.runs = new SqliteRunStore(db);
+    this.access = new SqliteAccessStore(db);
+    this.audit = new SqliteAuditStore(db);
+    this.deadLetters = new SqliteDeadLetterStore(db);
+    this.webhookDeliveries = new SqliteWebhookDeliveryStore(db);
+    this.deliveryMetrics = new SqliteDeliveryMetricsStore(db);
+  }
+
+  check(): Promise<void> {
+    return new Promise((resolve) => {
+      this.db.prepare("SELECT count(*) FROM schema_migrations").get();
+      resolve();
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.db.open) this.db.close();
+    return Promise.resolve();
+  }
+}
+
+/** Opens (creating and migrating) the SQLite database at `path` (":memory:" for a throwaway one). */
+export function openSqliteStore(path: string): SqliteStore {
+  return new SqliteStore(openSqlite(path), `sqlite:${path}`);
+}
