@@ -85,6 +85,7 @@ export function settingsFor(env: EnvironmentConfig, service?: string): RolloutSe
     },
     ...(env.strategy === "canary" && {
       metrics: backgroundMetrics(env),
+      analysisWarmUpMs: a.warmUpMs,
       canaryRouting: {
         ...(env.canary?.header && { header: env.canary.header }),
         ...(env.canary?.cookie && { cookie: env.canary.cookie }),

@@ -85,6 +85,22 @@ export function stepping(rollout: Rollout, obs: Observations, now: number): Acti
         analysis: replaceRecord(rollout.analysis, finishRecord(background, outcome, now)),
       });
     }
+    if (outcome.decision === "pause") {
+      // Already paused (a manual pause step): the run has ended all the same, so record its outcome
+      // rather than show it "running" forever; promote starts a fresh background run.
+      return {
+        kind: "analysis",
+        patch: {
+          phase: rollout.phase,
+          phaseSince: rollout.phaseSince,
+          analysis: replaceRecord(rollout.analysis, finishRecord(background, outcome, now)),
+        },
+        event: {
+          type: "rollout.analysis-finished",
+          message: `background analysis inconclusive while paused: ${outcome.explanation}`,
+        },
+      };
+    }
     // Every run over (count reached): record the outcome. Dry runs still measuring keep it open.
     if (outcome.decision === "continue" && background.metrics.every((m) => m.state.phase !== "running")) {
       return {
