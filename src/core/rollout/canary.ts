@@ -1,3 +1,4 @@
+import { ANALYSIS_DEFAULTS } from "../analysis/defaults.js";
 import { rollback } from "./abandon.js";
 import {
   backgroundRecord,
@@ -73,6 +74,10 @@ export function stepping(rollout: Rollout, obs: Observations, now: number): Acti
     restartsAtSwitch: rollout.restartsAtSwitch ?? 0,
     candidate: obs.candidateSamples,
     stable: obs.stableSamples,
+    // The canary is compared with stable only once warm (as its analysis is).
+    ...(rollout.switchedAt !== undefined && {
+      comparedFrom: rollout.switchedAt + (rollout.settings.analysisWarmUpMs ?? ANALYSIS_DEFAULTS.warmUpMs),
+    }),
   });
   if (trip) return rollback(rollout, trip.reason, now);
 
