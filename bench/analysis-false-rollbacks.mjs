@@ -16,7 +16,15 @@
  * Counts also from env: BENCH_AA, BENCH_SLOW, BENCH_ERRORS.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -41,7 +49,10 @@ const BUDGET_MIN = Number(arg("--budget-min", process.env.BENCH_BUDGET_MIN ?? "2
 const BASE_LATENCY_MS = 40;
 const KINDS = {
   aa: { label: "identical to stable (A/A)", env: {} },
-  slow: { label: `1.5× slower (${BASE_LATENCY_MS * 1.5} ms vs ${BASE_LATENCY_MS} ms)`, env: { LATENCY_MS: String(BASE_LATENCY_MS * 1.5) } },
+  slow: {
+    label: `1.5× slower (${BASE_LATENCY_MS * 1.5} ms vs ${BASE_LATENCY_MS} ms)`,
+    env: { LATENCY_MS: String(BASE_LATENCY_MS * 1.5) },
+  },
   errors: { label: "5 % errors (every 20th request)", env: { FAIL_RATE: "0.05" } },
 };
 
@@ -172,7 +183,8 @@ async function rollOut(version, knobs) {
 }
 
 const baseline = await rollOut("v0", {});
-if (!["warm", "promoted"].includes(baseline.phase)) throw new Error(`first deploy: ${baseline.phase} ${baseline.reason}`);
+if (!["warm", "promoted"].includes(baseline.phase))
+  throw new Error(`first deploy: ${baseline.phase} ${baseline.reason}`);
 
 const order = [];
 for (let i = 0; i < Math.max(COUNTS.aa, COUNTS.slow, COUNTS.errors); i++) {
@@ -199,6 +211,11 @@ try {
       promoted,
       reason: rollout.reason,
       seconds: (Date.now() - t0) / 1000,
+      // What the comparison said last (why a slow release got through, if one does).
+      latency: (rollout.analysis ?? [])
+        .flatMap((a) => a.metrics)
+        .find((m) => m.name === "latency vs stable")
+        ?.state.measurements.at(-1)?.explanation,
     };
     runs.push(run);
     process.stderr.write(`${JSON.stringify(run)}\n`);
@@ -206,7 +223,11 @@ try {
       // A bad release got through: put a good one back so the next comparison is fair.
       await rollOut(`reset-${k + 1}`, {});
     } else if (!rolledBack && !promoted) {
-      await call("POST", "/api/rollbacks", { service: "web", environment: "production", reason: "bench: undecided" }).catch(() => {});
+      await call("POST", "/api/rollbacks", {
+        service: "web",
+        environment: "production",
+        reason: "bench: undecided",
+      }).catch(() => {});
       await sleep(3000);
     }
   }

@@ -74,7 +74,8 @@ export function stepping(rollout: Rollout, obs: Observations, now: number): Acti
     restartsAtSwitch: rollout.restartsAtSwitch ?? 0,
     candidate: obs.candidateSamples,
     stable: obs.stableSamples,
-    // The canary is compared with stable only once warm (as its analysis is).
+    // The canary is compared with stable serving alongside it, and only once warm (as in its analysis).
+    concurrentBaseline: true,
     ...(rollout.switchedAt !== undefined && {
       comparedFrom: rollout.switchedAt + (rollout.settings.analysisWarmUpMs ?? ANALYSIS_DEFAULTS.warmUpMs),
     }),

@@ -79,6 +79,12 @@ export function evaluateTriggers(input: {
    * warm-up: a cold process against a warm one). The other triggers count from the switch.
    */
   comparedFrom?: number;
+  /**
+   * The baseline is the stable revision over the same window (a canary: stable serves alongside),
+   * not its traffic before the switch (blue-green: stable serves nothing after it). Comparing
+   * different periods of a shared machine mistakes its load for the release.
+   */
+  concurrentBaseline?: boolean;
 }): Trip | undefined {
   const { settings, now, switchedAt, health } = input;
   if (health.restarts > input.restartsAtSwitch || health.crashed > 0) {
@@ -120,10 +126,12 @@ export function evaluateTriggers(input: {
     Math.max(input.comparedFrom ?? switchedAt, now - br.windowMs),
   );
   // Baseline: the stable revision over the same length of time just before the switch.
-  const baseWindow = windowStats(
-    input.stable.filter((s) => s.at <= switchedAt),
-    switchedAt - br.windowMs,
-  );
+  const baseWindow = input.concurrentBaseline
+    ? windowStats(input.stable, Math.max(input.comparedFrom ?? switchedAt, now - br.windowMs))
+    : windowStats(
+        input.stable.filter((s) => s.at <= switchedAt),
+        switchedAt - br.windowMs,
+      );
   if (
     brWindow &&
     baseWindow &&
