@@ -293,8 +293,12 @@ ${runs.length} runs in ${minutes.toFixed(1)} min${runs.length < order.length ? `
 ${rows.join("\n")}
 
 ${falseReasons.length ? `False rollbacks: ${falseReasons.join("; ")}.` : "No release identical to stable was rolled back."}
-Connection errors during the whole run: ${connectionErrors}. Peer: the analysis before issue 11
-(no practical-effect floor, 1.1× ratio, no warm-up) rolled back 6 of 6 identical releases in two
-tries (issue 11, failure 4); the figures above are the same question asked of the new defaults.`;
+Connection errors during the whole run: ${connectionErrors}. Peer (not re-measured here): the analysis on
+main before issue 11 (no absolute floor, 1.1× ratio, no warm-up, baseline trigger against stable's
+traffic before the switch) rolled back 6 of 6 identical releases in two tries (issue 11, failure 4).
+An intermediate run of this benchmark, with the floors and the warm-up but the baseline trigger
+still comparing with stable before the switch, rolled back 1 of 16 identical releases (\`p95 250ms >
+2x baseline p95 100ms\`, 3/56 vs 7/1591 requests above 100 ms) and missed 1 of 16 slow ones; the
+trigger now compares with stable over the same window (stopped early, not recorded above).`;
 if (!process.argv.includes("--dry")) writeResultsSection("analysis-false-rollbacks", section);
 process.stdout.write(`${section}\n`);
