@@ -1,8 +1,13 @@
 import { pino } from "pino";
 import { ANALYSIS_DEFAULTS } from "../core/analysis/defaults.js";
 import type { MetricDefinition } from "../core/analysis/definition.js";
-import { measurementFromError, type Measurement } from "../core/analysis/metric-run.js";
-import { dueMeasurements, withMeasurement, type DueMeasurement } from "../core/rollout/analysis-records.js";
+import { measurementFromError, measurementWaiting, type Measurement } from "../core/analysis/metric-run.js";
+import {
+  dueMeasurements,
+  measurementWindow,
+  withMeasurement,
+  type DueMeasurement,
+} from "../core/rollout/analysis-records.js";
 import type { RevisionRef, Rollout } from "../core/rollout/types.js";
 import type { Logger } from "../log.js";
 import { createMetricProvider, type MetricProvider, type MetricSpec } from "../metrics/index.js";
@@ -81,17 +86,16 @@ export class Measurer {
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
-  private async takeOne(rollout: Rollout, due: DueMeasurement): Promise<void> {
+  /** Ask the metric's provider and judge; provider failures and bugs become error measurements. */
+  private async measureNow(
+    rollout: Rollout,
+    def: MetricDefinition,
+    window: { startMs: number; endMs: number },
+  ): Promise<Measurement> {
     const clock = this.options.clock;
-    const now = clock();
-    const def = due.metric;
-    const window = {
-      startMs: Math.max(rollout.switchedAt ?? due.startedAt, now - rollout.settings.analysisWindowMs),
-      endMs: now,
-    };
-    let measurement: Measurement;
+    const now = window.endMs;
     try {
-      measurement = await bounded(
+      return await bounded(
         takeMeasurement(this.provider, def, targetsOf(rollout), window, clock),
         timeoutOf(def) + GRACE_MS,
         () =>
@@ -100,8 +104,24 @@ export class Measurer {
     } catch (error) {
       // A judge or provider bug: record it as an error (counted, never a verdict) and log it.
       this.log.error({ err: error, rollout: rollout.id, metric: def.name }, "measurement failed");
-      measurement = measurementFromError(def.name, (error as Error).message, now, clock());
+      return measurementFromError(def.name, (error as Error).message, now, clock());
     }
+  }
+
+  private async takeOne(rollout: Rollout, due: DueMeasurement): Promise<void> {
+    const clock = this.options.clock;
+    const now = clock();
+    const def = due.metric;
+    const { warmingUpUntil, ...window } = measurementWindow(rollout, due, now);
+    const measurement =
+      warmingUpUntil === undefined
+        ? await this.measureNow(rollout, def, window)
+        : measurementWaiting(
+            def.name,
+            `waiting for the canary to warm up (compared with stable from ${secs(rollout.settings.analysisWarmUpMs ?? ANALYSIS_DEFAULTS.warmUpMs)} after its first traffic, ${secs(warmingUpUntil - now)} left)`,
+            now,
+            now,
+          );
     // Read and write in one store transaction: a transition committed meanwhile is kept.
     const saved = await this.options.store.updateAnalysis(rollout.id, (current) =>
       withMeasurement(current, due.recordId, def.name, measurement),
@@ -109,6 +129,8 @@ export class Measurer {
     if (saved) this.options.onChange(saved);
   }
 }
+
+const secs = (ms: number) => `${Math.ceil(ms / 1000)} s`;
 
 function timeoutOf(def: MetricDefinition): number {
   const source = def.source as { timeoutMs?: number };

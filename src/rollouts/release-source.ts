@@ -86,6 +86,7 @@ export function settingsFor(env: EnvironmentConfig, service?: string): RolloutSe
     watch: { windowMs: env.watch.windowMs, rollback: env.watch.rollback, downAfterMs: env.watch.downAfterMs },
     ...(env.strategy === "canary" && {
       metrics: backgroundMetrics(env),
+      analysisWarmUpMs: a.warmUpMs,
       canaryRouting: {
         ...(env.canary?.header && { header: env.canary.header }),
         ...(env.canary?.cookie && { cookie: env.canary.cookie }),

@@ -244,7 +244,7 @@ describe("canary analysis against a real Prometheus", () => {
     const verdict = stats.state.measurements.at(-1)!;
     expect(verdict.phase).toBe("failed");
     expect(verdict.explanation).toMatch(
-      /^latency vs stable: canary median [\d.]+ ms \(n=\d+\) vs stable median [\d.]+ ms \(n=\d+\), mean ratio 1\.[3-7]\d*×.*Mann–Whitney U=[\d.]+ one-sided p=\S+ < α=0\.01 and ratio ≥ 1\.1× → fail$/,
+      /^latency vs stable: canary median [\d.]+ ms \(n=\d+\) vs stable median [\d.]+ ms \(n=\d+\), mean ratio 1\.[3-7]\d*×.*Mann–Whitney U=[\d.]+ one-sided p=\S+ < α=0\.01 and effect ≥ 1\.25× and a mean difference ≥ 10 ms → fail$/,
     );
     expect(rollout.reason).toMatch(/latency vs stable/);
     await world.waitFinal(rollout.id, 30_000);

@@ -1,6 +1,7 @@
 /** The dashboard's pure parts: chart series, step timeline, job graph columns, offered actions. */
 import { describe, expect, it } from "vitest";
 import { availableActions } from "../../web/src/actions.js";
+import { metricBadge } from "../../web/src/analysis.js";
 import { jobColumns } from "../../web/src/graph.js";
 import { seriesOf, yRange } from "../../web/src/series.js";
 import { timelineOf } from "../../web/src/timeline.js";
@@ -102,6 +103,38 @@ describe("timelineOf", () => {
       "promote:upcoming",
     ]);
     expect(items[3]?.note).toBe("paused: manual step");
+  });
+
+  it("says when the step in effect is a weight not applied yet (paused just before it)", () => {
+    const items = timelineOf(
+      rollout({
+        strategy: "canary",
+        phase: "paused",
+        canary: {
+          steps: [
+            { kind: "setWeight", weight: 20 },
+            { kind: "setWeight", weight: 50 },
+          ],
+          stepIndex: 1,
+          weight: 20,
+          stepSince: 0,
+          paused: { since: 0, reason: "background analysis inconclusive", by: "analysis" },
+        },
+      }),
+    );
+    expect(items[1]).toEqual({
+      label: "set weight 50%",
+      state: "current",
+      note: "not applied yet, weight stays 20%; paused: background analysis inconclusive",
+    });
+  });
+});
+
+describe("metricBadge", () => {
+  it("shows a run waiting for data as waiting, not running", () => {
+    expect(metricBadge({ phase: "running", waitingSince: 1 })).toBe("waiting");
+    expect(metricBadge({ phase: "running" })).toBe("running");
+    expect(metricBadge({ phase: "inconclusive" })).toBe("inconclusive");
   });
 });
 

@@ -31,7 +31,7 @@ export function timelineOf(r: Rollout): TimelineItem[] {
   const final = FINAL.includes(r.phase);
   const bad = r.outcome !== undefined && r.outcome !== "promoted";
   if (r.strategy === "canary" && r.canary) {
-    const { steps, stepIndex, paused } = r.canary;
+    const { steps, stepIndex, paused, weight } = r.canary;
     const items: TimelineItem[] = steps.map((step, i) => {
       const state: StepState =
         i < stepIndex
@@ -44,7 +44,13 @@ export function timelineOf(r: Rollout): TimelineItem[] {
               : "current"
             : "upcoming";
       const item: TimelineItem = { label: stepLabel(step), state };
-      if (i === stepIndex && paused) item.note = `paused: ${paused.reason}`;
+      // The step in effect may not be applied yet (paused just before it): say the weight it has.
+      const pending =
+        i === stepIndex && state === "current" && step.kind === "setWeight" && step.weight !== weight
+          ? `not applied yet, weight stays ${weight}%`
+          : undefined;
+      if (i === stepIndex && paused) item.note = `${pending ? `${pending}; ` : ""}paused: ${paused.reason}`;
+      else if (pending) item.note = pending;
       return item;
     });
     items.push({ label: r.outcome ?? "promote", state: final ? (bad ? "failed" : "done") : "upcoming" });

@@ -51,7 +51,13 @@ export function rolloutDetails(r: Rollout): string[] {
   const c = r.canary;
   if (r.strategy === "canary" && c && c.steps.length > 0) {
     const i = Math.min(c.stepIndex, c.steps.length - 1);
-    const step = c.stepIndex >= c.steps.length ? "all steps done" : describeStep(c.steps[i]!);
+    const current = c.steps[i]!;
+    // Paused just before a weight step: it is shown, but the weight is still the previous one.
+    const pending =
+      c.stepIndex < c.steps.length && current.kind === "setWeight" && current.weight !== c.weight
+        ? ", not applied yet"
+        : "";
+    const step = c.stepIndex >= c.steps.length ? "all steps done" : `${describeStep(current)}${pending}`;
     lines.push(
       `    canary step ${Math.min(c.stepIndex + 1, c.steps.length)}/${c.steps.length} (${step}), weight ${c.weight}%`,
     );
@@ -59,7 +65,14 @@ export function rolloutDetails(r: Rollout): string[] {
   }
   for (const record of latestRecords(r.analysis ?? [])) {
     const what = record.step === undefined ? "background analysis" : `step ${record.step + 1} analysis`;
-    const state = record.outcome ? `${record.outcome.decision}` : "running";
+    const waiting = record.metrics.some(
+      (m) => !m.dryRun && m.state.phase === "running" && m.state.waitingSince !== undefined,
+    );
+    const state = record.outcome
+      ? `${record.outcome.decision}`
+      : waiting
+        ? "running, waiting for data"
+        : "running";
     lines.push(`    ${what} (${state}):`);
     for (const m of record.metrics) {
       const last = m.state.measurements.at(-1);

@@ -81,6 +81,7 @@ const common = {
   minSamples: nonNegInt.optional(),
   alpha: probability.optional(),
   minEffectRatio: z.number().gte(1).optional(),
+  minDelta: z.number().min(0).optional(),
   minIncrease: z.number().min(0).max(1).optional(),
   direction: z.enum(["increase", "decrease", "either"]).optional(),
   flatline: z.enum(["inconclusive", "ignore", "pass"]).optional(),
@@ -96,6 +97,7 @@ const common = {
   onInconclusive: z.enum(["wait", "pause", "fail"]).default("pause"),
   dryRun: z.boolean().default(false),
   measurementRetention: z.int().min(1).optional(),
+  maxWait: duration.optional(),
   timeout: duration.optional(),
 };
 const headers = z.record(z.string(), z.string()).optional();
@@ -220,7 +222,7 @@ function toDefinition(m: RawMetric, problem: (message: string) => void): MetricD
       judge = {
         kind,
         statistic: m.statistic ?? "value",
-        ...set(["maxRatio", "minRatio", "minSamples"] as const),
+        ...set(["maxRatio", "minRatio", "minSamples", "minDelta", "alpha"] as const),
       };
       break;
     case "distribution":
@@ -230,7 +232,7 @@ function toDefinition(m: RawMetric, problem: (message: string) => void): MetricD
       }
       judge = {
         kind,
-        ...set(["direction", "alpha", "minSamples", "minEffectRatio", "flatline"] as const),
+        ...set(["direction", "alpha", "minSamples", "minEffectRatio", "minDelta", "flatline"] as const),
       };
       break;
     case "error-rate":
@@ -240,7 +242,7 @@ function toDefinition(m: RawMetric, problem: (message: string) => void): MetricD
         );
         return undefined;
       }
-      judge = { kind, ...set(["alpha", "minSamples", "minIncrease"] as const) };
+      judge = { kind, ...set(["alpha", "minSamples", "minIncrease", "minEffectRatio"] as const) };
       break;
     case "conditions":
       judge = { kind, ...set(["successCondition", "failureCondition"] as const) };
@@ -256,6 +258,7 @@ function toDefinition(m: RawMetric, problem: (message: string) => void): MetricD
     dryRun: m.dryRun,
     ...(m.interval !== undefined && { intervalMs: ms(m.interval) }),
     ...(m.initialDelay !== undefined && { initialDelayMs: ms(m.initialDelay) }),
+    ...(m.maxWait !== undefined && { maxWaitMs: ms(m.maxWait) }),
     ...set([
       "count",
       "failureLimit",

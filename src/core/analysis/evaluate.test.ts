@@ -47,12 +47,12 @@ describe("judgeMeasurement with the seeds' default metrics", () => {
     }
   });
 
-  it("no canary traffic: every default proxy metric is inconclusive and says so", () => {
+  it("no canary traffic: every default proxy metric waits, saying for how many requests", () => {
     const idle = proxySample(0, 0, []);
     for (const d of defaultCanaryMetrics().filter((m) => m.source.provider === "proxy")) {
       const j = judgeMeasurement(d.name, d.judge, idle, stable, d.unit);
-      expect(j.verdict, d.name).toBe("inconclusive");
-      expect(j.explanation, d.name).toMatch(/no traffic|no canary traffic|no observations/);
+      expect(j.verdict, d.name).toBe("waiting");
+      expect(j.explanation, d.name).toBe(`${d.name}: waiting for 50 requests on the canary (0 so far)`);
     }
   });
 

@@ -8,6 +8,7 @@ import { judgeRatio } from "./judges/ratio.js";
 import { judgeThreshold } from "./judges/threshold.js";
 import type { MetricSample } from "./sample.js";
 import { samplePoints } from "./sample.js";
+import { tailTest } from "./stats/tail.js";
 import { summarize, type Statistic } from "./summary.js";
 import type { Judgement, MetricUnit } from "./verdict.js";
 
@@ -24,7 +25,17 @@ export type JudgeSpec =
       minSamples?: number;
       flatline?: "inconclusive" | "ignore";
     }
-  | { kind: "ratio"; statistic: Statistic; maxRatio?: number; minRatio?: number; minSamples?: number }
+  | {
+      kind: "ratio";
+      statistic: Statistic;
+      maxRatio?: number;
+      minRatio?: number;
+      minSamples?: number;
+      /** Absolute floor in the metric's unit (default 100 for "ms"). */
+      minDelta?: number;
+      /** Significance level of the tail test on latency percentiles from histograms (default 0.01). */
+      alpha?: number;
+    }
   | {
       kind: "distribution";
       /** Which way is worse (default "increase"). */
@@ -32,9 +43,11 @@ export type JudgeSpec =
       alpha?: number;
       minSamples?: number;
       minEffectRatio?: number;
+      /** Absolute floor in the metric's unit (default 10 for "ms"). */
+      minDelta?: number;
       flatline?: "inconclusive" | "pass";
     }
-  | { kind: "error-rate"; alpha?: number; minSamples?: number; minIncrease?: number }
+  | { kind: "error-rate"; alpha?: number; minSamples?: number; minIncrease?: number; minEffectRatio?: number }
   | { kind: "conditions"; successCondition?: string; failureCondition?: string };
 
 export type JudgeKind = JudgeSpec["kind"];
@@ -78,25 +91,30 @@ export function judgeMeasurement(
       return judgeThreshold(c, {
         metric,
         unit,
+        observations: observationsOf(judge.statistic),
         ...pick(judge, ["min", "max", "minSamples", "flatline"]),
         ...(stable ? { stable: summarize(stable, judge.statistic) } : {}),
       });
     }
-    case "ratio":
+    case "ratio": {
+      const significance = percentileSignificance(judge, canary, stable as MetricSample);
       return judgeRatio(
         summarize(canary, judge.statistic),
         summarize(stable as MetricSample, judge.statistic),
         {
           metric,
           unit,
-          ...pick(judge, ["maxRatio", "minRatio", "minSamples"]),
+          observations: observationsOf(judge.statistic),
+          ...pick(judge, ["maxRatio", "minRatio", "minSamples", "minDelta"]),
+          ...(significance ? { significance } : {}),
         },
       );
+    }
     case "distribution":
       return judgeDistributions(distributionOf(canary), distributionOf(stable as MetricSample), {
         metric,
         unit,
-        ...pick(judge, ["direction", "alpha", "minSamples", "minEffectRatio", "flatline"]),
+        ...pick(judge, ["direction", "alpha", "minSamples", "minEffectRatio", "minDelta", "flatline"]),
       });
     case "error-rate":
       return judgeErrorRates(
@@ -104,7 +122,7 @@ export function judgeMeasurement(
         (stable as MetricSample).requests ?? { total: 0, errors: 0 },
         {
           metric,
-          ...pick(judge, ["alpha", "minSamples", "minIncrease"]),
+          ...pick(judge, ["alpha", "minSamples", "minIncrease", "minEffectRatio"]),
         },
       );
     case "conditions":
@@ -124,6 +142,40 @@ export function judgeMeasurement(
     }
   }
 }
+
+/** What one observation of a statistic is, for "waiting for 50 requests on the canary". */
+function observationsOf(statistic: Statistic): string {
+  return statistic === "error-rate" || statistic === "request-count" || statistic.startsWith("latency-")
+    ? "requests"
+    : "observations";
+}
+
+/**
+ * A latency percentile compared from the proxy's histograms can be tested: is the canary's share
+ * of requests above stable's percentile significantly larger (tailTest)? Undefined otherwise.
+ */
+function percentileSignificance(
+  judge: Extract<JudgeSpec, { kind: "ratio" }>,
+  canary: MetricSample,
+  stable: MetricSample,
+): { pValue: number; alpha: number; test: string } | undefined {
+  const q = TAIL_QUANTILE[judge.statistic];
+  if (q === undefined || !canary.latency || !stable.latency) return undefined;
+  const t = tailTest(canary.latency, stable.latency, q);
+  if (!t) return undefined;
+  return {
+    pValue: t.pValue,
+    alpha: judge.alpha ?? ANALYSIS_DEFAULTS.alpha,
+    test: `${t.test} (${t.canaryAbove}/${canary.latency.count} vs ${t.stableAbove}/${stable.latency.count} above ${t.boundMs} ms)`,
+  };
+}
+
+const TAIL_QUANTILE: Partial<Record<Statistic, number>> = {
+  "latency-p50": 0.5,
+  "latency-p90": 0.9,
+  "latency-p95": 0.95,
+  "latency-p99": 0.99,
+};
 
 function distributionOf(sample: MetricSample): Distribution {
   return sample.latency

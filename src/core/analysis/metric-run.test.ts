@@ -201,3 +201,56 @@ describe("analysis outcome", () => {
     expect(o.dryRun).toEqual(["d (dry run): failed: 1 failed measurement(s) (limit 0); last: m0 failed"]);
   });
 });
+
+describe("waiting measurements (too few samples yet)", () => {
+  const wait = (at: number, have = 0): Measurement => ({
+    phase: "waiting",
+    startedAt: at,
+    finishedAt: at,
+    explanation: `m: waiting for 50 requests on the canary (${have} so far)`,
+  });
+
+  it("count toward neither count nor inconclusiveLimit, and look again soon", () => {
+    const spec: MetricRunSpec = { name: "m", intervalMs: 60_000, count: 1 };
+    let state = startMetricRun(spec, T0);
+    for (let i = 0; i < 20; i++) state = recordMeasurement(spec, state, wait(T0 + i * 5_000, i));
+    expect(state).toMatchObject({ phase: "running", taken: 0, inconclusive: 0, waitingSince: T0 });
+    expect(state.message).toBe("m: waiting for 50 requests on the canary (19 so far)");
+    // Re-checked after 5 s, not after the 60 s interval.
+    expect(state.nextMeasurementAt).toBe(T0 + 19 * 5_000 + 5_000);
+    state = recordMeasurement(spec, state, { ...wait(T0 + 100_000), phase: "successful", explanation: "ok" });
+    expect(state.phase).toBe("successful");
+    expect(state.waitingSince).toBeUndefined();
+  });
+
+  it("wait at most at the metric's interval when that is shorter than 5 s", () => {
+    const spec: MetricRunSpec = { name: "m", intervalMs: 1_000 };
+    const state = recordMeasurement(spec, startMetricRun(spec, T0), wait(T0));
+    expect(state.nextMeasurementAt).toBe(T0 + 1_000);
+  });
+
+  it("after maxWait a waiting measurement is inconclusive; a fresh wait starts a fresh clock", () => {
+    const spec: MetricRunSpec = {
+      name: "m",
+      intervalMs: 1_000,
+      onInconclusive: "wait",
+      inconclusiveLimit: 5,
+      maxWaitMs: 10_000,
+    };
+    let state = startMetricRun(spec, T0);
+    state = recordMeasurement(spec, state, wait(T0));
+    state = recordMeasurement(spec, state, wait(T0 + 9_999));
+    expect(state.inconclusive).toBe(0);
+    state = recordMeasurement(spec, state, wait(T0 + 10_000));
+    expect(state).toMatchObject({ phase: "running", inconclusive: 1 });
+    expect(state.waitingSince).toBeUndefined();
+    state = recordMeasurement(spec, state, wait(T0 + 11_000));
+    expect(state).toMatchObject({ inconclusive: 1, waitingSince: T0 + 11_000 });
+  });
+
+  it("a run terminated while still waiting is inconclusive, never a silent pass", () => {
+    const spec: MetricRunSpec = { name: "m", intervalMs: 1_000 };
+    const state = recordMeasurement(spec, startMetricRun(spec, T0), wait(T0));
+    expect(terminateMetricRun(state, "promoted").phase).toBe("inconclusive");
+  });
+});

@@ -1,5 +1,5 @@
 import { ANALYSIS_DEFAULTS } from "./defaults.js";
-import type { Judgement } from "./verdict.js";
+import type { Judgement, WaitingFor } from "./verdict.js";
 
 /**
  * Bookkeeping of one metric's measurements over a rollout step, with Argo Rollouts' AnalysisRun
@@ -8,8 +8,12 @@ import type { Judgement } from "./verdict.js";
  * caller passes times in and gets the next state and when to measure next.
  */
 
-/** Failed = the release is bad; error = we could not measure; inconclusive = we cannot tell. */
-export type MeasurementPhase = "successful" | "failed" | "inconclusive" | "error";
+/**
+ * Failed = the release is bad; error = we could not measure; inconclusive = we cannot tell;
+ * waiting = not enough data yet (minimum samples, warm-up), which time fixes: it is no verdict and
+ * counts toward nothing, until it has waited `maxWaitMs` (then it is recorded as inconclusive).
+ */
+export type MeasurementPhase = "successful" | "failed" | "inconclusive" | "error" | "waiting";
 
 export interface Measurement {
   phase: MeasurementPhase;
@@ -18,6 +22,8 @@ export interface Measurement {
   /** The judge's one-line explanation, or the provider's error message. */
   explanation: string;
   numbers?: Judgement["numbers"];
+  /** With phase "waiting": what is missing. */
+  waitingFor?: WaitingFor;
 }
 
 /**
@@ -49,6 +55,11 @@ export interface MetricRunSpec {
   dryRun?: boolean;
   /** Measurements kept in the state (default 10). */
   measurementRetention?: number;
+  /**
+   * How long measurements may keep waiting for data (minimum samples, warm-up) before a waiting
+   * measurement counts as inconclusive (default 10 min).
+   */
+  maxWaitMs?: number;
 }
 
 export type MetricRunPhase = "running" | "successful" | "failed" | "inconclusive" | "error";
@@ -71,6 +82,8 @@ export interface MetricRunState {
   measurements: Measurement[];
   /** Why the run is in its phase, one line. */
   message: string;
+  /** Since when measurements have been waiting for data (absent when the last one was not waiting). */
+  waitingSince?: number;
 }
 
 interface Resolved {
@@ -82,6 +95,8 @@ interface Resolved {
   consecutiveSuccessLimit: number;
   policy: InconclusivePolicy;
   retention: number;
+  maxWaitMs: number;
+  waitPollMs: number;
 }
 
 function resolve(spec: MetricRunSpec): Resolved {
@@ -97,6 +112,9 @@ function resolve(spec: MetricRunSpec): Resolved {
     consecutiveSuccessLimit: spec.consecutiveSuccessLimit ?? 0,
     policy,
     retention: spec.measurementRetention ?? ANALYSIS_DEFAULTS.measurementRetention,
+    maxWaitMs: spec.maxWaitMs ?? ANALYSIS_DEFAULTS.maxWaitMs,
+    // A wait is re-checked soon (data may arrive any moment), never slower than the interval.
+    waitPollMs: Math.min(spec.intervalMs ?? ANALYSIS_DEFAULTS.waitPollMs, ANALYSIS_DEFAULTS.waitPollMs),
   };
 }
 
@@ -124,9 +142,32 @@ export function startMetricRun(spec: MetricRunSpec, now: number): MetricRunState
 
 /** Turn a judge's verdict into a measurement. */
 export function measurementFromJudgement(j: Judgement, startedAt: number, finishedAt: number): Measurement {
-  const phase: MeasurementPhase =
-    j.verdict === "pass" ? "successful" : j.verdict === "fail" ? "failed" : "inconclusive";
-  return { phase, startedAt, finishedAt, explanation: j.explanation, numbers: j.numbers };
+  const phase: MeasurementPhase = PHASE_OF[j.verdict];
+  return {
+    phase,
+    startedAt,
+    finishedAt,
+    explanation: j.explanation,
+    numbers: j.numbers,
+    ...(j.waitingFor ? { waitingFor: j.waitingFor } : {}),
+  };
+}
+
+const PHASE_OF: Record<Judgement["verdict"], MeasurementPhase> = {
+  pass: "successful",
+  fail: "failed",
+  inconclusive: "inconclusive",
+  waiting: "waiting",
+};
+
+/** Not measured yet for want of data (e.g. the canary still warming up): waits, counts toward nothing. */
+export function measurementWaiting(
+  metric: string,
+  reason: string,
+  startedAt: number,
+  finishedAt: number,
+): Measurement {
+  return { phase: "waiting", startedAt, finishedAt, explanation: `${metric}: ${reason}` };
 }
 
 /** A provider failure (unreachable, bad query, timeout) as a measurement: an error, not a verdict. */
@@ -146,11 +187,22 @@ export function recordMeasurement(
 ): MetricRunState {
   if (state.phase !== "running") return state;
   const r = resolve(spec);
+  if (m.phase === "waiting") {
+    const since = state.waitingSince ?? m.startedAt;
+    if (m.finishedAt - since < r.maxWaitMs) return recordWait(state, m, since, r);
+    // Waited too long: from here the wait is a verdict, inconclusive, and the policy decides.
+    m = {
+      ...m,
+      phase: "inconclusive",
+      explanation: `${m.explanation}; still waiting after ${Math.round((m.finishedAt - since) / 1000)} s (maxWait ${Math.round(r.maxWaitMs / 1000)} s) → inconclusive`,
+    };
+  }
   const next: MetricRunState = {
     ...state,
     measurements: [...state.measurements, m].slice(-r.retention),
     message: m.explanation,
   };
+  delete next.waitingSince;
   let ended: { phase: MetricRunPhase; message: string } | undefined;
   switch (m.phase) {
     case "error":
@@ -195,6 +247,8 @@ export function recordMeasurement(
         };
       }
       break;
+    case "waiting":
+      throw new Error("unreachable: waiting measurements are recorded by recordWait");
     default: {
       const never: never = m.phase;
       throw new Error(`unknown measurement phase ${String(never)}`);
@@ -209,6 +263,23 @@ export function recordMeasurement(
     next.nextMeasurementAt = m.finishedAt + (r.intervalMs ?? 0);
   }
   return next;
+}
+
+/**
+ * A waiting measurement: no verdict, nothing counted, the run keeps going and looks again soon. It
+ * replaces a waiting measurement just before it, so a long wait leaves one entry, not hundreds.
+ */
+function recordWait(state: MetricRunState, m: Measurement, since: number, r: Resolved): MetricRunState {
+  const kept =
+    state.measurements.at(-1)?.phase === "waiting" ? state.measurements.slice(0, -1) : state.measurements;
+  return {
+    ...state,
+    measurements: [...kept, m].slice(-r.retention),
+    message: m.explanation,
+    consecutiveErrors: 0,
+    waitingSince: since,
+    nextMeasurementAt: m.finishedAt + r.waitPollMs,
+  };
 }
 
 /** Argo's truth table when `count` is reached and failureLimit was not violated. */

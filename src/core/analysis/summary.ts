@@ -53,6 +53,8 @@ export interface Summary {
   flat: boolean;
   /** Why there is no value ("no data points", "no traffic: 0 requests in the window"). */
   noData?: string;
+  /** The value is missing for want of traffic (more time may bring it), not a broken metric. */
+  noTraffic?: true;
 }
 
 const PERCENTILE: Record<string, number> = { p50: 50, p90: 90, p95: 95, p99: 99 };
@@ -87,7 +89,13 @@ export function summarize(sample: MetricSample, statistic: Statistic): Summary {
       if (!r)
         return { value: Number.NaN, n: 0, flat: false, noData: "the provider reports no request counts" };
       if (r.total === 0) {
-        return { value: Number.NaN, n: 0, flat: false, noData: "no traffic: 0 requests in the window" };
+        return {
+          value: Number.NaN,
+          n: 0,
+          flat: false,
+          noData: "no traffic: 0 requests in the window",
+          noTraffic: true,
+        };
       }
       return { value: statistic === "error-rate" ? r.errors / r.total : r.total, n: r.total, flat: false };
     }
@@ -100,7 +108,13 @@ export function summarize(sample: MetricSample, statistic: Statistic): Summary {
       if (!h)
         return { value: Number.NaN, n: 0, flat: false, noData: "the provider reports no latency histogram" };
       if (h.count === 0) {
-        return { value: Number.NaN, n: 0, flat: false, noData: "no traffic: 0 requests in the window" };
+        return {
+          value: Number.NaN,
+          n: 0,
+          flat: false,
+          noData: "no traffic: 0 requests in the window",
+          noTraffic: true,
+        };
       }
       const value =
         statistic === "latency-mean"

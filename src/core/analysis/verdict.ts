@@ -3,12 +3,31 @@
  * metric, canary vs stable values, the test, its p-value or threshold, and the decision.
  * `numbers` holds the figures behind it for storage and `--json` (NaN becomes null in JSON).
  */
-export type Verdict = "pass" | "fail" | "inconclusive";
+/**
+ * "waiting": too few observations yet, which more traffic fixes (not a verdict: it never uses up a
+ * run's count or inconclusive limit). "inconclusive": the data cannot tell (flat-lined, NaN).
+ */
+export type Verdict = "pass" | "fail" | "inconclusive" | "waiting";
 
 export interface Judgement {
   verdict: Verdict;
   explanation: string;
   numbers: Record<string, number | string | boolean | null>;
+  /** With "waiting": what is missing, e.g. 50 requests on the canary, 12 so far. */
+  waitingFor?: WaitingFor;
+}
+
+export interface WaitingFor {
+  side: "canary" | "stable";
+  /** "requests", "observations", "data points". */
+  what: string;
+  needed: number;
+  have: number;
+}
+
+/** "waiting for 50 requests on the canary (12 so far)". */
+export function waitingText(w: WaitingFor): string {
+  return `waiting for ${w.needed} ${w.what} on the ${w.side} (${w.have} so far)`;
 }
 
 /** Unit of a metric's values; it only changes how numbers are printed. */

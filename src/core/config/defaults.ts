@@ -81,6 +81,11 @@ export const CONFIG_DEFAULTS = {
     interval: "10s",
     /** Below this many requests in a trigger's period there is no verdict (never a silent pass or fail). */
     minRequests: 20,
+    /**
+     * Canary warm-up left out of comparisons with stable (a cold process against a warm one):
+     * Kayenta's beginAfterMins; see ANALYSIS_DEFAULTS.warmUpMs.
+     */
+    warmUp: "30s",
     errorRate: { above: 0.05, for: "5m" },
     latency: { percentile: 95, above: "5s", for: "10m" },
     latencyVsBaseline: { ratio: 2, percentile: 95, for: "5m" },

@@ -111,6 +111,7 @@ function normalizeEnvironment(name: string, e: RawEnvironment): EnvironmentConfi
       windowMs: durationMs(e.analysis.window),
       intervalMs: durationMs(e.analysis.interval),
       minRequests: e.analysis.minRequests,
+      warmUpMs: durationMs(e.analysis.warmUp),
       triggers: normalizeTriggers(e.analysis.triggers),
       metrics: parseMetricDefinitions(e.analysis.metrics ?? [], `environments.${name}.analysis.metrics`),
     },

@@ -287,6 +287,9 @@ const analysis = strict({
   minRequests: nonNegativeInt(
     "Fewer requests in a trigger's period give no verdict (inconclusive, never a silent pass).",
   ).default(D.analysis.minRequests),
+  warmUp: duration(
+    "Canary: requests in this long after the canary first takes traffic are left out of its comparisons with stable (a cold canary against a warm stable); thresholds and triggers still apply. 0s compares from the first request.",
+  ).default(D.analysis.warmUp),
   triggers,
   metrics: analysisMetrics.optional(),
 });

@@ -94,6 +94,8 @@ export interface AnalysisConfig {
   intervalMs: number;
   /** Below this many requests in a trigger's period the trigger has no verdict. */
   minRequests: number;
+  /** Canary: traffic in this long after the canary's first request is left out of comparisons with stable. */
+  warmUpMs: number;
   triggers: AnalysisTriggers;
   /** Metrics watched through every canary step (validated); empty = the default canary metrics. */
   metrics: MetricDefinition[];

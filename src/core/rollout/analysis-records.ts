@@ -1,4 +1,6 @@
 import type { MetricDefinition } from "../analysis/definition.js";
+import { ANALYSIS_DEFAULTS } from "../analysis/defaults.js";
+import { needsBaseline } from "../analysis/evaluate.js";
 import {
   analysisOutcome,
   measurementDue,
@@ -133,6 +135,27 @@ export interface DueMeasurement {
   metric: MetricDefinition;
   /** When the record started: the analysis window never begins before it. */
   startedAt: number;
+}
+
+/**
+ * The time span a due measurement judges: from the record's start (or the first traffic to the
+ * canary, if later), at most the rollout's analysis window back. A judge that compares with stable
+ * (a canary rollout) also skips the canary's warm-up: until it is over, `warmingUpUntil` says when
+ * the comparison can start and the measurement waits.
+ */
+export function measurementWindow(
+  rollout: Rollout,
+  due: DueMeasurement,
+  now: number,
+): { startMs: number; endMs: number; warmingUpUntil?: number } {
+  let startMs = Math.max(rollout.switchedAt ?? due.startedAt, now - rollout.settings.analysisWindowMs);
+  if (rollout.strategy === "canary" && needsBaseline(due.metric.judge)) {
+    const firstTraffic = rollout.switchedAt ?? due.startedAt;
+    const warmedAt = firstTraffic + (rollout.settings.analysisWarmUpMs ?? ANALYSIS_DEFAULTS.warmUpMs);
+    if (now < warmedAt) return { startMs: warmedAt, endMs: now, warmingUpUntil: warmedAt };
+    startMs = Math.max(startMs, warmedAt);
+  }
+  return { startMs, endMs: now };
 }
 
 /** Measurements due at `now` in every open record of the rollout. */

@@ -490,3 +490,108 @@ describe("approval holds", () => {
     expect((aborted as { transition: Transition }).transition.traffic).toBeUndefined();
   });
 });
+
+describe("canary: waiting for data, and promote after an exhausted analysis (issue 11, failure 5)", () => {
+  const waiting = (at: number): Measurement => ({
+    phase: "waiting",
+    startedAt: at,
+    finishedAt: at,
+    explanation: "errors: waiting for 50 requests on the canary (0 so far)",
+  });
+  const steps: CanaryStep[] = [
+    { kind: "setWeight", weight: 20 },
+    { kind: "pause", manual: true },
+    { kind: "setWeight", weight: 50 },
+    { kind: "pause", manual: true },
+  ];
+  const background = (run: Partial<MetricDefinition["run"]> = {}) =>
+    canary(steps, {
+      phase: "starting",
+      settings: {
+        ...resolveSettings(),
+        metrics: [metric("errors", { onInconclusive: "wait", inconclusiveLimit: 10, ...run })],
+      },
+    });
+
+  it("waiting measurements without traffic never use up the limit: the run keeps measuring", () => {
+    let r = run(background(), T0).rollout;
+    expect(r.phase).toBe("paused");
+    let at = T0;
+    for (let i = 0; i < 30; i++) {
+      at += 5_000;
+      r = measureAll(r, at, waiting);
+    }
+    const state = r.analysis?.[0]?.metrics[0]?.state;
+    expect(state).toMatchObject({ phase: "running", inconclusive: 0, taken: 0, waitingSince: T0 + 5_000 });
+    expect(state?.message).toBe("errors: waiting for 50 requests on the canary (0 so far)");
+    // One entry for the whole wait, not thirty.
+    expect(state?.measurements).toHaveLength(1);
+    // Traffic arrives: the analysis still measures and decides.
+    r = measureAll(r, at + 5_000, ok);
+    expect(r.analysis?.[0]?.metrics[0]?.state.phase).toBe("successful");
+  });
+
+  it("a background run exhausted while paused at a manual step is recorded, and promote moves the step", () => {
+    let r = run(background(), T0).rollout;
+    for (let i = 0; i < 11; i++) r = measureAll(r, T0 + i, unsure);
+    expect(r.analysis?.[0]?.metrics[0]?.state.phase).toBe("inconclusive");
+    // Paused by the step: the ended run is recorded, not left "running".
+    r = run(r, T0 + 20).rollout;
+    expect(r.analysis?.[0]).toMatchObject({ finishedAt: T0 + 20, outcome: { decision: "pause" } });
+    expect(r.phase).toBe("paused");
+    const promoted = promoteDecision(r, { actor: "bob" }, T0 + 30);
+    if (!promoted.ok) throw new Error(promoted.message);
+    r = apply(r, promoted.transition);
+    expect(r.analysis).toHaveLength(2);
+    expect(r.analysis?.[1]).toMatchObject({ id: "r-1/a2", startedAt: T0 + 30 });
+    expect(r.analysis?.[1]?.finishedAt).toBeUndefined();
+    // The next step is applied: the weight matches the step shown.
+    const next = run(r, T0 + 40);
+    expect(next.taken.map((t) => t.kind)).toEqual(["set-weight", "pause"]);
+    expect(next.rollout.canary).toMatchObject({ weight: 50, stepIndex: 3 });
+    expect(next.rollout.canary?.paused?.by).toBe("step");
+  });
+
+  it("an exhausted run that paused the rollout restarts on promote, and the pending step is applied", () => {
+    let r = run(
+      canary(
+        [
+          { kind: "setWeight", weight: 20 },
+          { kind: "pause", durationMs: 1_000 },
+          { kind: "setWeight", weight: 50 },
+          { kind: "pause", manual: true },
+        ],
+        {
+          phase: "starting",
+          settings: {
+            ...resolveSettings(),
+            metrics: [metric("errors", { onInconclusive: "wait", inconclusiveLimit: 0 })],
+          },
+        },
+      ),
+      T0,
+    ).rollout;
+    r = measureAll(r, T0, unsure);
+    r = run(r, T0 + 10).rollout;
+    expect(r.phase).toBe("paused");
+    expect(r.canary).toMatchObject({ weight: 20, stepIndex: 1, paused: { by: "analysis" } });
+    const promoted = promoteDecision(r, { actor: "bob" }, T0 + 20);
+    if (!promoted.ok) throw new Error(promoted.message);
+    r = apply(r, promoted.transition);
+    expect(r.analysis?.map((a) => a.outcome?.decision)).toEqual(["pause", undefined]);
+    const next = run(r, T0 + 2_000);
+    expect(next.taken.map((t) => t.kind)).toEqual(["advance", "set-weight", "pause"]);
+    expect(next.rollout.canary?.weight).toBe(50);
+  });
+
+  it("a wait longer than maxWait counts as inconclusive and the policy decides", () => {
+    let r = run(background({ onInconclusive: "pause", inconclusiveLimit: 0, maxWaitMs: 60_000 }), T0).rollout;
+    r = measureAll(r, T0, waiting);
+    r = measureAll(r, T0 + 30_000, waiting);
+    expect(r.analysis?.[0]?.metrics[0]?.state.phase).toBe("running");
+    r = measureAll(r, T0 + 60_000, waiting);
+    const state = r.analysis?.[0]?.metrics[0]?.state;
+    expect(state?.phase).toBe("inconclusive");
+    expect(state?.message).toMatch(/still waiting after 60 s \(maxWait 60 s\) → inconclusive/);
+  });
+});

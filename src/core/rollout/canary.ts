@@ -1,3 +1,4 @@
+import { ANALYSIS_DEFAULTS } from "../analysis/defaults.js";
 import { rollback } from "./abandon.js";
 import {
   backgroundRecord,
@@ -73,6 +74,11 @@ export function stepping(rollout: Rollout, obs: Observations, now: number): Acti
     restartsAtSwitch: rollout.restartsAtSwitch ?? 0,
     candidate: obs.candidateSamples,
     stable: obs.stableSamples,
+    // The canary is compared with stable serving alongside it, and only once warm (as in its analysis).
+    concurrentBaseline: true,
+    ...(rollout.switchedAt !== undefined && {
+      comparedFrom: rollout.switchedAt + (rollout.settings.analysisWarmUpMs ?? ANALYSIS_DEFAULTS.warmUpMs),
+    }),
   });
   if (trip) return rollback(rollout, trip.reason, now);
 
@@ -84,6 +90,22 @@ export function stepping(rollout: Rollout, obs: Observations, now: number): Acti
       return pause(rollout, now, "analysis", `background analysis inconclusive: ${outcome.explanation}`, {
         analysis: replaceRecord(rollout.analysis, finishRecord(background, outcome, now)),
       });
+    }
+    if (outcome.decision === "pause") {
+      // Already paused (a manual pause step): the run has ended all the same, so record its outcome
+      // rather than show it "running" forever; promote starts a fresh background run.
+      return {
+        kind: "analysis",
+        patch: {
+          phase: rollout.phase,
+          phaseSince: rollout.phaseSince,
+          analysis: replaceRecord(rollout.analysis, finishRecord(background, outcome, now)),
+        },
+        event: {
+          type: "rollout.analysis-finished",
+          message: `background analysis inconclusive while paused: ${outcome.explanation}`,
+        },
+      };
     }
     // Every run over (count reached): record the outcome. Dry runs still measuring keep it open.
     if (outcome.decision === "continue" && background.metrics.every((m) => m.state.phase !== "running")) {

@@ -1,8 +1,16 @@
 import { rollback } from "./abandon.js";
-import { closeAnalysis, startAnalysis, stepRecord } from "./analysis-records.js";
+import {
+  backgroundRecord,
+  closeAnalysis,
+  finishRecord,
+  recordOutcome,
+  replaceRecord,
+  startAnalysis,
+  stepRecord,
+} from "./analysis-records.js";
 import { advance, promoteCanary } from "./canary.js";
 import { promote } from "./next-action.js";
-import { isDeciding, type Rollout, type Transition } from "./types.js";
+import { isDeciding, type AnalysisRecord, type Rollout, type Transition } from "./types.js";
 
 /** A manual action's decision: the transition to commit, or why it is refused (SLIPWAY_CONFLICT). */
 export type ManualDecision = { ok: true; transition: Transition } | { ok: false; message: string };
@@ -31,8 +39,11 @@ export function promoteDecision(
     const current = `step ${Math.min(c.stepIndex + 1, c.steps.length)}/${c.steps.length}`;
     if (rollout.phase === "paused") {
       const stepPause = stepRecord(rollout, c.stepIndex, c.stepSince)?.outcome?.decision === "pause";
+      // A background run that ended inconclusive (or is about to) would pause the rollout again at
+      // once: the person promoting has read its verdict, so it starts afresh and the rollout moves on.
+      const restart = backgroundToRestart(rollout, now);
       if (c.paused?.by === "analysis" && !stepPause) {
-        // Paused by the background analysis: stay on this step and measure afresh.
+        // Paused by the background analysis: stay on this step (it is applied next) and measure afresh.
         const restarted = startAnalysis(rollout, rollout.settings.metrics ?? [], now);
         const { paused: _, ...rest } = c;
         return {
@@ -43,7 +54,7 @@ export function promoteDecision(
               phase: "stepping",
               phaseSince: now,
               canary: rest,
-              analysis: [...(rollout.analysis ?? []), restarted],
+              analysis: [...(restart ?? rollout.analysis ?? []), restarted],
             },
             event: {
               type: "rollout.resumed",
@@ -52,7 +63,19 @@ export function promoteDecision(
           },
         };
       }
-      const t = advance(rollout, now, `${current} resumed ${who}`);
+      const t = advance(
+        rollout,
+        now,
+        `${current} resumed ${who}${restart ? "; background analysis restarted" : ""}`,
+        restart
+          ? {
+              analysis: [
+                ...restart,
+                startAnalysis({ ...rollout, analysis: restart }, rollout.settings.metrics ?? [], now),
+              ],
+            }
+          : {},
+      );
       return {
         ok: true,
         transition: { ...t, kind: "resume", event: { type: "rollout.resumed", message: t.event.message } },
@@ -76,6 +99,21 @@ export function promoteDecision(
     ok: false,
     message: `rollout ${rollout.id} is ${rollout.phase}: nothing to promote (a canary can be promoted while it steps or is paused, a blue-green rollout during its analysis)`,
   };
+}
+
+/**
+ * The rollout's analysis records with the background run closed, when that run has ended (or would
+ * end) in a pause; undefined when the background analysis is fine or absent.
+ */
+function backgroundToRestart(rollout: Rollout, now: number): AnalysisRecord[] | undefined {
+  const background = backgroundRecord(rollout);
+  if (!background || (rollout.settings.metrics ?? []).length === 0) return undefined;
+  if (background.finishedAt !== undefined) {
+    return background.outcome?.decision === "pause" ? rollout.analysis : undefined;
+  }
+  const outcome = recordOutcome(rollout, background);
+  if (outcome.decision !== "pause") return undefined;
+  return replaceRecord(rollout.analysis, finishRecord(background, outcome, now));
 }
 
 /** `slipway abort`: an undecided rollout goes back to its stable revision at once. */

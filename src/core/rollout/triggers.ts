@@ -1,3 +1,6 @@
+import { ANALYSIS_DEFAULTS } from "../analysis/defaults.js";
+import { tailTest } from "../analysis/stats/tail.js";
+import { formatP } from "../analysis/verdict.js";
 import type { CandidateHealth, StatsSample, TriggerSettings } from "./types.js";
 
 /** Why a candidate must be rolled back, in words a person reads in `slipway status`. */
@@ -71,6 +74,17 @@ export function evaluateTriggers(input: {
   restartsAtSwitch: number;
   candidate: StatsSample[];
   stable: StatsSample[];
+  /**
+   * The candidate's requests before this are left out of the baseline-ratio comparison (a canary's
+   * warm-up: a cold process against a warm one). The other triggers count from the switch.
+   */
+  comparedFrom?: number;
+  /**
+   * The baseline is the stable revision over the same window (a canary: stable serves alongside),
+   * not its traffic before the switch (blue-green: stable serves nothing after it). Comparing
+   * different periods of a shared machine mistakes its load for the release.
+   */
+  concurrentBaseline?: boolean;
 }): Trip | undefined {
   const { settings, now, switchedAt, health } = input;
   if (health.restarts > input.restartsAtSwitch || health.crashed > 0) {
@@ -107,12 +121,17 @@ export function evaluateTriggers(input: {
     };
   }
   const br = settings.baselineRatio;
-  const brWindow = windowStats(input.candidate, Math.max(switchedAt, now - br.windowMs));
-  // Baseline: the stable revision over the same length of time just before the switch.
-  const baseWindow = windowStats(
-    input.stable.filter((s) => s.at <= switchedAt),
-    switchedAt - br.windowMs,
+  const brWindow = windowStats(
+    input.candidate,
+    Math.max(input.comparedFrom ?? switchedAt, now - br.windowMs),
   );
+  // Baseline: the stable revision over the same length of time just before the switch.
+  const baseWindow = input.concurrentBaseline
+    ? windowStats(input.stable, Math.max(input.comparedFrom ?? switchedAt, now - br.windowMs))
+    : windowStats(
+        input.stable.filter((s) => s.at <= switchedAt),
+        switchedAt - br.windowMs,
+      );
   if (
     brWindow &&
     baseWindow &&
@@ -122,10 +141,15 @@ export function evaluateTriggers(input: {
     const cand = percentileMs(brWindow, br.percentile);
     const base = percentileMs(baseWindow, br.percentile);
     if (cand !== undefined && base !== undefined && cand > br.factor * base && cand - base >= br.minDeltaMs) {
-      return {
-        trigger: "baseline-ratio",
-        reason: `${pName(br.percentile)} ${ms(cand)} > ${br.factor}x baseline ${pName(br.percentile)} ${ms(base)}`,
-      };
+      // Percentiles here are bucket bounds, so a p95 just across a bound jumps 100 → 250 ms: the
+      // tail must also be significantly heavier than the baseline's (issue 11, failure 4).
+      const tail = tailTest({ ...brWindow, sum: 0 }, { ...baseWindow, sum: 0 }, br.percentile);
+      if (tail === undefined || tail.pValue < ANALYSIS_DEFAULTS.alpha) {
+        return {
+          trigger: "baseline-ratio",
+          reason: `${pName(br.percentile)} ${ms(cand)} > ${br.factor}x baseline ${pName(br.percentile)} ${ms(base)}${tail ? ` (${tail.canaryAbove}/${brWindow.count} vs ${tail.stableAbove}/${baseWindow.count} requests above ${tail.boundMs}ms, ${tail.test} p=${formatP(tail.pValue)})` : ""}`,
+        };
+      }
     }
   }
   return undefined;

@@ -149,6 +149,11 @@ export interface RolloutSettings {
   metrics?: MetricDefinition[];
   /** Canary: how testers reach the canary, and sticky assignment. */
   canaryRouting?: CanaryRoutingSettings;
+  /**
+   * Canary: requests in this long after the canary first took traffic are left out of comparisons
+   * with stable (judges that need a baseline). Absent: ANALYSIS_DEFAULTS.warmUpMs.
+   */
+  analysisWarmUpMs?: number;
 }
 
 export interface Rollout {

@@ -12,6 +12,7 @@ const TONE: Record<string, string> = {
   skipped: "muted",
   paused: "warn",
   inconclusive: "warn",
+  waiting: "muted",
   "awaiting-approval": "warn",
 };
 

@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { metricBadge } from "../analysis.js";
 import { ApiError, get, post } from "../api.js";
 import { Badge } from "../components/Badge.js";
 import { Chart } from "../components/Chart.js";
@@ -247,7 +248,7 @@ function Analysis({ records }: { records: AnalysisRecord[] }) {
                 return (
                   <figure class="metric" key={metric.name}>
                     <figcaption>
-                      <strong>{metric.name}</strong> <Badge value={metric.state.phase} />{" "}
+                      <strong>{metric.name}</strong> <Badge value={metricBadge(metric.state)} />{" "}
                       <span class="muted">
                         {metric.judge}
                         {metric.dryRun ? ", dry run" : ""}

@@ -1,6 +1,14 @@
 import { ANALYSIS_DEFAULTS } from "../defaults.js";
 import { fisherExact, minExpectedCount, twoProportionZTest } from "../stats/proportions.js";
-import { formatP, formatValue, jsonNumber, type Judgement } from "../verdict.js";
+import {
+  formatP,
+  formatValue,
+  jsonNumber,
+  significant,
+  waitingText,
+  type Judgement,
+  type WaitingFor,
+} from "../verdict.js";
 
 export interface RequestCounts {
   total: number;
@@ -16,6 +24,8 @@ export interface ErrorRateComparisonOptions {
   minSamples?: number;
   /** Smallest absolute increase of the error rate that may fail the canary (default 0.01 = 1 point). */
   minIncrease?: number;
+  /** Smallest relative increase, canary rate / stable rate (default 1.25); a 0 % stable rate always meets it. */
+  minEffectRatio?: number;
 }
 
 /**
@@ -32,6 +42,7 @@ export function judgeErrorRates(
   const alpha = options.alpha ?? ANALYSIS_DEFAULTS.alpha;
   const minSamples = options.minSamples ?? ANALYSIS_DEFAULTS.minSamples;
   const minIncrease = options.minIncrease ?? ANALYSIS_DEFAULTS.minErrorRateIncrease;
+  const minRatio = options.minEffectRatio ?? ANALYSIS_DEFAULTS.minEffectRatio;
   const p1 = canary.total > 0 ? canary.errors / canary.total : Number.NaN;
   const p2 = stable.total > 0 ? stable.errors / stable.total : Number.NaN;
   const values = `canary ${formatValue(p1, "ratio")} (${canary.errors}/${canary.total}) vs stable ${formatValue(p2, "ratio")} (${stable.errors}/${stable.total})`;
@@ -47,19 +58,17 @@ export function judgeErrorRates(
     alpha,
     minSamples,
     minIncrease,
+    minEffectRatio: minRatio,
   };
   if (canary.total < minSamples || stable.total < minSamples) {
-    const who =
-      canary.total === 0
-        ? "no canary traffic"
-        : stable.total === 0
-          ? "no stable traffic"
-          : "too few requests";
-    return {
-      verdict: "inconclusive",
-      explanation: `${metric}: ${values}; ${who}, need ≥ ${minSamples} requests each → inconclusive`,
-      numbers,
+    // More traffic fixes this: the measurement waits instead of giving a verdict.
+    const waitingFor: WaitingFor = {
+      side: canary.total < minSamples ? "canary" : "stable",
+      what: "requests",
+      needed: minSamples,
+      have: canary.total < minSamples ? canary.total : stable.total,
     };
+    return { verdict: "waiting", explanation: `${metric}: ${waitingText(waitingFor)}`, numbers, waitingFor };
   }
   const a = { x: canary.errors, n: canary.total };
   const b = { x: stable.errors, n: stable.total };
@@ -79,19 +88,24 @@ export function judgeErrorRates(
   }
   numbers.pValue = p;
   const increase = p1 - p2;
+  const ratio = p2 === 0 ? (p1 > 0 ? Number.POSITIVE_INFINITY : 1) : p1 / p2;
+  numbers.ratio = jsonNumber(ratio);
   const points = `${increase >= 0 ? "+" : ""}${(increase * 100).toFixed(1)} pp`;
+  const ratioText = Number.isFinite(ratio) ? `${significant(ratio)}×` : "∞× (stable 0)";
+  const bound = `+${(minIncrease * 100).toFixed(1)} pp and ${significant(minRatio)}× stable's rate`;
   const head = `${metric}: ${values}, ${testText}`;
-  if (p < alpha && increase >= minIncrease) {
+  const matters = increase >= minIncrease && ratio >= minRatio;
+  if (p < alpha && matters) {
     return {
       verdict: "fail",
-      explanation: `${head} < α=${alpha}, ${points} ≥ ${(minIncrease * 100).toFixed(1)} pp → fail`,
+      explanation: `${head} < α=${alpha}, ${points} (${ratioText}) reaches ${bound} → fail`,
       numbers,
     };
   }
   if (p < alpha) {
     return {
       verdict: "pass",
-      explanation: `${head} < α=${alpha} but ${points} is below the minimum ${(minIncrease * 100).toFixed(1)} pp → pass`,
+      explanation: `${head} < α=${alpha} but ${points} (${ratioText}) is below ${bound} (significant, too small to matter) → pass`,
       numbers,
     };
   }

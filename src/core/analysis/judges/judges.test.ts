@@ -34,7 +34,7 @@ describe("a canary whose latency is 1.5x stable's", () => {
     // numpy.median: canary 140.3, stable 103.75
     expect(j.explanation).toMatch(/^latency: canary median 140 ms \(n=60\) vs stable median 104 ms \(n=60\)/);
     expect(j.explanation).toContain(
-      "Mann–Whitney U=3035 one-sided p=4.6e-11 < α=0.01 and ratio ≥ 1.1× → fail",
+      "Mann–Whitney U=3035 one-sided p=4.6e-11 < α=0.01 and effect ≥ 1.25× and a mean difference ≥ 10 ms → fail",
     );
   });
 
@@ -55,9 +55,18 @@ describe("a canary whose latency is 1.5x stable's", () => {
     expect(relaxed.explanation).toBe(
       "latency p95: canary 193 ms vs stable 141 ms = 1.37× stable, within ≤ 2× (ratio to baseline) → pass",
     );
-    const strict = judgeRatio(canary, stable, { metric: "latency p95", unit: "ms", maxRatio: 1.2 });
+    // 193 − 141 = 52 ms: under the default 100 ms floor it passes; with a 50 ms floor it fails.
+    const floored = judgeRatio(canary, stable, { metric: "latency p95", unit: "ms", maxRatio: 1.2 });
+    expect(floored.verdict).toBe("pass");
+    expect(floored.explanation).toContain("under the 100 ms floor (too small to matter) → pass");
+    const strict = judgeRatio(canary, stable, {
+      metric: "latency p95",
+      unit: "ms",
+      maxRatio: 1.2,
+      minDelta: 50,
+    });
     expect(strict.verdict).toBe("fail");
-    expect(strict.explanation).toContain("above 1.2× (ratio to baseline) → fail");
+    expect(strict.explanation).toContain("above 1.2× (ratio to baseline), +52.6 ms → fail");
   });
 
   it("is failed on proxy histograms too (scipy on bucketed values: U=2998, p=5.287873134304552e-11)", () => {
@@ -88,25 +97,26 @@ describe("statistical judge, other outcomes", () => {
     expect(j.explanation).toContain("no significant increase → pass");
   });
 
-  it("is inconclusive with too few samples, saying how many it needs", () => {
+  it("waits with too few samples, saying how many it needs and has", () => {
     // scipy documentation example: exact two-sided p = 0.1111 for these samples.
     const j = judgeDistributions(
       { kind: "values", values: [19, 22, 16, 29, 24] },
       { kind: "values", values: [20, 11, 17, 12] },
       { metric: "latency", unit: "ms" },
     );
-    expect(j.verdict).toBe("inconclusive");
-    expect(j.explanation).toContain("too few samples, need ≥ 50 each for Mann–Whitney U → inconclusive");
+    expect(j.verdict).toBe("waiting");
+    expect(j.explanation).toBe("latency: waiting for 50 observations on the canary (5 so far)");
+    expect(j.waitingFor).toEqual({ side: "canary", what: "observations", needed: 50, have: 5 });
   });
 
-  it("is inconclusive when the canary saw no traffic", () => {
+  it("waits when the canary saw no traffic", () => {
     const j = judgeDistributions(
       { kind: "values", values: [] },
       { kind: "values", values: STABLE_LATENCY_MS },
       { metric: "latency", unit: "ms" },
     );
-    expect(j.verdict).toBe("inconclusive");
-    expect(j.explanation).toContain("canary has no observations (no traffic?)");
+    expect(j.verdict).toBe("waiting");
+    expect(j.explanation).toBe("latency: waiting for 50 observations on the canary (0 so far)");
   });
 
   it("is inconclusive on a flat-lined metric, explaining why", () => {
@@ -130,7 +140,7 @@ describe("statistical judge, other outcomes", () => {
       { metric: "latency", unit: "ms", alpha: 0.5 },
     );
     expect(j.verdict).toBe("pass");
-    expect(j.explanation).toContain("below the minimum effect");
+    expect(j.explanation).toContain("(significant, too small to matter) → pass");
   });
 
   it("fails a throughput drop when lower is worse", () => {
@@ -151,7 +161,7 @@ describe("error-rate comparison", () => {
     expect(j.numbers.z as number).toBeCloseTo(4.588314677411235, 12);
     expect(j.numbers.pValue as number).toBeCloseTo(2.2341936726150184e-6, 14);
     expect(j.explanation).toBe(
-      "error rate: canary 10.0% (20/200) vs stable 0.0% (0/200), two-proportion z-test z=4.59 one-sided p=2.2e-6 < α=0.01, +10.0 pp ≥ 1.0 pp → fail",
+      "error rate: canary 10.0% (20/200) vs stable 0.0% (0/200), two-proportion z-test z=4.59 one-sided p=2.2e-6 < α=0.01, +10.0 pp (∞× (stable 0)) reaches +1.0 pp and 1.25× stable's rate → fail",
     );
   });
 
@@ -169,12 +179,10 @@ describe("error-rate comparison", () => {
     expect(j.verdict).toBe("pass");
   });
 
-  it("is inconclusive without canary traffic, never a silent pass", () => {
+  it("waits without canary traffic, never a silent pass", () => {
     const j = judgeErrorRates({ total: 0, errors: 0 }, { total: 500, errors: 1 });
-    expect(j.verdict).toBe("inconclusive");
-    expect(j.explanation).toBe(
-      "error rate: canary no data (0/0) vs stable 0.2% (1/500); no canary traffic, need ≥ 50 requests each → inconclusive",
-    );
+    expect(j.verdict).toBe("waiting");
+    expect(j.explanation).toBe("error rate: waiting for 50 requests on the canary (0 so far)");
   });
 });
 
@@ -223,7 +231,7 @@ describe("threshold judge", () => {
     ).toBe("pass");
   });
 
-  it("is inconclusive without traffic", () => {
+  it("waits without traffic", () => {
     const sample: MetricSample = {
       values: [],
       series: [],
@@ -236,8 +244,8 @@ describe("threshold judge", () => {
       unit: "ratio",
       max: 0.05,
     });
-    expect(j.verdict).toBe("inconclusive");
-    expect(j.explanation).toContain("no traffic: 0 requests in the window");
+    expect(j.verdict).toBe("waiting");
+    expect(j.explanation).toBe("error rate: waiting for 1 observations on the canary (0 so far)");
   });
 
   it("refuses a threshold without bounds", () => {
@@ -246,15 +254,31 @@ describe("threshold judge", () => {
 });
 
 describe("ratio judge", () => {
-  it("is inconclusive when the stable revision has no data", () => {
+  it("waits when the stable revision has no traffic yet", () => {
     const j = judgeRatio(
       { value: 120, n: 10, flat: false },
-      { value: Number.NaN, n: 0, flat: false, noData: "no traffic: 0 requests in the window" },
+      {
+        value: Number.NaN,
+        n: 0,
+        flat: false,
+        noData: "no traffic: 0 requests in the window",
+        noTraffic: true,
+      },
+      { metric: "latency p95", unit: "ms", observations: "requests" },
+    );
+    expect(j.verdict).toBe("waiting");
+    expect(j.explanation).toBe("latency p95: waiting for 1 requests on the stable (0 so far)");
+  });
+
+  it("is inconclusive when the stable revision's metric has no data at all", () => {
+    const j = judgeRatio(
+      { value: 120, n: 10, flat: false },
+      { value: Number.NaN, n: 0, flat: false, noData: "the query returned no data" },
       { metric: "latency p95", unit: "ms" },
     );
     expect(j.verdict).toBe("inconclusive");
     expect(j.explanation).toBe(
-      "latency p95: canary 120 ms vs stable no data; no ratio (stable: no traffic: 0 requests in the window) → inconclusive",
+      "latency p95: canary 120 ms vs stable no data; no ratio (stable: the query returned no data) → inconclusive",
     );
   });
   it("fails when stable is 0 and canary is not", () => {

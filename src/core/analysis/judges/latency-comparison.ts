@@ -18,8 +18,10 @@ import {
   formatValue,
   jsonNumber,
   significant,
+  waitingText,
   type Judgement,
   type MetricUnit,
+  type WaitingFor,
 } from "../verdict.js";
 
 /** Observations of one revision: raw values (e.g. range-query points) or the proxy's histogram. */
@@ -37,9 +39,14 @@ export interface DistributionComparisonOptions {
   minSamples?: number;
   /**
    * Smallest practical effect as canary mean / stable mean: a change must be at least this big
-   * (default 1.1, i.e. 10 % slower; 1/1.1 for "decrease") to fail, however small its p-value.
+   * (default 1.25, i.e. 25 % slower; 1/1.25 for "decrease") to fail, however small its p-value.
    */
   minEffectRatio?: number;
+  /**
+   * Smallest practical effect in the metric's unit, |canary mean − stable mean| (default 10 for
+   * unit "ms", 0.01 for "s", 0 otherwise). Both this and the ratio must be reached, and the test significant.
+   */
+  minDelta?: number;
   /** Everything equal on both sides usually means a dead metric: "inconclusive" (default) or "pass". */
   flatline?: "inconclusive" | "pass";
 }
@@ -59,10 +66,12 @@ export function judgeDistributions(
   const direction = options.direction ?? "increase";
   const alpha = options.alpha ?? ANALYSIS_DEFAULTS.alpha;
   const minSamples = options.minSamples ?? ANALYSIS_DEFAULTS.minSamples;
-  const minEffect = options.minEffectRatio ?? ANALYSIS_DEFAULTS.minLatencyRatio;
+  const minEffect = options.minEffectRatio ?? ANALYSIS_DEFAULTS.minEffectRatio;
+  const minDelta = options.minDelta ?? latencyFloor(unit, ANALYSIS_DEFAULTS.minLatencyDeltaMs);
   const c = describe(canary);
   const s = describe(stable);
   const meanRatio = c.mean / s.mean;
+  const meanDelta = c.mean - s.mean;
   const values = `canary median ${formatValue(c.median, unit)} (n=${c.n}) vs stable median ${formatValue(s.median, unit)} (n=${s.n})`;
   const numbers: Judgement["numbers"] = {
     canaryN: c.n,
@@ -72,24 +81,23 @@ export function judgeDistributions(
     canaryMean: jsonNumber(c.mean),
     stableMean: jsonNumber(s.mean),
     meanRatio: jsonNumber(meanRatio),
+    meanDelta: jsonNumber(meanDelta),
     alpha,
     minSamples,
     minEffectRatio: minEffect,
+    minDelta,
     test: "mann-whitney-u",
   };
 
   if (c.n < minSamples || s.n < minSamples) {
-    const who =
-      c.n === 0
-        ? "canary has no observations (no traffic?)"
-        : s.n === 0
-          ? "stable has no observations (no traffic?)"
-          : "too few samples";
-    return {
-      verdict: "inconclusive",
-      explanation: `${metric}: ${values}; ${who}, need ≥ ${minSamples} each for Mann–Whitney U → inconclusive`,
-      numbers,
+    // More traffic fixes this, so it is not a verdict at all: the measurement waits.
+    const waitingFor: WaitingFor = {
+      side: c.n < minSamples ? "canary" : "stable",
+      what: canary.kind === "histogram" ? "requests" : "observations",
+      needed: minSamples,
+      have: c.n < minSamples ? c.n : s.n,
     };
+    return { verdict: "waiting", explanation: `${metric}: ${waitingText(waitingFor)}`, numbers, waitingFor };
   }
   let groups: GroupedValue[];
   try {
@@ -125,30 +133,35 @@ export function judgeDistributions(
     hodgesLehmannShift: jsonNumber(shift),
   });
 
+  const bigEnough = Math.abs(meanDelta) >= minDelta;
   const worseBy =
-    direction === "increase"
-      ? meanRatio >= minEffect
+    bigEnough &&
+    (direction === "increase"
+      ? meanRatio >= minEffect && meanDelta > 0
       : direction === "decrease"
-        ? meanRatio <= 1 / minEffect
-        : meanRatio >= minEffect || meanRatio <= 1 / minEffect;
+        ? meanRatio <= 1 / minEffect && meanDelta < 0
+        : meanRatio >= minEffect || meanRatio <= 1 / minEffect);
   const shiftText = Number.isNaN(shift)
     ? ""
     : `, HL shift ${shift >= 0 ? "+" : ""}${formatValue(shift, unit)}`;
-  const stats = `mean ratio ${significant(meanRatio)}×${shiftText}; Mann–Whitney U=${test.u} ${alternative === "two-sided" ? "two-sided" : "one-sided"} p=${formatP(test.pValue)}`;
-  const effectBound =
+  const deltaText = `mean ${meanDelta >= 0 ? "+" : ""}${formatValue(meanDelta, unit)}`;
+  const stats = `mean ratio ${significant(meanRatio)}× (${deltaText})${shiftText}; Mann–Whitney U=${test.u} ${alternative === "two-sided" ? "two-sided" : "one-sided"} p=${formatP(test.pValue)}`;
+  const ratioBound =
     direction === "decrease"
       ? `≤ ${significant(1 / minEffect)}×`
       : direction === "either"
         ? `beyond ${significant(minEffect)}× either way`
         : `≥ ${significant(minEffect)}×`;
+  const effectBound =
+    minDelta > 0 ? `${ratioBound} and a mean difference ≥ ${formatValue(minDelta, unit)}` : ratioBound;
   const head = `${metric}: ${values}, ${stats}`;
   if (test.pValue < alpha && worseBy) {
-    return { verdict: "fail", explanation: `${head} < α=${alpha} and ratio ${effectBound} → fail`, numbers };
+    return { verdict: "fail", explanation: `${head} < α=${alpha} and effect ${effectBound} → fail`, numbers };
   }
   if (test.pValue < alpha) {
     return {
       verdict: "pass",
-      explanation: `${head} < α=${alpha} but ratio not ${effectBound} (below the minimum effect) → pass`,
+      explanation: `${head} < α=${alpha} but the effect is not ${effectBound} (significant, too small to matter) → pass`,
       numbers,
     };
   }
@@ -157,6 +170,13 @@ export function judgeDistributions(
     explanation: `${head} ≥ α=${alpha}: no significant ${direction === "either" ? "change" : direction} → pass`,
     numbers,
   };
+}
+
+/** An absolute floor in milliseconds in the metric's unit: as is for "ms", in seconds for "s", none otherwise. */
+export function latencyFloor(unit: MetricUnit, floorMs: number): number {
+  if (unit === "ms") return floorMs;
+  if (unit === "s") return floorMs / 1000;
+  return 0;
 }
 
 function describe(d: Distribution): { n: number; mean: number; median: number } {

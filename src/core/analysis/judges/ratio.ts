@@ -1,6 +1,16 @@
 import { ANALYSIS_DEFAULTS } from "../defaults.js";
 import type { Summary } from "../summary.js";
-import { formatValue, jsonNumber, significant, type Judgement, type MetricUnit } from "../verdict.js";
+import {
+  formatP,
+  formatValue,
+  jsonNumber,
+  significant,
+  waitingText,
+  type Judgement,
+  type MetricUnit,
+  type WaitingFor,
+} from "../verdict.js";
+import { latencyFloor } from "./latency-comparison.js";
 
 export interface RatioOptions {
   metric: string;
@@ -9,8 +19,21 @@ export interface RatioOptions {
   maxRatio?: number;
   /** Fail when canary / stable falls below this (for metrics where lower is worse, e.g. throughput). */
   minRatio?: number;
-  /** Fewer observations on either side make the verdict inconclusive (default 1). */
+  /** Fewer observations on either side make the measurement wait (default 1). */
   minSamples?: number;
+  /**
+   * Absolute floor in the metric's unit: a ratio beyond its bound fails only when canary and stable
+   * also differ by at least this much (default 100 for unit "ms": the blue-green baseline trigger's
+   * floor; 0 otherwise).
+   */
+  minDelta?: number;
+  /** What one observation is, for "waiting for 50 requests" (default "observations"). */
+  observations?: string;
+  /**
+   * Whether the canary's excess is statistically significant, when the caller could test it (the
+   * proxy's histograms: a tail-proportion test). Absent: no test, the bounds alone decide.
+   */
+  significance?: { pValue: number; alpha: number; test: string };
 }
 
 /** Ratio to the baseline: canary value / stable value against a bound, e.g. p95 ≤ 2× stable's. */
@@ -20,7 +43,9 @@ export function judgeRatio(canary: Summary, stable: Summary, options: RatioOptio
     options.maxRatio ?? (options.minRatio === undefined ? ANALYSIS_DEFAULTS.maxRatioToBaseline : undefined);
   const minRatio = options.minRatio;
   const minSamples = options.minSamples ?? 1;
+  const minDelta = options.minDelta ?? latencyFloor(unit, ANALYSIS_DEFAULTS.minPercentileDeltaMs);
   const ratio = canary.value / stable.value;
+  const delta = canary.value - stable.value;
   const numbers = {
     canary: jsonNumber(canary.value),
     stable: jsonNumber(stable.value),
@@ -29,6 +54,9 @@ export function judgeRatio(canary: Summary, stable: Summary, options: RatioOptio
     minRatio: minRatio ?? null,
     canaryN: canary.n,
     stableN: stable.n,
+    delta: jsonNumber(delta),
+    minDelta,
+    pValue: options.significance?.pValue ?? null,
   };
   const bound = [
     minRatio !== undefined ? `≥ ${minRatio}×` : "",
@@ -43,17 +71,20 @@ export function judgeRatio(canary: Summary, stable: Summary, options: RatioOptio
       : stable.noData !== undefined
         ? `stable: ${stable.noData}`
         : undefined;
+  const waitingFor: WaitingFor | undefined =
+    canary.noTraffic || (canary.noData === undefined && canary.n < minSamples)
+      ? { side: "canary", what: options.observations ?? "observations", needed: minSamples, have: canary.n }
+      : stable.noTraffic || (stable.noData === undefined && stable.n < minSamples)
+        ? { side: "stable", what: options.observations ?? "observations", needed: minSamples, have: stable.n }
+        : undefined;
+  if (waitingFor) {
+    // Too little traffic yet: more time fixes it, so this is no verdict (the measurement waits).
+    return { verdict: "waiting", explanation: `${metric}: ${waitingText(waitingFor)}`, numbers, waitingFor };
+  }
   if (missing !== undefined || Number.isNaN(canary.value) || Number.isNaN(stable.value)) {
     return {
       verdict: "inconclusive",
       explanation: `${metric}: ${values}; no ratio (${missing ?? "NaN"}) → inconclusive`,
-      numbers,
-    };
-  }
-  if (canary.n < minSamples || stable.n < minSamples) {
-    return {
-      verdict: "inconclusive",
-      explanation: `${metric}: ${values} from ${canary.n} and ${stable.n} observations, need ≥ ${minSamples} each → inconclusive`,
       numbers,
     };
   }
@@ -65,19 +96,32 @@ export function judgeRatio(canary: Summary, stable: Summary, options: RatioOptio
     };
   }
   const ratioText = Number.isFinite(ratio) ? `${significant(ratio)}×` : "∞× (stable is 0)";
-  if (maxRatio !== undefined && ratio > maxRatio) {
-    return {
-      verdict: "fail",
-      explanation: `${metric}: ${values} = ${ratioText} stable, above ${maxRatio}× (ratio to baseline) → fail`,
-      numbers,
-    };
-  }
-  if (minRatio !== undefined && ratio < minRatio) {
-    return {
-      verdict: "fail",
-      explanation: `${metric}: ${values} = ${ratioText} stable, below ${minRatio}× (ratio to baseline) → fail`,
-      numbers,
-    };
+  const outside =
+    maxRatio !== undefined && ratio > maxRatio
+      ? `above ${maxRatio}×`
+      : minRatio !== undefined && ratio < minRatio
+        ? `below ${minRatio}×`
+        : undefined;
+  if (outside !== undefined) {
+    const head = `${metric}: ${values} = ${ratioText} stable, ${outside} (ratio to baseline)`;
+    const diff = `${delta >= 0 ? "+" : ""}${formatValue(delta, unit)}`;
+    if (Math.abs(delta) < minDelta) {
+      return {
+        verdict: "pass",
+        explanation: `${head} but only ${diff}, under the ${formatValue(minDelta, unit)} floor (too small to matter) → pass`,
+        numbers,
+      };
+    }
+    const sig = options.significance;
+    if (sig && !(sig.pValue < sig.alpha)) {
+      return {
+        verdict: "pass",
+        explanation: `${head}, ${diff}, but ${sig.test} p=${formatP(sig.pValue)} ≥ α=${sig.alpha} (not significant) → pass`,
+        numbers,
+      };
+    }
+    const sigText = sig ? `, ${sig.test} p=${formatP(sig.pValue)} < α=${sig.alpha}` : "";
+    return { verdict: "fail", explanation: `${head}, ${diff}${sigText} → fail`, numbers };
   }
   return {
     verdict: "pass",

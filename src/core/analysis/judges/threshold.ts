@@ -1,5 +1,12 @@
 import type { Summary } from "../summary.js";
-import { formatValue, jsonNumber, type Judgement, type MetricUnit } from "../verdict.js";
+import {
+  formatValue,
+  jsonNumber,
+  waitingText,
+  type Judgement,
+  type MetricUnit,
+  type WaitingFor,
+} from "../verdict.js";
 
 export interface ThresholdOptions {
   /** Metric name as the user wrote it, e.g. "latency p95". */
@@ -16,6 +23,8 @@ export interface ThresholdOptions {
    * for thresholds, since a steady 0 % error rate is flat and healthy) or "inconclusive".
    */
   flatline?: "inconclusive" | "ignore";
+  /** What one observation is, for "waiting for 50 requests" (default "observations"). */
+  observations?: string;
   /** The stable revision's value, shown for context only. */
   stable?: Summary;
 }
@@ -44,17 +53,20 @@ export function judgeThreshold(canary: Summary, options: ThresholdOptions): Judg
     max: max ?? null,
   };
   const head = `${metric}: canary ${formatValue(canary.value, unit)}${stableText}`;
+  if (canary.noTraffic || (canary.noData === undefined && canary.n < minSamples)) {
+    // Too little traffic yet: more time fixes it, so this is no verdict (the measurement waits).
+    const waitingFor: WaitingFor = {
+      side: "canary",
+      what: options.observations ?? "observations",
+      needed: minSamples,
+      have: canary.n,
+    };
+    return { verdict: "waiting", explanation: `${metric}: ${waitingText(waitingFor)}`, numbers, waitingFor };
+  }
   if (canary.noData !== undefined || Number.isNaN(canary.value)) {
     return {
       verdict: "inconclusive",
       explanation: `${metric}: no canary value (${canary.noData ?? "NaN"}); threshold ${limits} not checked → inconclusive`,
-      numbers,
-    };
-  }
-  if (canary.n < minSamples) {
-    return {
-      verdict: "inconclusive",
-      explanation: `${head} from ${canary.n} observations, fewer than the ${minSamples} required; threshold ${limits} not applied → inconclusive`,
       numbers,
     };
   }
