@@ -95,36 +95,33 @@ export function parseFlagFile(file: string, text: string): FlagSetDefinition {
     }
   }
   const schemaProblems = validateFlagDocument(data);
-  if (schemaProblems.length > 0)
+  const isObject = data !== null && typeof data === "object" && !Array.isArray(data);
+  // The checks the schema cannot express run even on an invalid file, so all problems show at once.
+  const checked = isObject ? toFlagSet(data as Record<string, unknown>) : undefined;
+  const all = [...schemaProblems, ...(checked?.problems ?? [])].map((p) => locate(doc, lines, p));
+  if (all.length > 0 || !checked)
     throw invalid(
       file,
-      schemaProblems.map((p) => locate(doc, lines, p)),
+      all.sort((a, b) => a.line - b.line || a.col - b.col),
     );
-  const { set, problems } = toFlagSet(data as Record<string, unknown>);
-  if (problems.length > 0)
-    throw invalid(
-      file,
-      problems.map((p) => locate(doc, lines, p)),
+  return checked.set;
+}
+
+/** A flag file's text; a missing or unreadable file is an invalid flag file (exit 2), named. */
+export function readFlagFile(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SlipwayError(
+      "SLIPWAY_INVALID_FLAGS",
+      code === "ENOENT" ? `${file}: no such flag file` : `${file}: cannot read (${code ?? String(error)})`,
     );
-  return set;
+  }
 }
 
 /** Reads, validates and compiles flag files; later files override earlier ones flag by flag. */
 export function loadFlagFiles(files: readonly string[], options: CompileOptions = {}): LoadedFlags {
-  const sets = files.map((file) => {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new SlipwayError(
-        code === "ENOENT" ? "SLIPWAY_NOT_FOUND" : "SLIPWAY_INVALID_ARGUMENT",
-        code === "ENOENT"
-          ? `flag file ${file} does not exist`
-          : `cannot read flag file ${file}: ${code ?? String(error)}`,
-      );
-    }
-    return parseFlagFile(file, text);
-  });
+  const sets = files.map((file) => parseFlagFile(file, readFlagFile(file)));
   return { compiled: compileFlagSets(sets, options), files };
 }

@@ -19,6 +19,7 @@ import { registerRun } from "./run.js";
 import { registerRuns } from "./runs.js";
 import { registerConfig } from "../../config/command.js";
 import { registerReleases } from "../../releases/command.js";
+import { registerFlags } from "./flags.js";
 
 /** Each command module registers itself on the program; the order here is the order in --help. */
 export type RegisterCommand = (program: Command) => void;
@@ -44,4 +45,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerDemo,
   registerConfig,
   registerReleases,
+  registerFlags,
 ];

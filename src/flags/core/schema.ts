@@ -46,6 +46,9 @@ function summarize(errors: readonly ErrorObject[]): SchemaProblem[] {
       variantTypeErrors.add(variants[1]!);
       continue;
     }
+    // "/flags must be array" next to errors inside /flags: the map branch applied, the array one did not.
+    const deeper = errors.some((other) => other.instancePath.startsWith(`${error.instancePath}/`));
+    if (error.keyword === "type" && deeper) continue;
     if (error.keyword === "anyOf" || error.keyword === "oneOf" || error.keyword === "allOf") {
       const explained = errors.some(
         (other) =>
@@ -100,6 +103,8 @@ export function toFlagSet(document: Record<string, unknown>): {
   const problems: SchemaProblem[] = [];
   const flags: Record<string, FlagDefinition> = {};
   const raw = document.flags;
+  if (raw === null || typeof raw !== "object")
+    return { set: { flags, evaluators: {}, metadata: {} }, problems };
   const entries: [string, string, FlagDefinition][] = Array.isArray(raw)
     ? raw.map((flag: FlagDefinition & { key: string }, i) => [flag.key, `/flags/${i}`, flag])
     : Object.entries(raw as Record<string, FlagDefinition>).map(([key, flag]) => [
@@ -108,6 +113,13 @@ export function toFlagSet(document: Record<string, unknown>): {
         flag,
       ]);
   for (const [key, pointer, flag] of entries) {
+    if (
+      flag === null ||
+      typeof flag !== "object" ||
+      typeof flag.variants !== "object" ||
+      flag.variants === null
+    )
+      continue;
     if (Object.hasOwn(flags, key)) problems.push({ pointer, message: `flag "${key}" is defined twice` });
     const { defaultVariant } = flag;
     if (
