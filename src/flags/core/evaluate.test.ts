@@ -541,7 +541,7 @@ describe("sem_ver (testbed: semver)", () => {
     ["not-a-version", "=", "1.0.0"],
     ["1.0.0", "===", "1.0.0"],
     ["myVersion_1", "=", "1.0.0"],
-    ["1.0.0", "="],
+    ["1.0.0", "=", undefined],
   ])("returns null for %j %s %s, so the default variant applies", (version, op, other) => {
     expect(evaluate("semver-direct-flag", "wrong", { version, op, ...(other && { other }) })).toMatchObject({
       value: "fallback",

@@ -55,7 +55,7 @@ function assign(weights: [string, number][], keys: number): string[] {
   for (let i = 0; i < keys; i++) {
     out.push(
       evaluateFlag(set, { key: "rollout", defaultValue: "", context: { targetingKey: `user-${i}` } }, 0)
-        .value as string,
+        .value,
     );
   }
   return out;

@@ -39,11 +39,14 @@ function summarize(errors: readonly ErrorObject[]): SchemaProblem[] {
     messages.add(message);
     problems.set(pointer, messages);
   };
-  const variantTypeErrors = new Set<string>();
+  // variants pointer → the variant types (branches) that rejected some variant
+  const variantTypeErrors = new Map<string, Set<string>>();
   for (const error of errors) {
     const variants = /^(\/flags\/[^/]+\/variants)\/[^/]+$/.exec(error.instancePath);
     if (variants && error.keyword === "type" && VARIANT_TYPE_MESSAGE.test(error.message ?? "")) {
-      variantTypeErrors.add(variants[1]!);
+      const failed = variantTypeErrors.get(variants[1]!) ?? new Set<string>();
+      failed.add(VARIANT_TYPE_MESSAGE.exec(error.message ?? "")![1]!);
+      variantTypeErrors.set(variants[1]!, failed);
       continue;
     }
     // "/flags must be array" next to errors inside /flags: the map branch applied, the array one did not.
@@ -58,7 +61,9 @@ function summarize(errors: readonly ErrorObject[]): SchemaProblem[] {
     }
     add(error.instancePath, describe(error));
   }
-  for (const pointer of variantTypeErrors) {
+  for (const [pointer, failed] of variantTypeErrors) {
+    // One branch accepted every variant: the flag's problem is elsewhere (its state, say).
+    if (failed.size < 4) continue;
     // Some branch fitted all but these variants; report the variants, once.
     const flagPointer = pointer.replace(/\/variants$/, "");
     const messages = problems.get(flagPointer);
