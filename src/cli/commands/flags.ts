@@ -78,7 +78,7 @@ export function registerFlags(program: Command): void {
       if (options.type && given !== undefined && !matchesType(given, options.type)) {
         throw new SlipwayError(
           "SLIPWAY_INVALID_ARGUMENT",
-          `--default ${options.default} is not a ${options.type} (--type ${options.type})`,
+          `--default ${options.default} does not match --type ${options.type}`,
         );
       }
       const defaultValue: JsonValue = given ?? (type ? ZERO_VALUES[type] : null);
