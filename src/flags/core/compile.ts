@@ -19,6 +19,8 @@ export interface CompiledFlag {
   readonly metadata: FlagMetadata;
   /** Absent for a static flag. */
   readonly rule?: (data: TargetingData) => unknown;
+  /** The rule reads `$flagd.*`, so evaluation must copy the context to add it. */
+  readonly readsFlagd?: boolean;
   /** Set when the targeting could not be compiled; evaluation then answers PARSE_ERROR. */
   readonly parseError?: string;
 }
@@ -90,7 +92,11 @@ function compileFlag(
   if (!targeting || Object.keys(targeting).length === 0) return base;
   try {
     const logic = resolveRefs(targeting, set.evaluators);
-    return { ...base, rule: engine.build(logic) as (data: TargetingData) => unknown };
+    return {
+      ...base,
+      rule: engine.build(logic) as (data: TargetingData) => unknown,
+      readsFlagd: JSON.stringify(logic).includes('"$flagd'),
+    };
   } catch (error) {
     const reason = error instanceof UnknownEvaluator ? error.message : (error as Error).message;
     return { ...base, parseError: `invalid targeting for flag "${key}": ${reason}` };

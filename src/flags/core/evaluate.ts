@@ -1,5 +1,5 @@
 import type { CompiledFlag, CompiledFlagSet } from "./compile.js";
-import type { TargetingData } from "./operators.js";
+import { setEvaluatingFlag, type TargetingData } from "./operators.js";
 import type { EvaluationContext, EvaluationDetails, FlagValueType, JsonValue, Resolution } from "./types.js";
 
 /**
@@ -38,11 +38,12 @@ export function resolveFlag(
 
   let result: unknown;
   try {
-    // A shallow copy: the rule must see $flagd, and the caller's context must stay untouched.
-    const data: TargetingData = {
-      ...context,
-      $flagd: { flagKey: key, timestamp: Math.floor(nowMs / 1000) },
-    };
+    // Only a rule that reads $flagd gets a copy of the context with it (the caller's context stays
+    // untouched); Object.assign, not spread, which V8 ran over ten times slower here.
+    const data: TargetingData = flag.readsFlagd
+      ? Object.assign({}, context, { $flagd: { flagKey: key, timestamp: Math.floor(nowMs / 1000) } })
+      : context;
+    setEvaluatingFlag(key);
     result = flag.rule(data);
   } catch (error) {
     return {

@@ -47,6 +47,11 @@ let scratch = new Uint8Array(256);
 export function murmur3Utf8(text: string): number {
   // A UTF-16 code unit becomes at most 3 UTF-8 bytes.
   if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3);
-  const { written } = encoder.encodeInto(text, scratch);
-  return murmur3x86_32(scratch, written);
+  // ASCII (most keys) is its own UTF-8: copying it is much cheaper than calling the encoder.
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return murmur3x86_32(scratch, encoder.encodeInto(text, scratch).written);
+    scratch[i] = code;
+  }
+  return murmur3x86_32(scratch, text.length);
 }

@@ -7,11 +7,23 @@ import { murmur3Utf8 } from "./murmur3.js";
  * looking up a variant named "false" (flagd-testbed's operator-error scenarios).
  */
 
-/** The evaluation data every rule sees: the caller's context plus what flagd injects. */
+/**
+ * The evaluation data a rule sees: the caller's context, plus `$flagd` (flagKey, timestamp) when
+ * the rule reads it; rules that do not are given the caller's context as it is, uncopied.
+ */
 export interface TargetingData {
   targetingKey?: unknown;
-  $flagd: { flagKey: string; timestamp: number };
+  $flagd?: { flagKey: string; timestamp: number };
   [attribute: string]: unknown;
+}
+
+/**
+ * The key of the flag whose rule is running. Rules run synchronously and never evaluate another
+ * flag, so one slot suffices; it spares copying every context just to carry the key to fractional.
+ */
+let evaluatingFlagKey = "";
+export function setEvaluatingFlag(key: string): void {
+  evaluatingFlagKey = key;
 }
 
 /**
@@ -40,7 +52,7 @@ function bucketingBytesFor(
       const targetingKey = data.targetingKey;
       if (typeof targetingKey !== "string" && typeof targetingKey !== "number") return null;
       if (!targetingKey) return null;
-      return { text: data.$flagd.flagKey + String(targetingKey), buckets: args };
+      return { text: evaluatingFlagKey + String(targetingKey), buckets: args };
     }
     default: {
       const unreachable: never = input;
@@ -96,10 +108,25 @@ export function makeFractional(input: BucketingInput) {
   };
 }
 
+/** Parsed versions by text: rules compare against a few constants and clients send a few versions. */
+const parsedVersions = new Map<string, semver.SemVer | null>();
+const MAX_PARSED_VERSIONS = 4096;
+
 /** Strips a v/V prefix and accepts partial versions ("1", "1.2"), as flagd does; null if not a version. */
 function parseVersion(raw: unknown): semver.SemVer | null {
   if (typeof raw !== "string" && typeof raw !== "number") return null;
-  const text = String(raw).replace(/^[vV]/, "");
+  const key = String(raw);
+  let parsed = parsedVersions.get(key);
+  if (parsed === undefined) {
+    if (parsedVersions.size >= MAX_PARSED_VERSIONS) parsedVersions.clear();
+    parsed = parseVersionText(key);
+    parsedVersions.set(key, parsed);
+  }
+  return parsed;
+}
+
+function parseVersionText(raw: string): semver.SemVer | null {
+  const text = raw.replace(/^[vV]/, "");
   const strict = semver.parse(text);
   if (strict) return strict;
   return /^\d+(\.\d+)?$/.test(text) ? semver.coerce(text) : null;
