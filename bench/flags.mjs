@@ -124,7 +124,7 @@ theirs.setConfigurations(JSON.stringify(FILE));
 
 const evaluators = {
   slipway: (key, type, fallback, context) =>
-    evaluateFlag(ours, { key, type, defaultValue: fallback, context }, Date.now()),
+    evaluateFlag(ours, { key, type, defaultValue: fallback, context }, Date.now),
   "flagd-core": (key, type, fallback, context) => theirs.resolve(type, key, fallback, context),
 };
 

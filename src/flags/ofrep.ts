@@ -155,9 +155,8 @@ export function createOfrepHandler(options: OfrepHandlerOptions): OfrepHandler {
     }
 
     const flags = options.flags();
-    const nowMs = now();
     if (key !== undefined) {
-      const resolution = resolveFlag(flags, key, context, nowMs);
+      const resolution = resolveFlag(flags, key, context, now);
       const status =
         resolution.reason !== "ERROR" ? 200 : resolution.errorCode === "FLAG_NOT_FOUND" ? 404 : 400;
       send(res, status, ofrepBody(resolution));
@@ -168,7 +167,7 @@ export function createOfrepHandler(options: OfrepHandlerOptions): OfrepHandler {
     const results: Record<string, unknown>[] = [];
     for (const [flagKey, flag] of flags.flags) {
       if (flag.state === "DISABLED") continue;
-      results.push(ofrepBody(resolveFlag(flags, flagKey, context, nowMs)));
+      results.push(ofrepBody(resolveFlag(flags, flagKey, context, now)));
     }
     const text = JSON.stringify({ flags: results });
     const etag = etagOf(text);

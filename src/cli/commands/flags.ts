@@ -94,7 +94,7 @@ export function registerFlags(program: Command): void {
         context = parsed;
       }
       const { compiled } = loadFlagFiles(options.file);
-      const details = evaluateFlag(compiled, { key: options.flag, type, defaultValue, context }, Date.now());
+      const details = evaluateFlag(compiled, { key: options.flag, type, defaultValue, context }, Date.now);
       const document = {
         key: details.key,
         value: details.value,

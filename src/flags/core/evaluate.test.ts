@@ -275,7 +275,7 @@ function evaluate(
   context: EvaluationContext = {},
   type?: FlagValueType,
 ) {
-  return evaluateFlag(compiled, { key, defaultValue, context, ...(type && { type }) }, NOW);
+  return evaluateFlag(compiled, { key, defaultValue, context, ...(type && { type }) }, () => NOW);
 }
 
 describe("static flags (testbed: evaluation, zero-values)", () => {
@@ -382,7 +382,7 @@ describe("metadata (testbed: metadata)", () => {
     const bare = compileFlagSets([
       { metadata: {}, evaluators: {}, flags: { f: flag({ a: 1 }, { defaultVariant: "a" }) } },
     ]);
-    expect(evaluateFlag(bare, { key: "f", defaultValue: 0 }, NOW).flagMetadata).toEqual({});
+    expect(evaluateFlag(bare, { key: "f", defaultValue: 0 }, () => NOW).flagMetadata).toEqual({});
   });
 });
 
@@ -442,7 +442,7 @@ describe("targeting (testbed: targeting, evaluator-refs)", () => {
   it("injects $flagd.flagKey and $flagd.timestamp (seconds) and overrides a caller's $flagd", () => {
     expect(evaluate("flag-key-flag", "", { $flagd: { flagKey: "spoof" } }).value).toBe("self");
     expect(evaluate("timestamp-flag", "").value).toBe("after");
-    expect(evaluateFlag(compiled, { key: "timestamp-flag", defaultValue: "" }, NOW - 1000).value).toBe(
+    expect(evaluateFlag(compiled, { key: "timestamp-flag", defaultValue: "" }, () => NOW - 1000).value).toBe(
       "before",
     );
   });
@@ -643,14 +643,14 @@ describe("several flag sets", () => {
       },
       { metadata: { b: "2" }, evaluators: {}, flags: { y: flag({ w: 2 }, { defaultVariant: "w" }) } },
     ]);
-    expect(evaluateFlag(merged, { key: "x", defaultValue: 0 }, NOW)).toMatchObject({
+    expect(evaluateFlag(merged, { key: "x", defaultValue: 0 }, () => NOW)).toMatchObject({
       value: 1,
       flagMetadata: { a: "1", b: "1" },
     });
-    expect(evaluateFlag(merged, { key: "y", defaultValue: 0 }, NOW)).toMatchObject({
+    expect(evaluateFlag(merged, { key: "y", defaultValue: 0 }, () => NOW)).toMatchObject({
       value: 2,
       flagMetadata: { b: "2" },
     });
-    expect(resolveFlag(merged, "z", {}, NOW).flagMetadata).toEqual({ a: "1", b: "2" });
+    expect(resolveFlag(merged, "z", {}, () => NOW).flagMetadata).toEqual({ a: "1", b: "2" });
   });
 });

@@ -102,7 +102,7 @@ describe("parity with @openfeature/flagd-core 4.0.1", () => {
         const theirResult = theirs.resolve(type, key, defaultValue, context);
         // flagd-core's "number" is our "float" (any JSON number).
         const ourType = type === "number" ? "float" : type;
-        const ourResult = evaluateFlag(ours, { key, defaultValue, context, type: ourType }, Date.now());
+        const ourResult = evaluateFlag(ours, { key, defaultValue, context, type: ourType }, Date.now);
         expect(
           {
             value: ourResult.value,

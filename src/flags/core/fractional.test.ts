@@ -54,7 +54,7 @@ function assign(weights: [string, number][], keys: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < keys; i++) {
     out.push(
-      evaluateFlag(set, { key: "rollout", defaultValue: "", context: { targetingKey: `user-${i}` } }, 0)
+      evaluateFlag(set, { key: "rollout", defaultValue: "", context: { targetingKey: `user-${i}` } }, () => 0)
         .value,
     );
   }
