@@ -6,6 +6,8 @@
 export const ERROR_CODES = {
   SLIPWAY_INVALID_WORKFLOW: "A workflow file is not valid; the message names file:line:col.",
   SLIPWAY_INVALID_CONFIG: "slipway.yaml is not valid; the message names file:line:col.",
+  SLIPWAY_INVALID_FLAGS:
+    "A flag file does not follow flagd's schema; the message names file:line:col and the JSON pointer.",
   SLIPWAY_INVALID_ARGUMENT: "A command-line argument or API parameter is missing or malformed.",
   SLIPWAY_NOT_FOUND: "The named run, service, environment, release or rollout does not exist.",
   SLIPWAY_CONFLICT: "The request conflicts with current state (for example a rollout already running).",
@@ -62,6 +64,7 @@ export function exitCodeFor(error: SlipwayError): number {
   switch (error.code) {
     case "SLIPWAY_INVALID_WORKFLOW":
     case "SLIPWAY_INVALID_CONFIG":
+    case "SLIPWAY_INVALID_FLAGS":
     case "SLIPWAY_INVALID_ARGUMENT":
     case "SLIPWAY_UNSUPPORTED":
     case "SLIPWAY_MISSING_INTERPRETER":

@@ -6,6 +6,7 @@ import { SlipwayError, type ErrorCode } from "../core/errors.js";
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   SLIPWAY_INVALID_WORKFLOW: 400,
   SLIPWAY_INVALID_CONFIG: 400,
+  SLIPWAY_INVALID_FLAGS: 400,
   SLIPWAY_INVALID_ARGUMENT: 400,
   SLIPWAY_UNSUPPORTED: 400,
   SLIPWAY_MISSING_INTERPRETER: 400,

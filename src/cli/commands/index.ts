@@ -20,6 +20,7 @@ import { registerRun } from "./run.js";
 import { registerRuns } from "./runs.js";
 import { registerConfig } from "./config.js";
 import { registerReleases } from "./releases.js";
+import { registerFlags } from "./flags.js";
 
 /** Each command module registers itself on the program; the order here is the order in --help. */
 export type RegisterCommand = (program: Command) => void;
@@ -46,4 +47,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerDemo,
   registerConfig,
   registerReleases,
+  registerFlags,
 ];
