@@ -642,7 +642,7 @@ export class RolloutController {
     }
     await this.syncRoutes();
     // After promotion: roll a failing release back, report a live revision that is down or back.
-    if (await this.watch.check()) this.emitCommitted();
+    if (await this.watch.check()) await this.emitCommitted();
     // Measurements run beside the loop (bounded by each metric's timeout), never inside it.
     this.measurer.measure(await this.store.unfinished(), this.clock());
   }

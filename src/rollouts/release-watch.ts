@@ -149,7 +149,9 @@ export class ReleaseWatch {
   private async isDown(key: string, service: string, environment: string): Promise<boolean> {
     let open = this.downOpen.get(key);
     if (open === undefined) {
-      const last = (await this.o.store.events({ service, environment, limit: DOWN_LOOKBACK })).findLast((e) => e.type === SERVICE_DOWN || e.type === SERVICE_RECOVERED);
+      const last = (await this.o.store.events({ service, environment, limit: DOWN_LOOKBACK })).findLast(
+        (e) => e.type === SERVICE_DOWN || e.type === SERVICE_RECOVERED,
+      );
       open = last?.type === SERVICE_DOWN;
       this.downOpen.set(key, open);
     }

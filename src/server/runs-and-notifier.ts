@@ -1,9 +1,4 @@
-import {
-  announceRollouts,
-  RolloutAnnouncer,
-  runFailedEvent,
-  type ChangeLike,
-} from "../notify/announce.js";
+import { announceRollouts, RolloutAnnouncer, runFailedEvent, type ChangeLike } from "../notify/announce.js";
 import { describeChannels, loadNotificationSettings } from "../notify/from-config.js";
 import { Notifier, type NotifierOptions } from "../notify/notifier.js";
 import { collectSecrets } from "../pipelines/secrets.js";

@@ -22,7 +22,7 @@ import { findBuiltinAction } from "../actions/builtin/index.js";
 import type { ArtifactRecord } from "../artifacts/artifact-store.js";
 import { createArchive } from "../cache/archive.js";
 import { repositoryRoot } from "../git.js";
-import type { RunStore, StoredLogLine } from "../../store/ports/run-store.js";
+import type { RunStore } from "../../store/ports/run-store.js";
 import { discoverWorkflows, loadWorkflow, WORKFLOWS_DIR } from "../load.js";
 import type { RunEvent, RunResult } from "../model.js";
 import { runWorkflows, type RunOptions } from "../run.js";
