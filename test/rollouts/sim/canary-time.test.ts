@@ -163,3 +163,67 @@ describe("canary in simulated time", () => {
     ]);
   });
 });
+
+describe("after the canary, in simulated time", () => {
+  it("a candidate that never gets ready is rolled back exactly at its readiness timeout", async () => {
+    const s = await startSim(simYaml(["setWeight: 50", "pause: manual"]));
+    sim = s;
+    await s.establish("v1");
+    const v2 = await s.deploy("v2");
+    await s.tick();
+    const starting = await s.rollout(v2.id);
+    expect(starting.phase).toBe("starting");
+
+    await s.runFor(10 * MINUTE - 1, 10_000);
+    expect((await s.rollout(v2.id)).phase).toBe("starting");
+    expect(s.proxy.weights()).toEqual({ [V1]: 100, [V2]: 0 });
+    await s.advance(1);
+    expect(await s.rollout(v2.id)).toMatchObject({
+      outcome: "rolled-back",
+      reason: "candidate not ready within 600s (0/1 instances ready)",
+    });
+    expect(s.proxy.weights()[V1]).toBe(100);
+  });
+
+  it("the old revision stays warm for the scale-down delay, then drains until in-flight requests end or the drain timeout", async () => {
+    const { sim: s, id } = await canaryOfV2(["setWeight: 50", "pause: manual"]);
+    await s.controller.promote(id, { actor: "bob", full: true });
+    await s.tick();
+    expect((await s.rollout(id)).phase).toBe("warm");
+    expect(s.proxy.weights()).toEqual({ [V1]: 0, [V2]: 100 });
+
+    // scaleDownDelay 30s: warm (v1 kept in the table, ready for a rollback) until it has passed.
+    await s.runFor(30_000 - 1, 1_000);
+    expect((await s.rollout(id)).phase).toBe("warm");
+    s.proxy.script(V1, { inflight: 2 });
+    await s.advance(1);
+    expect((await s.rollout(id)).phase).toBe("draining");
+    expect(Object.keys(s.proxy.weights())).toEqual([V2]);
+
+    // drainTimeout 30s: two requests still at v1 hold the stop back until it has passed.
+    await s.runFor(30_000 - 1, 1_000);
+    expect((await s.rollout(id)).phase).toBe("draining");
+    expect(s.runtime.calls).not.toContain(`stop ${V1}`);
+    await s.advance(1);
+    expect(s.runtime.calls).toContain(`stop ${V1}`);
+    const stopping = (await s.events(id)).find((e) => e.type === "rollout.stopping");
+    expect(stopping?.message).toBe(`stopping ${V1} (2 requests cut at the drain timeout)`);
+    await s.tick();
+    expect((await s.rollout(id)).phase).toBe("promoted");
+  });
+
+  it("a drained old revision is stopped as soon as its last request ends", async () => {
+    const { sim: s, id } = await canaryOfV2(["setWeight: 50", "pause: manual"]);
+    await s.controller.promote(id, { actor: "bob", full: true });
+    await s.tick();
+    s.proxy.script(V1, { inflight: 1 });
+    await s.runFor(30_000, 1_000);
+    expect((await s.rollout(id)).phase).toBe("draining");
+    await s.advance(5_000);
+    expect((await s.rollout(id)).phase).toBe("draining");
+    s.proxy.script(V1, { inflight: 0 });
+    await s.tick();
+    expect(s.runtime.calls).toContain(`stop ${V1}`);
+    expect((await s.events(id)).find((e) => e.type === "rollout.stopping")?.message).toBe(`stopping ${V1}`);
+  });
+});

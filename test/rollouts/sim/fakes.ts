@@ -112,9 +112,15 @@ export class FakeProxyAdmin implements ProxyAdmin {
   readonly tables: RouteTable[] = [];
   private current: RouteTable = { generation: 0, routes: [] };
   private readonly scripted = new Map<string, Partial<RevisionStats>>();
+  /** Revisions that left the table (→ their route): "draining" while scripted in flight, then "drained". */
+  private readonly retired = new Map<string, string>();
 
   applyRoutes(table: RouteTable): Promise<{ generation: number }> {
     this.tables.push(structuredClone(table));
+    const kept = new Set(table.routes.flatMap((r) => r.revisions.map((rev) => rev.id)));
+    for (const route of this.current.routes)
+      for (const r of route.revisions) if (!kept.has(r.id)) this.retired.set(r.id, route.id);
+    for (const id of kept) this.retired.delete(id);
     this.current = structuredClone(table);
     return Promise.resolve({ generation: table.generation });
   }
@@ -133,6 +139,10 @@ export class FakeProxyAdmin implements ProxyAdmin {
     for (const route of this.current.routes) {
       for (const r of route.revisions)
         rows.push({ ...zeroStats(r.id, route.id), ...this.scripted.get(r.id) });
+    }
+    for (const [revision, route] of this.retired) {
+      const row = { ...zeroStats(revision, route), ...this.scripted.get(revision) };
+      rows.push({ ...row, state: row.inflight > 0 ? "draining" : "drained" });
     }
     return Promise.resolve(rows);
   }
