@@ -164,6 +164,40 @@ describe("canary in simulated time", () => {
   });
 });
 
+describe("background analysis in simulated time", () => {
+  it("measures at its interval and rolls back at the first failing measurement, not before", async () => {
+    const memory =
+      "{ name: memory, provider: resources, resource: memory, judge: threshold, max: 100000000, unit: bytes, interval: 1m }";
+    const s = await startSim(simYaml(["setWeight: 30", "pause: manual"], [memory]));
+    sim = s;
+    await s.establish("v1");
+    const v2 = await s.deploy("v2");
+    await s.tick();
+    s.runtime.makeReady(V2);
+    await s.tick();
+    const id = v2.id;
+    const taken = async () => (await s.rollout(id)).analysis?.at(-1)?.metrics[0]?.state.taken;
+    expect(canaryOf(await s.rollout(id))).toEqual({ phase: "paused", step: 1, weight: 30 });
+    expect(await taken()).toBe(1);
+
+    await s.runFor(3 * MINUTE, 10_000);
+    expect(await taken()).toBe(4);
+    // The candidate's memory grows past the limit: the next measurement, a minute after the last, fails.
+    s.runtime.setResources(V2, { cpuPercent: 1, rssBytes: 200e6 });
+    await s.runFor(MINUTE - 1, 10_000);
+    expect(await taken()).toBe(4);
+    expect((await s.rollout(id)).phase).toBe("paused");
+    expect(s.proxy.weights()).toEqual({ [V1]: 70, [V2]: 30 });
+
+    await s.advance(1);
+    expect(await taken()).toBe(5);
+    const rolledBack = await s.rollout(id);
+    expect(rolledBack.outcome).toBe("rolled-back");
+    expect(rolledBack.reason).toMatch(/^memory: /);
+    expect(s.proxy.weights()[V1]).toBe(100);
+  });
+});
+
 describe("after the canary, in simulated time", () => {
   it("a candidate that never gets ready is rolled back exactly at its readiness timeout", async () => {
     const s = await startSim(simYaml(["setWeight: 50", "pause: manual"]));
