@@ -3,7 +3,7 @@ import type { Role } from "../../src/core/access/roles.js";
 import { ACTION_RULES } from "../../src/core/access/actions.js";
 import { ROUTES } from "../../src/core/access/routes.js";
 import { API_ROUTES } from "../../src/server/routes/index.js";
-import { ACCESS_YAML, startApi, startWorld, type ApiHarness, type World } from "./support.js";
+import { ACCESS_YAML, startApi, startWorld, type ApiHarness, type ApiJson, type World } from "./support.js";
 
 type Who = "anonymous" | Role;
 
@@ -13,7 +13,15 @@ type Who = "anonymous" | Role;
  */
 const CASES: Record<
   string,
-  { least: "public" | Role; path?: string; body?: unknown; allowed: number; anonymous?: number }
+  {
+    least: "public" | Role;
+    path?: string;
+    body?: unknown;
+    allowed: number;
+    /** Error code of the allowed answer when ALLOWED_CODE's (by status) does not fit. */
+    code?: string;
+    anonymous?: number;
+  }
 > = {
   "GET /api/health": { least: "public", allowed: 200 },
   "GET /api/openapi.json": { least: "public", allowed: 200 },
@@ -57,14 +65,36 @@ const CASES: Record<
     allowed: 400,
   },
   "DELETE /api/users/:id": { least: "admin", path: "/api/users/nobody", allowed: 404 },
+  // Other areas' mutations, sent so that they pass authorization and then stop short of real work.
+  // The test project is no git repository: refused before any workflow is looked up.
+  "POST /api/runs": { least: "deployer", body: { workflow: "nope.yml" }, allowed: 400 },
+  "POST /api/runs/:id/cancel": { least: "deployer", path: "/api/runs/run-404/cancel", allowed: 404 },
+  "POST /api/runs/:id/jobs/:job/approve": {
+    least: "deployer",
+    path: "/api/runs/run-404/jobs/deploy/approve",
+    body: { verdict: "approve" },
+    allowed: 404,
+  },
+  // Authenticated by its signature, not a token; this server has no webhook secret, so it refuses all.
+  "POST /api/webhooks/github": {
+    least: "public",
+    body: { zen: "matrix" },
+    allowed: 503,
+    code: "SLIPWAY_UNAVAILABLE",
+  },
+  "POST /api/dead-letters/:id/resend": {
+    least: "deployer",
+    path: "/api/dead-letters/dl-404/resend",
+    allowed: 404,
+  },
 };
 
 const RANK: Record<Who, number> = { anonymous: -1, viewer: 0, deployer: 1, admin: 2 };
 
 /**
- * Routes of other areas' modules (runs, webhooks, dead letters, delivery) that CASES does not
- * describe: their denials are checked from ROUTES and ACTION_RULES, and allowed GETs must pass
- * authorization; allowed mutations are left to their owners' tests (they would trigger real work).
+ * GET routes of other areas' modules (runs, dead letters, delivery) that CASES does not describe:
+ * their denials are checked from ROUTES and ACTION_RULES, and allowed callers must get past
+ * authorization. Every mutation has its row in CASES (the first test checks), so none goes unasserted.
  */
 const others = API_ROUTES.filter((r) => !(`${r.method} ${r.path}` in CASES)).map((r) => {
   const action = ROUTES.find((p) => p.method === r.method && p.path === r.path)?.action ?? "public";
@@ -93,7 +123,7 @@ afterAll(async () => {
 });
 
 /** Sends the case's request; for the event stream, only waits for the status. */
-async function send(key: string, who: Who): Promise<{ status: number; message?: string }> {
+async function send(key: string, who: Who): Promise<Answer> {
   const [method = "GET", pattern = "/"] = key.split(" ");
   const c = CASES[key]!;
   const token = tokens[who];
@@ -103,20 +133,77 @@ async function send(key: string, who: Who): Promise<{ status: number; message?: 
       headers: token ? { authorization: `Bearer ${token}` } : {},
       signal: abort.signal,
     });
-    abort.abort();
-    return { status: res.status };
+    if (res.ok) {
+      abort.abort();
+      return { status: res.status, json: undefined };
+    }
+    const error = ((await res.json()) as ApiJson).error;
+    return {
+      status: res.status,
+      json: { error },
+      ...(error ? { code: error.code, message: error.message } : {}),
+    };
   }
   const res = await api.call(method, c.path ?? pattern, {
     ...(token ? { token } : {}),
     ...(c.body !== undefined ? { body: c.body } : {}),
   });
-  return { status: res.status, ...(res.json.error ? { message: res.json.error.message } : {}) };
+  return {
+    status: res.status,
+    ...(res.json.error ? { code: res.json.error.code, message: res.json.error.message } : {}),
+    json: res.json,
+    setCookie: res.headers.get("set-cookie"),
+  };
+}
+
+/** Error code an answer with this status carries (the API maps one to the other). */
+const DENIAL_CODE: Record<number, string> = { 401: "SLIPWAY_UNAUTHENTICATED", 403: "SLIPWAY_FORBIDDEN" };
+
+/** Error code of an allowed caller's error answer: the route's own refusal, past authorization. */
+const ALLOWED_CODE: Record<number, string> = {
+  400: "SLIPWAY_INVALID_ARGUMENT",
+  401: "SLIPWAY_UNAUTHENTICATED",
+  404: "SLIPWAY_NOT_FOUND",
+  409: "SLIPWAY_CONFLICT",
+};
+
+/**
+ * Allowed mutations whose request really changes something: the change must be visible (the
+ * others are refused past authorization, e.g. 404 for an unknown id, and change nothing).
+ */
+const EFFECTS: Record<string, (res: Answer, who: Who) => Promise<void>> = {
+  "POST /api/tokens": async (res, who) => {
+    const created = (res.json as { record?: { id?: string; createdBy?: string } }).record;
+    const list = await api.call<{ tokens: { id: string; name: string; role: string }[] }>(
+      "GET",
+      "/api/tokens",
+      { token: tokens.admin! },
+    );
+    expect(list.json.tokens.find((t) => t.id === created?.id)).toMatchObject({
+      name: "matrix",
+      role: "viewer",
+    });
+    expect(created?.createdBy).toEqual(expect.stringContaining(who));
+  },
+  "DELETE /api/session": (res) => {
+    expect(res.setCookie).toMatch(/Max-Age=0/);
+    return Promise.resolve();
+  },
+};
+
+interface Answer {
+  status: number;
+  code?: string;
+  message?: string;
+  json: unknown;
+  setCookie?: string | null;
 }
 
 describe("authorization matrix through real HTTP: every route × anonymous, viewer, deployer, admin", () => {
   it("covers every declared route", () => {
     const declared = new Set(API_ROUTES.map((r) => `${r.method} ${r.path}`));
     expect(Object.keys(CASES).filter((k) => !declared.has(k))).toEqual([]);
+    expect(others.filter((o) => o.method !== "GET").map((o) => o.key)).toEqual([]);
     for (const key of Object.keys(CASES)) {
       const least = CASES[key]!.least;
       const action = ROUTES.find((r) => `${r.method} ${r.path}` === key)?.action;
@@ -142,7 +229,16 @@ describe("authorization matrix through real HTTP: every route × anonymous, view
   it.each(rows)("$key as $who → $want", { timeout: 20_000 }, async ({ key, who, want }) => {
     const res = await send(key, who);
     expect(res.status, res.message).toBe(want);
-    if (want === 403 && CASES[key]!.least !== "public") expect(res.message).toMatch(/needs the \w+ role/);
+    const denied = CASES[key]!.least !== "public" && (want === 401 || want === 403);
+    if (denied) {
+      expect(res.code).toBe(DENIAL_CODE[want]);
+      if (want === 403) expect(res.message).toMatch(/needs the \w+ role/);
+      return;
+    }
+    // Allowed: past authorization, an error answer is the route's own refusal.
+    if (want >= 400) expect(res.code, res.message).toBe(CASES[key]!.code ?? ALLOWED_CODE[want]);
+    else expect(res.code).toBeUndefined();
+    await EFFECTS[key]?.(res, who);
   });
 });
 
@@ -153,11 +249,15 @@ describe.runIf(others.length > 0)("other areas' routes: denials from ROUTES", ()
   it.each(rows)("$key as $who", { timeout: 20_000 }, async ({ method, path, least, who }) => {
     const token = tokens[who];
     const denied = least !== "public" && RANK[who] < RANK[least];
-    if (!denied && (method !== "GET" || path === "/api/events")) return; // an allowed mutation: owner's test
     const res = await api.call(method, path, token ? { token } : {});
-    if (denied) expect(res.status).toBe(who === "anonymous" ? 401 : 403);
-    else expect([401, 403]).not.toContain(res.status);
-    expect(res.status).toBeLessThan(500);
+    if (denied) {
+      const status = who === "anonymous" ? 401 : 403;
+      expect(res.status).toBe(status);
+      expect(res.json.error?.code).toBe(DENIAL_CODE[status]);
+    } else {
+      expect([401, 403]).not.toContain(res.status);
+      expect(res.status).toBeLessThan(500);
+    }
   });
 });
 

@@ -112,16 +112,25 @@ describe("draining a revision that left the table", () => {
   it("puts a draining revision back into service when a rollback re-adds it", async () => {
     const { blue, green, held } = await blueGreen();
     const drain = policy({ drainTimeoutMs: 400 });
-    await proxy.apply([route("web/prod", [["web@1", 1, blue]], { policy: drain })]);
+    // A control route drains a revision with the same timeout, armed just after web@1's: once its
+    // request has been cut, web@1's drain deadline has passed too (same delay, armed earlier), so
+    // the test waits for that event rather than for a guessed time.
+    const control = (id: string) =>
+      route("ctl", [[id, 1, id === "ctl@1" ? blue : green]], { policy: drain, pathPrefix: "/ctl" });
+    await proxy.apply([route("web/prod", [["web@1", 1, blue]], { policy: drain }), control("ctl@1")]);
     const inflight = send(`${proxy.url}/long`);
-    await until(() => held.has("/long"), "the request at blue");
-    await proxy.apply([route("web/prod", [["web@2", 1, green]], { policy: drain })]);
-    await proxy.apply([route("web/prod", [["web@1", 1, blue]], { policy: drain })]);
+    const cut = send(`${proxy.url}/ctl/long`);
+    await until(() => held.has("/long") && held.has("/ctl/long"), "both requests at blue");
+    await proxy.apply([route("web/prod", [["web@2", 1, green]], { policy: drain }), control("ctl@1")]);
+    await proxy.apply([route("web/prod", [["web@2", 1, green]], { policy: drain }), control("ctl@2")]);
+    await proxy.apply([route("web/prod", [["web@1", 1, blue]], { policy: drain }), control("ctl@2")]);
     expect((await statsOf("web@1"))?.state).toBe("active");
-    // Past the old drain deadline the request is still running: the drain was cancelled.
-    await new Promise((r) => setTimeout(r, 600));
+    // The control's drain ran out: its request was cut...
+    expect((await cut).status).toBe(504);
+    // ...while web@1's request, past its old drain deadline, still runs: that drain was cancelled.
     held.get("/long")!();
     expect(await inflight).toMatchObject({ status: 200, body: "blue /long" });
     expect((await statsOf("web@1"))?.cutAtDrain).toBe(0);
+    expect((await statsOf("ctl@1"))?.cutAtDrain).toBe(1);
   });
 });

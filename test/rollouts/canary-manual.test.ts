@@ -19,6 +19,13 @@ async function withStable(yaml: string): Promise<World> {
   return w;
 }
 
+/** One whole controller tick, started now (not one already under way when called). */
+async function tickOnce(w: World): Promise<void> {
+  await w.controller.settle();
+  w.controller.kick();
+  await w.controller.settle();
+}
+
 describe("canary: people in the loop (promote, abort, approval)", () => {
   it(
     "pauses at a manual step until promoted; promote --full skips the rest",
@@ -33,14 +40,12 @@ describe("canary: people in the loop (promote, abort, approval)", () => {
         weight: 30,
         paused: { by: "step", reason: "step 2/4: paused until promoted" },
       });
-      // It stays paused (the controller ticks every 100 ms), also across a control-plane restart.
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // A restarted control plane takes the canary up paused where it was: after its replay and one
+      // full tick it still holds. (That a manual pause never moves however long the clock runs is
+      // proven in simulated time: sim/canary-time.test.ts; waiting here in real time would prove less.)
       await world.restart();
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(await world.store.getRollout(second.id)).toMatchObject({
-        phase: "paused",
-        canary: { weight: 30 },
-      });
+      await tickOnce(world);
+      expect(await world.store.getRollout(second.id)).toMatchObject({ phase: "paused", canary: { weight: 30 } });
       expect(await world.get()).toMatchObject({ status: 200 });
 
       const resumed = await world.controller.promote(second.id, {
@@ -102,7 +107,9 @@ describe("canary: people in the loop (promote, abort, approval)", () => {
     });
     const id = held.rollout?.id ?? "";
     expect(held.rollout).toMatchObject({ phase: "awaiting-approval", approval: { requestedBy: "alice" } });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // After a full tick it still waits and started nothing (it waits until its expiry, exactly:
+    // sim/canary-time.test.ts).
+    await tickOnce(world);
     expect((await world.store.getRollout(id))?.phase).toBe("awaiting-approval");
     expect(world.runtime.instances("web/production@v2")).toEqual([]);
     // A second deploy of the same version is refused while it waits (it holds the lock).

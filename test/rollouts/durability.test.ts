@@ -64,8 +64,12 @@ function instanceProcesses(): number[] {
 }
 
 afterAll(async () => {
-  up?.kill("SIGTERM");
-  await sleep(300);
+  // Let the server stop its instances itself (bounded); whatever is left is killed below.
+  if (up && up.exitCode === null && up.signalCode === null) {
+    const exited = new Promise((ok) => up?.once("exit", ok));
+    up.kill("SIGTERM");
+    await Promise.race([exited, sleep(5_000)]);
+  }
   // Everything this test started: instances (own process groups) and the detached proxy.
   for (const pid of instanceProcesses()) {
     try {
@@ -137,7 +141,11 @@ describe("SIGKILL of the server in the middle of a rollout", () => {
       await waitFor(v2.id, (r) => r.phase === phase);
       up?.kill("SIGKILL");
       await new Promise((ok) => up?.once("exit", ok));
-      await sleep(500); // traffic keeps flowing with no control plane at all
+      // Traffic keeps flowing with no control plane at all: wait (bounded) for requests served meanwhile.
+      const servedBefore = seen.ok;
+      for (const deadline = Date.now() + 20_000; seen.ok < servedBefore + 20; await sleep(20))
+        if (Date.now() > deadline)
+          throw new Error(`no traffic served while the server was down: ${seen.bad} failed`);
       ({ api, traffic } = await startUp());
     }
     const final = await waitFor(v2.id, (r) =>
