@@ -49,7 +49,7 @@ function storeWith(def: MetricDefinition): { store: SqliteRolloutStore; rollout:
       service: "web",
       environment: "production",
       version: "v2",
-      workDir: "/tmp",
+      artifact: { kind: "directory", path: "/tmp" },
       command: "true",
       env: {},
       replicas: 1,

@@ -425,7 +425,7 @@ describe("mapping to the runtime and the proxy", () => {
       service: "web",
       environment: "staging",
       version: "v3",
-      workDir: "/data/releases/web/v3",
+      artifact: { kind: "directory", path: "/data/releases/web/v3" },
       command: "node dist/server.js",
       env: {
         NODE_ENV: "staging",

@@ -1,4 +1,4 @@
-import type { Probe, ProbeCheck } from "../../runtimes/runtime.js";
+import type { Probe, ProbeCheck } from "../revision/spec.js";
 import { parseMetricDefinitions } from "../analysis/definition.js";
 import { defaultCanaryMetrics } from "../analysis/evaluate.js";
 import { CONFIG_DEFAULTS as D } from "./defaults.js";

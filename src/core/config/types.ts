@@ -1,4 +1,4 @@
-import type { Probe } from "../../runtimes/runtime.js";
+import type { Probe } from "../revision/spec.js";
 import type { MetricDefinition } from "../analysis/definition.js";
 import type { CanaryStep } from "../rollout/types.js";
 

@@ -30,7 +30,7 @@ function newRollout(version: string, stable?: string): NewRollout {
       service: "web",
       environment: "production",
       version,
-      workDir: "/tmp",
+      artifact: { kind: "directory", path: "/tmp" },
       command: "node app.mjs",
       env: {},
       replicas: 1,
@@ -80,6 +80,22 @@ describe("SqliteRolloutStore", () => {
       "rollout.promoted",
     ]);
     expect(store.revisionSpec("web/production@v1")?.command).toBe("node app.mjs");
+  });
+
+  it("reads a revision spec stored by a version before artifacts (workDir) in today's shape", () => {
+    const db = openSqlite(":memory:");
+    const store = new SqliteRolloutStore(db);
+    const { artifact: _artifact, ...spec } = newRollout("v1").spec;
+    const legacy = { ...spec, workDir: "/srv/.slipway/releases/web/v1" };
+    db.prepare(
+      `INSERT INTO revisions (id, service, environment, version, spec, created_at, updated_at)
+       VALUES (?, 'web', 'production', 'v1', ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
+    ).run(spec.revisionId, JSON.stringify(legacy));
+    expect(store.revisionSpec(spec.revisionId)?.artifact).toEqual({
+      kind: "directory",
+      path: "/srv/.slipway/releases/web/v1",
+    });
+    expect(store.revisionSpec(spec.revisionId)?.command).toBe("node app.mjs");
   });
 
   it("supersedes the lock holder in the same transaction as the new rollout", () => {

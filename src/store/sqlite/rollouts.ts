@@ -14,7 +14,8 @@ import type {
   RouteSpec,
   StoredEvent,
 } from "../../rollouts/ports.js";
-import type { RevisionSpec } from "../../runtimes/runtime.js";
+import type { RevisionSpec } from "../../core/revision/spec.js";
+import { upgradeRevisionSpec } from "../../core/revision/upgrade.js";
 import type { SqliteDatabase } from "./database.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -217,7 +218,7 @@ export class SqliteRolloutStore implements RolloutStore {
   revisionSpec(revisionId: string): RevisionSpec | undefined {
     const row = this.db.prepare("SELECT spec FROM revisions WHERE id = ?").get(revisionId) as
       { spec: string } | undefined;
-    return row ? (JSON.parse(row.spec) as RevisionSpec) : undefined;
+    return row ? upgradeRevisionSpec(JSON.parse(row.spec)) : undefined;
   }
 
   allTraffic(): EnvironmentTraffic[] {
