@@ -95,6 +95,11 @@ describe("loadProjectConfig", () => {
     });
   });
 
+  it("runs revisions on the local runtime unless slipway.yaml names another", () => {
+    expect(parseProjectConfig(MINIMAL).runtime).toEqual({ kind: "local" });
+    expect(parseProjectConfig(`runtime: local\n${MINIMAL}`).runtime).toEqual({ kind: "local" });
+  });
+
   it("applies the seeds' thresholds as defaults", () => {
     const config = parseProjectConfig(MINIMAL);
     const web = config.services.web!;
@@ -291,6 +296,11 @@ describe("invalid slipway.yaml", () => {
       [
         "slipway.yaml:5:12: services.web.env.1BAD: expected an environment variable name (letters, digits, '_'), got \"1BAD\"",
       ],
+    ],
+    [
+      "an unknown runtime",
+      `runtime: kubernetes\n${MINIMAL}`,
+      ['slipway.yaml:1:10: runtime: expected a known runtime: "local", got "kubernetes"'],
     ],
     [
       "an unknown strategy",
