@@ -25,7 +25,7 @@ import {
 import { DEFAULTS } from "../core/defaults.js";
 import type { Logger } from "../log.js";
 import { RepeatedFailureGate } from "../log-repeats.js";
-import type { Runtime } from "../runtimes/runtime.js";
+import type { Runtime } from "../runtimes/port.js";
 import type { DataPlaneKeeper } from "./data-plane-keeper.js";
 import { Measurer } from "./measurer.js";
 import { Observer } from "./observer.js";
@@ -757,7 +757,7 @@ export class RolloutController {
     const spec = await this.store.revisionSpec(rollout.candidate.id);
     const ready = this.runtime.instances(rollout.candidate.id).find((i) => i.state === "ready");
     if (!command || !spec) return;
-    this.smoke.start(rollout.id, command, spec.workDir, {
+    this.smoke.start(rollout.id, command, spec.artifact.path, {
       [SMOKE_URL_ENV]: ready ? `http://${ready.host}:${ready.port}` : "",
       SLIPWAY_REVISION: rollout.candidate.id,
     });

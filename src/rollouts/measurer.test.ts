@@ -55,7 +55,7 @@ async function storeWith(def: MetricDefinition): Promise<{ store: RolloutStore; 
       service: "web",
       environment: "production",
       version: "v2",
-      workDir: "/tmp",
+      artifact: { kind: "directory", path: "/tmp" },
       command: "true",
       env: {},
       replicas: 1,

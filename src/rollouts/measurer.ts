@@ -13,7 +13,7 @@ import type { Logger } from "../log.js";
 import { createMetricProvider, type MetricProvider, type MetricSpec } from "../metrics/index.js";
 import { takeMeasurement, type MeasureTargets } from "../metrics/measure.js";
 import type { RevisionStats } from "../proxy/route-table.js";
-import type { Runtime } from "../runtimes/runtime.js";
+import type { Runtime } from "../runtimes/port.js";
 import type { RolloutStore } from "../store/ports/rollout-store.js";
 
 export interface MeasurerOptions {

@@ -6,7 +6,7 @@ import type {
   StatsSample,
 } from "../core/rollout/types.js";
 import type { RevisionStats } from "../proxy/route-table.js";
-import type { Runtime } from "../runtimes/runtime.js";
+import type { Runtime } from "../runtimes/port.js";
 
 /**
  * Gathers what `nextAction` needs: the runtime's view of the candidate and of the revision being

@@ -1,6 +1,6 @@
 import type { Rollout } from "../core/rollout/types.js";
 import type { CanaryRouting, RevisionStats, Route, RouteTable, Upstream } from "../proxy/route-table.js";
-import type { Runtime } from "../runtimes/runtime.js";
+import type { Runtime } from "../runtimes/port.js";
 import type { RolloutStore } from "../store/ports/rollout-store.js";
 
 /** The subset of ProxyAdminClient the router needs. */

@@ -2,6 +2,8 @@ import { createServer, type Server } from "node:http";
 import { rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
+import { CONFIG_DEFAULTS } from "../core/config/defaults.js";
+import type { RuntimeConfig } from "../core/config/types.js";
 import { DEFAULTS } from "../core/defaults.js";
 import { SlipwayError } from "../core/errors.js";
 import { createLogger, type Logger } from "../log.js";
@@ -13,7 +15,7 @@ import { ProjectReleaseSource } from "../rollouts/release-source.js";
 import { ProxyTrafficRouter } from "../rollouts/traffic-router.js";
 import { PREVIEW_KEY_FILE, PreviewKeys, previewKeyLookup } from "../rollouts/preview-keys.js";
 import { loadProjectConfig, type LoadedProjectConfig } from "../config/load.js";
-import { LocalRuntime } from "../runtimes/local/index.js";
+import { createRuntime } from "../runtimes/index.js";
 import { makePrivate } from "../store/private-files.js";
 import { openStore } from "../store/index.js";
 import type { EventHub } from "./events-hub.js";
@@ -86,10 +88,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   // The composition root: the one place the Store is opened; everything else is handed its part.
   const state = await openStore(join(data, DEFAULTS.databaseFile));
   const store = state.rollouts;
-  const runtime = new LocalRuntime({
-    stateDir: join(data, "runtime"),
-    logger: log.child({ part: "runtime" }),
-  });
+  const runtime = createRuntime(
+    { runtime: runtimeAtStart(dir, log) },
+    { dataDir: data, logger: log.child({ part: "runtime" }) },
+  );
   const appConfig: { current?: () => LoadedProjectConfig } = {};
   const controller = new RolloutController({
     store,
@@ -171,4 +173,22 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       rmSync(infoFile, { force: true });
     },
   };
+}
+
+/**
+ * `runtime:` of slipway.yaml, read once at start. A missing or invalid file must not keep the
+ * control plane (and its supervision of running instances) down, as it never did: the default
+ * runtime then, with a warning; `slipway config validate` says what is wrong.
+ */
+function runtimeAtStart(dir: string, log: Logger): RuntimeConfig {
+  try {
+    return loadProjectConfig(dir).runtime;
+  } catch (error) {
+    const code = error instanceof SlipwayError ? error.code : "SLIPWAY_INTERNAL";
+    log.warn(
+      { code, runtime: CONFIG_DEFAULTS.runtime },
+      "slipway.yaml not loadable at start; using the default runtime",
+    );
+    return { kind: CONFIG_DEFAULTS.runtime };
+  }
 }

@@ -96,6 +96,11 @@ describe("loadProjectConfig", () => {
     });
   });
 
+  it("runs revisions on the local runtime unless slipway.yaml names another", () => {
+    expect(parseProjectConfig(MINIMAL).runtime).toEqual({ kind: "local" });
+    expect(parseProjectConfig(`runtime: local\n${MINIMAL}`).runtime).toEqual({ kind: "local" });
+  });
+
   it("applies the seeds' thresholds as defaults", () => {
     const config = parseProjectConfig(MINIMAL);
     const web = config.services.web!;
@@ -295,6 +300,11 @@ describe("invalid slipway.yaml", () => {
       ],
     ],
     [
+      "an unknown runtime",
+      `runtime: kubernetes\n${MINIMAL}`,
+      ['slipway.yaml:1:10: runtime: expected a known runtime: "local", got "kubernetes"'],
+    ],
+    [
       "an unknown strategy",
       `${MINIMAL}environments:\n  production: { strategy: bluegreen }\n`,
       [
@@ -427,7 +437,7 @@ describe("mapping to the runtime and the proxy", () => {
       service: "web",
       environment: "staging",
       version: "v3",
-      workDir: "/data/releases/web/v3",
+      artifact: { kind: "directory", path: "/data/releases/web/v3" },
       command: "node dist/server.js",
       env: {
         NODE_ENV: "staging",

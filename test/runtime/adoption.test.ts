@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Instance } from "../../src/runtimes/runtime.js";
+import type { Instance } from "../../src/runtimes/port.js";
 import {
   eventually,
   FAST_HTTP_READINESS,
@@ -54,6 +54,32 @@ describe("LocalRuntime adoption (control-plane restart)", () => {
     await second.stop(spec.revisionId);
     for (const instance of before) expect(isRunning(instance.pid)).toBe(false);
     expect(readdirSync(join(harness.stateDir, "instances"))).toEqual([]);
+  });
+
+  it("adopts instances whose revision record an earlier Slipway wrote (workDir, no artifact)", async () => {
+    const first = harness.runtime();
+    const spec = harness.spec("v1", { replicas: 2 });
+    await first.ensure(spec);
+    expect((await first.waitReady(spec.revisionId, { timeoutMs: 15_000 })).outcome).toBe("ready");
+    const [zero, one] = first.instances(spec.revisionId);
+    await first.detach();
+    killGroup(one!.pid); // restarting it needs the spec's directory
+    await eventually("instance #1 dead", 5_000, () => !isRunning(one!.pid));
+    // The record as the previous version wrote it: the release directory as `workDir`.
+    const [file] = readdirSync(join(harness.stateDir, "revisions"));
+    const path = join(harness.stateDir, "revisions", file!);
+    const record = JSON.parse(readFileSync(path, "utf8")) as { spec: Record<string, unknown> };
+    const { artifact: _artifact, ...legacySpec } = record.spec;
+    writeFileSync(path, JSON.stringify({ ...record, spec: { ...legacySpec, workDir: harness.workDir } }));
+
+    const second = harness.runtime();
+    expect((await second.waitReady(spec.revisionId, { timeoutMs: 15_000 })).outcome).toBe("ready");
+    const [zeroAdopted, oneRestarted] = second.instances(spec.revisionId);
+    expect([zeroAdopted!.pid, zeroAdopted!.restarts]).toEqual([zero!.pid, 0]);
+    expect(oneRestarted!.restarts).toBe(1);
+    // Today's spec hashes as the old one did: ensure replaces neither instance.
+    await second.ensure(spec);
+    expect(second.instances(spec.revisionId).map((i) => i.pid)).toEqual([zero!.pid, oneRestarted!.pid]);
   });
 
   it("restarts the instances that died while no runtime watched, and keeps the live ones", async () => {

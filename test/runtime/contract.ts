@@ -4,7 +4,7 @@
  * state each time it is called within one test (a "restarted control plane").
  */
 import { describe, expect, it } from "vitest";
-import type { RevisionSpec, Runtime } from "../../src/runtimes/runtime.js";
+import type { RevisionSpec, Runtime } from "../../src/runtimes/port.js";
 
 export interface ContractFixture {
   open(): Runtime;

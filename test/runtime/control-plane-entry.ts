@@ -4,7 +4,7 @@
  * until killed. The test bundles this with esbuild and runs it as a separate process.
  */
 import { LocalRuntime } from "../../src/runtimes/local/index.js";
-import type { RevisionSpec } from "../../src/runtimes/runtime.js";
+import type { RevisionSpec } from "../../src/runtimes/port.js";
 
 const [stateDir, specJson] = process.argv.slice(2);
 const spec = JSON.parse(specJson ?? "{}") as RevisionSpec;

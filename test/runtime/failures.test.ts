@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Probe } from "../../src/runtimes/runtime.js";
+import type { Probe } from "../../src/runtimes/port.js";
 import { eventually, FAST_HTTP_READINESS, getJson, isRunning, RuntimeHarness } from "./helpers.js";
 
 let harness: RuntimeHarness;

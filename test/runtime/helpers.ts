@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LocalRuntime, type LocalRuntimeOptions } from "../../src/runtimes/local/index.js";
-import type { Instance, InstanceState, Probe, RevisionSpec } from "../../src/runtimes/runtime.js";
+import type { Instance, InstanceState, Probe, RevisionSpec } from "../../src/runtimes/port.js";
 
 export const FIXTURE_APP = fileURLToPath(new URL("../fixtures/apps/app.mjs", import.meta.url));
 
@@ -51,7 +51,7 @@ export class RuntimeHarness {
       service: "web",
       environment: "test",
       version,
-      workDir: this.workDir,
+      artifact: { kind: "directory", path: this.workDir },
       command: `exec "${process.execPath}" "${FIXTURE_APP}"`,
       env: { VERSION: version },
       replicas: 1,

@@ -111,7 +111,11 @@ describe("LocalRuntime lifecycle", () => {
 
   it("refuses an invalid spec with a message naming each problem", async () => {
     const runtime = harness.runtime();
-    const bad = harness.spec("v1", { replicas: -1, workDir: "/nonexistent/slipway", command: " " });
+    const bad = harness.spec("v1", {
+      replicas: -1,
+      artifact: { kind: "directory", path: "/nonexistent/slipway" },
+      command: " ",
+    });
     const error = await runtime.ensure(bad).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SlipwayError);
     expect((error as SlipwayError).code).toBe("SLIPWAY_INVALID_ARGUMENT");

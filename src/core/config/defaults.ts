@@ -13,6 +13,9 @@ export const CONFIG_DEFAULTS = {
   /** Name of the file Slipway looks for in a project directory. */
   fileName: "slipway.yaml",
 
+  /** What runs the revisions: instances as processes on the control plane's host (docs/runtime.md). */
+  runtime: "local" as const,
+
   service: {
     /** Source directory of a service, relative to the project root. */
     path: ".",

@@ -2,6 +2,7 @@
 export { CONFIG_DEFAULTS, SMOKE_URL_ENV } from "./defaults.js";
 export { parseDuration } from "./duration.js";
 export { projectConfigSchema, type RawProjectConfig } from "./schema.js";
+export { RUNTIME_KINDS } from "./runtime.js";
 export { isProductionLikeName, normalizeConfig } from "./normalize.js";
 export {
   getEnvironment,

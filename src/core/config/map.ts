@@ -1,5 +1,5 @@
 import type { TrafficPolicy } from "../../proxy/route-table.js";
-import type { RevisionSpec } from "../../runtimes/runtime.js";
+import type { RevisionSpec } from "../revision/spec.js";
 import { SlipwayError } from "../errors.js";
 import { own } from "../own.js";
 import { CONFIG_DEFAULTS as D } from "./defaults.js";
@@ -9,7 +9,7 @@ import type { EnvironmentConfig, ProjectConfig, RouteConfig, ServiceConfig } fro
 /** What revisionSpecFor needs of a release: its version and the directory it was exported to. */
 export interface ReleaseRef {
   version: string;
-  /** Absolute directory holding the built release; the start command runs here. */
+  /** Absolute directory holding the built release (the revision's artifact). */
   dir: string;
 }
 
@@ -76,7 +76,7 @@ export function revisionSpecFor(
     service,
     environment,
     version: release.version,
-    workDir: release.dir,
+    artifact: { kind: "directory", path: release.dir },
     command: svc.start,
     env: {
       ...svc.env,

@@ -1,4 +1,4 @@
-import type { Probe, ProbeCheck } from "../../runtimes/runtime.js";
+import type { Probe, ProbeCheck } from "../revision/spec.js";
 import { parseMetricDefinitions } from "../analysis/definition.js";
 import { defaultCanaryMetrics } from "../analysis/evaluate.js";
 import { CONFIG_DEFAULTS as D } from "./defaults.js";
@@ -23,6 +23,7 @@ type RawProbe = RawService["readiness"];
 export function normalizeConfig(raw: RawProjectConfig): ProjectConfig {
   return {
     project: { name: raw.project.name },
+    runtime: { kind: raw.runtime },
     services: ownRecord(Object.entries(raw.services).map(([name, s]) => [name, normalizeService(name, s)])),
     environments: ownRecord(
       Object.entries(raw.environments).map(([name, e]) => [name, normalizeEnvironment(name, e)]),

@@ -5,6 +5,7 @@ import { CONFIG_DEFAULTS as D } from "./defaults.js";
 import { notificationsSchema } from "./schema-notify.js";
 import { environmentAccessSchema } from "./schema-access.js";
 import { DURATION_PATTERN, parseDuration } from "./duration.js";
+import { RUNTIME_KINDS } from "./runtime.js";
 import { unknownKeyMessages } from "./suggest.js";
 import { own } from "../own.js";
 
@@ -470,6 +471,14 @@ const environment = strict({
 
 export const projectConfigSchema = strict({
   project: strict({ name: name("project").describe("Project name.") }),
+  runtime: z
+    .enum(RUNTIME_KINDS, {
+      error: `expected a known runtime: ${RUNTIME_KINDS.map((k) => `"${k}"`).join(", ")}`,
+    })
+    .default(D.runtime)
+    .describe(
+      "What runs the revisions; read when the server starts. local: processes on this host (docs/runtime.md).",
+    ),
   services: z
     .record(name("service"), service)
     .refine((s) => Object.keys(s).length > 0, { error: "expected at least one service" })

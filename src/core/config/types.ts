@@ -1,8 +1,9 @@
-import type { Probe } from "../../runtimes/runtime.js";
+import type { Probe } from "../revision/spec.js";
 import type { MetricDefinition } from "../analysis/definition.js";
 import type { CanaryStep } from "../rollout/types.js";
+import type { RuntimeConfig, RuntimeKind } from "./runtime.js";
 
-export type { CanaryStep };
+export type { CanaryStep, RuntimeConfig, RuntimeKind };
 
 /**
  * slipway.yaml as the rest of Slipway reads it: defaults applied, durations in milliseconds,
@@ -11,6 +12,8 @@ export type { CanaryStep };
  */
 export interface ProjectConfig {
   project: { name: string };
+  /** What runs the revisions; the server picks the adapter from it at start (createRuntime). */
+  runtime: RuntimeConfig;
   services: Record<string, ServiceConfig>;
   environments: Record<string, EnvironmentConfig>;
 }

@@ -1,7 +1,7 @@
 import type { MetricSample } from "../../core/analysis/sample.js";
 import { MetricQueryError, type MetricProvider, type MetricWindow, type TemplateVars } from "../provider.js";
 
-/** The subset of the Runtime port this provider needs (src/runtimes/runtime.ts `resources`). */
+/** The subset of the Runtime port this provider needs (src/runtimes/port.ts `resources`). */
 export interface ResourcesSource {
   resources(revisionId: string): Promise<{ cpuPercent: number; rssBytes: number }>;
 }

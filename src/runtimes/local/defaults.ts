@@ -1,5 +1,5 @@
 /** The local runtime's defaults, one block (docs/runtime.md lists them). */
-import type { Probe } from "../runtime.js";
+import type { Probe } from "../port.js";
 import type { RestartPolicy } from "./backoff.js";
 
 export const LOCAL_RUNTIME_DEFAULTS = {

@@ -24,11 +24,12 @@ import type {
   RuntimeEvent,
   WaitReadyOptions,
   WaitReadyResult,
-} from "../runtime.js";
+} from "../port.js";
 import type { RestartPolicy } from "./backoff.js";
 import { LOCAL_RUNTIME_DEFAULTS } from "./defaults.js";
 import { type InstanceContext, ManagedInstance, RUNTIME_DIR_VARIABLE } from "./managed-instance.js";
 import { allocatePort, isPortFree } from "./ports.js";
+import { workDirOf } from "./work-dir.js";
 import {
   clockTicksPerSecond,
   groupLeadersWithEnv,
@@ -432,8 +433,11 @@ export class LocalRuntime implements Runtime {
 
 /** Everything that changes what runs, but not the replica count: scaling must not replace instances. */
 export function hashSpec(spec: RevisionSpec): string {
-  const { replicas: _replicas, ...identity } = spec;
-  return createHash("sha256").update(stableJson(identity)).digest("hex").slice(0, 16);
+  const { replicas: _replicas, artifact, ...identity } = spec;
+  // Hashed in the shape specs had before artifacts (the directory as `workDir`): instances started
+  // by an older Slipway keep their hash, so upgrading the control plane does not replace them.
+  const hashed = { ...identity, workDir: workDirOf(artifact) };
+  return createHash("sha256").update(stableJson(hashed)).digest("hex").slice(0, 16);
 }
 
 function stableJson(value: unknown): string {
@@ -454,7 +458,8 @@ function validateSpec(spec: RevisionSpec): void {
   if (!Number.isInteger(spec.replicas) || spec.replicas < 0)
     problems.push(`replicas must be an integer ≥ 0, got ${spec.replicas}`);
   if (!(spec.stopGraceMs >= 0)) problems.push(`stopGraceMs must be ≥ 0, got ${spec.stopGraceMs}`);
-  if (!existsSync(spec.workDir)) problems.push(`workDir ${spec.workDir} does not exist`);
+  const workDir = workDirOf(spec.artifact);
+  if (!existsSync(workDir)) problems.push(`workDir ${workDir} does not exist`);
   for (const [name, probe] of [
     ["readiness", spec.readiness],
     ["liveness", spec.liveness],

@@ -5,7 +5,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, closeSync, openSync } from "node:fs";
 import type { Logger } from "../../log.js";
-import type { Instance, InstanceState, Probe, RevisionSpec } from "../runtime.js";
+import type { Instance, InstanceState, Probe, RevisionSpec } from "../port.js";
+import { workDirOf } from "./work-dir.js";
 import { decideRestart, type RestartPolicy } from "./backoff.js";
 import { groupMembers, isSameProcess, readProcStat, signalGroup } from "./proc.js";
 import { runProbe } from "./probes.js";
@@ -220,7 +221,7 @@ export class ManagedInstance {
       // detached: own session and process group, so signals reach everything the command starts and
       // the instance outlives the control plane. The log fd is inherited, not piped: no SIGPIPE later.
       child = spawn(ctx.shell, ["-c", spec.command], {
-        cwd: spec.workDir,
+        cwd: workDirOf(spec.artifact),
         env,
         detached: true,
         stdio: ["ignore", out, out],
@@ -340,7 +341,7 @@ export class ManagedInstance {
       }
       const outcome = await runProbe(
         probe.check,
-        { host: this.ctx.host, port: this.port, cwd: this.spec.workDir, env: this.probeEnv() },
+        { host: this.ctx.host, port: this.port, cwd: workDirOf(this.spec.artifact), env: this.probeEnv() },
         probe.timeoutMs,
       );
       if (generation !== this.generation || this.halted) return;

@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
-import type { ProbeCheck } from "../runtime.js";
+import type { ProbeCheck } from "../port.js";
 
 export type ProbeOutcome = { ok: true } | { ok: false; reason: string };
 

@@ -8,7 +8,8 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { InstanceState, RevisionSpec } from "../runtime.js";
+import { upgradeRevisionSpec } from "../../core/revision/upgrade.js";
+import type { InstanceState, RevisionSpec } from "../port.js";
 
 export interface RevisionRecord {
   revisionId: string;
@@ -74,8 +75,12 @@ export class StateFiles {
     rmSync(join(this.revisionsDir, `${fileSlug(revisionId)}.json`), { force: true });
   }
 
+  /** Specs written by an earlier Slipway are read in today's shape (upgradeRevisionSpec). */
   readRevisions(): RevisionRecord[] {
-    return readAll<RevisionRecord>(this.revisionsDir);
+    return readAll(this.revisionsDir, (value) => {
+      const record = value as RevisionRecord;
+      return { ...record, spec: upgradeRevisionSpec(record.spec) };
+    });
   }
 
   writeInstance(record: InstanceRecord): void {
@@ -87,7 +92,7 @@ export class StateFiles {
   }
 
   readInstances(): InstanceRecord[] {
-    return readAll<InstanceRecord>(this.instancesDir);
+    return readAll(this.instancesDir, (value) => value as InstanceRecord);
   }
 }
 
@@ -97,12 +102,12 @@ function writeAtomically(file: string, value: unknown): void {
   renameSync(temporary, file);
 }
 
-function readAll<T>(dir: string): T[] {
+function readAll<T>(dir: string, read: (value: unknown) => T): T[] {
   const records: T[] = [];
   for (const name of readdirSync(dir)) {
     if (!name.endsWith(".json")) continue;
     try {
-      records.push(JSON.parse(readFileSync(join(dir, name), "utf8")) as T);
+      records.push(read(JSON.parse(readFileSync(join(dir, name), "utf8"))));
     } catch {
       // A torn or foreign file: ignore it rather than refuse to start (writes are atomic, so this is rare).
     }

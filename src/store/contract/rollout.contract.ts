@@ -29,7 +29,7 @@ export function newRollout(version: string, stable?: string, service = "web"): N
       service,
       environment: "production",
       version,
-      workDir: "/tmp",
+      artifact: { kind: "directory", path: "/tmp" },
       command: "node app.mjs",
       env: {},
       replicas: 1,

@@ -14,7 +14,8 @@ import type {
   RouteSpec,
   StoredEvent,
 } from "../ports/rollout-store.js";
-import type { RevisionSpec } from "../../runtimes/runtime.js";
+import type { RevisionSpec } from "../../core/revision/spec.js";
+import { upgradeRevisionSpec } from "../../core/revision/upgrade.js";
 import { settle, type SqliteDatabase } from "./database.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -259,7 +260,7 @@ export class SqliteRolloutStore implements RolloutStore {
     return settle(() => {
       const row = this.db.prepare("SELECT spec FROM revisions WHERE id = ?").get(revisionId) as
         { spec: string } | undefined;
-      return row ? (JSON.parse(row.spec) as RevisionSpec) : undefined;
+      return row ? upgradeRevisionSpec(JSON.parse(row.spec)) : undefined;
     });
   }
 
