@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { isFinal, type Rollout } from "../../src/core/rollout/types.js";
-import { spawnProxy, type SpawnedProxy } from "../../src/proxy/admin-client.js";
+import { spawnProxy, type SpawnedProxy } from "../../src/traffic/builtin/admin-client.js";
 import { RolloutController } from "../../src/rollouts/controller.js";
 import { ProjectReleaseSource } from "../../src/rollouts/release-source.js";
 import { ProxyTrafficRouter } from "../../src/rollouts/traffic-router.js";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { mkdir, open, rename } from "node:fs/promises";
 import { join } from "node:path";
-import { SlipwayError } from "../core/errors.js";
+import { SlipwayError } from "../../core/errors.js";
 import type { RouteTable } from "./route-table.js";
 import { parseRouteTable } from "./route-table-schema.js";
 

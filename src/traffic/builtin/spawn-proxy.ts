@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from "node:f
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { SlipwayError } from "../core/errors.js";
+import { SlipwayError } from "../../core/errors.js";
 import { ProxyAdminClient } from "./admin-client.js";
 import { resolveAdminToken } from "./admin-token.js";
 import { readProxyInfo } from "./proxy-info.js";

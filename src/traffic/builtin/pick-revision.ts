@@ -3,7 +3,7 @@ import { readCookie, stickySetCookie } from "./cookies.js";
 import { matchPreviewToken, previewToken } from "./preview-token.js";
 import type { Route, RouteRevision, RouteTable } from "./route-table.js";
 import { SmoothWeightedSplit } from "./weighted-split.js";
-import { own } from "../core/own.js";
+import { own } from "../../core/own.js";
 
 /**
  * The request header that pins a request to one revision, even one at weight 0 (preview), when it

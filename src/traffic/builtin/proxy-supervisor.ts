@@ -1,6 +1,6 @@
 import { pino } from "pino";
-import { SlipwayError } from "../core/errors.js";
-import type { Logger } from "../log.js";
+import { SlipwayError } from "../../core/errors.js";
+import type { Logger } from "../../log.js";
 import { ProxyAdminClient, type ProxyHealth } from "./admin-client.js";
 import { resolveAdminToken } from "./admin-token.js";
 import type { RevisionStats, RouteTable } from "./route-table.js";

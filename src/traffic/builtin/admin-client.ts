@@ -1,5 +1,5 @@
 import { Agent, request, type Dispatcher } from "undici";
-import { SlipwayError } from "../core/errors.js";
+import { SlipwayError } from "../../core/errors.js";
 import type { RevisionStats, RouteTable } from "./route-table.js";
 
 export { spawnProxy, type SpawnedProxy, type SpawnProxyOptions } from "./spawn-proxy.js";

@@ -1,5 +1,5 @@
 import http from "node:http";
-import type { Logger } from "../log.js";
+import type { Logger } from "../../log.js";
 import { compileTable, type CompiledRoute, type CompiledTable } from "./pick-revision.js";
 import type { RevisionStats, RouteTable, TrafficPolicy, Upstream } from "./route-table.js";
 import { EMPTY_TABLE } from "./route-store.js";

@@ -2,7 +2,7 @@ import cluster, { type Worker } from "node:cluster";
 import { renameSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { join, resolve } from "node:path";
-import { createLogger, type Logger } from "../log.js";
+import { createLogger, type Logger } from "../../log.js";
 import { createAdminServer, type ProxyControl } from "./admin-server.js";
 import { resolveAdminToken } from "./admin-token.js";
 import { DataPlane } from "./data-plane.js";
