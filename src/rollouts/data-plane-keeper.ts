@@ -2,7 +2,7 @@ import type { DataPlaneObservation } from "../core/heal/reconcile.js";
 
 /**
  * The DataPlaneKeeper port: what the controller needs to keep the proxy itself alive (the TrafficRouter
- * keeps its table right). Implemented by src/traffic/builtin/proxy-supervisor.ts.
+ * keeps its table right). Implemented by src/traffic/builtin/supervisor.ts.
  */
 export interface DataPlaneKeeper {
   /** Up with the generation of the table it serves, or down with why. Never rejects. */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { ProxyAdminClient } from "../../src/traffic/builtin/admin-client.js";
-import { startProxy } from "../../src/traffic/builtin/proxy-process.js";
+import { startProxy } from "../../src/traffic/builtin/process.js";
 import type { RouteTable } from "../../src/traffic/builtin/route-table.js";
 import { rejection, route, send, Fixture, startTestProxy, type TestProxy } from "./helpers.js";
 

@@ -14,7 +14,7 @@ import { DEFAULTS } from "../../core/defaults.js";
 import { SqliteAccessStore } from "../../store/sqlite/access.js";
 import { openSqlite } from "../../store/sqlite/database.js";
 import { formatDuration, style } from "../output.js";
-import { isAlive } from "../../traffic/builtin/spawn-proxy.js";
+import { isAlive } from "../../traffic/builtin/spawn.js";
 import { parsePort, up, waitForShutdown } from "./up.js";
 
 /**

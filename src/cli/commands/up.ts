@@ -5,7 +5,7 @@ import { DEFAULTS } from "../../core/defaults.js";
 import { SlipwayError } from "../../core/errors.js";
 import { ProxyAdminClient } from "../../traffic/builtin/admin-client.js";
 import { resolveAdminToken } from "../../traffic/builtin/admin-token.js";
-import { readProxyInfo, spawnProxy, type SpawnedProxy } from "../../traffic/builtin/spawn-proxy.js";
+import { readProxyInfo, spawnProxy, type SpawnedProxy } from "../../traffic/builtin/spawn.js";
 import { dataDirOf, serve, type RunningServer } from "../../server/serve.js";
 import { makePrivate } from "../../store/private-files.js";
 import { storageFault } from "../../store/storage-faults.js";

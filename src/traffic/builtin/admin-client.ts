@@ -2,7 +2,7 @@ import { Agent, request, type Dispatcher } from "undici";
 import { SlipwayError } from "../../core/errors.js";
 import type { RevisionStats, RouteTable } from "./route-table.js";
 
-export { spawnProxy, type SpawnedProxy, type SpawnProxyOptions } from "./spawn-proxy.js";
+export { spawnProxy, type SpawnedProxy, type SpawnProxyOptions } from "./spawn.js";
 
 export interface ProxyHealth {
   ok: boolean;

@@ -15,7 +15,7 @@ import {
 } from "./listen-address.js";
 import type { RevisionStats, RouteTable } from "./route-table.js";
 import { loadRoutes } from "./route-store.js";
-import { PROXY_INFO_FILE, type ProxyInfo } from "./proxy-info.js";
+import { PROXY_INFO_FILE, type ProxyInfo } from "./info.js";
 import { mergeStats, renderMetrics } from "./stats.js";
 
 export interface ProxyOptions {

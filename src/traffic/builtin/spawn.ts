@@ -6,9 +6,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { SlipwayError } from "../../core/errors.js";
 import { ProxyAdminClient } from "./admin-client.js";
 import { resolveAdminToken } from "./admin-token.js";
-import { readProxyInfo } from "./proxy-info.js";
+import { readProxyInfo } from "./info.js";
 
-export { PROXY_INFO_FILE, readProxyInfo, type ProxyInfo } from "./proxy-info.js";
+export { PROXY_INFO_FILE, readProxyInfo, type ProxyInfo } from "./info.js";
 
 export const PROXY_LOG_FILE = "proxy.log";
 
