@@ -7,7 +7,7 @@ import type { RevisionRef, Rollout } from "../core/rollout/types.js";
 import type { Logger } from "../log.js";
 import { createMetricProvider, type MetricProvider, type MetricSpec } from "../metrics/index.js";
 import { takeMeasurement, type MeasureTargets } from "../metrics/measure.js";
-import type { RevisionStats } from "../traffic/builtin/route-table.js";
+import type { RevisionStats } from "../core/traffic/index.js";
 import type { Runtime } from "../runtimes/runtime.js";
 import type { RolloutStore } from "./ports.js";
 

@@ -1,5 +1,5 @@
 import type { AnalysisRecord, RevisionRef, Rollout, Traffic, Transition } from "../core/rollout/types.js";
-import type { TrafficPolicy } from "../traffic/builtin/route-table.js";
+import type { TrafficPolicy } from "../core/traffic/index.js";
 import type { RevisionSpec } from "../runtimes/runtime.js";
 
 /** Where a service's traffic enters: copied into the proxy's route for (service, environment). */

@@ -1,5 +1,5 @@
 import type { Rollout } from "../core/rollout/types.js";
-import type { CanaryRouting, RevisionStats, Route, RouteTable, Upstream } from "../traffic/builtin/route-table.js";
+import type { CanaryRouting, RevisionStats, Route, RouteTable, Upstream } from "../core/traffic/index.js";
 import type { Runtime } from "../runtimes/runtime.js";
 import type { RolloutStore } from "./ports.js";
 

@@ -5,7 +5,7 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { ProxyAdminClient } from "../../src/traffic/builtin/admin-client.js";
 import { startProxy } from "../../src/traffic/builtin/process.js";
-import type { RouteTable } from "../../src/traffic/builtin/route-table.js";
+import type { RouteTable } from "../../src/core/traffic/index.js";
 import { rejection, route, send, Fixture, startTestProxy, type TestProxy } from "./helpers.js";
 
 const fx = new Fixture();

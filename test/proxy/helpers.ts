@@ -12,7 +12,7 @@ import {
   type Route,
   type RouteTable,
   type TrafficPolicy,
-} from "../../src/traffic/builtin/route-table.js";
+} from "../../src/core/traffic/index.js";
 
 export interface Upstream {
   name: string;

@@ -1,5 +1,5 @@
 import type { MetricSample } from "../../core/analysis/sample.js";
-import type { RevisionStats } from "../../traffic/builtin/route-table.js";
+import type { RevisionStats } from "../../core/traffic/index.js";
 import { MetricQueryError, type MetricProvider, type MetricWindow, type TemplateVars } from "../provider.js";
 import { statsDelta } from "./stats-delta.js";
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { resolveSettings } from "../../core/rollout/defaults.js";
 import { abandon, nextAction } from "../../core/rollout/next-action.js";
 import type { Rollout, Transition } from "../../core/rollout/types.js";
-import { DEFAULT_TRAFFIC_POLICY } from "../../traffic/builtin/route-table.js";
+import { DEFAULT_TRAFFIC_POLICY } from "../../core/traffic/index.js";
 import type { NewRollout } from "../../rollouts/ports.js";
 import { openSqlite } from "./database.js";
 import { SqliteRolloutStore } from "./rollouts.js";

@@ -1,6 +1,6 @@
 import { Agent, request, type Dispatcher } from "undici";
 import { SlipwayError } from "../../core/errors.js";
-import type { RevisionStats, RouteTable } from "./route-table.js";
+import type { RevisionStats, RouteTable } from "../../core/traffic/index.js";
 
 export { spawnProxy, type SpawnedProxy, type SpawnProxyOptions } from "./spawn.js";
 

@@ -13,7 +13,7 @@ import {
   parseListenAddress,
   type ListenAddress,
 } from "./listen-address.js";
-import type { RevisionStats, RouteTable } from "./route-table.js";
+import type { RevisionStats, RouteTable } from "../../core/traffic/index.js";
 import { loadRoutes } from "./route-store.js";
 import { PROXY_INFO_FILE, type ProxyInfo } from "./info.js";
 import { mergeStats, renderMetrics } from "./stats.js";

@@ -3,7 +3,7 @@ import { SlipwayError } from "../../core/errors.js";
 import type { Logger } from "../../log.js";
 import { ProxyAdminClient, type ProxyHealth } from "./admin-client.js";
 import { resolveAdminToken } from "./admin-token.js";
-import type { RevisionStats, RouteTable } from "./route-table.js";
+import type { RevisionStats, RouteTable } from "../../core/traffic/index.js";
 import { isAlive, readProxyInfo, spawnProxy, type ProxyInfo } from "./spawn.js";
 
 /** What the control plane sees of its proxy (src/core/heal/reconcile.ts's DataPlaneObservation). */
