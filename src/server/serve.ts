@@ -10,7 +10,7 @@ import { readProxyInfo } from "../traffic/builtin/spawn.js";
 import { RolloutController } from "../rollouts/controller.js";
 import { ReleaseBuilder, releaseDirFor } from "../releases/index.js";
 import { ProjectReleaseSource } from "../rollouts/release-source.js";
-import { ProxyTrafficRouter } from "../rollouts/traffic-router.js";
+import { ProxyTrafficRouter } from "../traffic/builtin/router.js";
 import { PREVIEW_KEY_FILE, PreviewKeys, previewKeyLookup } from "../rollouts/preview-keys.js";
 import { loadProjectConfig, type LoadedProjectConfig } from "../config/load.js";
 import { LocalRuntime } from "../runtimes/local/index.js";

@@ -12,7 +12,7 @@ import { isFinal, type Rollout } from "../../src/core/rollout/types.js";
 import { spawnProxy, type SpawnedProxy } from "../../src/traffic/builtin/admin-client.js";
 import { RolloutController } from "../../src/rollouts/controller.js";
 import { ProjectReleaseSource } from "../../src/rollouts/release-source.js";
-import { ProxyTrafficRouter } from "../../src/rollouts/traffic-router.js";
+import { ProxyTrafficRouter } from "../../src/traffic/builtin/router.js";
 import { PREVIEW_KEY_FILE, PreviewKeys, previewKeyLookup } from "../../src/rollouts/preview-keys.js";
 import { loadProjectConfig } from "../../src/config/load.js";
 import { LocalRuntime } from "../../src/runtimes/local/index.js";
