@@ -28,7 +28,7 @@ export interface Route {
   /** Header/cookie routing and sticky sessions while a canary runs; absent = weights only. */
   canary?: CanaryRouting;
   /**
-   * Preview access to any of the route's revisions (src/traffic/builtin/preview-token.ts): a request whose
+   * Preview access to any of the route's revisions (src/traffic/preview-token.ts): a request whose
    * `x-slipway-revision` header holds `previewToken(key, revisionId)` goes to that revision, even
    * at weight 0, and is left out of the revision's analysis numbers. Absent = preview off: the
    * header is ignored and the request routed as any other.

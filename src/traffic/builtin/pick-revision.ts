@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { readCookie, stickySetCookie } from "./cookies.js";
-import { matchPreviewToken, previewToken } from "./preview-token.js";
+import { matchPreviewToken, previewToken } from "../preview-token.js";
 import type { Route, RouteRevision, RouteTable } from "../../core/traffic/index.js";
 import { SmoothWeightedSplit } from "./weighted-split.js";
 import { own } from "../../core/own.js";
