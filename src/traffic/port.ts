@@ -6,7 +6,7 @@ import type { RevisionStats, RouteTable } from "../core/traffic/index.js";
  * folder beside this file (builtin/ today: Slipway's own proxy) with the same file names: router.ts
  * (the TrafficRouter), admin-client.ts (the DataPlaneAdmin), supervisor.ts (the DataPlaneKeeper),
  * process.ts and spawn.ts (running the data plane). Every provider passes the same contract suite
- * (src/traffic/contract/traffic-router.contract.ts). It speaks only the core's data-plane-neutral
+ * (test/traffic/contract.ts: trafficRouterContract). It speaks only the core's data-plane-neutral
  * types (src/core/traffic).
  */
 
