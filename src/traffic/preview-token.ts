@@ -8,6 +8,13 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
  * tokens), so a token cannot be guessed from an id.
  */
 
+/**
+ * The request header that pins a request to one revision, even one at weight 0 (preview), when it
+ * holds that revision's signed preview token; responses name the revision that served them in it.
+ * The same for every data plane provider.
+ */
+export const REVISION_HEADER = "x-slipway-revision";
+
 /** Bytes of a preview key; base64url in the route table. */
 export const PREVIEW_KEY_BYTES = 32;
 /** A token is the whole HMAC-SHA256, base64url without padding: 43 characters. */

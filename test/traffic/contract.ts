@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CanaryRouting, RevisionStats, Route } from "../../src/core/traffic/index.js";
 import type { DataPlaneAdmin } from "../../src/traffic/port.js";
-import { newPreviewKey, previewToken } from "../../src/traffic/preview-token.js";
+import { newPreviewKey, previewToken, REVISION_HEADER } from "../../src/traffic/preview-token.js";
 import {
   CookieJarClient,
   Fixture,
@@ -32,7 +32,6 @@ export interface ContractDataPlane {
 const STABLE = "web/production@v1";
 const CANARY = "web/production@v2";
 const STICKY = "slipway-rev-web";
-const REVISION_HEADER = "x-slipway-revision";
 
 const servedBy = (reply: Reply) => String(reply.headers[REVISION_HEADER]);
 const stickyCookies = (reply: Reply) =>
