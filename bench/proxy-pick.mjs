@@ -27,7 +27,7 @@ const picks = Number(args.picks);
 const work = mkdtempSync(join(tmpdir(), "slipway-pick-"));
 const bundle = join(work, "pick.mjs");
 await build({
-  entryPoints: [join(ROOT, "src/proxy/pick-revision.ts")],
+  entryPoints: [join(ROOT, "src/traffic/builtin/pick-revision.ts")],
   outfile: bundle,
   bundle: true,
   platform: "node",

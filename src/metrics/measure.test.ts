@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseMetricDefinitions } from "../core/analysis/definition.js";
 import { analysisOutcome, recordMeasurement, startMetricRun } from "../core/analysis/metric-run.js";
-import type { RevisionStats } from "../proxy/route-table.js";
+import type { RevisionStats } from "../core/traffic/index.js";
 import { createMetricProvider } from "./index.js";
 import { takeMeasurement } from "./measure.js";
 import { freePortForTest } from "./test-support.js";

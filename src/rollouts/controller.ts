@@ -26,14 +26,13 @@ import { DEFAULTS } from "../core/defaults.js";
 import type { Logger } from "../log.js";
 import { RepeatedFailureGate } from "../log-repeats.js";
 import type { Runtime } from "../runtimes/port.js";
-import type { DataPlaneKeeper } from "./data-plane-keeper.js";
 import { Measurer } from "./measurer.js";
 import { Observer } from "./observer.js";
 import type { RolloutStore, StoredEvent } from "../store/ports/rollout-store.js";
 import { ReleaseWatch } from "./release-watch.js";
 import { SMOKE_URL_ENV, type DeployRequest, type ReleaseSource } from "./release-source.js";
 import { SmokeRunner } from "./smoke.js";
-import type { TrafficRouter } from "./traffic-router.js";
+import type { DataPlaneKeeper, TrafficRouter } from "../traffic/port.js";
 
 export interface ControllerOptions {
   store: RolloutStore;

@@ -5,7 +5,7 @@ import type { MetricDefinition } from "../core/analysis/definition.js";
 import { startAnalysis } from "../core/rollout/analysis-records.js";
 import { resolveSettings } from "../core/rollout/defaults.js";
 import type { Rollout } from "../core/rollout/types.js";
-import { DEFAULT_TRAFFIC_POLICY } from "../proxy/route-table.js";
+import { DEFAULT_TRAFFIC_POLICY } from "../core/traffic/index.js";
 import { openStore, type RolloutStore, type Store } from "../store/index.js";
 import { Measurer } from "./measurer.js";
 

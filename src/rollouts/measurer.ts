@@ -12,14 +12,14 @@ import type { RevisionRef, Rollout } from "../core/rollout/types.js";
 import type { Logger } from "../log.js";
 import { createMetricProvider, type MetricProvider, type MetricSpec } from "../metrics/index.js";
 import { takeMeasurement, type MeasureTargets } from "../metrics/measure.js";
-import type { RevisionStats } from "../proxy/route-table.js";
 import type { Runtime } from "../runtimes/port.js";
+import type { RevisionStatsSource } from "../traffic/port.js";
 import type { RolloutStore } from "../store/ports/rollout-store.js";
 
 export interface MeasurerOptions {
   store: RolloutStore;
-  /** The router's stats source (the proxy's admin API). */
-  stats: { stats(): Promise<RevisionStats[]> };
+  /** Per-revision stats, read through the traffic port (the TrafficRouter). */
+  stats: RevisionStatsSource;
   runtime: Pick<Runtime, "resources">;
   clock: () => number;
   logger?: Logger;

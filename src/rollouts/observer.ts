@@ -5,7 +5,7 @@ import type {
   SmokeStatus,
   StatsSample,
 } from "../core/rollout/types.js";
-import type { RevisionStats } from "../proxy/route-table.js";
+import type { RevisionStats } from "../core/traffic/index.js";
 import type { Runtime } from "../runtimes/port.js";
 
 /**

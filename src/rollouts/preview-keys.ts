@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { own } from "../core/own.js";
-import { newPreviewKey, previewToken, PREVIEW_KEY_BYTES } from "../proxy/preview-token.js";
+import { newPreviewKey, previewToken, PREVIEW_KEY_BYTES } from "../traffic/preview-token.js";
 
 /** `<data>/preview-key`: the control plane's preview secret (32 random bytes, base64url). */
 export const PREVIEW_KEY_FILE = "preview-key";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { findProjectDir, loadProjectConfig, parseProjectConfig } from "../../src/config/load.js";
 import { revisionSpecFor, routesFor, serviceIn, trafficPolicyFor } from "../../src/core/config/index.js";
-import { DEFAULT_TRAFFIC_POLICY } from "../../src/proxy/route-table.js";
+import { DEFAULT_TRAFFIC_POLICY } from "../../src/core/traffic/index.js";
 import { SlipwayError } from "../../src/core/errors.js";
 
 const FIXTURE = join(import.meta.dirname, "fixtures", "full");

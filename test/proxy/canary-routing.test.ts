@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { WebSocket, WebSocketServer } from "ws";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { CanaryRouting, Route } from "../../src/proxy/route-table.js";
+import type { CanaryRouting, Route } from "../../src/core/traffic/index.js";
 import {
   buildCli,
   CookieJarClient,

@@ -1,4 +1,4 @@
-import { newPreviewKey, previewToken } from "../../src/proxy/preview-token.js";
+import { newPreviewKey, previewToken } from "../../src/traffic/preview-token.js";
 import { WebSocket, WebSocketServer } from "ws";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Fixture, policy, route, send, until, type TestProxy } from "./helpers.js";

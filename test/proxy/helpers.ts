@@ -5,14 +5,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { ProxyAdminClient, spawnProxy, type SpawnedProxy } from "../../src/proxy/admin-client.js";
-import { startProxy, type RunningProxy } from "../../src/proxy/proxy-process.js";
+import { ProxyAdminClient, spawnProxy, type SpawnedProxy } from "../../src/traffic/builtin/admin-client.js";
+import { startProxy, type RunningProxy } from "../../src/traffic/builtin/process.js";
 import {
   DEFAULT_TRAFFIC_POLICY,
   type Route,
   type RouteTable,
   type TrafficPolicy,
-} from "../../src/proxy/route-table.js";
+} from "../../src/core/traffic/index.js";
 
 export interface Upstream {
   name: string;

@@ -1,6 +1,6 @@
 import http from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { newPreviewKey, previewToken } from "../../src/proxy/preview-token.js";
+import { newPreviewKey, previewToken } from "../../src/traffic/preview-token.js";
 import { Fixture, policy, route, send, type TestProxy } from "./helpers.js";
 
 const fx = new Fixture();

@@ -45,7 +45,10 @@ describe("canary: people in the loop (promote, abort, approval)", () => {
       // proven in simulated time: sim/canary-time.test.ts; waiting here in real time would prove less.)
       await world.restart();
       await tickOnce(world);
-      expect(await world.store.getRollout(second.id)).toMatchObject({ phase: "paused", canary: { weight: 30 } });
+      expect(await world.store.getRollout(second.id)).toMatchObject({
+        phase: "paused",
+        canary: { weight: 30 },
+      });
       expect(await world.get()).toMatchObject({ status: 200 });
 
       const resumed = await world.controller.promote(second.id, {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { DEFAULTS } from "../../core/defaults.js";
 import { SlipwayError } from "../../core/errors.js";
-import { runProxyProcess } from "../../proxy/proxy-process.js";
+import { runProxyProcess } from "../../traffic/builtin/process.js";
 
 export function registerProxy(program: Command): void {
   program

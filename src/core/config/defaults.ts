@@ -1,4 +1,4 @@
-import { DEFAULT_TRAFFIC_POLICY } from "../../proxy/route-table.js";
+import { DEFAULT_TRAFFIC_POLICY } from "../traffic/route-table.js";
 
 /**
  * Every default of slipway.yaml, in one block. The schema (and so the generated JSON Schema that

@@ -1,4 +1,4 @@
-import type { TrafficPolicy } from "../../proxy/route-table.js";
+import type { TrafficPolicy } from "../traffic/index.js";
 import type { RevisionSpec } from "../revision/spec.js";
 import { SlipwayError } from "../errors.js";
 import { own } from "../own.js";

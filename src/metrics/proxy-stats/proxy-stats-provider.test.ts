@@ -3,7 +3,7 @@ import { judgeErrorRates } from "../../core/analysis/judges/error-rate-compariso
 import { judgeDistributions } from "../../core/analysis/judges/latency-comparison.js";
 import { judgeThreshold } from "../../core/analysis/judges/threshold.js";
 import { summarize } from "../../core/analysis/summary.js";
-import type { RevisionStats } from "../../proxy/route-table.js";
+import type { RevisionStats } from "../../core/traffic/index.js";
 import { createMetricProvider } from "../index.js";
 import type { MetricQueryError } from "../provider.js";
 import { ProxyStatsProvider } from "./proxy-stats-provider.js";

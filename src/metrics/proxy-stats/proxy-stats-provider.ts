@@ -1,12 +1,11 @@
 import type { MetricSample } from "../../core/analysis/sample.js";
-import type { RevisionStats } from "../../proxy/route-table.js";
+import type { RevisionStats } from "../../core/traffic/index.js";
 import { MetricQueryError, type MetricProvider, type MetricWindow, type TemplateVars } from "../provider.js";
+import type { RevisionStatsSource } from "../../traffic/port.js";
 import { statsDelta } from "./stats-delta.js";
 
-/** Where the proxy's per-revision counters come from (the admin API's `GET /v1/stats`, or a test double). */
-export interface RevisionStatsSource {
-  stats(): Promise<RevisionStats[]>;
-}
+/** Where the per-revision counters come from: the TrafficRouter port (or a test double). */
+export type { RevisionStatsSource };
 
 export interface ProxyStatsSpec {
   provider: "proxy";

@@ -1,4 +1,4 @@
-import type { RevisionStats } from "../../proxy/route-table.js";
+import type { RevisionStats } from "../../core/traffic/index.js";
 import type { CumulativeHistogram } from "../../core/analysis/stats/descriptive.js";
 
 export interface StatsDelta {

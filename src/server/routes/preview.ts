@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { getEnvironment, getService, revisionIdFor } from "../../core/config/index.js";
 import { SlipwayError } from "../../core/errors.js";
-import { REVISION_HEADER } from "../../proxy/pick-revision.js";
+import { REVISION_HEADER } from "../../traffic/preview-token.js";
 import { PREVIEW_KEY_FILE, PreviewKeys } from "../../rollouts/preview-keys.js";
 import { defineRoute, type ApiRoute } from "../api-route.js";
 import type { AppContext } from "../app-context.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { resolveSettings } from "../../core/rollout/defaults.js";
 import { abandon, nextAction } from "../../core/rollout/next-action.js";
 import type { Rollout, Transition } from "../../core/rollout/types.js";
-import { DEFAULT_TRAFFIC_POLICY } from "../../proxy/route-table.js";
+import { DEFAULT_TRAFFIC_POLICY } from "../../core/traffic/index.js";
 import type { NewRollout, RolloutStore } from "../ports/rollout-store.js";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");

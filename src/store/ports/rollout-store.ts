@@ -1,6 +1,6 @@
 import type { AnalysisRecord, RevisionRef, Rollout, Traffic, Transition } from "../../core/rollout/types.js";
-import type { TrafficPolicy } from "../../proxy/route-table.js";
-import type { RevisionSpec } from "../../runtimes/runtime.js";
+import type { TrafficPolicy } from "../../core/traffic/index.js";
+import type { RevisionSpec } from "../../core/revision/spec.js";
 
 /** Where a service's traffic enters: copied into the proxy's route for (service, environment). */
 export interface RouteSpec {

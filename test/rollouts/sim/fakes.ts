@@ -5,15 +5,16 @@
  * admin API: only what would need a process or the network is faked.
  */
 import { parseProjectConfig } from "../../../src/config/load.js";
-import type { RevisionStats, RouteTable } from "../../../src/proxy/route-table.js";
+import type { RevisionStats, RouteTable } from "../../../src/core/traffic/index.js";
 import {
   prepareFromConfig,
   type DeployRequest,
   type PreparedDeploy,
   type ReleaseSource,
 } from "../../../src/rollouts/release-source.js";
-import type { ProxyAdmin } from "../../../src/rollouts/traffic-router.js";
-import type { Instance, RevisionSpec, Runtime } from "../../../src/runtimes/runtime.js";
+import type { DataPlaneAdmin as ProxyAdmin } from "../../../src/traffic/port.js";
+import type { Instance, RevisionSpec } from "../../../src/core/revision/spec.js";
+import type { Runtime } from "../../../src/runtimes/port.js";
 
 /** Epoch ms that only moves when a test says so. */
 export class ManualClock {

@@ -1,7 +1,7 @@
 import http from "node:http";
-import type { Logger } from "../log.js";
+import type { Logger } from "../../log.js";
 import { compileTable, type CompiledRoute, type CompiledTable } from "./pick-revision.js";
-import type { RevisionStats, RouteTable, TrafficPolicy, Upstream } from "./route-table.js";
+import type { RevisionStats, RouteTable, TrafficPolicy, Upstream } from "../../core/traffic/index.js";
 import { EMPTY_TABLE } from "./route-store.js";
 import { RevisionCounters } from "./stats.js";
 

@@ -1,8 +1,9 @@
 import { Agent, request, type Dispatcher } from "undici";
-import { SlipwayError } from "../core/errors.js";
-import type { RevisionStats, RouteTable } from "./route-table.js";
+import { SlipwayError } from "../../core/errors.js";
+import type { RevisionStats, RouteTable } from "../../core/traffic/index.js";
+import type { DataPlaneAdmin } from "../port.js";
 
-export { spawnProxy, type SpawnedProxy, type SpawnProxyOptions } from "./spawn-proxy.js";
+export { spawnProxy, type SpawnedProxy, type SpawnProxyOptions } from "./spawn.js";
 
 export interface ProxyHealth {
   ok: boolean;
@@ -22,7 +23,7 @@ export interface ProxyHealth {
  * Unreachable → SlipwayError SLIPWAY_UNAVAILABLE; invalid table → SLIPWAY_INVALID_ARGUMENT;
  * stale generation → SLIPWAY_CONFLICT.
  */
-export class ProxyAdminClient {
+export class ProxyAdminClient implements DataPlaneAdmin {
   private readonly origin: string;
   private readonly dispatcher: Dispatcher;
   private readonly token: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compileTable, hostOf, matchRoute, pathOf, pickRevision, prefixMatches } from "./pick-revision.js";
-import { newPreviewKey, previewToken } from "./preview-token.js";
-import { DEFAULT_TRAFFIC_POLICY, type CanaryRouting, type Route } from "./route-table.js";
+import { newPreviewKey, previewToken } from "../preview-token.js";
+import { DEFAULT_TRAFFIC_POLICY, type CanaryRouting, type Route } from "../../core/traffic/index.js";
 
 const route = (id: string, hosts: string[], pathPrefix: string, weights: number[] = [1]): Route => ({
   id,

@@ -1,15 +1,11 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { readCookie, stickySetCookie } from "./cookies.js";
-import { matchPreviewToken, previewToken } from "./preview-token.js";
-import type { Route, RouteRevision, RouteTable } from "./route-table.js";
+import { matchPreviewToken, previewToken, REVISION_HEADER } from "../preview-token.js";
+import type { Route, RouteRevision, RouteTable } from "../../core/traffic/index.js";
 import { SmoothWeightedSplit } from "./weighted-split.js";
-import { own } from "../core/own.js";
+import { own } from "../../core/own.js";
 
-/**
- * The request header that pins a request to one revision, even one at weight 0 (preview), when it
- * holds that revision's signed preview token; responses name the revision that served them in it.
- */
-export const REVISION_HEADER = "x-slipway-revision";
+export { REVISION_HEADER };
 
 /** What routing looks at; only plain data, so the decision can be tested without sockets. */
 export interface RequestFacts {

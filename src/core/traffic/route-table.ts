@@ -1,13 +1,15 @@
 /**
- * The contract between the control plane and the data plane: the whole routing state the proxy
- * needs, replaced atomically by `PUT /v1/routes` on the proxy's admin API. The control plane always
- * sends the complete table ("set the world to X"), which makes every update idempotent and lets a
- * restarted control plane resend what it believes without diffing.
+ * The contract between the control plane and any data plane (src/traffic/port.ts): the whole
+ * routing state it needs, replaced atomically (the built-in proxy: `PUT /v1/routes` on its admin
+ * API). The control plane always sends the complete table ("set the world to X"), which makes every
+ * update idempotent and lets a restarted control plane resend what it believes without diffing.
+ * Data-plane neutral: each adapter translates it to its own configuration.
  */
 export interface RouteTable {
   /**
-   * Increases with every change the control plane makes. The proxy refuses a table whose
-   * generation is lower than the one it holds (409), so a stale writer cannot roll traffic back.
+   * Increases with every change the control plane makes. The data plane refuses a table whose
+   * generation is lower than the one it holds (the built-in proxy: 409), so a stale writer cannot
+   * roll traffic back.
    */
   generation: number;
   routes: Route[];
@@ -26,7 +28,7 @@ export interface Route {
   /** Header/cookie routing and sticky sessions while a canary runs; absent = weights only. */
   canary?: CanaryRouting;
   /**
-   * Preview access to any of the route's revisions (preview-token.ts): a request whose
+   * Preview access to any of the route's revisions (src/traffic/preview-token.ts): a request whose
    * `x-slipway-revision` header holds `previewToken(key, revisionId)` goes to that revision, even
    * at weight 0, and is left out of the revision's analysis numbers. Absent = preview off: the
    * header is ignored and the request routed as any other.
@@ -42,7 +44,7 @@ export interface CanaryRouting {
   /** Same for a cookie. */
   cookie?: { name: string; value?: string };
   /**
-   * Sticky assignment: the proxy sets cookie `name` to the revision it picked (weighted split) on
+   * Sticky assignment: the data plane sets cookie `name` to the revision it picked (weighted split) on
    * the first response; later requests carrying it go to that revision while it is still in the
    * route with weight > 0 (else re-picked and the cookie rewritten). Max-Age = maxAgeS, Path=/,
    * HttpOnly, SameSite=Lax. Stickiness is only applied while `canary` is present.
@@ -53,9 +55,9 @@ export interface CanaryRouting {
 export interface RouteRevision {
   /** Revision id, e.g. "web/production@v3"; a signed preview token (route.preview) reaches it. */
   id: string;
-  /** Relative share of the route's traffic; the proxy normalises over the listed revisions. */
+  /** Relative share of the route's traffic; the data plane normalises over the listed revisions. */
   weight: number;
-  /** Ready instances; the proxy balances across them (least outstanding requests). */
+  /** Ready instances; the data plane balances across them (least outstanding requests). */
   instances: Upstream[];
 }
 
@@ -91,30 +93,3 @@ export const DEFAULT_TRAFFIC_POLICY: TrafficPolicy = {
   outlier: { consecutiveErrors: 5, ejectionMs: 30_000, maxEjectedPercent: 50 },
   drainTimeoutMs: 30_000,
 };
-
-/** What `GET /v1/stats` on the admin API returns, per revision id. */
-export interface RevisionStats {
-  revision: string;
-  route: string;
-  /**
-   * Requests finished, by status class ("2xx", "3xx", "4xx", "5xx"); proxy-generated errors count
-   * too. Preview requests are not in here (nor in `latency`): they are testers, not the public.
-   */
-  responses: Record<"1xx" | "2xx" | "3xx" | "4xx" | "5xx", number>;
-  /** Requests currently in flight (the control plane waits for 0 before stopping a drained revision). */
-  inflight: number;
-  /** Latency histogram in milliseconds: cumulative counts per upper bound, Prometheus-style. */
-  latency: { bucketsMs: number[]; counts: number[]; sum: number; count: number };
-  /**
-   * Optional additions (the proxy always sends them; older readers may ignore them):
-   * "active" while the revision is in the table, "draining" after it left it with requests still in
-   * flight, "drained" once those finished or were cut.
-   */
-  state?: "active" | "draining" | "drained";
-  /** Requests still running at the drain deadline, cut with 504 (they are also in responses["5xx"]). */
-  cutAtDrain?: number;
-  /** Open WebSocket connections (not counted in `inflight`; closed at once when the revision drains). */
-  websockets?: number;
-  /** Preview requests finished (signed `x-slipway-revision`), kept apart from `responses`. */
-  previews?: number;
-}

@@ -1,31 +1,8 @@
-import type { Rollout } from "../core/rollout/types.js";
-import type { CanaryRouting, RevisionStats, Route, RouteTable, Upstream } from "../proxy/route-table.js";
-import type { Runtime } from "../runtimes/port.js";
-import type { RolloutStore } from "../store/ports/rollout-store.js";
-
-/** The subset of ProxyAdminClient the router needs. */
-export interface ProxyAdmin {
-  applyRoutes(table: RouteTable): Promise<{ generation: number }>;
-  routes(): Promise<RouteTable>;
-  stats(): Promise<RevisionStats[]>;
-}
-
-/** The TrafficRouter port: make the data plane match the Store's desired traffic. */
-export interface TrafficRouter {
-  /**
-   * Idempotent: sends the complete table only when it differs from what the proxy holds. Resolves
-   * once the proxy acknowledged it (rejects when it did not: the table is then not in place).
-   */
-  sync(): Promise<void>;
-  stats(): Promise<RevisionStats[]>;
-  /** Generation of the table the proxy last acknowledged; undefined before the first sync. */
-  acknowledged(): number | undefined;
-  /**
-   * Forget what the proxy was last told (it restarted, or holds another table): the next sync
-   * reads its table again and sends the desired one whatever it holds.
-   */
-  forget(): void;
-}
+import type { Rollout } from "../../core/rollout/types.js";
+import type { CanaryRouting, RevisionStats, Route, RouteTable, Upstream } from "../../core/traffic/index.js";
+import type { Runtime } from "../../runtimes/port.js";
+import type { RolloutStore } from "../../store/ports/rollout-store.js";
+import type { DataPlaneAdmin, TrafficRouter } from "../port.js";
 
 /**
  * Builds the proxy's complete RouteTable from every environment's desired traffic (Store) and the
@@ -42,7 +19,7 @@ export class ProxyTrafficRouter implements TrafficRouter {
    *   off (then the proxy ignores `x-slipway-revision`); absent = preview off everywhere.
    */
   constructor(
-    private readonly proxy: ProxyAdmin,
+    private readonly proxy: DataPlaneAdmin,
     private readonly store: RolloutStore,
     private readonly runtime: Runtime,
     private readonly previewKeyOf: (environment: string) => string | undefined = () => undefined,

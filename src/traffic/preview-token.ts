@@ -4,8 +4,16 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
  * Preview access: a request reaches a chosen revision (even one at weight 0) only with
  * `x-slipway-revision: <token>`, where the token is HMAC-SHA256 of the revision id under the
  * route's preview key. Revision ids are public (response headers, sticky cookie, the dashboard);
- * the key never leaves the control plane and the proxy, so a token cannot be guessed from an id.
+ * the key never leaves the control plane and the data plane (any provider verifies the same
+ * tokens), so a token cannot be guessed from an id.
  */
+
+/**
+ * The request header that pins a request to one revision, even one at weight 0 (preview), when it
+ * holds that revision's signed preview token; responses name the revision that served them in it.
+ * The same for every data plane provider.
+ */
+export const REVISION_HEADER = "x-slipway-revision";
 
 /** Bytes of a preview key; base64url in the route table. */
 export const PREVIEW_KEY_BYTES = 32;

@@ -1,4 +1,4 @@
-import type { RevisionStats } from "./route-table.js";
+import type { RevisionStats } from "../../core/traffic/index.js";
 
 export const LATENCY_BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000];
 

@@ -10,7 +10,7 @@ import type { Duplex } from "node:stream";
 import { performance } from "node:perf_hooks";
 import type { DataPlane, Instance, Revision, RouteRuntime, Waiter } from "./data-plane.js";
 import { hostOf, matchRoute, pathOf, pickRevision, REVISION_HEADER } from "./pick-revision.js";
-import { failureBody, failureStatus, type ProxyFailure } from "./proxy-errors.js";
+import { failureBody, failureStatus, type ProxyFailure } from "./errors.js";
 
 /** Headers that describe one hop's connection, never forwarded (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set([
@@ -31,7 +31,7 @@ type Phase = "routing" | "queued" | "upstream" | "streaming" | "done";
 
 /**
  * One proxied HTTP request, from routing to the last byte. Errors the proxy makes up go through
- * `fail`, which maps the cause to a status in one place (proxy-errors.ts).
+ * `fail`, which maps the cause to a status in one place (errors.ts).
  */
 class HttpExchange implements Waiter {
   private phase: Phase = "routing";

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { mkdir, open, rename } from "node:fs/promises";
 import { join } from "node:path";
-import { SlipwayError } from "../core/errors.js";
-import type { RouteTable } from "./route-table.js";
+import { SlipwayError } from "../../core/errors.js";
+import type { RouteTable } from "../../core/traffic/index.js";
 import { parseRouteTable } from "./route-table-schema.js";
 
 export const ROUTES_FILE = "routes.json";

@@ -1,14 +1,15 @@
 import { pino } from "pino";
-import { SlipwayError } from "../core/errors.js";
-import type { Logger } from "../log.js";
+import { SlipwayError } from "../../core/errors.js";
+import type { Logger } from "../../log.js";
 import { ProxyAdminClient, type ProxyHealth } from "./admin-client.js";
 import { resolveAdminToken } from "./admin-token.js";
-import type { RevisionStats, RouteTable } from "./route-table.js";
-import { isAlive, readProxyInfo, spawnProxy, type ProxyInfo } from "./spawn-proxy.js";
+import type { DataPlaneObservation } from "../../core/heal/reconcile.js";
+import type { RevisionStats, RouteTable } from "../../core/traffic/index.js";
+import type { DataPlaneAdmin, DataPlaneKeeper } from "../port.js";
+import { isAlive, readProxyInfo, spawnProxy, type ProxyInfo } from "./spawn.js";
 
-/** What the control plane sees of its proxy (src/core/heal/reconcile.ts's DataPlaneObservation). */
-export type ProxyObservation =
-  { state: "up"; generation: number } | { state: "down"; reason: string; processAlive: boolean };
+/** What the control plane sees of its proxy. */
+export type ProxyObservation = DataPlaneObservation;
 
 export interface ProxySupervisorOptions {
   /** The proxy's state directory: proxy.json, routes.json, admin-token. */
@@ -39,7 +40,7 @@ export const PROXY_SUPERVISOR_DEFAULTS = {
  * if ((await proxy.observe()).state === "down") await proxy.restart();
  * await proxy.applyRoutes(table);
  */
-export class ProxySupervisor {
+export class ProxySupervisor implements DataPlaneAdmin, DataPlaneKeeper {
   private readonly stateDir: string;
   private readonly log: Logger;
   private readonly timeoutMs: number;

@@ -3,12 +3,12 @@ import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from "node:f
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { SlipwayError } from "../core/errors.js";
+import { SlipwayError } from "../../core/errors.js";
 import { ProxyAdminClient } from "./admin-client.js";
 import { resolveAdminToken } from "./admin-token.js";
-import { readProxyInfo } from "./proxy-info.js";
+import { readProxyInfo } from "./info.js";
 
-export { PROXY_INFO_FILE, readProxyInfo, type ProxyInfo } from "./proxy-info.js";
+export { PROXY_INFO_FILE, readProxyInfo, type ProxyInfo } from "./info.js";
 
 export const PROXY_LOG_FILE = "proxy.log";
 

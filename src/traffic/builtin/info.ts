@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-// Apart from spawn-proxy.ts so the proxy process, which writes this file, does not load the admin
+// Apart from spawn.ts so the proxy process, which writes this file, does not load the admin
 // client (undici) with it: a restarted proxy serves sooner the less it loads.
 
 export const PROXY_INFO_FILE = "proxy.json";

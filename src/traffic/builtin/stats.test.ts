@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { failureStatus, type ProxyFailure } from "./proxy-errors.js";
+import { failureStatus, type ProxyFailure } from "./errors.js";
 import { mergeStats, RevisionCounters, renderMetrics, statusClass } from "./stats.js";
 
 describe("RevisionCounters", () => {

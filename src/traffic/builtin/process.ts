@@ -2,7 +2,7 @@ import cluster, { type Worker } from "node:cluster";
 import { renameSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { join, resolve } from "node:path";
-import { createLogger, type Logger } from "../log.js";
+import { createLogger, type Logger } from "../../log.js";
 import { createAdminServer, type ProxyControl } from "./admin-server.js";
 import { resolveAdminToken } from "./admin-token.js";
 import { DataPlane } from "./data-plane.js";
@@ -13,9 +13,9 @@ import {
   parseListenAddress,
   type ListenAddress,
 } from "./listen-address.js";
-import type { RevisionStats, RouteTable } from "./route-table.js";
+import type { RevisionStats, RouteTable } from "../../core/traffic/index.js";
 import { loadRoutes } from "./route-store.js";
-import { PROXY_INFO_FILE, type ProxyInfo } from "./proxy-info.js";
+import { PROXY_INFO_FILE, type ProxyInfo } from "./info.js";
 import { mergeStats, renderMetrics } from "./stats.js";
 
 export interface ProxyOptions {

@@ -1,0 +1,29 @@
+/**
+ * A data plane's running totals for one revision on one route (the built-in proxy: `GET /v1/stats`
+ * on its admin API). Read through the TrafficRouter port (src/traffic/port.ts) by the analysis.
+ */
+export interface RevisionStats {
+  revision: string;
+  route: string;
+  /**
+   * Requests finished, by status class ("2xx", "3xx", "4xx", "5xx"); errors the data plane generates count
+   * too. Preview requests are not in here (nor in `latency`): they are testers, not the public.
+   */
+  responses: Record<"1xx" | "2xx" | "3xx" | "4xx" | "5xx", number>;
+  /** Requests currently in flight (the control plane waits for 0 before stopping a drained revision). */
+  inflight: number;
+  /** Exact latency histogram in milliseconds: cumulative counts per upper bound, Prometheus-style. */
+  latency: { bucketsMs: number[]; counts: number[]; sum: number; count: number };
+  /**
+   * Optional additions (the built-in proxy always sends them; older readers may ignore them):
+   * "active" while the revision is in the table, "draining" after it left it with requests still in
+   * flight, "drained" once those finished or were cut.
+   */
+  state?: "active" | "draining" | "drained";
+  /** Requests still running at the drain deadline, cut with 504 (they are also in responses["5xx"]). */
+  cutAtDrain?: number;
+  /** Open WebSocket connections (not counted in `inflight`; closed at once when the revision drains). */
+  websockets?: number;
+  /** Preview requests finished (signed `x-slipway-revision`), kept apart from `responses`. */
+  previews?: number;
+}
