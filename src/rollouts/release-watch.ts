@@ -30,7 +30,7 @@ export interface ReleaseWatchOptions {
  */
 export class ReleaseWatch {
   private readonly unreadySince = new Map<string, number>();
-  /** Restarts of each live revision when this process first saw it (see LiveObservations). */
+  /** Restarts of each live revision when this process first saw it ready (see LiveObservations). */
   private readonly restartsBaseline = new Map<string, number>();
   /** Promotion time per rollout id, read once from its rollout.promoted event. */
   private readonly promotedAt = new Map<string, number | undefined>();
@@ -79,7 +79,11 @@ export class ReleaseWatch {
     if (health.ready > 0) this.unreadySince.delete(liveId);
     else if (!this.unreadySince.has(liveId)) this.unreadySince.set(liveId, now);
     const since = this.unreadySince.get(liveId);
-    if (!this.restartsBaseline.has(liveId)) this.restartsBaseline.set(liveId, health.restarts);
+    // Restarts count from the first moment this process saw the revision serve: instances found dead
+    // at start (a reboot, a crash of everything) and started again by the reconciler are not the
+    // release crashing. Until then only "no ready instance for downAfter" can trip.
+    if (!this.restartsBaseline.has(liveId) && health.ready > 0)
+      this.restartsBaseline.set(liveId, health.restarts);
     const release: WatchedRelease = {
       live: { id: liveId, version: liveId.slice(liveId.lastIndexOf("@") + 1) },
       ...(newest ? { newest } : {}),
@@ -93,7 +97,7 @@ export class ReleaseWatch {
       {
         health,
         samples: this.o.observer.samplesOf(liveId),
-        restartsBaseline: this.restartsBaseline.get(liveId) ?? 0,
+        restartsBaseline: this.restartsBaseline.get(liveId) ?? health.restarts,
         ...(since !== undefined ? { unreadySince: since } : {}),
       },
       now,
