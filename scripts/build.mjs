@@ -14,7 +14,7 @@ const keepExternal = {
 
 await esbuild.build({
   // proxy: the data plane alone, a fraction of the CLI's code, so a restarted proxy serves sooner.
-  entryPoints: { cli: "src/cli/main.ts", proxy: "src/traffic/builtin/main.ts" },
+  entryPoints: { cli: "src/cli/main.ts", proxy: "src/cli/proxy-main.ts" },
   outdir: "dist",
   bundle: true,
   platform: "node",

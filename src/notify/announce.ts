@@ -1,4 +1,4 @@
-import type { NotificationEvent, NotificationType } from "./events.js";
+import type { NotificationEvent, NotificationType } from "../core/notify/events.js";
 
 /**
  * Turns the rollout controller's change stream into the notifications people want: a rollout

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { SendResult } from "./channels/channel.js";
 import { deliverWithRetry } from "./deliver.js";
-import type { Notification } from "./events.js";
+import type { Notification } from "../core/notify/events.js";
 
 const notification: Notification = {
   id: "n1",

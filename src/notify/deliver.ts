@@ -1,4 +1,4 @@
-import type { Notification } from "./events.js";
+import type { Notification } from "../core/notify/events.js";
 import type { Sender } from "./channels/channel.js";
 import { backoffDelay, type RetryPolicy } from "./retry.js";
 

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { durationMs } from "../core/config/duration.js";
+import { durationMs } from "../core/duration.js";
 import type { NOTIFY_EVENT_TYPES } from "../core/config/schema-notify.js";
 import { notificationsSchema, type RawNotificationsConfig } from "../core/config/schema-notify.js";
 import { SlipwayError } from "../core/errors.js";
 import type { ChannelConfig } from "./channels/channel.js";
-import type { NotificationType } from "./events.js";
+import type { NotificationType } from "../core/notify/events.js";
 import { redactUrl } from "./redact.js";
 import type { RetryPolicy } from "./retry.js";
 import { own } from "../core/own.js";

@@ -31,7 +31,7 @@ export {
   type Notification,
   type NotificationEvent,
   type NotificationType,
-} from "./events.js";
+} from "../core/notify/events.js";
 export {
   Notifier,
   type ChannelOutcome,

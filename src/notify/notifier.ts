@@ -5,7 +5,7 @@ import type { EmailTransport } from "./channels/email.js";
 import { undiciTransport, type HttpTransport } from "./channels/http-transport.js";
 import type { DeadLetter, DeadLetterStore } from "../store/ports/dead-letter-store.js";
 import { deliverWithRetry } from "./deliver.js";
-import type { Notification, NotificationEvent } from "./events.js";
+import type { Notification, NotificationEvent } from "../core/notify/events.js";
 import { DEFAULT_RETRY, validateRetryPolicy, type RetryPolicy } from "./retry.js";
 
 /** The subset of a pino logger the notifier writes to. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { slackBody } from "./channels/slack.js";
 import { webhookBody } from "./channels/webhook.js";
-import { NOTIFICATION_TYPES, type NotificationEvent } from "./events.js";
+import { NOTIFICATION_TYPES, type NotificationEvent } from "../core/notify/events.js";
 import { render, renderText } from "./render.js";
 
 const at = "2026-11-25T12:00:00.000Z";

@@ -1,4 +1,4 @@
-import type { NotificationEvent } from "./events.js";
+import type { NotificationEvent } from "../core/notify/events.js";
 
 /** A short title and detail lines, shared by every channel's format. */
 export interface Rendered {

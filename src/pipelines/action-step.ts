@@ -2,7 +2,7 @@ import type { Conclusion } from "../core/workflow/status.js";
 import type { ActionContext, BuiltinAction } from "./actions/contract.js";
 import { toExpressionString, type evaluateToken } from "./expressions.js";
 import type { LoadedStep } from "./load.js";
-import type { LogLevel } from "./model.js";
+import type { LogLevel } from "../core/workflow/model.js";
 import type { RunScope } from "./run-scope.js";
 
 /** An action's post step, run after the job's steps with the job's status. */

@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseKeyValueFile } from "../core/workflow/file-commands.js";
-import type { LogLevel } from "./model.js";
+import type { LogLevel } from "../core/workflow/model.js";
 
 /** The files a step writes to ($GITHUB_OUTPUT, $GITHUB_ENV, $GITHUB_PATH, summary, state). */
 export interface StepFiles {

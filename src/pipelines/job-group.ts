@@ -4,7 +4,7 @@ import type { ConcurrencyGroups } from "./concurrency.js";
 import { evaluateCondition, evaluateToken, type Contexts } from "./expressions.js";
 import type { LoadedJob } from "./load.js";
 import { runMatrix, type Strategy } from "./matrix-jobs.js";
-import type { JobResult } from "./model.js";
+import type { JobResult } from "../core/workflow/model.js";
 import { runReusable } from "./reusable-workflow.js";
 import type { JobEnvironmentGate } from "./run-options.js";
 import type { JobInstance, RunScope } from "./run-scope.js";

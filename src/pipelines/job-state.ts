@@ -1,7 +1,7 @@
 import type { Conclusion } from "../core/workflow/status.js";
 import type { QueuedPost } from "./action-step.js";
 import type { Contexts, evaluateToken, ExtraFunctions } from "./expressions.js";
-import type { LogLevel, StepResult } from "./model.js";
+import type { LogLevel, StepResult } from "../core/workflow/model.js";
 import type { JobInstance, RunScope } from "./run-scope.js";
 
 export type EvaluateToken = (token: Parameters<typeof evaluateToken>[0], contexts: Contexts) => unknown;

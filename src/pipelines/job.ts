@@ -12,7 +12,7 @@ import { numberValue, stringMap, truthyValue } from "./expression-values.js";
 import { addWorktree, removeWorktree } from "./git.js";
 import { hashFiles } from "./hash-files.js";
 import { jobStatus, type EvaluateToken, type JobState } from "./job-state.js";
-import type { JobResult, LogLevel, LogLine } from "./model.js";
+import type { JobResult, LogLevel, LogLine } from "../core/workflow/model.js";
 import { signalGroup } from "./process.js";
 import type { JobInstance, RunScope } from "./run-scope.js";
 import { runnerContext } from "./step-environment.js";

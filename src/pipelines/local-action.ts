@@ -9,7 +9,7 @@ import { statusFunctions, stepConclusion, type Conclusion } from "../core/workfl
 import type { BuiltinAction } from "./actions/contract.js";
 import { evaluateCondition, toExpressionString, type Contexts } from "./expressions.js";
 import { formatParserError } from "./load.js";
-import type { LogLevel } from "./model.js";
+import type { LogLevel } from "../core/workflow/model.js";
 
 type Evaluate = (token: TemplateToken | undefined, contexts: Contexts) => unknown;
 

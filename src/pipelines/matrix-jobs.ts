@@ -6,7 +6,7 @@ import { evaluateToken, toExpressionString, type Contexts } from "./expressions.
 import { runJob } from "./job.js";
 import type { GroupContext, JobGroupState } from "./job-group.js";
 import type { LoadedJob } from "./load.js";
-import type { JobResult } from "./model.js";
+import type { JobResult } from "../core/workflow/model.js";
 import type { JobInstance } from "./run-scope.js";
 import { Semaphore } from "./semaphore.js";
 

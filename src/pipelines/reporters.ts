@@ -1,5 +1,5 @@
 import type { Conclusion } from "../core/workflow/status.js";
-import type { JobResult, RunEvent, StepResult } from "./model.js";
+import type { JobResult, RunEvent, StepResult } from "../core/workflow/model.js";
 
 /** Output sink: the CLI passes process.stdout/stderr writers; tests pass arrays. */
 export interface Sink {

@@ -1,7 +1,7 @@
 import type { BuiltinAction } from "./actions/contract.js";
 import type { ConcurrencyGroups } from "./concurrency.js";
 import type { RunHistory } from "../store/ports/run-store.js";
-import type { RunEvent } from "./model.js";
+import type { RunEvent } from "../core/workflow/model.js";
 
 export interface RunOptions {
   /** Any directory inside the repository (default: cwd). */

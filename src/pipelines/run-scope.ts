@@ -2,7 +2,7 @@ import type { Masker } from "../core/workflow/masker.js";
 import type { Conclusion } from "../core/workflow/status.js";
 import type { BuiltinAction } from "./actions/contract.js";
 import type { LoadedJob, LoadedWorkflow } from "./load.js";
-import type { LogLine, RunEvent } from "./model.js";
+import type { LogLine, RunEvent } from "../core/workflow/model.js";
 
 /** What every job of a run shares. */
 export interface RunScope {

@@ -4,7 +4,7 @@ import { matchTrigger, SUPPORTED_EVENTS } from "../core/workflow/triggers.js";
 import { findBuiltinAction } from "./actions/builtin/index.js";
 import { repositoryRoot } from "./git.js";
 import { discoverWorkflows, loadWorkflow, type LoadedWorkflow } from "./load.js";
-import type { RunResult } from "./model.js";
+import type { RunResult } from "../core/workflow/model.js";
 import type { RunOptions } from "./run-options.js";
 import { describeTrigger } from "./trigger.js";
 import { runWorkflow, skippedRun } from "./workflow-run.js";

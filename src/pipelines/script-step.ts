@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Conclusion } from "../core/workflow/status.js";
-import type { LogLevel } from "./model.js";
+import type { LogLevel } from "../core/workflow/model.js";
 import { runProcess } from "./process.js";
 import type { RunScope } from "./run-scope.js";
 import { resolveShell } from "./shells.js";

@@ -7,7 +7,7 @@ import { applyFileCommands, stepFiles } from "./file-commands.js";
 import { jobStatus, type JobState } from "./job-state.js";
 import type { LoadedStep } from "./load.js";
 import { runLocalActionStep } from "./local-action-step.js";
-import type { StepResult } from "./model.js";
+import type { StepResult } from "../core/workflow/model.js";
 import { runScriptStep } from "./script-step.js";
 import { buildProcessEnv } from "./step-environment.js";
 

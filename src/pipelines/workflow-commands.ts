@@ -1,5 +1,5 @@
 import { parseWorkflowCommand } from "../core/workflow/file-commands.js";
-import type { LogLevel } from "./model.js";
+import type { LogLevel } from "../core/workflow/model.js";
 import type { RunScope } from "./run-scope.js";
 
 /** Handles `::command::` lines under GitHub's rules, printing everything else. */

@@ -13,7 +13,7 @@ import { githubContext } from "./github-context.js";
 import { runJobGroup, type JobGroupState } from "./job-group.js";
 import { scheduleJobs } from "./job-scheduler.js";
 import type { LoadedJob, LoadedWorkflow } from "./load.js";
-import type { RunResult } from "./model.js";
+import type { RunResult } from "../core/workflow/model.js";
 import type { RunOptions } from "./run-options.js";
 import type { RunScope } from "./run-scope.js";
 import { Semaphore } from "./semaphore.js";

@@ -8,7 +8,7 @@ import { digestDirectory } from "./digest.js";
 import { exportSource, resolveCommit, servicePath } from "./export.js";
 import { describeOutcome, runBuild } from "./run-build.js";
 import type { ReleaseStore } from "../store/ports/release-store.js";
-import type { Release } from "./types.js";
+import type { Release } from "../core/release/types.js";
 
 export interface EnsureReleaseRequest {
   service: string;

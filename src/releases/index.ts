@@ -7,5 +7,5 @@ export {
 } from "./builder.js";
 export { digestDirectory } from "./digest.js";
 export { WORKING_TREE } from "./export.js";
-export type { Release, ReleaseStatus } from "./types.js";
+export type { Release, ReleaseStatus } from "../core/release/types.js";
 export type { ReleaseStore } from "../store/ports/release-store.js";

@@ -6,7 +6,7 @@ import type { MetricDefinition } from "../core/analysis/definition.js";
 import { getEnvironment, revisionSpecFor, routesFor, serviceIn } from "../core/config/map.js";
 import type { EnvironmentConfig, ProjectConfig } from "../core/config/types.js";
 import { CONFIG_DEFAULTS, SMOKE_URL_ENV } from "../core/config/defaults.js";
-import { durationMs } from "../core/config/duration.js";
+import { durationMs } from "../core/duration.js";
 import { loadProjectConfig } from "../config/load.js";
 import type { RevisionSpec } from "../core/revision/spec.js";
 import type { RouteSpec } from "../store/ports/rollout-store.js";

@@ -7,7 +7,7 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryDeadLetterStore } from "../../src/notify/dead-letters.js";
-import type { NotificationEvent } from "../../src/notify/events.js";
+import type { NotificationEvent } from "../../src/core/notify/events.js";
 import { Notifier, type NotifierOptions } from "../../src/notify/notifier.js";
 import { openStore, type DeadLetterStore } from "../../src/store/index.js";
 import { startReceiver } from "./receiver.js";

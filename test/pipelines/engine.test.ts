@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BuiltinAction } from "../../src/pipelines/actions/contract.js";
-import type { JobResult, RunEvent, RunResult } from "../../src/pipelines/model.js";
+import type { JobResult, RunEvent, RunResult } from "../../src/core/workflow/model.js";
 import { runWorkflows, type RunOptions } from "../../src/pipelines/run.js";
 import { openStore, type RunStore } from "../../src/store/index.js";
 import { FIXTURES, isAlive, makeRepo, type TestRepo } from "./helpers.js";

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import type { RunEvent } from "../../src/pipelines/model.js";
+import type { RunEvent } from "../../src/core/workflow/model.js";
 import { runWorkflows } from "../../src/pipelines/run.js";
 
 const SETUP = join(import.meta.dirname, "..", "..", "examples", "hello", "setup.sh");

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { printJson, style } from "../output.js";
 import { DEFAULTS } from "../../core/defaults.js";
 import { withStore } from "../state.js";
-import type { Release } from "../../releases/types.js";
+import type { Release } from "../../core/release/types.js";
 
 /** `slipway releases [SERVICE]`: the recorded releases, newest first, read from the project's Store. */
 export function registerReleases(program: Command): void {

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { DEFAULTS } from "../../core/defaults.js";
 import { SlipwayError } from "../../core/errors.js";
 import { repositoryRoot } from "../../pipelines/git.js";
-import { runDocument, type RunResult } from "../../pipelines/model.js";
+import { runDocument, type RunResult } from "../../core/workflow/model.js";
 import { plainReporter, treeReporter } from "../../pipelines/reporters.js";
 import { readEventFile } from "../../pipelines/event-file.js";
 import { runWorkflows } from "../../pipelines/run.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseDuration } from "../config/duration.js";
+import { parseDuration } from "../duration.js";
 import { SlipwayError } from "../errors.js";
 import { ConditionSyntaxError, parseCondition } from "./condition.js";
 import type { JudgeSpec } from "./evaluate.js";

@@ -3,7 +3,7 @@ import type { RevisionSpec } from "../revision/spec.js";
 import { SlipwayError } from "../errors.js";
 import { own } from "../own.js";
 import { CONFIG_DEFAULTS as D } from "./defaults.js";
-import { durationMs } from "./duration.js";
+import { durationMs } from "../duration.js";
 import type { EnvironmentConfig, ProjectConfig, RouteConfig, ServiceConfig } from "./types.js";
 
 /** What revisionSpecFor needs of a release: its version and the directory it was exported to. */

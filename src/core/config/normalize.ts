@@ -2,7 +2,7 @@ import type { Probe, ProbeCheck } from "../revision/spec.js";
 import { parseMetricDefinitions } from "../analysis/definition.js";
 import { defaultCanaryMetrics } from "../analysis/evaluate.js";
 import { CONFIG_DEFAULTS as D } from "./defaults.js";
-import { durationMs } from "./duration.js";
+import { durationMs } from "../duration.js";
 import type { RawProjectConfig } from "./schema.js";
 import type {
   AnalysisTriggers,

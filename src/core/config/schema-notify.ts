@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DURATION_PATTERN } from "./duration.js";
+import { DURATION_PATTERN } from "../duration.js";
 
 /**
  * slipway.yaml `notifications:` — where the notifier announces rollouts and failed runs (owned by

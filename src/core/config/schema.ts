@@ -4,7 +4,7 @@ import { SlipwayError } from "../errors.js";
 import { CONFIG_DEFAULTS as D } from "./defaults.js";
 import { notificationsSchema } from "./schema-notify.js";
 import { environmentAccessSchema } from "./schema-access.js";
-import { DURATION_PATTERN, parseDuration } from "./duration.js";
+import { DURATION_PATTERN, parseDuration } from "../duration.js";
 import { RUNTIME_KINDS } from "./runtime.js";
 import { unknownKeyMessages } from "./suggest.js";
 import { own } from "../own.js";

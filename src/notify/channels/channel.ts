@@ -1,4 +1,4 @@
-import type { Notification, NotificationType } from "../events.js";
+import type { Notification, NotificationType } from "../../core/notify/events.js";
 import { scrub } from "../redact.js";
 import { emailMessage, type EmailChannelConfig, type EmailTransport } from "./email.js";
 import type { HttpRequest, HttpTransport } from "./http-transport.js";

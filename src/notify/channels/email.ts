@@ -1,4 +1,4 @@
-import type { Notification } from "../events.js";
+import type { Notification } from "../../core/notify/events.js";
 import { render, renderText } from "../render.js";
 
 /**

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import type { Notification } from "../events.js";
+import type { Notification } from "../../core/notify/events.js";
 import { renderText } from "../render.js";
 import type { HttpRequest } from "./http-transport.js";
 

@@ -24,7 +24,7 @@ import { createArchive } from "../cache/archive.js";
 import { repositoryRoot } from "../git.js";
 import type { RunStore } from "../../store/ports/run-store.js";
 import { discoverWorkflows, loadWorkflow, WORKFLOWS_DIR } from "../load.js";
-import type { RunEvent, RunResult } from "../model.js";
+import type { RunEvent, RunResult } from "../../core/workflow/model.js";
 import { runWorkflows, type RunOptions } from "../run.js";
 import {
   runView,

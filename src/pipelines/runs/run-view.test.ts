@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { JobResult } from "../model.js";
+import type { JobResult } from "../../core/workflow/model.js";
 import { jobIdOfKey, jobViews } from "./run-view.js";
 
 const graph = [

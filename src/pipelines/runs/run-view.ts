@@ -1,4 +1,4 @@
-import type { JobResult, RunResult } from "../model.js";
+import type { JobResult, RunResult } from "../../core/workflow/model.js";
 
 /**
  * What the runs API and the live-update stream say about one workflow run: the run, each job with

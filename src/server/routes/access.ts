@@ -3,7 +3,7 @@ import { createUser, issueApiToken } from "../../auth/accounts.js";
 import type { StoredToken, StoredUser } from "../../store/ports/access-store.js";
 import { displayTokenId } from "../../auth/tokens.js";
 import { ROLES } from "../../core/access/roles.js";
-import { parseDuration } from "../../core/config/duration.js";
+import { parseDuration } from "../../core/duration.js";
 import { SlipwayError } from "../../core/errors.js";
 import { actorOf } from "../actor.js";
 import { defineRoute, type ApiRoute } from "../api-route.js";

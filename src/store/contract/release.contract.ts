@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Release } from "../../releases/types.js";
+import type { Release } from "../../core/release/types.js";
 import type { ReleaseStore } from "../ports/release-store.js";
 
 export const release = (

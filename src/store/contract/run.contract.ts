@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RunResult } from "../../pipelines/model.js";
+import type { RunResult } from "../../core/workflow/model.js";
 import type { RunStore } from "../ports/run-store.js";
 
 const started = (workflowFile: string, startedAt = "2026-11-25T10:00:00.000Z") => ({

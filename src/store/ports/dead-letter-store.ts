@@ -1,4 +1,4 @@
-import type { Notification } from "../../notify/events.js";
+import type { Notification } from "../../core/notify/events.js";
 
 /**
  * A notification a channel did not accept within its retry budget. Kept until someone re-sends it

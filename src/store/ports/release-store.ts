@@ -1,4 +1,4 @@
-import type { Release } from "../../releases/types.js";
+import type { Release } from "../../core/release/types.js";
 
 /** The release builder's part of the Store: one record per (service, version). */
 export interface ReleaseStore {

@@ -1,4 +1,4 @@
-import type { LogLine, RunResult } from "../../pipelines/model.js";
+import type { LogLine, RunResult } from "../../core/workflow/model.js";
 
 /** A workflow run as listed: what started it and how it ended. */
 export interface RunSummary {

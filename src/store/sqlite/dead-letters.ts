@@ -1,5 +1,5 @@
 import { pageSize, type DeadLetter, type DeadLetterStore } from "../ports/dead-letter-store.js";
-import type { Notification } from "../../notify/events.js";
+import type { Notification } from "../../core/notify/events.js";
 import type { SqliteDatabase } from "./database.js";
 
 interface DeadLetterRow {

@@ -1,4 +1,4 @@
-import type { Release, ReleaseStatus } from "../../releases/types.js";
+import type { Release, ReleaseStatus } from "../../core/release/types.js";
 import type { ReleaseStore } from "../ports/release-store.js";
 import { settle, type SqliteDatabase } from "./database.js";
 

@@ -1,4 +1,4 @@
-import type { LogLine, RunResult } from "../../pipelines/model.js";
+import type { LogLine, RunResult } from "../../core/workflow/model.js";
 import type { RunHistory, RunStore, RunSummary, StoredLogLine } from "../ports/run-store.js";
 import { settle, type SqliteDatabase } from "./database.js";
 

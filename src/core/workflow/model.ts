@@ -1,4 +1,4 @@
-import type { Conclusion } from "../core/workflow/status.js";
+import type { Conclusion } from "./status.js";
 
 export interface StepResult {
   name: string;

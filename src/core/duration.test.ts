@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseDuration } from "./duration.js";
-import { closest, editDistance } from "./suggest.js";
+import { closest, editDistance } from "./config/suggest.js";
 
 describe("parseDuration", () => {
   it.each([

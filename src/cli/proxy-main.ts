@@ -4,8 +4,8 @@
  * `slipway proxy` (the CLI) runs the same command.
  */
 import { Command, CommanderError } from "commander";
-import { registerProxy } from "../../cli/commands/proxy.js";
-import { exitCodeFor, isSlipwayError } from "../../core/errors.js";
+import { registerProxy } from "./commands/proxy.js";
+import { exitCodeFor, isSlipwayError } from "../core/errors.js";
 
 const program = new Command().name("slipway").exitOverride();
 registerProxy(program);
