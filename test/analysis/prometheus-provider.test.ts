@@ -156,7 +156,7 @@ describe("Prometheus provider (real Prometheus 2.x)", () => {
     );
     expect(stats.verdict).toBe("fail");
     expect(stats.explanation).toMatch(
-      /Mann–Whitney U=\d+(\.5)? one-sided p=\S+ < α=0\.01 and ratio ≥ 1\.1× → fail$/,
+      /Mann–Whitney U=\d+(\.5)? one-sided p=\S+ < α=0\.01 and effect ≥ 1\.25× and a mean difference ≥ 10 ms → fail$/,
     );
   });
 
