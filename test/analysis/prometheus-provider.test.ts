@@ -11,8 +11,11 @@ import { judgeThreshold } from "../../src/core/analysis/judges/threshold.js";
 import { samplePoints } from "../../src/core/analysis/sample.js";
 import { CANARY_LATENCY_MS, STABLE_LATENCY_MS } from "../../src/core/analysis/stats/reference-data.js";
 import { summarize } from "../../src/core/analysis/summary.js";
+import { metricProviderContract } from "../../src/metrics/contract/metric-provider.contract.js";
+import { createMetricProvider } from "../../src/metrics/index.js";
 import { MetricQueryError } from "../../src/metrics/provider.js";
 import { PrometheusProvider, type PrometheusSpec } from "../../src/metrics/prometheus/prometheus-provider.js";
+import { freePortForTest, silentServerForTest } from "../../src/metrics/test-support.js";
 import { freePort, startPrometheus, type PrometheusServer } from "./prometheus-server.js";
 
 const STABLE = "web/production@v1";
@@ -235,4 +238,43 @@ describe("Prometheus provider (real Prometheus 2.x)", () => {
     );
     expect((err as Error).message).not.toContain("s3cret");
   });
+});
+
+// The port's contract runs here rather than beside the adapter, on this file's Prometheus: a
+// second real Prometheus (and its dozen scrapes) per run is not cheap on this machine.
+// Instant query of the share of 200s: 90 of 100 for the canary, 100 of 100 for stable.
+metricProviderContract("prometheus (real Prometheus 2.x)", async () => {
+  const silent = await silentServerForTest();
+  const deadPort = await freePortForTest();
+  const source = (address: string, query: string, timeoutMs = 5000) =>
+    ({ provider: "prometheus", address, query, mode: "instant", timeoutMs }) as const;
+  return {
+    provider: createMetricProvider(),
+    source: source(
+      prometheus.address,
+      'sum(slipway_test_requests_total{revision="{{revision}}",code="200"}) / sum(slipway_test_requests_total{revision="{{revision}}"})',
+    ),
+    statistic: "value",
+    canary: { revision: CANARY, service: "web", env: "production" },
+    stable: { revision: STABLE, service: "web", env: "production" },
+    expected: { canary: { min: 0.9, max: 0.9 }, stable: { min: 1, max: 1 } },
+    failing: [
+      {
+        what: "an unreachable Prometheus",
+        source: source(`http://127.0.0.1:${deadPort}`, "up"),
+        failure: "unreachable",
+        says: new RegExp(
+          `^Prometheus at http://127\\.0\\.0\\.1:${deadPort}/ is unreachable \\(ECONNREFUSED\\)$`,
+        ),
+      },
+      {
+        what: "a query Prometheus refuses",
+        source: source(prometheus.address, 'sum(slipway_test_requests_total{revision="{{revision}}"}'),
+        failure: "bad-query",
+        says: /refused the query: .*\(query: sum\(slipway_test_requests_total\{revision="web\/production@v2"\}\)$/,
+      },
+    ],
+    hanging: { source: source(silent.url, "up", 300), timeoutMs: 300 },
+    close: () => silent.close(),
+  };
 });
