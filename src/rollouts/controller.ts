@@ -32,6 +32,7 @@ import type { RolloutStore, StoredEvent } from "../store/ports/rollout-store.js"
 import { ReleaseWatch } from "./release-watch.js";
 import { SMOKE_URL_ENV, type DeployRequest, type ReleaseSource } from "./release-source.js";
 import { SmokeRunner } from "./smoke.js";
+import { ChangeFeed, type ControllerChange } from "./change-feed.js";
 import type { DataPlaneKeeper, TrafficRouter } from "../traffic/port.js";
 
 export interface ControllerOptions {
@@ -92,11 +93,7 @@ export interface ApproveOptions {
   comment?: string;
 }
 
-/**
- * What subscribers hear: every audit event after its commit, and a rollout's document whenever it
- * changes (transitions, and new measurements of its analysis).
- */
-export type ControllerChange = { kind: "event"; event: StoredEvent } | { kind: "rollout"; rollout: Rollout };
+export type { ControllerChange } from "./change-feed.js";
 
 export interface RollbackRequest {
   service: string;
@@ -143,11 +140,7 @@ export class RolloutController {
    * nothing is stopped, promoted or advanced meanwhile.
    */
   private routesInSync: boolean | undefined;
-  private readonly listeners = new Set<(change: ControllerChange) => void>();
-  /** Highest audit event sequence number already sent to subscribers. */
-  private emittedSeq: number | undefined;
-  /** While the first subscriber's starting point is read from the store. */
-  private baseline: Promise<void> | undefined;
+  private readonly changes: ChangeFeed;
   private readonly measurer: Measurer;
   private readonly dataPlane: DataPlaneKeeper | undefined;
   private serving: ServingReport = {
@@ -171,6 +164,7 @@ export class RolloutController {
     this.log = options.logger ?? pino({ enabled: false });
     this.tickMs = options.tickMs ?? 250;
     this.dataPlane = options.dataPlane;
+    this.changes = new ChangeFeed(this.store, this.log);
     this.observer = new Observer(this.runtime, KEEP_SAMPLES_MS);
     this.measurer = new Measurer({
       store: this.store,
@@ -179,7 +173,7 @@ export class RolloutController {
       clock: this.clock,
       logger: this.log,
       onChange: (rollout) => {
-        this.emit({ kind: "rollout", rollout });
+        this.changes.emit({ kind: "rollout", rollout });
         this.kick();
       },
     });
@@ -197,51 +191,13 @@ export class RolloutController {
    * @example const off = controller.subscribe((c) => c.kind === "event" && console.log(c.event.message));
    */
   subscribe(listener: (change: ControllerChange) => void): () => void {
-    // Subscribers hear what happens from now on (the API serves the history).
-    if (this.emittedSeq === undefined) {
-      this.baseline ??= this.store
-        .events({ limit: 1 })
-        .then((events) => {
-          this.emittedSeq ??= events.at(-1)?.seq ?? 0;
-        })
-        .catch((error: unknown) => this.log.warn({ err: error }, "cannot read the latest audit event"))
-        .finally(() => (this.baseline = undefined));
-    }
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private emit(change: ControllerChange): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(change);
-      } catch (error) {
-        this.log.warn({ err: error }, "a controller subscriber threw");
-      }
-    }
-  }
-
-  /** Send the events committed since the last call (and the rollout they changed) to subscribers. */
-  private async emitCommitted(rollout?: Rollout): Promise<void> {
-    if (this.listeners.size === 0) {
-      this.emittedSeq = undefined;
-      return;
-    }
-    await this.baseline;
-    const since = this.emittedSeq ?? 0;
-    for (const event of await this.store.eventsSince(since)) {
-      // Another emit may have sent it while this one read: each event once, in order.
-      if (event.seq <= (this.emittedSeq ?? 0)) continue;
-      this.emittedSeq = Math.max(this.emittedSeq ?? 0, event.seq);
-      this.emit({ kind: "event", event });
-    }
-    if (rollout) this.emit({ kind: "rollout", rollout });
+    return this.changes.subscribe(listener);
   }
 
   /** Commit a transition with its event, then tell subscribers. */
   private async commit(rolloutId: string, transition: Transition, actor: string): Promise<Rollout> {
     const rollout = await this.store.commitTransition(rolloutId, transition, actor);
-    await this.emitCommitted(rollout);
+    await this.changes.emitCommitted(rollout);
     return rollout;
   }
 
@@ -314,7 +270,7 @@ export class RolloutController {
           environment,
           message: decision.reason,
         });
-        await this.emitCommitted();
+        await this.changes.emitCommitted();
         return { result: "noop", message: decision.reason };
       case "refuse":
         throw new SlipwayError("SLIPWAY_CONFLICT", decision.reason);
@@ -394,7 +350,7 @@ export class RolloutController {
         reason: hold.reason,
       });
     }
-    await this.emitCommitted(rollout);
+    await this.changes.emitCommitted(rollout);
     if (superseded && transition) await this.perform({ ...superseded, ...transition.patch }, transition);
     this.kick();
     return {
@@ -532,7 +488,7 @@ export class RolloutController {
       spec: prepared.spec,
       routes: prepared.routes,
     });
-    await this.emitCommitted(rollout);
+    await this.changes.emitCommitted(rollout);
     this.kick();
     return {
       result: "started",
@@ -641,7 +597,7 @@ export class RolloutController {
     }
     await this.syncRoutes();
     // After promotion: roll a failing release back, report a live revision that is down or back.
-    if (await this.watch.check()) await this.emitCommitted();
+    if (await this.watch.check()) await this.changes.emitCommitted();
     // Measurements run beside the loop (bounded by each metric's timeout), never inside it.
     this.measurer.measure(await this.store.unfinished(), this.clock());
   }
