@@ -33,6 +33,8 @@ import { ReleaseWatch } from "./release-watch.js";
 import { SMOKE_URL_ENV, type DeployRequest, type ReleaseSource } from "./release-source.js";
 import { SmokeRunner } from "./smoke.js";
 import { ChangeFeed, type ControllerChange } from "./change-feed.js";
+import { refOf, revisionId } from "./revision-ids.js";
+import { statusView } from "./status-view.js";
 import type { DataPlaneKeeper, TrafficRouter } from "../traffic/port.js";
 
 export interface ControllerOptions {
@@ -108,10 +110,6 @@ export interface RollbackRequest {
 const CONTROLLER = "controller";
 /** Longest trigger window we may be asked about: samples older than this are dropped. */
 const KEEP_SAMPLES_MS = 15 * 60_000;
-
-const revisionId = (service: string, environment: string, version: string) =>
-  `${service}/${environment}@${version}`;
-const refOf = (id: string): RevisionRef => ({ id, version: id.slice(id.lastIndexOf("@") + 1) });
 
 /**
  * The rollout controller: steps every unfinished rollout through `nextAction`, committing each
@@ -533,49 +531,7 @@ export class RolloutController {
 
   /** Per environment: what serves now, each revision's instances, and the rollout in progress. */
   async status() {
-    const environments = await this.store.allTraffic();
-    const statuses = environments.map(async (env) => {
-      const holder = await this.store.lockHolder(env.service, env.environment);
-      const last = (
-        await this.store.list({ service: env.service, environment: env.environment, limit: 1 })
-      )[0];
-      const liveId = liveRevision(env.traffic);
-      const replicas = new Map<string, number>();
-      for (const t of env.traffic) {
-        const spec = await this.store.revisionSpec(t.revision);
-        if (spec) replicas.set(t.revision, spec.replicas);
-      }
-      const mine = new Set([DATA_PLANE, ...env.traffic.map((t) => t.revision)]);
-      const problems = this.serving.problems.filter((p) => mine.has(p.subject));
-      return {
-        service: env.service,
-        environment: env.environment,
-        live: liveId ? refOf(liveId).version : null,
-        /** As the last reconcile pass saw it: does this environment's traffic get served? */
-        serving: {
-          status: problems.some((p) => p.level === "down") ? "down" : problems.length ? "degraded" : "ok",
-          problems: problems.map((p) => p.message),
-        },
-        routes: env.routes.map((r) => ({ id: r.id, hosts: r.hosts, pathPrefix: r.pathPrefix })),
-        revisions: env.traffic.map((t) => ({
-          id: t.revision,
-          version: refOf(t.revision).version,
-          weight: t.weight,
-          replicas: replicas.get(t.revision) ?? null,
-          instances: this.runtime.instances(t.revision).map((i) => ({
-            id: i.id,
-            state: i.state,
-            port: i.port,
-            pid: i.pid,
-            restarts: i.restarts,
-            ...(i.lastError ? { lastError: i.lastError } : {}),
-          })),
-        })),
-        rollout: holder ?? null,
-        lastRollout: last ?? null,
-      };
-    });
-    return Promise.all(statuses);
+    return statusView(this.store, this.runtime, this.serving);
   }
 
   private async tick(): Promise<void> {
