@@ -13,15 +13,6 @@ import {
   type Transition,
 } from "../core/rollout/types.js";
 import { SlipwayError } from "../core/errors.js";
-import {
-  DATA_PLANE,
-  reconcile,
-  type DataPlaneObservation,
-  type DesiredRevision,
-  type InstanceCounts,
-  type Repair,
-  type ServingHealth,
-} from "../core/heal/reconcile.js";
 import { DEFAULTS } from "../core/defaults.js";
 import type { Logger } from "../log.js";
 import { RepeatedFailureGate } from "../log-repeats.js";
@@ -35,6 +26,7 @@ import { SmokeRunner } from "./smoke.js";
 import { ChangeFeed, type ControllerChange } from "./change-feed.js";
 import { refOf, revisionId } from "./revision-ids.js";
 import { statusView } from "./status-view.js";
+import { Healer, type ServingReport } from "./healer.js";
 import type { DataPlaneKeeper, TrafficRouter } from "../traffic/port.js";
 
 export interface ControllerOptions {
@@ -54,12 +46,7 @@ export interface ControllerOptions {
   dataPlane?: DataPlaneKeeper;
 }
 
-/** What serves production right now, as the last reconcile pass saw it (`GET /api/health`). */
-export interface ServingReport extends ServingHealth {
-  /** Epoch ms of that pass; undefined before the first. */
-  checkedAt: number | undefined;
-  dataPlane: DataPlaneObservation | { state: "unknown" };
-}
+export type { ServingReport } from "./healer.js";
 
 export interface DeployResult {
   result: "started" | "noop";
@@ -140,15 +127,8 @@ export class RolloutController {
   private routesInSync: boolean | undefined;
   private readonly changes: ChangeFeed;
   private readonly measurer: Measurer;
-  private readonly dataPlane: DataPlaneKeeper | undefined;
-  private serving: ServingReport = {
-    status: "down",
-    problems: [
-      { level: "down", subject: DATA_PLANE, message: "not checked yet (the controller is starting)" },
-    ],
-    checkedAt: undefined,
-    dataPlane: { state: "unknown" },
-  };
+  /** The reconcile pass, run at the start of every tick; keeps the last ServingReport. */
+  private readonly healer: Healer;
   /** Whether the last stats read failed, so a dead proxy is logged once, not four times a second. */
   private statsFailing = false;
   private readonly watch: ReleaseWatch;
@@ -161,8 +141,16 @@ export class RolloutController {
     this.clock = options.clock ?? Date.now;
     this.log = options.logger ?? pino({ enabled: false });
     this.tickMs = options.tickMs ?? 250;
-    this.dataPlane = options.dataPlane;
     this.changes = new ChangeFeed(this.store, this.log);
+    this.healer = new Healer({
+      store: this.store,
+      runtime: this.runtime,
+      router: this.router,
+      dataPlane: options.dataPlane,
+      clock: this.clock,
+      logger: this.log,
+      routes: { inSync: () => this.routesInSync, sync: () => this.syncRoutes() },
+    });
     this.observer = new Observer(this.runtime, KEEP_SAMPLES_MS);
     this.measurer = new Measurer({
       store: this.store,
@@ -206,7 +194,7 @@ export class RolloutController {
       await this.replay(rollout);
     }
     await this.syncRoutes();
-    await this.heal();
+    await this.healer.heal();
     this.timer = setInterval(() => this.kick(), this.tickMs);
     this.timer.unref();
   }
@@ -531,11 +519,11 @@ export class RolloutController {
 
   /** Per environment: what serves now, each revision's instances, and the rollout in progress. */
   async status() {
-    return statusView(this.store, this.runtime, this.serving);
+    return statusView(this.store, this.runtime, this.healer.health());
   }
 
   private async tick(): Promise<void> {
-    await this.heal();
+    await this.healer.heal();
     const now = this.clock();
     try {
       this.observer.record(await this.router.stats(), now);
@@ -722,79 +710,6 @@ export class RolloutController {
    * the proxy is down or a revision taking traffic has no ready instance.
    */
   health(): ServingReport {
-    return this.serving;
-  }
-
-  /**
-   * One reconcile pass: compare what should serve (every revision with traffic, its instance count,
-   * the table the proxy acknowledged) with what does, and repair the difference — restart a proxy
-   * whose process is gone, resend the table to one that holds another, start instances that vanished
-   * while nothing supervised them. Runs at the start of every tick, before rollouts are stepped.
-   */
-  private async heal(): Promise<void> {
-    const revisions: DesiredRevision[] = [];
-    const instances = new Map<string, InstanceCounts>();
-    for (const env of await this.store.allTraffic()) {
-      for (const t of env.traffic) {
-        const replicas = (await this.store.revisionSpec(t.revision))?.replicas ?? 1;
-        revisions.push({ id: t.revision, weight: t.weight, replicas });
-        const list = this.runtime.instances(t.revision);
-        instances.set(t.revision, {
-          total: list.length,
-          ready: list.filter((i) => i.state === "ready").length,
-          gaveUp: list.filter((i) => i.state === "crashed").length,
-        });
-      }
-    }
-    const acknowledgedGeneration = this.router.acknowledged();
-    const dataPlane: DataPlaneObservation = this.dataPlane
-      ? await this.dataPlane.observe()
-      : this.routesInSync
-        ? { state: "up", generation: acknowledgedGeneration ?? 0 }
-        : { state: "down", reason: "the proxy did not acknowledge the last route table", processAlive: true };
-    const plan = reconcile(
-      { revisions, acknowledgedGeneration },
-      { dataPlane, instances, tableInSync: this.routesInSync === true },
-    );
-    if (plan.health.status !== this.serving.status) {
-      const detail = { status: plan.health.status, problems: plan.health.problems.map((p) => p.message) };
-      if (plan.health.status === "ok") this.log.info(detail, "production serves as desired");
-      else this.log.warn(detail, `production is ${plan.health.status}`);
-    }
-    this.serving = { ...plan.health, checkedAt: this.clock(), dataPlane };
-    for (const repair of plan.repairs) {
-      try {
-        await this.repair(repair);
-      } catch (error) {
-        this.log.error({ err: error, repair: repair.kind }, "repair failed; will try again");
-      }
-    }
-  }
-
-  private async repair(repair: Repair): Promise<void> {
-    switch (repair.kind) {
-      case "restart-data-plane":
-        if (!(await this.dataPlane?.restart())) return;
-        this.log.warn({ reason: repair.reason }, "proxy restarted; sending it the desired routes");
-        this.router.forget();
-        await this.syncRoutes();
-        return;
-      case "resend-table":
-        this.log.warn({ reason: repair.reason }, "proxy holds another route table; sending the desired one");
-        this.router.forget();
-        await this.syncRoutes();
-        return;
-      case "start-instances": {
-        const spec = await this.store.revisionSpec(repair.revision);
-        if (!spec) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no recorded spec for ${repair.revision}`);
-        this.log.warn({ revision: repair.revision, reason: repair.reason }, "starting missing instances");
-        await this.runtime.ensure(spec);
-        return;
-      }
-      default: {
-        const unreachable: never = repair;
-        return unreachable;
-      }
-    }
+    return this.healer.health();
   }
 }
