@@ -13,15 +13,6 @@ import {
   type Transition,
 } from "../core/rollout/types.js";
 import { SlipwayError } from "../core/errors.js";
-import {
-  DATA_PLANE,
-  reconcile,
-  type DataPlaneObservation,
-  type DesiredRevision,
-  type InstanceCounts,
-  type Repair,
-  type ServingHealth,
-} from "../core/heal/reconcile.js";
 import { DEFAULTS } from "../core/defaults.js";
 import type { Logger } from "../log.js";
 import { RepeatedFailureGate } from "../log-repeats.js";
@@ -32,6 +23,10 @@ import type { RolloutStore, StoredEvent } from "../store/ports/rollout-store.js"
 import { ReleaseWatch } from "./release-watch.js";
 import { SMOKE_URL_ENV, type DeployRequest, type ReleaseSource } from "./release-source.js";
 import { SmokeRunner } from "./smoke.js";
+import { ChangeFeed, type ControllerChange } from "./change-feed.js";
+import { refOf, revisionId } from "./revision-ids.js";
+import { statusView } from "./status-view.js";
+import { Healer, type ServingReport } from "./healer.js";
 import type { DataPlaneKeeper, TrafficRouter } from "../traffic/port.js";
 
 export interface ControllerOptions {
@@ -51,12 +46,7 @@ export interface ControllerOptions {
   dataPlane?: DataPlaneKeeper;
 }
 
-/** What serves production right now, as the last reconcile pass saw it (`GET /api/health`). */
-export interface ServingReport extends ServingHealth {
-  /** Epoch ms of that pass; undefined before the first. */
-  checkedAt: number | undefined;
-  dataPlane: DataPlaneObservation | { state: "unknown" };
-}
+export type { ServingReport } from "./healer.js";
 
 export interface DeployResult {
   result: "started" | "noop";
@@ -92,11 +82,7 @@ export interface ApproveOptions {
   comment?: string;
 }
 
-/**
- * What subscribers hear: every audit event after its commit, and a rollout's document whenever it
- * changes (transitions, and new measurements of its analysis).
- */
-export type ControllerChange = { kind: "event"; event: StoredEvent } | { kind: "rollout"; rollout: Rollout };
+export type { ControllerChange } from "./change-feed.js";
 
 export interface RollbackRequest {
   service: string;
@@ -111,10 +97,6 @@ export interface RollbackRequest {
 const CONTROLLER = "controller";
 /** Longest trigger window we may be asked about: samples older than this are dropped. */
 const KEEP_SAMPLES_MS = 15 * 60_000;
-
-const revisionId = (service: string, environment: string, version: string) =>
-  `${service}/${environment}@${version}`;
-const refOf = (id: string): RevisionRef => ({ id, version: id.slice(id.lastIndexOf("@") + 1) });
 
 /**
  * The rollout controller: steps every unfinished rollout through `nextAction`, committing each
@@ -143,21 +125,10 @@ export class RolloutController {
    * nothing is stopped, promoted or advanced meanwhile.
    */
   private routesInSync: boolean | undefined;
-  private readonly listeners = new Set<(change: ControllerChange) => void>();
-  /** Highest audit event sequence number already sent to subscribers. */
-  private emittedSeq: number | undefined;
-  /** While the first subscriber's starting point is read from the store. */
-  private baseline: Promise<void> | undefined;
+  private readonly changes: ChangeFeed;
   private readonly measurer: Measurer;
-  private readonly dataPlane: DataPlaneKeeper | undefined;
-  private serving: ServingReport = {
-    status: "down",
-    problems: [
-      { level: "down", subject: DATA_PLANE, message: "not checked yet (the controller is starting)" },
-    ],
-    checkedAt: undefined,
-    dataPlane: { state: "unknown" },
-  };
+  /** The reconcile pass, run at the start of every tick; keeps the last ServingReport. */
+  private readonly healer: Healer;
   /** Whether the last stats read failed, so a dead proxy is logged once, not four times a second. */
   private statsFailing = false;
   private readonly watch: ReleaseWatch;
@@ -170,7 +141,16 @@ export class RolloutController {
     this.clock = options.clock ?? Date.now;
     this.log = options.logger ?? pino({ enabled: false });
     this.tickMs = options.tickMs ?? 250;
-    this.dataPlane = options.dataPlane;
+    this.changes = new ChangeFeed(this.store, this.log);
+    this.healer = new Healer({
+      store: this.store,
+      runtime: this.runtime,
+      router: this.router,
+      dataPlane: options.dataPlane,
+      clock: this.clock,
+      logger: this.log,
+      routes: { inSync: () => this.routesInSync, sync: () => this.syncRoutes() },
+    });
     this.observer = new Observer(this.runtime, KEEP_SAMPLES_MS);
     this.measurer = new Measurer({
       store: this.store,
@@ -179,7 +159,7 @@ export class RolloutController {
       clock: this.clock,
       logger: this.log,
       onChange: (rollout) => {
-        this.emit({ kind: "rollout", rollout });
+        this.changes.emit({ kind: "rollout", rollout });
         this.kick();
       },
     });
@@ -197,51 +177,13 @@ export class RolloutController {
    * @example const off = controller.subscribe((c) => c.kind === "event" && console.log(c.event.message));
    */
   subscribe(listener: (change: ControllerChange) => void): () => void {
-    // Subscribers hear what happens from now on (the API serves the history).
-    if (this.emittedSeq === undefined) {
-      this.baseline ??= this.store
-        .events({ limit: 1 })
-        .then((events) => {
-          this.emittedSeq ??= events.at(-1)?.seq ?? 0;
-        })
-        .catch((error: unknown) => this.log.warn({ err: error }, "cannot read the latest audit event"))
-        .finally(() => (this.baseline = undefined));
-    }
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private emit(change: ControllerChange): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(change);
-      } catch (error) {
-        this.log.warn({ err: error }, "a controller subscriber threw");
-      }
-    }
-  }
-
-  /** Send the events committed since the last call (and the rollout they changed) to subscribers. */
-  private async emitCommitted(rollout?: Rollout): Promise<void> {
-    if (this.listeners.size === 0) {
-      this.emittedSeq = undefined;
-      return;
-    }
-    await this.baseline;
-    const since = this.emittedSeq ?? 0;
-    for (const event of await this.store.eventsSince(since)) {
-      // Another emit may have sent it while this one read: each event once, in order.
-      if (event.seq <= (this.emittedSeq ?? 0)) continue;
-      this.emittedSeq = Math.max(this.emittedSeq ?? 0, event.seq);
-      this.emit({ kind: "event", event });
-    }
-    if (rollout) this.emit({ kind: "rollout", rollout });
+    return this.changes.subscribe(listener);
   }
 
   /** Commit a transition with its event, then tell subscribers. */
   private async commit(rolloutId: string, transition: Transition, actor: string): Promise<Rollout> {
     const rollout = await this.store.commitTransition(rolloutId, transition, actor);
-    await this.emitCommitted(rollout);
+    await this.changes.emitCommitted(rollout);
     return rollout;
   }
 
@@ -252,7 +194,7 @@ export class RolloutController {
       await this.replay(rollout);
     }
     await this.syncRoutes();
-    await this.heal();
+    await this.healer.heal();
     this.timer = setInterval(() => this.kick(), this.tickMs);
     this.timer.unref();
   }
@@ -314,7 +256,7 @@ export class RolloutController {
           environment,
           message: decision.reason,
         });
-        await this.emitCommitted();
+        await this.changes.emitCommitted();
         return { result: "noop", message: decision.reason };
       case "refuse":
         throw new SlipwayError("SLIPWAY_CONFLICT", decision.reason);
@@ -394,7 +336,7 @@ export class RolloutController {
         reason: hold.reason,
       });
     }
-    await this.emitCommitted(rollout);
+    await this.changes.emitCommitted(rollout);
     if (superseded && transition) await this.perform({ ...superseded, ...transition.patch }, transition);
     this.kick();
     return {
@@ -532,7 +474,7 @@ export class RolloutController {
       spec: prepared.spec,
       routes: prepared.routes,
     });
-    await this.emitCommitted(rollout);
+    await this.changes.emitCommitted(rollout);
     this.kick();
     return {
       result: "started",
@@ -577,53 +519,11 @@ export class RolloutController {
 
   /** Per environment: what serves now, each revision's instances, and the rollout in progress. */
   async status() {
-    const environments = await this.store.allTraffic();
-    const statuses = environments.map(async (env) => {
-      const holder = await this.store.lockHolder(env.service, env.environment);
-      const last = (
-        await this.store.list({ service: env.service, environment: env.environment, limit: 1 })
-      )[0];
-      const liveId = liveRevision(env.traffic);
-      const replicas = new Map<string, number>();
-      for (const t of env.traffic) {
-        const spec = await this.store.revisionSpec(t.revision);
-        if (spec) replicas.set(t.revision, spec.replicas);
-      }
-      const mine = new Set([DATA_PLANE, ...env.traffic.map((t) => t.revision)]);
-      const problems = this.serving.problems.filter((p) => mine.has(p.subject));
-      return {
-        service: env.service,
-        environment: env.environment,
-        live: liveId ? refOf(liveId).version : null,
-        /** As the last reconcile pass saw it: does this environment's traffic get served? */
-        serving: {
-          status: problems.some((p) => p.level === "down") ? "down" : problems.length ? "degraded" : "ok",
-          problems: problems.map((p) => p.message),
-        },
-        routes: env.routes.map((r) => ({ id: r.id, hosts: r.hosts, pathPrefix: r.pathPrefix })),
-        revisions: env.traffic.map((t) => ({
-          id: t.revision,
-          version: refOf(t.revision).version,
-          weight: t.weight,
-          replicas: replicas.get(t.revision) ?? null,
-          instances: this.runtime.instances(t.revision).map((i) => ({
-            id: i.id,
-            state: i.state,
-            port: i.port,
-            pid: i.pid,
-            restarts: i.restarts,
-            ...(i.lastError ? { lastError: i.lastError } : {}),
-          })),
-        })),
-        rollout: holder ?? null,
-        lastRollout: last ?? null,
-      };
-    });
-    return Promise.all(statuses);
+    return statusView(this.store, this.runtime, this.healer.health());
   }
 
   private async tick(): Promise<void> {
-    await this.heal();
+    await this.healer.heal();
     const now = this.clock();
     try {
       this.observer.record(await this.router.stats(), now);
@@ -641,7 +541,7 @@ export class RolloutController {
     }
     await this.syncRoutes();
     // After promotion: roll a failing release back, report a live revision that is down or back.
-    if (await this.watch.check()) await this.emitCommitted();
+    if (await this.watch.check()) await this.changes.emitCommitted();
     // Measurements run beside the loop (bounded by each metric's timeout), never inside it.
     this.measurer.measure(await this.store.unfinished(), this.clock());
   }
@@ -810,79 +710,6 @@ export class RolloutController {
    * the proxy is down or a revision taking traffic has no ready instance.
    */
   health(): ServingReport {
-    return this.serving;
-  }
-
-  /**
-   * One reconcile pass: compare what should serve (every revision with traffic, its instance count,
-   * the table the proxy acknowledged) with what does, and repair the difference — restart a proxy
-   * whose process is gone, resend the table to one that holds another, start instances that vanished
-   * while nothing supervised them. Runs at the start of every tick, before rollouts are stepped.
-   */
-  private async heal(): Promise<void> {
-    const revisions: DesiredRevision[] = [];
-    const instances = new Map<string, InstanceCounts>();
-    for (const env of await this.store.allTraffic()) {
-      for (const t of env.traffic) {
-        const replicas = (await this.store.revisionSpec(t.revision))?.replicas ?? 1;
-        revisions.push({ id: t.revision, weight: t.weight, replicas });
-        const list = this.runtime.instances(t.revision);
-        instances.set(t.revision, {
-          total: list.length,
-          ready: list.filter((i) => i.state === "ready").length,
-          gaveUp: list.filter((i) => i.state === "crashed").length,
-        });
-      }
-    }
-    const acknowledgedGeneration = this.router.acknowledged();
-    const dataPlane: DataPlaneObservation = this.dataPlane
-      ? await this.dataPlane.observe()
-      : this.routesInSync
-        ? { state: "up", generation: acknowledgedGeneration ?? 0 }
-        : { state: "down", reason: "the proxy did not acknowledge the last route table", processAlive: true };
-    const plan = reconcile(
-      { revisions, acknowledgedGeneration },
-      { dataPlane, instances, tableInSync: this.routesInSync === true },
-    );
-    if (plan.health.status !== this.serving.status) {
-      const detail = { status: plan.health.status, problems: plan.health.problems.map((p) => p.message) };
-      if (plan.health.status === "ok") this.log.info(detail, "production serves as desired");
-      else this.log.warn(detail, `production is ${plan.health.status}`);
-    }
-    this.serving = { ...plan.health, checkedAt: this.clock(), dataPlane };
-    for (const repair of plan.repairs) {
-      try {
-        await this.repair(repair);
-      } catch (error) {
-        this.log.error({ err: error, repair: repair.kind }, "repair failed; will try again");
-      }
-    }
-  }
-
-  private async repair(repair: Repair): Promise<void> {
-    switch (repair.kind) {
-      case "restart-data-plane":
-        if (!(await this.dataPlane?.restart())) return;
-        this.log.warn({ reason: repair.reason }, "proxy restarted; sending it the desired routes");
-        this.router.forget();
-        await this.syncRoutes();
-        return;
-      case "resend-table":
-        this.log.warn({ reason: repair.reason }, "proxy holds another route table; sending the desired one");
-        this.router.forget();
-        await this.syncRoutes();
-        return;
-      case "start-instances": {
-        const spec = await this.store.revisionSpec(repair.revision);
-        if (!spec) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no recorded spec for ${repair.revision}`);
-        this.log.warn({ revision: repair.revision, reason: repair.reason }, "starting missing instances");
-        await this.runtime.ensure(spec);
-        return;
-      }
-      default: {
-        const unreachable: never = repair;
-        return unreachable;
-      }
-    }
+    return this.healer.health();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Desired serving state against observed serving state: what to repair, and how healthy production
- * is meanwhile. Pure (no I/O, no clock): the controller gathers the observation, calls `reconcile`,
- * and performs the repairs through its ports (src/rollouts/controller.ts).
+ * is meanwhile. Pure (no I/O, no clock): the controller's healer (src/rollouts/healer.ts) gathers
+ * the observation, calls `reconcile`, and performs the repairs through its ports.
  *
  * @example
  * const plan = reconcile(
