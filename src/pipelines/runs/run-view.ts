@@ -1,4 +1,5 @@
 import type { JobResult, RunResult } from "../../core/workflow/model.js";
+import type { RunSummary } from "../../store/ports/run-store.js";
 
 /**
  * What the runs API and the live-update stream say about one workflow run: the run, each job with
@@ -179,21 +180,8 @@ export function jobViews(
     .map(({ view }) => view);
 }
 
-/** The summary of a stored run, as SqliteRunHistory returns it. */
-export interface StoredRun {
-  runId: string;
-  runNumber: number;
-  workflow: string;
-  workflowFile: string;
-  event: string;
-  ref: string;
-  sha: string;
-  status: RunStatus;
-  conclusion: string | null;
-  startedAt: string;
-  durationMs: number | null;
-  result?: RunResult | null;
-}
+/** The summary of a stored run as the run store returns it, with its result document when read whole. */
+export type StoredRun = RunSummary & { result?: RunResult | null };
 
 /** A stored run (finished or not) plus what the server knows besides; `live` while it runs here. */
 export function runView(stored: StoredRun, meta: RunMeta | undefined, live?: LiveJobs): RunView {
