@@ -34,7 +34,7 @@ describe("automatic rollback, one case per fault kind", () => {
     ["crash on start", "v-crash-boot", /candidate crashed on start \(\d+ restarts, last: .*exit/],
     ["never ready", "v-never-ready", /candidate not ready within 6\.0s \(0\/2 instances ready\)/],
     ["5xx after the switch", "v-5xx", /error rate \d+\.\d% > 5\.0% over \d+ms/],
-    ["latency regression after the switch", "v-slow", /p95 \d+ms > 2x baseline p95 \d+ms/],
+    ["latency regression after the switch", "v-slow", /p95 \d+(\.\d+)?ms > 2x baseline p95 \d+(\.\d+)?ms/],
     // Both instances die together, so the proxy's 502s may trip the error rate before the
     // runtime reports the restart: either way the crash is caught and rolled back.
     ["crash a few seconds after the switch", "v-late-crash", /crashed after the switch|error rate/],
