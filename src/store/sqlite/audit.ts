@@ -1,18 +1,7 @@
 import type { ApiAuditRecord, AuditStore } from "../ports/audit-store.js";
 import type { StoredEvent } from "../ports/rollout-store.js";
 import { settle, type SqliteDatabase } from "./database.js";
-
-interface AuditRow {
-  seq: number;
-  at: string;
-  actor: string;
-  type: string;
-  service: string | null;
-  environment: string | null;
-  rollout_id: string | null;
-  message: string;
-  reason: string | null;
-}
+import { toEvent, type EventRow } from "./event-rows.js";
 
 /** SQLite adapter of the AuditStore port: API requests kept beside the rollouts' events in `audit_events`. */
 export class SqliteAuditStore implements AuditStore {
@@ -45,18 +34,8 @@ export class SqliteAuditStore implements AuditStore {
         actor: filter.actor ?? null,
         before: filter.before ?? null,
         limit: filter.limit ?? 100,
-      }) as AuditRow[];
-    return rows.reverse().map((row) => ({
-      seq: row.seq,
-      at: row.at,
-      actor: row.actor,
-      type: row.type,
-      ...(row.service ? { service: row.service } : {}),
-      ...(row.environment ? { environment: row.environment } : {}),
-      ...(row.rollout_id ? { rolloutId: row.rollout_id } : {}),
-      message: row.message,
-      ...(row.reason ? { reason: row.reason } : {}),
-    }));
+      }) as EventRow[];
+    return rows.reverse().map(toEvent);
   }
 
   record(entry: ApiAuditRecord): Promise<void> {

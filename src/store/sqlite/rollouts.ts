@@ -17,6 +17,7 @@ import type {
 import type { RevisionSpec } from "../../core/revision/spec.js";
 import { upgradeRevisionSpec } from "../../core/revision/upgrade.js";
 import { settle, type SqliteDatabase } from "./database.js";
+import { toEvent, type EventRow } from "./event-rows.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const scopeOf = (service: string, environment: string) => `${service}/${environment}`;
@@ -29,17 +30,6 @@ interface TrafficRow {
   environment: string;
   route: string;
   traffic: string;
-}
-interface EventRow {
-  seq: number;
-  at: string;
-  actor: string;
-  type: string;
-  service: string | null;
-  environment: string | null;
-  rollout_id: string | null;
-  message: string;
-  reason: string | null;
 }
 
 /** SQLite adapter of the rollout Store port (tables from migration 002). */
@@ -365,20 +355,6 @@ export class SqliteRolloutStore implements RolloutStore {
   private docs(sql: string, ...params: unknown[]): Rollout[] {
     return (this.db.prepare(sql).all(...params) as RolloutRow[]).map((row) => JSON.parse(row.doc) as Rollout);
   }
-}
-
-function toEvent(row: EventRow): StoredEvent {
-  return {
-    seq: row.seq,
-    at: row.at,
-    actor: row.actor,
-    type: row.type,
-    message: row.message,
-    ...(row.service ? { service: row.service } : {}),
-    ...(row.environment ? { environment: row.environment } : {}),
-    ...(row.rollout_id ? { rolloutId: row.rollout_id } : {}),
-    ...(row.reason ? { reason: row.reason } : {}),
-  };
 }
 
 function toTraffic(row: TrafficRow): EnvironmentTraffic {

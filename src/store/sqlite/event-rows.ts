@@ -1,0 +1,29 @@
+import type { StoredEvent } from "../ports/rollout-store.js";
+
+/** A row of `audit_events`, which both the rollout store and the API audit store read. */
+export interface EventRow {
+  seq: number;
+  at: string;
+  actor: string;
+  type: string;
+  service: string | null;
+  environment: string | null;
+  rollout_id: string | null;
+  message: string;
+  reason: string | null;
+}
+
+/** An audit event as the ports speak it: absent fields left out rather than null. */
+export function toEvent(row: EventRow): StoredEvent {
+  return {
+    seq: row.seq,
+    at: row.at,
+    actor: row.actor,
+    type: row.type,
+    ...(row.service ? { service: row.service } : {}),
+    ...(row.environment ? { environment: row.environment } : {}),
+    ...(row.rollout_id ? { rolloutId: row.rollout_id } : {}),
+    message: row.message,
+    ...(row.reason ? { reason: row.reason } : {}),
+  };
+}
