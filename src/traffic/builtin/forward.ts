@@ -38,8 +38,8 @@ const NOT_SENT = new Set([
   "EADDRNOTAVAIL",
   "UND_ERR_CONNECT_TIMEOUT",
 ]);
-/** The upstream closed the connection before answering (undici: "other side closed"). */
-const CONNECTION_LOST = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"]);
+/** An upstream failure as undici reports it; a closed socket comes with its byte counts. */
+type UpstreamError = NodeJS.ErrnoException & { socket?: { bytesRead?: number } };
 
 /** Response headers as undici reports them. */
 type UpstreamHeaders = Record<string, string | string[] | undefined>;
@@ -53,18 +53,12 @@ type Phase = "routing" | "queued" | "upstream" | "streaming" | "done";
 class UpstreamTry implements Dispatcher.DispatchHandler {
   controller: Dispatcher.DispatchController | undefined;
   /**
-   * Written on a connection already open: undici writes at once, inside dispatch(), when a pooled
-   * socket is free; a new connection writes later, once connected.
-   */
-  reusedSocket = false;
-  /** Set while inside dispatch(), to tell the two apart. */
-  dispatching = true;
-  /**
    * What undici reads the request body from, fed from the client's request once writing starts.
    * undici destroys the body it was given when the upstream fails; the client's request must
    * survive that to receive the 502.
    */
   readonly body: PassThrough | null;
+  private abandoned: Error | undefined;
 
   constructor(
     private readonly exchange: HttpExchange,
@@ -76,7 +70,8 @@ class UpstreamTry implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    this.reusedSocket = this.dispatching;
+    // Given up while its connection was still being made: never send it.
+    if (this.abandoned) return controller.abort(this.abandoned);
     this.exchange.onRequestStart(this);
   }
 
@@ -103,8 +98,12 @@ class UpstreamTry implements Dispatcher.DispatchHandler {
     this.exchange.onUpstreamError(this, error);
   }
 
-  abort(reason: Error): void {
-    this.controller?.abort(reason);
+  /** True when undici got the abort (and reports it through onResponseError, at once). */
+  abort(reason: Error): boolean {
+    this.abandoned ??= reason;
+    if (!this.controller) return false;
+    this.controller.abort(reason);
+    return true;
   }
 }
 
@@ -235,7 +234,6 @@ class HttpExchange implements Waiter {
       },
       attempt,
     );
-    attempt.dispatching = false;
   }
 
   /**
@@ -286,10 +284,12 @@ class HttpExchange implements Waiter {
   private onTimeout(attempt: UpstreamTry): void {
     if (attempt !== this.attempt || this.phase !== "upstream") return;
     this.timedOut = true;
-    attempt.abort(Object.assign(new Error("per-try timeout"), { code: "SLIPWAY_TRY_TIMEOUT" }));
+    const error = Object.assign(new Error("per-try timeout"), { code: "SLIPWAY_TRY_TIMEOUT" });
+    // Still connecting: undici has nothing to abort yet (the try is dropped once connected).
+    if (!attempt.abort(error)) this.onUpstreamError(attempt, error);
   }
 
-  onUpstreamError(attempt: UpstreamTry, error: NodeJS.ErrnoException): void {
+  onUpstreamError(attempt: UpstreamTry, error: UpstreamError): void {
     if (attempt !== this.attempt) return;
     // The status line already went out: all we can do is cut the client's response short.
     if (this.phase === "streaming") return this.abortStreaming(502);
@@ -299,7 +299,7 @@ class HttpExchange implements Waiter {
     this.plane.noteOutcome(instance, true);
     this.leaveInstance();
     if (attempt.body) this.req.unpipe(attempt.body);
-    if (this.mayRetry(error, attempt)) {
+    if (this.mayRetry(error)) {
       (this.tried ??= new Set()).add(instance);
       this.phase = "routing";
       return this.dispatch();
@@ -308,12 +308,14 @@ class HttpExchange implements Waiter {
   }
 
   /** Retry only where the upstream cannot have acted on the request, or acting twice is harmless. */
-  private mayRetry(error: NodeJS.ErrnoException, attempt: UpstreamTry): boolean {
+  private mayRetry(error: UpstreamError): boolean {
     if (this.tries > this.revision!.policy.retries || this.bodyStarted || this.res.destroyed) return false;
     const code = error.code ?? "";
     if (NOT_SENT.has(code)) return true;
-    // Keep-alive race: the app closed an idle connection as the proxy wrote on it.
-    if (attempt.reusedSocket && CONNECTION_LOST.has(code) && !this.hasBody) return true;
+    // Keep-alive race: the app closed an idle connection as the proxy wrote on it. undici looks for
+    // a pending close before it reuses a socket, which leaves a narrow window; a socket that had
+    // read bytes before this request's answer carried an earlier response, so it was reused.
+    if (code === "UND_ERR_SOCKET" && (error.socket?.bytesRead ?? 0) > 0 && !this.hasBody) return true;
     return IDEMPOTENT.has(this.req.method ?? "") && !this.hasBody;
   }
 
