@@ -124,7 +124,10 @@ class HttpExchange implements Waiter {
   private bodyStarted = false;
   private timedOut = false;
   private readonly hasBody: boolean;
-  private headers: string[] | undefined;
+  /** The request's headers for the upstream (read once, straight from the raw headers). */
+  private readonly head: ForwardedHead;
+  /** The upstream's status, once its response started. */
+  private status = 0;
   /** Sticky assignment to add to the upstream's response (set by a weighted pick). */
   private setCookie: string | undefined;
   /** Reached by a signed preview token: counted apart, never in the revision's analysis numbers. */
@@ -135,21 +138,27 @@ class HttpExchange implements Waiter {
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
   ) {
-    const h = req.headers;
-    this.hasBody =
-      h["transfer-encoding"] !== undefined ||
-      (h["content-length"] !== undefined && h["content-length"] !== "0");
-    res.once("close", () => this.onClientClose());
+    this.head = forwardedHead(req);
+    this.hasBody = this.head.hasBody;
+    // One listener for both ends: "close" follows "finish" when the response went out whole.
+    res.once("close", () => this.onClose());
   }
 
   start(): void {
     const plane = this.plane;
     const req = this.req;
-    const host = hostOf(req.headers.host);
+    const host = hostOf(this.head.host);
     const path = pathOf(req.url);
     const compiled = matchRoute(plane.compiled, host, path);
     if (!compiled) return this.failUnrouted("no-route");
-    const pick = pickRevision(compiled, { host, path, headers: req.headers });
+    // Node builds req.headers only when read: routes without preview or canary never do.
+    const pick = pickRevision(compiled, {
+      host,
+      path,
+      get headers() {
+        return req.headers;
+      },
+    });
     if (pick.kind === "no-weight") return this.failUnrouted("no-instance");
     const route = plane.routes.get(compiled.route.id);
     const revision = route?.revisions.get(pick.revision.id);
@@ -229,7 +238,7 @@ class HttpExchange implements Waiter {
       {
         method: req.method ?? "GET",
         path: req.url ?? "/",
-        headers: (this.headers ??= forwardHeaders(req)),
+        headers: this.head.headers,
         body: attempt.body,
       },
       attempt,
@@ -264,7 +273,7 @@ class HttpExchange implements Waiter {
     const out = responseHeaders(headers, this.revision!.id, this.setCookie);
     if (statusMessage) res.writeHead(status, statusMessage, out);
     else res.writeHead(status, out);
-    res.once("finish", () => this.complete(status));
+    this.status = status;
   }
 
   onData(attempt: UpstreamTry, chunk: Buffer): void {
@@ -346,8 +355,9 @@ class HttpExchange implements Waiter {
     attempt.abort(new Error("abandoned"));
   }
 
-  private onClientClose(): void {
+  private onClose(): void {
     if (this.phase === "done") return;
+    if (this.phase === "streaming" && this.res.writableFinished) return this.complete(this.status);
     // The client left before its response was complete: stop the upstream work and log it.
     clearTimeout(this.timer);
     this.leaveQueue();
@@ -442,7 +452,7 @@ export function handleUpgrade(plane: DataPlane, req: IncomingMessage, socket: Du
     return rawFail(socket, choice.kind === "full" ? "circuit-open" : "no-instance", revision.id);
   }
   const instance = choice.instance;
-  const headers = forwardHeaders(req);
+  const headers = forwardedHead(req).headers;
   headers.push("connection", "Upgrade", "upgrade", req.headers.upgrade ?? "websocket");
   const upstreamReq = http.request({
     host: instance.upstream.host,
@@ -545,17 +555,28 @@ function rawFail(socket: Duplex, failure: ProxyFailure, revision?: string): void
   );
 }
 
+/** What the proxy reads from a request's raw headers, in one pass. */
+export interface ForwardedHead {
+  /** For the upstream, as a flat [name, value, ...] list. */
+  headers: string[];
+  /** The first Host header. */
+  host: string | undefined;
+  /** A body follows (chunked, or a non-zero Content-Length). */
+  hasBody: boolean;
+}
+
 /**
- * The request's headers for the upstream, as a flat [name, value, ...] list read straight from the
- * raw headers (no object per request): hop-by-hop ones and those named by `Connection` dropped,
- * X-Forwarded-For appended to, X-Forwarded-Proto and X-Forwarded-Host set, Host kept.
+ * The request's headers for the upstream, read straight from the raw headers (no object per
+ * request): hop-by-hop ones and those named by `Connection` dropped, X-Forwarded-For appended to,
+ * X-Forwarded-Proto and X-Forwarded-Host set, Host kept.
  */
-export function forwardHeaders(req: IncomingMessage): string[] {
+export function forwardedHead(req: IncomingMessage): ForwardedHead {
   const raw = req.rawHeaders;
   const out: string[] = [];
   let forwardedFor: string | undefined;
   let host: string | undefined;
   let named: string[] | undefined;
+  let hasBody = false;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
@@ -564,13 +585,14 @@ export function forwardHeaders(req: IncomingMessage): string[] {
       if (lower === "x-forwarded-for")
         forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
       else if (lower === "connection") named = connectionTokens(value, named);
+      else if (lower === "transfer-encoding") hasBody = true;
       continue;
     }
     if (lower === "host") {
       // One Host only (the first, as Node's req.headers keeps it).
       if (host !== undefined) continue;
       host = value;
-    }
+    } else if (lower === "content-length" && value !== "0") hasBody = true;
     out.push(name, value);
   }
   const remote = req.socket.remoteAddress ?? "";
@@ -580,7 +602,7 @@ export function forwardHeaders(req: IncomingMessage): string[] {
     (req.socket as Socket & { encrypted?: boolean }).encrypted ? "https" : "http",
   );
   if (host !== undefined) out.push("x-forwarded-host", host);
-  return named ? withoutNamed(out, named) : out;
+  return { headers: named ? withoutNamed(out, named) : out, host, hasBody };
 }
 
 /** Header names listed in a Connection header (besides keep-alive and close), lower case. */
