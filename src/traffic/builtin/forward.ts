@@ -1,4 +1,9 @@
-import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
+import http, {
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from "node:http";
 import type { Socket } from "node:net";
 import { PassThrough, type Duplex } from "node:stream";
 import { performance } from "node:perf_hooks";
@@ -40,6 +45,9 @@ const NOT_SENT = new Set([
 ]);
 /** An upstream failure as undici reports it; a closed socket comes with its byte counts. */
 type UpstreamError = NodeJS.ErrnoException & { socket?: { bytesRead?: number } };
+
+/** What routing sees of a request's headers on a route that looks at none. */
+const NO_HEADERS: IncomingHttpHeaders = Object.freeze({});
 
 /** Response headers as undici reports them. */
 type UpstreamHeaders = Record<string, string | string[] | undefined>;
@@ -152,13 +160,8 @@ class HttpExchange implements Waiter {
     const compiled = matchRoute(plane.compiled, host, path);
     if (!compiled) return this.failUnrouted("no-route");
     // Node builds req.headers only when read: routes without preview or canary never do.
-    const pick = pickRevision(compiled, {
-      host,
-      path,
-      get headers() {
-        return req.headers;
-      },
-    });
+    const headers = compiled.preview || compiled.canary ? req.headers : NO_HEADERS;
+    const pick = pickRevision(compiled, { host, path, headers });
     if (pick.kind === "no-weight") return this.failUnrouted("no-instance");
     const route = plane.routes.get(compiled.route.id);
     const revision = route?.revisions.get(pick.revision.id);
