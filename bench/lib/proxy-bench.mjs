@@ -101,13 +101,16 @@ export function raiseAutogroupPriority(nice = -10) {
   }
 }
 
-/** `slipway proxy` from this checkout (built first), with its admin API driven by fetch. */
-export async function startSlipway({ listenPort, adminPort, stateDir, workers }) {
+/**
+ * `slipway proxy` from this checkout (built first), with its admin API driven by fetch. `entry`:
+ * another build's dist/proxy.js to run instead (bench/proxy.mjs --compare).
+ */
+export async function startSlipway({ listenPort, adminPort, stateDir, workers, entry }) {
   const token = "bench-token";
   const proc = startChild(
     process.execPath,
     [
-      join(ROOT, "bin/slipway.js"),
+      entry ?? join(ROOT, "bin/slipway.js"),
       "proxy",
       "--listen",
       `127.0.0.1:${listenPort}`,
