@@ -174,6 +174,27 @@ describe("errors the proxy makes up", () => {
   });
 });
 
+describe("requests the upstream client cannot send", () => {
+  it("answers OPTIONS * with 400, without retrying or counting it against the instance", async () => {
+    const app = await fx.upstream("app");
+    await proxy.apply([
+      route("web/prod", [["web@1", 1, app]], {
+        policy: policy({
+          retries: 1,
+          outlier: { consecutiveErrors: 1, ejectionMs: 60_000, maxEjectedPercent: 100 },
+        }),
+      }),
+    ]);
+    const port = Number(new URL(proxy.url).port);
+    const reply = await rawRequest(port, "OPTIONS * HTTP/1.1\r\nHost: shop.test\r\nConnection: close");
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+    expect(reply).toMatch(/slipway: this request cannot be forwarded\n$/);
+    // Not ejected: the next request is served.
+    expect(await send(`${proxy.url}/next`)).toMatchObject({ status: 200, body: "app /next" });
+    expect(app.seen.map((r) => r.url)).toEqual(["/next"]);
+  });
+});
+
 describe("keep-alive race", () => {
   it("retries a bodyless POST whose reused connection closed before any answer, never one on a fresh connection", async () => {
     const perSocket = new WeakMap<object, number>();

@@ -43,6 +43,8 @@ const NOT_SENT = new Set([
   "EADDRNOTAVAIL",
   "UND_ERR_CONNECT_TIMEOUT",
 ]);
+/** undici refused the request itself (e.g. the path `*` of `OPTIONS *`): it never left the proxy. */
+const UNFORWARDABLE = new Set(["UND_ERR_INVALID_ARG", "UND_ERR_NOT_SUPPORTED"]);
 /** An upstream failure as undici reports it; a closed socket comes with its byte counts. */
 type UpstreamError = NodeJS.ErrnoException & { socket?: { bytesRead?: number } };
 
@@ -308,6 +310,11 @@ class HttpExchange implements Waiter {
     if (this.phase !== "upstream") return;
     clearTimeout(this.timer);
     const instance = this.instance!;
+    // The request's fault, not the instance's: never retried, never counted toward ejection.
+    if (UNFORWARDABLE.has(error.code ?? "")) {
+      this.leaveInstance();
+      return this.fail("unforwardable");
+    }
     this.plane.noteOutcome(instance, true);
     this.leaveInstance();
     if (attempt.body) this.req.unpipe(attempt.body);
