@@ -116,6 +116,20 @@ describe("response headers", () => {
     expect(cookies[1]).toMatch(/^slipway-rev-web=web%401;|^slipway-rev-web=web@1;/);
   });
 
+  it("answers HEAD with the upstream's headers and no body, and the connection stays usable", async () => {
+    const app = await fx.upstream("app", (req, res) => {
+      req.resume();
+      res.writeHead(200, { "content-type": "text/plain", "content-length": "11" });
+      res.end(req.method === "HEAD" ? undefined : "hello world");
+    });
+    await proxy.apply([route("web/prod", [["web@1", 1, app]])]);
+    const agent = fx.agent(1);
+    const head = await send(`${proxy.url}/`, { method: "HEAD", agent });
+    expect(head).toMatchObject({ status: 200, body: "" });
+    expect(head.headers["content-length"]).toBe("11");
+    expect(await send(`${proxy.url}/`, { agent })).toMatchObject({ status: 200, body: "hello world" });
+  });
+
   it("relays the final answer after a 103 Early Hints", async () => {
     const app = await fx.upstream("app", (req, res) => {
       req.resume();
