@@ -3,10 +3,13 @@
 // (1 and 2 workers), nginx and HAProxy, loaded by wrk on loopback. Installs nginx, haproxy and
 // wrk (Debian) when missing. Each peer gets a short warm-up and a bounded run.
 //
-//   node bench/proxy.mjs [--duration 9] [--rounds 3] [--connections 50] [--upstream nginx|node] [--no-write]
+//   node bench/proxy.mjs [--duration 9] [--rounds 3] [--connections 50] [--upstream nginx|node]
+//                        [--compare path/to/dist/proxy.js --compare-label before] [--no-write]
 // Each peer gets --duration seconds in total, split over --rounds turns; medians are reported.
+// --compare adds another build of the proxy (e.g. the previous commit's dist/proxy.js) as
+// "slipway <label> (N workers)" rows, measured in the same run.
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
@@ -31,6 +34,8 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "6" },
     connections: { type: "string", default: "50" },
     upstream: { type: "string", default: "nginx" },
+    compare: { type: "string" },
+    "compare-label": { type: "string", default: "before" },
     "no-write": { type: "boolean", default: false },
   },
 });
@@ -48,6 +53,23 @@ const stopAll = async () => {
   for (const stop of cleanups.splice(0).reverse()) await stop();
 };
 
+/** User + system clock ticks (1/100 s) of a process and all its descendants (from /proc). */
+function cpuTicks(pid) {
+  let total = 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    total += Number(fields[11]) + Number(fields[12]);
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+      for (const child of children ? children.split(" ") : []) total += cpuTicks(Number(child));
+    }
+  } catch {
+    /* gone */
+  }
+  return total;
+}
+
 /** wrk's rps, p50, p99 (ms) and errors. */
 async function wrk(url, seconds) {
   const { stdout } = await run("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", url], {
@@ -60,9 +82,17 @@ async function wrk(url, seconds) {
     return match[2] === "us" ? value / 1000 : match[2] === "s" ? value * 1000 : value;
   };
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN);
+  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
   const socketErrors = /Socket errors: (.*)/.exec(stdout)?.[1] ?? "";
-  return { rps, p50: ms("50"), p99: ms("99"), errors: non2xx + (socketErrors ? 1 : 0), raw: stdout };
+  return {
+    rps,
+    requests,
+    p50: ms("50"),
+    p99: ms("99"),
+    errors: non2xx + (socketErrors ? 1 : 0),
+    raw: stdout,
+  };
 }
 
 function nginxConf(dir, body) {
@@ -117,6 +147,14 @@ const peers = {
   },
   "slipway (1 worker)": (upstreamPort) => slipway(upstreamPort, 1),
   "slipway (2 workers)": (upstreamPort) => slipway(upstreamPort, 2),
+  ...(args.compare
+    ? {
+        [`slipway ${args["compare-label"]} (1 worker)`]: (upstreamPort) =>
+          slipway(upstreamPort, 1, args.compare),
+        [`slipway ${args["compare-label"]} (2 workers)`]: (upstreamPort) =>
+          slipway(upstreamPort, 2, args.compare),
+      }
+    : {}),
   // The floor for any Node proxy: http.request + pipe with a keep-alive agent, nothing else.
   "node pipe (reference)": async (upstreamPort) => {
     const port = await freePort();
@@ -135,7 +173,7 @@ const peers = {
     ]);
     cleanups.push(() => proc.stop());
     await waitForPort(port);
-    return `http://127.0.0.1:${port}/`;
+    return { url: `http://127.0.0.1:${port}/`, pid: proc.child.pid };
   },
   "nginx (1 worker)": (upstreamPort) => nginxProxy(upstreamPort, 1),
   "nginx (2 workers)": (upstreamPort) => nginxProxy(upstreamPort, 2),
@@ -164,26 +202,28 @@ backend be
     const proc = startChild("haproxy", ["-f", cfg, "-db"]);
     cleanups.push(() => proc.stop());
     await waitForPort(port);
-    return `http://127.0.0.1:${port}/`;
+    return { url: `http://127.0.0.1:${port}/`, pid: proc.child.pid };
   },
 };
 
-async function slipway(upstreamPort, workers) {
+async function slipway(upstreamPort, workers, entry) {
   const [listenPort, adminPort] = [await freePort(), await freePort()];
   const proxy = await startSlipway({
     listenPort,
     adminPort,
-    stateDir: join(work, `slipway-${workers}`),
+    stateDir: join(work, `slipway-${workers}${entry ? "-compare" : ""}`),
     workers,
+    entry,
   });
   cleanups.push(() => proxy.stop());
+  const pid = proxy.child.pid;
   await proxy.call("PUT", "/v1/routes", table(1, [{ id: "app@1", ports: [upstreamPort] }]));
-  return `${proxy.url}/`;
+  return { url: `${proxy.url}/`, pid };
 }
 
 async function nginxProxy(upstreamPort, workers) {
   const port = await freePort();
-  await startNginx(
+  const proc = await startNginx(
     `proxy-${workers}`,
     `worker_processes ${workers};`,
     `upstream app { server 127.0.0.1:${upstreamPort}; keepalive 128; }
@@ -191,7 +231,7 @@ async function nginxProxy(upstreamPort, workers) {
     location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
   );
   await waitForPort(port);
-  return `http://127.0.0.1:${port}/`;
+  return { url: `http://127.0.0.1:${port}/`, pid: proc.child.pid };
 }
 
 const results = [];
@@ -203,17 +243,25 @@ try {
   // Every peer runs from the start; they are measured in turns, round after round, so background
   // load on a shared machine spreads over all of them instead of hitting one.
   const urls = {};
-  for (const [name, start] of Object.entries(peers)) urls[name] = await start(upstream.port);
+  const pids = {};
+  for (const [name, start] of Object.entries(peers)) {
+    const started = await start(upstream.port);
+    urls[name] = typeof started === "string" ? started : started.url;
+    if (typeof started !== "string") pids[name] = started.pid;
+  }
   // Warm-up: pools, and V8's optimising compiler, which on a loaded machine needs seconds of
   // traffic before a Node process reaches its steady speed (C peers need none, but get the same).
   for (const url of Object.values(urls)) await wrk(url, Number(args.warmup));
   const runs = Object.fromEntries(Object.keys(urls).map((name) => [name, []]));
   for (let round = 1; round <= rounds; round++) {
     for (const [name, url] of Object.entries(urls)) {
+      const ticks = pids[name] ? cpuTicks(pids[name]) : 0;
       const result = await wrk(url, Math.max(1, Math.round(duration / rounds)));
+      // The proxy's CPU time (all its processes) per request: steadier than req/s on a busy machine.
+      result.cpuUs = pids[name] ? ((cpuTicks(pids[name]) - ticks) * 10_000) / result.requests : NaN;
       runs[name].push(result);
       console.log(
-        `round ${round} ${name.padEnd(22)} ${result.rps.toFixed(0).padStart(8)} req/s   p50 ${result.p50.toFixed(2)} ms   p99 ${result.p99.toFixed(2)} ms   errors ${result.errors}`,
+        `round ${round} ${name.padEnd(22)} ${result.rps.toFixed(0).padStart(8)} req/s   p50 ${result.p50.toFixed(2)} ms   p99 ${result.p99.toFixed(2)} ms   cpu ${result.cpuUs.toFixed(0)} µs/req   errors ${result.errors}`,
       );
     }
   }
@@ -224,6 +272,7 @@ try {
       rps: median(list.map((r) => r.rps)),
       p50: median(list.map((r) => r.p50)),
       p99: median(list.map((r) => r.p99)),
+      cpuUs: median(list.map((r) => r.cpuUs)),
       errors: list.reduce((sum, r) => sum + r.errors, 0),
     });
   }
@@ -237,20 +286,31 @@ const direct = results.find((r) => r.name === "direct");
 const nginx2 = results.find((r) => r.name === "nginx (2 workers)");
 const rows = results.map(
   (r) =>
-    `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.name === "direct" ? "—" : `${r.p99 >= direct.p99 ? "+" : "−"}${Math.abs(r.p99 - direct.p99).toFixed(2)}`} | ${r.errors} |`,
+    `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.name === "direct" ? "—" : `${r.p99 >= direct.p99 ? "+" : "−"}${Math.abs(r.p99 - direct.p99).toFixed(2)}`} | ${Number.isNaN(r.cpuUs) ? "—" : r.cpuUs.toFixed(0)} | ${r.errors} |`,
 );
+/** The issue's targets for the built-in proxy, per row of this run. */
+function targets() {
+  const own = results.filter((r) => /^slipway \(\d workers?\)$/.test(r.name));
+  if (own.length === 0 || !nginx2 || !direct) return "";
+  const rows = own.map(
+    (r) => `${r.name} **${(r.rps / nginx2.rps).toFixed(2)}x**, **+${(r.p99 - direct.p99).toFixed(2)} ms**`,
+  );
+  return `Targets (issue 14) for the built-in proxy: ≥ 0.5x the req/s of nginx (2 workers), p99 added ≤ 10 ms → ${rows.join("; ")}.`;
+}
+
 const markdown = `## Proxy: throughput and latency, ${args.upstream} upstream (\`node bench/proxy.mjs --upstream ${args.upstream}\`)
 
 ${info.date} · ${info.cpu}, ${info.memory} · ${info.kernel} · Node ${info.node} · ${info.nginx} · ${info.haproxy.replace(/ - https.*/, "")} · ${info.wrk.replace(/ Copyright.*/, "")}
 Load average at the end of the run: ${info.load} (the machine is shared; figures are noisy).
 Load: \`wrk -t1 -c${connections} --latency\` on loopback, ${Math.round(duration / rounds)} s per peer per round, ${rounds} rounds taken in turns (medians shown), after a ${args.warmup} s warm-up each; peers and wrk share one scheduling group (${autogroup}).
 Upstream: ${upstreamLabel}; proxies keep upstream connections alive.
+Proxy CPU µs/req: user + system time of all the proxy's processes during its runs, per request (from /proc; steadier than req/s on a shared machine).
 
-| path | req/s | p50 ms | p99 ms | p99 added vs direct | errors |
-| --- | ---: | ---: | ---: | ---: | ---: |
+| path | req/s | p50 ms | p99 ms | p99 added vs direct | proxy CPU µs/req | errors |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join("\n")}
 
-Targets (issue 5): slipway ≥ nginx req/s → best slipway ${Math.max(...results.filter((r) => r.name.startsWith("slipway")).map((r) => r.rps)).toFixed(0)} vs nginx (2 workers) ${nginx2?.rps.toFixed(0)}; p99 added ≤ 1 ms.
+${targets()}
 `;
 console.log(`\n${markdown}`);
 if (!args["no-write"]) writeResultsSection(`proxy-throughput-${args.upstream}`, markdown);

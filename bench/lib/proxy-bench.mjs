@@ -101,13 +101,16 @@ export function raiseAutogroupPriority(nice = -10) {
   }
 }
 
-/** `slipway proxy` from this checkout (built first), with its admin API driven by fetch. */
-export async function startSlipway({ listenPort, adminPort, stateDir, workers }) {
+/**
+ * `slipway proxy` from this checkout (built first), with its admin API driven by fetch. `entry`:
+ * another build's dist/proxy.js to run instead (bench/proxy.mjs --compare).
+ */
+export async function startSlipway({ listenPort, adminPort, stateDir, workers, entry }) {
   const token = "bench-token";
   const proc = startChild(
     process.execPath,
     [
-      join(ROOT, "bin/slipway.js"),
+      entry ?? join(ROOT, "bin/slipway.js"),
       "proxy",
       "--listen",
       `127.0.0.1:${listenPort}`,
@@ -213,4 +216,25 @@ export function machine() {
 export function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/**
+ * The traffic-port providers of bench/lib/traffic-providers.ts, bundled for plain Node. The bundle
+ * goes under node_modules/.cache so its bare imports (undici...) resolve from this checkout.
+ */
+export async function loadProviders() {
+  const { build } = await import("esbuild");
+  const { pathToFileURL } = await import("node:url");
+  const outfile = join(ROOT, "node_modules/.cache/slipway-bench/traffic-providers.mjs");
+  await build({
+    entryPoints: [join(ROOT, "bench/lib/traffic-providers.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    logLevel: "warning",
+  });
+  return (await import(pathToFileURL(outfile).href)).providers;
 }

@@ -3,6 +3,7 @@
  * the cause decides the status, so tests, docs and the control plane's analysis agree on them.
  */
 export type ProxyFailure =
+  | "unforwardable" // a request Node accepts but the upstream client cannot send (OPTIONS *)
   | "no-route" // no route for this host and path
   | "no-instance" // the revision has no instance that is not ejected (or no weight anywhere)
   | "circuit-open" // maxConnections reached on every instance and maxPending requests already queued
@@ -13,6 +14,8 @@ export type ProxyFailure =
 
 export function failureStatus(failure: ProxyFailure): number {
   switch (failure) {
+    case "unforwardable":
+      return 400;
     case "no-route":
       return 404;
     case "no-instance":
@@ -33,6 +36,7 @@ export function failureStatus(failure: ProxyFailure): number {
 }
 
 const TEXT: Record<ProxyFailure, string> = {
+  unforwardable: "slipway: this request cannot be forwarded\n",
   "no-route": "slipway: no route for this host and path\n",
   "no-instance": "slipway: no healthy instance\n",
   "circuit-open": "slipway: too many requests in flight\n",

@@ -1,13 +1,13 @@
 import http, {
-  type ClientRequest,
   type IncomingHttpHeaders,
   type IncomingMessage,
   type OutgoingHttpHeaders,
   type ServerResponse,
 } from "node:http";
 import type { Socket } from "node:net";
-import type { Duplex } from "node:stream";
+import { PassThrough, type Duplex } from "node:stream";
 import { performance } from "node:perf_hooks";
+import type { Dispatcher } from "undici";
 import type { DataPlane, Instance, Revision, RouteRuntime, Waiter } from "./data-plane.js";
 import { hostOf, matchRoute, pathOf, pickRevision, REVISION_HEADER } from "./pick-revision.js";
 import { failureBody, failureStatus, type ProxyFailure } from "./errors.js";
@@ -23,11 +23,99 @@ const HOP_BY_HOP = new Set([
   "upgrade",
   "transfer-encoding",
 ]);
+/**
+ * Request headers the proxy does not pass on: hop-by-hop ones, the x-forwarded-* it sets itself,
+ * and `expect` (the proxy's server already answered 100-continue to the client).
+ */
+const NOT_FORWARDED = new Set([
+  ...HOP_BY_HOP,
+  "expect",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+]);
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 /** Errors raised before the request left the proxy: safe to retry elsewhere whatever the method. */
-const NOT_SENT = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
+const NOT_SENT = new Set([
+  "ECONNREFUSED",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EADDRNOTAVAIL",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+/** undici refused the request itself (e.g. the path `*` of `OPTIONS *`): it never left the proxy. */
+const UNFORWARDABLE = new Set(["UND_ERR_INVALID_ARG", "UND_ERR_NOT_SUPPORTED"]);
+/** An upstream failure as undici reports it; a closed socket comes with its byte counts. */
+type UpstreamError = NodeJS.ErrnoException & { socket?: { bytesRead?: number } };
+
+/** What routing sees of a request's headers on a route that looks at none. */
+const NO_HEADERS: IncomingHttpHeaders = Object.freeze({});
+
+/** Response headers as undici reports them. */
+type UpstreamHeaders = Record<string, string | string[] | undefined>;
 
 type Phase = "routing" | "queued" | "upstream" | "streaming" | "done";
+
+/**
+ * One try of a request on one instance: undici's handler for it. A try the exchange gave up on
+ * (timed out, cut, client gone) is aborted, and whatever it still reports is ignored.
+ */
+class UpstreamTry implements Dispatcher.DispatchHandler {
+  controller: Dispatcher.DispatchController | undefined;
+  /**
+   * What undici reads the request body from, fed from the client's request once writing starts.
+   * undici destroys the body it was given when the upstream fails; the client's request must
+   * survive that to receive the 502.
+   */
+  readonly body: PassThrough | null;
+  private abandoned: Error | undefined;
+
+  constructor(
+    private readonly exchange: HttpExchange,
+    hasBody: boolean,
+  ) {
+    this.body = hasBody ? new PassThrough() : null;
+    this.body?.on("error", () => undefined);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    // Given up while its connection was still being made: never send it.
+    if (this.abandoned) return controller.abort(this.abandoned);
+    this.exchange.onRequestStart(this);
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: UpstreamHeaders,
+    statusMessage?: string,
+  ): void {
+    // 1xx informational answers (103 Early Hints) are not relayed; the final answer follows.
+    if (statusCode < 200) return;
+    this.exchange.onResponse(this, statusCode, headers, statusMessage);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.exchange.onData(this, chunk);
+  }
+
+  onResponseEnd(): void {
+    this.exchange.onEnd(this);
+  }
+
+  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
+    this.exchange.onUpstreamError(this, error);
+  }
+
+  /** True when undici got the abort (and reports it through onResponseError, at once). */
+  abort(reason: Error): boolean {
+    this.abandoned ??= reason;
+    if (!this.controller) return false;
+    this.controller.abort(reason);
+    return true;
+  }
+}
 
 /**
  * One proxied HTTP request, from routing to the last byte. Errors the proxy makes up go through
@@ -39,14 +127,17 @@ class HttpExchange implements Waiter {
   private route: RouteRuntime | undefined;
   private revision: Revision | undefined;
   private instance: Instance | undefined;
-  private upstreamReq: ClientRequest | undefined;
+  private attempt: UpstreamTry | undefined;
   private timer: NodeJS.Timeout | undefined;
   private tries = 0;
   private tried: Set<Instance> | undefined;
   private bodyStarted = false;
   private timedOut = false;
   private readonly hasBody: boolean;
-  private headers: OutgoingHttpHeaders | undefined;
+  /** The request's headers for the upstream (read once, straight from the raw headers). */
+  private readonly head: ForwardedHead;
+  /** The upstream's status, once its response started. */
+  private status = 0;
   /** Sticky assignment to add to the upstream's response (set by a weighted pick). */
   private setCookie: string | undefined;
   /** Reached by a signed preview token: counted apart, never in the revision's analysis numbers. */
@@ -57,23 +148,22 @@ class HttpExchange implements Waiter {
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
   ) {
-    const h = req.headers;
-    this.hasBody =
-      h["transfer-encoding"] !== undefined ||
-      (h["content-length"] !== undefined && h["content-length"] !== "0");
-    res.once("close", () => this.onClientClose());
+    this.head = forwardedHead(req);
+    this.hasBody = this.head.hasBody;
+    // One listener for both ends: "close" follows "finish" when the response went out whole.
+    res.once("close", () => this.onClose());
   }
 
   start(): void {
     const plane = this.plane;
     const req = this.req;
-    const compiled = matchRoute(plane.compiled, hostOf(req.headers.host), pathOf(req.url));
+    const host = hostOf(this.head.host);
+    const path = pathOf(req.url);
+    const compiled = matchRoute(plane.compiled, host, path);
     if (!compiled) return this.failUnrouted("no-route");
-    const pick = pickRevision(compiled, {
-      host: hostOf(req.headers.host),
-      path: pathOf(req.url),
-      headers: req.headers,
-    });
+    // Node builds req.headers only when read: routes without preview or canary never do.
+    const headers = compiled.preview || compiled.canary ? req.headers : NO_HEADERS;
+    const pick = pickRevision(compiled, { host, path, headers });
     if (pick.kind === "no-weight") return this.failUnrouted("no-instance");
     const route = plane.routes.get(compiled.route.id);
     const revision = route?.revisions.get(pick.revision.id);
@@ -145,73 +235,90 @@ class HttpExchange implements Waiter {
     this.phase = "upstream";
     this.timedOut = false;
     const req = this.req;
-    const upstream = instance.upstream;
-    const upstreamReq = http.request({
-      host: upstream.host,
-      port: upstream.port,
-      method: req.method,
-      path: req.url,
-      headers: (this.headers ??= forwardHeaders(req)),
-      agent: instance.agent,
-    });
-    this.upstreamReq = upstreamReq;
-    upstreamReq.on("response", (res) => this.onResponse(upstreamReq, res));
-    upstreamReq.on("error", (error: NodeJS.ErrnoException) => this.onUpstreamError(upstreamReq, error));
-    this.timer = setTimeout(() => this.onTimeout(upstreamReq), revision.policy.tryTimeoutMs);
-    if (!this.hasBody) {
-      upstreamReq.end();
-      return;
-    }
-    // The body is read from the client only once the upstream connection is up, so a refused
-    // connection leaves it unread and the request can still go to another instance.
-    upstreamReq.once("socket", (socket: Socket) => {
-      if (socket.connecting) socket.once("connect", () => this.pipeBody(upstreamReq));
-      else this.pipeBody(upstreamReq);
-    });
+    const attempt = new UpstreamTry(this, this.hasBody);
+    this.attempt = attempt;
+    const timer = setTimeout(() => this.onTimeout(attempt), revision.policy.tryTimeoutMs);
+    this.timer = timer;
+    instance.pool.dispatch(
+      {
+        method: req.method ?? "GET",
+        path: req.url ?? "/",
+        headers: this.head.headers,
+        body: attempt.body,
+      },
+      attempt,
+    );
   }
 
-  private pipeBody(upstreamReq: ClientRequest): void {
-    if (upstreamReq !== this.upstreamReq || this.phase !== "upstream") return;
+  /**
+   * undici is about to write the request on a connected socket. The body is read from the client
+   * only from here on, so a refused connection leaves it unread and the request can still go to
+   * another instance.
+   */
+  onRequestStart(attempt: UpstreamTry): void {
+    if (attempt !== this.attempt || this.phase !== "upstream" || !attempt.body) return;
     this.bodyStarted = true;
-    this.req.pipe(upstreamReq);
+    this.req.pipe(attempt.body);
   }
 
-  private onResponse(upstreamReq: ClientRequest, upstreamRes: IncomingMessage): void {
-    if (upstreamReq !== this.upstreamReq || this.phase !== "upstream") {
-      upstreamRes.resume();
+  onResponse(
+    attempt: UpstreamTry,
+    status: number,
+    headers: UpstreamHeaders,
+    statusMessage: string | undefined,
+  ): void {
+    if (attempt !== this.attempt || this.phase !== "upstream") {
+      attempt.abort(new Error("abandoned"));
       return;
     }
     clearTimeout(this.timer);
-    const status = upstreamRes.statusCode ?? 502;
     this.plane.noteOutcome(this.instance!, status >= 500);
     this.phase = "streaming";
     const res = this.res;
-    res.writeHead(
-      status,
-      upstreamRes.statusMessage,
-      responseHeaders(upstreamRes.headers, this.revision!.id, this.setCookie),
-    );
-    upstreamRes.pipe(res);
-    upstreamRes.once("error", () => this.abortStreaming(502));
-    res.once("finish", () => this.complete(status));
+    const out = responseHeaders(headers, this.revision!.id, this.setCookie);
+    if (statusMessage) res.writeHead(status, statusMessage, out);
+    else res.writeHead(status, out);
+    this.status = status;
   }
 
-  private onTimeout(upstreamReq: ClientRequest): void {
-    if (upstreamReq !== this.upstreamReq || this.phase !== "upstream") return;
+  onData(attempt: UpstreamTry, chunk: Buffer): void {
+    if (attempt !== this.attempt || this.phase !== "streaming") return;
+    // Backpressure: a slow client pauses the upstream instead of filling the proxy's memory.
+    if (!this.res.write(chunk)) {
+      attempt.controller?.pause();
+      this.res.once("drain", () => attempt.controller?.resume());
+    }
+  }
+
+  onEnd(attempt: UpstreamTry): void {
+    if (attempt !== this.attempt || this.phase !== "streaming") return;
+    this.res.end();
+  }
+
+  private onTimeout(attempt: UpstreamTry): void {
+    if (attempt !== this.attempt || this.phase !== "upstream") return;
     this.timedOut = true;
-    upstreamReq.destroy(Object.assign(new Error("per-try timeout"), { code: "SLIPWAY_TRY_TIMEOUT" }));
+    const error = Object.assign(new Error("per-try timeout"), { code: "SLIPWAY_TRY_TIMEOUT" });
+    // Still connecting: undici has nothing to abort yet (the try is dropped once connected).
+    if (!attempt.abort(error)) this.onUpstreamError(attempt, error);
   }
 
-  private onUpstreamError(upstreamReq: ClientRequest, error: NodeJS.ErrnoException): void {
-    if (upstreamReq !== this.upstreamReq) return;
+  onUpstreamError(attempt: UpstreamTry, error: UpstreamError): void {
+    if (attempt !== this.attempt) return;
     // The status line already went out: all we can do is cut the client's response short.
     if (this.phase === "streaming") return this.abortStreaming(502);
     if (this.phase !== "upstream") return;
     clearTimeout(this.timer);
     const instance = this.instance!;
+    // The request's fault, not the instance's: never retried, never counted toward ejection.
+    if (UNFORWARDABLE.has(error.code ?? "")) {
+      this.leaveInstance();
+      return this.fail("unforwardable");
+    }
     this.plane.noteOutcome(instance, true);
     this.leaveInstance();
-    if (this.mayRetry(error, upstreamReq)) {
+    if (attempt.body) this.req.unpipe(attempt.body);
+    if (this.mayRetry(error)) {
       (this.tried ??= new Set()).add(instance);
       this.phase = "routing";
       return this.dispatch();
@@ -220,10 +327,14 @@ class HttpExchange implements Waiter {
   }
 
   /** Retry only where the upstream cannot have acted on the request, or acting twice is harmless. */
-  private mayRetry(error: NodeJS.ErrnoException, upstreamReq: ClientRequest): boolean {
+  private mayRetry(error: UpstreamError): boolean {
     if (this.tries > this.revision!.policy.retries || this.bodyStarted || this.res.destroyed) return false;
-    if (NOT_SENT.has(error.code ?? "")) return true;
-    if (upstreamReq.reusedSocket && error.code === "ECONNRESET" && !this.hasBody) return true; // keep-alive race
+    const code = error.code ?? "";
+    if (NOT_SENT.has(code)) return true;
+    // Keep-alive race: the app closed an idle connection as the proxy wrote on it. undici looks for
+    // a pending close before it reuses a socket, which leaves a narrow window; a socket that had
+    // read bytes before this request's answer carried an earlier response, so it was reused.
+    if (code === "UND_ERR_SOCKET" && (error.socket?.bytesRead ?? 0) > 0 && !this.hasBody) return true;
     return IDEMPOTENT.has(this.req.method ?? "") && !this.hasBody;
   }
 
@@ -238,23 +349,29 @@ class HttpExchange implements Waiter {
   cut(): void {
     if (this.phase === "done") return;
     this.revision!.counters.cutAtDrain++;
-    const upstreamReq = this.upstreamReq;
-    this.upstreamReq = undefined;
-    upstreamReq?.destroy();
+    this.abandonAttempt();
     if (this.phase === "streaming") return this.abortStreaming(504);
     clearTimeout(this.timer);
     this.leaveInstance();
     this.fail("drain-cut");
   }
 
-  private onClientClose(): void {
+  /** Stops the running try, if any: its connection is closed and its callbacks are ignored. */
+  private abandonAttempt(): void {
+    const attempt = this.attempt;
+    this.attempt = undefined;
+    if (!attempt) return;
+    if (attempt.body) this.req.unpipe(attempt.body);
+    attempt.abort(new Error("abandoned"));
+  }
+
+  private onClose(): void {
     if (this.phase === "done") return;
+    if (this.phase === "streaming" && this.res.writableFinished) return this.complete(this.status);
     // The client left before its response was complete: stop the upstream work and log it.
     clearTimeout(this.timer);
     this.leaveQueue();
-    const upstreamReq = this.upstreamReq;
-    this.upstreamReq = undefined;
-    upstreamReq?.destroy();
+    this.abandonAttempt();
     this.plane.log.info(
       { method: this.req.method, url: this.req.url, revision: this.revision?.id },
       "client gone before the response ended (499)",
@@ -265,9 +382,7 @@ class HttpExchange implements Waiter {
   /** Cuts a response whose head was already sent, recording why (not as "client gone"). */
   private abortStreaming(status: number): void {
     if (this.phase !== "streaming") return;
-    const upstreamReq = this.upstreamReq;
-    this.upstreamReq = undefined;
-    upstreamReq?.destroy();
+    this.abandonAttempt();
     this.complete(status);
     this.res.destroy();
   }
@@ -285,7 +400,7 @@ class HttpExchange implements Waiter {
       };
       if (this.revision) headers[REVISION_HEADER] = this.revision.id;
       // Unread request bodies would otherwise be left on a keep-alive connection.
-      if (this.hasBody && !this.bodyStarted) headers.connection = "close";
+      if (this.hasBody && !this.req.complete) headers.connection = "close";
       res.writeHead(status, headers);
       res.end(body);
     }
@@ -347,9 +462,8 @@ export function handleUpgrade(plane: DataPlane, req: IncomingMessage, socket: Du
     return rawFail(socket, choice.kind === "full" ? "circuit-open" : "no-instance", revision.id);
   }
   const instance = choice.instance;
-  const headers = forwardHeaders(req);
-  headers.connection = "Upgrade";
-  headers.upgrade = req.headers.upgrade ?? "websocket";
+  const headers = forwardedHead(req).headers;
+  headers.push("connection", "Upgrade", "upgrade", req.headers.upgrade ?? "websocket");
   const upstreamReq = http.request({
     host: instance.upstream.host,
     port: instance.upstream.port,
@@ -451,28 +565,82 @@ function rawFail(socket: Duplex, failure: ProxyFailure, revision?: string): void
   );
 }
 
-function forwardHeaders(req: IncomingMessage): OutgoingHttpHeaders {
-  const source = req.headers;
-  const out: OutgoingHttpHeaders = {};
-  for (const name in source) {
-    if (!HOP_BY_HOP.has(name)) out[name] = source[name];
-  }
-  // Chunked bodies stay chunked: Node re-frames them when it sees this header.
-  if (source["transfer-encoding"] !== undefined) out["transfer-encoding"] = "chunked";
-  const connection = source.connection;
-  if (connection && connection !== "keep-alive" && connection !== "close") {
-    for (const token of connection.split(",")) delete out[token.trim().toLowerCase()];
+/** What the proxy reads from a request's raw headers, in one pass. */
+export interface ForwardedHead {
+  /** For the upstream, as a flat [name, value, ...] list. */
+  headers: string[];
+  /** The first Host header. */
+  host: string | undefined;
+  /** A body follows (chunked, or a non-zero Content-Length). */
+  hasBody: boolean;
+}
+
+/**
+ * The request's headers for the upstream, read straight from the raw headers (no object per
+ * request): hop-by-hop ones and those named by `Connection` dropped, X-Forwarded-For appended to,
+ * X-Forwarded-Proto and X-Forwarded-Host set, Host kept.
+ */
+export function forwardedHead(req: IncomingMessage): ForwardedHead {
+  const raw = req.rawHeaders;
+  const out: string[] = [];
+  let forwardedFor: string | undefined;
+  let host: string | undefined;
+  let named: string[] | undefined;
+  let hasBody = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    const lower = name.toLowerCase();
+    if (NOT_FORWARDED.has(lower)) {
+      if (lower === "x-forwarded-for")
+        forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+      else if (lower === "connection") named = connectionTokens(value, named);
+      else if (lower === "transfer-encoding") hasBody = true;
+      continue;
+    }
+    if (lower === "host") {
+      // One Host only (the first, as Node's req.headers keeps it).
+      if (host !== undefined) continue;
+      host = value;
+    } else if (lower === "content-length" && value !== "0") hasBody = true;
+    out.push(name, value);
   }
   const remote = req.socket.remoteAddress ?? "";
-  const prior = source["x-forwarded-for"];
-  out["x-forwarded-for"] = prior ? `${String(prior)}, ${remote}` : remote;
-  out["x-forwarded-proto"] = (req.socket as Socket & { encrypted?: boolean }).encrypted ? "https" : "http";
-  if (source.host !== undefined) out["x-forwarded-host"] = source.host;
+  out.push("x-forwarded-for", forwardedFor === undefined ? remote : `${forwardedFor}, ${remote}`);
+  out.push(
+    "x-forwarded-proto",
+    (req.socket as Socket & { encrypted?: boolean }).encrypted ? "https" : "http",
+  );
+  if (host !== undefined) out.push("x-forwarded-host", host);
+  return { headers: named ? withoutNamed(out, named) : out, host, hasBody };
+}
+
+/** Header names listed in a Connection header (besides keep-alive and close), lower case. */
+function connectionTokens(value: string, seen: string[] | undefined): string[] | undefined {
+  let tokens = seen;
+  for (const token of value.split(",")) {
+    const name = token.trim().toLowerCase();
+    if (name === "" || name === "keep-alive" || name === "close") continue;
+    (tokens ??= []).push(name);
+  }
+  return tokens;
+}
+
+function withoutNamed(headers: string[], named: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!;
+    if (!named.includes(name.toLowerCase())) out.push(name, headers[i + 1]!);
+  }
   return out;
 }
 
+/**
+ * The upstream's response headers for the client (undici's: lower-case names, a repeated header
+ * as an array), without hop-by-hop ones, plus the serving revision and any sticky assignment.
+ */
 function responseHeaders(
-  source: IncomingHttpHeaders,
+  source: UpstreamHeaders,
   revision: string,
   setCookie: string | undefined,
 ): OutgoingHttpHeaders {
@@ -482,6 +650,11 @@ function responseHeaders(
   }
   out[REVISION_HEADER] = revision;
   // Appended, never replacing: the app's own cookies (sessions, CSRF) must all reach the client.
-  if (setCookie !== undefined) out["set-cookie"] = [...(source["set-cookie"] ?? []), setCookie];
+  if (setCookie !== undefined) out["set-cookie"] = [...asList(source["set-cookie"]), setCookie];
   return out;
+}
+
+function asList(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return typeof value === "string" ? [value] : value;
 }

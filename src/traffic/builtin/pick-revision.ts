@@ -137,14 +137,15 @@ export function prefixMatches(prefix: string, path: string): boolean {
  * makes it sticky. No I/O; the only state touched is the split's running scores.
  */
 export function pickRevision(route: CompiledRoute, request: RequestFacts): RevisionPick {
+  const { preview, canary } = route;
+  // The common case (neither preview nor canary) never looks at the headers.
+  if (!preview && !canary) return pickByWeight(route);
   const headers = request.headers;
   const pinned = headers[REVISION_HEADER];
-  if (route.preview && typeof pinned === "string" && pinned !== "") {
-    const revision = matchPreviewToken(route.preview, pinned);
+  if (preview && typeof pinned === "string" && pinned !== "") {
+    const revision = matchPreviewToken(preview, pinned);
     if (revision) return { kind: "revision", revision, reason: "preview" };
   }
-  // The common case (no canary) never looks at cookies.
-  const canary = route.canary;
   return canary ? pickWithCanary(route, canary, headers) : pickByWeight(route);
 }
 

@@ -51,6 +51,7 @@ describe("renderMetrics", () => {
 
 describe("proxy errors", () => {
   it.each<[ProxyFailure, number]>([
+    ["unforwardable", 400],
     ["no-route", 404],
     ["no-instance", 503],
     ["circuit-open", 503],
