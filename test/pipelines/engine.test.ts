@@ -242,7 +242,7 @@ describe("planning and status functions", () => {
     const { result, job } = await run(target, { hostEnv: { ...process.env, MARK_DIR: marks } });
     expect(job("test (fast-fail)").conclusion).toBe("failure");
     expect(job("test (slow)").conclusion).toBe("cancelled");
-    expect(result.conclusion).toBe("cancelled");
+    expect(result.conclusion).toBe("failure");
     const pid = Number(readFileSync(join(marks, "slow.pid"), "utf8"));
     expect(isAlive(pid)).toBe(false);
   });

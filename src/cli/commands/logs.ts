@@ -9,18 +9,30 @@ export function registerLogs(program: Command): void {
     .command("logs")
     .description("Print the stored (masked) logs of a workflow run")
     .argument("<run>", "run id (see slipway runs)")
-    .option("--job <id>", "only this job (a job id prints every matrix combination)")
+    .option(
+      "--job <id>",
+      "only this job: its id (every matrix combination), one combination's key, or its display name",
+    )
     .option("--dir <path>", "repository directory", ".")
     .option("--db <file>", "history database (default: SLIPWAY_DB or .slipway/slipway.db)")
     .option("--json", "print JSON lines as one document")
     .action((runId: string, flags: { job?: string; dir: string; db?: string; json?: boolean }) =>
       withStore(databasePath(flags.dir, flags.db), async (store) => {
         const history = store.runs;
-        if (!(await history.getRun(runId)))
-          throw new SlipwayError("SLIPWAY_NOT_FOUND", `run ${runId} does not exist (see slipway runs)`);
-        const lines = await history.getLogs(runId, flags.job);
+        const run = await history.getRun(runId);
+        if (!run) throw new SlipwayError("SLIPWAY_NOT_FOUND", `run ${runId} does not exist (see slipway runs)`);
+        let lines = await history.getLogs(runId, flags.job);
         if (flags.job !== undefined && lines.length === 0) {
-          throw new SlipwayError("SLIPWAY_NOT_FOUND", `run ${runId} has no logs for job ${flags.job}`);
+          // Not an id or a key: the name shown for the job (`name: Node ${{ matrix.node }}`).
+          const keys = jobKeysNamed(run.result?.jobs ?? [], flags.job);
+          if (keys.size > 0) lines = (await history.getLogs(runId)).filter((line) => keys.has(line.jobKey));
+        }
+        if (flags.job !== undefined && lines.length === 0) {
+          const known = (run.result?.jobs ?? []).map((job) => job.name);
+          throw new SlipwayError(
+            "SLIPWAY_NOT_FOUND",
+            `run ${runId} has no logs for job ${flags.job}${known.length > 0 ? ` (jobs: ${[...new Set(known)].join(", ")})` : ""}`,
+          );
         }
         if (flags.json) {
           printJson(lines);
@@ -36,4 +48,11 @@ export function registerLogs(program: Command): void {
         }
       }),
     );
+}
+
+/** Keys of the jobs shown as `name` (exactly, else ignoring case). */
+function jobKeysNamed(jobs: readonly { key: string; name: string }[], name: string): Set<string> {
+  const exact = jobs.filter((job) => job.name === name);
+  const chosen = exact.length > 0 ? exact : jobs.filter((job) => job.name.toLowerCase() === name.toLowerCase());
+  return new Set(chosen.map((job) => job.key));
 }
