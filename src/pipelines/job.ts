@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Conclusion } from "../core/workflow/status.js";
 import {
@@ -166,6 +166,7 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   instance.signal.removeEventListener("abort", cancelJob);
   for (const pgid of state.groups) signalGroup(pgid, "SIGKILL");
   await state.flushLogs();
+  await storeSummary(scope, instance, join(jobDir, "summary.md"));
   if (!scope.keepWorkspaces) {
     await removeWorktree(scope.repoRoot, workspace);
     // Processes killed just above may still be closing files: retry rather than fail the job.
@@ -209,4 +210,20 @@ function runDefaults(
   if (run?.["working-directory"] !== undefined)
     result.workingDirectory = toExpressionString(run["working-directory"]);
   return result;
+}
+
+/**
+ * Keeps the job's step summary (what its steps wrote to $GITHUB_STEP_SUMMARY, masked) with the
+ * run's logs as `summary` lines, so it outlives the job directory.
+ */
+async function storeSummary(scope: RunScope, instance: JobInstance, path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const text = readFileSync(path, "utf8").replace(/\n+$/, "");
+  if (text.trim() === "") return;
+  const lines = text.split("\n").map((line) => ({
+    step: "Summary",
+    level: "summary" as const,
+    text: scope.masker.mask(line),
+  }));
+  await scope.storeLogs(instance.key, instance.job.id, lines);
 }
