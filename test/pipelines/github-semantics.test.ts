@@ -77,7 +77,8 @@ jobs:
       const failed = result.jobs.filter((job) => job.conclusion !== "success");
       expect(failed.map((job) => `${job.key}: ${job.reason ?? ""}`)).toEqual([]);
       expect(result.jobs).toHaveLength(12);
-      for (const line of logs("test")) if (line.startsWith("shard ")) workspaces.add(line.split(" in ")[1] ?? "");
+      for (const line of logs("test"))
+        if (line.startsWith("shard ")) workspaces.add(line.split(" in ")[1] ?? "");
     }
     // Every job of every run had a workspace of its own name (git names worktrees after it).
     expect(workspaces.size).toBe(60);
@@ -438,6 +439,9 @@ jobs:
       'build ({"name":"api","port":8080}, {"version":20,"lts":true}): success',
       'build ({"name":"web","port":3000}, {"version":20,"lts":true}): success',
     ]);
-    expect(logs("build").sort()).toEqual(["api:8080 node 20 lts=true true", "web:3000 node 20 lts=true true"]);
+    expect(logs("build").sort()).toEqual([
+      "api:8080 node 20 lts=true true",
+      "web:3000 node 20 lts=true true",
+    ]);
   });
 });
