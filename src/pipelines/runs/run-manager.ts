@@ -172,6 +172,26 @@ export class RunManager {
     return outcome;
   }
 
+  /**
+   * At start-up: the runs this server started (they have run metadata) that are still recorded as
+   * running were cut short by a stop or crash; they are marked `interrupted` rather than left
+   * "running" for ever. Runs of a `slipway run` in a terminal have no metadata and are left alone.
+   * Returns the ids marked.
+   */
+  async markInterrupted(): Promise<string[]> {
+    const marked: string[] = [];
+    for (const runId of await this.options.store.runningRunIds()) {
+      if (this.live.has(runId) || !this.readMeta(runId)) continue;
+      const stored = await this.options.store.getRun(runId);
+      const duration = stored ? Math.max(0, this.now() - Date.parse(stored.startedAt)) : null;
+      if (await this.options.store.markInterrupted(runId, duration)) marked.push(runId);
+    }
+    if (marked.length > 0) {
+      this.options.log?.warn({ runs: marked }, "runs interrupted by the previous server stop marked interrupted");
+    }
+    return marked;
+  }
+
   /** Cancels a run in progress; resolves with the run once it has stopped. */
   async cancel(runId: string): Promise<RunView> {
     const run = this.live.get(runId);

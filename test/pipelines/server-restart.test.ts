@@ -1,0 +1,73 @@
+// What a server restart leaves behind, through the library API the server uses (RunManager on a
+// real SQLite store and a real git repository).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { RunManager } from "../../src/pipelines/runs/run-manager.js";
+import { runWorkflows } from "../../src/pipelines/run.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { makeRepo } from "./helpers.js";
+
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const SLOW = `name: Slow
+on: workflow_dispatch
+jobs:
+  wait:
+    runs-on: ubuntu-latest
+    steps:
+      - run: sleep 60
+`;
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("condition never held");
+}
+
+describe("server restart", () => {
+  it("marks the runs the previous server left running as interrupted, and leaves CLI runs alone", async () => {
+    const target = makeRepo([], { ".github/workflows/slow.yml": SLOW });
+    cleanups.push(() => target.cleanup());
+    const dataDir = mkdtempSync(join(tmpdir(), "slipway-restart-"));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const store: Store = await openStore(join(dataDir, "slipway.db"));
+    cleanups.push(() => store.close());
+
+    // The "old" server starts a run, and a terminal `slipway run` runs on the same database.
+    const before = new RunManager({ dir: target.dir, dataDir, store: store.runs });
+    cleanups.push(() => before.stop());
+    const { runs } = await before.trigger({ event: "workflow_dispatch", workflow: "slow.yml", actor: "ada" });
+    const serverRun = runs[0]?.runId ?? "";
+    const cli = new AbortController();
+    const cliRun = runWorkflows({
+      dir: target.dir,
+      event: "workflow_dispatch",
+      history: store.runs,
+      dataDir,
+      signal: cli.signal,
+    });
+    cleanups.push(async () => {
+      cli.abort();
+      await cliRun;
+    });
+    await until(async () => (await store.runs.runningRunIds()).length === 2);
+
+    // The "new" server process starts on the same data directory.
+    const after = new RunManager({ dir: target.dir, dataDir, store: store.runs });
+    expect(await after.markInterrupted()).toEqual([serverRun]);
+    const marked = await after.get(serverRun);
+    expect(marked).toMatchObject({ status: "completed", conclusion: "interrupted" });
+    const running = await store.runs.runningRunIds();
+    expect(running).toHaveLength(1);
+    expect(running[0]).not.toBe(serverRun);
+    // Marking twice finds nothing more.
+    expect(await after.markInterrupted()).toEqual([]);
+  }, 120_000);
+});
