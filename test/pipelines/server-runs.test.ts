@@ -1,5 +1,5 @@
-// What a server restart leaves behind, through the library API the server uses (RunManager on a
-// real SQLite store and a real git repository).
+// Runs inside the server (schedules, restarts), through the library API the server uses
+// (RunManager on a real SQLite store and a real git repository).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,5 +69,50 @@ describe("server restart", () => {
     expect(running[0]).not.toBe(serverRun);
     // Marking twice finds nothing more.
     expect(await after.markInterrupted()).toEqual([]);
+  }, 120_000);
+});
+
+describe("schedule triggers", () => {
+  it("starts the workflows whose cron fires in the given UTC minute, with github.event.schedule", async () => {
+    const target = makeRepo([], {
+      ".github/workflows/nightly.yml": `name: Nightly
+on:
+  schedule:
+    - cron: "30 5 * * 1-5"
+    - cron: "0 12 1 * *"
+jobs:
+  report:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "event=\${{ github.event_name }} cron=\${{ github.event.schedule }}"
+`,
+      ".github/workflows/push-only.yml": `name: Push
+on: push
+jobs:
+  x:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo never
+`,
+    });
+    cleanups.push(() => target.cleanup());
+    const dataDir = mkdtempSync(join(tmpdir(), "slipway-schedule-"));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const store: Store = await openStore(join(dataDir, "slipway.db"));
+    cleanups.push(() => store.close());
+    const manager = new RunManager({ dir: target.dir, dataDir, store: store.runs });
+    cleanups.push(() => manager.stop());
+
+    // Sunday 05:30 UTC and Monday 05:31 UTC: not due.
+    expect(await manager.runSchedules(new Date("2026-12-06T05:30:00Z"))).toEqual([]);
+    expect(await manager.runSchedules(new Date("2026-12-07T05:31:00Z"))).toEqual([]);
+    // Monday 06:30 in UTC+1 is 05:30 UTC: due.
+    const started = await manager.runSchedules(new Date("2026-12-07T06:30:20+01:00"));
+    expect(started.map((run) => run.workflowFile)).toEqual([".github/workflows/nightly.yml"]);
+    const runId = started[0]?.runId ?? "";
+    await until(async () => (await manager.get(runId))?.status === "completed");
+    expect(await manager.get(runId)).toMatchObject({ event: "schedule", conclusion: "success" });
+    const lines = (await manager.logs(runId)).flatMap((job) => job.lines.map((line) => line.text));
+    expect(lines).toContain("event=schedule cron=30 5 * * 1-5");
   }, 120_000);
 });
