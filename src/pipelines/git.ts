@@ -62,6 +62,29 @@ export function parentOf(repoRoot: string, sha: string): string | undefined {
   return tryGit(repoRoot, ["rev-parse", "--verify", "--quiet", `${sha}^`]);
 }
 
+/**
+ * The repository's default branch, as GitHub would name it: origin's HEAD, else
+ * `init.defaultBranch` when that branch exists, else `main` or `master` (local or on origin).
+ */
+export function defaultBranch(repoRoot: string): string | undefined {
+  const originHead = tryGit(repoRoot, ["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"]);
+  if (originHead) return originHead.replace(/^refs\/remotes\/origin\//, "");
+  const configured = tryGit(repoRoot, ["config", "--get", "init.defaultBranch"]);
+  for (const name of [configured, "main", "master"]) {
+    if (name && branchCommit(repoRoot, name) !== undefined) return name;
+  }
+  return undefined;
+}
+
+/** The commit of a branch, local or else on origin (a fresh clone has only origin's branches). */
+export function branchCommit(repoRoot: string, branch: string): string | undefined {
+  for (const ref of [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`]) {
+    const sha = tryGit(repoRoot, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+    if (sha) return sha;
+  }
+  return undefined;
+}
+
 export function mergeBase(repoRoot: string, a: string, b: string): string | undefined {
   return tryGit(repoRoot, ["merge-base", a, b]);
 }
@@ -88,12 +111,34 @@ export function filesOfCommit(repoRoot: string, sha: string): string[] {
 const execFileAsync = promisify(execFile);
 
 /**
- * A clean, detached checkout of `sha` at `path` sharing the repository's objects. Asynchronous:
- * parallel jobs must not block the event loop that reads their steps' output.
+ * Worktree bookkeeping (`.git/worktrees/<name>`) is not safe against concurrent `add`, `remove`
+ * and `prune` in one repository, so this process runs them one at a time per repository. The
+ * checkout itself is quick; parallel jobs still run their steps in parallel.
+ */
+const worktreeQueues = new Map<string, Promise<unknown>>();
+
+function inWorktreeQueue<T>(repoRoot: string, task: () => Promise<T>): Promise<T> {
+  const previous = worktreeQueues.get(repoRoot) ?? Promise.resolve();
+  const next = previous.then(task, task);
+  const settled = next.catch(() => undefined);
+  worktreeQueues.set(repoRoot, settled);
+  void settled.then(() => {
+    if (worktreeQueues.get(repoRoot) === settled) worktreeQueues.delete(repoRoot);
+  });
+  return next;
+}
+
+/**
+ * A clean, detached checkout of `sha` at `path` sharing the repository's objects. Git names the
+ * worktree after the last part of `path`, so callers give every workspace a unique one (other
+ * runs, other processes). Asynchronous: parallel jobs must not block the event loop that reads
+ * their steps' output.
  */
 export async function addWorktree(repoRoot: string, path: string, sha: string): Promise<void> {
   try {
-    await execFileAsync("git", ["worktree", "add", "--detach", "--quiet", path, sha], { cwd: repoRoot });
+    await inWorktreeQueue(repoRoot, () =>
+      execFileAsync("git", ["worktree", "add", "--detach", "--quiet", path, sha], { cwd: repoRoot }),
+    );
   } catch (error) {
     const stderr = String((error as { stderr?: string }).stderr ?? "").trim();
     throw new Error(`git worktree add: ${stderr || (error as Error).message}`, { cause: error });
@@ -101,12 +146,14 @@ export async function addWorktree(repoRoot: string, path: string, sha: string): 
 }
 
 export async function removeWorktree(repoRoot: string, path: string): Promise<void> {
-  try {
-    await execFileAsync("git", ["worktree", "remove", "--force", path], { cwd: repoRoot });
-  } catch {
-    // Already gone, or never created: prune below forgets it either way.
-  }
-  await execFileAsync("git", ["worktree", "prune"], { cwd: repoRoot }).catch(() => undefined);
+  await inWorktreeQueue(repoRoot, async () => {
+    try {
+      await execFileAsync("git", ["worktree", "remove", "--force", path], { cwd: repoRoot });
+    } catch {
+      // Already gone, or never created: prune below forgets it either way.
+      await execFileAsync("git", ["worktree", "prune"], { cwd: repoRoot }).catch(() => undefined);
+    }
+  });
 }
 
 /** `owner/name` from the origin remote when it looks like one, else `local/<dir name>`. */

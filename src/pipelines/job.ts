@@ -1,5 +1,5 @@
-import { mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { basename, join } from "node:path";
 import type { Conclusion } from "../core/workflow/status.js";
 import {
   ExpressionFailure,
@@ -24,9 +24,11 @@ const TIMEOUT_REASON = "timeout";
 export async function runJob(scope: RunScope, instance: JobInstance): Promise<JobResult> {
   const started = Date.now();
   const { job } = instance;
-  const safeKey = instance.key.replace(/[^A-Za-z0-9_.-]+/g, "_");
-  const jobDir = join(scope.runDir, safeKey);
-  const workspace = join(jobDir, "workspace");
+  const safeKey = instance.key.replace(/[^A-Za-z0-9_.-]+/g, "_").slice(0, 80);
+  // Unique per job even when two reusable-workflow calls run jobs with the same key; the
+  // workspace's last path part names its git worktree, so it is unique too.
+  const jobDir = mkdtempSync(join(scope.runDir, `${safeKey}-`));
+  const workspace = join(jobDir, `workspace-${basename(jobDir).slice(safeKey.length + 1)}`);
   const temp = join(jobDir, "temp");
   mkdirSync(temp, { recursive: true });
   const logLines: LogLine[] = [];
@@ -127,13 +129,25 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   const timedOut = jobController.signal.reason === TIMEOUT_REASON;
   const statusSoFar: "success" | "failure" | "cancelled" =
     failedBeforeSteps !== undefined || timedOut ? "failure" : wasCancelled ? "cancelled" : jobStatus(steps);
+  // Each is a step of its own ("Post <name>"); a failing one fails the job, as on GitHub.
+  let postFailed = false;
   for (const post of state.postQueue.reverse()) {
-    state.currentStep = `Post ${post.name}`;
+    const name = `Post ${post.name}`;
+    const index = steps.length;
+    const postStarted = Date.now();
+    state.currentStep = name;
+    scope.emit({ type: "step-started", key: instance.key, step: name, index });
+    let outcome: Conclusion = "success";
     try {
       await post.action.post?.(post.context, { status: statusSoFar });
     } catch (error) {
-      log(`Error: post ${post.name}: ${(error as Error).message}`, "error");
+      log(`Error: ${name}: ${(error as Error).message}`, "error");
+      outcome = "failure";
+      postFailed = true;
     }
+    const result = { name, outcome, conclusion: outcome, durationMs: Date.now() - postStarted };
+    steps.push(result);
+    scope.emit({ type: "step-finished", key: instance.key, step: name, index, result });
   }
 
   state.currentStep = "Complete job";
@@ -152,12 +166,14 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   instance.signal.removeEventListener("abort", cancelJob);
   for (const pgid of state.groups) signalGroup(pgid, "SIGKILL");
   await state.flushLogs();
+  await storeSummary(scope, instance, join(jobDir, "summary.md"));
   if (!scope.keepWorkspaces) {
     await removeWorktree(scope.repoRoot, workspace);
-    rmSync(jobDir, { recursive: true, force: true });
+    // Processes killed just above may still be closing files: retry rather than fail the job.
+    rmSync(jobDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 
-  let conclusion: Conclusion = statusSoFar;
+  let conclusion: Conclusion = statusSoFar === "success" && postFailed ? "failure" : statusSoFar;
   let reason: string | undefined;
   if (conclusion === "failure" && continueOnError) {
     conclusion = "success";
@@ -194,4 +210,20 @@ function runDefaults(
   if (run?.["working-directory"] !== undefined)
     result.workingDirectory = toExpressionString(run["working-directory"]);
   return result;
+}
+
+/**
+ * Keeps the job's step summary (what its steps wrote to $GITHUB_STEP_SUMMARY, masked) with the
+ * run's logs as `summary` lines, so it outlives the job directory.
+ */
+async function storeSummary(scope: RunScope, instance: JobInstance, path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const text = readFileSync(path, "utf8").replace(/\n+$/, "");
+  if (text.trim() === "") return;
+  const lines = text.split("\n").map((line) => ({
+    step: "Summary",
+    level: "summary" as const,
+    text: scope.masker.mask(line),
+  }));
+  await scope.storeLogs(instance.key, instance.job.id, lines);
 }

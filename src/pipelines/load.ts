@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import {
   NoOperationTraceWriter,
@@ -11,6 +11,7 @@ import type { MappingToken } from "@actions/workflow-parser/templates/tokens/map
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import { SlipwayError } from "../core/errors.js";
 import type { BuiltinAction } from "./actions/contract.js";
+import { readYamlText } from "./yaml-text.js";
 
 /** A step with the keys the converter drops, read from the raw token tree. */
 export interface LoadedStep {
@@ -82,7 +83,7 @@ export async function loadWorkflow(path: string, options: LoadOptions, depth = 0
   const file = relative(options.repoRoot, resolve(path)) || path;
   let content: string;
   try {
-    content = readFileSync(path, "utf8");
+    content = readYamlText(path);
   } catch (error) {
     throw new SlipwayError(
       "SLIPWAY_INVALID_ARGUMENT",

@@ -1,10 +1,12 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseAction } from "@actions/workflow-parser/actions/action-parser";
 import { convertActionTemplate, type ActionTemplate } from "@actions/workflow-parser/actions/action-template";
 import { NoOperationTraceWriter } from "@actions/workflow-parser";
+import { ErrorPolicy } from "@actions/workflow-parser/model/convert";
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
+import { readYamlText } from "./yaml-text.js";
 import { statusFunctions, stepConclusion, type Conclusion } from "../core/workflow/status.js";
 import type { BuiltinAction } from "./actions/contract.js";
 import { evaluateCondition, toExpressionString, type Contexts } from "./expressions.js";
@@ -156,16 +158,29 @@ function loadAction(
   shown: string,
 ): { template: ActionTemplate; root: TemplateToken } | { problems: string[] } {
   const parsed = parseAction(
-    { name: shown, content: readFileSync(path, "utf8") },
+    { name: shown, content: readYamlText(path) },
     new NoOperationTraceWriter(),
   );
-  const problems = parsed.context.errors.getErrors().map((error) => formatParserError(error.message, shown));
+  const problems = actionProblems(parsed.context.errors.getErrors(), shown);
   if (problems.length > 0 || !parsed.value)
     return { problems: problems.length > 0 ? problems : [`${shown}: empty action`] };
-  const template = convertActionTemplate(parsed.context, parsed.value);
-  const more = parsed.context.errors.getErrors().map((error) => formatParserError(error.message, shown));
+  // The only errors left are the ignored name/description ones, which would stop the conversion.
+  const template = convertActionTemplate(parsed.context, parsed.value, {
+    errorPolicy: ErrorPolicy.TryConversion,
+  });
+  const more = actionProblems(parsed.context.errors.getErrors(), shown);
   if (more.length > 0) return { problems: more };
   return { template, root: parsed.value };
+}
+
+/**
+ * The parser checks action.yml against the Marketplace's strict schema, which requires `name` and
+ * `description`; GitHub's runner needs only `runs`, so those two are not problems here.
+ */
+function actionProblems(errors: readonly { message: string }[], shown: string): string[] {
+  return errors
+    .filter((error) => !/Required property is missing: (name|description)$/.test(error.message))
+    .map((error) => formatParserError(error.message, shown));
 }
 
 interface CompositeRun {

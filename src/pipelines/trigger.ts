@@ -1,5 +1,16 @@
 import type { TriggerEvent } from "../core/workflow/triggers.js";
-import { changedFiles, filesOfCommit, mergeBase, parentOf, resolveCommit, resolveRef } from "./git.js";
+import { mergePayload, synthesizePayload } from "./event-payload.js";
+import {
+  branchCommit,
+  changedFiles,
+  defaultBranch,
+  filesOfCommit,
+  mergeBase,
+  parentOf,
+  repositoryName,
+  resolveCommit,
+  resolveRef,
+} from "./git.js";
 import type { RunOptions } from "./run-options.js";
 
 /** The event that starts a run, as git resolves it: commits, refs and the changed files. */
@@ -8,51 +19,73 @@ export interface TriggerInfo {
   sha: string;
   ref: string;
   baseSha: string | undefined;
+  /** The payload as GitHub would deliver it: built from git, with `--event-file`'s values on top. */
   payload: Record<string, unknown>;
   headRef: string;
   baseRef: string;
 }
 
 /**
- * Resolves the event's ref and the base to diff against (the merge base for a pull request, the
- * `before` commit or the parent for a push, `--base` when given) and lists the changed files that
- * `paths:` filters match.
+ * Resolves the event's ref and the base to diff against (the merge base with the target branch
+ * for a pull request, the `before` commit or the parent for a push, `--base` when given), lists
+ * the changed files that `paths:` filters match, and builds the event payload.
  */
 export function describeTrigger(
   repoRoot: string,
   eventName: string,
   options: Pick<RunOptions, "eventPayload" | "ref" | "base">,
 ): TriggerInfo {
-  const payload = options.eventPayload ?? {};
-  const pr = payload.pull_request as
+  const given = options.eventPayload ?? {};
+  const pr = given.pull_request as
     { head?: { ref?: string }; base?: { ref?: string; sha?: string }; number?: number } | undefined;
-  const refFromPayload = eventName === "push" && typeof payload.ref === "string" ? payload.ref : undefined;
+  const refFromPayload = eventName === "push" && typeof given.ref === "string" ? given.ref : undefined;
   const resolved = resolveRef(repoRoot, options.ref ?? refFromPayload);
+  const mainBranch = defaultBranch(repoRoot);
   let baseSha: string | undefined;
   let headRef = "";
   let baseRef = "";
   let ref = resolved.ref;
+  let changedFilesProblem: string | undefined;
   if (eventName === "pull_request") {
     headRef = pr?.head?.ref ?? resolved.ref.replace(/^refs\/heads\//, "");
-    baseRef =
-      pr?.base?.ref ?? (options.base && !/^[0-9a-f]{7,40}$/.test(options.base) ? options.base : "main");
+    const baseIsBranch = options.base !== undefined && !/^[0-9a-f]{7,40}$/.test(options.base);
+    baseRef = pr?.base?.ref ?? (baseIsBranch ? (options.base as string) : (mainBranch ?? ""));
     ref = `refs/pull/${pr?.number ?? 1}/merge`;
-    const target = options.base ?? pr?.base?.sha ?? baseRef;
-    try {
-      baseSha = mergeBase(repoRoot, resolveCommit(repoRoot, target), resolved.sha);
-    } catch {
-      baseSha = undefined;
+    const target =
+      options.base !== undefined
+        ? safeCommit(repoRoot, options.base)
+        : (safeCommit(repoRoot, pr?.base?.sha) ?? (baseRef ? branchCommit(repoRoot, baseRef) : undefined));
+    baseSha = target ? mergeBase(repoRoot, target, resolved.sha) : undefined;
+    if (!baseSha) {
+      changedFilesProblem = baseRef
+        ? `the pull request's base branch '${baseRef}' has no commit here (neither a local branch nor origin/${baseRef}); pass --base REV`
+        : "the repository's default branch is unknown (no origin/HEAD, init.defaultBranch, main or master); pass --base REV";
     }
   } else if (options.base !== undefined) {
     baseSha = resolveCommit(repoRoot, options.base);
   } else if (eventName === "push") {
     const before =
-      typeof payload.before === "string" && !/^0+$/.test(payload.before) ? payload.before : undefined;
+      typeof given.before === "string" && !/^0+$/.test(given.before) ? given.before : undefined;
     baseSha = before ? safeCommit(repoRoot, before) : parentOf(repoRoot, resolved.sha);
   }
-  const changed = baseSha
-    ? changedFiles(repoRoot, baseSha, resolved.sha)
-    : filesOfCommit(repoRoot, resolved.sha);
+  // Without a base (a root commit, a new branch), a push changes every file of its commit.
+  const changed =
+    changedFilesProblem !== undefined
+      ? undefined
+      : baseSha
+        ? changedFiles(repoRoot, baseSha, resolved.sha)
+        : filesOfCommit(repoRoot, resolved.sha);
+  const synthesized = synthesizePayload(eventName, {
+    repoRoot,
+    repository: repositoryName(repoRoot),
+    defaultBranch: mainBranch,
+    sha: resolved.sha,
+    ref: resolved.ref,
+    baseSha: eventName === "pull_request" ? (target(baseSha, repoRoot, baseRef) ?? baseSha) : baseSha,
+    headRef,
+    baseRef,
+  });
+  const payload = mergePayload(synthesized, given);
   const action = typeof payload.action === "string" ? payload.action : undefined;
   return {
     event: {
@@ -60,7 +93,8 @@ export function describeTrigger(
       ref: eventName === "pull_request" ? resolved.ref : ref,
       baseRef,
       ...(action ? { action } : {}),
-      changedFiles: changed,
+      ...(changed ? { changedFiles: changed } : {}),
+      ...(changedFilesProblem ? { changedFilesProblem } : {}),
     },
     sha: resolved.sha,
     ref,
@@ -71,7 +105,13 @@ export function describeTrigger(
   };
 }
 
-function safeCommit(repoRoot: string, rev: string): string | undefined {
+/** The base branch's tip (what GitHub shows as pull_request.base.sha), else the merge base. */
+function target(mergeBaseSha: string | undefined, repoRoot: string, baseRef: string): string | undefined {
+  return (baseRef ? branchCommit(repoRoot, baseRef) : undefined) ?? mergeBaseSha;
+}
+
+function safeCommit(repoRoot: string, rev: string | undefined): string | undefined {
+  if (rev === undefined) return undefined;
   try {
     return resolveCommit(repoRoot, rev);
   } catch {

@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { setMaxListeners } from "node:events";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULTS } from "../core/defaults.js";
@@ -97,6 +98,8 @@ export async function runWorkflow(
   };
 
   const runController = new AbortController();
+  // Every running job listens to it (a 12-job matrix is not a leak).
+  setMaxListeners(0, runController.signal);
   const onAbort = (): void => runController.abort();
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -145,7 +148,7 @@ export async function runWorkflow(
   } finally {
     releaseWorkflowGroup?.();
     options.signal?.removeEventListener("abort", onAbort);
-    rmSync(runDir, { recursive: true, force: true });
+    rmSync(runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 
   const jobResults = jobs.flatMap((job) => groups.get(job.id)?.results ?? []);

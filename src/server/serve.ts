@@ -129,7 +129,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     ...(options.secureCookies ? { secureCookies: true } : {}),
   });
   appConfig.current = () => app.config();
-  attachRunsAndNotifier(app); // workflow runs, webhooks, notifications
+  const runs = attachRunsAndNotifier(app).runs; // workflow runs, webhooks, notifications
+  // Runs the previous server process left "running" cannot finish any more: say so.
+  await runs
+    .markInterrupted()
+    .catch((error: unknown) =>
+      log.warn({ err: (error as Error).message }, "could not mark interrupted runs"),
+    );
+  runs.startSchedules(); // `on: schedule` crons, in UTC
   const admin = await ensureAdminToken(app.access, data, Date.now());
   if (admin.created) log.info({ file: admin.file }, "created the local admin API token");
   // Also creates the Prometheus metrics now, so rollouts before the first scrape are counted.

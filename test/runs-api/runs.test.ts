@@ -17,7 +17,9 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - run: echo "deploying with \${{ secrets.DEPLOY_TOKEN }}"
-      - run: mkdir -p out && echo "hello \${{ inputs.greeting }}" > out/greeting.txt
+      - run: |
+          mkdir -p out && echo "hello \${{ inputs.greeting }}" > out/greeting.txt
+          echo "## Greeting \${{ inputs.greeting }}, token \${{ secrets.DEPLOY_TOKEN }}" >> "$GITHUB_STEP_SUMMARY"
       - uses: actions/upload-artifact@v4
         with: { name: site, path: out }
   test:
@@ -123,6 +125,17 @@ describe("runs API over HTTP", () => {
     expect(plain.json).toContain("== test / ");
     expect(plain.json).toContain("tests ok");
     expect(plain.json).not.toContain("deploying");
+  });
+
+  it("serves the step summaries apart from the logs, masked", async () => {
+    const { status, json } = await call("GET", `/api/runs/${runId}/summary`);
+    expect(status).toBe(200);
+    expect(json.jobs).toEqual([{ key: "build", id: "build", markdown: "## Greeting world, token ***\n" }]);
+    const plain = await h.api.call<string>("GET", `/api/runs/${runId}/logs?job=build`, {
+      token: h.token,
+      headers: { accept: "text/plain" },
+    });
+    expect(plain.json).not.toContain("## Greeting");
   });
 
   it("lists the artifacts and downloads one as a gzip tar", async () => {

@@ -9,31 +9,65 @@ export function registerLogs(program: Command): void {
     .command("logs")
     .description("Print the stored (masked) logs of a workflow run")
     .argument("<run>", "run id (see slipway runs)")
-    .option("--job <id>", "only this job (a job id prints every matrix combination)")
+    .option(
+      "--job <id>",
+      "only this job: its id (every matrix combination), one combination's key, or its display name",
+    )
     .option("--dir <path>", "repository directory", ".")
     .option("--db <file>", "history database (default: SLIPWAY_DB or .slipway/slipway.db)")
+    .option("--summary", "print the jobs' step summaries ($GITHUB_STEP_SUMMARY) instead of their output")
     .option("--json", "print JSON lines as one document")
-    .action((runId: string, flags: { job?: string; dir: string; db?: string; json?: boolean }) =>
-      withStore(databasePath(flags.dir, flags.db), async (store) => {
-        const history = store.runs;
-        if (!(await history.getRun(runId)))
-          throw new SlipwayError("SLIPWAY_NOT_FOUND", `run ${runId} does not exist (see slipway runs)`);
-        const lines = await history.getLogs(runId, flags.job);
-        if (flags.job !== undefined && lines.length === 0) {
-          throw new SlipwayError("SLIPWAY_NOT_FOUND", `run ${runId} has no logs for job ${flags.job}`);
-        }
-        if (flags.json) {
-          printJson(lines);
-          return;
-        }
-        let previous = "";
-        for (const line of lines) {
-          const heading = `${line.jobKey} / ${line.step}`;
-          if (heading !== previous) process.stdout.write(`${style.bold(`== ${heading}`)}\n`);
-          previous = heading;
-          if (line.level === "endgroup") continue;
-          process.stdout.write(`${line.level === "group" ? `▸ ${line.text}` : line.text}\n`);
-        }
-      }),
+    .action(
+      (runId: string, flags: { job?: string; dir: string; db?: string; json?: boolean; summary?: boolean }) =>
+        withStore(databasePath(flags.dir, flags.db), async (store) => {
+          const history = store.runs;
+          const run = await history.getRun(runId);
+          if (!run)
+            throw new SlipwayError("SLIPWAY_NOT_FOUND", `run ${runId} does not exist (see slipway runs)`);
+          let lines = await history.getLogs(runId, flags.job);
+          if (flags.job !== undefined && lines.length === 0) {
+            // Not an id or a key: the name shown for the job (`name: Node ${{ matrix.node }}`).
+            const keys = jobKeysNamed(run.result?.jobs ?? [], flags.job);
+            if (keys.size > 0) lines = (await history.getLogs(runId)).filter((line) => keys.has(line.jobKey));
+          }
+          if (flags.job !== undefined && lines.length === 0) {
+            const known = (run.result?.jobs ?? []).map((job) => job.name);
+            throw new SlipwayError(
+              "SLIPWAY_NOT_FOUND",
+              `run ${runId} has no logs for job ${flags.job}${known.length > 0 ? ` (jobs: ${[...new Set(known)].join(", ")})` : ""}`,
+            );
+          }
+          // Step summaries are stored with the logs; they are shown on their own.
+          lines = lines.filter((line) => (line.level === "summary") === (flags.summary ?? false));
+          if (flags.json) {
+            printJson(lines);
+            return;
+          }
+          if (flags.summary) {
+            if (lines.length === 0) process.stderr.write(`run ${runId} has no step summary\n`);
+            let job = "";
+            for (const line of lines) {
+              if (line.jobKey !== job) process.stdout.write(`${style.bold(`== ${(job = line.jobKey)}`)}\n`);
+              process.stdout.write(`${line.text}\n`);
+            }
+            return;
+          }
+          let previous = "";
+          for (const line of lines) {
+            const heading = `${line.jobKey} / ${line.step}`;
+            if (heading !== previous) process.stdout.write(`${style.bold(`== ${heading}`)}\n`);
+            previous = heading;
+            if (line.level === "endgroup") continue;
+            process.stdout.write(`${line.level === "group" ? `▸ ${line.text}` : line.text}\n`);
+          }
+        }),
     );
+}
+
+/** Keys of the jobs shown as `name` (exactly, else ignoring case). */
+function jobKeysNamed(jobs: readonly { key: string; name: string }[], name: string): Set<string> {
+  const exact = jobs.filter((job) => job.name === name);
+  const chosen =
+    exact.length > 0 ? exact : jobs.filter((job) => job.name.toLowerCase() === name.toLowerCase());
+  return new Set(chosen.map((job) => job.key));
 }

@@ -43,6 +43,7 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: "GET", path: "/api/runs", action: "read" },
   { method: "GET", path: "/api/runs/:id", action: "read" },
   { method: "GET", path: "/api/runs/:id/logs", action: "read" },
+  { method: "GET", path: "/api/runs/:id/summary", action: "read" },
   { method: "GET", path: "/api/runs/:id/artifacts", action: "read" },
   { method: "GET", path: "/api/runs/:id/artifacts/:name", action: "read" },
   { method: "POST", path: "/api/runs", action: "trigger-run" },

@@ -233,7 +233,10 @@ describe("status functions", () => {
   it("aggregates conclusions and applies continue-on-error", () => {
     expect(aggregateConclusion(["success", "skipped"], false)).toBe("success");
     expect(aggregateConclusion(["success", "failure"], false)).toBe("failure");
-    expect(aggregateConclusion(["failure", "cancelled"], false)).toBe("cancelled");
+    // fail-fast: the failing combination decides, its cancelled siblings do not (GitHub).
+    expect(aggregateConclusion(["failure", "cancelled"], false)).toBe("failure");
+    expect(aggregateConclusion(["success", "cancelled"], false)).toBe("cancelled");
+    expect(aggregateConclusion(["failure"], true)).toBe("cancelled");
     expect(aggregateConclusion(["success"], true)).toBe("cancelled");
     expect(stepConclusion("failure", true)).toBe("success");
     expect(stepConclusion("failure", false)).toBe("failure");

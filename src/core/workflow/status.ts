@@ -37,10 +37,15 @@ export function statusFunctions(view: StatusView): StatusFunctions {
   };
 }
 
-/** The run's conclusion from its jobs' conclusions: cancelled wins over failure, skipped jobs are neutral. */
+/**
+ * The conclusion of a run (or of a matrix job, for `needs.<id>.result`) from its jobs'
+ * conclusions, as GitHub reports it: a run that was cancelled is cancelled; otherwise a failure
+ * wins over the combinations fail-fast cancelled because of it; skipped jobs are neutral.
+ */
 export function aggregateConclusion(conclusions: readonly Conclusion[], cancelled: boolean): Conclusion {
-  if (cancelled || conclusions.includes("cancelled")) return "cancelled";
+  if (cancelled) return "cancelled";
   if (conclusions.includes("failure")) return "failure";
+  if (conclusions.includes("cancelled")) return "cancelled";
   if (conclusions.length > 0 && conclusions.every((c) => c === "skipped")) return "skipped";
   return "success";
 }

@@ -31,8 +31,11 @@ export interface TriggerEvent {
   baseRef?: string;
   /** For pull_request: the activity type (`opened`, `synchronize`…). */
   action?: string;
-  /** Files changed against the base revision; undefined when unknown (paths filters then pass). */
+  /** Files changed against the base revision; undefined when unknown. */
   changedFiles?: readonly string[];
+  /** Why the changed files are unknown (say, a pull request's base branch is missing): a
+   *  workflow with `paths` / `paths-ignore` is then not run, with this as the reason. */
+  changedFilesProblem?: string;
 }
 
 export type TriggerDecision = { matched: true } | { matched: false; reason: string };
@@ -77,7 +80,7 @@ function matchPush(filters: EventFilters, event: TriggerEvent): TriggerDecision 
     return { matched: false, reason: `branch ${branch}: the push trigger filters tags only` };
   }
   const refDecision = matchRefFilters(filters.branches, filters["branches-ignore"], branch, "branch");
-  return refDecision.matched ? matchPaths(filters, event.changedFiles) : refDecision;
+  return refDecision.matched ? matchPaths(filters, event) : refDecision;
 }
 
 function matchPullRequest(filters: EventFilters, event: TriggerEvent): TriggerDecision {
@@ -88,7 +91,7 @@ function matchPullRequest(filters: EventFilters, event: TriggerEvent): TriggerDe
   }
   const target = event.baseRef ?? "";
   const refDecision = matchRefFilters(filters.branches, filters["branches-ignore"], target, "target branch");
-  return refDecision.matched ? matchPaths(filters, event.changedFiles) : refDecision;
+  return refDecision.matched ? matchPaths(filters, event) : refDecision;
 }
 
 function matchRefFilters(
@@ -106,10 +109,16 @@ function matchRefFilters(
   return { matched: true };
 }
 
-function matchPaths(filters: EventFilters, changed: readonly string[] | undefined): TriggerDecision {
-  if (changed === undefined) return { matched: true };
+function matchPaths(filters: EventFilters, event: TriggerEvent): TriggerDecision {
   const { paths } = filters;
   const ignore = filters["paths-ignore"];
+  const changed = event.changedFiles;
+  if (changed === undefined) {
+    if (event.changedFilesProblem === undefined || (paths === undefined && ignore === undefined))
+      return { matched: true };
+    const which = paths !== undefined ? "paths" : "paths-ignore";
+    return { matched: false, reason: `${which} cannot be checked: ${event.changedFilesProblem}` };
+  }
   if (paths !== undefined && !changed.some((file) => matchesPatternList(file, paths))) {
     return { matched: false, reason: `no changed file matches paths [${paths.join(", ")}]` };
   }

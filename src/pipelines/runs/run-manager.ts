@@ -17,6 +17,7 @@ import {
   type VoteRefusal,
 } from "../../core/access/approvals.js";
 import { SlipwayError, isSlipwayError } from "../../core/errors.js";
+import { parseCron } from "../../core/workflow/cron.js";
 import { artifactStoreFor } from "../actions/builtin/artifacts.js";
 import { findBuiltinAction } from "../actions/builtin/index.js";
 import type { ArtifactRecord } from "../artifacts/artifact-store.js";
@@ -123,6 +124,7 @@ export class RunManager {
   private root: string | undefined;
   private readonly metaDir: string;
   private stopped = false;
+  private scheduleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RunManagerOptions) {
     this.metaDir = join(options.dataDir, "run-meta");
@@ -170,6 +172,29 @@ export class RunManager {
       }
     }
     return outcome;
+  }
+
+  /**
+   * At start-up: the runs this server started (they have run metadata) that are still recorded as
+   * running were cut short by a stop or crash; they are marked `interrupted` rather than left
+   * "running" for ever. Runs of a `slipway run` in a terminal have no metadata and are left alone.
+   * Returns the ids marked.
+   */
+  async markInterrupted(): Promise<string[]> {
+    const marked: string[] = [];
+    for (const runId of await this.options.store.runningRunIds()) {
+      if (this.live.has(runId) || !this.readMeta(runId)) continue;
+      const stored = await this.options.store.getRun(runId);
+      const duration = stored ? Math.max(0, this.now() - Date.parse(stored.startedAt)) : null;
+      if (await this.options.store.markInterrupted(runId, duration)) marked.push(runId);
+    }
+    if (marked.length > 0) {
+      this.options.log?.warn(
+        { runs: marked },
+        "runs interrupted by the previous server stop marked interrupted",
+      );
+    }
+    return marked;
   }
 
   /** Cancels a run in progress; resolves with the run once it has stopped. */
@@ -364,9 +389,70 @@ export class RunManager {
     return [...this.live.keys()];
   }
 
+  /**
+   * Starts the workflows whose `on.schedule` has a cron that fires in the UTC minute of `at`
+   * (event `schedule`, `github.event.schedule` the cron that fired; one run per workflow even when
+   * several of its crons fire). A workflow that does not load is logged and left out.
+   */
+  async runSchedules(at: Date): Promise<RunView[]> {
+    const started: RunView[] = [];
+    for (const file of discoverWorkflows(this.repoRoot)) {
+      let crons: string[];
+      try {
+        const workflow = await loadWorkflow(file, { repoRoot: this.repoRoot, findAction: findBuiltinAction });
+        const schedule = workflow.on.schedule;
+        crons = Array.isArray(schedule)
+          ? schedule.flatMap((entry: unknown) => {
+              const cron = (entry as { cron?: unknown } | null)?.cron;
+              return typeof cron === "string" ? [cron] : [];
+            })
+          : [];
+      } catch (error) {
+        this.options.log?.warn({ file, err: (error as Error).message }, "scheduled workflow not loadable");
+        continue;
+      }
+      const due = crons.find((cron) => {
+        const parsed = parseCron(cron);
+        if (!parsed.ok) this.options.log?.warn({ file, cron }, parsed.problem);
+        return parsed.ok && parsed.schedule.matches(at);
+      });
+      if (due === undefined) continue;
+      try {
+        const outcome = await this.trigger({
+          event: "schedule",
+          workflow: relative(this.repoRoot, file),
+          actor: "schedule",
+          payload: { schedule: due },
+        });
+        started.push(...outcome.runs);
+      } catch (error) {
+        this.options.log?.warn({ file, err: (error as Error).message }, "scheduled run did not start");
+      }
+    }
+    return started;
+  }
+
+  /** Checks the schedules at the start of every minute (UTC) until stop(). */
+  startSchedules(): void {
+    const tick = (): void => {
+      const now = this.now();
+      // Just after the next minute starts, so a late timer still lands in the right minute.
+      this.scheduleTimer = setTimeout(
+        () => {
+          if (this.stopped) return;
+          void this.runSchedules(new Date(this.now())).finally(tick);
+        },
+        60_000 - (now % 60_000) + 500,
+      );
+      this.scheduleTimer.unref();
+    };
+    tick();
+  }
+
   /** Cancels every run and waits for them to stop (server shutdown). */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.scheduleTimer);
     for (const run of this.live.values()) run.controller.abort();
     await Promise.allSettled([...this.pending]);
   }

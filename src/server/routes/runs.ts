@@ -81,7 +81,7 @@ export const runRoutes: ApiRoute[] = [
         for (const line of job.lines) {
           const next = `== ${job.key} / ${line.step}`;
           if (next !== heading) out.push((heading = next));
-          if (line.level === "endgroup") continue;
+          if (line.level === "endgroup" || line.level === "summary") continue;
           out.push(line.level === "group" ? `▸ ${line.text}` : line.text);
         }
       }
@@ -93,6 +93,21 @@ export const runRoutes: ApiRoute[] = [
       });
       res.end(text);
       return STREAMED;
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/api/runs/:id/summary",
+    tag: "runs",
+    summary: "The step summaries ($GITHUB_STEP_SUMMARY) of a run's jobs, as Markdown",
+    description: "JSON `{ runId, jobs: [{ key, id, markdown }] }`, only jobs that wrote a summary.",
+    handler: async ({ app, params }) => {
+      const jobs = await runsAndNotifierOf(app).runs.logs(params.id ?? "");
+      const summaries = jobs.flatMap((job) => {
+        const lines = job.lines.filter((line) => line.level === "summary").map((line) => line.text);
+        return lines.length > 0 ? [{ key: job.key, id: job.id, markdown: `${lines.join("\n")}\n` }] : [];
+      });
+      return { status: 200, body: { runId: params.id, jobs: summaries } };
     },
   }),
   defineRoute({

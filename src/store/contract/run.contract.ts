@@ -90,5 +90,20 @@ export function runStoreContract(adapter: string, makeStore: () => RunStore | Pr
       expect((await store.getLogs(runId, "test (2)")).map((l) => l.text)).toEqual(["four"]);
       expect(await store.getLogs(runId, "build")).toEqual([]);
     });
+
+    it("lists running runs and marks one interrupted only while it is running", async () => {
+      const store = await makeStore();
+      const first = await store.startRun(started("ci.yml"));
+      const second = await store.startRun(started("ci.yml"));
+      expect(await store.runningRunIds()).toEqual([first.runId, second.runId]);
+      expect(await store.markInterrupted(first.runId, 500)).toBe(true);
+      expect(await store.markInterrupted(first.runId, 600)).toBe(false);
+      expect(await store.getRun(first.runId)).toMatchObject({
+        status: "completed",
+        conclusion: "interrupted",
+        durationMs: 500,
+      });
+      expect(await store.runningRunIds()).toEqual([second.runId]);
+    });
   });
 }

@@ -42,4 +42,11 @@ export interface RunStore extends RunHistory {
   getRun(runId: string): Promise<(RunSummary & { result: RunResult | null }) | undefined>;
   /** Log lines in order; `job` matches a job id (every matrix combination) or one job key. */
   getLogs(runId: string, job?: string): Promise<StoredLogLine[]>;
+  /** Ids of the runs recorded as running, oldest first. */
+  runningRunIds(): Promise<string[]>;
+  /**
+   * Marks a run that is still recorded as running as completed with conclusion `interrupted` (its
+   * process stopped before it finished); false when it had already finished.
+   */
+  markInterrupted(runId: string, durationMs: number | null): Promise<boolean>;
 }

@@ -63,6 +63,27 @@ export class SqliteRunStore implements RunStore {
     });
   }
 
+  runningRunIds(): Promise<string[]> {
+    return settle(() =>
+      (
+        this.db.prepare("SELECT id FROM workflow_runs WHERE status = 'running' ORDER BY id").all() as {
+          id: number;
+        }[]
+      ).map((row) => String(row.id)),
+    );
+  }
+
+  markInterrupted(runId: string, durationMs: number | null): Promise<boolean> {
+    return settle(
+      () =>
+        this.db
+          .prepare(
+            "UPDATE workflow_runs SET status = 'completed', conclusion = 'interrupted', duration_ms = ? WHERE id = ? AND status = 'running'",
+          )
+          .run(durationMs, Number(runId)).changes > 0,
+    );
+  }
+
   /** Most recent first. */
   listRuns(limit = 20): Promise<RunSummary[]> {
     return settle(() =>

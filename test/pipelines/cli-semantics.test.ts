@@ -1,0 +1,66 @@
+// Spawns the built CLI (`npm run build` first, as `npm test` does).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeRepo, runCli, type TestRepo } from "./helpers.js";
+
+describe("slipway run --json, logs --job NAME, logs --summary", () => {
+  let target: TestRepo;
+  beforeAll(() => {
+    target = makeRepo([], {
+      ".github/workflows/ci.yml": `name: CI
+on: push
+jobs:
+  test:
+    name: Node \${{ matrix.node }}
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        node: [20, 22]
+    steps:
+      - run: |
+          echo "testing on \${{ matrix.node }}"
+          echo "### Results for \${{ matrix.node }}" >> "$GITHUB_STEP_SUMMARY"
+          echo "- 3 passed, token \${{ secrets.TOKEN }}" >> "$GITHUB_STEP_SUMMARY"
+`,
+      ".github/workflows/broken.yml":
+        "name: Broken\non: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    bogus: 1\n    steps:\n      - run: true\n",
+    });
+  });
+  afterAll(() => target.cleanup());
+
+  it("prints the error document with its code on exit 2 under --json", async () => {
+    const result = await runCli(["run", "--json", "-W", ".github/workflows/broken.yml"], { cwd: target.dir });
+    expect(result.code).toBe(2);
+    const document = JSON.parse(result.stdout) as { error: { code: string; message: string } };
+    expect(document.error.code).toBe("SLIPWAY_INVALID_WORKFLOW");
+    expect(document.error.message).toContain(".github/workflows/broken.yml:6:5:");
+  });
+
+  it("finds a job's logs by its display name and prints stored step summaries, masked", async () => {
+    const run = await runCli(
+      ["run", "--json", "-W", ".github/workflows/ci.yml", "--secret", "TOKEN=s3cr3t-value"],
+      {
+        cwd: target.dir,
+        timeoutMs: 120_000,
+      },
+    );
+    expect(run.code).toBe(0);
+    const { runId } = JSON.parse(run.stdout) as { runId: string };
+
+    const byName = await runCli(["logs", runId, "--job", "Node 22"], { cwd: target.dir });
+    expect(byName.code).toBe(0);
+    expect(byName.stdout).toContain("testing on 22");
+    expect(byName.stdout).not.toContain("testing on 20");
+    expect(byName.stdout).not.toContain("### Results");
+
+    const unknown = await runCli(["logs", runId, "--job", "Node 18"], { cwd: target.dir });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("(jobs: Node 20, Node 22)");
+
+    const summary = await runCli(["logs", runId, "--summary"], { cwd: target.dir });
+    expect(summary.code).toBe(0);
+    expect(summary.stdout).toContain("### Results for 20\n- 3 passed, token ***");
+    expect(summary.stdout).toContain("### Results for 22");
+    expect(summary.stdout).not.toContain("s3cr3t-value");
+    expect(summary.stdout).not.toContain("testing on");
+  }, 180_000);
+});
