@@ -17,7 +17,11 @@ export function githubContext(run: {
   const refName = trigger.ref.replace(/^refs\/(heads|tags)\//, "");
   return {
     event_name: eventName,
-    event: { ...trigger.payload, ...(eventName === "workflow_dispatch" ? { inputs } : {}) },
+    event: {
+      ...(eventName === "schedule" ? { schedule: firstCron(workflow) } : {}),
+      ...trigger.payload,
+      ...(eventName === "workflow_dispatch" ? { inputs } : {}),
+    },
     sha: trigger.sha,
     ref: trigger.ref,
     ref_name: eventName === "pull_request" ? trigger.ref.replace(/^refs\//, "") : refName,
@@ -39,4 +43,12 @@ export function githubContext(run: {
     retention_days: "90",
     token: "",
   };
+}
+
+/** `slipway run --event schedule`: the workflow's first cron, as if it had fired. */
+function firstCron(workflow: LoadedWorkflow): string | undefined {
+  const schedule = workflow.on.schedule;
+  const first: unknown = Array.isArray(schedule) ? schedule[0] : undefined;
+  const cron = (first as { cron?: unknown } | undefined)?.cron;
+  return typeof cron === "string" ? cron : undefined;
 }

@@ -157,10 +157,7 @@ function loadAction(
   path: string,
   shown: string,
 ): { template: ActionTemplate; root: TemplateToken } | { problems: string[] } {
-  const parsed = parseAction(
-    { name: shown, content: readYamlText(path) },
-    new NoOperationTraceWriter(),
-  );
+  const parsed = parseAction({ name: shown, content: readYamlText(path) }, new NoOperationTraceWriter());
   const problems = actionProblems(parsed.context.errors.getErrors(), shown);
   if (problems.length > 0 || !parsed.value)
     return { problems: problems.length > 0 ? problems : [`${shown}: empty action`] };

@@ -64,8 +64,7 @@ export function describeTrigger(
   } else if (options.base !== undefined) {
     baseSha = resolveCommit(repoRoot, options.base);
   } else if (eventName === "push") {
-    const before =
-      typeof given.before === "string" && !/^0+$/.test(given.before) ? given.before : undefined;
+    const before = typeof given.before === "string" && !/^0+$/.test(given.before) ? given.before : undefined;
     baseSha = before ? safeCommit(repoRoot, before) : parentOf(repoRoot, resolved.sha);
   }
   // Without a base (a root commit, a new branch), a push changes every file of its commit.

@@ -409,6 +409,25 @@ jobs:
   });
 });
 
+describe("schedule from the command line", () => {
+  it("sets github.event.schedule to the workflow's first cron", async () => {
+    const target = repo({
+      ".github/workflows/nightly.yml": `name: Nightly
+on:
+  schedule:
+    - cron: "0 3 * * *"
+jobs:
+  show:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "cron=\${{ github.event.schedule }}"
+`,
+    });
+    const { logs } = await run(target, { event: "schedule" });
+    expect(logs("show")).toEqual(["cron=0 3 * * *"]);
+  });
+});
+
 describe("matrices as GitHub evaluates them", () => {
   it("expands lists of objects and fromJSON of a legacy ::set-output", async () => {
     const target = repo({

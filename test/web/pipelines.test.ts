@@ -1,6 +1,7 @@
 /**
  * The pipelines pages against the server's real runs API: a workflow run started through the API
- * shows in the runs list; its page draws the job graph by `needs`, the logs and the artifacts.
+ * shows in the runs list; its page draws the job graph by `needs`, the logs, the step summaries
+ * and the artifacts.
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -30,7 +31,9 @@ jobs:
     needs: [build, lint]
     runs-on: ubuntu-latest
     steps:
-      - run: echo "tests ok"
+      - run: |
+          echo "tests ok"
+          echo "### 3 tests passed" >> "$GITHUB_STEP_SUMMARY"
 `;
 const USER = { name: "petra", password: "pipelines password", role: "viewer" };
 
@@ -48,7 +51,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe("pipelines pages", () => {
-  it("list runs and show a run's job graph, logs and artifacts", async () => {
+  it("list runs and show a run's job graph, logs, step summaries and artifacts", async () => {
     const w = world!;
     expect((await w.api("POST", "/api/users", USER)).status).toBe(201);
     const started = await w.api<{ run: { runId: string } }>("POST", "/api/runs", { workflow: "ci.yml" });
@@ -77,6 +80,9 @@ describe("pipelines pages", () => {
       expect(await stages.nth(0).textContent()).toMatch(/Stage 1:.*build.*lint/);
       expect(await stages.nth(1).textContent()).toMatch(/Stage 2:.*test.*needs build, lint/);
       await expect.poll(() => page.getByLabel("run logs").textContent()).toContain("tests ok");
+      await expect
+        .poll(() => page.getByRole("region", { name: "summary of test" }).textContent())
+        .toContain("### 3 tests passed");
       const artifact = page.getByRole("link", { name: "site" });
       expect(await artifact.getAttribute("href")).toBe(`/api/runs/${runId}/artifacts/site`);
       expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);

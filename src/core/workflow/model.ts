@@ -64,8 +64,7 @@ export function runDocument(result: RunResult): Record<string, unknown> {
 
 /** `summary`: a line of the job's step summary ($GITHUB_STEP_SUMMARY, Markdown), stored after the
  *  job, shown by `slipway logs --summary` and not among the output lines. */
-export type LogLevel =
-  "info" | "command" | "error" | "warning" | "notice" | "group" | "endgroup" | "summary";
+export type LogLevel = "info" | "command" | "error" | "warning" | "notice" | "group" | "endgroup" | "summary";
 
 /** One stored or printed output line, already masked. */
 export interface LogLine {

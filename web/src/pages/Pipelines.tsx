@@ -80,6 +80,14 @@ function RunDetail({ runId }: { runId: string }) {
     [runId],
     concerns,
   );
+  const summaries = useData(
+    () =>
+      get<unknown>(`/api/runs/${encodeURIComponent(runId)}/summary`).then((r) =>
+        listOf<{ key: string; markdown: string }>(r, "jobs"),
+      ),
+    [runId],
+    concerns,
+  );
   const running = run.data?.status === "running";
   const reloadLogs = logs.reload;
   useEffect(() => {
@@ -135,6 +143,18 @@ function RunDetail({ runId }: { runId: string }) {
         <pre class="logs" ref={logRef} tabIndex={0} aria-label="run logs">
           {logs.data || "(no output yet)"}
         </pre>
+      )}
+      {summaries.data && summaries.data.length > 0 && (
+        <>
+          {/* The Markdown source as the steps wrote it (not rendered: it is untrusted text). */}
+          <h3>Summary</h3>
+          {summaries.data.map((summary) => (
+            <section key={summary.key} aria-label={`summary of ${summary.key}`}>
+              <h4>{summary.key}</h4>
+              <pre class="logs">{summary.markdown}</pre>
+            </section>
+          ))}
+        </>
       )}
       <h3>Artifacts</h3>
       <LoadState
