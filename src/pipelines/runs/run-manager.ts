@@ -18,7 +18,6 @@ import {
 } from "../../core/access/approvals.js";
 import { SlipwayError, isSlipwayError } from "../../core/errors.js";
 import { artifactStoreFor } from "../actions/builtin/artifacts.js";
-import { findBuiltinAction } from "../actions/builtin/index.js";
 import type { ArtifactRecord } from "../artifacts/artifact-store.js";
 import { createArchive } from "../cache/archive.js";
 import { repositoryRoot } from "../git.js";
@@ -388,7 +387,7 @@ export class RunManager {
 
   private async graphOf(file: string): Promise<JobNode[]> {
     try {
-      const workflow = await loadWorkflow(file, { repoRoot: this.repoRoot, findAction: findBuiltinAction });
+      const workflow = await loadWorkflow(file, { repoRoot: this.repoRoot });
       return workflow.jobs.map((job) => ({
         id: job.id,
         name: nameOf(job.job.name) ?? job.id,
