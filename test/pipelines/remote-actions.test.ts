@@ -182,7 +182,9 @@ describe("remote actions", () => {
     expect(use).toContain(`Download action repository 'acme/hello@v1' (SHA:${helloV1})`);
     expect(use).toContain("pre ran for world");
     expect(use).toMatch(
-      new RegExp(`main: Hello world from v1\\.0 path=${cacheDir}/actions/127\\.0\\.0\\.1_\\d+/acme/hello/${helloV1}`),
+      new RegExp(
+        `main: Hello world from v1\\.0 path=${cacheDir}/actions/127\\.0\\.0\\.1_\\d+/acme/hello/${helloV1}`,
+      ),
     );
     expect(use).toContain("js said 'Hello world from v1.0'");
     expect(use).toContain("composite step for composite");
@@ -209,7 +211,9 @@ describe("remote actions", () => {
     const second = await run(target, cacheDir);
     expect(second.result.jobs.find((j) => j.id === "use")?.conclusion).toBe("success");
     expect(second.logs("use")).not.toContain("Download action repository");
-    expect(second.logs("use")).toContain(`Using action 'acme/hello@v1' (SHA:${helloV1}) from the actions cache`);
+    expect(second.logs("use")).toContain(
+      `Using action 'acme/hello@v1' (SHA:${helloV1}) from the actions cache`,
+    );
     expect(readdirSync(join(cacheDir, "actions")).length).toBe(1);
   }, 120_000);
 
