@@ -25,7 +25,8 @@ export function parseActionUse(uses: string): ActionUse | { error: string } {
     ref === "" ||
     !NAME.test(owner) ||
     !NAME.test(repo) ||
-    rest.some((part) => part === "" || part === "..")
+    // "." and ".." would step out of the actions cache directory the name becomes.
+    [owner, repo, ...rest].some((part) => part === "" || part === "." || part === "..")
   )
     return { error: `'${value}': expected owner/repo[/path]@ref` };
   return { kind: "remote", owner, repo, path: rest.join("/"), ref };
