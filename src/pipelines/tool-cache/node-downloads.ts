@@ -22,11 +22,6 @@ export interface NodeSource {
 /** The source could not be reached or does not have the file: another source may be tried. */
 export class SourceUnavailable extends Error {}
 
-/** Node's architecture names as download file names use them (x64, arm64). */
-export function nodeArch(arch: string = process.arch): string {
-  return arch;
-}
-
 /**
  * The official layout (nodejs.org/dist or a mirror of it): `index.json` lists releases with their
  * LTS names; `v<ver>/node-v<ver>-linux-<arch>.tar.gz` is checked against `v<ver>/SHASUMS256.txt`.
