@@ -23,6 +23,7 @@ export interface ActionStepOptions {
   signal: AbortSignal;
   postQueue: QueuedPost[];
   stepName: string;
+  addPath(dir: string): void;
 }
 
 /** Runs a built-in action (`uses: actions/checkout@v4`) with its inputs checked against its declaration. */
@@ -72,6 +73,8 @@ export async function runActionStep(
     log: (line) => options.log(line),
     warning: (message) => options.log(`Warning: ${message}`, "warning"),
     setOutput: (name, value) => options.setOutput(name, value),
+    addPath: (dir) => options.addPath(dir),
+    settings: scope.settings,
     state: options.state,
     signal: options.signal,
   };

@@ -76,6 +76,7 @@ export async function runJobGroup(job: LoadedJob, ctx: GroupContext): Promise<Jo
     );
   }
 
+  if (job.refused) return skip(job.refused, "failure");
   if (job.reusable) return runReusable(job, job.reusable, ctx, contexts, skip, runJobGroup);
 
   const refused = await passEnvironmentGate(job, ctx, contexts);

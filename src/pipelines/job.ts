@@ -82,7 +82,7 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
     matrix: instance.matrix ?? {},
     needs: instance.needs,
     strategy: instance.strategy,
-    runner: runnerContext(temp, jobDir),
+    runner: runnerContext(temp, jobDir, scope.settings.toolCache),
     job: { status: "success" },
     steps: state.stepsContext,
   };

@@ -10,7 +10,6 @@ import type { Job, ReusableWorkflowJob, Step } from "@actions/workflow-parser/mo
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import { SlipwayError } from "../core/errors.js";
-import type { BuiltinAction } from "./actions/contract.js";
 import { readYamlText } from "./yaml-text.js";
 
 /** A step with the keys the converter drops, read from the raw token tree. */
@@ -34,6 +33,11 @@ export interface LoadedJob {
   defaults?: TemplateToken;
   timeoutMinutes?: TemplateToken;
   continueOnError?: TemplateToken;
+  /**
+   * Why the host cannot run this job (`container:`, `services:`, a remote reusable workflow), with
+   * its file:line:col; the job fails with it when it is reached, so a skipped job costs nothing.
+   */
+  refused?: string;
   /** Set for `jobs.<id>.uses: ./.github/workflows/x.yml`: the call and the called workflow. */
   reusable?: { call: ReusableWorkflowJob; callee: LoadedWorkflow };
 }
@@ -68,13 +72,13 @@ export function discoverWorkflows(repoRoot: string): string[] {
 
 export interface LoadOptions {
   repoRoot: string;
-  findAction: (uses: string) => BuiltinAction | undefined;
 }
 
 /**
- * Parses one workflow with GitHub's parser and checks what the host runner cannot do. Every
- * problem is reported at once, each as `file:line:col: message`; throws SLIPWAY_INVALID_WORKFLOW
- * (or SLIPWAY_UNSUPPORTED when the file is valid GitHub Actions but uses what we do not run).
+ * Parses one workflow with GitHub's parser. Every problem is reported at once, each as
+ * `file:line:col: message`; throws SLIPWAY_INVALID_WORKFLOW (or SLIPWAY_UNSUPPORTED for nesting
+ * deeper than GitHub allows). What the host cannot run (Docker, remote reusable workflows, an
+ * action that cannot be downloaded) is not decided here but when the job or step is reached.
  */
 /** GitHub's limit on nested reusable workflows. */
 const MAX_CALL_DEPTH = 4;
@@ -111,9 +115,14 @@ export async function loadWorkflow(path: string, options: LoadOptions, depth = 0
     if (workflowJob.type !== "job") {
       const ref = workflowJob.ref.value;
       if (!ref.startsWith("./")) {
-        unsupported.push(
-          `${at(file, workflowJob.ref)}job '${id}' calls ${ref}: only local reusable workflows (./.github/workflows/x.yml) run on the host`,
-        );
+        jobs.push({
+          id,
+          job: workflowJob as unknown as Job,
+          raw,
+          needs: (workflowJob.needs ?? []).map((need) => need.value),
+          steps: [],
+          refused: `${at(file, workflowJob.ref)}job '${id}' calls ${ref}: only local reusable workflows (./.github/workflows/x.yml) run on the host`,
+        });
         continue;
       }
       if (depth + 1 > MAX_CALL_DEPTH) {
@@ -139,13 +148,12 @@ export async function loadWorkflow(path: string, options: LoadOptions, depth = 0
       });
       continue;
     }
-    for (const key of ["container", "services"] as const) {
+    const refusals = (["container", "services"] as const).flatMap((key) => {
       const token = raw ? find(raw, key) : undefined;
-      if (token)
-        unsupported.push(
-          `${at(file, token)}job '${id}': '${key}' needs Docker; Slipway runs jobs on the host`,
-        );
-    }
+      return token
+        ? [`${at(file, token)}job '${id}': '${key}' needs Docker; Slipway runs jobs on the host`]
+        : [];
+    });
     const rawSteps = raw
       ? (find(raw, "steps") as (TemplateToken & { get(i: number): TemplateToken }) | undefined)
       : undefined;
@@ -159,16 +167,7 @@ export async function loadWorkflow(path: string, options: LoadOptions, depth = 0
         workingDirectory: rawStep ? find(rawStep, "working-directory") : undefined,
         timeoutMinutes: rawStep ? find(rawStep, "timeout-minutes") : undefined,
       };
-      if ("uses" in step) {
-        const uses = step.uses.value;
-        loaded.uses = uses;
-        const problem = unsupportedAction(uses, options);
-        if (problem) unsupported.push(`${at(file, step.uses)}job '${id}': ${problem}`);
-      } else if (!("run" in step)) {
-        unsupported.push(
-          `${at(file, rawStep)}job '${id}': this kind of step (wait/parallel/cancel) is not supported`,
-        );
-      }
+      if ("uses" in step) loaded.uses = step.uses.value;
       return loaded;
     });
     jobs.push({
@@ -180,6 +179,7 @@ export async function loadWorkflow(path: string, options: LoadOptions, depth = 0
       defaults: raw ? find(raw, "defaults") : undefined,
       timeoutMinutes: raw ? find(raw, "timeout-minutes") : undefined,
       continueOnError: raw ? find(raw, "continue-on-error") : undefined,
+      ...(refusals.length > 0 ? { refused: refusals.join("; ") } : {}),
     });
   }
   if (unsupported.length > 0) {
@@ -199,15 +199,6 @@ export async function loadWorkflow(path: string, options: LoadOptions, depth = 0
     runName: find(root, "run-name"),
     callOutputs: findPath(root, ["on", "workflow_call", "outputs"]),
   };
-}
-
-function unsupportedAction(uses: string, options: LoadOptions): string | undefined {
-  if (uses.startsWith("docker://")) return `'${uses}' is a Docker action; Slipway runs steps on the host`;
-  // Local actions are read from the job's workspace when the step runs.
-  if (uses.startsWith("./")) return undefined;
-  if (options.findAction(uses)) return undefined;
-  const name = uses.split("@")[0] ?? uses;
-  return `action '${uses}' is not built into Slipway, and it does not download remote actions (built-ins: actions/checkout, actions/cache, actions/upload-artifact, actions/download-artifact, actions/setup-node, dorny/paths-filter); replace ${name} with a run: step`;
 }
 
 function find(mapping: MappingToken, key: string): TemplateToken | undefined {

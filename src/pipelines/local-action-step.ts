@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { parseActionUse } from "../core/workflow/action-ref.js";
 import type { Conclusion } from "../core/workflow/status.js";
 import type { ActionContext } from "./actions/contract.js";
 import { runActionStep } from "./action-step.js";
@@ -9,10 +10,12 @@ import type { LoadedStep } from "./load.js";
 import { runLocalAction } from "./local-action.js";
 import { runScriptStep } from "./script-step.js";
 import { buildProcessEnv } from "./step-environment.js";
+import { findCached } from "./tool-cache/tool-cache.js";
 
 /**
- * Runs a `uses: ./path` step: lends the local action the job's built-in actions, processes (each
- * with its own command files, numbered below the step's index) and post queue.
+ * Runs a `uses: ./path` step, or a remote action already in the actions cache (`actionDir`): lends
+ * the action the job's built-in actions, remote actions, processes (each with its own command
+ * files, numbered below the step's index) and post queue.
  */
 export function runLocalActionStep(
   job: JobState,
@@ -25,6 +28,8 @@ export function runLocalActionStep(
     timeoutMinutes: number | undefined;
     signal: AbortSignal;
     setOutput: (name: string, value: string) => void;
+    /** The action's directory when it is a remote action (in the actions cache). */
+    actionDir?: string;
   },
 ): Promise<Conclusion> {
   const { scope, workspace, temp, jobDir, evaluate, log, postQueue, addedEnv, addedPath } = job;
@@ -33,6 +38,7 @@ export function runLocalActionStep(
   let subIndex = 0;
   return runLocalAction({
     uses: loaded.uses,
+    ...(step.actionDir ? { actionDir: step.actionDir } : {}),
     workspace,
     contexts: step.contexts,
     withValues: (evaluate(loaded.with, step.contexts) ?? {}) as Record<string, unknown>,
@@ -41,6 +47,22 @@ export function runLocalActionStep(
     setOutput: step.setOutput,
     signal: step.signal,
     findAction: (uses) => scope.findAction(uses),
+    resolveRemote: async (uses) => {
+      const use = parseActionUse(uses);
+      if ("error" in use || use.kind !== "remote")
+        throw new Error(`uses ${"error" in use ? use.error : uses}`);
+      return (await scope.remoteActions.get(use, (line) => log(line))).dir;
+    },
+    nodeFor: (using) => {
+      const major = /^node(\d+)$/.exec(using)?.[1];
+      const cached = major
+        ? findCached(scope.settings.toolCache, "node", process.arch, `${major}.x`)
+        : undefined;
+      if (cached) return { binary: join(cached.dir, "bin", "node") };
+      return {
+        note: `${loaded.uses} runs on ${using}: no Node ${major ?? "?"} in the tool cache ${scope.settings.toolCache}, so it runs with the node on PATH`,
+      };
+    },
     runBuiltin: (uses, inputs, outputs) =>
       runActionStep(
         scope,
@@ -56,6 +78,7 @@ export function runLocalActionStep(
           signal: step.signal,
           postQueue,
           stepName: `${step.name} / ${uses}`,
+          addPath: (dir) => addedPath.push(dir),
         },
       ),
     runProcess: async (command, options) => {

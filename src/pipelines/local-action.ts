@@ -7,6 +7,7 @@ import { ErrorPolicy } from "@actions/workflow-parser/model/convert";
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import { readYamlText } from "./yaml-text.js";
+import { parseActionUse } from "../core/workflow/action-ref.js";
 import { statusFunctions, stepConclusion, type Conclusion } from "../core/workflow/status.js";
 import type { BuiltinAction } from "./actions/contract.js";
 import { evaluateCondition, toExpressionString, type Contexts } from "./expressions.js";
@@ -18,6 +19,8 @@ type Evaluate = (token: TemplateToken | undefined, contexts: Contexts) => unknow
 /** What the job runner lends a local action: evaluation, processes, logs, outputs. */
 export interface LocalActionHost {
   uses: string;
+  /** The action's directory when it is not `uses` below the workspace (a remote action in the actions cache). */
+  actionDir?: string;
   workspace: string;
   contexts: Contexts;
   withValues: Record<string, unknown>;
@@ -26,13 +29,17 @@ export interface LocalActionHost {
   setOutput: (name: string, value: string) => void;
   signal: AbortSignal;
   findAction: (uses: string) => BuiltinAction | undefined;
+  /** Downloads (or finds in the actions cache) `owner/repo[/path]@ref`; returns its directory. */
+  resolveRemote: (uses: string) => Promise<string>;
+  /** The Node a `runs.using: nodeNN` action runs with: a binary from the tool cache, else the host's (none). */
+  nodeFor: (using: string) => { binary?: string; note?: string };
   runBuiltin: (
     uses: string,
     inputs: Record<string, unknown>,
     outputs: Record<string, string>,
   ) => Promise<Conclusion>;
   runProcess: (
-    command: { script: string; shell: string | undefined; nodeFile?: string },
+    command: { script: string; shell: string | undefined; nodeFile?: string; nodeBinary?: string },
     options: {
       env: Record<string, string>;
       cwd?: string;
@@ -48,24 +55,32 @@ export interface LocalActionHost {
 const MAX_DEPTH = 10;
 
 /**
- * Runs `uses: ./path`: a composite action (its steps, with the action's `inputs` context) or a
- * JavaScript action (`node12|16|20|24`, run with the host's node; INPUT_* variables, outputs
- * through $GITHUB_OUTPUT, `pre` before `main`, `post` after the job with STATE_* variables).
+ * Runs an action from a directory — `uses: ./path` in the workspace, or a remote action in the
+ * actions cache: a composite action (its steps, with the action's `inputs` context) or a
+ * JavaScript action (`node12|16|20|24`, with a Node of that major from the tool cache, else the
+ * host's; INPUT_* variables, outputs through $GITHUB_OUTPUT, `pre` before `main` when `pre-if`
+ * holds, `post` after the job when `post-if` holds, with STATE_* variables). A Docker action
+ * fails the step that reaches it.
  */
 export async function runLocalAction(host: LocalActionHost, depth = 0): Promise<Conclusion> {
-  const actionDir = resolve(host.workspace, host.uses);
-  const shown = relative(host.workspace, actionDir) || ".";
+  const actionDir = host.actionDir ?? resolve(host.workspace, host.uses);
+  const shown = host.actionDir ? host.uses : relative(host.workspace, actionDir) || ".";
   const file = ["action.yml", "action.yaml"]
     .map((name) => join(actionDir, name))
     .find((path) => existsSync(path));
   if (!file) {
     host.log(
-      `Error: local action ${host.uses}: no action.yml or action.yaml in ${shown} (check the path, and that the job checked out the repository)`,
+      host.actionDir
+        ? `Error: action ${host.uses}: no action.yml or action.yaml in ${actionDir}`
+        : `Error: local action ${host.uses}: no action.yml or action.yaml in ${shown} (check the path, and that the job checked out the repository)`,
       "error",
     );
     return "failure";
   }
-  const loaded = loadAction(file, relative(host.workspace, file));
+  const loaded = loadAction(
+    file,
+    host.actionDir ? `${host.uses}/${relative(actionDir, file)}` : relative(host.workspace, file),
+  );
   if ("problems" in loaded) {
     for (const problem of loaded.problems) host.log(`Error: ${problem}`, "error");
     return "failure";
@@ -111,16 +126,25 @@ export async function runLocalAction(host: LocalActionHost, depth = 0): Promise<
     case "node24": {
       const state = new Map<string, string>();
       const outputs = Object.create(null) as Record<string, string>;
+      const node = host.nodeFor(runs.using);
+      if (node.note) host.log(node.note);
       const runFile = async (
         entry: string,
         extraEnv: Record<string, string> = {},
         signal?: AbortSignal,
       ): Promise<Conclusion> =>
         host.runProcess(
-          { script: "", shell: "node", nodeFile: join(actionDir, entry) },
+          {
+            script: "",
+            shell: "node",
+            nodeFile: join(actionDir, entry),
+            ...(node.binary ? { nodeBinary: node.binary } : {}),
+          },
           { env: { ...env, ...extraEnv }, outputs, state, ...(signal ? { signal } : {}) },
         );
-      if (runs.pre) {
+      const statusNow = (): ReturnType<typeof statusFunctions> =>
+        statusFunctions({ previous: [], cancelled: host.signal.aborted, scope: "step" });
+      if (runs.pre && evaluateCondition(runs.preIf ?? "always()", host.contexts, { status: statusNow() })) {
         const pre = await runFile(runs.pre);
         if (pre !== "success") return pre;
       }
@@ -144,7 +168,10 @@ export async function runLocalAction(host: LocalActionHost, depth = 0): Promise<
       return main;
     }
     case "docker":
-      host.log(`Error: ${host.uses} is a Docker action; Slipway runs steps on the host`, "error");
+      host.log(
+        `Error: ${host.uses} is a Docker action (runs.using: docker); Slipway runs steps on the host and does not run containers`,
+        "error",
+      );
       return "failure";
     default: {
       const unreachable: never = runs;
@@ -234,16 +261,37 @@ async function runComposite(host: LocalActionHost, run: CompositeRun): Promise<C
         string,
         unknown
       >;
-      if (uses.startsWith("./")) {
-        outcome = await runLocalAction(
-          { ...host, uses, contexts: stepContexts, withValues, setOutput: (k, v) => (outputs[k] = v) },
-          run.depth + 1,
+      const nested = {
+        ...host,
+        uses,
+        contexts: stepContexts,
+        withValues,
+        setOutput: (k: string, v: string) => (outputs[k] = v),
+      };
+      const use = parseActionUse(uses);
+      if ("error" in use) {
+        host.log(`Error: ${host.uses}: uses ${use.error}`, "error");
+        outcome = "failure";
+      } else if (use.kind === "local") {
+        // `./x` in an action's steps is relative to the workspace, as on GitHub.
+        const { actionDir: _ignored, ...inWorkspace } = nested;
+        outcome = await runLocalAction(inWorkspace, run.depth + 1);
+      } else if (use.kind === "docker") {
+        host.log(
+          `Error: ${host.uses} uses ${uses}: Docker actions are not run; Slipway runs steps on the host`,
+          "error",
         );
+        outcome = "failure";
       } else if (host.findAction(uses)) {
         outcome = await host.runBuiltin(uses, withValues, outputs);
       } else {
-        host.log(`Error: action '${uses}' (in ${host.uses}) is not built into Slipway`, "error");
-        outcome = "failure";
+        try {
+          const dir = await host.resolveRemote(uses);
+          outcome = await runLocalAction({ ...nested, actionDir: dir }, run.depth + 1);
+        } catch (error) {
+          host.log(`Error: ${(error as Error).message}`, "error");
+          outcome = "failure";
+        }
       }
     } else {
       const shell = raw ? toExpressionString(host.evaluate(find(raw, "shell"), stepContexts)) : "";

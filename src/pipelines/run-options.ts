@@ -2,6 +2,7 @@ import type { BuiltinAction } from "./actions/contract.js";
 import type { ConcurrencyGroups } from "./concurrency.js";
 import type { RunHistory } from "../store/ports/run-store.js";
 import type { RunEvent } from "../core/workflow/model.js";
+import type { PipelineSettings } from "./settings.js";
 
 export interface RunOptions {
   /** Any directory inside the repository (default: cwd). */
@@ -33,6 +34,11 @@ export interface RunOptions {
   concurrency?: ConcurrencyGroups;
   /** Keep job workspaces after the run (for debugging). */
   keepWorkspaces?: boolean;
+  /**
+   * Actions server, actions cache, tool cache and Node download sources (default: read from
+   * hostEnv, see settings.ts).
+   */
+  settings?: PipelineSettings;
   /** Environment passed through to steps (default: process.env). */
   hostEnv?: Record<string, string | undefined>;
   /**

@@ -2,6 +2,8 @@ import type { Masker } from "../core/workflow/masker.js";
 import type { Conclusion } from "../core/workflow/status.js";
 import type { BuiltinAction } from "./actions/contract.js";
 import type { LoadedJob, LoadedWorkflow } from "./load.js";
+import type { RemoteActions } from "./remote-actions.js";
+import type { PipelineSettings } from "./settings.js";
 import type { LogLine, RunEvent } from "../core/workflow/model.js";
 
 /** What every job of a run shares. */
@@ -23,6 +25,10 @@ export interface RunScope {
   /** Host environment passed to steps (secrets-bearing SLIPWAY_SECRET_* removed). */
   hostEnv: Record<string, string>;
   findAction(uses: string): BuiltinAction | undefined;
+  /** Actions cache server and tool cache locations, shared across runs. */
+  settings: PipelineSettings;
+  /** Remote actions of this run: resolved once, downloaded once into the actions cache. */
+  remoteActions: RemoteActions;
   emit(event: RunEvent): void;
   storeLogs(jobKey: string, jobId: string, lines: readonly LogLine[]): Promise<void>;
   keepWorkspaces: boolean;

@@ -39,7 +39,7 @@ export async function runWorkflows(options: RunOptions): Promise<RunResult[]> {
       `no workflows found in ${join(repoRoot, ".github/workflows")} (or pass -W FILE)`,
     );
   }
-  const loaded = await loadAll(files, repoRoot, findAction);
+  const loaded = await loadAll(files, repoRoot);
   const wanted = options.job;
   if (wanted !== undefined && !loaded.some((workflow) => workflow.jobs.some((job) => job.id === wanted))) {
     throw new SlipwayError("SLIPWAY_INVALID_ARGUMENT", `--job ${wanted}: no workflow has a job with that id`);
@@ -68,16 +68,12 @@ export async function runWorkflows(options: RunOptions): Promise<RunResult[]> {
 }
 
 /** Loads every file, reporting the problems of all invalid ones in one error. */
-async function loadAll(
-  files: string[],
-  repoRoot: string,
-  findAction: NonNullable<RunOptions["findAction"]>,
-): Promise<LoadedWorkflow[]> {
+async function loadAll(files: string[], repoRoot: string): Promise<LoadedWorkflow[]> {
   const loaded: LoadedWorkflow[] = [];
   const problems: SlipwayError[] = [];
   for (const file of files) {
     try {
-      loaded.push(await loadWorkflow(file, { repoRoot, findAction }));
+      loaded.push(await loadWorkflow(file, { repoRoot }));
     } catch (error) {
       if (error instanceof SlipwayError) problems.push(error);
       else throw error;

@@ -13,6 +13,8 @@ export interface ScriptStep {
   shell: string | undefined;
   /** Run `node FILE` instead of writing `script` to a file (JavaScript actions). */
   nodeFile?: string;
+  /** The node binary for `nodeFile` (a JavaScript action's Node from the tool cache); default: node on PATH. */
+  nodeBinary?: string;
   cwd: string;
   env: Record<string, string>;
   temp: string;
@@ -29,7 +31,9 @@ export interface ScriptStep {
 
 /** Runs a script step in its shell as a process group, handling its workflow commands. */
 export async function runScriptStep(scope: RunScope, step: ScriptStep): Promise<Conclusion> {
-  const shell = resolveShell(step.nodeFile !== undefined ? "node" : step.shell, step.env.PATH ?? "");
+  const interpreter =
+    step.nodeFile === undefined ? step.shell : step.nodeBinary ? `${step.nodeBinary} {0}` : "node";
+  const shell = resolveShell(interpreter, step.env.PATH ?? "");
   if ("missing" in shell) {
     step.log(`Error: ${shell.missing} (SLIPWAY_MISSING_INTERPRETER)`, "error");
     return "failure";

@@ -4,14 +4,14 @@ import type { StepFiles } from "./file-commands.js";
 import type { RunScope } from "./run-scope.js";
 
 /** The `runner` context of a job. */
-export function runnerContext(temp: string, jobDir: string): Record<string, string> {
+export function runnerContext(temp: string, jobDir: string, toolCache: string): Record<string, string> {
   return {
     os: "Linux",
     arch: process.arch === "arm64" ? "ARM64" : "X64",
     name: "slipway",
     environment: "self-hosted",
     temp,
-    tool_cache: join(jobDir, "tool-cache"),
+    tool_cache: toolCache,
     workspace: jobDir,
     debug: "",
   };
@@ -69,7 +69,8 @@ export function buildProcessEnv(
     RUNNER_NAME: "slipway",
     RUNNER_ENVIRONMENT: "self-hosted",
     RUNNER_TEMP: options.temp,
-    RUNNER_TOOL_CACHE: join(options.temp, "..", "tool-cache"),
+    // Persistent and shared by every run, as on a self-hosted runner (setup-node fills it).
+    RUNNER_TOOL_CACHE: scope.settings.toolCache,
     RUNNER_WORKSPACE: join(options.workspace, ".."),
   };
   const env = { ...scope.hostEnv, ...defaults, ...options.env };

@@ -1,4 +1,5 @@
 import { join, resolve } from "node:path";
+import { parseActionUse } from "../core/workflow/action-ref.js";
 import { statusFunctions, stepConclusion, type Conclusion } from "../core/workflow/status.js";
 import { runActionStep } from "./action-step.js";
 import { evaluateCondition, toExpressionString, type Contexts, type evaluateToken } from "./expressions.js";
@@ -12,8 +13,10 @@ import { runScriptStep } from "./script-step.js";
 import { buildProcessEnv } from "./step-environment.js";
 
 /**
- * Runs step `index` of a job if its `if:` holds: a local action, a built-in action or a `run:`
- * script; then applies its command files and records its result in the job's steps.
+ * Runs step `index` of a job if its `if:` holds: a local action, a built-in action, a remote
+ * action (downloaded into the actions cache) or a `run:` script; then applies its command files
+ * and records its result in the job's steps. What cannot run on the host (a Docker action, an
+ * action that cannot be resolved) fails here, when the step is reached — never before.
  */
 export async function runStep(job: JobState, loaded: LoadedStep, index: number): Promise<void> {
   const { scope, instance, evaluate, extra, log, workspace, temp, jobDir, addedEnv, addedPath } = job;
@@ -80,21 +83,38 @@ export async function runStep(job: JobState, loaded: LoadedStep, index: number):
     const setOutput = (name: string, value: string): void => {
       stepOutputs[name] = value;
     };
-    if (loaded.uses?.startsWith("./")) {
-      outcome = await runLocalActionStep(
-        job,
-        { ...loaded, uses: loaded.uses },
-        {
-          index,
-          name: stepName,
-          contexts: stepContexts,
-          processEnv,
-          timeoutMinutes,
-          signal: stepController.signal,
-          setOutput,
-        },
+    const use = loaded.uses !== undefined ? parseActionUse(loaded.uses) : undefined;
+    const actionStep = {
+      index,
+      name: stepName,
+      contexts: stepContexts,
+      processEnv,
+      timeoutMinutes,
+      signal: stepController.signal,
+      setOutput,
+    };
+    if (use !== undefined && "error" in use) {
+      log(`Error: step '${stepName}': uses ${use.error}`, "error");
+      outcome = "failure";
+    } else if (use?.kind === "docker") {
+      log(
+        `Error: step '${stepName}' uses ${loaded.uses}, a Docker action: Slipway runs steps on the host and does not run containers`,
+        "error",
       );
-    } else if (loaded.uses !== undefined) {
+      outcome = "failure";
+    } else if (use?.kind === "local") {
+      outcome = await runLocalActionStep(job, { ...loaded, uses: loaded.uses ?? "" }, actionStep);
+    } else if (use?.kind === "remote" && !scope.findAction(loaded.uses ?? "")) {
+      let actionDir: string | undefined;
+      try {
+        actionDir = (await scope.remoteActions.get(use, (line) => log(line))).dir;
+      } catch (error) {
+        log(`Error: step '${stepName}': ${(error as Error).message}`, "error");
+      }
+      outcome = actionDir
+        ? await runLocalActionStep(job, { ...loaded, uses: loaded.uses ?? "" }, { ...actionStep, actionDir })
+        : "failure";
+    } else if (use !== undefined) {
       outcome = await runActionStep(scope, loaded, {
         evaluate: (token) => evaluate(token, stepContexts),
         workspace,
@@ -107,7 +127,11 @@ export async function runStep(job: JobState, loaded: LoadedStep, index: number):
         signal: stepController.signal,
         postQueue: job.postQueue,
         stepName,
+        addPath: (dir) => addedPath.push(dir),
       });
+    } else if (!("run" in loaded.step)) {
+      log(`Error: step '${stepName}': this kind of step (wait/parallel/cancel) is not supported`, "error");
+      outcome = "failure";
     } else {
       const script = toExpressionString(
         evaluate((loaded.step as unknown as { run: Parameters<typeof evaluateToken>[0] }).run, stepContexts),

@@ -17,7 +17,9 @@ import type { LoadedJob, LoadedWorkflow } from "./load.js";
 import type { RunResult } from "../core/workflow/model.js";
 import type { RunOptions } from "./run-options.js";
 import type { RunScope } from "./run-scope.js";
+import { RemoteActions } from "./remote-actions.js";
 import { Semaphore } from "./semaphore.js";
+import { pipelineSettings } from "./settings.js";
 import type { TriggerInfo } from "./trigger.js";
 import { workflowInputs } from "./workflow-inputs.js";
 
@@ -69,9 +71,14 @@ export async function runWorkflow(
   writeFileSync(eventPath, JSON.stringify(github.event, null, 2));
   const hostEnv = Object.fromEntries(
     Object.entries(options.hostEnv ?? process.env).filter(
-      (entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith("SLIPWAY_SECRET_"),
+      (entry): entry is [string, string] =>
+        entry[1] !== undefined &&
+        !entry[0].startsWith("SLIPWAY_SECRET_") &&
+        entry[0] !== "SLIPWAY_ACTIONS_TOKEN",
     ),
   );
+  const settings = options.settings ?? pipelineSettings(options.hostEnv ?? process.env);
+  if (settings.actionsToken) masker.add(settings.actionsToken);
   const dataDir = options.dataDir ?? join(repoRoot, DEFAULTS.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const scope: RunScope = {
@@ -90,6 +97,12 @@ export async function runWorkflow(
     masker,
     hostEnv,
     findAction: options.findAction,
+    settings,
+    remoteActions: new RemoteActions({
+      serverUrl: settings.actionsServerUrl,
+      cacheDir: settings.cacheDir,
+      token: settings.actionsToken,
+    }),
     emit,
     storeLogs: async (key, jobId, lines) => {
       await history?.appendLogs(runId, key, jobId, lines);

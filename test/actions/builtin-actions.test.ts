@@ -1,5 +1,5 @@
 // Built-in actions through `slipway run`: outputs feeding later steps and jobs, a cache saved by one
-// run and hit by the next, an artifact passed between jobs, and a remote action refused.
+// run and hit by the next, an artifact passed between jobs, and a remote action that cannot be fetched.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { GIT_ENV, git, jobsThatRan, runCli, type RunJson } from "../examples/helpers.js";
+import { runCli as runBuiltCli } from "../pipelines/helpers.js";
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const dirs: string[] = [];
@@ -73,10 +74,22 @@ describe("built-in actions in a workflow", () => {
     expect(run2.jobs.find((j) => j.id === "produce")?.outputs).toMatchObject({ hit: "true" });
   }, 400_000);
 
-  it("refuses a remote action Slipway does not implement, naming it", async () => {
+  it("fails a remote action that cannot be downloaded when its step runs, naming it", async () => {
     const dir = repo("remote.yml", {});
-    const result = await runCli(["run", "--json"], dir, 120_000);
-    expect(result.code).not.toBe(0);
-    expect(result.stdout + result.stderr).toMatch(/aquasecurity\/trivy-action/);
+    const result = await runBuiltCli(["run", "--json"], {
+      cwd: dir,
+      env: {
+        SLIPWAY_ACTIONS_SERVER_URL: "http://127.0.0.1:9",
+        SLIPWAY_CACHE_DIR: join(dir, ".slipway", "cache-home"),
+      },
+      timeoutMs: 120_000,
+    });
+    expect(result.code).toBe(1);
+    const run = JSON.parse(result.stdout) as RunJson;
+    expect(run.jobs[0]?.steps).toEqual([
+      expect.objectContaining({ name: "Run aquasecurity/trivy-action@master", conclusion: "failure" }),
+    ]);
+    const logs = await runCli(["logs", run.runId], dir);
+    expect(logs.stdout).toMatch(/cannot resolve aquasecurity\/trivy-action@master/);
   }, 200_000);
 });

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { BuiltinAction } from "../../src/pipelines/actions/contract.js";
 import type { JobResult, RunEvent, RunResult } from "../../src/core/workflow/model.js";
 import { runWorkflows, type RunOptions } from "../../src/pipelines/run.js";
+import { pipelineSettings } from "../../src/pipelines/settings.js";
 import { openStore, type RunStore } from "../../src/store/index.js";
 import { FIXTURES, isAlive, makeRepo, type TestRepo } from "./helpers.js";
 
@@ -89,18 +90,23 @@ describe("loading", () => {
     expect(all).toMatch(/invalid-graph\.yml:\d+:\d+: .*cycle/);
   });
 
-  it("refuses remote actions it does not have, before anything runs", async () => {
+  it("fails a remote action that cannot be fetched when its step is reached, naming the step", async () => {
     const target = repo(["remote-action.yml"]);
-    await expect(run(target)).rejects.toMatchObject({
-      code: "SLIPWAY_UNSUPPORTED",
-      details: {
-        problems: [
-          expect.stringMatching(
-            /remote-action\.yml:7:15: job 'use': action 'someone\/else@v3' is not built into Slipway/,
-          ),
-        ],
-      },
+    const cacheDir = markDir();
+    const { result, logs } = await run(target, {
+      // A closed port: nothing is reachable, and nothing is tried before the step runs.
+      settings: pipelineSettings({
+        SLIPWAY_CACHE_DIR: cacheDir,
+        SLIPWAY_ACTIONS_SERVER_URL: "http://127.0.0.1:9",
+      }),
     });
+    expect(result.conclusion).toBe("failure");
+    expect(result.jobs[0]?.steps.map((s) => [s.name, s.conclusion])).toEqual([
+      ["Run someone/else@v3", "failure"],
+    ]);
+    expect(logs("use").join("\n")).toMatch(
+      /step 'Run someone\/else@v3': cannot resolve someone\/else@v3 on http:\/\/127\.0\.0\.1:9\/someone\/else/,
+    );
   });
 });
 

@@ -1,3 +1,5 @@
+import type { PipelineSettings } from "../settings.js";
+
 /**
  * How the step executor runs an action Slipway implements natively (`actions/checkout`,
  * `actions/cache`, …): no Node download, no HTTP protocol emulation, because we own the runner.
@@ -37,6 +39,10 @@ export interface ActionContext {
   log(line: string): void;
   warning(message: string): void;
   setOutput(name: string, value: string): void;
+  /** Puts a directory first on PATH for the job's later steps (like core.addPath / $GITHUB_PATH). */
+  addPath(dir: string): void;
+  /** The runner's persistent settings: tool cache, download sources. */
+  settings: PipelineSettings;
   /** Keep state between run() and post() (like core.saveState). */
   state: Map<string, string>;
   signal: AbortSignal;

@@ -73,6 +73,9 @@ function runTar(args: string[], stdin = ""): Promise<void> {
     child.on("close", (code) =>
       code === 0 ? resolve() : reject(new Error(`tar exited with ${code}: ${stderr.trim().slice(0, 2000)}`)),
     );
+    // tar may exit before reading stdin (extracting reads none): its exit status tells what went
+    // wrong, an EPIPE here must not crash the process.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(stdin);
   });
 }

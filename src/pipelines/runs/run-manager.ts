@@ -19,7 +19,6 @@ import {
 import { SlipwayError, isSlipwayError } from "../../core/errors.js";
 import { parseCron } from "../../core/workflow/cron.js";
 import { artifactStoreFor } from "../actions/builtin/artifacts.js";
-import { findBuiltinAction } from "../actions/builtin/index.js";
 import type { ArtifactRecord } from "../artifacts/artifact-store.js";
 import { createArchive } from "../cache/archive.js";
 import { repositoryRoot } from "../git.js";
@@ -399,7 +398,7 @@ export class RunManager {
     for (const file of discoverWorkflows(this.repoRoot)) {
       let crons: string[];
       try {
-        const workflow = await loadWorkflow(file, { repoRoot: this.repoRoot, findAction: findBuiltinAction });
+        const workflow = await loadWorkflow(file, { repoRoot: this.repoRoot });
         const schedule = workflow.on.schedule;
         crons = Array.isArray(schedule)
           ? schedule.flatMap((entry: unknown) => {
@@ -474,7 +473,7 @@ export class RunManager {
 
   private async graphOf(file: string): Promise<JobNode[]> {
     try {
-      const workflow = await loadWorkflow(file, { repoRoot: this.repoRoot, findAction: findBuiltinAction });
+      const workflow = await loadWorkflow(file, { repoRoot: this.repoRoot });
       return workflow.jobs.map((job) => ({
         id: job.id,
         name: nameOf(job.job.name) ?? job.id,

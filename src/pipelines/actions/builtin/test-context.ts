@@ -4,11 +4,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { ActionContext } from "../contract.js";
+import { pipelineSettings } from "../../settings.js";
 
 export interface RecordingContext extends ActionContext {
   outputs: Record<string, string>;
   logs: string[];
   warnings: string[];
+  /** Directories the action put on PATH. */
+  paths: string[];
 }
 
 export function makeContext(
@@ -17,6 +20,7 @@ export function makeContext(
   const outputs: Record<string, string> = {};
   const logs: string[] = [];
   const warnings: string[] = [];
+  const paths: string[] = [];
   return {
     inputs: {},
     repoRoot: overrides.workspace,
@@ -30,11 +34,19 @@ export function makeContext(
       outputs[name] = value;
     },
     state: new Map(),
+    addPath: (dir) => paths.push(dir),
+    // Nothing is downloaded unless a test gives its own settings: the mirrors are a closed port.
+    settings: pipelineSettings({
+      SLIPWAY_CACHE_DIR: join(tmpdir(), "slipway-test-unused-cache"),
+      SLIPWAY_NODE_MIRROR: "http://127.0.0.1:9",
+      SLIPWAY_NODE_NPM_REGISTRY: "http://127.0.0.1:9",
+    }),
     signal: new AbortController().signal,
     ...overrides,
     outputs,
     logs,
     warnings,
+    paths,
   };
 }
 

@@ -1,0 +1,177 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream } from "node:stream/web";
+import { promisify } from "node:util";
+import { ltsByMajor, type NodeRelease } from "./node-versions.js";
+
+const execFileAsync = promisify(execFile);
+
+/** Where a Node comes from: lists releases, and downloads one verified into a directory. */
+export interface NodeSource {
+  /** For messages: "nodejs.org mirror https://…" */
+  describe: string;
+  releases(signal: AbortSignal): Promise<NodeRelease[]>;
+  /** Downloads `version`, checks its checksum, and unpacks it into `dir` (bin/node inside). */
+  install(version: string, dir: string, signal: AbortSignal): Promise<void>;
+}
+
+/** The source could not be reached or does not have the file: another source may be tried. */
+export class SourceUnavailable extends Error {}
+
+/**
+ * The official layout (nodejs.org/dist or a mirror of it): `index.json` lists releases with their
+ * LTS names; `v<ver>/node-v<ver>-linux-<arch>.tar.gz` is checked against `v<ver>/SHASUMS256.txt`.
+ */
+export function nodejsDistSource(mirror: string, arch: string): NodeSource {
+  return {
+    describe: `Node.js downloads ${mirror}`,
+    async releases(signal) {
+      const index = (await getJson(`${mirror}/index.json`, signal)) as {
+        version: string;
+        lts: string | false;
+      }[];
+      return index.map((entry) => ({
+        version: entry.version.replace(/^v/, ""),
+        lts: typeof entry.lts === "string" ? entry.lts.toLowerCase() : false,
+      }));
+    },
+    async install(version, dir, signal) {
+      const file = `node-v${version}-linux-${arch}.tar.gz`;
+      const sums = await getText(`${mirror}/v${version}/SHASUMS256.txt`, signal);
+      const expected = sums
+        .split("\n")
+        .map((line) => line.trim().split(/\s+/))
+        .find(([, name]) => name === file)?.[0];
+      if (!expected)
+        throw new SourceUnavailable(`${mirror}/v${version}/SHASUMS256.txt does not list ${file}`);
+      await downloadAndUnpack(`${mirror}/v${version}/${file}`, dir, signal, (hashes) =>
+        hashes.sha256 === expected.toLowerCase()
+          ? undefined
+          : `sha256 ${hashes.sha256} does not match SHASUMS256.txt (${expected})`,
+      );
+    },
+  };
+}
+
+interface Packument {
+  versions: Record<string, { bin?: Record<string, string>; dist?: { tarball?: string; integrity?: string } }>;
+}
+
+/**
+ * The npm registry's `node-linux-<arch>` package (reachable where nodejs.org is not): the tarball
+ * is checked against the registry's `dist.integrity` (sha512). The registry does not say which
+ * releases are LTS; the code-name table does.
+ */
+export function npmPackageSource(registry: string, arch: string): NodeSource {
+  const name = `node-linux-${arch}`;
+  let packument: Promise<Packument> | undefined;
+  const load = (signal: AbortSignal): Promise<Packument> => {
+    packument ??= getJson(`${registry}/${name}`, signal, {
+      accept: "application/vnd.npm.install-v1+json",
+    }) as Promise<Packument>;
+    packument.catch(() => (packument = undefined));
+    return packument;
+  };
+  return {
+    describe: `npm package ${name} from ${registry}`,
+    async releases(signal) {
+      const doc = await load(signal);
+      // Old versions wrap a tarball and unpack it in a preinstall script; only bin/node packages are usable.
+      return Object.entries(doc.versions)
+        .filter(([, meta]) => meta.bin?.node === "bin/node" && meta.dist?.tarball && meta.dist.integrity)
+        .map(([version]) => ({ version, lts: ltsByMajor(version) }));
+    },
+    async install(version, dir, signal) {
+      const meta = (await load(signal)).versions[version];
+      const tarball = meta?.dist?.tarball;
+      const integrity = meta?.dist?.integrity;
+      if (!tarball || !integrity) throw new SourceUnavailable(`${name}@${version} is not in ${registry}`);
+      const sha512 = /^sha512-(.+)$/.exec(integrity)?.[1];
+      if (!sha512)
+        throw new Error(`${name}@${version}: unsupported integrity ${integrity} (expected sha512)`);
+      await downloadAndUnpack(tarball, dir, signal, (hashes) =>
+        hashes.sha512 === sha512
+          ? undefined
+          : `sha512 ${hashes.sha512} does not match the registry's integrity ${sha512}`,
+      );
+    },
+  };
+}
+
+/** Downloads a .tar.gz while hashing it, refuses it when `verify` says so, and unpacks it into `dir`. */
+async function downloadAndUnpack(
+  url: string,
+  dir: string,
+  signal: AbortSignal,
+  verify: (hashes: { sha256: string; sha512: string }) => string | undefined,
+): Promise<void> {
+  const response = await request(url, signal);
+  const temp = mkdtempSync(join(dir, "..", ".download-"));
+  try {
+    const archive = join(temp, "node.tar.gz");
+    const sha256 = createHash("sha256");
+    const sha512 = createHash("sha512");
+    const hash = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        sha256.update(chunk);
+        sha512.update(chunk);
+        done(null, chunk);
+      },
+    });
+    await pipeline(Readable.fromWeb(response.body as ReadableStream), hash, createWriteStream(archive), {
+      signal,
+    });
+    const problem = verify({ sha256: sha256.digest("hex"), sha512: sha512.digest("base64") });
+    if (problem) throw new Error(`checksum mismatch for ${url}: ${problem}; not installed`);
+    await execFileAsync("tar", ["-xzf", archive, "--strip-components=1", "-C", dir], { signal });
+    if (!existsSync(join(dir, "bin", "node"))) throw new Error(`${url} has no bin/node`);
+  } finally {
+    rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+async function request(
+  url: string,
+  signal: AbortSignal,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal, headers });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new SourceUnavailable(
+      `cannot reach ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
+    );
+  }
+  if (!response.ok || !response.body) {
+    throw new SourceUnavailable(`${url}: HTTP ${response.status}`);
+  }
+  return response;
+}
+
+async function getText(
+  url: string,
+  signal: AbortSignal,
+  headers: Record<string, string> = {},
+): Promise<string> {
+  return (await request(url, signal, headers)).text();
+}
+
+async function getJson(
+  url: string,
+  signal: AbortSignal,
+  headers: Record<string, string> = {},
+): Promise<unknown> {
+  const text = await getText(url, signal, headers);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new SourceUnavailable(`${url} did not answer JSON`);
+  }
+}
