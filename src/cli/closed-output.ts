@@ -12,11 +12,11 @@ export function dropOutputWhenClosed(streams: NodeJS.WriteStream[] = [process.st
     stream.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
       // Later writes (and their callbacks) become no-ops: nothing reads them any more.
-      stream.write = ((_chunk: unknown, encodingOrCallback?: unknown, callback?: unknown) => {
+      stream.write = (_chunk: unknown, encodingOrCallback?: unknown, callback?: unknown) => {
         const done = typeof encodingOrCallback === "function" ? encodingOrCallback : callback;
         if (typeof done === "function") queueMicrotask(() => (done as () => void)());
         return true;
-      });
+      };
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerInit } from "./init.js";
 import { registerUp } from "./up.js";
 import { registerServer } from "./server.js";
 import { registerDeploy } from "./deploy.js";
@@ -31,6 +32,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerLogs,
   registerAffected,
   registerProxy,
+  registerInit,
   registerUp,
   registerServer,
   registerDeploy,
