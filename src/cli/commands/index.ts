@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { registerInit } from "./init.js";
 import { registerUp } from "./up.js";
+import { registerDown } from "./down.js";
 import { registerServer } from "./server.js";
 import { registerDeploy } from "./deploy.js";
 import { registerRollback } from "./rollback.js";
@@ -34,6 +35,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerProxy,
   registerInit,
   registerUp,
+  registerDown,
   registerServer,
   registerDeploy,
   registerRollback,
