@@ -77,7 +77,10 @@ const MAY_FAIL: [RegExp, string][] = [
     "needs a previous revision still known; the first rollback line runs after one deploy",
   ],
   [/slipway token revoke slp_/, "the id in the docs is an example, not one of this project's tokens"],
-  [/slipway user remove alice/, "alice is added by the `user add` line above, skipped as it asks for a password"],
+  [
+    /slipway user remove alice/,
+    "alice is added by the `user add` line above, skipped as it asks for a password",
+  ],
 ];
 
 const GIT_ENV = {

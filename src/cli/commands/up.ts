@@ -136,7 +136,9 @@ export function registerUp(program: Command): void {
       );
       await waitForShutdown();
       await server.close();
-      process.stdout.write("control plane stopped; the proxy and the services keep running (`slipway down` stops them)\n");
+      process.stdout.write(
+        "control plane stopped; the proxy and the services keep running (`slipway down` stops them)\n",
+      );
     });
 }
 
