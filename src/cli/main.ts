@@ -1,9 +1,14 @@
-import { Command, CommanderError } from "commander";
-import { exitCodeFor, isSlipwayError } from "../core/errors.js";
+import { CommanderError } from "commander";
+import { exitCodeFor, isSlipwayError, type ErrorCode } from "../core/errors.js";
 import { isStorageFaultCode, storageFault } from "../store/storage-faults.js";
+import { dropOutputWhenClosed } from "./closed-output.js";
 import { COMMANDS } from "./commands/index.js";
+import { SlipwayCommand } from "./options.js";
+import { printJson } from "./output.js";
 
-const program = new Command()
+dropOutputWhenClosed();
+
+const program = new SlipwayCommand()
   .name("slipway")
   .description(
     "Self-hosted delivery: GitHub Actions workflows on the host, blue-green and canary rollouts through Slipway's own router.",
@@ -22,10 +27,23 @@ try {
   process.exitCode = handleError(error);
 }
 
+/** `--json` among the arguments (before a `--`): a failure is one JSON document on stdout too. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end)).includes("--json");
+}
+
+function printJsonError(code: ErrorCode, message: string, problems?: readonly string[]): void {
+  if (!wantsJson(process.argv.slice(2))) return;
+  printJson({ error: { code, message, ...(problems?.length ? { problems } : {}) } });
+}
+
 function handleError(error: unknown): number {
   if (error instanceof CommanderError) {
-    // Commander already printed the message (or the help text).
-    return error.exitCode === 0 ? 0 : 2;
+    // Commander already printed the message (or the help text) on stderr.
+    if (error.exitCode === 0) return 0;
+    printJsonError("SLIPWAY_INVALID_ARGUMENT", error.message.replace(/^error: /, "").replace(/\n/g, " "));
+    return 2;
   }
   const known = isSlipwayError(error) ? error : storageFault(error);
   if (known) {
@@ -40,11 +58,13 @@ function handleError(error: unknown): number {
     for (const problem of known.details.problems ?? []) process.stderr.write(`  ${problem}\n`);
     // A disk or database fault: its recovery steps are under its code in docs/errors.md.
     if (isStorageFaultCode(known.code)) process.stderr.write(`  ${known.code} (see docs/errors.md)\n`);
+    printJsonError(known.code, known.message, known.details.problems);
     return exitCodeFor(known);
   }
   process.stderr.write(
     `slipway: internal error: ${(error as Error)?.stack ?? String(error)}\nThis is a bug in Slipway; please report it with the command you ran.\n`,
   );
+  printJsonError("SLIPWAY_INTERNAL", `internal error: ${(error as Error)?.message ?? String(error)}`);
   return 70;
 }
 

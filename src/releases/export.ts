@@ -83,7 +83,11 @@ export async function exportSource(options: {
   if ((await git(top, ["cat-file", "-e", treeish])) === undefined) {
     throw new SlipwayError(
       "SLIPWAY_NOT_FOUND",
-      `${inRepo} does not exist at ${ref} (${commit.slice(0, 12)})`,
+      // Releases come from committed files, not the working tree: say so, since a newcomer's first
+      // deploy usually meets this with files that exist on disk but were never committed.
+      `${inRepo || "."} does not exist at ${ref} (${commit.slice(0, 12)}) in the git repository ${top}: ` +
+        `a release is built from the files committed at that ref, not from the working tree ` +
+        `(commit the service's folder, e.g. \`git add ${inRepo || "."} && git commit\`, or pass --ref)`,
     );
   }
   await archiveInto(top, treeish, dest);

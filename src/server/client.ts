@@ -1,19 +1,40 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { request } from "undici";
 import { DEFAULTS } from "../core/defaults.js";
 import { SlipwayError, type ErrorCode } from "../core/errors.js";
+import { describeSearch, locateProject } from "../config/load.js";
 import { ADMIN_TOKEN_FILE, readTokenFile } from "./admin-token.js";
 import { SERVER_INFO_FILE } from "./serve.js";
 
 /**
- * Where the CLI finds the control plane: SLIPWAY_URL, else the server.json a running
- * `slipway up`/`server` wrote in `<dir>/.slipway`, else http://127.0.0.1:7070.
+ * The project the CLI talks about: `dir` when given, else the nearest folder at or above the
+ * current one holding slipway.yaml or a server's state (as git finds `.git`), else the current one.
  */
-export function serverUrl(dir = "."): string {
+function projectDir(dir: string | undefined): string {
+  return dir === undefined ? (locateProject(process.cwd()).dir ?? process.cwd()) : resolve(dir);
+}
+
+/** " (… does not exist)": where the CLI looked for `.slipway/<file>`; "" when it is there. */
+function searchedFor(file: string, dir: string | undefined): string {
+  const search = dir === undefined ? locateProject(process.cwd()) : { dir: resolve(dir), searched: [] };
+  if (!search.dir)
+    return ` (no slipway.yaml or ${DEFAULTS.dataDir}/${file} in ${describeSearch(search.searched)})`;
+  const path = join(search.dir, DEFAULTS.dataDir, file);
+  return existsSync(path) ? "" : ` (${path} does not exist)`;
+}
+
+/**
+ * Where the CLI finds the control plane: SLIPWAY_URL, else the server.json a running
+ * `slipway up`/`server` wrote in the project's `.slipway` (found from any folder inside the
+ * project), else http://127.0.0.1:7070.
+ */
+export function serverUrl(dir?: string): string {
   if (process.env.SLIPWAY_URL) return process.env.SLIPWAY_URL.replace(/\/+$/, "");
   try {
-    const info = JSON.parse(readFileSync(join(resolve(dir), DEFAULTS.dataDir, SERVER_INFO_FILE), "utf8")) as {
+    const info = JSON.parse(
+      readFileSync(join(projectDir(dir), DEFAULTS.dataDir, SERVER_INFO_FILE), "utf8"),
+    ) as {
       apiUrl?: string;
     };
     if (info.apiUrl) return info.apiUrl;
@@ -24,28 +45,31 @@ export function serverUrl(dir = "."): string {
 }
 
 /**
- * The API token the CLI sends: SLIPWAY_TOKEN, else the `<dir>/.slipway/admin-token` that
- * `slipway up`/`server` wrote on first start; undefined when neither exists.
+ * The API token the CLI sends: SLIPWAY_TOKEN, else the project's `.slipway/admin-token` that
+ * `slipway up`/`server` wrote on first start (found from any folder inside the project);
+ * undefined when neither exists.
  */
-export function clientToken(dir = "."): string | undefined {
+export function clientToken(dir?: string): string | undefined {
   const fromEnv = process.env.SLIPWAY_TOKEN?.trim();
   if (fromEnv) return fromEnv;
-  return readTokenFile(join(resolve(dir), DEFAULTS.dataDir, ADMIN_TOKEN_FILE));
+  return readTokenFile(join(projectDir(dir), DEFAULTS.dataDir, ADMIN_TOKEN_FILE));
 }
 
 /** Thin JSON client of the control plane's /api; errors come back as SlipwayErrors with the server's reason. */
 export class ApiClient {
   private readonly token: string | undefined;
+  private readonly dir: string | undefined;
 
   /**
    * @param options.token the API token; default: SLIPWAY_TOKEN, else `<dir>/.slipway/admin-token`
-   * @param options.dir the project directory whose admin-token file is read (default ".")
+   * @param options.dir the project directory whose admin-token file is read (default: found from the current folder)
    */
   constructor(
     readonly baseUrl: string,
     options: { token?: string; dir?: string } = {},
   ) {
     this.token = options.token ?? clientToken(options.dir);
+    this.dir = options.dir;
     // A header can only carry visible ASCII; say which setting is wrong instead of a transport error.
     if (this.token !== undefined && !/^[\x21-\x7e]+$/.test(this.token)) {
       throw new SlipwayError(
@@ -84,7 +108,8 @@ export class ApiClient {
       const cause = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       throw new SlipwayError(
         "SLIPWAY_UNAVAILABLE",
-        `cannot reach the Slipway server at ${this.baseUrl} (${cause}); start it with \`slipway up\` or set SLIPWAY_URL`,
+        `cannot reach the Slipway server at ${this.baseUrl} (${cause}); start it with \`slipway up\` or set SLIPWAY_URL` +
+          (process.env.SLIPWAY_URL ? "" : searchedFor(SERVER_INFO_FILE, this.dir)),
       );
     }
     const text = await res.body.text();
@@ -102,7 +127,7 @@ export class ApiClient {
     const code = (err?.code?.startsWith("SLIPWAY_") ? err.code : "SLIPWAY_UNAVAILABLE") as ErrorCode;
     const hint =
       res.statusCode === 401 && !this.token
-        ? " (set SLIPWAY_TOKEN, or run from the project directory whose .slipway/admin-token the server wrote)"
+        ? ` (set SLIPWAY_TOKEN, or run inside the project whose .slipway/admin-token the server wrote)${searchedFor(ADMIN_TOKEN_FILE, this.dir)}`
         : "";
     throw new SlipwayError(
       code,

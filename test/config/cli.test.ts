@@ -61,10 +61,12 @@ describe("slipway config", () => {
     );
   });
 
-  it("validate reports a missing file as not found", () => {
+  it("validate reports a missing file as not found, pointing at slipway init", () => {
     const r = slipway(["config", "validate"]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`slipway: no slipway.yaml in ${r.dir}\n`);
+    expect(r.stderr).toBe(
+      `slipway: no slipway.yaml in ${r.dir}: run \`slipway init --dir ${r.dir}\` to write one for the services it finds there\n`,
+    );
   });
 
   it("show prints the configuration with defaults applied", () => {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { printJson } from "../output.js";
+import { projectDirFor } from "../project.js";
 import { loadProjectConfig, type LoadedProjectConfig } from "../../config/load.js";
 
 /**
@@ -14,10 +15,10 @@ export function registerConfig(program: Command): void {
   config
     .command("validate")
     .description("Validate slipway.yaml; problems are printed as slipway.yaml:LINE:COL: path: expected …")
-    .option("--dir <path>", "project directory", ".")
+    .option("--dir <path>", "project directory (default: found from the current folder upwards)")
     .option("--json", "print one JSON document")
-    .action((options: { dir: string; json?: boolean }) => {
-      const loaded = loadProjectConfig(options.dir);
+    .action((options: { dir?: string; json?: boolean }) => {
+      const loaded = loadProjectConfig(projectDirFor(options.dir));
       if (options.json) printJson({ valid: true, file: loaded.file, ...summary(loaded) });
       else {
         const { services, environments } = summary(loaded);
@@ -30,9 +31,9 @@ export function registerConfig(program: Command): void {
   config
     .command("show")
     .description("Print the configuration as Slipway reads it (JSON; durations in milliseconds)")
-    .option("--dir <path>", "project directory", ".")
-    .action((options: { dir: string }) => {
-      printJson(loadProjectConfig(options.dir));
+    .option("--dir <path>", "project directory (default: found from the current folder upwards)")
+    .action((options: { dir?: string }) => {
+      printJson(loadProjectConfig(projectDirFor(options.dir)));
     });
 }
 

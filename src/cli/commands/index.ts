@@ -1,5 +1,7 @@
 import type { Command } from "commander";
+import { registerInit } from "./init.js";
 import { registerUp } from "./up.js";
+import { registerDown } from "./down.js";
 import { registerServer } from "./server.js";
 import { registerDeploy } from "./deploy.js";
 import { registerRollback } from "./rollback.js";
@@ -31,7 +33,9 @@ export const COMMANDS: RegisterCommand[] = [
   registerLogs,
   registerAffected,
   registerProxy,
+  registerInit,
   registerUp,
+  registerDown,
   registerServer,
   registerDeploy,
   registerRollback,

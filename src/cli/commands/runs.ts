@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { wholeNumber } from "../options.js";
 import { formatDuration, printJson, style } from "../output.js";
 import { withStore } from "../state.js";
 import { databasePath } from "./run.js";
@@ -7,13 +8,13 @@ export function registerRuns(program: Command): void {
   program
     .command("runs")
     .description("List recorded workflow runs, most recent first")
-    .option("-n, --limit <n>", "how many runs", "20")
+    .option("-n, --limit <n>", "how many runs", wholeNumber(1), 20)
     .option("--dir <path>", "repository directory", ".")
     .option("--db <file>", "history database (default: SLIPWAY_DB or .slipway/slipway.db)")
     .option("--json", "print JSON")
-    .action((flags: { limit: string; dir: string; db?: string; json?: boolean }) =>
+    .action((flags: { limit: number; dir: string; db?: string; json?: boolean }) =>
       withStore(databasePath(flags.dir, flags.db), async (store) => {
-        const runs = await store.runs.listRuns(Math.max(1, Number(flags.limit) || 20));
+        const runs = await store.runs.listRuns(flags.limit);
         if (flags.json) {
           printJson(runs);
           return;

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { DEFAULTS } from "../../core/defaults.js";
 import { serve } from "../../server/serve.js";
+import { projectDirFor } from "../project.js";
 import { parsePort, waitForShutdown } from "./up.js";
 
 export function registerServer(program: Command): void {
@@ -11,15 +12,18 @@ export function registerServer(program: Command): void {
       "Run the control plane (API, dashboard, rollout controller) for a project whose proxy is running; " +
         "creates <dir>/.slipway/admin-token on first start",
     )
-    .option("--dir <dir>", "project directory (holds slipway.yaml)", ".")
+    .option(
+      "--dir <dir>",
+      "project directory (holds slipway.yaml; default: found from the current folder upwards)",
+    )
     .option("--port <n>", "API port on 127.0.0.1 (0 = any free port)", String(DEFAULTS.serverPort))
     .option(
       "--secure-cookies",
       "mark the dashboard's session cookie Secure (served over https through a TLS proxy)",
     )
-    .action(async (options: { dir: string; port: string; secureCookies?: boolean }) => {
+    .action(async (options: { dir?: string; port: string; secureCookies?: boolean }) => {
       const server = await serve({
-        dir: options.dir,
+        dir: projectDirFor(options.dir),
         port: parsePort(options.port, "--port"),
         ...(options.secureCookies ? { secureCookies: true } : {}),
       });

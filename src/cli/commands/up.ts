@@ -10,6 +10,7 @@ import { dataDirOf, serve, type RunningServer } from "../../server/serve.js";
 import { makePrivate } from "../../store/private-files.js";
 import { storageFault } from "../../store/storage-faults.js";
 import { style } from "../output.js";
+import { projectDirFor } from "../project.js";
 
 export function parsePort(text: string, flag: string): number {
   const port = Number(text);
@@ -107,16 +108,19 @@ export function registerUp(program: Command): void {
       "Start the proxy (detached, survives this process) and the control plane for a project. On first start, " +
         "creates an admin API token in <dir>/.slipway/admin-token (mode 0600), which the CLI sends (or SLIPWAY_TOKEN)",
     )
-    .option("--dir <dir>", "project directory (holds slipway.yaml)", ".")
+    .option(
+      "--dir <dir>",
+      "project directory (holds slipway.yaml; default: found from the current folder upwards)",
+    )
     .option("--port <n>", "API port on 127.0.0.1 (0 = any free port)", String(DEFAULTS.serverPort))
     .option("--proxy-port <n>", "traffic port on 127.0.0.1 (0 = any free port)", String(DEFAULTS.upProxyPort))
     .option(
       "--secure-cookies",
       "mark the dashboard's session cookie Secure (served over https through a TLS proxy)",
     )
-    .action(async (options: { dir: string; port: string; proxyPort: string; secureCookies?: boolean }) => {
+    .action(async (options: { dir?: string; port: string; proxyPort: string; secureCookies?: boolean }) => {
       const { server, proxyPid, proxyReused } = await up({
-        dir: options.dir,
+        dir: projectDirFor(options.dir),
         port: parsePort(options.port, "--port"),
         proxyPort: parsePort(options.proxyPort, "--proxy-port"),
         ...(options.secureCookies ? { secureCookies: true } : {}),
@@ -132,7 +136,9 @@ export function registerUp(program: Command): void {
       );
       await waitForShutdown();
       await server.close();
-      process.stdout.write("control plane stopped; the proxy and the services keep running\n");
+      process.stdout.write(
+        "control plane stopped; the proxy and the services keep running (`slipway down` stops them)\n",
+      );
     });
 }
 

@@ -1,5 +1,5 @@
 import cluster, { type Worker } from "node:cluster";
-import { renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { join, resolve } from "node:path";
 import { createLogger, type Logger } from "../../log.js";
@@ -95,6 +95,8 @@ function closeGracefully(server: http.Server): Promise<void> {
  */
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const stateDir = resolve(opts.stateDir);
+  // `slipway proxy --state-dir .slipway/proxy` in a fresh project: the folder is ours to create.
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const log = opts.log ?? createLogger("slipway-proxy");
   const token = resolveAdminToken(stateDir);
   const plane = new DataPlane(log);
@@ -139,6 +141,8 @@ function adminUrl(address: ListenAddress): string {
 export async function runProxyProcess(opts: ProxyOptions): Promise<void> {
   if (cluster.isWorker) return runWorker(opts);
   const stateDir = resolve(opts.stateDir);
+  // `slipway proxy --state-dir .slipway/proxy` in a fresh project: the folder is ours to create.
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const log = opts.log ?? createLogger("slipway-proxy");
   const workers = Math.max(1, opts.workers ?? 1);
   const running =
