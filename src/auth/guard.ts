@@ -71,7 +71,8 @@ export async function guardRequest(
     };
   }
   let headers: Record<string, string> = {};
-  if (deps.limiter && auth.via !== "anonymous") {
+  // Flag evaluation is exempt: one client key serves every user of an app, and OFREP is cheap.
+  if (deps.limiter && auth.via !== "anonymous" && request.action !== "evaluate-flags") {
     const limited = deps.limiter.take(`${auth.via}:${auth.principal.id}`);
     headers = rateLimitHeaders(limited);
     if (!limited.allowed)
