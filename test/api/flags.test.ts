@@ -251,9 +251,9 @@ describe("OFREP on the control plane and client keys", () => {
     let text = "";
     const until = async (count: number) => {
       while ((text.match(/event: flags/g) ?? []).length < count) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`stream ended: ${text}`);
-        text += decoder.decode(value);
+        const chunk = (await reader.read()) as { value?: Uint8Array; done: boolean };
+        if (chunk.done) throw new Error(`stream ended: ${text}`);
+        text += decoder.decode(chunk.value);
       }
     };
     await until(1);
@@ -283,7 +283,7 @@ describe("OFREP on the control plane and client keys", () => {
         expect.objectContaining({
           level: "degraded",
           subject: "flags",
-          message: expect.stringContaining("flags/site.json"),
+          message: expect.stringContaining("flags/site.json") as unknown,
         }),
       ]),
     );
