@@ -72,7 +72,9 @@ const auditOf = (change: StoredFlagChange | undefined) =>
 
 /** The OFREP handler of this server, over the catalog's served flags. */
 const ofrepOf = (app: AppContext): OfrepHandler =>
-  app.singleton("flags.ofrep", () => createOfrepHandler({ flags: () => app.flags.compiled(), now: () => app.now() }));
+  app.singleton("flags.ofrep", () =>
+    createOfrepHandler({ flags: () => app.flags.compiled(), now: () => app.now() }),
+  );
 
 const ofrepRoute = (method: "GET" | "POST", path: string, summary: string) =>
   defineRoute({
