@@ -47,13 +47,6 @@ function handleError(error: unknown): number {
   }
   const known = isSlipwayError(error) ? error : storageFault(error);
   if (known) {
-    // `--json` promises one document on stdout, failures included (the API's error shape).
-    if (wantsJson(process.argv)) {
-      const problems = known.details.problems;
-      process.stdout.write(
-        `${JSON.stringify({ error: { code: known.code, message: known.message, ...(problems?.length ? { problems } : {}) } }, null, 2)}\n`,
-      );
-    }
     process.stderr.write(`slipway: ${known.message}\n`);
     for (const problem of known.details.problems ?? []) process.stderr.write(`  ${problem}\n`);
     // A disk or database fault: its recovery steps are under its code in docs/errors.md.
@@ -68,8 +61,3 @@ function handleError(error: unknown): number {
   return 70;
 }
 
-/** `--json` among the command's options (not after `--`, where it would belong to something else). */
-function wantsJson(argv: readonly string[]): boolean {
-  const end = argv.indexOf("--");
-  return (end === -1 ? argv : argv.slice(0, end)).includes("--json");
-}

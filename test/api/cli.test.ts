@@ -117,6 +117,23 @@ describe("CLI against `slipway up` with its admin token", { timeout: 150_000 }, 
     expect(res.status).toBe(401);
   });
 
+  it("token create --scope flags:evaluate makes a client key: OFREP works, the rest of the API answers 403", async () => {
+    expect(cli(["token", "create", "bad", "--scope", "flags:evaluate", "--role", "admin"]).status).toBe(2);
+    expect(cli(["token", "create", "bad", "--scope", "flags:write"]).stderr).toMatch(
+      /--scope must be one of flags:evaluate/,
+    );
+    const created = cli(["token", "create", "web-app", "--scope", "flags:evaluate"]);
+    expect(created.status).toBe(0);
+    expect(created.stdout).toContain("(client key, flags:evaluate)");
+    const key = /(slp_[0-9a-f]{12}_[A-Za-z0-9_-]{43})/.exec(created.stdout)?.[1];
+    expect(cli(["token", "list"]).stdout).toMatch(/flags:evaluate web-app/);
+    const ofrep = await fetch(`${apiUrl}/ofrep/v1/configuration`, { headers: { "x-api-key": key! } });
+    expect(ofrep.status).toBe(200);
+    const status = cli(["status"], { env: { SLIPWAY_TOKEN: key! } });
+    expect(status.status).not.toBe(0);
+    expect(status.stderr).toMatch(/client key \(scope flags:evaluate\): it can only evaluate flags/);
+  });
+
   it("user add reads the password from stdin; list and remove", () => {
     const added = cli(["user", "add", "alice", "--role", "deployer", "--password-stdin"], {
       input: "correct horse battery\n",

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -250,6 +250,87 @@ async function testerProbe(url: string, n: number): Promise<string> {
   return [...seen].map(([version, count]) => `${count}/${n} answered by ${version}`).join(", ");
 }
 
+/** Simulated users of the flags story, evaluated one by one over the control plane's OFREP. */
+const FLAG_USERS = 1_000;
+/** Evaluations in flight at once, as many users of an app would ask. */
+const FLAG_CONCURRENCY = 20;
+const DEMO_FLAG = "new-checkout";
+
+/** `{ fractional: [["on", share], ["off", 100 - share]] }`: "on" first, so raising its share only adds users. */
+const rampedFlag = (share: number) => ({
+  state: "ENABLED",
+  variants: { on: true, off: false },
+  defaultVariant: "off",
+  targeting: {
+    fractional: [
+      ["on", share],
+      ["off", 100 - share],
+    ],
+  },
+});
+
+/**
+ * The flags story, through the control plane's public surface: the flag is set through the API
+ * (audited), a client key (scope flags:evaluate) evaluates every simulated user over OFREP at
+ * 10 %, then at 50 %; everyone who had it at 10 % must still have it.
+ */
+async function flagsStory(apiUrl: string, adminToken: string, say: (text: string) => void): Promise<number> {
+  const call = async (method: string, path: string, body: unknown, token = adminToken) => {
+    const res = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${JSON.stringify(json)}`);
+    return json;
+  };
+  say("");
+  say(style.bold(`5. Feature flag ${DEMO_FLAG} on for 10 % of users`));
+  const created = (await call("POST", "/api/tokens", { name: "demo web app", scope: "flags:evaluate" })) as {
+    token: string;
+    record: { display: string };
+  };
+  say(`  client key ${created.record.display} (scope flags:evaluate: it can only evaluate flags)`);
+  const usersWithFlag = async (): Promise<Set<string>> => {
+    const on = new Set<string>();
+    let next = 1;
+    const worker = async () => {
+      while (next <= FLAG_USERS) {
+        const user = `user-${next++}`;
+        const answer = (await call(
+          "POST",
+          `/ofrep/v1/evaluate/flags/${DEMO_FLAG}`,
+          { context: { targetingKey: user } },
+          created.token,
+        )) as { value?: unknown };
+        if (answer.value === true) on.add(user);
+      }
+    };
+    await Promise.all(Array.from({ length: FLAG_CONCURRENCY }, worker));
+    return on;
+  };
+  const percent = (n: number) => `${((100 * n) / FLAG_USERS).toFixed(1)} %`;
+
+  await call("PUT", `/api/flags/${DEMO_FLAG}`, { flag: rampedFlag(10), reason: "demo: start at 10 %" });
+  const at10 = await usersWithFlag();
+  say(`  PUT /api/flags/${DEMO_FLAG} (audited); ${FLAG_USERS} simulated users asked over OFREP`);
+  say(`  ${at10.size} of ${FLAG_USERS} users have it (${percent(at10.size)})`);
+
+  say("");
+  say(style.bold(`6. Raise ${DEMO_FLAG} to 50 %`));
+  await call("PUT", `/api/flags/${DEMO_FLAG}`, { flag: rampedFlag(50), reason: "demo: raise to 50 %" });
+  const at50 = await usersWithFlag();
+  const kept = [...at10].filter((user) => at50.has(user)).length;
+  say(`  ${at50.size} of ${FLAG_USERS} users have it (${percent(at50.size)})`);
+  const stable = kept === at10.size;
+  say(
+    `  ${stable ? style.green("✔") : style.red("✘")} ${kept} of the ${at10.size} users who had it at 10 % still have it at 50 %` +
+      (stable ? " (stable assignment)" : ""),
+  );
+  return stable ? 0 : 1;
+}
+
 /**
  * The canary story: v1 stable; v2 canary at 10 %, analysed, 50 %, analysed, promoted (testers'
  * header reaches it at 10 %); v3 fails every 5th request and is aborted by the analysis.
@@ -313,6 +394,8 @@ export async function runDemo(options: {
   proxyPort: number;
   exit: boolean;
   canary?: boolean;
+  /** Add the feature-flag steps (10 % → 50 %, stable assignment) to the default story. */
+  flags?: boolean;
 }) {
   const t0 = Date.now();
   const dir = options.dir ? resolve(options.dir) : mkdtempSync(join(tmpdir(), "slipway-demo-"));
@@ -402,6 +485,10 @@ export async function runDemo(options: {
     await load.stop();
     const errors = load.errors();
     load = undefined;
+    if (options.flags) {
+      const adminToken = readFileSync(server.adminTokenFile, "utf8").trim();
+      failures += await flagsStory(server.apiUrl, adminToken, say);
+    }
 
     say("");
     say(
@@ -443,6 +530,10 @@ export function registerDemo(program: Command): void {
       "--canary",
       "tell the canary story instead: 10 % → analysis → 50 % → promoted; a bad canary aborted",
     )
+    .option(
+      "--flags",
+      "add feature flags to the story: a flag on for 10 % of simulated users, then 50 %, each user's assignment stable",
+    )
     .option("--dir <dir>", "generate the project here (kept) instead of a temporary directory")
     .option("--port <n>", "API port (0 = any free port)", "0")
     .option("--proxy-port <n>", "traffic port (0 = any free port)", "0")
@@ -450,12 +541,14 @@ export function registerDemo(program: Command): void {
       async (options: {
         exit?: boolean;
         canary?: boolean;
+        flags?: boolean;
         dir?: string;
         port: string;
         proxyPort: string;
       }) => {
         await runDemo({
           canary: Boolean(options.canary),
+          flags: Boolean(options.flags),
           ...(options.dir ? { dir: options.dir } : {}),
           port: parsePort(options.port, "--port"),
           proxyPort: parsePort(options.proxyPort, "--proxy-port"),
