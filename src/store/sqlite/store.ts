@@ -4,6 +4,7 @@ import { SqliteAuditStore } from "./audit.js";
 import { openSqlite, type SqliteDatabase } from "./database.js";
 import { SqliteDeadLetterStore } from "./dead-letters.js";
 import { SqliteDeliveryMetricsStore } from "./delivery.js";
+import { SqliteFlagStore } from "./flags.js";
 import { SqliteReleaseStore } from "./releases.js";
 import { SqliteRolloutStore } from "./rollouts.js";
 import { SqliteRunStore } from "./runs.js";
@@ -19,6 +20,7 @@ export class SqliteStore implements Store {
   readonly deadLetters: SqliteDeadLetterStore;
   readonly webhookDeliveries: SqliteWebhookDeliveryStore;
   readonly deliveryMetrics: SqliteDeliveryMetricsStore;
+  readonly flags: SqliteFlagStore;
 
   constructor(
     /** The connection; only the composition root and tests reach for it. */
@@ -33,6 +35,7 @@ export class SqliteStore implements Store {
     this.deadLetters = new SqliteDeadLetterStore(db);
     this.webhookDeliveries = new SqliteWebhookDeliveryStore(db);
     this.deliveryMetrics = new SqliteDeliveryMetricsStore(db);
+    this.flags = new SqliteFlagStore(db);
   }
 
   check(): Promise<void> {
