@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ANONYMOUS, type Principal, type Role } from "../core/access/roles.js";
+import { ANONYMOUS, type Principal, type Role, type TokenScope } from "../core/access/roles.js";
 import { SlipwayError } from "../core/errors.js";
 import {
   DEFAULT_SCRYPT,
@@ -32,6 +32,8 @@ export async function issueApiToken(
     createdBy: string;
     now: number;
     ttlMs?: number;
+    /** A client key's scope; its role is then viewer whatever was asked. */
+    scope?: TokenScope;
   },
 ): Promise<{ token: string; record: StoredToken }> {
   const name = args.name.trim();
@@ -42,13 +44,15 @@ export async function issueApiToken(
     id: generated.id,
     name,
     hash: generated.hash,
-    role: args.role,
-    environmentRoles: { ...args.environmentRoles },
+    // A client key's scope is what limits it; viewer keeps the role from granting more anyway.
+    role: args.scope ? "viewer" : args.role,
+    environmentRoles: args.scope ? {} : { ...args.environmentRoles },
     createdBy: args.createdBy,
     createdAt: args.now,
     expiresAt: args.ttlMs === undefined ? null : args.now + args.ttlMs,
     lastUsedAt: null,
     revokedAt: null,
+    ...(args.scope && { scope: args.scope }),
   };
   await store.insertToken(record);
   return { token: generated.token, record };
@@ -177,6 +181,7 @@ export async function authenticate(
         name: token.name,
         role: token.role,
         environmentRoles: token.environmentRoles,
+        ...(token.scope && { scope: token.scope }),
       },
     };
   }

@@ -49,11 +49,11 @@ export async function guardRequest(
   request: GuardedRequest,
   now: number,
 ): Promise<GuardResult> {
-  const auth = await authenticate(
-    deps.store,
-    { authorization: one(request.headers.authorization), cookie: one(request.headers.cookie) },
-    now,
-  );
+  // OFREP's apiKey scheme: a client key may come as X-API-Key instead of a bearer token.
+  const apiKey = request.action === "evaluate-flags" ? one(request.headers["x-api-key"]) : undefined;
+  const authorization =
+    one(request.headers.authorization) ?? (apiKey !== undefined ? `Bearer ${apiKey}` : undefined);
+  const auth = await authenticate(deps.store, { authorization, cookie: one(request.headers.cookie) }, now);
   if (request.action === "public") {
     return {
       ok: true,

@@ -8,7 +8,18 @@ import type { RouteMethod } from "../core/access/routes.js";
 import type { AppContext } from "./app-context.js";
 
 /** What a handler answers: a status and a JSON body, or `STREAMED` when it took over the response (SSE). */
-export type ApiReply = { status: number; body: unknown; headers?: Record<string, string> } | typeof STREAMED;
+export type ApiReply =
+  | {
+      status: number;
+      body: unknown;
+      headers?: Record<string, string>;
+      /**
+       * What the audit record of a mutating request says when the handler knows better than the
+       * route's action (e.g. `flag.created` rather than `edit-flags`), and a reason not in the body.
+       */
+      audit?: { action?: string; reason?: string };
+    }
+  | typeof STREAMED;
 
 /** Returned by handlers that wrote the response themselves (server-sent events, file downloads). */
 export const STREAMED = Symbol("streamed");
@@ -65,6 +76,8 @@ export interface ApiRoute<B = unknown, Q = unknown> {
   }) => string | undefined | Promise<string | undefined>;
   /** The `reason` recorded in the audit record of a mutating request, when the body carries one. */
   auditReason?: (body: B) => string | undefined;
+  /** Answers besides 200 and the API's usual errors, for the OpenAPI document: status → meaning. */
+  responses?: Record<number, string>;
   /** Response media type for the OpenAPI document; JSON unless streamed. */
   produces?: "application/json" | "text/event-stream" | "text/plain";
   handler(ctx: RouteContext<B, Q>): Promise<ApiReply> | ApiReply;

@@ -8,6 +8,7 @@ import type { Store } from "../store/index.js";
 import type { ApiAuditRecord, AuditStore } from "../store/ports/audit-store.js";
 import type { EnvironmentRuleLookup } from "./api-route.js";
 import type { EventHub } from "./events-hub.js";
+import type { FlagCatalog } from "../flags/catalog.js";
 
 /** What `GET /api/status` adds about the processes (URLs printed by `slipway up`). */
 export interface ServerInfo {
@@ -40,6 +41,12 @@ export interface AppContext {
   /** The access rule of an environment from slipway.yaml (approval, access). */
   environmentRule: EnvironmentRuleLookup;
   events: EventHub;
+  /**
+   * The served feature flags (repository files + the API's). Loaded at start; `await flagsReady`
+   * before the first read.
+   */
+  flags: FlagCatalog;
+  flagsReady: Promise<unknown>;
   info(): ServerInfo;
   log: Logger;
   now(): number;

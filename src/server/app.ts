@@ -15,6 +15,8 @@ import type { RolloutController } from "../rollouts/controller.js";
 import type { Store } from "../store/index.js";
 import type { AppContext, ServerInfo } from "./app-context.js";
 import { EventHub } from "./events-hub.js";
+import { FlagCatalog } from "../flags/catalog.js";
+import { CONFIG_DEFAULTS } from "../core/config/defaults.js";
 import { own } from "../core/own.js";
 
 export interface AppOptions {
@@ -31,6 +33,8 @@ export interface AppOptions {
   webRoot?: string;
   sseHeartbeatMs?: number;
   sseReauthMs?: number;
+  /** How often flag files and the flag store are checked for changes (FLAG_CATALOG_POLL_MS). */
+  flagPollMs?: number;
 }
 
 /** The running app's context plus what only its owner may do. */
@@ -94,6 +98,30 @@ export function createApp(options: AppOptions): App {
     };
   };
 
+  const log = options.logger ?? pino({ enabled: false });
+  // The flag file globs of slipway.yaml; an unreadable file keeps the last good ones.
+  let flagPatterns: readonly string[] = CONFIG_DEFAULTS.flags;
+  const flags = new FlagCatalog({
+    projectDir,
+    patterns: () => {
+      try {
+        flagPatterns = config().flags;
+      } catch {
+        // slipway.yaml is invalid or missing: keep the globs we had (the API reports the file)
+      }
+      return flagPatterns;
+    },
+    store: options.store.flags,
+    log: (level, message, detail) => log[level]({ ...detail, part: "flags" }, message),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.flagPollMs !== undefined ? { pollMs: options.flagPollMs } : {}),
+  });
+  const flagsReady = flags.start().catch((error: unknown) => {
+    log.error({ err: error }, "cannot load the feature flags");
+  });
+  // A deploy (or any rollout change) may come with new flag files: look at once.
+  const unsubscribeFlags = events.subscribe(() => void flags.refresh().catch(() => undefined));
+
   const revocations = new Revocations();
   const limiter =
     options.limiter === false ? undefined : (options.limiter ?? createApiRateLimiter(options.now));
@@ -107,8 +135,10 @@ export function createApp(options: AppOptions): App {
     config,
     environmentRule,
     events,
+    flags,
+    flagsReady,
     info: options.info,
-    log: options.logger ?? pino({ enabled: false }),
+    log,
     now: options.now ?? Date.now,
     audit: options.store.audit,
     ...(limiter ? { limiter } : {}),
@@ -122,6 +152,8 @@ export function createApp(options: AppOptions): App {
     },
     async close() {
       unsubscribe();
+      unsubscribeFlags();
+      flags.close();
       for (const value of singletons.values()) {
         const closable = value as { close?: () => unknown };
         if (typeof closable.close === "function") await closable.close();

@@ -64,6 +64,11 @@ export function sendJson(
   payload: unknown,
   headers: Record<string, string | string[]> = {},
 ): void {
+  if (status === 204 || status === 304) {
+    res.writeHead(status, { ...headers, "cache-control": "no-store" });
+    res.end();
+    return;
+  }
   const text = JSON.stringify(payload);
   res.writeHead(status, {
     ...headers,

@@ -64,6 +64,9 @@ export function buildOpenApi(routes: readonly ApiRoute[], version: string): Json
       },
       "400": errorResponse("Invalid input; `problems` names each field"),
     };
+    for (const [code, description] of Object.entries(route.responses ?? {})) {
+      responses[code] = Number(code) >= 400 ? errorResponse(description) : { description };
+    }
     if (action !== "public") {
       responses["401"] = errorResponse("No, or an invalid, token or session");
       responses["403"] = errorResponse("The role does not allow this here, or the CSRF header is missing");

@@ -48,7 +48,7 @@ export function createRouter(routes: readonly ApiRoute[], app: AppContext): ApiR
         );
         return true;
       }
-      if (url.pathname === "/api" || url.pathname.startsWith("/api/")) {
+      if (url.pathname === "/api" || url.pathname.startsWith("/api/") || url.pathname.startsWith("/ofrep/")) {
         sendJson(res, 404, errorBody("SLIPWAY_NOT_FOUND", `no API route ${url.pathname}`));
         return true;
       }
@@ -123,6 +123,7 @@ async function handle(
 
   const mutating = action !== "public" && ACTION_RULES[action].mutating;
   let status = 500;
+  let audited: { action?: string; reason?: string } = {};
   try {
     if (bodyError !== undefined) {
       status = 400;
@@ -156,6 +157,7 @@ async function handle(
       return;
     }
     status = reply.status;
+    audited = reply.audit ?? {};
     sendJson(res, reply.status, reply.body, reply.headers);
   } catch (error) {
     if (isSlipwayError(error) && !res.headersSent) {
@@ -165,12 +167,12 @@ async function handle(
   } finally {
     const principal = guard.auth.principal;
     if (mutating && principal.kind !== "anonymous") {
-      const reason = valid && route.auditReason ? route.auditReason(body) : undefined;
+      const reason = audited.reason ?? (valid && route.auditReason ? route.auditReason(body) : undefined);
       try {
         await app.audit.record({
           actor: actorOf(principal),
           actorName: principal.name,
-          action,
+          action: audited.action ?? action,
           method: route.method,
           path: url.pathname,
           status,

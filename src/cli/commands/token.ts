@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { isRole, ROLES, type Role } from "../../core/access/roles.js";
+import { isRole, ROLES, TOKEN_SCOPES, type Role, type TokenScope } from "../../core/access/roles.js";
 import { SlipwayError } from "../../core/errors.js";
 import { ApiClient, serverUrl } from "../../server/client.js";
 import { printJson, style } from "../output.js";
@@ -15,6 +15,7 @@ interface PublicToken {
   expiresAt: number | null;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  scope: TokenScope | null;
 }
 
 /** Parses repeated `--env-role staging=deployer` options into a role map. */
@@ -43,6 +44,17 @@ export function parseRole(text: string): Role {
   return text;
 }
 
+export function parseScope(text: string): TokenScope {
+  const scope = TOKEN_SCOPES.find((s) => s === text);
+  if (!scope) {
+    throw new SlipwayError(
+      "SLIPWAY_INVALID_ARGUMENT",
+      `--scope must be one of ${TOKEN_SCOPES.join(", ")}, got "${text}"`,
+    );
+  }
+  return scope;
+}
+
 const collect = (value: string, previous: string[]) => [...previous, value];
 const when = (ms: number | null) =>
   ms === null ? "-" : new Date(ms).toISOString().slice(0, 16).replace("T", " ");
@@ -56,7 +68,11 @@ export function registerToken(program: Command): void {
     .command("create")
     .description("Create an API token; the secret is printed once and stored only as its SHA-256")
     .argument("<name>", "what it is for, e.g. github-actions-staging")
-    .requiredOption("--role <role>", `base role: ${ROLES.join(", ")}`)
+    .option("--role <role>", `base role: ${ROLES.join(", ")} (required unless --scope)`)
+    .option(
+      "--scope <scope>",
+      `limit the token: ${TOKEN_SCOPES.join(", ")} makes a client key that can only evaluate flags (OFREP)`,
+    )
     .option(
       "--env-role <env=role>",
       "role in one environment, replacing the base role there (repeatable)",
@@ -68,14 +84,28 @@ export function registerToken(program: Command): void {
     .action(
       async (
         name: string,
-        options: { role: string; envRole: string[]; expires?: string; json?: boolean },
+        options: { role?: string; scope?: string; envRole: string[]; expires?: string; json?: boolean },
       ) => {
         const environmentRoles = parseEnvironmentRoles(options.envRole);
+        const scope = options.scope === undefined ? undefined : parseScope(options.scope);
+        if (options.role === undefined && scope === undefined) {
+          throw new SlipwayError(
+            "SLIPWAY_INVALID_ARGUMENT",
+            `--role is required (${ROLES.join(", ")}), or --scope`,
+          );
+        }
+        if (scope !== undefined && (options.role !== undefined || options.envRole.length > 0)) {
+          throw new SlipwayError(
+            "SLIPWAY_INVALID_ARGUMENT",
+            `--scope ${scope} makes a client key, which has no role: drop --role and --env-role`,
+          );
+        }
         const created = await new ApiClient(serverUrl()).post<{ token: string; record: PublicToken }>(
           "/api/tokens",
           {
             name,
-            role: parseRole(options.role),
+            ...(options.role !== undefined ? { role: parseRole(options.role) } : {}),
+            ...(scope !== undefined ? { scope } : {}),
             ...(Object.keys(environmentRoles).length > 0 ? { environmentRoles } : {}),
             ...(options.expires ? { expiresIn: options.expires } : {}),
           },
@@ -83,12 +113,14 @@ export function registerToken(program: Command): void {
         if (options.json) return printJson(created);
         process.stdout.write(
           [
-            `${style.green("created")} ${created.record.display} ${created.record.name} (${created.record.role})`,
+            `${style.green("created")} ${created.record.display} ${created.record.name} (${created.record.scope ? `client key, ${created.record.scope}` : created.record.role})`,
             "",
             `  ${created.token}`,
             "",
             style.yellow(
-              "Copy it now: it is shown this once. Use it as SLIPWAY_TOKEN or `Authorization: Bearer …`.",
+              created.record.scope
+                ? "Copy it now: it is shown this once. Use it for OFREP as `Authorization: Bearer …` or `X-API-Key: …`."
+                : "Copy it now: it is shown this once. Use it as SLIPWAY_TOKEN or `Authorization: Bearer …`.",
             ),
             "",
           ].join("\n"),
@@ -109,7 +141,7 @@ export function registerToken(program: Command): void {
       for (const t of shown) {
         const envRoles = Object.entries(t.environmentRoles).map(([e, r]) => `${e}=${r}`);
         process.stdout.write(
-          `${t.display.padEnd(18)} ${t.role.padEnd(8)} ${t.name}${envRoles.length ? ` [${envRoles.join(", ")}]` : ""}` +
+          `${t.display.padEnd(18)} ${(t.scope ?? t.role).padEnd(8)} ${t.name}${envRoles.length ? ` [${envRoles.join(", ")}]` : ""}` +
             `  ${style.dim(`used ${when(t.lastUsedAt)}`)}${t.expiresAt ? style.dim(`, expires ${when(t.expiresAt)}`) : ""}` +
             `${t.revokedAt ? style.red(` revoked ${when(t.revokedAt)}`) : ""}\n`,
         );

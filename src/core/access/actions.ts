@@ -22,6 +22,8 @@ export const ACTIONS = [
   "manage-tokens",
   "read-users",
   "manage-users",
+  "edit-flags",
+  "evaluate-flags",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -53,6 +55,9 @@ export const ACTION_RULES = {
   "manage-tokens": { minimumRole: "admin", scope: "global", mutating: true },
   "read-users": { minimumRole: "admin", scope: "global", mutating: false },
   "manage-users": { minimumRole: "admin", scope: "global", mutating: true },
+  "edit-flags": { minimumRole: "deployer", scope: "global", mutating: true },
+  // OFREP and the flag change stream; also the only action a flags:evaluate client key may perform.
+  "evaluate-flags": { minimumRole: "viewer", scope: "global", mutating: false },
 } as const satisfies Readonly<Record<Action, ActionRule>>;
 
 export type EnvironmentAction = {

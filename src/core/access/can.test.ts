@@ -33,6 +33,8 @@ const EXPECTED: Record<Action, Record<Role | "anonymous", "allow" | 401 | 403>> 
   "manage-tokens": { anonymous: 401, viewer: 403, deployer: 403, admin: "allow" },
   "read-users": { anonymous: 401, viewer: 403, deployer: 403, admin: "allow" },
   "manage-users": { anonymous: 401, viewer: 403, deployer: 403, admin: "allow" },
+  "edit-flags": { anonymous: 401, viewer: 403, deployer: "allow", admin: "allow" },
+  "evaluate-flags": { anonymous: 401, viewer: "allow", deployer: "allow", admin: "allow" },
 };
 
 describe("can", () => {
@@ -48,6 +50,25 @@ describe("can", () => {
     const decision = can(principal, action, resourceFor(action));
     if (want === "allow") expect(decision.effect).toBe("allow");
     else expect(decision).toMatchObject({ effect: "deny", status: want });
+  });
+
+  it("lets a flags:evaluate client key evaluate flags and nothing else, saying so", () => {
+    const key: Principal = {
+      kind: "token",
+      id: "k1",
+      name: "web-app",
+      role: "admin",
+      scope: "flags:evaluate",
+    };
+    expect(can(key, "evaluate-flags", GLOBAL).effect).toBe("allow");
+    for (const action of ACTIONS.filter((a) => a !== "evaluate-flags")) {
+      expect(can(key, action, resourceFor(action))).toEqual({
+        effect: "deny",
+        status: 403,
+        reason:
+          "web-app is a client key (scope flags:evaluate): it can only evaluate flags (/ofrep/v1/*, /api/flags/stream)",
+      });
+    }
   });
 
   it("holds deploys into an environment that requires approval, for admins too", () => {

@@ -38,6 +38,13 @@ export function can(principal: Principal, action: Action, resource: Resource): D
   if (principal.kind === "anonymous") {
     return { effect: "deny", status: 401, reason: "sign in or send an API token" };
   }
+  if (principal.scope === "flags:evaluate" && action !== "evaluate-flags") {
+    return {
+      effect: "deny",
+      status: 403,
+      reason: `${principal.name} is a client key (scope flags:evaluate): it can only evaluate flags (/ofrep/v1/*, /api/flags/stream)`,
+    };
+  }
   const rule = ACTION_RULES[action];
   if (rule.scope === "environment" && resource.kind !== "environment") {
     // A programming error in the caller, denied rather than thrown so it can never grant access.

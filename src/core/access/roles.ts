@@ -32,7 +32,17 @@ export type Principal =
       name: string;
       role: Role;
       environmentRoles?: Readonly<Record<string, Role>>;
+      /** Set for a client key: it may only perform the actions its scope allows. */
+      scope?: TokenScope;
     };
+
+/**
+ * What a token may be limited to beyond its role. A `flags:evaluate` token is a *client key*: it
+ * can evaluate flags (OFREP, the flag change stream) and nothing else, so it can ship inside a
+ * service or a web page.
+ */
+export const TOKEN_SCOPES = ["flags:evaluate"] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 export const ANONYMOUS: Principal = { kind: "anonymous" };
 

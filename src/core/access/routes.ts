@@ -64,6 +64,19 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: "GET", path: "/api/users", action: "read-users" },
   { method: "POST", path: "/api/users", action: "manage-users" },
   { method: "DELETE", path: "/api/users/:id", action: "manage-users" },
+
+  { method: "GET", path: "/api/flags", action: "read" },
+  // Before /api/flags/:key so "stream" is not read as a flag key.
+  { method: "GET", path: "/api/flags/stream", action: "evaluate-flags" },
+  { method: "GET", path: "/api/flags/:key", action: "read" },
+  { method: "GET", path: "/api/flags/:key/history", action: "read" },
+  { method: "PUT", path: "/api/flags/:key", action: "edit-flags" },
+  { method: "POST", path: "/api/flags/:key/state", action: "edit-flags" },
+  { method: "DELETE", path: "/api/flags/:key", action: "edit-flags" },
+  // OFREP (src/flags/ofrep.ts): any API token, or a flags:evaluate client key (also as X-API-Key).
+  { method: "POST", path: "/ofrep/v1/evaluate/flags", action: "evaluate-flags" },
+  { method: "POST", path: "/ofrep/v1/evaluate/flags/:key", action: "evaluate-flags" },
+  { method: "GET", path: "/ofrep/v1/configuration", action: "evaluate-flags" },
 ];
 
 /**

@@ -15,6 +15,8 @@ export const CONFIG_DEFAULTS = {
 
   /** What runs the revisions: instances as processes on the control plane's host (docs/runtime.md). */
   runtime: "local" as const,
+  /** Where the control plane looks for flag files when slipway.yaml names none (flagd's format). */
+  flags: ["flags/*.json"] as readonly string[],
 
   service: {
     /** Source directory of a service, relative to the project root. */

@@ -488,6 +488,12 @@ export const projectConfigSchema = strict({
     .prefault({ [D.environment.name]: {} })
     .describe("Deployment targets, by name. Default: one environment, production."),
   notifications: notificationsSchema.optional(),
+  flags: z
+    .array(z.string().min(1, { error: "expected a glob such as flags/*.json" }))
+    .default([...D.flags])
+    .describe(
+      "Feature flag files in flagd's format (globs relative to the project directory), served by the control plane's OFREP endpoints beside the flags edited through the API (docs/flags.md).",
+    ),
 })
   .superRefine((config, ctx) => {
     crossCheck(config, (path, message) => ctx.addIssue({ code: "custom", path, message }));

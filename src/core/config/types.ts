@@ -16,6 +16,8 @@ export interface ProjectConfig {
   runtime: RuntimeConfig;
   services: Record<string, ServiceConfig>;
   environments: Record<string, EnvironmentConfig>;
+  /** Globs of the repository's flag files, relative to the project directory. */
+  flags: string[];
 }
 
 export interface ServiceConfig {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { createUser, issueApiToken } from "../../auth/accounts.js";
 import type { StoredToken, StoredUser } from "../../store/ports/access-store.js";
 import { displayTokenId } from "../../auth/tokens.js";
-import { ROLES } from "../../core/access/roles.js";
+import { ROLES, TOKEN_SCOPES } from "../../core/access/roles.js";
 import { parseDuration } from "../../core/duration.js";
 import { SlipwayError } from "../../core/errors.js";
 import { actorOf } from "../actor.js";
@@ -20,15 +20,24 @@ function expiryMs(text: string): number | undefined {
   return days ? Number(days[1]) * 86_400_000 : parseDuration(text);
 }
 
-const tokenBody = z.strictObject({
-  name: z.string().min(1).max(100).describe("What the token is for, e.g. 'github-actions staging'"),
-  role,
-  environmentRoles,
-  expiresIn: z
-    .string()
-    .refine((t) => (expiryMs(t) ?? 0) > 0, { error: 'expected a duration such as "30d" or "12h"' })
-    .optional(),
-});
+const tokenBody = z
+  .strictObject({
+    name: z.string().min(1).max(100).describe("What the token is for, e.g. 'github-actions staging'"),
+    role: role.optional().describe("Base role; required unless `scope` makes the token a client key"),
+    scope: z
+      .enum(TOKEN_SCOPES)
+      .optional()
+      .describe("flags:evaluate: a client key that can only evaluate flags (OFREP, /api/flags/stream)"),
+    environmentRoles,
+    expiresIn: z
+      .string()
+      .refine((t) => (expiryMs(t) ?? 0) > 0, { error: 'expected a duration such as "30d" or "12h"' })
+      .optional(),
+  })
+  .refine((body) => body.role !== undefined || body.scope !== undefined, {
+    path: ["role"],
+    error: `expected a role (${ROLES.join(", ")}) or a scope (${TOKEN_SCOPES.join(", ")})`,
+  });
 const userBody = z.strictObject({
   name: z.string().min(1).max(64),
   password: z.string().min(1).max(1024),
@@ -48,6 +57,7 @@ export const publicToken = (t: StoredToken) => ({
   expiresAt: t.expiresAt,
   lastUsedAt: t.lastUsedAt,
   revokedAt: t.revokedAt,
+  scope: t.scope ?? null,
 });
 
 /** A user as listed: never the password hash. */
@@ -88,7 +98,8 @@ export const accessRoutes: ApiRoute[] = [
       const ttlMs = body.expiresIn === undefined ? undefined : expiryMs(body.expiresIn);
       const { token, record } = await issueApiToken(app.access, {
         name: body.name,
-        role: body.role,
+        role: body.role ?? "viewer",
+        ...(body.scope ? { scope: body.scope } : {}),
         ...(body.environmentRoles ? { environmentRoles: body.environmentRoles } : {}),
         createdBy: actorOf(principal),
         now: app.now(),

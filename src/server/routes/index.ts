@@ -4,6 +4,7 @@ import { catalogRoutes } from "./catalog.js";
 import { deadLetterRoutes } from "./dead-letters.js";
 import { deliveryRoutes } from "./delivery.js";
 import { eventRoutes } from "./events.js";
+import { flagRoutes } from "./flags.js";
 import { previewRoutes } from "./preview.js";
 import { rolloutRoutes } from "./rollouts.js";
 import { runRoutes } from "./runs.js";
@@ -27,4 +28,5 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...runRoutes, // workflow runs (hooks)
   ...webhookRoutes, // POST /api/webhooks/github (hooks)
   ...deadLetterRoutes, // notification dead letters (hooks)
+  ...flagRoutes, // feature flags: /api/flags…, OFREP under /ofrep/v1/
 ];

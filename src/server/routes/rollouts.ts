@@ -94,7 +94,11 @@ export const rolloutRoutes: ApiRoute[] = [
     summary: "What each environment serves, its instances and the rollout in progress",
     handler: async ({ app }) => ({
       status: 200,
-      body: { ...app.info(), environments: await app.controller.status() },
+      body: {
+        ...app.info(),
+        environments: await app.controller.status(),
+        flags: { served: app.flags.compiled().flags.size, problems: app.flags.problems() },
+      },
     }),
   }),
   defineRoute({

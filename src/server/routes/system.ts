@@ -11,20 +11,29 @@ export const systemRoutes: ApiRoute[] = [
     path: "/api/health",
     tag: "system",
     summary:
-      "Production health (no credentials needed): 200 while traffic is served (status ok or degraded), 503 when it is down (the proxy, every instance of a revision taking traffic, or the control plane's database), with the reasons",
+      "Production health (no credentials needed): 200 while traffic is served (status ok or degraded, e.g. a refused flag file), 503 when it is down (the proxy, every instance of a revision taking traffic, or the control plane's database), with the reasons",
     handler: async ({ app }) => {
       const serving = app.controller.health();
       const database = await databaseProblem(app);
-      const problems = database
-        ? [{ level: "down" as const, subject: "database", message: database.message }, ...serving.problems]
-        : serving.problems;
+      // A refused flag file serves its previous flags: degraded, not down.
+      const flagProblems = app.flags.problems().map((p) => ({
+        level: "degraded" as const,
+        subject: "flags",
+        message: `${p.message}; its previous flags keep serving`,
+      }));
+      const problems = [
+        ...(database ? [{ level: "down" as const, subject: "database", message: database.message }] : []),
+        ...serving.problems,
+        ...flagProblems,
+      ];
       const down = database !== undefined || serving.status === "down";
+      const status = down ? "down" : flagProblems.length > 0 ? "degraded" : serving.status;
       // A load balancer or monitor reads the status code; people read `status` and `problems`.
       return {
         status: down ? 503 : 200,
         body: {
           ok: !down,
-          status: down ? "down" : serving.status,
+          status,
           dataPlane: serving.dataPlane,
           problems,
           checkedAt: serving.checkedAt === undefined ? null : new Date(serving.checkedAt).toISOString(),

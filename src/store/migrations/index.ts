@@ -6,6 +6,7 @@ import { migration005 } from "./005-access.js";
 import { migration006 } from "./006-release-commit-time.js";
 import { migration007 } from "./007-delivery-indexes.js";
 import { migration008 } from "./008-flags.js";
+import { migration009 } from "./009-token-scope.js";
 
 /**
  * Versioned schema migrations, applied in order and recorded in `schema_migrations`. Each subsystem
@@ -27,4 +28,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration006,
   migration007,
   migration008,
+  migration009,
 ];

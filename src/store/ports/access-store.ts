@@ -1,4 +1,4 @@
-import type { Role } from "../../core/access/roles.js";
+import type { Role, TokenScope } from "../../core/access/roles.js";
 
 /**
  * The part of the Store that access control needs. Times are epoch milliseconds. Secrets are never
@@ -17,6 +17,8 @@ export interface StoredToken {
   expiresAt: number | null;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /** A client key's scope (flags:evaluate); absent for an ordinary API token. */
+  scope?: TokenScope;
 }
 
 export interface StoredUser {

@@ -1,5 +1,5 @@
 import type { AccessStore, StoredSession, StoredToken, StoredUser } from "../ports/access-store.js";
-import type { Role } from "../../core/access/roles.js";
+import type { Role, TokenScope } from "../../core/access/roles.js";
 import { SlipwayError } from "../../core/errors.js";
 import type { SqliteDatabase } from "./database.js";
 
@@ -14,6 +14,7 @@ interface TokenRow {
   expires_at: number | null;
   last_used_at: number | null;
   revoked_at: number | null;
+  scope: TokenScope | null;
 }
 
 interface UserRow {
@@ -46,6 +47,7 @@ const tokenFromRow = (row: TokenRow): StoredToken => ({
   expiresAt: row.expires_at,
   lastUsedAt: row.last_used_at,
   revokedAt: row.revoked_at,
+  ...(row.scope !== null && { scope: row.scope }),
 });
 
 const userFromRow = (row: UserRow): StoredUser => ({
@@ -77,8 +79,8 @@ export class SqliteAccessStore implements AccessStore {
     try {
       this.db
         .prepare(
-          `INSERT INTO api_tokens (id, name, token_hash, role, environment_roles, created_by, created_at, expires_at, last_used_at, revoked_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO api_tokens (id, name, token_hash, role, environment_roles, created_by, created_at, expires_at, last_used_at, revoked_at, scope)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           token.id,
@@ -91,6 +93,7 @@ export class SqliteAccessStore implements AccessStore {
           token.expiresAt,
           token.lastUsedAt,
           token.revokedAt,
+          token.scope ?? null,
         );
     } catch (error) {
       if (isUniqueViolation(error))
