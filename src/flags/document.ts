@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { flagDocument } from "./core/document.js";
 import type { FlagSetDefinition } from "./core/types.js";
-import { errorBody, sendJson } from "../server/http-io.js";
 import { etagOf, matchesIfNoneMatch } from "./ofrep.js";
 
 /**
@@ -43,12 +42,19 @@ export function createFlagDocumentHandler(options: FlagDocumentHandlerOptions): 
     const path = (req.url ?? "/").split("?")[0];
     if (path !== FLAG_DOCUMENT_PATH) return Promise.resolve(false);
     if (req.method !== "GET" && req.method !== "HEAD") {
-      sendJson(
-        res,
-        405,
-        errorBody("SLIPWAY_INVALID_ARGUMENT", `${req.method} is not allowed on ${FLAG_DOCUMENT_PATH}`),
-        { allow: "GET, HEAD" },
-      );
+      // The API's error shape (src/server/http-io.ts), written here: flags/ must not import server/.
+      const text = JSON.stringify({
+        error: {
+          code: "SLIPWAY_INVALID_ARGUMENT",
+          message: `${req.method} is not allowed on ${FLAG_DOCUMENT_PATH}`,
+        },
+      });
+      res.writeHead(405, {
+        allow: "GET, HEAD",
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(text),
+      });
+      res.end(text);
       return Promise.resolve(true);
     }
     const { text, etag } = serialized(options.sets());
