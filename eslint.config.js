@@ -10,6 +10,7 @@ export default tseslint.config(
       "dist/",
       "node_modules/",
       "web/dist/",
+      "packages/*/dist/",
       ".slipway/",
       "examples/**/node_modules/",
       "coverage/",
@@ -23,7 +24,14 @@ export default tseslint.config(
       globals: globals.node,
       parserOptions: {
         projectService: {
-          allowDefaultProject: ["*.js", "*.mjs", "bin/*.js", "scripts/*.mjs", "bench/*.mjs"],
+          allowDefaultProject: [
+            "*.js",
+            "*.mjs",
+            "bin/*.js",
+            "scripts/*.mjs",
+            "bench/*.mjs",
+            "packages/*/*.mjs",
+          ],
         },
         tsconfigRootDir: import.meta.dirname,
       },

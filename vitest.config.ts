@@ -12,6 +12,16 @@ export default defineConfig({
         extends: true,
         test: { name: "e2e", include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
       },
+      {
+        // The OpenFeature providers of packages/*, through the real SDKs against the built CLI.
+        extends: true,
+        test: {
+          name: "packages",
+          include: ["packages/*/test/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

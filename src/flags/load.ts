@@ -9,6 +9,8 @@ import type { FlagSetDefinition } from "./core/types.js";
 /** Flags loaded from files, compiled and ready to evaluate. */
 export interface LoadedFlags {
   compiled: CompiledFlagSet;
+  /** The parsed files, in order: the served flagd document is built from them. */
+  sets: readonly FlagSetDefinition[];
   files: readonly string[];
 }
 
@@ -123,5 +125,5 @@ export function readFlagFile(file: string): string {
 /** Reads, validates and compiles flag files; later files override earlier ones flag by flag. */
 export function loadFlagFiles(files: readonly string[], options: CompileOptions = {}): LoadedFlags {
   const sets = files.map((file) => parseFlagFile(file, readFlagFile(file)));
-  return { compiled: compileFlagSets(sets, options), files };
+  return { compiled: compileFlagSets(sets, options), sets, files };
 }

@@ -99,11 +99,11 @@ export function ofrepBody(resolution: Resolution): Record<string, unknown> {
 }
 
 /** A strong ETag of the response bytes: equal bodies, equal tags, whatever changed upstream. */
-function etagOf(text: string): string {
+export function etagOf(text: string): string {
   return `"${createHash("sha1").update(text).digest("base64url")}"`;
 }
 
-function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   return header.split(",").some((candidate) => {
     const tag = candidate.trim().replace(/^W\//, "");

@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import { basename, dirname, resolve } from "node:path";
 import { isSlipwayError } from "../core/errors.js";
 import { loadFlagFiles, type LoadedFlags } from "./load.js";
+import { createFlagDocumentHandler } from "./document.js";
 import { createOfrepHandler } from "./ofrep.js";
 
 /** flagd serves OFREP on 8016; the standalone flag server takes the same port by default. */
@@ -37,13 +38,19 @@ export async function startFlagServer(options: FlagServerOptions): Promise<FlagS
   const files = options.files.map((f) => resolve(f));
   let loaded = loadFlagFiles(files);
   const ofrep = createOfrepHandler({ flags: () => loaded.compiled });
+  const flagDocument = createFlagDocumentHandler({ sets: () => loaded.sets });
 
   const server = createServer((req, res) => {
     ofrep(req, res)
+      .then((handled) => handled || flagDocument(req, res))
       .then((handled) => {
         if (handled) return;
         res.writeHead(404, { "content-type": "application/json" });
-        res.end(JSON.stringify({ errorDetails: "not found: this server answers OFREP under /ofrep/v1/" }));
+        res.end(
+          JSON.stringify({
+            errorDetails: "not found: this server answers OFREP under /ofrep/v1/ and GET /api/flags/document",
+          }),
+        );
       })
       .catch((error: unknown) => {
         options.log(`flags: internal error answering ${req.method} ${req.url}: ${String(error)}`);

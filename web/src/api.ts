@@ -6,6 +6,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Every problem of a refused input (422), each a JSON pointer and what was expected. */
+    readonly problems: string[] = [],
   ) {
     super(message);
   }
@@ -49,12 +51,14 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     // not JSON (a proxy's error page): the status line says enough
   }
   if (!res.ok) {
-    const error = (payload as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const error = (payload as { error?: { code?: string; message?: string; problems?: unknown } } | undefined)
+      ?.error;
     if (res.status === 401 && path !== "/api/session") onUnauthenticated();
     throw new ApiError(
       res.status,
       error?.code ?? `HTTP_${res.status}`,
       error?.message ?? `${res.status} ${res.statusText}`,
+      Array.isArray(error?.problems) ? error.problems.map(String) : [],
     );
   }
   return payload as T;

@@ -10,11 +10,13 @@ import { RolloutPage } from "./pages/Rollout.js";
 import { Pipelines } from "./pages/Pipelines.js";
 import { History } from "./pages/History.js";
 import { DeadLetters } from "./pages/DeadLetters.js";
+import { FlagDetail, FlagsList } from "./pages/Flags.js";
 import "./styles.css";
 
 const NAV = [
   ["/", "Overview"],
   ["/pipelines", "Pipelines"],
+  ["/flags", "Flags"],
   ["/history", "History"],
   ["/dead-letters", "Dead letters"],
 ] as const;
@@ -33,6 +35,8 @@ function LiveIndicator() {
 function Page({ path, session }: { path: string; session: Session }) {
   const rollout = /^\/rollouts\/([^/]+)$/.exec(path);
   if (rollout) return <RolloutPage id={decodeURIComponent(rollout[1]!)} session={session} />;
+  const flag = /^\/flags\/([^/]+)$/.exec(path);
+  if (flag) return <FlagDetail flagKey={decodeURIComponent(flag[1]!)} session={session} />;
   const run = /^\/pipelines\/([^/]+)$/.exec(path);
   if (run) return <Pipelines session={session} runId={decodeURIComponent(run[1]!)} />;
   switch (path) {
@@ -42,6 +46,8 @@ function Page({ path, session }: { path: string; session: Session }) {
       return <Pipelines session={session} />;
     case "/history":
       return <History />;
+    case "/flags":
+      return <FlagsList session={session} />;
     case "/dead-letters":
       return <DeadLetters session={session} />;
     default:

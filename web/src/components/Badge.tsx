@@ -14,6 +14,8 @@ const TONE: Record<string, string> = {
   inconclusive: "warn",
   waiting: "muted",
   "awaiting-approval": "warn",
+  ENABLED: "ok",
+  DISABLED: "muted",
 };
 
 /** A phase or status as a coloured pill; the colour only repeats what the text says. */

@@ -1,0 +1,1 @@
+export { SlipwayWebProvider, OFREP_BULK_PATH, type SlipwayWebProviderOptions } from "./provider.js";
