@@ -1,7 +1,8 @@
 import type { Store } from "../index.js";
 import { SqliteAccessStore } from "./access.js";
 import { SqliteAuditStore } from "./audit.js";
-import { openSqlite, type SqliteDatabase } from "./database.js";
+import { openSqliteReporting, type SqliteDatabase } from "./database.js";
+import type { MigrationReport } from "../migrations/index.js";
 import { SqliteDeadLetterStore } from "./dead-letters.js";
 import { SqliteDeliveryMetricsStore } from "./delivery.js";
 import { SqliteReleaseStore } from "./releases.js";
@@ -24,6 +25,7 @@ export class SqliteStore implements Store {
     /** The connection; only the composition root and tests reach for it. */
     readonly db: SqliteDatabase,
     readonly location: string,
+    readonly migration: MigrationReport = { applied: [], version: 0 },
   ) {
     this.rollouts = new SqliteRolloutStore(db);
     this.releases = new SqliteReleaseStore(db);
@@ -50,5 +52,6 @@ export class SqliteStore implements Store {
 
 /** Opens (creating and migrating) the SQLite database at `path` (":memory:" for a throwaway one). */
 export function openSqliteStore(path: string): SqliteStore {
-  return new SqliteStore(openSqlite(path), `sqlite:${path}`);
+  const { db, migration } = openSqliteReporting(path);
+  return new SqliteStore(db, `sqlite:${path}`, migration);
 }
