@@ -21,6 +21,7 @@ import { registerRuns } from "./runs.js";
 import { registerConfig } from "./config.js";
 import { registerReleases } from "./releases.js";
 import { registerFlags } from "./flags.js";
+import { registerMigrate } from "./migrate.js";
 
 /** Each command module registers itself on the program; the order here is the order in --help. */
 export type RegisterCommand = (program: Command) => void;
@@ -48,4 +49,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerConfig,
   registerReleases,
   registerFlags,
+  registerMigrate,
 ];

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { formatDuration, printJson, style } from "../output.js";
-import { withStore } from "../state.js";
+import { DATABASE_HELP, withStore } from "../state.js";
 import { databasePath } from "./run.js";
 
 export function registerRuns(program: Command): void {
@@ -9,10 +9,11 @@ export function registerRuns(program: Command): void {
     .description("List recorded workflow runs, most recent first")
     .option("-n, --limit <n>", "how many runs", "20")
     .option("--dir <path>", "repository directory", ".")
-    .option("--db <file>", "history database (default: SLIPWAY_DB or .slipway/slipway.db)")
+    .option("--database <url>", DATABASE_HELP)
+    .option("--db <file>", "older name of --database (also SLIPWAY_DB)")
     .option("--json", "print JSON")
-    .action((flags: { limit: string; dir: string; db?: string; json?: boolean }) =>
-      withStore(databasePath(flags.dir, flags.db), async (store) => {
+    .action((flags: { limit: string; dir: string; db?: string; database?: string; json?: boolean }) =>
+      withStore(databasePath(flags.dir, flags.database ?? flags.db), async (store) => {
         const runs = await store.runs.listRuns(Math.max(1, Number(flags.limit) || 20));
         if (flags.json) {
           printJson(runs);

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { DEFAULTS } from "../../core/defaults.js";
 import { serve } from "../../server/serve.js";
+import { DATABASE_HELP, stateUrl } from "../state.js";
 import { parsePort, waitForShutdown } from "./up.js";
 
 export function registerServer(program: Command): void {
@@ -13,13 +14,16 @@ export function registerServer(program: Command): void {
     )
     .option("--dir <dir>", "project directory (holds slipway.yaml)", ".")
     .option("--port <n>", "API port on 127.0.0.1 (0 = any free port)", String(DEFAULTS.serverPort))
+    .option("--database <url>", DATABASE_HELP)
     .option(
       "--secure-cookies",
       "mark the dashboard's session cookie Secure (served over https through a TLS proxy)",
     )
-    .action(async (options: { dir: string; port: string; secureCookies?: boolean }) => {
+    .action(async (options: { dir: string; port: string; database?: string; secureCookies?: boolean }) => {
+      const database = stateUrl(options.database, "");
       const server = await serve({
         dir: options.dir,
+        ...(database ? { database } : {}),
         port: parsePort(options.port, "--port"),
         ...(options.secureCookies ? { secureCookies: true } : {}),
       });
