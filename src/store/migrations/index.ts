@@ -6,6 +6,7 @@ import { migration004 } from "./004-notifications.js";
 import { migration005 } from "./005-access.js";
 import { migration006 } from "./006-release-commit-time.js";
 import { migration007 } from "./007-delivery-indexes.js";
+import { migration008 } from "./008-flags.js";
 
 /**
  * Versioned schema migrations, applied in order and recorded in `schema_migrations`. Each subsystem
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration005,
   migration006,
   migration007,
+  migration008,
 ];
 
 /** What a migrator did: the migrations it applied now (none when up to date) and the version after. */

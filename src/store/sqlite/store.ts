@@ -5,6 +5,7 @@ import { openSqliteReporting, type SqliteDatabase } from "./database.js";
 import type { MigrationReport } from "../migrations/index.js";
 import { SqliteDeadLetterStore } from "./dead-letters.js";
 import { SqliteDeliveryMetricsStore } from "./delivery.js";
+import { SqliteFlagStore } from "./flags.js";
 import { SqliteReleaseStore } from "./releases.js";
 import { SqliteRolloutStore } from "./rollouts.js";
 import { SqliteRunStore } from "./runs.js";
@@ -20,6 +21,7 @@ export class SqliteStore implements Store {
   readonly deadLetters: SqliteDeadLetterStore;
   readonly webhookDeliveries: SqliteWebhookDeliveryStore;
   readonly deliveryMetrics: SqliteDeliveryMetricsStore;
+  readonly flags: SqliteFlagStore;
 
   constructor(
     /** The connection; only the composition root and tests reach for it. */
@@ -35,6 +37,7 @@ export class SqliteStore implements Store {
     this.deadLetters = new SqliteDeadLetterStore(db);
     this.webhookDeliveries = new SqliteWebhookDeliveryStore(db);
     this.deliveryMetrics = new SqliteDeliveryMetricsStore(db);
+    this.flags = new SqliteFlagStore(db);
   }
 
   check(): Promise<void> {
