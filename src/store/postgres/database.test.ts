@@ -16,11 +16,11 @@ describe("PostgreSQL migrations", () => {
   it("apply once, report what they applied, and apply nothing the second time", async () => {
     const url = await freshUrl();
     const first = await openPostgresStore(url);
-    expect(first.migration.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(first.migration.version).toBe(7);
+    expect(first.migration.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(first.migration.version).toBe(8);
     await first.close();
     const again = await openPostgresStore(url);
-    expect(again.migration).toEqual({ applied: [], version: 7 });
+    expect(again.migration).toEqual({ applied: [], version: 8 });
     await again.close();
   });
 
@@ -29,7 +29,7 @@ describe("PostgreSQL migrations", () => {
     const dbs = [0, 1, 2].map(() => new PostgresDatabase(url, "test"));
     const reports = await Promise.all(dbs.map((db) => migratePostgres(db)));
     expect(reports.flatMap((r) => r.applied)).toHaveLength(POSTGRES_MIGRATIONS.length);
-    expect(await dbs[0]?.rows("SELECT version FROM schema_migrations ORDER BY version")).toHaveLength(7);
+    expect(await dbs[0]?.rows("SELECT version FROM schema_migrations ORDER BY version")).toHaveLength(8);
     await Promise.all(dbs.map((db) => db.close()));
   });
 
@@ -40,7 +40,7 @@ describe("PostgreSQL migrations", () => {
     await db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'now')");
     await expect(openPostgresStore(url)).rejects.toMatchObject({ code: "SLIPWAY_STORE" });
     await expect(openPostgresStore(url)).rejects.toThrow(
-      /schema version 99, newer than this slipway knows \(7\)/,
+      /schema version 99, newer than this slipway knows \(8\)/,
     );
     await db.close();
   });

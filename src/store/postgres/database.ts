@@ -23,6 +23,8 @@ export const LOCKS = {
   runLogs: 4,
   /** Taken right before an audit event is inserted, so `seq` order is commit order (eventsSince). */
   auditEvents: [5, 0],
+  /** Every flag write (PostgresFlagStore). */
+  flags: [6, 0],
 } as const;
 
 /** PostgreSQL's type id of BIGINT (int8). */

@@ -5,6 +5,7 @@ import { PostgresAuditStore } from "./audit.js";
 import { migratePostgres, PostgresDatabase, redactUrl } from "./database.js";
 import { PostgresDeadLetterStore } from "./dead-letters.js";
 import { PostgresDeliveryMetricsStore } from "./delivery.js";
+import { PostgresFlagStore } from "./flags.js";
 import { PostgresReleaseStore } from "./releases.js";
 import { PostgresRolloutStore } from "./rollouts.js";
 import { PostgresRunStore } from "./runs.js";
@@ -20,6 +21,7 @@ export class PostgresStore implements Store {
   readonly deadLetters: PostgresDeadLetterStore;
   readonly webhookDeliveries: PostgresWebhookDeliveryStore;
   readonly deliveryMetrics: PostgresDeliveryMetricsStore;
+  readonly flags: PostgresFlagStore;
   readonly location: string;
 
   constructor(
@@ -36,6 +38,7 @@ export class PostgresStore implements Store {
     this.deadLetters = new PostgresDeadLetterStore(db);
     this.webhookDeliveries = new PostgresWebhookDeliveryStore(db);
     this.deliveryMetrics = new PostgresDeliveryMetricsStore(db);
+    this.flags = new PostgresFlagStore(db);
   }
 
   async check(): Promise<void> {
