@@ -8,6 +8,7 @@ import type { ReleaseStore } from "./ports/release-store.js";
 import type { RolloutStore } from "./ports/rollout-store.js";
 import type { RunStore } from "./ports/run-store.js";
 import type { WebhookDeliveryStore } from "./ports/webhook-delivery-store.js";
+import type { BackupTable } from "./backup.js";
 import type { MigrationReport } from "./migrations/index.js";
 import { openPostgresStore } from "./postgres/store.js";
 import { openSqliteStore } from "./sqlite/store.js";
@@ -45,6 +46,10 @@ export interface Store {
   readonly migration: MigrationReport;
   /** A cheap read that fails as the database fails (health checks); rejects with the driver's error. */
   check(): Promise<void>;
+  /** Every table's rows, read in one consistent snapshot while others keep writing (`slipway backup`). */
+  snapshot(): Promise<BackupTable[]>;
+  /** Loads a snapshot into this store in one transaction; refuses (SLIPWAY_CONFLICT) a store that holds state. */
+  load(tables: readonly BackupTable[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -22,6 +22,7 @@ import { registerConfig } from "./config.js";
 import { registerReleases } from "./releases.js";
 import { registerFlags } from "./flags.js";
 import { registerMigrate } from "./migrate.js";
+import { registerBackup } from "./backup.js";
 
 /** Each command module registers itself on the program; the order here is the order in --help. */
 export type RegisterCommand = (program: Command) => void;
@@ -50,4 +51,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerReleases,
   registerFlags,
   registerMigrate,
+  registerBackup,
 ];

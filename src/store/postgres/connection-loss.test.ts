@@ -11,9 +11,7 @@ const { freshUrl } = postgresStores("connection_loss");
  * A TCP relay in front of the real PostgreSQL server that the test can cut (every connection
  * reset, new ones refused) and mend: the database "goes away" without stopping the shared server.
  */
-async function relay(
-  target: URL,
-): Promise<{
+async function relay(target: URL): Promise<{
   port: number;
   cut: () => Promise<void>;
   mend: () => Promise<void>;

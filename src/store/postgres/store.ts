@@ -1,6 +1,8 @@
 import type { Store } from "../index.js";
 import type { MigrationReport } from "../migrations/index.js";
+import type { BackupTable } from "../backup.js";
 import { PostgresAccessStore } from "./access.js";
+import { loadPostgres, snapshotPostgres } from "./backup.js";
 import { PostgresAuditStore } from "./audit.js";
 import { migratePostgres, PostgresDatabase, redactUrl } from "./database.js";
 import { PostgresDeadLetterStore } from "./dead-letters.js";
@@ -43,6 +45,14 @@ export class PostgresStore implements Store {
 
   async check(): Promise<void> {
     await this.db.rows("SELECT count(*) FROM schema_migrations");
+  }
+
+  snapshot(): Promise<BackupTable[]> {
+    return snapshotPostgres(this.db);
+  }
+
+  load(tables: readonly BackupTable[]): Promise<void> {
+    return loadPostgres(this.db, tables);
   }
 
   close(): Promise<void> {

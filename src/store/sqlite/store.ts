@@ -1,7 +1,9 @@
 import type { Store } from "../index.js";
 import { SqliteAccessStore } from "./access.js";
 import { SqliteAuditStore } from "./audit.js";
-import { openSqliteReporting, type SqliteDatabase } from "./database.js";
+import type { BackupTable } from "../backup.js";
+import { loadSqlite, snapshotSqlite } from "./backup.js";
+import { openSqliteReporting, settle, type SqliteDatabase } from "./database.js";
 import type { MigrationReport } from "../migrations/index.js";
 import { SqliteDeadLetterStore } from "./dead-letters.js";
 import { SqliteDeliveryMetricsStore } from "./delivery.js";
@@ -45,6 +47,14 @@ export class SqliteStore implements Store {
       this.db.prepare("SELECT count(*) FROM schema_migrations").get();
       resolve();
     });
+  }
+
+  snapshot(): Promise<BackupTable[]> {
+    return settle(() => snapshotSqlite(this.db));
+  }
+
+  load(tables: readonly BackupTable[]): Promise<void> {
+    return settle(() => loadSqlite(this.db, this.location, tables));
   }
 
   close(): Promise<void> {
