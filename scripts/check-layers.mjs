@@ -4,7 +4,7 @@
 //   - an adapter (store/sqlite, traffic/builtin, runtimes/local, one metric provider) never imports
 //     another adapter, and only composition roots pick adapters (notify/channels keeps its small
 //     channels beside their port in one folder, so it is not checked as an adapter);
-//   - SQLite stays inside src/store; CLI helpers stay inside src/cli;
+//   - SQLite and PostgreSQL stay inside src/store; CLI helpers stay inside src/cli;
 //   - no import cycle between folders (src/core/<area> counts as its own folder).
 // Usage: node scripts/check-layers.mjs [--tests]   (--tests: count *.test.ts imports too)
 // Exit 1 with every broken rule listed, naming the importing file and the import.
@@ -19,6 +19,7 @@ const CORE_PACKAGES = new Set(["zod", "cron-parser", "semver", "picomatch"]);
 /** Adapter folders: each implements a port; they never import one another. */
 const ADAPTERS = [
   "store/sqlite",
+  "store/postgres",
   "traffic/builtin",
   "runtimes/local",
   ...readdirSync(join(root, "metrics"), { withFileTypes: true })
@@ -68,6 +69,7 @@ for (const file of sources(root)) {
       if (from.startsWith("core/") && !CORE_PACKAGES.has(spec)) problems.push(`core is pure: ${why}`);
       if (spec === "better-sqlite3" && !from.startsWith("store/"))
         problems.push(`SQLite stays in src/store: ${why}`);
+      if (spec === "pg" && !from.startsWith("store/")) problems.push(`PostgreSQL stays in src/store: ${why}`);
       continue;
     }
     const to = relative(root, resolve(dirname(file), spec));
@@ -76,6 +78,8 @@ for (const file of sources(root)) {
       problems.push(`core imports nothing above it: ${why}`);
     if (to.startsWith("store/sqlite/") && !from.startsWith("store/"))
       problems.push(`SQLite stays in src/store: ${why}`);
+    if (to.startsWith("store/postgres/") && !from.startsWith("store/"))
+      problems.push(`PostgreSQL stays in src/store: ${why}`);
     if (to.startsWith("cli/") && !from.startsWith("cli/"))
       problems.push(`CLI helpers stay in src/cli: ${why}`);
     const target = adapterOf(to);

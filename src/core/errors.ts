@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   SLIPWAY_READ_ONLY: "A file under the data directory could not be written: its file system is read-only.",
   SLIPWAY_STORE_CORRUPT:
     "The state database is damaged; Slipway refuses to start on it (the message says how to recover).",
+  SLIPWAY_STORE_UNAVAILABLE:
+    "The PostgreSQL database cannot be reached; the control plane keeps serving traffic and retries.",
   SLIPWAY_INTERNAL: "A bug in Slipway: the server logged the details; please report it.",
   SLIPWAY_UNAUTHENTICATED:
     "The API needs a valid token or session; the one sent is missing, wrong, expired or revoked.",
@@ -77,6 +79,7 @@ export function exitCodeFor(error: SlipwayError): number {
     case "SLIPWAY_DISK_FULL":
     case "SLIPWAY_READ_ONLY":
     case "SLIPWAY_STORE_CORRUPT":
+    case "SLIPWAY_STORE_UNAVAILABLE":
     case "SLIPWAY_INTERNAL":
     case "SLIPWAY_METRIC_QUERY":
     case "SLIPWAY_UNAUTHENTICATED":

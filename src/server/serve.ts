@@ -40,6 +40,8 @@ export interface ServeOptions {
   webRoot?: string;
   /** Mark the session cookie Secure (the dashboard is reached over https, e.g. behind a TLS proxy). */
   secureCookies?: boolean;
+  /** The state database: a store URL (postgres://…) or path; default `<data>/slipway.db`. */
+  database?: string;
 }
 
 export interface RunningServer extends ServerInfo {
@@ -86,7 +88,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   }
 
   // The composition root: the one place the Store is opened; everything else is handed its part.
-  const state = await openStore(join(data, DEFAULTS.databaseFile));
+  const state = await openStore(options.database ?? join(data, DEFAULTS.databaseFile));
+  log.info({ store: state.location, migrated: state.migration.applied.length }, "state opened");
   const store = state.rollouts;
   const runtime = createRuntime(
     { runtime: runtimeAtStart(dir, log) },

@@ -51,6 +51,8 @@ export function answerFailure(app: AppContext, res: ServerResponse, error: unkno
 export async function databaseProblem(app: AppContext): Promise<SlipwayError | undefined> {
   try {
     await app.store.check();
+    // An unreachable database is back as soon as it answers: no need to wait out the interval.
+    if (faultsOf(app).last?.error.code === "SLIPWAY_STORE_UNAVAILABLE") faultsOf(app).last = undefined;
   } catch (error) {
     const fault = storageFault(error, storeFile(app));
     if (fault) faultsOf(app).last = { error: fault, at: app.now() };

@@ -8,6 +8,9 @@ import type { ReleaseStore } from "./ports/release-store.js";
 import type { RolloutStore } from "./ports/rollout-store.js";
 import type { RunStore } from "./ports/run-store.js";
 import type { WebhookDeliveryStore } from "./ports/webhook-delivery-store.js";
+import type { BackupTable } from "./backup.js";
+import type { MigrationReport } from "./migrations/index.js";
+import { openPostgresStore } from "./postgres/store.js";
 import { openSqliteStore } from "./sqlite/store.js";
 
 export type * from "./ports/access-store.js";
@@ -19,6 +22,7 @@ export type * from "./ports/release-store.js";
 export type * from "./ports/rollout-store.js";
 export type * from "./ports/run-store.js";
 export type * from "./ports/webhook-delivery-store.js";
+export type { MigrationReport } from "./migrations/index.js";
 
 /**
  * The Store: Slipway's state behind one asynchronous port, one interface per aggregate
@@ -38,21 +42,33 @@ export interface Store {
   readonly flags: FlagStore;
   /** Where the state is, without credentials (for logs). */
   readonly location: string;
+  /** What opening the store migrated (nothing when it was up to date), and the schema version. */
+  readonly migration: MigrationReport;
   /** A cheap read that fails as the database fails (health checks); rejects with the driver's error. */
   check(): Promise<void>;
+  /** Every table's rows, read in one consistent snapshot while others keep writing (`slipway backup`). */
+  snapshot(): Promise<BackupTable[]>;
+  /** Loads a snapshot into this store in one transaction; refuses (SLIPWAY_CONFLICT) a store that holds state. */
+  load(tables: readonly BackupTable[]): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Store URL schemes Slipway opens; a plain path means SQLite. */
-export const STORE_SCHEMES = ["sqlite"] as const;
+export const STORE_SCHEMES = ["sqlite", "postgres"] as const;
+
+/** Whether `url` names a PostgreSQL database (postgres:// or postgresql://). */
+export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
 
 /**
- * Opens the Store at `url`: `sqlite:<path>` (also `sqlite://<path>`), `sqlite::memory:`, or a plain
- * file path, which is SQLite. Any other scheme is a SLIPWAY_STORE error naming the supported ones.
+ * Opens the Store at `url`, applying pending migrations: `postgres://user:password@host:port/db`
+ * (also `postgresql://`; the database must exist), `sqlite:<path>` (also `sqlite://<path>`),
+ * `sqlite::memory:`, or a plain file path, which is SQLite. Any other scheme is a SLIPWAY_STORE
+ * error naming the supported ones (and never the rest of the URL, which may hold a password).
  *
  * @example const store = await openStore(join(dataDir, "slipway.db")); try { … } finally { await store.close(); }
  */
 export function openStore(url: string): Promise<Store> {
+  if (isPostgresUrl(url)) return openPostgresStore(url);
   return new Promise((resolve) => resolve(open(url)));
 }
 
@@ -67,6 +83,6 @@ function open(url: string): Store {
   }
   throw new SlipwayError(
     "SLIPWAY_STORE",
-    `cannot open a store with scheme "${scheme}:" (supported: ${STORE_SCHEMES.map((s) => `${s}:<path>`).join(", ")} or a file path)`,
+    `cannot open a store with scheme "${scheme}:" (supported: postgres://user@host/database, sqlite:<path> or a file path)`,
   );
 }

@@ -8,6 +8,7 @@ const STORAGE_FAULT_CODES: ReadonlySet<ErrorCode> = new Set([
   "SLIPWAY_DISK_FULL",
   "SLIPWAY_READ_ONLY",
   "SLIPWAY_STORE_CORRUPT",
+  "SLIPWAY_STORE_UNAVAILABLE",
 ]);
 
 export const isStorageFaultCode = (code: ErrorCode): boolean => STORAGE_FAULT_CODES.has(code);

@@ -235,7 +235,7 @@ describe("OFREP on the control plane and client keys", () => {
     expect((await evaluate("banner", {}, {})).status).toBe(401);
     expect((await evaluate("banner", {}, { "x-api-key": "slp_000000000000_nope" })).status).toBe(401);
     // The secret is stored hashed.
-    const rows = world.state.db.prepare("SELECT * FROM api_tokens").all();
+    const rows = world.db.prepare("SELECT * FROM api_tokens").all();
     expect(JSON.stringify(rows)).not.toContain(key.split("_").at(-1));
   });
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { postgresStores } from "../../src/store/postgres/test-support.js";
 import { projectYaml, startWorld, steadyTraffic, withoutBaselineTrigger, type World } from "./world.js";
 
 let world: World | undefined;
@@ -7,9 +8,17 @@ afterEach(async () => {
   world = undefined;
 });
 
-describe("blue-green rollouts with a real proxy and real processes", () => {
+const postgres = postgresStores("blue_green");
+/** The same scenario on each store: the project's SQLite file, and a PostgreSQL database. */
+const stores: Array<[string, () => Promise<string | undefined>]> = [
+  ["sqlite", () => Promise.resolve(undefined)],
+  ["postgres", () => postgres.freshUrl()],
+];
+
+describe.each(stores)("blue-green rollouts with a real proxy and real processes (%s)", (_name, database) => {
   it("promotes a good version, keeps the old one warm, then drains and stops it", async () => {
-    world = await startWorld({}, withoutBaselineTrigger(projectYaml()));
+    const url = await database();
+    world = await startWorld({}, withoutBaselineTrigger(projectYaml()), url ? { database: url } : {});
     const first = await world.deploy("v1");
     expect((await world.waitFinal(first.id)).phase).toBe("promoted");
     expect(await world.get()).toEqual({ status: 200, version: "v1" });

@@ -1,7 +1,8 @@
 /**
  * An end-to-end world for rollout tests: a generated project (slipway.yaml + a start script that
  * runs the fixture app with per-version fault knobs), a real `slipway proxy` process, a real
- * LocalRuntime and a real SQLite store, driven by the real RolloutController.
+ * LocalRuntime and a real store (SQLite, or PostgreSQL when given a database URL), driven by the
+ * real RolloutController.
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,9 +17,9 @@ import { ProxyTrafficRouter } from "../../src/traffic/builtin/router.js";
 import { PREVIEW_KEY_FILE, PreviewKeys, previewKeyLookup } from "../../src/rollouts/preview-keys.js";
 import { loadProjectConfig } from "../../src/config/load.js";
 import { LocalRuntime } from "../../src/runtimes/local/index.js";
-import type { RolloutStore } from "../../src/store/index.js";
+import { openStore, type RolloutStore, type Store } from "../../src/store/index.js";
 import type { SqliteDatabase } from "../../src/store/sqlite/database.js";
-import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/store.js";
+import { SqliteStore } from "../../src/store/sqlite/store.js";
 
 export const FIXTURE_APP = resolve(import.meta.dirname, "../fixtures/apps/app.mjs");
 
@@ -76,10 +77,10 @@ export interface World {
   proxyUrl: string;
   store: RolloutStore;
   /** The whole Store the control plane opened (the API's test server takes it). */
-  state: SqliteStore;
+  state: Store;
   controller: RolloutController;
   runtime: LocalRuntime;
-  /** The SQLite connection, for tests that check what is (not) stored. */
+  /** The SQLite connection, for tests that check what is (not) stored (SQLite worlds only). */
   db: SqliteDatabase;
   /** Restart the control plane (store, runtime, controller) on the same directory. */
   restart(): Promise<void>;
@@ -93,6 +94,7 @@ export interface World {
 export async function startWorld(
   faults: Record<string, Record<string, string>>,
   yaml = projectYaml(),
+  options: { database?: string } = {},
 ): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), "slipway-rollouts-"));
   mkdirSync(join(dir, "web"));
@@ -109,7 +111,7 @@ export async function startWorld(
 
   const controlPlane = async () => {
     // The tests' composition root: the same Store the server opens.
-    const state = openSqliteStore(join(data, "slipway.db"));
+    const state = await openStore(options.database ?? join(data, "slipway.db"));
     const store = state.rollouts;
     const runtime = new LocalRuntime({ stateDir: join(data, "runtime") });
     const router = new ProxyTrafficRouter(
@@ -126,7 +128,7 @@ export async function startWorld(
       tickMs: 100,
     });
     await controller.start();
-    return { state, db: state.db, store, runtime, controller };
+    return { state, store, runtime, controller };
   };
 
   let cp = await controlPlane();
@@ -147,7 +149,8 @@ export async function startWorld(
       return cp.runtime;
     },
     get db() {
-      return cp.db;
+      if (!(cp.state instanceof SqliteStore)) throw new Error(`world.db: ${cp.state.location} is not SQLite`);
+      return cp.state.db;
     },
     async restart() {
       await cp.controller.stop();

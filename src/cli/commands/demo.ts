@@ -10,10 +10,9 @@ import { EXIT } from "../../core/errors.js";
 import { createLogger } from "../../log.js";
 import type { RolloutController } from "../../rollouts/controller.js";
 import { createUser } from "../../auth/accounts.js";
-import { DEFAULTS } from "../../core/defaults.js";
 import { formatDuration, style } from "../output.js";
 import { isAlive } from "../../traffic/builtin/spawn.js";
-import { withStore } from "../state.js";
+import { DATABASE_HELP, projectDatabase, stateUrl, withStore } from "../state.js";
 import { parsePort, up, waitForShutdown } from "./up.js";
 
 /**
@@ -210,8 +209,8 @@ async function deployAndWatch(
  * A dashboard user for the demo, admin, with a random password shown once (it is stored hashed).
  * Written through the same Store the running control plane reads.
  */
-async function createDemoUser(projectDir: string): Promise<{ name: string; password: string }> {
-  return withStore(join(projectDir, DEFAULTS.dataDir, DEFAULTS.databaseFile), async (store) => {
+async function createDemoUser(database: string): Promise<{ name: string; password: string }> {
+  return withStore(database, async (store) => {
     const name = `demo-${randomBytes(3).toString("hex")}`;
     const password = randomBytes(12).toString("base64url");
     await createUser(store.access, { name, password, role: "admin", now: Date.now() });
@@ -396,6 +395,8 @@ export async function runDemo(options: {
   canary?: boolean;
   /** Add the feature-flag steps (10 % → 50 %, stable assignment) to the default story. */
   flags?: boolean;
+  /** The state database (postgres://…); the project's SQLite file when absent. */
+  database?: string;
 }) {
   const t0 = Date.now();
   const dir = options.dir ? resolve(options.dir) : mkdtempSync(join(tmpdir(), "slipway-demo-"));
@@ -415,6 +416,7 @@ export async function runDemo(options: {
     port: options.port,
     proxyPort: options.proxyPort,
     logger: createLogger("server", logFile),
+    ...(options.database ? { database: options.database } : {}),
   });
   const proxy = server.proxyUrl;
   say(`  control plane  ${server.apiUrl}`);
@@ -422,7 +424,7 @@ export async function runDemo(options: {
     `  traffic        ${proxy}   (${story === "canary" ? "web at /" : "web at /, api at /api"})   [${formatDuration(Date.now() - t0)}]`,
   );
   say(`  server log     ${logFile}`);
-  const user = await createDemoUser(dir);
+  const user = await createDemoUser(options.database ?? projectDatabase(dir));
   say(`  dashboard      ${server.apiUrl}/   sign in as ${user.name} / ${user.password}   (shown once)`);
   const controller = server.controller;
   let load: ReturnType<typeof traffic> | undefined;
@@ -537,6 +539,7 @@ export function registerDemo(program: Command): void {
     .option("--dir <dir>", "generate the project here (kept) instead of a temporary directory")
     .option("--port <n>", "API port (0 = any free port)", "0")
     .option("--proxy-port <n>", "traffic port (0 = any free port)", "0")
+    .option("--database <url>", DATABASE_HELP)
     .action(
       async (options: {
         exit?: boolean;
@@ -545,8 +548,11 @@ export function registerDemo(program: Command): void {
         dir?: string;
         port: string;
         proxyPort: string;
+        database?: string;
       }) => {
+        const database = stateUrl(options.database, "");
         await runDemo({
+          ...(database ? { database } : {}),
           canary: Boolean(options.canary),
           flags: Boolean(options.flags),
           ...(options.dir ? { dir: options.dir } : {}),

@@ -23,6 +23,8 @@ import { registerRuns } from "./runs.js";
 import { registerConfig } from "./config.js";
 import { registerReleases } from "./releases.js";
 import { registerFlags } from "./flags.js";
+import { registerMigrate } from "./migrate.js";
+import { registerBackup } from "./backup.js";
 
 /** Each command module registers itself on the program; the order here is the order in --help. */
 export type RegisterCommand = (program: Command) => void;
@@ -52,4 +54,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerConfig,
   registerReleases,
   registerFlags,
+  registerMigrate,
+  registerBackup,
 ];

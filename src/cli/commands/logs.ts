@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { SlipwayError } from "../../core/errors.js";
 import { printJson, style } from "../output.js";
-import { withStore } from "../state.js";
+import { DATABASE_HELP, withStore } from "../state.js";
 import { databasePath } from "./run.js";
 
 export function registerLogs(program: Command): void {
@@ -14,12 +14,23 @@ export function registerLogs(program: Command): void {
       "only this job: its id (every matrix combination), one combination's key, or its display name",
     )
     .option("--dir <path>", "repository directory", ".")
-    .option("--db <file>", "history database (default: SLIPWAY_DB or .slipway/slipway.db)")
+    .option("--database <url>", DATABASE_HELP)
+    .option("--db <file>", "older name of --database (also SLIPWAY_DB)")
     .option("--summary", "print the jobs' step summaries ($GITHUB_STEP_SUMMARY) instead of their output")
     .option("--json", "print JSON lines as one document")
     .action(
-      (runId: string, flags: { job?: string; dir: string; db?: string; json?: boolean; summary?: boolean }) =>
-        withStore(databasePath(flags.dir, flags.db), async (store) => {
+      (
+        runId: string,
+        flags: {
+          job?: string;
+          dir: string;
+          db?: string;
+          database?: string;
+          json?: boolean;
+          summary?: boolean;
+        },
+      ) =>
+        withStore(databasePath(flags.dir, flags.database ?? flags.db), async (store) => {
           const history = store.runs;
           const run = await history.getRun(runId);
           if (!run)

@@ -1,9 +1,8 @@
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { isAbsolute } from "node:path";
 import type { Command } from "commander";
 import { printJson, style } from "../output.js";
-import { DEFAULTS } from "../../core/defaults.js";
-import { withStore } from "../state.js";
+import { DATABASE_HELP, projectDatabase, stateUrl, withStore } from "../state.js";
 import type { Release } from "../../core/release/types.js";
 
 /** `slipway releases [SERVICE]`: the recorded releases, newest first, read from the project's Store. */
@@ -13,17 +12,20 @@ export function registerReleases(program: Command): void {
     .argument("[service]", "only this service's releases")
     .description("List built and failed releases (version, status, commit, digest, build log)")
     .option("--dir <path>", "project directory", ".")
+    .option("--database <url>", DATABASE_HELP)
     .option("--json", "print one JSON document")
-    .action(async (service: string | undefined, options: { dir: string; json?: boolean }) => {
-      const dbPath = join(resolve(options.dir), DEFAULTS.dataDir, DEFAULTS.databaseFile);
-      // A read-only command must not create a database where there is none.
-      let releases: Release[] = [];
-      if (existsSync(dbPath)) {
-        releases = await withStore(dbPath, (store) => store.releases.listReleases(service));
-      }
-      if (options.json) printJson({ releases });
-      else process.stdout.write(render(releases));
-    });
+    .action(
+      async (service: string | undefined, options: { dir: string; database?: string; json?: boolean }) => {
+        const url = stateUrl(options.database, projectDatabase(options.dir));
+        // A read-only command must not create a SQLite file where there is none.
+        let releases: Release[] = [];
+        if (isAbsolute(url) ? existsSync(url) : true) {
+          releases = await withStore(url, (store) => store.releases.listReleases(service));
+        }
+        if (options.json) printJson({ releases });
+        else process.stdout.write(render(releases));
+      },
+    );
 }
 
 function render(releases: Release[]): string {

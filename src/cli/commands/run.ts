@@ -10,6 +10,7 @@ import { readEventFile } from "../../pipelines/event-file.js";
 import { runWorkflows } from "../../pipelines/run.js";
 import { collectSecrets, parseDotenv, splitPair } from "../../pipelines/secrets.js";
 import { openStore } from "../../store/index.js";
+import { DATABASE_HELP, stateUrl } from "../state.js";
 import { formatDuration, isInteractive, printJson, style } from "../output.js";
 
 interface RunFlags {
@@ -28,17 +29,22 @@ interface RunFlags {
   maxParallel?: string;
   dir: string;
   db?: string;
+  database?: string;
   json?: boolean;
   keepWorkspaces?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-/** The history database: --db, then SLIPWAY_DB, then .slipway/slipway.db under the repository. */
+/**
+ * The history database: --database (or its older name --db), then SLIPWAY_DATABASE (or
+ * SLIPWAY_DB), then .slipway/slipway.db under the repository. A postgres:// URL or a file path.
+ */
 export function databasePath(dir: string, flag: string | undefined): string {
-  if (flag) return resolve(flag);
-  if (process.env.SLIPWAY_DB) return resolve(process.env.SLIPWAY_DB);
-  return join(repositoryRoot(resolve(dir)), DEFAULTS.dataDir, DEFAULTS.databaseFile);
+  return stateUrl(
+    flag ?? process.env.SLIPWAY_DATABASE ?? process.env.SLIPWAY_DB,
+    join(repositoryRoot(resolve(dir)), DEFAULTS.dataDir, DEFAULTS.databaseFile),
+  );
 }
 
 export function registerRun(program: Command): void {
@@ -65,7 +71,8 @@ export function registerRun(program: Command): void {
     .option("--label <label>", "extra runner label this host answers to (repeatable)", collect, [])
     .option("--max-parallel <n>", "jobs running at once (default: CPU count)")
     .option("--dir <path>", "repository directory", ".")
-    .option("--db <file>", "history database (default: SLIPWAY_DB or .slipway/slipway.db)")
+    .option("--database <url>", DATABASE_HELP)
+    .option("--db <file>", "older name of --database (also SLIPWAY_DB)")
     .option("--keep-workspaces", "keep each job's worktree after the run, for debugging")
     .option("--json", "print one JSON document at the end")
     .action(async (flags: RunFlags) => {
@@ -88,7 +95,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
   };
   const secrets = collectSecrets({ env: process.env, file: flags.secretsFile, flags: flags.secret });
   const eventPayload = flags.eventFile ? readEventFile(flags.eventFile) : undefined;
-  const store = await openStore(databasePath(flags.dir, flags.db));
+  const store = await openStore(databasePath(flags.dir, flags.database ?? flags.db));
   const history = store.runs;
 
   const controller = new AbortController();

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { wholeNumber } from "../options.js";
 import { formatDuration, printJson, style } from "../output.js";
-import { withStore } from "../state.js";
+import { DATABASE_HELP, withStore } from "../state.js";
 import { databasePath } from "./run.js";
 
 export function registerRuns(program: Command): void {
@@ -10,10 +10,11 @@ export function registerRuns(program: Command): void {
     .description("List recorded workflow runs, most recent first")
     .option("-n, --limit <n>", "how many runs", wholeNumber(1), 20)
     .option("--dir <path>", "repository directory", ".")
-    .option("--db <file>", "history database (default: SLIPWAY_DB or .slipway/slipway.db)")
+    .option("--database <url>", DATABASE_HELP)
+    .option("--db <file>", "older name of --database (also SLIPWAY_DB)")
     .option("--json", "print JSON")
-    .action((flags: { limit: number; dir: string; db?: string; json?: boolean }) =>
-      withStore(databasePath(flags.dir, flags.db), async (store) => {
+    .action((flags: { limit: number; dir: string; db?: string; database?: string; json?: boolean }) =>
+      withStore(databasePath(flags.dir, flags.database ?? flags.db), async (store) => {
         const runs = await store.runs.listRuns(flags.limit);
         if (flags.json) {
           printJson(runs);

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { DEFAULTS } from "../../core/defaults.js";
 import { serve } from "../../server/serve.js";
 import { projectDirFor } from "../project.js";
+import { DATABASE_HELP, stateUrl } from "../state.js";
 import { parsePort, waitForShutdown } from "./up.js";
 
 export function registerServer(program: Command): void {
@@ -17,13 +18,16 @@ export function registerServer(program: Command): void {
       "project directory (holds slipway.yaml; default: found from the current folder upwards)",
     )
     .option("--port <n>", "API port on 127.0.0.1 (0 = any free port)", String(DEFAULTS.serverPort))
+    .option("--database <url>", DATABASE_HELP)
     .option(
       "--secure-cookies",
       "mark the dashboard's session cookie Secure (served over https through a TLS proxy)",
     )
-    .action(async (options: { dir?: string; port: string; secureCookies?: boolean }) => {
+    .action(async (options: { dir?: string; port: string; database?: string; secureCookies?: boolean }) => {
+      const database = stateUrl(options.database, "");
       const server = await serve({
         dir: projectDirFor(options.dir),
+        ...(database ? { database } : {}),
         port: parsePort(options.port, "--port"),
         ...(options.secureCookies ? { secureCookies: true } : {}),
       });

@@ -4,6 +4,7 @@ import type { AnalysisRecord, Rollout } from "../../core/rollout/types.js";
 import type { RolloutController } from "../../rollouts/controller.js";
 import type { ServerInfo } from "../../server/http-api.js";
 import { ApiClient, serverUrl } from "../../server/client.js";
+import { isSlipwayError, SlipwayError } from "../../core/errors.js";
 import { printJson, style } from "../output.js";
 
 export type StatusReport = ServerInfo & { environments: Awaited<ReturnType<RolloutController["status"]>> };
@@ -96,7 +97,18 @@ export function registerStatus(program: Command): void {
     .description("What each environment serves, its instances, and the rollout in progress")
     .option("--json", "print JSON (includes the API and traffic URLs)")
     .action(async (options: { json?: boolean }) => {
-      const status = await new ApiClient(serverUrl()).get<StatusReport>("/api/status");
+      let status: StatusReport;
+      try {
+        status = await new ApiClient(serverUrl()).get<StatusReport>("/api/status");
+      } catch (error) {
+        if (!(isSlipwayError(error) && error.code === "SLIPWAY_STORE_UNAVAILABLE")) throw error;
+        // The control plane answered: only its database is down. Say what still works.
+        throw new SlipwayError(
+          "SLIPWAY_STORE_UNAVAILABLE",
+          `database down: ${error.message}. The proxy keeps serving the traffic as last set; ` +
+            "rollouts wait and resume when the database answers (GET /api/health says when)",
+        );
+      }
       if (options.json) printJson(status);
       else process.stdout.write(renderStatus(status));
     });

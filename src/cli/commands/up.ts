@@ -11,6 +11,7 @@ import { makePrivate } from "../../store/private-files.js";
 import { storageFault } from "../../store/storage-faults.js";
 import { style } from "../output.js";
 import { projectDirFor } from "../project.js";
+import { DATABASE_HELP, stateUrl } from "../state.js";
 
 export function parsePort(text: string, flag: string): number {
   const port = Number(text);
@@ -44,6 +45,8 @@ export async function up(options: {
   logger?: Logger;
   /** Mark the session cookie Secure (the dashboard is reached over https through a TLS proxy). */
   secureCookies?: boolean;
+  /** The state database's URL or path; the project's .slipway/slipway.db when absent. */
+  database?: string;
 }): Promise<{
   server: RunningServer;
   proxyPid: number;
@@ -90,6 +93,7 @@ export async function up(options: {
       ...(options.secureCookies ? { secureCookies: true } : {}),
       dir: options.dir,
       port: options.port,
+      ...(options.database ? { database: options.database } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
     return { server, proxyPid, proxyReused };
@@ -114,32 +118,43 @@ export function registerUp(program: Command): void {
     )
     .option("--port <n>", "API port on 127.0.0.1 (0 = any free port)", String(DEFAULTS.serverPort))
     .option("--proxy-port <n>", "traffic port on 127.0.0.1 (0 = any free port)", String(DEFAULTS.upProxyPort))
+    .option("--database <url>", DATABASE_HELP)
     .option(
       "--secure-cookies",
       "mark the dashboard's session cookie Secure (served over https through a TLS proxy)",
     )
-    .action(async (options: { dir?: string; port: string; proxyPort: string; secureCookies?: boolean }) => {
-      const { server, proxyPid, proxyReused } = await up({
-        dir: projectDirFor(options.dir),
-        port: parsePort(options.port, "--port"),
-        proxyPort: parsePort(options.proxyPort, "--proxy-port"),
-        ...(options.secureCookies ? { secureCookies: true } : {}),
-      });
-      process.stdout.write(
-        [
-          `${style.bold("slipway up")} ${server.projectDir}`,
-          `  API      ${server.apiUrl}   (export SLIPWAY_URL=${server.apiUrl})`,
-          `  traffic  ${server.proxyUrl}   (proxy pid ${proxyPid}${proxyReused ? ", already running" : ""}; keeps serving after Ctrl-C)`,
-          `  token    ${server.adminTokenFile}   (admin; the CLI reads it, or set SLIPWAY_TOKEN)`,
-          "",
-        ].join("\n"),
-      );
-      await waitForShutdown();
-      await server.close();
-      process.stdout.write(
-        "control plane stopped; the proxy and the services keep running (`slipway down` stops them)\n",
-      );
-    });
+    .action(
+      async (options: {
+        dir?: string;
+        port: string;
+        proxyPort: string;
+        database?: string;
+        secureCookies?: boolean;
+      }) => {
+        const database = stateUrl(options.database, "");
+        const { server, proxyPid, proxyReused } = await up({
+          ...(database ? { database } : {}),
+          dir: projectDirFor(options.dir),
+          port: parsePort(options.port, "--port"),
+          proxyPort: parsePort(options.proxyPort, "--proxy-port"),
+          ...(options.secureCookies ? { secureCookies: true } : {}),
+        });
+        process.stdout.write(
+          [
+            `${style.bold("slipway up")} ${server.projectDir}`,
+            `  API      ${server.apiUrl}   (export SLIPWAY_URL=${server.apiUrl})`,
+            `  traffic  ${server.proxyUrl}   (proxy pid ${proxyPid}${proxyReused ? ", already running" : ""}; keeps serving after Ctrl-C)`,
+            `  token    ${server.adminTokenFile}   (admin; the CLI reads it, or set SLIPWAY_TOKEN)`,
+            "",
+          ].join("\n"),
+        );
+        await waitForShutdown();
+        await server.close();
+        process.stdout.write(
+          "control plane stopped; the proxy and the services keep running (`slipway down` stops them)\n",
+        );
+      },
+    );
 }
 
 function isAlive(pid: number): boolean {

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { AccessStore, StoredSession, StoredToken, StoredUser } from "../ports/access-store.js";
 
 /** One behaviour for every AccessStore adapter (memory, SQLite; PostgreSQL later). */
-export function accessStoreContract(adapter: string, makeStore: () => AccessStore): void {
+export function accessStoreContract(
+  adapter: string,
+  makeStore: () => AccessStore | Promise<AccessStore>,
+): void {
   const token = (id: string, createdAt = 1): StoredToken => ({
     id,
     name: `token ${id}`,
@@ -33,7 +36,7 @@ export function accessStoreContract(adapter: string, makeStore: () => AccessStor
 
   describe(`AccessStore contract: ${adapter}`, () => {
     it("stores tokens, lists them oldest first, touches and revokes them once", async () => {
-      const store = makeStore();
+      const store = await makeStore();
       await store.insertToken(token("bbbbbbbbbbbb", 2));
       await store.insertToken(token("aaaaaaaaaaaa", 1));
       expect(await store.findToken("aaaaaaaaaaaa")).toEqual(token("aaaaaaaaaaaa", 1));
@@ -50,7 +53,7 @@ export function accessStoreContract(adapter: string, makeStore: () => AccessStor
     });
 
     it("stores users by unique name and deletes them with their sessions", async () => {
-      const store = makeStore();
+      const store = await makeStore();
       await store.insertUser(user("u1", "alice", 1));
       await store.insertUser(user("u2", "bob", 2));
       await expect(store.insertUser(user("u3", "alice"))).rejects.toMatchObject({ code: "SLIPWAY_CONFLICT" });
@@ -68,7 +71,7 @@ export function accessStoreContract(adapter: string, makeStore: () => AccessStor
     });
 
     it("finds, deletes and expires sessions", async () => {
-      const store = makeStore();
+      const store = await makeStore();
       await store.insertUser(user("u1", "alice"));
       await store.insertSession(session("s1", "u1", 100));
       await store.insertSession(session("s2", "u1", 200));

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { DeadLetter, DeadLetterStore } from "../ports/dead-letter-store.js";
 
 /** One behaviour for every DeadLetterStore adapter. */
-export function deadLetterStoreContract(adapter: string, makeStore: () => DeadLetterStore): void {
+export function deadLetterStoreContract(
+  adapter: string,
+  makeStore: () => DeadLetterStore | Promise<DeadLetterStore>,
+): void {
   const letter = (id: string, createdAt: number, channel = "slack-deploys"): DeadLetter => ({
     id,
     channel,
@@ -25,7 +28,7 @@ export function deadLetterStoreContract(adapter: string, makeStore: () => DeadLe
 
   describe(`DeadLetterStore contract: ${adapter}`, () => {
     it("keeps letters whole and lists them newest first, by channel and page", async () => {
-      const store = makeStore();
+      const store = await makeStore();
       await store.add(letter("a", 1));
       await store.add(letter("b", 3, "ops-webhook"));
       await store.add(letter("c", 2));
@@ -38,7 +41,7 @@ export function deadLetterStoreContract(adapter: string, makeStore: () => DeadLe
     });
 
     it("records a failed re-send and removes a delivered one", async () => {
-      const store = makeStore();
+      const store = await makeStore();
       await store.add(letter("a", 1));
       await store.recordFailure("a", { attempts: 8, lastError: "HTTP 410", at: 99 });
       expect(await store.get("a")).toMatchObject({

@@ -13,6 +13,22 @@ const at = (minute: number) => `2026-12-06T10:${String(minute).padStart(2, "0")}
 /** One behaviour for every FlagStore adapter. */
 export function flagStoreContract(adapter: string, makeStore: () => FlagStore | Promise<FlagStore>): void {
   describe(`FlagStore contract: ${adapter}`, () => {
+    it("records concurrent writes of one new flag as one creation, each change with the before it replaced", async () => {
+      const store = await makeStore();
+      const changes = await Promise.all(
+        (["ENABLED", "DISABLED", "ENABLED", "DISABLED"] as const).map((state, i) =>
+          store.write({ key: "race", after: onOff(state), actor: `u${i}`, reason: "race", at: at(i) }),
+        ),
+      );
+      const history = await store.history("race");
+      expect(history.filter((c) => c.action === "created")).toHaveLength(1);
+      expect(history).toHaveLength(changes.filter((c) => c !== undefined).length);
+      // Oldest first, each change's before is the previous change's after: no write was lost.
+      const oldestFirst = [...history].reverse();
+      oldestFirst.slice(1).forEach((c, i) => expect(c.before).toEqual(oldestFirst[i]?.after));
+      expect(await store.lastChangeId()).toBe(Math.max(...history.map((c) => c.id)));
+    });
+
     it("creates, updates, toggles and deletes a flag, recording each change with before and after", async () => {
       const store = await makeStore();
       expect(await store.lastChangeId()).toBe(0);

@@ -238,6 +238,44 @@ export function rolloutStoreContract(
       expect((await store.unfinished()).map((x) => x.id)).toEqual(["r-2", "r-3"]);
     });
 
+    it("serializes concurrent creates: one per (service, environment) wins, every id is distinct", async () => {
+      const store = await makeStore();
+      const same = await Promise.allSettled(
+        ["v1", "v2", "v3", "v4"].map((v) => store.createRollout(newRollout(v))),
+      );
+      const won = same.filter((s) => s.status === "fulfilled");
+      expect(won).toHaveLength(1);
+      for (const s of same.filter((x) => x.status === "rejected"))
+        expect(s.reason).toMatchObject({ code: "SLIPWAY_CONFLICT" });
+      const others = await Promise.all(
+        ["api", "worker", "cron", "mail"].map((service) =>
+          store.createRollout(newRollout("v1", undefined, service)),
+        ),
+      );
+      const ids = [(won[0] as PromiseFulfilledResult<Rollout>).value.id, ...others.map((r) => r.id)];
+      expect(new Set(ids).size).toBe(5);
+      expect((await store.unfinished()).map((r) => r.id).sort()).toEqual([...ids].sort());
+      expect((await store.events()).filter((e) => e.type === "rollout.created")).toHaveLength(5);
+    });
+
+    it("commits concurrent transitions of different rollouts with every event, in sequence order", async () => {
+      const store = await makeStore();
+      const rollouts = await Promise.all(
+        ["a", "b", "c", "d"].map((service) => store.createRollout(newRollout("v1", undefined, service))),
+      );
+      await Promise.all(rollouts.map((r) => step(store, r, T0 + 1)));
+      const events = await store.eventsSince(0);
+      expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
+      expect(events.filter((e) => e.type === "rollout.candidate-started")).toHaveLength(4);
+      for (const r of rollouts) expect((await store.getRollout(r.id))?.phase).toBe("starting");
+    });
+
+    it("hands concurrent route-generation requests distinct, increasing numbers", async () => {
+      const store = await makeStore();
+      const numbers = await Promise.all(Array.from({ length: 8 }, () => store.nextGeneration(0)));
+      expect([...numbers].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    });
+
     it("keeps route generations increasing", async () => {
       const store = await makeStore();
       expect(await store.nextGeneration(0)).toBe(1);

@@ -62,6 +62,26 @@ export function runStoreContract(adapter: string, makeStore: () => RunStore | Pr
       });
     });
 
+    it("numbers concurrent runs distinctly and keeps every line of concurrent appends", async () => {
+      const store = await makeStore();
+      const runs = await Promise.all(Array.from({ length: 5 }, () => store.startRun(started("ci.yml"))));
+      expect(runs.map((r) => r.runNumber).sort()).toEqual([1, 2, 3, 4, 5]);
+      const runId = runs[0]?.runId ?? "";
+      await Promise.all(
+        ["a", "b", "c", "d"].map((job) =>
+          store.appendLogs(runId, job, job, [
+            { step: "s", level: "info", text: `${job}1` },
+            { step: "s", level: "info", text: `${job}2` },
+          ]),
+        ),
+      );
+      const texts = (await store.getLogs(runId)).map((l) => l.text);
+      expect([...texts].sort()).toEqual(["a1", "a2", "b1", "b2", "c1", "c2", "d1", "d2"]);
+      // Each append's lines stay together and in order.
+      for (const job of ["a", "b", "c", "d"])
+        expect(texts.indexOf(`${job}2`)).toBe(texts.indexOf(`${job}1`) + 1);
+    });
+
     it("keeps log lines in order across appends, by job id or job key", async () => {
       const store = await makeStore();
       const { runId } = await store.startRun(started("ci.yml"));

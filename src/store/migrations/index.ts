@@ -1,3 +1,4 @@
+import { SlipwayError } from "../../core/errors.js";
 import { migration002 } from "./002-rollouts.js";
 import { pipelinesMigration } from "./001-pipelines.js";
 import { migration003 } from "./003-releases.js";
@@ -30,3 +31,35 @@ export const MIGRATIONS: readonly Migration[] = [
   migration008,
   migration009,
 ];
+
+/** What a migrator did: the migrations it applied now (none when up to date) and the version after. */
+export interface MigrationReport {
+  applied: { version: number; name: string }[];
+  version: number;
+}
+
+/** The newest schema version a list of migrations reaches. */
+export const schemaVersion = (migrations: readonly Migration[]): number =>
+  migrations.reduce((max, m) => Math.max(max, m.version), 0);
+
+/**
+ * The migrations still to apply, in version order, given the versions a database has recorded.
+ * Refuses (SLIPWAY_STORE) a database a newer Slipway migrated: this binary would misread its tables.
+ */
+export function pendingMigrations(
+  applied: Iterable<number>,
+  migrations: readonly Migration[],
+  location: string,
+): Migration[] {
+  const done = new Set(applied);
+  const newest = Math.max(0, ...done);
+  const known = schemaVersion(migrations);
+  if (newest > known) {
+    throw new SlipwayError(
+      "SLIPWAY_STORE",
+      `the database ${location} is at schema version ${newest}, newer than this slipway knows (${known}): ` +
+        "a newer release migrated it. Run that release (or a newer one), or restore a backup taken before the upgrade",
+    );
+  }
+  return [...migrations].sort((a, b) => a.version - b.version).filter((m) => !done.has(m.version));
+}

@@ -1,7 +1,7 @@
 import type { ApiAuditRecord, AuditStore } from "../ports/audit-store.js";
 import type { StoredEvent } from "../ports/rollout-store.js";
 import { settle, type SqliteDatabase } from "./database.js";
-import { toEvent, type EventRow } from "./event-rows.js";
+import { toEvent, type EventRow } from "../event-rows.js";
 
 /** SQLite adapter of the AuditStore port: API requests kept beside the rollouts' events in `audit_events`. */
 export class SqliteAuditStore implements AuditStore {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openSqlite } from "./database.js";
+import { openSqlite, openSqliteReporting } from "./database.js";
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -35,5 +35,20 @@ describe("openSqlite", () => {
     const notADirectory = join(dir, "file");
     writeFileSync(notADirectory, "");
     expect(() => openSqlite(join(notADirectory, "slipway.db"), migrations)).toThrow(/cannot open database/);
+  });
+});
+
+describe("migrate (SQLite)", () => {
+  it("reports what it applied, and refuses a database a newer Slipway migrated", () => {
+    const dir = mkdtempSync(join(tmpdir(), "slipway-store-"));
+    dirs.push(dir);
+    const path = join(dir, "slipway.db");
+    const first = openSqliteReporting(path, [{ version: 1, name: "first", sql: "CREATE TABLE t (x TEXT)" }]);
+    expect(first.migration).toEqual({ applied: [{ version: 1, name: "first" }], version: 1 });
+    first.db.prepare("INSERT INTO schema_migrations VALUES (9, 'future', 'now')").run();
+    first.db.close();
+    expect(() => openSqlite(path, [{ version: 1, name: "first", sql: "" }])).toThrow(
+      /schema version 9, newer than this slipway knows \(1\)/,
+    );
   });
 });

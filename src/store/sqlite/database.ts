@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { SlipwayError } from "../../core/errors.js";
-import { MIGRATIONS, type Migration } from "../migrations/index.js";
+import { MIGRATIONS, pendingMigrations, type Migration, type MigrationReport } from "../migrations/index.js";
 import { makeDatabasePrivate } from "../private-files.js";
 import { storageFault } from "../storage-faults.js";
 import { checkIntegrity } from "./integrity.js";
@@ -12,6 +12,14 @@ export type SqliteDatabase = Database.Database;
  * migrations. WAL lets the server write while CLI readers (`slipway runs`) read without blocking.
  */
 export function openSqlite(path: string, migrations: readonly Migration[] = MIGRATIONS): SqliteDatabase {
+  return openSqliteReporting(path, migrations).db;
+}
+
+/** openSqlite, also answering what the migrations it ran applied (`slipway migrate` prints it). */
+export function openSqliteReporting(
+  path: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+): { db: SqliteDatabase; migration: MigrationReport } {
   if (path === ":memory:") return prepareDatabase(new Database(path), migrations);
   let db: SqliteDatabase | undefined;
   try {
@@ -27,15 +35,18 @@ export function openSqlite(path: string, migrations: readonly Migration[] = MIGR
   }
 }
 
-function prepareDatabase(db: SqliteDatabase, migrations: readonly Migration[]): SqliteDatabase {
+function prepareDatabase(
+  db: SqliteDatabase,
+  migrations: readonly Migration[],
+): { db: SqliteDatabase; migration: MigrationReport } {
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
   // Several processes (server, CLI) share the file: wait for a lock rather than fail at once.
   db.pragma("busy_timeout = 5000");
-  migrate(db, migrations);
+  const migration = migrate(db, migrations);
   cacheStatements(db);
-  return db;
+  return { db, migration };
 }
 
 /** Distinct SQL texts kept prepared; the stores use a few dozen, all from fixed templates. */
@@ -61,20 +72,22 @@ function cacheStatements(db: SqliteDatabase): void {
   }) as typeof db.prepare;
 }
 
-export function migrate(db: SqliteDatabase, migrations: readonly Migration[]): void {
+/**
+ * Applies the pending migrations, each in its own transaction; idempotent. Refuses a database a
+ * newer Slipway migrated (pendingMigrations). Answers what it applied.
+ */
+export function migrate(db: SqliteDatabase, migrations: readonly Migration[]): MigrationReport {
   db.exec(
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
   );
-  const applied = new Set(
+  const versions = () =>
     db
       .prepare("SELECT version FROM schema_migrations")
       .all()
-      .map((row) => (row as { version: number }).version),
-  );
-  const pending = [...migrations]
-    .sort((a, b) => a.version - b.version)
-    .filter((m) => !applied.has(m.version));
+      .map((row) => (row as { version: number }).version);
+  const pending = pendingMigrations(versions(), migrations, db.name);
   const record = db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+  const applied: MigrationReport["applied"] = [];
   for (const migration of pending) {
     // BEGIN IMMEDIATE: two processes opening a fresh database must not both apply a migration.
     db.transaction(() => {
@@ -82,8 +95,10 @@ export function migrate(db: SqliteDatabase, migrations: readonly Migration[]): v
       if (again) return;
       db.exec(migration.sql);
       record.run(migration.version, migration.name, new Date().toISOString());
+      applied.push({ version: migration.version, name: migration.name });
     }).immediate();
   }
+  return { applied, version: Math.max(0, ...versions()) };
 }
 
 /**

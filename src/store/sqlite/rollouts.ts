@@ -17,7 +17,7 @@ import type {
 import type { RevisionSpec } from "../../core/revision/spec.js";
 import { upgradeRevisionSpec } from "../../core/revision/upgrade.js";
 import { settle, type SqliteDatabase } from "./database.js";
-import { toEvent, type EventRow } from "./event-rows.js";
+import { toEvent, type EventRow } from "../event-rows.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const scopeOf = (service: string, environment: string) => `${service}/${environment}`;

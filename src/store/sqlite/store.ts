@@ -1,7 +1,10 @@
 import type { Store } from "../index.js";
 import { SqliteAccessStore } from "./access.js";
 import { SqliteAuditStore } from "./audit.js";
-import { openSqlite, type SqliteDatabase } from "./database.js";
+import type { BackupTable } from "../backup.js";
+import { loadSqlite, snapshotSqlite } from "./backup.js";
+import { openSqliteReporting, settle, type SqliteDatabase } from "./database.js";
+import type { MigrationReport } from "../migrations/index.js";
 import { SqliteDeadLetterStore } from "./dead-letters.js";
 import { SqliteDeliveryMetricsStore } from "./delivery.js";
 import { SqliteFlagStore } from "./flags.js";
@@ -26,6 +29,7 @@ export class SqliteStore implements Store {
     /** The connection; only the composition root and tests reach for it. */
     readonly db: SqliteDatabase,
     readonly location: string,
+    readonly migration: MigrationReport = { applied: [], version: 0 },
   ) {
     this.rollouts = new SqliteRolloutStore(db);
     this.releases = new SqliteReleaseStore(db);
@@ -45,6 +49,14 @@ export class SqliteStore implements Store {
     });
   }
 
+  snapshot(): Promise<BackupTable[]> {
+    return settle(() => snapshotSqlite(this.db));
+  }
+
+  load(tables: readonly BackupTable[]): Promise<void> {
+    return settle(() => loadSqlite(this.db, this.location, tables));
+  }
+
   close(): Promise<void> {
     if (this.db.open) this.db.close();
     return Promise.resolve();
@@ -53,5 +65,6 @@ export class SqliteStore implements Store {
 
 /** Opens (creating and migrating) the SQLite database at `path` (":memory:" for a throwaway one). */
 export function openSqliteStore(path: string): SqliteStore {
-  return new SqliteStore(openSqlite(path), `sqlite:${path}`);
+  const { db, migration } = openSqliteReporting(path);
+  return new SqliteStore(db, `sqlite:${path}`, migration);
 }

@@ -1,6 +1,6 @@
-import type { StoredEvent } from "../ports/rollout-store.js";
+import type { StoredEvent } from "./ports/rollout-store.js";
 
-/** A row of `audit_events`, which both the rollout store and the API audit store read. */
+/** A row of `audit_events` (either adapter), which both the rollout store and the API audit store read. */
 export interface EventRow {
   seq: number;
   at: string;

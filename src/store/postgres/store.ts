@@ -1,0 +1,76 @@
+import type { Store } from "../index.js";
+import type { MigrationReport } from "../migrations/index.js";
+import type { BackupTable } from "../backup.js";
+import { PostgresAccessStore } from "./access.js";
+import { loadPostgres, snapshotPostgres } from "./backup.js";
+import { PostgresAuditStore } from "./audit.js";
+import { migratePostgres, PostgresDatabase, redactUrl } from "./database.js";
+import { PostgresDeadLetterStore } from "./dead-letters.js";
+import { PostgresDeliveryMetricsStore } from "./delivery.js";
+import { PostgresFlagStore } from "./flags.js";
+import { PostgresReleaseStore } from "./releases.js";
+import { PostgresRolloutStore } from "./rollouts.js";
+import { PostgresRunStore } from "./runs.js";
+import { PostgresWebhookDeliveryStore } from "./webhook-deliveries.js";
+
+/** Every aggregate over one PostgreSQL database (a connection pool; migrations applied on open). */
+export class PostgresStore implements Store {
+  readonly rollouts: PostgresRolloutStore;
+  readonly releases: PostgresReleaseStore;
+  readonly runs: PostgresRunStore;
+  readonly access: PostgresAccessStore;
+  readonly audit: PostgresAuditStore;
+  readonly deadLetters: PostgresDeadLetterStore;
+  readonly webhookDeliveries: PostgresWebhookDeliveryStore;
+  readonly deliveryMetrics: PostgresDeliveryMetricsStore;
+  readonly flags: PostgresFlagStore;
+  readonly location: string;
+
+  constructor(
+    /** The pool; only the composition root, backups and tests reach for it. */
+    readonly db: PostgresDatabase,
+    readonly migration: MigrationReport,
+  ) {
+    this.location = db.location;
+    this.rollouts = new PostgresRolloutStore(db);
+    this.releases = new PostgresReleaseStore(db);
+    this.runs = new PostgresRunStore(db);
+    this.access = new PostgresAccessStore(db);
+    this.audit = new PostgresAuditStore(db);
+    this.deadLetters = new PostgresDeadLetterStore(db);
+    this.webhookDeliveries = new PostgresWebhookDeliveryStore(db);
+    this.deliveryMetrics = new PostgresDeliveryMetricsStore(db);
+    this.flags = new PostgresFlagStore(db);
+  }
+
+  async check(): Promise<void> {
+    await this.db.rows("SELECT count(*) FROM schema_migrations");
+  }
+
+  snapshot(): Promise<BackupTable[]> {
+    return snapshotPostgres(this.db);
+  }
+
+  load(tables: readonly BackupTable[]): Promise<void> {
+    return loadPostgres(this.db, tables);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
+
+/**
+ * Connects to the PostgreSQL database at `url` (postgres://user:password@host:port/database) and
+ * applies pending migrations. The database must exist; its URL's password never appears in
+ * `location` or in an error.
+ */
+export async function openPostgresStore(url: string, options: { max?: number } = {}): Promise<PostgresStore> {
+  const db = new PostgresDatabase(url, redactUrl(url), options);
+  try {
+    return new PostgresStore(db, await migratePostgres(db));
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
