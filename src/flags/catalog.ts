@@ -72,6 +72,7 @@ export class FlagCatalog {
   private apiFlags: StoredFlag[] = [];
   private lastChangeId = -1;
   private compiledSet: CompiledFlagSet = compileFlagSets([]);
+  private servedSets: readonly FlagSetDefinition[] = [];
   private currentEtag = "";
   private readonly listeners = new Set<(etag: string) => void>();
   private timer: NodeJS.Timeout | undefined;
@@ -101,6 +102,11 @@ export class FlagCatalog {
   /** The served flags, compiled (what OFREP evaluates). */
   compiled(): CompiledFlagSet {
     return this.compiledSet;
+  }
+
+  /** The served flag sets as defined (API set first, then files), for the flagd document. */
+  sets(): readonly FlagSetDefinition[] {
+    return this.servedSets;
   }
 
   /** Changes whenever the served flag set changes. */
@@ -285,7 +291,8 @@ export class FlagCatalog {
       metadata: {},
     };
     const fileSets = [...this.files.values()].sort((a, b) => (a.file < b.file ? -1 : 1)).map((f) => f.set);
-    this.compiledSet = compileFlagSets([apiSet, ...fileSets]);
+    this.servedSets = [apiSet, ...fileSets];
+    this.compiledSet = compileFlagSets(this.servedSets);
     const etag = createHash("sha1")
       .update(JSON.stringify([this.apiFlags.map((f) => [f.key, f.definition]), fileSets]))
       .digest("base64url");

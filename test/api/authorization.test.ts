@@ -85,6 +85,7 @@ const CASES: Record<
     code: "SLIPWAY_UNAVAILABLE",
   },
   "GET /api/flags/stream": { least: "viewer", allowed: 200 },
+  "GET /api/flags/document": { least: "viewer", allowed: 200 },
   // An invalid flag: refused past authorization, nothing changes.
   "PUT /api/flags/:key": {
     least: "deployer",

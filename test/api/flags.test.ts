@@ -216,6 +216,18 @@ describe("OFREP on the control plane and client keys", () => {
     });
     expect(again.status).toBe(304);
 
+    // The flagd document, for in-process providers: the served flags, a strong ETag, 304 when unchanged.
+    const document = await fetch(`${api.base}/api/flags/document`, { headers: { "x-api-key": key } });
+    expect(document.status).toBe(200);
+    const documentTag = document.headers.get("etag")!;
+    expect(documentTag).toMatch(/^"/);
+    const flags = ((await document.json()) as { flags: Record<string, { defaultVariant: string }> }).flags;
+    expect(flags.banner?.defaultVariant).toBe("sale");
+    const unchanged = await fetch(`${api.base}/api/flags/document`, {
+      headers: { authorization: `Bearer ${key}`, "if-none-match": documentTag },
+    });
+    expect(unchanged.status).toBe(304);
+
     // Nothing but flags: 403 saying why.
     for (const [method, path] of [
       ["GET", "/api/flags"],

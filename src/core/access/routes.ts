@@ -67,8 +67,9 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: "DELETE", path: "/api/users/:id", action: "manage-users" },
 
   { method: "GET", path: "/api/flags", action: "read" },
-  // Before /api/flags/:key so "stream" is not read as a flag key.
+  // Before /api/flags/:key so "stream" and "document" are not read as flag keys.
   { method: "GET", path: "/api/flags/stream", action: "evaluate-flags" },
+  { method: "GET", path: "/api/flags/document", action: "evaluate-flags" },
   { method: "GET", path: "/api/flags/:key", action: "read" },
   { method: "GET", path: "/api/flags/:key/history", action: "read" },
   { method: "PUT", path: "/api/flags/:key", action: "edit-flags" },

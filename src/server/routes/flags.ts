@@ -4,6 +4,11 @@ import { credentialKeysOf } from "../../auth/revocations.js";
 import { GLOBAL } from "../../core/access/can.js";
 import { isSlipwayError, SlipwayError } from "../../core/errors.js";
 import type { FlagCatalog, FlagView } from "../../flags/catalog.js";
+import {
+  createFlagDocumentHandler,
+  FLAG_DOCUMENT_PATH,
+  type FlagDocumentHandler,
+} from "../../flags/document.js";
 import { createOfrepHandler, type OfrepHandler } from "../../flags/ofrep.js";
 import type { StoredFlagChange } from "../../store/ports/flag-store.js";
 import { actorOf } from "../actor.js";
@@ -93,6 +98,10 @@ const ofrepRoute = (method: "GET" | "POST", path: string, summary: string) =>
     },
   });
 
+/** The flagd document handler of this server, for in-process providers. */
+const documentOf = (app: AppContext): FlagDocumentHandler =>
+  app.singleton("flags.document", () => createFlagDocumentHandler({ sets: () => app.flags.sets() }));
+
 /** Feature flags: the served set (files + API), edits with history and audit, OFREP, the change stream. */
 export const flagRoutes: ApiRoute[] = [
   defineRoute({
@@ -103,6 +112,20 @@ export const flagRoutes: ApiRoute[] = [
     handler: async ({ app }) => {
       const catalog = await catalogOf(app);
       return { status: 200, body: { flags: catalog.list(), problems: catalog.problems() } };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: FLAG_DOCUMENT_PATH,
+    tag: "flags",
+    summary: "The whole served flag set as one flagd document, with a strong ETag (304 on If-None-Match)",
+    description:
+      "For in-process providers (@slipway/openfeature-server-provider) that evaluate with Slipway's " +
+      "evaluator. Accepts a flags:evaluate client key (also as `X-API-Key`) or any API token.",
+    handler: async ({ app, req, res }): Promise<ApiReply> => {
+      await catalogOf(app);
+      await documentOf(app)(req, res);
+      return STREAMED;
     },
   }),
   defineRoute({
