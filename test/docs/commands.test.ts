@@ -66,6 +66,11 @@ const SKIP: [RegExp, string][] = [
     "a minute or more each, and without --exit runs until Ctrl-C; test/rollouts/demo.test.ts runs it",
   ],
   [/slipway user add\b/, "asks for the password on the terminal (--password-stdin is tested in test/api/)"],
+  [
+    /slipway down\b/,
+    "would stop the control plane the other lines run against; test/cli/newcomer.test.ts runs it",
+  ],
+  [/slipway init\b/, "writes a project of its own; test/cli/newcomer.test.ts runs it in fresh repositories"],
 ];
 
 /** May exit 1 on a fresh project (never 2), with why. */
