@@ -19,7 +19,7 @@ majors=("$@")
 cache=${SLIPWAY_NODE_CACHE:-$HOME/.cache/slipway/node}
 gyp="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")/node_modules/node-gyp/bin/node-gyp.js"
 # What "the end-to-end rollout scenarios" means here; the unit project runs whole.
-E2E=(test/rollouts test/traffic test/proxy)
+E2E=(test/rollouts)
 
 runtime() { # major -> prints the folder holding bin/node and include/node
   local version=${PINNED[$1]}

@@ -6,6 +6,9 @@ import { openPostgresStore } from "./store.js";
 import { postgresStores } from "./test-support.js";
 
 const { freshUrl } = postgresStores("database");
+/** Every version this binary knows, oldest first. */
+const VERSIONS = POSTGRES_MIGRATIONS.map((m) => m.version);
+const NEWEST = Math.max(...VERSIONS);
 
 describe("PostgreSQL migrations", () => {
   it("mirror SQLite's: the same versions and names", () => {
@@ -16,11 +19,11 @@ describe("PostgreSQL migrations", () => {
   it("apply once, report what they applied, and apply nothing the second time", async () => {
     const url = await freshUrl();
     const first = await openPostgresStore(url);
-    expect(first.migration.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(first.migration.version).toBe(8);
+    expect(first.migration.applied.map((m) => m.version)).toEqual(VERSIONS);
+    expect(first.migration.version).toBe(NEWEST);
     await first.close();
     const again = await openPostgresStore(url);
-    expect(again.migration).toEqual({ applied: [], version: 8 });
+    expect(again.migration).toEqual({ applied: [], version: NEWEST });
     await again.close();
   });
 
@@ -29,7 +32,9 @@ describe("PostgreSQL migrations", () => {
     const dbs = [0, 1, 2].map(() => new PostgresDatabase(url, "test"));
     const reports = await Promise.all(dbs.map((db) => migratePostgres(db)));
     expect(reports.flatMap((r) => r.applied)).toHaveLength(POSTGRES_MIGRATIONS.length);
-    expect(await dbs[0]?.rows("SELECT version FROM schema_migrations ORDER BY version")).toHaveLength(8);
+    expect(await dbs[0]?.rows("SELECT version FROM schema_migrations ORDER BY version")).toHaveLength(
+      VERSIONS.length,
+    );
     await Promise.all(dbs.map((db) => db.close()));
   });
 
@@ -40,7 +45,7 @@ describe("PostgreSQL migrations", () => {
     await db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'now')");
     await expect(openPostgresStore(url)).rejects.toMatchObject({ code: "SLIPWAY_STORE" });
     await expect(openPostgresStore(url)).rejects.toThrow(
-      /schema version 99, newer than this slipway knows \(8\)/,
+      `schema version 99, newer than this slipway knows (${NEWEST})`,
     );
     await db.close();
   });
