@@ -10,7 +10,7 @@ import type { Logger } from "../../log.js";
 import type { DataPlaneAdmin } from "../port.js";
 import { CUT_MAP, planConfig, serverName, type BackendKind, type ConfigPaths, type ConfigPlan } from "./config.js";
 import { LogCollector, type RequestLog } from "./log-collector.js";
-import { parseShowProc, parseShowStat, runtimeCommand, type Workers } from "./runtime-api.js";
+import { parseShowProc, parseShowSess, parseShowStat, runtimeCommand, type Workers } from "./runtime-api.js";
 import { RevisionTotals } from "./stats.js";
 
 export interface HaproxyOptions {
@@ -270,13 +270,21 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
     const entry = this.draining.get(revision);
     if (!entry || entry.state !== "draining" || this.closed) return;
     const workers = await this.workers().catch(() => undefined);
+    const names = [...new Set(entry.servers.map((s) => s.server))];
+    const targets = new Set(entry.servers.map((s) => `${s.backend}/${s.server}`));
     for (const pid of [...(workers?.current ?? []), ...(workers?.old ?? [])]) {
-      const names = [...new Set(entry.servers.map((s) => s.server))];
+      // A stopping worker refuses `shutdown sessions server` ("Proxy is disabled"), so each stream
+      // of the revision is cut by its id; the cut map turns HAProxy's 502 for it into a 504.
+      const streams = parseShowSess(
+        await runtimeCommand(this.masterSocket, `@!${pid} show sess`).catch(() => ""),
+      ).filter((s) => targets.has(`${s.backend}/${s.server}`));
+      if (streams.length === 0) continue;
       const commands = [
         ...names.map((s) => `add map ${join(this.dir, CUT_MAP)} ${s} 1`),
-        ...entry.servers.map((s) => `shutdown sessions server ${s.backend}/${s.server}`),
+        ...streams.map((s) => `shutdown session ${s.id}`),
       ];
-      await runtimeCommand(this.masterSocket, onWorker(pid, commands)).catch(() => "");
+      const answer = await runtimeCommand(this.masterSocket, onWorker(pid, commands)).catch((e: Error) => e.message);
+      if (answer.trim() !== "") this.log?.warn({ pid, answer }, "HAProxy answered the drain cut");
     }
     this.finishDrain(revision);
   }

@@ -80,3 +80,13 @@ export function parseShowStat(csv: string): ServerStat[] {
   }
   return rows;
 }
+
+/** Parses `show sess`: each stream's id and where it goes. */
+export function parseShowSess(text: string): { id: string; backend: string; server: string }[] {
+  const streams: { id: string; backend: string; server: string }[] = [];
+  for (const line of text.split("\n")) {
+    const m = /^(0x[0-9a-f]+):.* be=(\S+) srv=(\S+)/.exec(line);
+    if (m) streams.push({ id: m[1]!, backend: m[2]!, server: m[3]! });
+  }
+  return streams;
+}
