@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { ProxyAdminClient, spawnProxy, type SpawnedProxy } from "../../src/traffic/builtin/admin-client.js";
+import { ProxyAdminClient, spawnProxy, type SpawnedProxy } from "../../src/traffic/admin-client.js";
 import { startProxy, type RunningProxy } from "../../src/traffic/builtin/process.js";
 import {
   DEFAULT_TRAFFIC_POLICY,

@@ -12,7 +12,7 @@ import type { RolloutController } from "../../rollouts/controller.js";
 import { createUser } from "../../auth/accounts.js";
 import { DEFAULTS } from "../../core/defaults.js";
 import { formatDuration, style } from "../output.js";
-import { isAlive } from "../../traffic/builtin/spawn.js";
+import { isAlive } from "../../traffic/spawn.js";
 import { withStore } from "../state.js";
 import { parsePort, up, waitForShutdown } from "./up.js";
 

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { DEFAULTS } from "../../core/defaults.js";
 import { serve } from "../../server/serve.js";
 import { parsePort, waitForShutdown } from "./up.js";
+import { parseDataPlane } from "../data-plane-option.js";
 
 export function registerServer(program: Command): void {
   program
@@ -17,14 +18,16 @@ export function registerServer(program: Command): void {
       "--secure-cookies",
       "mark the dashboard's session cookie Secure (served over https through a TLS proxy)",
     )
-    .action(async (options: { dir: string; port: string; secureCookies?: boolean }) => {
+    .option("--data-plane <kind>", "refuse to start unless the running proxy is this data plane (builtin or haproxy)")
+    .action(async (options: { dir: string; port: string; secureCookies?: boolean; dataPlane?: string }) => {
       const server = await serve({
         dir: options.dir,
+        ...(options.dataPlane !== undefined ? { dataPlane: parseDataPlane(options.dataPlane) } : {}),
         port: parsePort(options.port, "--port"),
         ...(options.secureCookies ? { secureCookies: true } : {}),
       });
       process.stdout.write(
-        `slipway server: API ${server.apiUrl}, traffic ${server.proxyUrl}, admin token ${server.adminTokenFile}\n`,
+        `slipway server: API ${server.apiUrl}, traffic ${server.proxyUrl} (${server.dataPlane}), admin token ${server.adminTokenFile}\n`,
       );
       await waitForShutdown();
       await server.close();

@@ -16,6 +16,9 @@ export const CONFIG_DEFAULTS = {
   /** What runs the revisions: instances as processes on the control plane's host (docs/runtime.md). */
   runtime: "local" as const,
 
+  /** What carries the traffic: Slipway's own proxy, which needs nothing installed (docs/proxy.md). */
+  dataPlane: "builtin" as const,
+
   service: {
     /** Source directory of a service, relative to the project root. */
     path: ".",

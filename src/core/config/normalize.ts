@@ -24,6 +24,7 @@ export function normalizeConfig(raw: RawProjectConfig): ProjectConfig {
   return {
     project: { name: raw.project.name },
     runtime: { kind: raw.runtime },
+    dataPlane: raw.dataPlane,
     services: ownRecord(Object.entries(raw.services).map(([name, s]) => [name, normalizeService(name, s)])),
     environments: ownRecord(
       Object.entries(raw.environments).map(([name, e]) => [name, normalizeEnvironment(name, e)]),

@@ -12,3 +12,4 @@ export {
   type TrafficPolicy,
   type Upstream,
 } from "./route-table.js";
+export { DATA_PLANE_KINDS, type DataPlaneKind } from "./data-plane-kind.js";

@@ -81,8 +81,9 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
       );
     const dir = join(resolve(opts.stateDir), "haproxy");
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    let plane: HaproxyDataPlane | undefined;
-    const collector = new LogCollector((entry) => plane?.onRequest(entry));
+    // The collector listens first: its port goes into haproxy.cfg.
+    const sink: { plane?: HaproxyDataPlane } = {};
+    const collector = new LogCollector((entry) => sink.plane?.onRequest(entry));
     const logPort = await collector.listen();
     const persisted = loadTable(join(dir, "routes.json"));
     const listen = persisted.listen ?? (await resolveListen(opts.listen));
@@ -94,7 +95,8 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
       listen,
       threads: opts.threads ?? 2,
     };
-    plane = new HaproxyDataPlane(dir, paths, binary, collector, opts.log);
+    const plane = new HaproxyDataPlane(dir, paths, binary, collector, opts.log);
+    sink.plane = plane;
     try {
       await plane.boot(persisted.table);
     } catch (error) {
