@@ -13,6 +13,8 @@ import { createUser } from "../../auth/accounts.js";
 import { DEFAULTS } from "../../core/defaults.js";
 import { formatDuration, style } from "../output.js";
 import { isAlive } from "../../traffic/spawn.js";
+import type { DataPlaneKind } from "../../core/traffic/index.js";
+import { parseDataPlane } from "../data-plane-option.js";
 import { withStore } from "../state.js";
 import { parsePort, up, waitForShutdown } from "./up.js";
 
@@ -313,6 +315,7 @@ export async function runDemo(options: {
   proxyPort: number;
   exit: boolean;
   canary?: boolean;
+  dataPlane?: DataPlaneKind;
 }) {
   const t0 = Date.now();
   const dir = options.dir ? resolve(options.dir) : mkdtempSync(join(tmpdir(), "slipway-demo-"));
@@ -332,12 +335,14 @@ export async function runDemo(options: {
     port: options.port,
     proxyPort: options.proxyPort,
     logger: createLogger("server", logFile),
+    dataPlane: options.dataPlane ?? "builtin",
   });
   const proxy = server.proxyUrl;
   say(`  control plane  ${server.apiUrl}`);
   say(
     `  traffic        ${proxy}   (${story === "canary" ? "web at /" : "web at /, api at /api"})   [${formatDuration(Date.now() - t0)}]`,
   );
+  say(`  data plane     ${server.dataPlane === "haproxy" ? "HAProxy, driven by Slipway" : "Slipway's built-in proxy"}`);
   say(`  server log     ${logFile}`);
   const user = await createDemoUser(dir);
   say(`  dashboard      ${server.apiUrl}/   sign in as ${user.name} / ${user.password}   (shown once)`);
@@ -446,6 +451,7 @@ export function registerDemo(program: Command): void {
     .option("--dir <dir>", "generate the project here (kept) instead of a temporary directory")
     .option("--port <n>", "API port (0 = any free port)", "0")
     .option("--proxy-port <n>", "traffic port (0 = any free port)", "0")
+    .option("--data-plane <kind>", "what carries the traffic: builtin or haproxy", "builtin")
     .action(
       async (options: {
         exit?: boolean;
@@ -453,8 +459,10 @@ export function registerDemo(program: Command): void {
         dir?: string;
         port: string;
         proxyPort: string;
+        dataPlane: string;
       }) => {
         await runDemo({
+          dataPlane: parseDataPlane(options.dataPlane),
           canary: Boolean(options.canary),
           ...(options.dir ? { dir: options.dir } : {}),
           port: parsePort(options.port, "--port"),
