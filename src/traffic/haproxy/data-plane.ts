@@ -238,10 +238,13 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
       }
     }
     if (commands.length === 0) return;
-    const [pid] = (await this.workers()).current;
+    const workers = await this.workers();
+    const [pid] = workers.current;
     const answer = await runtimeCommand(this.masterSocket, onWorker(pid, commands));
     const problem = answer.split("\n").find((l) => /No such|Require|Invalid|not found|error/i.test(l));
     if (problem) throw new SlipwayError("SLIPWAY_UNAVAILABLE", `HAProxy refused a weight change: ${problem}`);
+    // An older worker still answers requests on its open keep-alive connections: same weights there.
+    for (const old of workers.old) await runtimeCommand(this.masterSocket, onWorker(old, commands)).catch(() => "");
   }
 
   /** Revisions that left the table drain in the workers that hold their requests, until the deadline. */
