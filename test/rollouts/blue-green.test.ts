@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { projectYaml, startWorld, steadyTraffic, withoutBaselineTrigger, type World } from "./world.js";
+import { DATA_PLANES, projectYaml, startWorld, steadyTraffic, withoutBaselineTrigger, type World } from "./world.js";
 
 let world: World | undefined;
 afterEach(async () => {
@@ -7,9 +7,9 @@ afterEach(async () => {
   world = undefined;
 });
 
-describe("blue-green rollouts with a real proxy and real processes", () => {
+describe.each(DATA_PLANES)("blue-green rollouts with a real proxy (%s) and real processes", (dataPlane) => {
   it("promotes a good version, keeps the old one warm, then drains and stops it", async () => {
-    world = await startWorld({}, withoutBaselineTrigger(projectYaml()));
+    world = await startWorld({}, withoutBaselineTrigger(projectYaml()), dataPlane);
     const first = await world.deploy("v1");
     expect((await world.waitFinal(first.id)).phase).toBe("promoted");
     expect(await world.get()).toEqual({ status: 200, version: "v1" });

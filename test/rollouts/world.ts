@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { isFinal, type Rollout } from "../../src/core/rollout/types.js";
+import type { DataPlaneKind } from "../../src/core/traffic/index.js";
 import { spawnProxy, type SpawnedProxy } from "../../src/traffic/admin-client.js";
 import { RolloutController } from "../../src/rollouts/controller.js";
 import { ProjectReleaseSource } from "../../src/rollouts/release-source.js";
@@ -90,9 +91,13 @@ export interface World {
   close(): Promise<void>;
 }
 
+/** Every data plane provider: the end-to-end scenarios run once with each (`describe.each`). */
+export const DATA_PLANES: DataPlaneKind[] = ["builtin", "haproxy"];
+
 export async function startWorld(
   faults: Record<string, Record<string, string>>,
   yaml = projectYaml(),
+  dataPlane: DataPlaneKind = "builtin",
 ): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), "slipway-rollouts-"));
   mkdirSync(join(dir, "web"));
@@ -104,6 +109,7 @@ export async function startWorld(
     listen: "127.0.0.1:0",
     admin: "127.0.0.1:0",
     stateDir: join(data, "proxy"),
+    dataPlane,
   });
   const proxyUrl = `http://${proxy.listen}`;
 
