@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { DATA_PLANES, projectYaml, startWorld, steadyTraffic, withoutBaselineTrigger, type World } from "./world.js";
+import {
+  DATA_PLANES,
+  projectYaml,
+  startWorld,
+  steadyTraffic,
+  withoutBaselineTrigger,
+  type World,
+} from "./world.js";
 
 let world: World | undefined;
 afterEach(async () => {
