@@ -11,8 +11,9 @@ import { previewToken, REVISION_HEADER } from "../preview-token.js";
  * Per route: backend `r_<route>` holds every instance of every revision, weighted so that the
  * smooth round-robin splits exactly by the table's weights (weight 0 = the server is in
  * maintenance, so a sticky cookie pointing at it is ignored and re-picked); `c_<route>` holds the
- * canary's instances (header/cookie overrides); `p_<route>_<revision>` each revision's instances
- * for signed previews. Names are hashes of ids, so they stay the same across reloads (the drain
+ * canary's instances (header/cookie overrides); `p_<route>_<slot>` a revision's instances for
+ * signed previews, in a pool of slots that outlives revisions (a new revision takes a free slot over
+ * the Runtime API, no reload). Names are hashes of ids, so they stay the same across reloads (the drain
  * deadline cuts requests of a left revision in the older worker by server name).
  */
 
@@ -41,6 +42,20 @@ export interface ServerPlan {
   weight: number;
 }
 
+/** One server of one backend, as `add server` needs it (instance changes without a reload). */
+export interface ServerMember {
+  backend: string;
+  server: string;
+  revision: string;
+  /** "host:port" ("[v6]:port"). */
+  address: string;
+  /** What default-server gives a server of the file; dynamic servers in HAProxy 2.6 do not inherit it. */
+  args: string;
+  /** HAProxy weight (1..256), and whether the server takes new requests (weight 0 = maintenance). */
+  weight: number;
+  ready: boolean;
+}
+
 export interface ConfigPlan {
   /** haproxy.cfg */
   text: string;
@@ -52,11 +67,23 @@ export interface ConfigPlan {
   servers: Map<string, string>;
   /** Servers of the weighted backends, with their runtime weight. */
   weighted: ServerPlan[];
-  /** Everything but the weights: when it differs from what runs, HAProxy is reloaded. */
+  /** Which preview backend serves which revision (pass it to the next planConfig). */
+  previewSlots: PreviewSlots;
+  /** Every server of a backend whose servers may change at run time (no sticky cookie). */
+  members: ServerMember[];
+  /**
+   * Everything but the weights and the servers that may change at run time: when it differs from
+   * what runs, HAProxy is reloaded; else weights and servers change over the Runtime API.
+   */
   structure: string;
 }
 
 export const SERVERS_MAP = "servers.map";
+export const PREVIEW_MAP = "preview.map";
+/** Preview backends per route: a rollout needs two (stable and candidate), a third drains. */
+const PREVIEW_SLOTS = 4;
+/** Route id → revision id → preview slot; kept from one plan to the next. */
+export type PreviewSlots = Map<string, Map<string, number>>;
 export const CUT_MAP = "cut.map";
 /** Health-check interval floor: an `ejectionMs` of 1 must not mean a check every millisecond. */
 const MIN_CHECK_INTERVAL_MS = 100;
@@ -82,7 +109,8 @@ export function serverWeights(revisions: RouteRevision[]): Map<string, number> {
   const lcm = live.reduce((acc, r) => (acc * r.instances.length) / gcd(acc, r.instances.length), 1);
   const raw = new Map(live.map((r) => [r.id, (r.weight * lcm) / r.instances.length]));
   const values = [...raw.values()];
-  const divisor = values.reduce((acc, v) => (Number.isInteger(v) && Number.isInteger(acc) ? gcd(acc, v) : 1), 0) || 1;
+  const divisor =
+    values.reduce((acc, v) => (Number.isInteger(v) && Number.isInteger(acc) ? gcd(acc, v) : 1), 0) || 1;
   const max = Math.max(0, ...values.map((v) => v / divisor));
   const scale = max > MAX_WEIGHT ? MAX_WEIGHT / max : 1;
   const weights = new Map<string, number>();
@@ -113,15 +141,17 @@ function routeCondition(route: Route, acl: string): { lines: string[]; when: str
   return { lines, when: `${acl} ${acl}_host` };
 }
 
-function serverDefaults(policy: TrafficPolicy): string {
+/** Per-server settings from the policy (default-server in the file, spelled out on `add server`). */
+function serverArgs(policy: TrafficPolicy): string {
   const o = policy.outlier;
   const inter = Math.max(MIN_CHECK_INTERVAL_MS, o.ejectionMs);
   const observe =
     o.maxEjectedPercent > 0 ? ` observe layer7 error-limit ${o.consecutiveErrors} on-error mark-down` : "";
-  return (
-    `  default-server maxconn ${policy.maxConnections} maxqueue ${policy.maxPending}` +
-    ` check inter ${inter} downinter ${inter} fall 1 rise 1${observe}`
-  );
+  return `maxconn ${policy.maxConnections} maxqueue ${policy.maxPending} check inter ${inter} downinter ${inter} fall 1 rise 1${observe}`;
+}
+
+function serverDefaults(policy: TrafficPolicy): string {
+  return `  default-server ${serverArgs(policy)}`;
 }
 
 function backendHead(name: string, policy: TrafficPolicy): string[] {
@@ -131,7 +161,8 @@ function backendHead(name: string, policy: TrafficPolicy): string[] {
     `  timeout server ${policy.tryTimeoutMs}`,
     `  timeout queue ${policy.tryTimeoutMs}`,
     // Retries only where the request never reached the app (connection failures), on another
-    // server when there is one.
+    // server when there is one. (`empty-response` would also retry a stream the drain deadline
+    // cuts with `shutdown session`, on another revision, instead of answering it 504.)
     `  retries ${policy.retries}`,
     "  retry-on conn-failure",
     "  option redispatch 1",
@@ -139,14 +170,35 @@ function backendHead(name: string, policy: TrafficPolicy): string[] {
   ];
 }
 
+const address = (host: string, port: number) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
+
 function serverLine(name: string, host: string, port: number, extra = ""): string {
-  return `  server ${name} ${host.includes(":") ? `[${host}]` : host}:${port}${extra}`;
+  return `  server ${name} ${address(host, port)}${extra}`;
 }
 
-export function planConfig(table: RouteTable, paths: ConfigPaths): ConfigPlan {
+/** Slots of a route's revisions: each keeps the one it had, new ones take the lowest free one. */
+function assignSlots(revisions: string[], before: Map<string, number> | undefined): Map<string, number> {
+  const slots = new Map<string, number>();
+  for (const r of revisions) if (before?.has(r)) slots.set(r, before.get(r)!);
+  const taken = new Set(slots.values());
+  let next = 0;
+  for (const r of revisions) {
+    if (slots.has(r)) continue;
+    while (taken.has(next)) next++;
+    slots.set(r, next);
+    taken.add(next);
+  }
+  return slots;
+}
+
+export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: PreviewSlots): ConfigPlan {
+  const previewSlots: PreviewSlots = new Map();
   const backends = new Map<string, { route: string; kind: BackendKind }>();
   const servers = new Map<string, string>();
   const weighted: ServerPlan[] = [];
+  const members: ServerMember[] = [];
+  // Server lines that `add server` / `del server` change at run time: not part of the structure.
+  const dynamicAt = new Set<number>();
   const previewMap: string[] = [];
   const front: string[] = [];
   const back: string[] = [];
@@ -157,11 +209,18 @@ export function planConfig(table: RouteTable, paths: ConfigPaths): ConfigPlan {
     const acl = `rt_${id}`;
     const { lines, when } = routeCondition(route, acl);
     front.push(...lines);
+    const slots = route.preview
+      ? assignSlots(
+          route.revisions.map((r) => r.id),
+          previous?.get(route.id),
+        )
+      : new Map<string, number>();
     if (route.preview) {
+      previewSlots.set(route.id, slots);
       for (const revision of route.revisions) {
         const token = previewToken(route.preview.key, revision.id);
         const digest = createHash("sha256").update(token).digest("hex");
-        previewMap.push(`${id}:${digest} p_${id}_${shortHash(revision.id)}`);
+        previewMap.push(`${id}:${digest} p_${id}_${slots.get(revision.id)}`);
       }
       // The map is keyed by route and SHA-256 of the token: an exact lookup whose timing tells
       // nothing about the token itself (the tokens are the HMACs; see docs/proxy.md).
@@ -187,7 +246,18 @@ export function planConfig(table: RouteTable, paths: ConfigPaths): ConfigPlan {
       for (const i of canaryRevision.instances) {
         const s = serverName(canaryRevision.id, i.id);
         servers.set(s, canaryRevision.id);
-        back.push(serverLine(s, i.host, i.port));
+        const line = serverLine(s, i.host, i.port);
+        dynamicAt.add(back.length);
+        members.push({
+          backend: name,
+          server: s,
+          revision: canaryRevision.id,
+          address: address(i.host, i.port),
+          args: serverArgs(route.policy),
+          weight: 1,
+          ready: true,
+        });
+        back.push(line);
       }
       back.push("");
     }
@@ -209,22 +279,56 @@ export function planConfig(table: RouteTable, paths: ConfigPaths): ConfigPlan {
         servers.set(s, revision.id);
         weighted.push({ backend: routeBackend, server: s, revision: revision.id, weight });
         const cookie = sticky ? ` cookie ${quote(revision.id)}` : "";
-        back.push(serverLine(s, i.host, i.port, ` weight ${Math.max(1, weight)}${cookie}${weight === 0 ? " disabled" : ""}`));
+        const line = serverLine(
+          s,
+          i.host,
+          i.port,
+          ` weight ${Math.max(1, weight)}${cookie}${weight === 0 ? " disabled" : ""}`,
+        );
+        // HAProxy 2.6 refuses `cookie` on a dynamic server: sticky routes reload to change servers.
+        if (!sticky) {
+          dynamicAt.add(back.length);
+          members.push({
+            backend: routeBackend,
+            server: s,
+            revision: revision.id,
+            address: address(i.host, i.port),
+            args: serverArgs(route.policy),
+            weight: Math.max(1, weight),
+            ready: weight > 0,
+          });
+        }
+        back.push(line);
       }
     }
     back.push("");
     if (route.preview) {
-      for (const revision of route.revisions) {
-        const name = `p_${id}_${shortHash(revision.id)}`;
+      const count = Math.max(PREVIEW_SLOTS, Math.max(-1, ...slots.values()) + 1);
+      for (let slot = 0; slot < count; slot++) {
+        const name = `p_${id}_${slot}`;
         backends.set(name, { route: route.id, kind: "preview" });
         back.push(...backendHead(name, route.policy));
-        for (const i of revision.instances) back.push(serverLine(serverName(revision.id, i.id), i.host, i.port));
+        const revision = route.revisions.find((r) => slots.get(r.id) === slot);
+        for (const i of revision?.instances ?? []) {
+          const s = serverName(revision!.id, i.id);
+          dynamicAt.add(back.length);
+          members.push({
+            backend: name,
+            server: s,
+            revision: revision!.id,
+            address: address(i.host, i.port),
+            args: serverArgs(route.policy),
+            weight: 1,
+            ready: true,
+          });
+          back.push(serverLine(s, i.host, i.port));
+        }
         back.push("");
       }
     }
   });
 
-  const text = [
+  const head = [
     "# Written by Slipway (src/traffic/haproxy/config.ts) for every route table; do not edit.",
     `# generation ${table.generation}`,
     "global",
@@ -267,18 +371,23 @@ export function planConfig(table: RouteTable, paths: ConfigPaths): ConfigPlan {
     "backend unrouted",
     '  http-request return status 404 content-type "text/plain" string "no route for this host and path"',
     "",
-    ...back,
-  ].join("\n");
+  ];
+  const text = [...head, ...back].join("\n");
 
   const serverMap = [...servers].map(([name, revision]) => `${name} ${revision}`);
   const maps = {
     [SERVERS_MAP]: `${serverMap.join("\n")}\n`,
-    "preview.map": `${previewMap.join("\n")}\n`,
+    [PREVIEW_MAP]: `${previewMap.join("\n")}\n`,
     [CUT_MAP]: "",
   };
+  const fixed = [...head, ...back.filter((_, i) => !dynamicAt.has(i))].join("\n");
   const structure = JSON.stringify({
-    text: text.replace(/ weight \d+/g, "").replace(/ disabled/g, "").replace(/^# generation.*$/m, ""),
-    maps,
+    text: fixed
+      .replace(/ weight \d+/g, "")
+      .replace(/ disabled/g, "")
+      .replace(/^# generation.*$/m, ""),
+    // servers.map and preview.map follow the servers and revisions (`add map` / `del map` at run time).
+    maps: { ...maps, [SERVERS_MAP]: "", [PREVIEW_MAP]: "" },
   });
-  return { text, maps, backends, servers, weighted, structure };
+  return { text, maps, backends, servers, weighted, members, previewSlots, structure };
 }

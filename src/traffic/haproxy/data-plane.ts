@@ -8,7 +8,16 @@ import { SlipwayError } from "../../core/errors.js";
 import type { RevisionStats, RouteTable } from "../../core/traffic/index.js";
 import type { Logger } from "../../log.js";
 import type { DataPlaneAdmin } from "../port.js";
-import { CUT_MAP, planConfig, serverName, type BackendKind, type ConfigPaths, type ConfigPlan } from "./config.js";
+import {
+  CUT_MAP,
+  planConfig,
+  PREVIEW_MAP,
+  serverName,
+  SERVERS_MAP,
+  type BackendKind,
+  type ConfigPaths,
+  type ConfigPlan,
+} from "./config.js";
 import { LogCollector, type RequestLog } from "./log-collector.js";
 import { parseShowProc, parseShowSess, parseShowStat, runtimeCommand, type Workers } from "./runtime-api.js";
 import { RevisionTotals } from "./stats.js";
@@ -55,6 +64,8 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
   private readonly serverRevision = new Map<string, string>();
   private readonly draining = new Map<string, Draining>();
   private readonly barriers = new Map<string, () => void>();
+  /** Servers taken out at run time (maintenance) that HAProxy still holds until `del server` succeeds. */
+  private readonly retired = new Map<string, { backend: string; server: string }>();
   private unrouted = 0;
   private closed = false;
 
@@ -130,7 +141,9 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
     const workers = await this.workers();
     const inflight = new Map<string, number>();
     for (const pid of [...workers.current, ...workers.old]) {
-      const rows = parseShowStat(await runtimeCommand(this.masterSocket, `@!${pid} show stat`).catch(() => ""));
+      const rows = parseShowStat(
+        await runtimeCommand(this.masterSocket, `@!${pid} show stat`).catch(() => ""),
+      );
       for (const row of rows) {
         const revision = this.serverRevision.get(row.server);
         if (!revision || !this.backends.has(row.backend)) continue;
@@ -142,10 +155,13 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
     for (const [revision, totals] of this.totals) {
       const now = inflight.get(revision) ?? 0;
       const drain = this.draining.get(revision);
-      if (drain && !active.has(revision) && drain.state === "draining" && now === 0) this.finishDrain(revision);
+      if (drain && !active.has(revision) && drain.state === "draining" && now === 0)
+        this.finishDrain(revision);
       const state = active.has(revision) ? "active" : (this.draining.get(revision)?.state ?? "drained");
       out.push(totals.snapshot({ inflight: now, state }));
     }
+    // Servers retired at run time are deleted once their requests are done (in turn with changes).
+    if (this.retired.size > 0) this.queue = this.queue.then(() => this.sweepRetired()).catch(() => undefined);
     return out.sort((a, b) => a.route.localeCompare(b.route) || a.revision.localeCompare(b.revision));
   }
 
@@ -185,12 +201,13 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
   }
 
   private plan(table: RouteTable): ConfigPlan {
-    const plan = planConfig(table, this.paths);
+    const plan = planConfig(table, this.paths, this.running?.previewSlots);
     for (const [name, info] of plan.backends) this.backends.set(name, info);
     for (const [name, revision] of plan.servers) this.serverRevision.set(name, revision);
     for (const route of table.routes)
       for (const revision of route.revisions)
-        if (!this.totals.has(revision.id)) this.totals.set(revision.id, new RevisionTotals(revision.id, route.id));
+        if (!this.totals.has(revision.id))
+          this.totals.set(revision.id, new RevisionTotals(revision.id, route.id));
     return plan;
   }
 
@@ -212,39 +229,110 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
     const running = this.running;
     const plan = this.plan(table);
     if (running && plan.structure === running.structure) {
-      await this.setWeights(running, plan);
+      await this.changeInPlace(running, plan);
     } else {
       this.writeFiles(plan);
       await this.reload();
+      // The new worker holds the servers of the file only.
+      this.retired.clear();
     }
     this.install(table, plan);
     this.startDrains(previous, table, running);
-    this.log?.info({ generation: table.generation, routes: table.routes.length }, "route table installed in HAProxy");
+    this.log?.info(
+      { generation: table.generation, routes: table.routes.length },
+      "route table installed in HAProxy",
+    );
     return { generation: table.generation };
   }
 
-  /** Weight changes only: `set server weight` / `state` on the current worker, no reload. */
-  private async setWeights(running: ConfigPlan, plan: ConfigPlan): Promise<void> {
-    const before = new Map(running.weighted.map((s) => [`${s.backend}/${s.server}`, s.weight]));
+  /**
+   * Servers and weights change over the Runtime API, no reload (a reload's older worker closes
+   * keep-alive connections, resetting requests in flight on them): `add server` for new instances,
+   * `set server weight` / `state`, and maintenance for instances that left (their requests finish;
+   * `del server` follows once they have none, see sweepRetired).
+   */
+  private async changeInPlace(running: ConfigPlan, plan: ConfigPlan): Promise<void> {
+    const key = (m: { backend: string; server: string }) => `${m.backend}/${m.server}`;
+    const before = new Map(running.weighted.map((s) => [key(s), s.weight]));
+    const beforeMembers = new Map(running.members.map((m) => [key(m), m]));
+    const nextMembers = new Map(plan.members.map((m) => [key(m), m]));
+    const knownNames = new Set([
+      ...running.servers.keys(),
+      ...[...this.retired.values()].map((r) => r.server),
+    ]);
     const commands: string[] = [];
-    for (const s of plan.weighted) {
-      const key = `${s.backend}/${s.server}`;
-      const was = before.get(key) ?? 0;
-      if (was === s.weight) continue;
-      if (s.weight === 0) commands.push(`set server ${key} state maint`);
-      else {
-        commands.push(`set server ${key} weight ${s.weight}`);
-        if (was === 0) commands.push(`set server ${key} state ready`);
+    // New instances first, so that a backend never runs out of servers in between.
+    for (const m of plan.members) {
+      const k = key(m);
+      if (beforeMembers.has(k)) continue;
+      if (!knownNames.has(m.server)) {
+        commands.push(`add map ${join(this.dir, SERVERS_MAP)} ${m.server} ${m.revision}`);
+        knownNames.add(m.server);
       }
+      if (this.retired.delete(k)) commands.push(`set server ${k} weight ${m.weight}`);
+      else commands.push(`add server ${k} ${m.address} weight ${m.weight} ${m.args}`, `enable health ${k}`);
+      if (m.ready) commands.push(`set server ${k} state ready`);
+    }
+    // Preview tokens of new revisions point at their slot; those of revisions gone are removed.
+    const previewFile = join(this.dir, PREVIEW_MAP);
+    const wasPreview = mapEntries(running.maps[PREVIEW_MAP]);
+    const nextPreview = mapEntries(plan.maps[PREVIEW_MAP]);
+    for (const [k, v] of nextPreview) {
+      if (!wasPreview.has(k)) commands.push(`add map ${previewFile} ${k} ${v}`);
+      else if (wasPreview.get(k) !== v) commands.push(`set map ${previewFile} ${k} ${v}`);
+    }
+    for (const k of wasPreview.keys()) if (!nextPreview.has(k)) commands.push(`del map ${previewFile} ${k}`);
+    for (const s of plan.weighted) {
+      const k = key(s);
+      if (!before.has(k)) continue;
+      const was = before.get(k) ?? 0;
+      if (was === s.weight) continue;
+      if (s.weight === 0) commands.push(`set server ${k} state maint`);
+      else {
+        commands.push(`set server ${k} weight ${s.weight}`);
+        if (was === 0) commands.push(`set server ${k} state ready`);
+      }
+    }
+    for (const m of running.members) {
+      const k = key(m);
+      if (nextMembers.has(k)) continue;
+      commands.push(`set server ${k} state maint`);
+      this.retired.set(k, { backend: m.backend, server: m.server });
     }
     if (commands.length === 0) return;
     const workers = await this.workers();
     const [pid] = workers.current;
     const answer = await runtimeCommand(this.masterSocket, onWorker(pid, commands));
-    const problem = answer.split("\n").find((l) => /No such|Require|Invalid|not found|error/i.test(l));
-    if (problem) throw new SlipwayError("SLIPWAY_UNAVAILABLE", `HAProxy refused a weight change: ${problem}`);
-    // An older worker still answers requests on its open keep-alive connections: same weights there.
-    for (const old of workers.old) await runtimeCommand(this.masterSocket, onWorker(old, commands)).catch(() => "");
+    const problem = answer
+      .split("\n")
+      .find((l) =>
+        /No such|Require|Invalid|not found|error|not accepted|already exists|unknown|failed/i.test(l),
+      );
+    if (problem)
+      throw new SlipwayError("SLIPWAY_UNAVAILABLE", `HAProxy refused a server or weight change: ${problem}`);
+    // An older worker still answers requests on its open keep-alive connections: same servers there.
+    for (const old of workers.old)
+      await runtimeCommand(this.masterSocket, onWorker(old, commands)).catch(() => "");
+    await this.sweepRetired(plan);
+  }
+
+  /** `del server` for each retired server that has no request left (HAProxy refuses it before). */
+  private async sweepRetired(plan: ConfigPlan | undefined = this.running): Promise<void> {
+    if (this.retired.size === 0 || this.closed) return;
+    const [pid] = (await this.workers().catch(() => undefined))?.current ?? [];
+    if (pid === undefined) return;
+    for (const [k, r] of [...this.retired]) {
+      const answer = await runtimeCommand(this.masterSocket, `@!${pid} del server ${k}`).catch(() => "");
+      if (!/Server deleted/i.test(answer)) continue;
+      this.retired.delete(k);
+      const stillUsed =
+        plan?.servers.has(r.server) || [...this.retired.values()].some((other) => other.server === r.server);
+      if (!stillUsed)
+        await runtimeCommand(
+          this.masterSocket,
+          `@!${pid} del map ${join(this.dir, SERVERS_MAP)} ${r.server}`,
+        ).catch(() => "");
+    }
   }
 
   /** Revisions that left the table drain in the workers that hold their requests, until the deadline. */
@@ -288,7 +376,9 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
         ...names.map((s) => `add map ${join(this.dir, CUT_MAP)} ${s} 1`),
         ...streams.map((s) => `shutdown session ${s.id}`),
       ];
-      const answer = await runtimeCommand(this.masterSocket, onWorker(pid, commands)).catch((e: Error) => e.message);
+      const answer = await runtimeCommand(this.masterSocket, onWorker(pid, commands)).catch(
+        (e: Error) => e.message,
+      );
       if (answer.trim() !== "") this.log?.warn({ pid, answer }, "HAProxy answered the drain cut");
     }
     this.finishDrain(revision);
@@ -397,11 +487,24 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
       const now = await this.workers().catch(() => undefined);
       if (!now) continue;
       if (now.failedReloads > before.failedReloads)
-        throw new SlipwayError("SLIPWAY_UNAVAILABLE", `HAProxy failed to reload: ${tail(join(this.dir, "haproxy.log"))}`);
+        throw new SlipwayError(
+          "SLIPWAY_UNAVAILABLE",
+          `HAProxy failed to reload: ${tail(join(this.dir, "haproxy.log"))}`,
+        );
       if (now.current.some((pid) => !known.has(pid))) return;
     }
     throw new SlipwayError("SLIPWAY_UNAVAILABLE", "HAProxy did not finish reloading in time");
   }
+}
+
+/** A map file's "key value" lines. */
+function mapEntries(text: string | undefined): Map<string, string> {
+  const entries = new Map<string, string>();
+  for (const line of (text ?? "").split("\n")) {
+    const at = line.indexOf(" ");
+    if (at > 0) entries.set(line.slice(0, at), line.slice(at + 1));
+  }
+  return entries;
 }
 
 /** Commands for one worker over the master CLI: the `@!pid` prefix holds for one command only. */
@@ -422,7 +525,10 @@ function loadTable(file: string): { table: RouteTable; listen?: string } {
       throw new Error("no route table in it");
     return { table: saved.table, ...(saved.listen ? { listen: saved.listen } : {}) };
   } catch (error) {
-    throw new SlipwayError("SLIPWAY_INVALID_ARGUMENT", `${file}: unreadable saved route table (${(error as Error).message})`);
+    throw new SlipwayError(
+      "SLIPWAY_INVALID_ARGUMENT",
+      `${file}: unreadable saved route table (${(error as Error).message})`,
+    );
   }
 }
 
