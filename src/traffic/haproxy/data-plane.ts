@@ -228,9 +228,18 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
     const previous = this.table;
     const running = this.running;
     const plan = this.plan(table);
-    if (running && plan.structure === running.structure) {
-      await this.changeInPlace(running, plan);
-    } else {
+    const inPlace =
+      running && plan.structure === running.structure
+        ? await this.changeInPlace(running, plan).then(
+            () => true,
+            (error: Error) => {
+              // Half-applied Runtime API changes: a reload puts the whole table in place instead.
+              this.log?.warn({ error: error.message }, "HAProxy refused a runtime change; reloading instead");
+              return false;
+            },
+          )
+        : false;
+    if (!inPlace) {
       this.writeFiles(plan);
       await this.reload();
       // The new worker holds the servers of the file only.
