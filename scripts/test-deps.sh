@@ -7,6 +7,7 @@ set -euo pipefail
 declare -A NEEDED=(
   [prometheus]=prometheus
   [git]=git
+  [haproxy]=haproxy
   [chromium]=chromium
 )
 

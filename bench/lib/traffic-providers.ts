@@ -8,8 +8,8 @@ import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ProxyAdminClient } from "../../src/traffic/builtin/admin-client.js";
-import { readProxyInfo } from "../../src/traffic/builtin/info.js";
+import { ProxyAdminClient } from "../../src/traffic/admin-client.js";
+import { readProxyInfo } from "../../src/traffic/info.js";
 import type { DataPlaneAdmin } from "../../src/traffic/port.js";
 
 export interface BenchDataPlane {

@@ -1,3 +1,4 @@
+import type { DataPlaneKind } from "../core/traffic/index.js";
 import type { Revocations } from "../auth/revocations.js";
 import type { AccessStore } from "../store/ports/access-store.js";
 import type { TokenBucketLimiter } from "../auth/rate-limit.js";
@@ -14,6 +15,8 @@ import type { FlagCatalog } from "../flags/catalog.js";
 export interface ServerInfo {
   apiUrl: string;
   proxyUrl: string;
+  /** Which data plane serves the traffic (proxy.json). */
+  dataPlane: DataPlaneKind;
   projectDir: string;
 }
 

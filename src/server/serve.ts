@@ -7,13 +7,14 @@ import type { RuntimeConfig } from "../core/config/types.js";
 import { DEFAULTS } from "../core/defaults.js";
 import { SlipwayError } from "../core/errors.js";
 import { createLogger, type Logger } from "../log.js";
-import { ProxySupervisor } from "../traffic/builtin/supervisor.js";
-import { readProxyInfo } from "../traffic/builtin/spawn.js";
+import { ProxySupervisor } from "../traffic/supervisor.js";
+import { readProxyInfo } from "../traffic/spawn.js";
 import { RolloutController } from "../rollouts/controller.js";
 import { ReleaseBuilder, releaseDirFor } from "../releases/index.js";
 import { ProjectReleaseSource } from "../rollouts/release-source.js";
-import { ProxyTrafficRouter } from "../traffic/builtin/router.js";
+import { ProxyTrafficRouter } from "../traffic/router.js";
 import { PREVIEW_KEY_FILE, PreviewKeys, previewKeyLookup } from "../rollouts/preview-keys.js";
+import type { DataPlaneKind } from "../core/traffic/index.js";
 import { loadProjectConfig, type LoadedProjectConfig } from "../config/load.js";
 import { createRuntime } from "../runtimes/index.js";
 import { makePrivate } from "../store/private-files.js";
@@ -42,6 +43,8 @@ export interface ServeOptions {
   secureCookies?: boolean;
   /** The state database: a store URL (postgres://…) or path; default `<data>/slipway.db`. */
   database?: string;
+  /** Refuse to start unless the running proxy is this data plane (`slipway server --data-plane`). */
+  dataPlane?: DataPlaneKind;
 }
 
 export interface RunningServer extends ServerInfo {
@@ -76,6 +79,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     throw new SlipwayError(
       "SLIPWAY_UNAVAILABLE",
       `no proxy found for ${dir} (${join(proxyState, "proxy.json")} missing): start one with \`slipway up\``,
+    );
+  }
+  const serving = proxyInfo.dataPlane ?? "builtin";
+  if (options.dataPlane && options.dataPlane !== serving) {
+    throw new SlipwayError(
+      "SLIPWAY_CONFLICT",
+      `the proxy for ${dir} (pid ${proxyInfo.pid}) runs the ${serving} data plane, not ${options.dataPlane}: ` +
+        `stop it and start the other one with \`slipway up --data-plane ${options.dataPlane}\``,
     );
   }
   // Follows proxy.json (a restarted proxy may have another admin port) and restarts a dead proxy.
@@ -120,7 +131,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   });
   await controller.start();
 
-  let info: ServerInfo = { apiUrl: "", proxyUrl: `http://${proxyInfo.listen}`, projectDir: dir };
+  let info: ServerInfo = {
+    apiUrl: "",
+    proxyUrl: `http://${proxyInfo.listen}`,
+    dataPlane: proxyInfo.dataPlane ?? "builtin",
+    projectDir: dir,
+  };
   const app = createApp({
     projectDir: dir,
     dataDir: data,

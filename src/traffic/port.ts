@@ -2,12 +2,13 @@ import type { DataPlaneObservation } from "../core/heal/reconcile.js";
 import type { RevisionStats, RouteTable } from "../core/traffic/index.js";
 
 /**
- * The traffic port: how the control plane drives a data plane, whichever it is. Each provider is a
- * folder beside this file (builtin/ today: Slipway's own proxy) with the same file names: router.ts
- * (the TrafficRouter), admin-client.ts (the DataPlaneAdmin), supervisor.ts (the DataPlaneKeeper),
- * process.ts and spawn.ts (running the data plane). Every provider passes the same contract suite
- * (test/traffic/contract.ts: trafficRouterContract). It speaks only the core's data-plane-neutral
- * types (src/core/traffic).
+ * The traffic port: how the control plane drives a data plane, whichever it is. Both providers serve
+ * the same admin API, so what drives them is shared and sits beside this file: router.ts (the
+ * TrafficRouter), admin-client.ts (the DataPlaneAdmin), supervisor.ts (the DataPlaneKeeper),
+ * spawn.ts. Each provider is a folder with the same roles — process.ts (what `slipway proxy`
+ * runs), data-plane.ts, stats.ts: builtin/ (Slipway's own proxy) and haproxy/ (HAProxy driven by
+ * Slipway). Every provider passes the same contract suite (test/traffic/contract.ts:
+ * trafficRouterContract). It speaks only the core's data-plane-neutral types (src/core/traffic).
  */
 
 /** What the rollout controller and the analysis use: the data plane's table kept right, and its stats. */
@@ -46,7 +47,7 @@ export interface DataPlaneAdmin {
 
 /**
  * What the controller needs to keep the data plane itself alive (the TrafficRouter keeps its table
- * right). Implemented by src/traffic/builtin/supervisor.ts.
+ * right). Implemented by src/traffic/supervisor.ts.
  */
 export interface DataPlaneKeeper {
   /** Up with the generation of the table it serves, or down with why. Never rejects. */

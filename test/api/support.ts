@@ -74,7 +74,7 @@ export async function startApi(world: World, options: Partial<AppOptions> = {}):
     projectDir: world.dir,
     controller: world.controller,
     store: world.state,
-    info: () => ({ apiUrl: base, proxyUrl: world.proxyUrl, projectDir: world.dir }),
+    info: () => ({ apiUrl: base, proxyUrl: world.proxyUrl, dataPlane: "builtin", projectDir: world.dir }),
     ...options,
   });
   const handler = createHttpHandler(app);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { ProxyAdminClient } from "../../src/traffic/builtin/admin-client.js";
+import { ProxyAdminClient } from "../../src/traffic/admin-client.js";
 import { startProxy } from "../../src/traffic/builtin/process.js";
 import type { RouteTable } from "../../src/core/traffic/index.js";
 import { rejection, route, send, Fixture, startTestProxy, type TestProxy } from "./helpers.js";

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { ProxyAdminClient, spawnProxy, type SpawnedProxy } from "../../src/traffic/builtin/admin-client.js";
+import { ProxyAdminClient, spawnProxy, type SpawnedProxy } from "../../src/traffic/admin-client.js";
+import type { DataPlaneKind } from "../../src/core/traffic/index.js";
 import { startProxy, type RunningProxy } from "../../src/traffic/builtin/process.js";
 import {
   DEFAULT_TRAFFIC_POLICY,
@@ -221,12 +222,15 @@ export class Fixture {
   }
 
   /** A real `slipway proxy` process (needs buildCli() first). */
-  async spawn(opts: { stateDir?: string; workers?: number } = {}): Promise<SpawnedTestProxy> {
+  async spawn(
+    opts: { stateDir?: string; workers?: number; dataPlane?: DataPlaneKind } = {},
+  ): Promise<SpawnedTestProxy> {
     const p = await spawnProxy({
       listen: "127.0.0.1:0",
       admin: "127.0.0.1:0",
       stateDir: opts.stateDir ?? this.tempDir(),
       workers: opts.workers ?? 1,
+      ...(opts.dataPlane ? { dataPlane: opts.dataPlane } : {}),
       env: { SLIPWAY_LOG_LEVEL: "warn" },
       // Generous: on a shared 2-core machine under load a cold start can take well over 15 s.
       readyTimeoutMs: 45_000,

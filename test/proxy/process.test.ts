@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { spawnProxy } from "../../src/traffic/builtin/admin-client.js";
+import { spawnProxy } from "../../src/traffic/admin-client.js";
 import { buildCli, Fixture, rejection, route, send, until } from "./helpers.js";
 
 // These tests run the real `slipway proxy` command (bin/slipway.js → dist/cli.js).

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ProxySupervisor } from "../../src/traffic/builtin/supervisor.js";
-import { isAlive, readProxyInfo } from "../../src/traffic/builtin/spawn.js";
+import { ProxySupervisor } from "../../src/traffic/supervisor.js";
+import { isAlive, readProxyInfo } from "../../src/traffic/spawn.js";
 import { buildCli, Fixture, route, send, until } from "./helpers.js";
 
 // Real `slipway proxy` processes (dist/proxy.js), killed and restarted through the supervisor.

@@ -22,7 +22,7 @@ export async function serveWorldApi(world: World, tokenName: string): Promise<Wo
     projectDir: world.dir,
     controller: world.controller,
     store: world.state,
-    info: () => ({ apiUrl: base, proxyUrl: world.proxyUrl, projectDir: world.dir }),
+    info: () => ({ apiUrl: base, proxyUrl: world.proxyUrl, dataPlane: "builtin", projectDir: world.dir }),
   });
   const { token } = await issueApiToken(app.access, {
     name: tokenName,

@@ -10,10 +10,11 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { isFinal, type Rollout } from "../../src/core/rollout/types.js";
-import { spawnProxy, type SpawnedProxy } from "../../src/traffic/builtin/admin-client.js";
+import type { DataPlaneKind } from "../../src/core/traffic/index.js";
+import { spawnProxy, type SpawnedProxy } from "../../src/traffic/admin-client.js";
 import { RolloutController } from "../../src/rollouts/controller.js";
 import { ProjectReleaseSource } from "../../src/rollouts/release-source.js";
-import { ProxyTrafficRouter } from "../../src/traffic/builtin/router.js";
+import { ProxyTrafficRouter } from "../../src/traffic/router.js";
 import { PREVIEW_KEY_FILE, PreviewKeys, previewKeyLookup } from "../../src/rollouts/preview-keys.js";
 import { loadProjectConfig } from "../../src/config/load.js";
 import { LocalRuntime } from "../../src/runtimes/local/index.js";
@@ -91,10 +92,13 @@ export interface World {
   close(): Promise<void>;
 }
 
+/** Every data plane provider: the end-to-end scenarios run once with each (`describe.each`). */
+export const DATA_PLANES: DataPlaneKind[] = ["builtin", "haproxy"];
+
 export async function startWorld(
   faults: Record<string, Record<string, string>>,
   yaml = projectYaml(),
-  options: { database?: string } = {},
+  options: { database?: string; dataPlane?: DataPlaneKind } = {},
 ): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), "slipway-rollouts-"));
   mkdirSync(join(dir, "web"));
@@ -106,6 +110,7 @@ export async function startWorld(
     listen: "127.0.0.1:0",
     admin: "127.0.0.1:0",
     stateDir: join(data, "proxy"),
+    dataPlane: options.dataPlane ?? "builtin",
   });
   const proxyUrl = `http://${proxy.listen}`;
 

@@ -5,6 +5,8 @@
  * counts and statuses, never on time. Each test gets a fresh data plane from `makeDataPlane`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer } from "node:net";
+import { WebSocket, WebSocketServer } from "ws";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CanaryRouting, RevisionStats, Route } from "../../src/core/traffic/index.js";
 import type { DataPlaneAdmin } from "../../src/traffic/port.js";
@@ -254,6 +256,60 @@ export function trafficRouterContract(label: string, makeDataPlane: () => Promis
       }
       expect(latency.counts.at(-1)!).toBeLessThanOrEqual(23);
       expect(latency.sum).toBeGreaterThanOrEqual(0);
+    });
+    it("passes WebSocket upgrades through to the revision, messages both ways", async () => {
+      const app = await fx.upstream("ws-app");
+      const wss = new WebSocketServer({ server: app.server });
+      fx.defer(() => new Promise<void>((done) => wss.close(() => done())));
+      wss.on("connection", (socket, req) =>
+        socket.on("message", (data) => socket.send(`echo ${(data as Buffer).toString()} from ${req.url}`)),
+      );
+      await apply([route("web/production", [[STABLE, 1, app]])]);
+      const client = new WebSocket(`${plane.url.replace("http", "ws")}/chat`);
+      const upgraded = new Promise<string>((done) =>
+        client.once("upgrade", (res) => done(String(res.headers[REVISION_HEADER]))),
+      );
+      await new Promise((done, fail) => client.once("open", done).once("error", fail));
+      const reply = new Promise<string>((done) => client.once("message", (data) => done((data as Buffer).toString())));
+      client.send("hi");
+      expect(await reply).toBe("echo hi from /chat");
+      expect(await upgraded).toBe(STABLE);
+      client.close();
+    });
+
+    it("retries a refused connection on another instance, never a request the app may have run", async () => {
+      // An instance whose port refuses connections: every request still succeeds, on the other one.
+      const closed = await new Promise<number>((done) => {
+        const probe = createServer().listen(0, "127.0.0.1", () => {
+          const address = probe.address();
+          probe.close(() => done(typeof address === "object" && address ? address.port : 0));
+        });
+      });
+      const live = await fx.upstream("live");
+      const ejectNever = policy({
+        retries: 1,
+        outlier: { consecutiveErrors: 1_000, ejectionMs: 60_000, maxEjectedPercent: 0 },
+      });
+      const twoInstances: Route = {
+        ...route("web/production", [[STABLE, 1, live]], { policy: ejectNever }),
+      };
+      twoInstances.revisions[0]!.instances.unshift({ id: "dead-0", host: "127.0.0.1", port: closed });
+      await apply([twoInstances]);
+      for (let i = 0; i < 6; i++) {
+        const method = i % 2 === 0 ? "GET" : "POST";
+        expect(await send(`${plane.url}/r${i}`, { method })).toMatchObject({ status: 200, body: `live /r${i}` });
+      }
+
+      // An app that drops the connection after reading a POST: answered 502, sent to it once.
+      const posts: string[] = [];
+      const dropper = await fx.upstream("dropper", (req) => {
+        posts.push(req.url ?? "");
+        req.socket.destroy();
+      });
+      await apply([route("web/production", [[CANARY, 1, dropper]], { policy: ejectNever })]);
+      const dropped = await send(`${plane.url}/pay`, { method: "POST", body: "charge=1" });
+      expect(dropped.status).toBe(502);
+      expect(posts).toEqual(["/pay"]);
     });
   });
 }

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { pino } from "pino";
-import { spawnProxy, type SpawnedProxy } from "../../src/traffic/builtin/admin-client.js";
+import { spawnProxy, type SpawnedProxy } from "../../src/traffic/admin-client.js";
 import { serve, type RunningServer } from "../../src/server/serve.js";
 import { FIXTURE_APP, projectYaml, START_SCRIPT, withoutBaselineTrigger } from "../rollouts/world.js";
 

@@ -113,6 +113,8 @@ export interface EnvironmentStatus {
 export interface StatusReply {
   apiUrl?: string;
   proxyUrl?: string;
+  /** Which data plane serves the traffic. */
+  dataPlane?: "builtin" | "haproxy";
   environments: EnvironmentStatus[];
 }
 

@@ -11,7 +11,9 @@ import { createLogger } from "../../log.js";
 import type { RolloutController } from "../../rollouts/controller.js";
 import { createUser } from "../../auth/accounts.js";
 import { formatDuration, style } from "../output.js";
-import { isAlive } from "../../traffic/builtin/spawn.js";
+import { isAlive } from "../../traffic/spawn.js";
+import type { DataPlaneKind } from "../../core/traffic/index.js";
+import { parseDataPlane } from "../data-plane-option.js";
 import { DATABASE_HELP, projectDatabase, stateUrl, withStore } from "../state.js";
 import { parsePort, up, waitForShutdown } from "./up.js";
 
@@ -397,6 +399,7 @@ export async function runDemo(options: {
   flags?: boolean;
   /** The state database (postgres://…); the project's SQLite file when absent. */
   database?: string;
+  dataPlane?: DataPlaneKind;
 }) {
   const t0 = Date.now();
   const dir = options.dir ? resolve(options.dir) : mkdtempSync(join(tmpdir(), "slipway-demo-"));
@@ -417,11 +420,15 @@ export async function runDemo(options: {
     proxyPort: options.proxyPort,
     logger: createLogger("server", logFile),
     ...(options.database ? { database: options.database } : {}),
+    dataPlane: options.dataPlane ?? "builtin",
   });
   const proxy = server.proxyUrl;
   say(`  control plane  ${server.apiUrl}`);
   say(
     `  traffic        ${proxy}   (${story === "canary" ? "web at /" : "web at /, api at /api"})   [${formatDuration(Date.now() - t0)}]`,
+  );
+  say(
+    `  data plane     ${server.dataPlane === "haproxy" ? "HAProxy, driven by Slipway" : "Slipway's built-in proxy"}`,
   );
   say(`  server log     ${logFile}`);
   const user = await createDemoUser(options.database ?? projectDatabase(dir));
@@ -540,6 +547,7 @@ export function registerDemo(program: Command): void {
     .option("--port <n>", "API port (0 = any free port)", "0")
     .option("--proxy-port <n>", "traffic port (0 = any free port)", "0")
     .option("--database <url>", DATABASE_HELP)
+    .option("--data-plane <kind>", "what carries the traffic: builtin or haproxy", "builtin")
     .action(
       async (options: {
         exit?: boolean;
@@ -549,10 +557,12 @@ export function registerDemo(program: Command): void {
         port: string;
         proxyPort: string;
         database?: string;
+        dataPlane: string;
       }) => {
         const database = stateUrl(options.database, "");
         await runDemo({
           ...(database ? { database } : {}),
+          dataPlane: parseDataPlane(options.dataPlane),
           canary: Boolean(options.canary),
           flags: Boolean(options.flags),
           ...(options.dir ? { dir: options.dir } : {}),

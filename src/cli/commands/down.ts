@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import pino from "pino";
 import { createRuntime } from "../../runtimes/index.js";
 import { SERVER_INFO_FILE, dataDirOf } from "../../server/serve.js";
-import { isAlive, readProxyInfo } from "../../traffic/builtin/spawn.js";
+import { isAlive, readProxyInfo } from "../../traffic/spawn.js";
 import { printJson, style } from "../output.js";
 import { projectDirFor } from "../project.js";
 

@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { DEFAULTS } from "../../core/defaults.js";
 import { SlipwayError } from "../../core/errors.js";
 import { runProxyProcess } from "../../traffic/builtin/process.js";
+import { runHaproxyProcess } from "../../traffic/haproxy/process.js";
+import { parseDataPlane } from "../data-plane-option.js";
 
 export function registerProxy(program: Command): void {
   program
@@ -18,14 +20,29 @@ export function registerProxy(program: Command): void {
       "where the route table, admin token and proxy.json live",
       DEFAULTS.proxyStateDir,
     )
-    .option("--workers <n>", "worker processes routing traffic (node:cluster)", String(DEFAULTS.proxyWorkers))
-    .action(async (options: { listen: string; admin: string; stateDir: string; workers: string }) => {
+    .option(
+      "--workers <n>",
+      "worker processes routing traffic (builtin: node:cluster; haproxy: threads)",
+      String(DEFAULTS.proxyWorkers),
+    )
+    .option("--data-plane <kind>", "what carries the traffic: builtin or haproxy", "builtin")
+    .action(async (options: { listen: string; admin: string; stateDir: string; workers: string; dataPlane: string }) => {
+      const dataPlane = parseDataPlane(options.dataPlane);
       const workers = Number(options.workers);
       if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
         throw new SlipwayError(
           "SLIPWAY_INVALID_ARGUMENT",
           `--workers must be an integer from 1 to 64, got "${options.workers}"`,
         );
+      }
+      if (dataPlane === "haproxy") {
+        await runHaproxyProcess({
+          listen: options.listen,
+          admin: options.admin,
+          stateDir: options.stateDir,
+          threads: workers,
+        });
+        return;
       }
       await runProxyProcess({
         listen: options.listen,

@@ -4,6 +4,7 @@ import { serve } from "../../server/serve.js";
 import { projectDirFor } from "../project.js";
 import { DATABASE_HELP, stateUrl } from "../state.js";
 import { parsePort, waitForShutdown } from "./up.js";
+import { parseDataPlane } from "../data-plane-option.js";
 
 export function registerServer(program: Command): void {
   program
@@ -23,18 +24,31 @@ export function registerServer(program: Command): void {
       "--secure-cookies",
       "mark the dashboard's session cookie Secure (served over https through a TLS proxy)",
     )
-    .action(async (options: { dir?: string; port: string; database?: string; secureCookies?: boolean }) => {
-      const database = stateUrl(options.database, "");
-      const server = await serve({
-        dir: projectDirFor(options.dir),
-        ...(database ? { database } : {}),
-        port: parsePort(options.port, "--port"),
-        ...(options.secureCookies ? { secureCookies: true } : {}),
-      });
-      process.stdout.write(
-        `slipway server: API ${server.apiUrl}, traffic ${server.proxyUrl}, admin token ${server.adminTokenFile}\n`,
-      );
-      await waitForShutdown();
-      await server.close();
-    });
+    .option(
+      "--data-plane <kind>",
+      "refuse to start unless the running proxy is this data plane (builtin or haproxy)",
+    )
+    .action(
+      async (options: {
+        dir?: string;
+        port: string;
+        database?: string;
+        secureCookies?: boolean;
+        dataPlane?: string;
+      }) => {
+        const database = stateUrl(options.database, "");
+        const server = await serve({
+          dir: projectDirFor(options.dir),
+          ...(database ? { database } : {}),
+          ...(options.dataPlane !== undefined ? { dataPlane: parseDataPlane(options.dataPlane) } : {}),
+          port: parsePort(options.port, "--port"),
+          ...(options.secureCookies ? { secureCookies: true } : {}),
+        });
+        process.stdout.write(
+          `slipway server: API ${server.apiUrl}, traffic ${server.proxyUrl} (${server.dataPlane}), admin token ${server.adminTokenFile}\n`,
+        );
+        await waitForShutdown();
+        await server.close();
+      },
+    );
 }

@@ -3,15 +3,19 @@ import type { Logger } from "../../log.js";
 import { join } from "node:path";
 import { DEFAULTS } from "../../core/defaults.js";
 import { SlipwayError } from "../../core/errors.js";
-import { ProxyAdminClient } from "../../traffic/builtin/admin-client.js";
-import { resolveAdminToken } from "../../traffic/builtin/admin-token.js";
-import { readProxyInfo, spawnProxy, type SpawnedProxy } from "../../traffic/builtin/spawn.js";
+import { ProxyAdminClient } from "../../traffic/admin-client.js";
+import { resolveAdminToken } from "../../traffic/admin-token.js";
+import { readProxyInfo, spawnProxy, type SpawnedProxy } from "../../traffic/spawn.js";
 import { dataDirOf, serve, type RunningServer } from "../../server/serve.js";
 import { makePrivate } from "../../store/private-files.js";
 import { storageFault } from "../../store/storage-faults.js";
 import { style } from "../output.js";
 import { projectDirFor } from "../project.js";
 import { DATABASE_HELP, stateUrl } from "../state.js";
+import { loadProjectConfig } from "../../config/load.js";
+import { CONFIG_DEFAULTS } from "../../core/config/defaults.js";
+import type { DataPlaneKind } from "../../core/traffic/index.js";
+import { parseDataPlane } from "../data-plane-option.js";
 
 export function parsePort(text: string, flag: string): number {
   const port = Number(text);
@@ -41,6 +45,8 @@ export async function up(options: {
   port: number;
   proxyPort: number;
   workers?: number;
+  /** What carries the traffic; default: slipway.yaml's `dataPlane`, else builtin. */
+  dataPlane?: DataPlaneKind;
   /** Where the control plane logs; stdout when absent. */
   logger?: Logger;
   /** Mark the session cookie Secure (the dashboard is reached over https through a TLS proxy). */
@@ -51,8 +57,10 @@ export async function up(options: {
   server: RunningServer;
   proxyPid: number;
   proxyReused: boolean;
+  dataPlane: DataPlaneKind;
 }> {
   const stateDir = join(dataDirOf(options.dir), "proxy");
+  const dataPlane = options.dataPlane ?? configuredDataPlane(options.dir);
   // Before the proxy starts: a read-only or full data directory is refused with nothing left running.
   makePrivate(dataDirOf(options.dir));
   const existing = readProxyInfo(stateDir);
@@ -74,12 +82,21 @@ export async function up(options: {
       await client.close();
     }
   }
+  const running = existing?.dataPlane ?? "builtin";
+  if (proxyReused && running !== dataPlane) {
+    throw new SlipwayError(
+      "SLIPWAY_CONFLICT",
+      `the proxy of ${options.dir} (pid ${proxyPid}) runs the ${running} data plane, not ${dataPlane}: ` +
+        `stop it first (kill ${proxyPid}; traffic stops until the new one listens) or start with --data-plane ${running}`,
+    );
+  }
   let spawned: SpawnedProxy | undefined;
   if (proxyPid === undefined) {
     spawned = await spawnProxy({
       listen: `127.0.0.1:${options.proxyPort}`,
       admin: "127.0.0.1:0",
       stateDir,
+      dataPlane,
       ...(options.workers ? { workers: options.workers } : {}),
     }).catch((error: unknown) => {
       // A write error carries no path (a full disk at the token or log): name the proxy's folder.
@@ -96,7 +113,7 @@ export async function up(options: {
       ...(options.database ? { database: options.database } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
-    return { server, proxyPid, proxyReused };
+    return { server, proxyPid, proxyReused, dataPlane };
   } catch (error) {
     // The proxy this command started would outlive it, serving nothing: stop it (a reused one stays).
     await spawned?.stop();
@@ -123,6 +140,10 @@ export function registerUp(program: Command): void {
       "--secure-cookies",
       "mark the dashboard's session cookie Secure (served over https through a TLS proxy)",
     )
+    .option(
+      "--data-plane <kind>",
+      "what carries the traffic: builtin or haproxy (default: slipway.yaml's dataPlane)",
+    )
     .action(
       async (options: {
         dir?: string;
@@ -130,11 +151,13 @@ export function registerUp(program: Command): void {
         proxyPort: string;
         database?: string;
         secureCookies?: boolean;
+        dataPlane?: string;
       }) => {
         const database = stateUrl(options.database, "");
-        const { server, proxyPid, proxyReused } = await up({
+        const { server, proxyPid, proxyReused, dataPlane } = await up({
           ...(database ? { database } : {}),
           dir: projectDirFor(options.dir),
+          ...(options.dataPlane !== undefined ? { dataPlane: parseDataPlane(options.dataPlane) } : {}),
           port: parsePort(options.port, "--port"),
           proxyPort: parsePort(options.proxyPort, "--proxy-port"),
           ...(options.secureCookies ? { secureCookies: true } : {}),
@@ -143,7 +166,7 @@ export function registerUp(program: Command): void {
           [
             `${style.bold("slipway up")} ${server.projectDir}`,
             `  API      ${server.apiUrl}   (export SLIPWAY_URL=${server.apiUrl})`,
-            `  traffic  ${server.proxyUrl}   (proxy pid ${proxyPid}${proxyReused ? ", already running" : ""}; keeps serving after Ctrl-C)`,
+            `  traffic  ${server.proxyUrl}   (${dataPlane} proxy pid ${proxyPid}${proxyReused ? ", already running" : ""}; keeps serving after Ctrl-C)`,
             `  token    ${server.adminTokenFile}   (admin; the CLI reads it, or set SLIPWAY_TOKEN)`,
             "",
           ].join("\n"),
@@ -155,6 +178,15 @@ export function registerUp(program: Command): void {
         );
       },
     );
+}
+
+/** slipway.yaml's `dataPlane`, or the default when the file is missing or invalid (serve reports that). */
+function configuredDataPlane(dir: string): DataPlaneKind {
+  try {
+    return loadProjectConfig(dir).dataPlane;
+  } catch {
+    return CONFIG_DEFAULTS.dataPlane;
+  }
 }
 
 function isAlive(pid: number): boolean {

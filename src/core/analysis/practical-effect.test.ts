@@ -5,7 +5,7 @@
  * that doubles by hundreds of ms) still fail. Samples are deterministic spreads, not random draws.
  */
 import { describe, expect, it } from "vitest";
-import { LATENCY_BUCKETS_MS } from "../../traffic/builtin/stats.js";
+import { LATENCY_BUCKETS_MS } from "../traffic/index.js";
 import { defaultCanaryMetrics, judgeMeasurement } from "./evaluate.js";
 import type { MetricSample } from "./sample.js";
 

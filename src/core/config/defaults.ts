@@ -18,6 +18,9 @@ export const CONFIG_DEFAULTS = {
   /** Where the control plane looks for flag files when slipway.yaml names none (flagd's format). */
   flags: ["flags/*.json"] as readonly string[],
 
+  /** What carries the traffic: Slipway's own proxy, which needs nothing installed (docs/proxy.md). */
+  dataPlane: "builtin" as const,
+
   service: {
     /** Source directory of a service, relative to the project root. */
     path: ".",

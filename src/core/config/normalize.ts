@@ -25,6 +25,7 @@ export function normalizeConfig(raw: RawProjectConfig): ProjectConfig {
     project: { name: raw.project.name },
     runtime: { kind: raw.runtime },
     flags: [...raw.flags],
+    dataPlane: raw.dataPlane,
     services: ownRecord(Object.entries(raw.services).map(([name, s]) => [name, normalizeService(name, s)])),
     environments: ownRecord(
       Object.entries(raw.environments).map(([name, e]) => [name, normalizeEnvironment(name, e)]),

@@ -6,6 +6,7 @@ import { notificationsSchema } from "./schema-notify.js";
 import { environmentAccessSchema } from "./schema-access.js";
 import { DURATION_PATTERN, parseDuration } from "../duration.js";
 import { RUNTIME_KINDS } from "./runtime.js";
+import { DATA_PLANE_KINDS } from "../traffic/data-plane-kind.js";
 import { unknownKeyMessages } from "./suggest.js";
 import { own } from "../own.js";
 
@@ -478,6 +479,14 @@ export const projectConfigSchema = strict({
     .default(D.runtime)
     .describe(
       "What runs the revisions; read when the server starts. local: processes on this host (docs/runtime.md).",
+    ),
+  dataPlane: z
+    .enum(DATA_PLANE_KINDS, {
+      error: `expected a known data plane: ${DATA_PLANE_KINDS.map((k) => `"${k}"`).join(", ")}`,
+    })
+    .default(D.dataPlane)
+    .describe(
+      "What carries the traffic; read when `slipway up` starts the proxy. builtin: Slipway's own proxy; haproxy: HAProxy 2.6+ driven by Slipway (docs/proxy.md).",
     ),
   services: z
     .record(name("service"), service)

@@ -2,6 +2,7 @@ import type { Probe } from "../revision/spec.js";
 import type { MetricDefinition } from "../analysis/definition.js";
 import type { CanaryStep } from "../rollout/types.js";
 import type { RuntimeConfig, RuntimeKind } from "./runtime.js";
+import type { DataPlaneKind } from "../traffic/data-plane-kind.js";
 
 export type { CanaryStep, RuntimeConfig, RuntimeKind };
 
@@ -14,6 +15,8 @@ export interface ProjectConfig {
   project: { name: string };
   /** What runs the revisions; the server picks the adapter from it at start (createRuntime). */
   runtime: RuntimeConfig;
+  /** What carries the traffic; `slipway up` starts that proxy (docs/proxy.md). */
+  dataPlane: DataPlaneKind;
   services: Record<string, ServiceConfig>;
   environments: Record<string, EnvironmentConfig>;
   /** Globs of the repository's flag files, relative to the project directory. */

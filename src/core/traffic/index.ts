@@ -2,7 +2,7 @@
  * What the control plane and every data plane say to each other, whichever data plane it is
  * (src/traffic/port.ts): the complete route table it applies and the per-revision stats it reports.
  */
-export type { RevisionStats } from "./revision-stats.js";
+export { LATENCY_BUCKETS_MS, type RevisionStats } from "./revision-stats.js";
 export {
   DEFAULT_TRAFFIC_POLICY,
   type CanaryRouting,
@@ -12,3 +12,4 @@ export {
   type TrafficPolicy,
   type Upstream,
 } from "./route-table.js";
+export { DATA_PLANE_KINDS, type DataPlaneKind } from "./data-plane-kind.js";

@@ -27,3 +27,6 @@ export interface RevisionStats {
   /** Preview requests finished (signed `x-slipway-revision`), kept apart from `responses`. */
   previews?: number;
 }
+
+/** Upper bounds (ms) of every data plane's latency histogram, so providers' numbers compare. */
+export const LATENCY_BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000];

@@ -1,4 +1,4 @@
-import { ProxyAdminClient } from "../../traffic/builtin/admin-client.js";
+import { ProxyAdminClient } from "../../traffic/admin-client.js";
 import { inParallel, route, send, startTestProxy, startUpstream } from "../../../test/proxy/helpers.js";
 import { metricProviderContract } from "../contract/metric-provider.contract.js";
 import { createMetricProvider } from "../index.js";

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { readCookie, stickySetCookie } from "./cookies.js";
+import { readCookie, stickySetCookie } from "../cookies.js";
 import { matchPreviewToken, previewToken, REVISION_HEADER } from "../preview-token.js";
 import type { Route, RouteRevision, RouteTable } from "../../core/traffic/index.js";
 import { SmoothWeightedSplit } from "./weighted-split.js";

@@ -3,8 +3,8 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { join, resolve } from "node:path";
 import { createLogger, type Logger } from "../../log.js";
-import { createAdminServer, type ProxyControl } from "./admin-server.js";
-import { resolveAdminToken } from "./admin-token.js";
+import { createAdminServer, type ProxyControl } from "../admin-server.js";
+import { resolveAdminToken } from "../admin-token.js";
 import { DataPlane } from "./data-plane.js";
 import { handleHttp, handleUpgrade } from "./forward.js";
 import {
@@ -12,11 +12,12 @@ import {
   listenError,
   parseListenAddress,
   type ListenAddress,
-} from "./listen-address.js";
+} from "../listen-address.js";
 import type { RevisionStats, RouteTable } from "../../core/traffic/index.js";
-import { loadRoutes } from "./route-store.js";
-import { PROXY_INFO_FILE, type ProxyInfo } from "./info.js";
-import { mergeStats, renderMetrics } from "./stats.js";
+import { loadRoutes } from "../route-store.js";
+import { PROXY_INFO_FILE, type ProxyInfo } from "../info.js";
+import { renderMetrics } from "../metrics-text.js";
+import { mergeStats } from "./stats.js";
 
 export interface ProxyOptions {
   listen: string;
@@ -154,6 +155,7 @@ export async function runProxyProcess(opts: ProxyOptions): Promise<void> {
     listen: running.listen,
     adminUrl: running.adminUrl,
     workers,
+    dataPlane: "builtin",
     startedAt: new Date().toISOString(),
   });
   log.info({ listen: running.listen, admin: running.adminUrl, workers }, "slipway proxy ready");

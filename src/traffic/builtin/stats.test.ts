@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { failureStatus, type ProxyFailure } from "./errors.js";
-import { mergeStats, RevisionCounters, renderMetrics, statusClass } from "./stats.js";
+import { renderMetrics } from "../metrics-text.js";
+import { mergeStats, RevisionCounters, statusClass } from "./stats.js";
 
 describe("RevisionCounters", () => {
   it("counts by status class and fills a cumulative latency histogram", () => {

@@ -11,7 +11,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Rollout } from "../../../src/core/rollout/types.js";
 import { RolloutController, type ControllerDeployRequest } from "../../../src/rollouts/controller.js";
 import type { StoredEvent } from "../../../src/store/ports/rollout-store.js";
-import { ProxyTrafficRouter } from "../../../src/traffic/builtin/router.js";
+import { ProxyTrafficRouter } from "../../../src/traffic/router.js";
 import { openSqlite, type SqliteDatabase } from "../../../src/store/sqlite/database.js";
 import { SqliteRolloutStore } from "../../../src/store/sqlite/rollouts.js";
 import { FakeProxyAdmin, FakeReleaseSource, FakeRuntime, ManualClock } from "./fakes.js";

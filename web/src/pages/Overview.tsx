@@ -26,6 +26,12 @@ export function Overview({ session }: { session: Session }) {
     <section>
       <h1 tabIndex={-1}>Overview</h1>
       <LoadState error={status.error} loading={status.loading && !status.data} what="the status" />
+      {status.data?.proxyUrl && (
+        <p class="muted" data-testid="data-plane">
+          Traffic at {status.data.proxyUrl}, served by{" "}
+          {status.data.dataPlane === "haproxy" ? "HAProxy" : "the built-in proxy"}.
+        </p>
+      )}
       {status.data && services.length === 0 && <p class="muted">Nothing deployed yet.</p>}
       {services.length > 0 && (
         <table class="grid" data-testid="overview">

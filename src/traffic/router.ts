@@ -1,8 +1,8 @@
-import type { Rollout } from "../../core/rollout/types.js";
-import type { CanaryRouting, RevisionStats, Route, RouteTable, Upstream } from "../../core/traffic/index.js";
-import type { Runtime } from "../../runtimes/port.js";
-import type { RolloutStore } from "../../store/ports/rollout-store.js";
-import type { DataPlaneAdmin, TrafficRouter } from "../port.js";
+import type { Rollout } from "../core/rollout/types.js";
+import type { CanaryRouting, RevisionStats, Route, RouteTable, Upstream } from "../core/traffic/index.js";
+import type { Runtime } from "../runtimes/port.js";
+import type { RolloutStore } from "../store/ports/rollout-store.js";
+import type { DataPlaneAdmin, TrafficRouter } from "./port.js";
 
 /**
  * Builds the proxy's complete RouteTable from every environment's desired traffic (Store) and the

@@ -1,11 +1,11 @@
 import { pino } from "pino";
-import { SlipwayError } from "../../core/errors.js";
-import type { Logger } from "../../log.js";
+import { SlipwayError } from "../core/errors.js";
+import type { Logger } from "../log.js";
 import { ProxyAdminClient, type ProxyHealth } from "./admin-client.js";
 import { resolveAdminToken } from "./admin-token.js";
-import type { DataPlaneObservation } from "../../core/heal/reconcile.js";
-import type { RevisionStats, RouteTable } from "../../core/traffic/index.js";
-import type { DataPlaneAdmin, DataPlaneKeeper } from "../port.js";
+import type { DataPlaneObservation } from "../core/heal/reconcile.js";
+import type { RevisionStats, RouteTable } from "../core/traffic/index.js";
+import type { DataPlaneAdmin, DataPlaneKeeper } from "./port.js";
 import { isAlive, readProxyInfo, spawnProxy, type ProxyInfo } from "./spawn.js";
 
 /** What the control plane sees of its proxy. */
@@ -123,6 +123,7 @@ export class ProxySupervisor implements DataPlaneAdmin, DataPlaneKeeper {
         admin,
         stateDir: this.stateDir,
         workers: info.workers,
+        ...(info.dataPlane ? { dataPlane: info.dataPlane } : {}),
         // A cold start on a loaded machine can take well over the usual 15 s: better late than
         // killed and retried from scratch.
         readyTimeoutMs: 60_000,

@@ -1,9 +1,9 @@
 import { chmodSync, rmSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import type { Logger } from "../../log.js";
+import type { Logger } from "../log.js";
 import { isAuthorized } from "./admin-token.js";
 import { listenError, parseListenAddress, type ListenAddress } from "./listen-address.js";
-import type { RevisionStats, RouteTable } from "../../core/traffic/index.js";
+import type { RevisionStats, RouteTable } from "../core/traffic/index.js";
 import { parseRouteTable } from "./route-table-schema.js";
 import { saveRoutes } from "./route-store.js";
 

@@ -3,12 +3,13 @@ import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from "node:f
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { SlipwayError } from "../../core/errors.js";
+import { SlipwayError } from "../core/errors.js";
 import { ProxyAdminClient } from "./admin-client.js";
 import { resolveAdminToken } from "./admin-token.js";
 import { readProxyInfo } from "./info.js";
 
-export { PROXY_INFO_FILE, readProxyInfo, type ProxyInfo } from "./info.js";
+export { PROXY_INFO_FILE, readProxyInfo, type DataPlaneKind, type ProxyInfo } from "./info.js";
+import type { DataPlaneKind } from "./info.js";
 
 export const PROXY_LOG_FILE = "proxy.log";
 
@@ -17,6 +18,8 @@ export interface SpawnProxyOptions {
   admin: string;
   stateDir: string;
   workers?: number;
+  /** Which data plane `slipway proxy` runs; default builtin. */
+  dataPlane?: DataPlaneKind;
   /** Extra environment (SLIPWAY_PROXY_TOKEN, SLIPWAY_LOG_LEVEL...). */
   env?: NodeJS.ProcessEnv;
   /** How long to wait for /v1/health; default 15 s. */
@@ -56,6 +59,7 @@ export async function spawnProxy(opts: SpawnProxyOptions): Promise<SpawnedProxy>
     stateDir,
   ];
   if (opts.workers !== undefined) args.push("--workers", String(opts.workers));
+  if (opts.dataPlane !== undefined) args.push("--data-plane", opts.dataPlane);
   const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", log, log], env });
   closeSync(log);
   const pid = child.pid;

@@ -1,7 +1,7 @@
 import { Agent, request, type Dispatcher } from "undici";
-import { SlipwayError } from "../../core/errors.js";
-import type { RevisionStats, RouteTable } from "../../core/traffic/index.js";
-import type { DataPlaneAdmin } from "../port.js";
+import { SlipwayError } from "../core/errors.js";
+import type { RevisionStats, RouteTable } from "../core/traffic/index.js";
+import type { DataPlaneAdmin } from "./port.js";
 
 export { spawnProxy, type SpawnedProxy, type SpawnProxyOptions } from "./spawn.js";
 

@@ -1,4 +1,4 @@
-import { SlipwayError } from "../../core/errors.js";
+import { SlipwayError } from "../core/errors.js";
 
 export type ListenAddress = { kind: "tcp"; host: string; port: number } | { kind: "unix"; path: string };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_TRAFFIC_POLICY, type RouteTable } from "../../core/traffic/index.js";
+import { DEFAULT_TRAFFIC_POLICY, type RouteTable } from "../core/traffic/index.js";
 import { parseRouteTable } from "./route-table-schema.js";
 
 const valid = (): RouteTable => ({

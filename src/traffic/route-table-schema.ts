@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { TOKEN } from "./cookies.js";
-import type { RouteTable } from "../../core/traffic/index.js";
+import type { RouteTable } from "../core/traffic/index.js";
 
 /**
  * Validation of the table the control plane PUTs. The proxy refuses anything it could not route

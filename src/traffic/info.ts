@@ -1,5 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { DataPlaneKind } from "../core/traffic/index.js";
+
+export type { DataPlaneKind };
 
 // Apart from spawn.ts so the proxy process, which writes this file, does not load the admin
 // client (undici) with it: a restarted proxy serves sooner the less it loads.
@@ -14,6 +17,8 @@ export interface ProxyInfo {
   /** Admin API URL for ProxyAdminClient: "http://host:port" or "unix:/path". */
   adminUrl: string;
   workers: number;
+  /** Which data plane serves the traffic (absent in files written before there were two). */
+  dataPlane?: DataPlaneKind;
   startedAt: string;
 }
 

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { trafficRouterContract } from "./contract.js";
+import { HaproxyDataPlane } from "../../src/traffic/haproxy/data-plane.js";
+import { parseShowProc, runtimeCommand } from "../../src/traffic/haproxy/runtime-api.js";
+import { newPreviewKey, previewToken, REVISION_HEADER } from "../../src/traffic/preview-token.js";
+import { Fixture, route, send, tally, until } from "../proxy/helpers.js";
+
+// HAProxy 2.6 (scripts/test-deps.sh installs it) driven by Slipway: real haproxy processes.
+trafficRouterContract("haproxy", async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), "slipway-haproxy-"));
+  const plane = await HaproxyDataPlane.start({ stateDir, listen: "127.0.0.1:0", threads: 1 });
+  return {
+    admin: plane,
+    url: `http://${plane.listenAddress()}`,
+    close: async () => {
+      await plane.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe("haproxy: changes a rollout makes need no reload", () => {
+  const fx = new Fixture();
+  afterEach(() => fx.cleanup());
+
+  it("adds a revision's instances, shifts weights, serves previews and retires the old one in the same worker", async () => {
+    const stateDir = fx.tempDir();
+    const plane = await HaproxyDataPlane.start({ stateDir, listen: "127.0.0.1:0", threads: 1 });
+    fx.defer(() => plane.close());
+    const url = `http://${plane.listenAddress()}`;
+    const worker = async () => parseShowProc(await runtimeCommand(plane.masterSocket, "show proc")).current;
+    const [v1, v2a, v2b] = [await fx.upstream("v1"), await fx.upstream("v2a"), await fx.upstream("v2b")];
+    const key = newPreviewKey();
+    const preview = { preview: { key } };
+    let generation = 0;
+    const apply = (revisions: Parameters<typeof route>[1]) =>
+      plane.applyRoutes({ generation: ++generation, routes: [route("web", revisions, preview)] });
+
+    await apply([["web@v1", 100, v1]]);
+    const first = await worker();
+    // One keep-alive connection across every change: a reload would close it.
+    const agent = fx.agent(1);
+    const get = async (headers: Record<string, string> = {}) =>
+      (await send(`${url}/`, { agent, headers })).body;
+    expect(await get()).toMatch(/^v1 /);
+
+    await apply([
+      ["web@v1", 100, v1],
+      ["web@v2", 0, v2a, v2b],
+    ]);
+    expect(await get({ [REVISION_HEADER]: previewToken(key, "web@v2") })).toMatch(/^v2/);
+    await apply([
+      ["web@v1", 50, v1],
+      ["web@v2", 50, v2a, v2b],
+    ]);
+    const split = [];
+    for (let i = 0; i < 8; i++) split.push((await get()).split(" ")[0] ?? "");
+    expect(Object.keys(tally(split)).sort()).toEqual(["v1", "v2a", "v2b"]);
+    await apply([["web@v2", 100, v2a, v2b]]);
+    for (let i = 0; i < 4; i++) expect(await get()).toMatch(/^v2/);
+    expect(await get({ [REVISION_HEADER]: previewToken(key, "web@v1") })).toMatch(/^v2/);
+
+    expect(await worker()).toEqual(first);
+    const stats = await plane.stats();
+    expect(stats.find((s) => s.revision === "web@v1")?.state).toBe("drained");
+    // The retired instance leaves HAProxy once it has no request left.
+    await until(async () => {
+      await plane.stats(); // a stats read also deletes retired servers that have no request left
+      const state = await runtimeCommand(plane.masterSocket, `@!${first[0]} show servers state`);
+      return !state.includes(` ${v1.port} `);
+    }, "the old revision's server deleted");
+  });
+});
