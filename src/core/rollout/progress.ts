@@ -159,7 +159,8 @@ function canaryPart(r: Rollout, c: CanaryState, now: number): Part {
     };
   }
   const step = c.steps[c.stepIndex];
-  switch (step?.kind) {
+  if (!step) return { doing: "stepping", ...at };
+  switch (step.kind) {
     case "setWeight":
       return { doing: "weight", ...at, waitingFor: `moving to ${step.weight}%` };
     case "pause":
@@ -178,8 +179,10 @@ function canaryPart(r: Rollout, c: CanaryState, now: number): Part {
         ...(deadline !== undefined ? { deadline, atMost: true } : {}),
       };
     }
-    default:
-      return { doing: "stepping", ...at };
+    default: {
+      const never: never = step;
+      return never;
+    }
   }
 }
 
