@@ -47,7 +47,8 @@ export function rolloutDetails(r: Rollout, progress?: RolloutProgress): string[]
   // A decided rollout shows its outcome (the line above) and cleanup, never its last step's line.
   const decided = r.outcome !== undefined || isFinal(r.phase);
   if (progress && !isFinal(r.phase)) {
-    const requested = r.phase === "awaiting-approval" && r.approval ? `; requested by ${r.approval.requestedBy}` : "";
+    const requested =
+      r.phase === "awaiting-approval" && r.approval ? `; requested by ${r.approval.requestedBy}` : "";
     lines.push(`    now: ${progress.text}${requested}`);
   } else if (r.phase === "awaiting-approval" && r.approval) {
     const who = r.approval.approvers.length ? ` by ${r.approval.approvers.join(" or ")}` : "";

@@ -155,7 +155,10 @@ describe("rolloutProgress", () => {
   });
 
   it("paused canary: why, and that a person must act (no time bound)", () => {
-    const steps: CanaryStep[] = [{ kind: "setWeight", weight: 20 }, { kind: "pause", manual: true }];
+    const steps: CanaryStep[] = [
+      { kind: "setWeight", weight: 20 },
+      { kind: "pause", manual: true },
+    ];
     const r = rollout({
       strategy: "canary",
       phase: "paused",
@@ -173,7 +176,10 @@ describe("rolloutProgress", () => {
   });
 
   it("decided and finished rollouts show their outcome, never the last step", () => {
-    const steps: CanaryStep[] = [{ kind: "setWeight", weight: 50 }, { kind: "setWeight", weight: 100 }];
+    const steps: CanaryStep[] = [
+      { kind: "setWeight", weight: 50 },
+      { kind: "setWeight", weight: 100 },
+    ];
     const canary = { steps, stepIndex: 2, weight: 100, stepSince: T0 };
     const warm = rollout({ strategy: "canary", phase: "warm", outcome: "rolled-back", retire: V2, canary });
     expect(rolloutProgress(warm, T0 + 10_000).text).toBe(

@@ -61,7 +61,11 @@ interface Part {
   text?: (remaining: string | null) => string;
 }
 
-export function rolloutProgress(rollout: Rollout, now: number, obs: ProgressObservations = {}): RolloutProgress {
+export function rolloutProgress(
+  rollout: Rollout,
+  now: number,
+  obs: ProgressObservations = {},
+): RolloutProgress {
   const part = describe(rollout, now, obs);
   const remainingMs = part.deadline === undefined ? null : Math.max(0, part.deadline - now);
   const remaining = remainingMs === null ? null : durationWords(remainingMs);
