@@ -25,7 +25,7 @@ import { SMOKE_URL_ENV, type DeployRequest, type ReleaseSource } from "./release
 import { SmokeRunner } from "./smoke.js";
 import { ChangeFeed, type ControllerChange } from "./change-feed.js";
 import { refOf, revisionId } from "./revision-ids.js";
-import { statusView } from "./status-view.js";
+import { progressOf, statusView } from "./status-view.js";
 import { Healer, type ServingReport } from "./healer.js";
 import type { DataPlaneKeeper, TrafficRouter } from "../traffic/port.js";
 
@@ -519,7 +519,12 @@ export class RolloutController {
 
   /** Per environment: what serves now, each revision's instances, and the rollout in progress. */
   async status() {
-    return statusView(this.store, this.runtime, this.healer.health());
+    return statusView(this.store, this.runtime, this.healer.health(), this.clock());
+  }
+
+  /** Where a rollout is now: step, what it waits for, time left (src/core/rollout/progress.ts). */
+  async progress(rollout: Rollout) {
+    return progressOf(this.store, this.runtime, rollout, this.clock());
   }
 
   private async tick(): Promise<void> {

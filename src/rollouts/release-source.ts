@@ -59,6 +59,7 @@ export function settingsFor(env: EnvironmentConfig, service?: string): RolloutSe
     ...(env.smoke ? { smokeCommand: env.smoke.command } : {}),
     smokeTimeoutMs: env.smoke?.timeoutMs ?? ROLLOUT_DEFAULTS.smokeTimeoutMs,
     analysisWindowMs: a.windowMs,
+    firstDeployWindowMs: a.firstDeployWindowMs,
     scaleDownDelayMs: env.scaleDownDelayMs,
     drainTimeoutMs: env.drainTimeoutMs,
     triggers: {

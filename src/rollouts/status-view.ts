@@ -1,5 +1,7 @@
 import { DATA_PLANE, type ServingHealth } from "../core/heal/reconcile.js";
+import { rolloutProgress, type RolloutProgress } from "../core/rollout/progress.js";
 import { liveRevision } from "../core/rollout/traffic.js";
+import type { Rollout } from "../core/rollout/types.js";
 import type { Runtime } from "../runtimes/port.js";
 import type { RolloutStore } from "../store/ports/rollout-store.js";
 import { refOf } from "./revision-ids.js";
@@ -13,6 +15,7 @@ export async function statusView(
   store: RolloutStore,
   runtime: Pick<Runtime, "instances">,
   serving: Pick<ServingHealth, "problems">,
+  now: number,
 ) {
   const environments = await store.allTraffic();
   const statuses = environments.map(async (env) => {
@@ -52,7 +55,22 @@ export async function statusView(
       })),
       rollout: holder ?? null,
       lastRollout: last ?? null,
+      /** The rollout in progress (else the last one): its step, what it waits for, time left. */
+      progress: holder || last ? await progressOf(store, runtime, (holder ?? last) as Rollout, now) : null,
     };
   });
   return Promise.all(statuses);
+}
+
+/** A rollout's progress, with its candidate's ready instances as the runtime sees them now. */
+export async function progressOf(
+  store: Pick<RolloutStore, "revisionSpec">,
+  runtime: Pick<Runtime, "instances">,
+  rollout: Rollout,
+  now: number,
+): Promise<RolloutProgress> {
+  if (rollout.phase !== "starting") return rolloutProgress(rollout, now);
+  const spec = await store.revisionSpec(rollout.candidate.id);
+  const ready = runtime.instances(rollout.candidate.id).filter((i) => i.state === "ready").length;
+  return rolloutProgress(rollout, now, { candidate: { ready, desired: spec?.replicas ?? 1 } });
 }

@@ -74,6 +74,7 @@ describe("loadProjectConfig", () => {
       intervalMs: 1000,
       minRequests: 20,
       warmUpMs: 30_000,
+      firstDeployWindowMs: 30_000,
       triggers: {
         errorRate: { above: 0.1, forMs: 5000 },
         latencyVsBaseline: { percentile: 95, ratio: 3, forMs: 300_000 },
@@ -139,6 +140,7 @@ describe("loadProjectConfig", () => {
       intervalMs: 10_000,
       minRequests: 20,
       warmUpMs: 30_000, // canary warm-up left out of comparisons with stable (issue 11)
+      firstDeployWindowMs: 30_000, // a first deploy has no stable: analysed 30 s at most (issue 19)
       triggers: {
         errorRate: { above: 0.05, forMs: 300_000 }, // seed 001: error rate > 5% for 5+ minutes
         latency: { percentile: 95, aboveMs: 5000, forMs: 600_000 }, // seed 001: p95 > 5s for 10+ minutes

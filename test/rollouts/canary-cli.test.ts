@@ -63,6 +63,9 @@ describe("slipway status, promote and abort on a canary", () => {
       expect(status.stdout).toContain(`  rollout ${second.id} deploy v2: paused\n`);
       expect(status.stdout).toContain("    canary step 2/4 (pause until promoted), weight 30%\n");
       expect(status.stdout).toContain("    paused: step 2/4: paused until promoted\n");
+      expect(status.stdout).toContain(
+        "    now: paused 2/4: step 2/4: paused until promoted; `slipway promote` to go on\n",
+      );
       // No traffic in this test: the metric waits for data and says exactly for what.
       expect(status.stdout).toContain("    background analysis (running, waiting for data):\n");
       expect(status.stdout).toMatch(
@@ -109,6 +112,9 @@ describe("slipway status, promote and abort on a canary", () => {
     expect(done.reason).toMatch(/^aborted by \S+: checkout errors$/);
     const status = await slipway("status");
     expect(status.stdout).toContain(`rollout ${third.id} deploy v3: rolled-back — ${done.reason}`);
+    // A finished rollout shows its outcome: not the step it was on, nor a progress line.
+    expect(status.stdout).not.toContain("canary step");
+    expect(status.stdout).not.toContain("    now:");
   });
 
   it("--help names the arguments and options", { timeout: 120_000 }, async () => {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { RolloutProgress } from "../../core/rollout/progress.js";
 import { isDeciding, type Rollout } from "../../core/rollout/types.js";
 import { EXIT } from "../../core/errors.js";
 import type { DeployResult } from "../../rollouts/controller.js";
@@ -7,22 +8,52 @@ import type { StoredEvent } from "../../store/ports/rollout-store.js";
 import { ApiClient, serverUrl } from "../../server/client.js";
 import { formatDuration, printJson, style } from "../output.js";
 
-/** Polls a rollout until it is decided, printing its audit events as they come. */
+/**
+ * Polls a rollout until it is decided, printing its audit events as they come and where it is
+ * (its progress: step, what it waits for, time left). On a terminal the progress is one line
+ * rewritten in place; otherwise a plain line is printed whenever it changes other than its
+ * countdown (a line a second would drown the events in a log).
+ */
 export async function waitForDecision(api: ApiClient, id: string, print = true): Promise<Rollout> {
   const started = Date.now();
+  const tty = process.stdout.isTTY === true;
+  const out = (text: string) => {
+    if (print) process.stdout.write(text);
+  };
+  const at = () => style.dim(formatDuration(Date.now() - started).padStart(6));
   let seen = 0;
+  let shown: string | undefined;
+  let live = false;
+  const clearLive = () => {
+    if (live) out("\r\x1b[2K");
+    live = false;
+  };
   for (;;) {
-    const { rollout, events } = await api.get<{ rollout: Rollout; events: StoredEvent[] }>(
-      `/api/rollouts/${id}`,
-    );
+    const { rollout, progress, events } = await api.get<{
+      rollout: Rollout;
+      progress?: RolloutProgress;
+      events: StoredEvent[];
+    }>(`/api/rollouts/${id}`);
     for (const e of events.slice(seen)) {
-      if (print)
-        process.stdout.write(
-          `  ${style.dim(formatDuration(Date.now() - started).padStart(6))}  ${e.message}\n`,
-        );
+      clearLive();
+      out(`  ${at()}  ${e.message}\n`);
     }
     seen = events.length;
-    if (!isDeciding(rollout.phase)) return rollout;
+    if (!isDeciding(rollout.phase)) {
+      clearLive();
+      return rollout;
+    }
+    if (progress) {
+      const key = `${progress.doing}|${progress.step}|${progress.waitingFor}`;
+      if (tty) {
+        clearLive();
+        out(`  ${at()}  ${progress.text}`);
+        live = true;
+      } else if (key !== shown) {
+        out(`  ${at()}  ${progress.text}\n`);
+      }
+      shown = key;
+    }
     await sleep(200);
   }
 }

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { describeStep } from "../../core/rollout/canary.js";
-import type { AnalysisRecord, Rollout } from "../../core/rollout/types.js";
+import type { RolloutProgress } from "../../core/rollout/progress.js";
+import { isFinal, type AnalysisRecord, type Rollout } from "../../core/rollout/types.js";
 import type { RolloutController } from "../../rollouts/controller.js";
 import type { ServerInfo } from "../../server/http-api.js";
 import { ApiClient, serverUrl } from "../../server/client.js";
@@ -31,7 +32,7 @@ export function renderStatus(status: StatusReport): string {
       lines.push(
         `  rollout ${r.id} ${r.kind} ${r.candidate.version}: ${r.phase}${r.outcome && r.outcome !== r.phase ? ` (→ ${r.outcome})` : ""}${r.reason ? ` — ${r.reason}` : ""}`,
       );
-      lines.push(...rolloutDetails(r));
+      lines.push(...rolloutDetails(r, env.progress ?? undefined));
     }
   }
   return `${lines.join("\n")}\n`;
@@ -41,16 +42,22 @@ export function renderStatus(status: StatusReport): string {
  * The lines under a rollout: a canary's step and weight, why it is paused, an approval it waits for,
  * and each metric's latest verdict in its own one-line words.
  */
-export function rolloutDetails(r: Rollout): string[] {
+export function rolloutDetails(r: Rollout, progress?: RolloutProgress): string[] {
   const lines: string[] = [];
-  if (r.phase === "awaiting-approval" && r.approval) {
+  // A decided rollout shows its outcome (the line above) and cleanup, never its last step's line.
+  const decided = r.outcome !== undefined || isFinal(r.phase);
+  if (progress && !isFinal(r.phase)) {
+    const requested =
+      r.phase === "awaiting-approval" && r.approval ? `; requested by ${r.approval.requestedBy}` : "";
+    lines.push(`    now: ${progress.text}${requested}`);
+  } else if (r.phase === "awaiting-approval" && r.approval) {
     const who = r.approval.approvers.length ? ` by ${r.approval.approvers.join(" or ")}` : "";
     lines.push(
       `    waiting for approval${who} (requested by ${r.approval.requestedBy}, expires ${new Date(r.approval.expiresAt).toISOString()})`,
     );
   }
   const c = r.canary;
-  if (r.strategy === "canary" && c && c.steps.length > 0) {
+  if (r.strategy === "canary" && c && c.steps.length > 0 && !decided) {
     const i = Math.min(c.stepIndex, c.steps.length - 1);
     const current = c.steps[i]!;
     // Paused just before a weight step: it is shown, but the weight is still the previous one.

@@ -94,6 +94,11 @@ export const CONFIG_DEFAULTS = {
      * Kayenta's beginAfterMins; see ANALYSIS_DEFAULTS.warmUpMs.
      */
     warmUp: "30s",
+    /**
+     * A first deploy has no stable revision to compare with or to fall back to: its analysis lasts
+     * at most this long (threshold triggers still apply), then the post-promotion watch takes over.
+     */
+    firstDeployWindow: "30s",
     errorRate: { above: 0.05, for: "5m" },
     latency: { percentile: 95, above: "5s", for: "10m" },
     latencyVsBaseline: { ratio: 2, percentile: 95, for: "5m" },

@@ -115,6 +115,7 @@ function normalizeEnvironment(name: string, e: RawEnvironment): EnvironmentConfi
       intervalMs: durationMs(e.analysis.interval),
       minRequests: e.analysis.minRequests,
       warmUpMs: durationMs(e.analysis.warmUp),
+      firstDeployWindowMs: durationMs(e.analysis.firstDeployWindow),
       triggers: normalizeTriggers(e.analysis.triggers),
       metrics: parseMetricDefinitions(e.analysis.metrics ?? [], `environments.${name}.analysis.metrics`),
     },

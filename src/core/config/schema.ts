@@ -292,6 +292,9 @@ const analysis = strict({
   warmUp: duration(
     "Canary: requests in this long after the canary first takes traffic are left out of its comparisons with stable (a cold canary against a warm stable); thresholds and triggers still apply. 0s compares from the first request.",
   ).default(D.analysis.warmUp),
+  firstDeployWindow: duration(
+    "A first deploy (no stable revision to compare with or to fall back to) is analysed at most this long, not the whole window; threshold triggers still apply, comparisons with stable are skipped.",
+  ).default(D.analysis.firstDeployWindow),
   triggers,
   metrics: analysisMetrics.optional(),
 });

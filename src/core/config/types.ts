@@ -104,6 +104,8 @@ export interface AnalysisConfig {
   minRequests: number;
   /** Canary: traffic in this long after the canary's first request is left out of comparisons with stable. */
   warmUpMs: number;
+  /** A first deploy (no stable revision) is analysed at most this long. */
+  firstDeployWindowMs: number;
   triggers: AnalysisTriggers;
   /** Metrics watched through every canary step (validated); empty = the default canary metrics. */
   metrics: MetricDefinition[];

@@ -1,4 +1,4 @@
-import type { RolloutSettings, WatchSettings } from "./types.js";
+import type { Rollout, RolloutSettings, WatchSettings } from "./types.js";
 
 /**
  * After promotion. Seed 002's rollback strategy: "automaticRollback: true, rollbackTimeWindow:
@@ -27,6 +27,21 @@ export const ROLLOUT_DEFAULTS: RolloutSettings = {
   },
   watch: WATCH_DEFAULTS,
 };
+
+/**
+ * A first deploy has no stable revision: nothing to compare with and nothing to fall back to, so
+ * a long analysis only delays the release. It is analysed this long at most (slipway.yaml's
+ * `analysis.firstDeployWindow`), then watched after promotion like any release.
+ */
+export const FIRST_DEPLOY_WINDOW_MS = 30_000;
+
+/** How long a (blue-green, or first) rollout is analysed after its traffic switch. */
+export function analysisWindowOf(rollout: Pick<Rollout, "stable" | "settings">): number {
+  const s = rollout.settings;
+  return rollout.stable
+    ? s.analysisWindowMs
+    : Math.min(s.analysisWindowMs, s.firstDeployWindowMs ?? FIRST_DEPLOY_WINDOW_MS);
+}
 
 /** What a rollout recorded before the watch existed gets: no automatic rollback, down reports only. */
 export const WATCH_OFF: WatchSettings = { ...WATCH_DEFAULTS, windowMs: 0, rollback: false };

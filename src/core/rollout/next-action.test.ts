@@ -395,3 +395,40 @@ describe("applyTrafficChange", () => {
     ]);
   });
 });
+
+describe("first deploy (no stable revision)", () => {
+  const first = (): Rollout => {
+    const { stable: _, ...r } = rollout({
+      phase: "analysing",
+      phaseSince: T0,
+      switchedAt: T0,
+      settings: resolveSettings({ analysisWindowMs: 600_000 }),
+    });
+    return r;
+  };
+
+  it("is analysed for the short first-deploy window, not the whole analysis window", () => {
+    const waiting = nextAction(first(), obs(), T0 + 29_000);
+    expect(waiting).toEqual({ kind: "analyse", reason: "analysis 29s/30s" });
+    const done = nextAction(first(), obs(), T0 + 30_000);
+    expect(isTransition(done) && done.patch).toMatchObject({ phase: "promoted", outcome: "promoted" });
+    expect(isTransition(done) && done.event.message).toBe(
+      "promoted web/production@v2 (first deploy, analysed 30s; watched for 5m)",
+    );
+  });
+
+  it("still rolls back when a threshold trigger trips within that window", () => {
+    const samples = [sample(T0, 0, 0, 5), sample(T0 + 2_000, 40, 20, 5)];
+    const action = nextAction(first(), obs({ candidateSamples: samples }), T0 + 2_000);
+    expect(isTransition(action) && action.kind).toBe("rollback");
+  });
+
+  it("says so when traffic switches, and keeps a shorter configured window", () => {
+    const { stable: _, ...r } = rollout({ settings: resolveSettings({ analysisWindowMs: 5_000 }) });
+    const switched = nextAction({ ...r, phase: "starting" }, obs(), T0 + 1);
+    expect(isTransition(switched) && switched.event.message).toBe(
+      "traffic switched to web/production@v2; first deploy: no stable revision to compare with, " +
+        "so comparisons with stable are skipped and the analysis lasts 5.0s at most",
+    );
+  });
+});

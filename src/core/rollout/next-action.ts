@@ -1,7 +1,8 @@
 import { abandon, rollback } from "./abandon.js";
 import { awaitingApproval } from "./approval.js";
 import { enterStepping, stepping } from "./canary.js";
-import { secs } from "./format.js";
+import { analysisWindowOf } from "./defaults.js";
+import { human, secs } from "./format.js";
 import { evaluateTriggers } from "./triggers.js";
 import { isTransition, type Action, type Observations, type Rollout, type Transition } from "./types.js";
 
@@ -91,8 +92,9 @@ function decide(rollout: Rollout, obs: Observations, now: number): Action {
         stable: obs.stableSamples,
       });
       if (trip) return rollback(rollout, trip.reason, now);
-      if (now - switchedAt >= s.analysisWindowMs) return promote(rollout, now);
-      return { kind: "analyse", reason: `analysis ${secs(now - switchedAt)}/${secs(s.analysisWindowMs)}` };
+      const windowMs = analysisWindowOf(rollout);
+      if (now - switchedAt >= windowMs) return promote(rollout, now);
+      return { kind: "analyse", reason: `analysis ${secs(now - switchedAt)}/${secs(windowMs)}` };
     }
     case "stepping":
     case "paused":
@@ -162,7 +164,10 @@ function switchTraffic(rollout: Rollout, obs: Observations, now: number): Transi
     traffic: { kind: "switch", to: rollout.candidate.id },
     event: {
       type: "rollout.switched",
-      message: `traffic switched to ${rollout.candidate.id}${rollout.stable ? ` from ${rollout.stable.id}` : ""}`,
+      message: rollout.stable
+        ? `traffic switched to ${rollout.candidate.id} from ${rollout.stable.id}`
+        : `traffic switched to ${rollout.candidate.id}; first deploy: no stable revision to compare with, ` +
+          `so comparisons with stable are skipped and the analysis lasts ${secs(analysisWindowOf(rollout))} at most`,
     },
   };
 }
@@ -171,10 +176,12 @@ function switchTraffic(rollout: Rollout, obs: Observations, now: number): Transi
 export function promote(rollout: Rollout, now: number): Transition {
   const message = `promoted ${rollout.candidate.id}`;
   if (!rollout.stable) {
+    const watched = rollout.settings.watch?.windowMs ?? 0;
+    const after = `first deploy, analysed ${secs(analysisWindowOf(rollout))}${watched > 0 ? `; watched for ${human(watched)}` : ""}`;
     return {
       kind: "done",
       patch: { phase: "promoted", phaseSince: now, outcome: "promoted" },
-      event: { type: "rollout.promoted", message },
+      event: { type: "rollout.promoted", message: `${message} (${after})` },
     };
   }
   return {

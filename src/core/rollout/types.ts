@@ -132,6 +132,11 @@ export interface RolloutSettings {
   smokeTimeoutMs: number;
   /** Post-switch analysis window; 0 skips analysis (rollback redeploys never wait for it). */
   analysisWindowMs: number;
+  /**
+   * A first deploy (no stable revision to compare with or fall back to) is analysed at most this
+   * long. Absent (older rollouts, library callers): FIRST_DEPLOY_WINDOW_MS.
+   */
+  firstDeployWindowMs?: number;
   /** How long the previous revision stays warm after promotion (instant rollback window). */
   scaleDownDelayMs: number;
   /** In-flight requests of a retired revision may finish for this long before it is stopped. */

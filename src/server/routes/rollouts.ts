@@ -182,7 +182,11 @@ export const rolloutRoutes: ApiRoute[] = [
       if (!rollout) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no rollout ${id}`);
       return {
         status: 200,
-        body: { rollout, events: await app.controller.history({ rolloutId: id, limit: 500 }) },
+        body: {
+          rollout,
+          progress: await app.controller.progress(rollout),
+          events: await app.controller.history({ rolloutId: id, limit: 500 }),
+        },
       };
     },
   }),
