@@ -1,7 +1,4 @@
 import { createServer, type Server } from "node:http";
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { OpenFeature, ProviderEvents, type Client } from "@openfeature/server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -12,63 +9,17 @@ import {
   type RecordingProxy,
   type ServeProcess,
 } from "../../../test/support/flags-serve.js";
+import { shopFlagSet, tempFlagFile } from "../../../test/support/shop-flags.js";
 import { SlipwayProvider, type FlagEvent } from "../src/index.js";
 
 // The server provider through the real @openfeature/server-sdk against a real `slipway flags serve`
 // process (built CLI: `npm run build` first), with a recording proxy in between to see 200s and 304s.
 
-const dir = mkdtempSync(join(tmpdir(), "slipway-of-server-"));
-const FILE = join(dir, "flags.json");
-
-function save(document: unknown): void {
-  writeFileSync(`${FILE}.tmp`, JSON.stringify(document, null, 2));
-  renameSync(`${FILE}.tmp`, FILE);
-}
-
-const flagSet = (bannerText: string) => ({
-  metadata: { flagSetId: "shop", version: "12" },
-  $evaluators: { isStaff: { ends_with: [{ var: "email" }, "@shop.example"] } },
-  flags: {
-    "new-checkout": {
-      state: "ENABLED",
-      variants: { on: true, off: false },
-      defaultVariant: "off",
-      targeting: {
-        if: [
-          { $ref: "isStaff" },
-          "on",
-          {
-            fractional: [
-              ["on", 30],
-              ["off", 70],
-            ],
-          },
-        ],
-      },
-      metadata: { owner: "payments" },
-    },
-    banner: { state: "ENABLED", variants: { current: bannerText, none: "" }, defaultVariant: "current" },
-    "page-size": {
-      state: "ENABLED",
-      variants: { small: 10, large: 50 },
-      defaultVariant: "small",
-      targeting: { if: [{ sem_ver: [{ var: "appVersion" }, ">=", "2.0.0"] }, "large", null] },
-    },
-    theme: {
-      state: "ENABLED",
-      variants: { dark: { bg: "#000" }, light: { bg: "#fff" } },
-      defaultVariant: "light",
-    },
-    "old-nav": { state: "DISABLED", variants: { on: true, off: false }, defaultVariant: "on" },
-    "no-default": { state: "ENABLED", variants: { a: "A", b: "B" }, defaultVariant: null },
-    "broken-ref": {
-      state: "ENABLED",
-      variants: { a: true },
-      defaultVariant: "a",
-      targeting: { if: [{ $ref: "missing" }, "a", null] },
-    },
-  },
-});
+const flags = tempFlagFile("slipway-of-server-");
+const FILE = flags.file;
+const save = flags.save;
+const flagSet = (bannerText: string) =>
+  shopFlagSet(bannerText, { metadata: { flagSetId: "shop", version: "12" } });
 
 let serve: ServeProcess;
 let proxy: RecordingProxy;
@@ -126,7 +77,7 @@ afterAll(async () => {
   await proxy?.close();
   await serve?.stop();
   await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
-  rmSync(dir, { recursive: true, force: true });
+  flags.remove();
 });
 
 type Case = {

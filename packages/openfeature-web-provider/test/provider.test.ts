@@ -1,6 +1,3 @@
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { OpenFeature, ProviderEvents, type Client } from "@openfeature/web-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -11,63 +8,16 @@ import {
   type RecordingProxy,
   type ServeProcess,
 } from "../../../test/support/flags-serve.js";
+import { shopFlagSet, tempFlagFile } from "../../../test/support/shop-flags.js";
 import { SlipwayWebProvider } from "../src/index.js";
 
 // The web provider through the real @openfeature/web-sdk (in Node, whose fetch is the browser's)
 // against a real `slipway flags serve` process, with a recording proxy to see 200s and 304s.
 
-const dir = mkdtempSync(join(tmpdir(), "slipway-of-web-"));
-const FILE = join(dir, "flags.json");
-
-function save(document: unknown): void {
-  writeFileSync(`${FILE}.tmp`, JSON.stringify(document, null, 2));
-  renameSync(`${FILE}.tmp`, FILE);
-}
-
-const flagSet = (bannerText: string) => ({
-  metadata: { flagSetId: "shop" },
-  $evaluators: { isStaff: { ends_with: [{ var: "email" }, "@shop.example"] } },
-  flags: {
-    "new-checkout": {
-      state: "ENABLED",
-      variants: { on: true, off: false },
-      defaultVariant: "off",
-      targeting: {
-        if: [
-          { $ref: "isStaff" },
-          "on",
-          {
-            fractional: [
-              ["on", 30],
-              ["off", 70],
-            ],
-          },
-        ],
-      },
-      metadata: { owner: "payments" },
-    },
-    banner: { state: "ENABLED", variants: { current: bannerText, none: "" }, defaultVariant: "current" },
-    "page-size": {
-      state: "ENABLED",
-      variants: { small: 10, large: 50 },
-      defaultVariant: "small",
-      targeting: { if: [{ sem_ver: [{ var: "appVersion" }, ">=", "2.0.0"] }, "large", null] },
-    },
-    theme: {
-      state: "ENABLED",
-      variants: { dark: { bg: "#000" }, light: { bg: "#fff" } },
-      defaultVariant: "dark",
-    },
-    "old-nav": { state: "DISABLED", variants: { on: true, off: false }, defaultVariant: "on" },
-    "no-default": { state: "ENABLED", variants: { a: "A", b: "B" }, defaultVariant: null },
-    "broken-ref": {
-      state: "ENABLED",
-      variants: { a: true },
-      defaultVariant: "a",
-      targeting: { if: [{ $ref: "missing" }, "a", null] },
-    },
-  },
-});
+const flags = tempFlagFile("slipway-of-web-");
+const FILE = flags.file;
+const save = flags.save;
+const flagSet = (bannerText: string) => shopFlagSet(bannerText, { theme: "dark" });
 
 const DOMAIN = "slipway-web-test";
 let serve: ServeProcess;
@@ -99,7 +49,7 @@ afterAll(async () => {
   await OpenFeature.close();
   await proxy?.close();
   await serve?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  flags.remove();
 });
 
 type Case = { flag: string; type: "boolean" | "string" | "number" | "object"; defaultValue: unknown };

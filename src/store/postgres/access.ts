@@ -1,71 +1,17 @@
 import type { AccessStore, StoredSession, StoredToken, StoredUser } from "../ports/access-store.js";
-import type { Role, TokenScope } from "../../core/access/roles.js";
 import { SlipwayError } from "../../core/errors.js";
+import {
+  sessionFromRow,
+  sessionParams,
+  tokenFromRow,
+  tokenParams,
+  userFromRow,
+  userParams,
+  type SessionRow,
+  type TokenRow,
+  type UserRow,
+} from "../rows/access-rows.js";
 import type { PostgresDatabase } from "./database.js";
-
-interface TokenRow {
-  id: string;
-  name: string;
-  token_hash: string;
-  role: Role;
-  environment_roles: string;
-  created_by: string;
-  created_at: number;
-  expires_at: number | null;
-  last_used_at: number | null;
-  revoked_at: number | null;
-  scope: TokenScope | null;
-}
-
-interface UserRow {
-  id: string;
-  name: string;
-  password_hash: string;
-  role: Role;
-  environment_roles: string;
-  created_at: number;
-}
-
-interface SessionRow {
-  id_hash: string;
-  user_id: string;
-  csrf_token: string;
-  created_at: number;
-  expires_at: number;
-}
-
-const roles = (json: string) => JSON.parse(json) as Record<string, Role>;
-
-const tokenFromRow = (row: TokenRow): StoredToken => ({
-  id: row.id,
-  name: row.name,
-  hash: row.token_hash,
-  role: row.role,
-  environmentRoles: roles(row.environment_roles),
-  createdBy: row.created_by,
-  createdAt: row.created_at,
-  expiresAt: row.expires_at,
-  lastUsedAt: row.last_used_at,
-  revokedAt: row.revoked_at,
-  ...(row.scope !== null && { scope: row.scope }),
-});
-
-const userFromRow = (row: UserRow): StoredUser => ({
-  id: row.id,
-  name: row.name,
-  passwordHash: row.password_hash,
-  role: row.role,
-  environmentRoles: roles(row.environment_roles),
-  createdAt: row.created_at,
-});
-
-const sessionFromRow = (row: SessionRow): StoredSession => ({
-  idHash: row.id_hash,
-  userId: row.user_id,
-  csrfToken: row.csrf_token,
-  createdAt: row.created_at,
-  expiresAt: row.expires_at,
-});
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === "23505";
 
@@ -78,19 +24,7 @@ export class PostgresAccessStore implements AccessStore {
       await this.db.run(
         `INSERT INTO api_tokens (id, name, token_hash, role, environment_roles, created_by, created_at, expires_at, last_used_at, revoked_at, scope)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [
-          token.id,
-          token.name,
-          token.hash,
-          token.role,
-          JSON.stringify(token.environmentRoles),
-          token.createdBy,
-          token.createdAt,
-          token.expiresAt,
-          token.lastUsedAt,
-          token.revokedAt,
-          token.scope ?? null,
-        ],
+        tokenParams(token),
       );
     } catch (error) {
       if (isUniqueViolation(error)) throw new SlipwayError("SLIPWAY_CONFLICT", "token id already exists");
@@ -125,14 +59,7 @@ export class PostgresAccessStore implements AccessStore {
     try {
       await this.db.run(
         "INSERT INTO users (id, name, password_hash, role, environment_roles, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        [
-          user.id,
-          user.name,
-          user.passwordHash,
-          user.role,
-          JSON.stringify(user.environmentRoles),
-          user.createdAt,
-        ],
+        userParams(user),
       );
     } catch (error) {
       if (isUniqueViolation(error))
@@ -168,7 +95,7 @@ export class PostgresAccessStore implements AccessStore {
   async insertSession(session: StoredSession): Promise<void> {
     await this.db.run(
       "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-      [session.idHash, session.userId, session.csrfToken, session.createdAt, session.expiresAt],
+      sessionParams(session),
     );
   }
 

@@ -1,6 +1,6 @@
 import type { ApiAuditRecord, AuditStore } from "../ports/audit-store.js";
 import type { StoredEvent } from "../ports/rollout-store.js";
-import { toEvent, type EventRow } from "../event-rows.js";
+import { apiEvent, toEvent, type EventRow } from "../rows/event-rows.js";
 import type { PostgresDatabase } from "./database.js";
 import { insertEvent } from "./rollouts.js";
 
@@ -28,15 +28,6 @@ export class PostgresAuditStore implements AuditStore {
   }
 
   record(entry: ApiAuditRecord): Promise<void> {
-    return this.db.transaction((tx) =>
-      insertEvent(tx, {
-        at: new Date().toISOString(),
-        actor: entry.actor,
-        type: `api.${entry.action}`,
-        ...(entry.environment !== undefined ? { environment: entry.environment } : {}),
-        message: `${entry.actorName} ${entry.method} ${entry.path} → ${entry.status}`,
-        ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
-      }),
-    );
+    return this.db.transaction((tx) => insertEvent(tx, apiEvent(entry, new Date().toISOString())));
   }
 }

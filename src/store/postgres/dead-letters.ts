@@ -1,26 +1,6 @@
 import { pageSize, type DeadLetter, type DeadLetterStore } from "../ports/dead-letter-store.js";
-import type { Notification } from "../../core/notify/events.js";
+import { deadLetterFromRow, deadLetterParams, type DeadLetterRow } from "../rows/dead-letter-rows.js";
 import type { PostgresDatabase } from "./database.js";
-
-interface DeadLetterRow {
-  id: string;
-  channel: string;
-  notification: string;
-  attempts: number;
-  last_error: string;
-  created_at: number;
-  last_attempt_at: number;
-}
-
-const fromRow = (row: DeadLetterRow): DeadLetter => ({
-  id: row.id,
-  channel: row.channel,
-  notification: JSON.parse(row.notification) as Notification,
-  attempts: row.attempts,
-  lastError: row.last_error,
-  createdAt: row.created_at,
-  lastAttemptAt: row.last_attempt_at,
-});
 
 /** PostgreSQL adapter of the DeadLetterStore port (table from migration 4). */
 export class PostgresDeadLetterStore implements DeadLetterStore {
@@ -31,17 +11,7 @@ export class PostgresDeadLetterStore implements DeadLetterStore {
       `INSERT INTO notification_dead_letters
          (id, channel, notification_id, event_type, notification, attempts, last_error, created_at, last_attempt_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        letter.id,
-        letter.channel,
-        letter.notification.id,
-        letter.notification.event.type,
-        JSON.stringify(letter.notification),
-        letter.attempts,
-        letter.lastError,
-        letter.createdAt,
-        letter.lastAttemptAt,
-      ],
+      deadLetterParams(letter),
     );
   }
 
@@ -49,7 +19,7 @@ export class PostgresDeadLetterStore implements DeadLetterStore {
     const [row] = await this.db.rows<DeadLetterRow>("SELECT * FROM notification_dead_letters WHERE id = $1", [
       id,
     ]);
-    return row && fromRow(row);
+    return row && deadLetterFromRow(row);
   }
 
   async list(options: { channel?: string; limit?: number } = {}): Promise<DeadLetter[]> {
@@ -58,7 +28,7 @@ export class PostgresDeadLetterStore implements DeadLetterStore {
        ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $2`,
       [options.channel ?? null, pageSize(options.limit)],
     );
-    return rows.map(fromRow);
+    return rows.map(deadLetterFromRow);
   }
 
   async recordFailure(

@@ -1,24 +1,7 @@
-import {
-  factsFromRollout,
-  MILESTONE_EVENTS,
-  type MilestoneEvent,
-  type RolloutFacts,
-} from "../../core/delivery/index.js";
+import { MILESTONE_EVENTS, type MilestoneEvent, type RolloutFacts } from "../../core/delivery/index.js";
 import type { DeliveryMetricsStore } from "../ports/delivery-metrics-store.js";
+import { factsFromRow, type FactRow } from "../rows/delivery-rows.js";
 import type { PostgresDatabase } from "./database.js";
-
-interface FactRow {
-  id: string;
-  service: string;
-  environment: string;
-  kind: "deploy" | "rollback";
-  candidate_version: string;
-  stable_version: string | null;
-  phase: string;
-  outcome: string | null;
-  created_at: string;
-  committed_at: string | null;
-}
 
 /**
  * Read-only PostgreSQL adapter of the delivery metrics' port: rollouts (migration 2) with their
@@ -58,30 +41,6 @@ export class PostgresDeliveryMetricsStore implements DeliveryMetricsStore {
       list.push({ type: e.type, at: e.at });
       events.set(e.rollout_id, list);
     }
-    return rows.map((row) =>
-      factsFromRollout(
-        {
-          id: row.id,
-          service: row.service,
-          environment: row.environment,
-          kind: row.kind,
-          candidate: {
-            id: `${row.service}/${row.environment}@${row.candidate_version}`,
-            version: row.candidate_version,
-          },
-          ...(row.stable_version !== null && {
-            stable: {
-              id: `${row.service}/${row.environment}@${row.stable_version}`,
-              version: row.stable_version,
-            },
-          }),
-          createdAt: Date.parse(row.created_at),
-          phase: row.phase,
-          ...(row.outcome !== null && { outcome: row.outcome }),
-        },
-        events.get(row.id) ?? [],
-        row.committed_at,
-      ),
-    );
+    return rows.map((row) => factsFromRow(row, events.get(row.id) ?? []));
   }
 }

@@ -1,53 +1,22 @@
 import {
   classifyFlagChange,
   FLAG_HISTORY_LIMIT,
-  type FlagChangeAction,
   type FlagStore,
   type FlagWrite,
   type StoredFlag,
   type StoredFlagChange,
-  type StoredFlagDefinition,
 } from "../ports/flag-store.js";
+import {
+  changeFromRow,
+  changeOfWrite,
+  changeParams,
+  definitionOf,
+  flagFromRow,
+  flagParams,
+  type ChangeRow,
+  type FlagRow,
+} from "../rows/flag-rows.js";
 import { lock, LOCKS, type PostgresDatabase } from "./database.js";
-
-interface FlagRow {
-  key: string;
-  definition: string;
-  updated_at: string;
-  updated_by: string;
-}
-
-interface ChangeRow {
-  id: number;
-  key: string;
-  at: string;
-  actor: string;
-  action: FlagChangeAction;
-  reason: string;
-  before_definition: string | null;
-  after_definition: string | null;
-}
-
-const definitionOf = (text: string | null): StoredFlagDefinition | null =>
-  text === null ? null : (JSON.parse(text) as StoredFlagDefinition);
-
-const flagFromRow = (row: FlagRow): StoredFlag => ({
-  key: row.key,
-  definition: definitionOf(row.definition) as StoredFlagDefinition,
-  updatedAt: row.updated_at,
-  updatedBy: row.updated_by,
-});
-
-const changeFromRow = (row: ChangeRow): StoredFlagChange => ({
-  id: row.id,
-  key: row.key,
-  at: row.at,
-  actor: row.actor,
-  action: row.action,
-  reason: row.reason,
-  before: definitionOf(row.before_definition),
-  after: definitionOf(row.after_definition),
-});
 
 /**
  * PostgreSQL adapter of the FlagStore port (tables from migration 8). A write reads the stored
@@ -80,31 +49,14 @@ export class PostgresFlagStore implements FlagStore {
           `INSERT INTO flags (key, definition, updated_at, updated_by) VALUES ($1, $2, $3, $4)
            ON CONFLICT (key) DO UPDATE SET definition = excluded.definition,
              updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-          [write.key, JSON.stringify(write.after), write.at, write.actor],
+          flagParams(write),
         );
       const [inserted] = (await tx.rows<{ id: number }>(
         `INSERT INTO flag_changes (key, at, actor, action, reason, before_definition, after_definition)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-        [
-          write.key,
-          write.at,
-          write.actor,
-          action,
-          write.reason,
-          row ? row.definition : null,
-          write.after === null ? null : JSON.stringify(write.after),
-        ],
+        changeParams(write, action, row ? row.definition : null),
       )) as [{ id: number }];
-      return {
-        id: inserted.id,
-        key: write.key,
-        at: write.at,
-        actor: write.actor,
-        action,
-        reason: write.reason,
-        before,
-        after: write.after,
-      };
+      return changeOfWrite(inserted.id, write, action, before);
     });
   }
 

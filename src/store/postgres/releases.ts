@@ -1,38 +1,7 @@
-import type { Release, ReleaseStatus } from "../../core/release/types.js";
+import type { Release } from "../../core/release/types.js";
 import type { ReleaseStore } from "../ports/release-store.js";
+import { releaseFromRow, releaseParams, type ReleaseRow } from "../rows/release-rows.js";
 import type { PostgresDatabase } from "./database.js";
-
-interface ReleaseRow {
-  service: string;
-  version: string;
-  ref: string;
-  commit_sha: string | null;
-  committed_at: string | null;
-  digest: string | null;
-  status: ReleaseStatus;
-  dir: string;
-  build_log: string;
-  error: string | null;
-  exit_code: number | null;
-  created_at: string;
-  finished_at: string | null;
-}
-
-const fromRow = (row: ReleaseRow): Release => ({
-  service: row.service,
-  version: row.version,
-  ref: row.ref,
-  commit: row.commit_sha,
-  ...(row.committed_at !== null && { committedAt: row.committed_at }),
-  digest: row.digest,
-  status: row.status,
-  dir: row.dir,
-  buildLog: row.build_log,
-  ...(row.error !== null && { error: row.error }),
-  ...(row.exit_code !== null && { exitCode: row.exit_code }),
-  createdAt: row.created_at,
-  ...(row.finished_at !== null && { finishedAt: row.finished_at }),
-});
 
 /** PostgreSQL adapter of the ReleaseStore port (table from migration 3). */
 export class PostgresReleaseStore implements ReleaseStore {
@@ -43,7 +12,7 @@ export class PostgresReleaseStore implements ReleaseStore {
       "SELECT * FROM releases WHERE service = $1 AND version = $2",
       [service, version],
     );
-    return row && fromRow(row);
+    return row && releaseFromRow(row);
   }
 
   async listReleases(service?: string): Promise<Release[]> {
@@ -53,7 +22,7 @@ export class PostgresReleaseStore implements ReleaseStore {
        ORDER BY created_at COLLATE "C" DESC, seq DESC`,
       [service ?? null],
     );
-    return rows.map(fromRow);
+    return rows.map(releaseFromRow);
   }
 
   async saveRelease(release: Release): Promise<void> {
@@ -64,21 +33,7 @@ export class PostgresReleaseStore implements ReleaseStore {
          ref = excluded.ref, commit_sha = excluded.commit_sha, committed_at = excluded.committed_at, digest = excluded.digest, status = excluded.status,
          dir = excluded.dir, build_log = excluded.build_log, error = excluded.error, exit_code = excluded.exit_code,
          created_at = excluded.created_at, finished_at = excluded.finished_at`,
-      [
-        release.service,
-        release.version,
-        release.ref,
-        release.commit,
-        release.committedAt ?? null,
-        release.digest,
-        release.status,
-        release.dir,
-        release.buildLog,
-        release.error ?? null,
-        release.exitCode ?? null,
-        release.createdAt,
-        release.finishedAt ?? null,
-      ],
+      releaseParams(release),
     );
   }
 }

@@ -1,12 +1,6 @@
 import { SlipwayError } from "../../core/errors.js";
 import { applyTrafficChange } from "../../core/rollout/traffic.js";
-import {
-  isDeciding,
-  isFinal,
-  type AnalysisRecord,
-  type Rollout,
-  type Transition,
-} from "../../core/rollout/types.js";
+import { isDeciding, type AnalysisRecord, type Rollout, type Transition } from "../../core/rollout/types.js";
 import type {
   EnvironmentTraffic,
   NewRollout,
@@ -16,18 +10,21 @@ import type {
 } from "../ports/rollout-store.js";
 import type { RevisionSpec } from "../../core/revision/spec.js";
 import { upgradeRevisionSpec } from "../../core/revision/upgrade.js";
-import { toEvent, type EventRow } from "../event-rows.js";
+import { eventParams, toEvent, type EventRow } from "../rows/event-rows.js";
+import {
+  createdEvent,
+  iso,
+  revisionParams,
+  rolloutFromRow,
+  rolloutParams,
+  scopeOf,
+  toTraffic,
+  transitionEvent,
+  transitionParams,
+  type RolloutRow,
+  type TrafficRow,
+} from "../rows/rollout-rows.js";
 import { lock, LOCKS, type PostgresDatabase, type Queryable } from "./database.js";
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const scopeOf = (service: string, environment: string) => `${service}/${environment}`;
-
-interface TrafficRow {
-  service: string;
-  environment: string;
-  route: string;
-  traffic: string;
-}
 
 /**
  * PostgreSQL adapter of the rollout Store port (tables from migration 2). SQLite's one writer
@@ -76,41 +73,18 @@ export class PostgresRolloutStore implements RolloutStore {
       ]);
       await tx.run(
         `INSERT INTO revisions (id, service, environment, version, spec, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at`,
-        [r.candidate.id, r.service, r.environment, r.candidate.version, JSON.stringify(input.spec), at],
+        revisionParams(input, at),
       );
       await setRoutes(tx, r.service, r.environment, input.routes, at);
       await tx.run(
         `INSERT INTO rollouts (seq, id, service, environment, kind, candidate_version, stable_version, phase,
            outcome, reason, actor, created_at, updated_at, finished_at, doc)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11, $11, NULL, $12)`,
-        [
-          next,
-          rollout.id,
-          r.service,
-          r.environment,
-          r.kind,
-          r.candidate.version,
-          r.stable?.version ?? null,
-          r.phase,
-          r.reason ?? null,
-          r.actor,
-          at,
-          JSON.stringify(rollout),
-        ],
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11, $12, NULL, $13)`,
+        rolloutParams(next, rollout, at),
       );
-      const what = r.kind === "rollback" ? "rollback" : "deploy";
-      await insertEvent(tx, {
-        at,
-        actor: r.actor,
-        type: "rollout.created",
-        service: r.service,
-        environment: r.environment,
-        rolloutId: rollout.id,
-        message: `${what} ${r.candidate.version}${r.stable ? ` (replacing ${r.stable.version})` : ""}`,
-        ...(r.reason ? { reason: r.reason } : {}),
-      });
+      await insertEvent(tx, createdEvent(rollout, at));
       return rollout;
     });
   }
@@ -219,8 +193,8 @@ export class PostgresRolloutStore implements RolloutStore {
   }
 
   private async docs(sql: string, params: unknown[] = []): Promise<Rollout[]> {
-    const rows = await this.db.rows<{ doc: string }>(sql, params);
-    return rows.map((row) => JSON.parse(row.doc) as Rollout);
+    const rows = await this.db.rows<RolloutRow>(sql, params);
+    return rows.map(rolloutFromRow);
   }
 }
 
@@ -236,15 +210,7 @@ async function applyTransition(
   const at = iso(transition.patch.phaseSince);
   await tx.run(
     `UPDATE rollouts SET phase = $1, outcome = $2, reason = $3, updated_at = $4, finished_at = $5, doc = $6 WHERE id = $7`,
-    [
-      next.phase,
-      next.outcome ?? null,
-      next.reason ?? null,
-      at,
-      isFinal(next.phase) ? at : null,
-      JSON.stringify(next),
-      rolloutId,
-    ],
+    transitionParams(rolloutId, next, at),
   );
   if (transition.traffic) {
     const env = await trafficOf(tx, next.service, next.environment, true);
@@ -260,34 +226,25 @@ async function applyTransition(
       rolloutId,
     ]);
   }
-  await insertEvent(tx, {
-    at,
-    actor,
-    type: transition.event.type,
-    service: next.service,
-    environment: next.environment,
-    rolloutId,
-    message: transition.event.message,
-    ...(transition.patch.reason ? { reason: transition.patch.reason } : {}),
-  });
+  await insertEvent(tx, transitionEvent(rolloutId, next, transition, actor, at));
   return next;
 }
 
 /** The rollout's document; `forUpdate` locks its row until the transaction ends. */
 async function rolloutDoc(q: Queryable, id: string, forUpdate = false): Promise<Rollout | undefined> {
-  const [row] = await q.rows<{ doc: string }>(
+  const [row] = await q.rows<RolloutRow>(
     `SELECT doc FROM rollouts WHERE id = $1${forUpdate ? " FOR UPDATE" : ""}`,
     [id],
   );
-  return row ? (JSON.parse(row.doc) as Rollout) : undefined;
+  return row && rolloutFromRow(row);
 }
 
 async function holderOf(q: Queryable, service: string, environment: string): Promise<Rollout | undefined> {
-  const [row] = await q.rows<{ doc: string }>(
+  const [row] = await q.rows<RolloutRow>(
     "SELECT r.doc FROM rollout_locks l JOIN rollouts r ON r.id = l.rollout_id WHERE l.scope = $1",
     [scopeOf(service, environment)],
   );
-  return row ? (JSON.parse(row.doc) as Rollout) : undefined;
+  return row && rolloutFromRow(row);
 }
 
 async function trafficOf(
@@ -323,26 +280,8 @@ export async function insertEvent(tx: Queryable, e: Omit<StoredEvent, "seq">): P
   await tx.run(
     `INSERT INTO audit_events (at, actor, type, service, environment, rollout_id, message, reason)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      e.at,
-      e.actor,
-      e.type,
-      e.service ?? null,
-      e.environment ?? null,
-      e.rolloutId ?? null,
-      e.message,
-      e.reason ?? null,
-    ],
+    eventParams(e),
   );
-}
-
-function toTraffic(row: TrafficRow): EnvironmentTraffic {
-  return {
-    service: row.service,
-    environment: row.environment,
-    routes: JSON.parse(row.route) as RouteSpec[],
-    traffic: JSON.parse(row.traffic) as EnvironmentTraffic["traffic"],
-  };
 }
 
 /** A WHERE clause naming only the filters that are set, so the (service, environment, seq) index serves it. */

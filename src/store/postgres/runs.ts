@@ -1,23 +1,14 @@
 import type { LogLine, RunResult } from "../../core/workflow/model.js";
 import type { RunHistory, RunStore, RunSummary, StoredLogLine } from "../ports/run-store.js";
+import {
+  logLineFromRow,
+  runFromRow,
+  SELECT_RUN,
+  toSummary,
+  type LogRow,
+  type RunRow,
+} from "../rows/run-rows.js";
 import { lock, LOCKS, type PostgresDatabase } from "./database.js";
-
-interface RunRow {
-  id: number;
-  workflow: string;
-  workflow_file: string;
-  event: string;
-  ref: string;
-  sha: string;
-  status: "running" | "completed";
-  conclusion: string | null;
-  started_at: string;
-  duration_ms: number | null;
-  result: string | null;
-  run_number: number;
-}
-
-const SELECT_RUN = `SELECT r.*, (SELECT COUNT(*) FROM workflow_runs o WHERE o.workflow_file = r.workflow_file AND o.id <= r.id) AS run_number FROM workflow_runs r`;
 
 /**
  * The run history in PostgreSQL. A run's number counts the runs of its workflow file up to it, and
@@ -89,46 +80,17 @@ export class PostgresRunStore implements RunStore {
     const id = Number(runId);
     if (!Number.isSafeInteger(id)) return undefined;
     const [row] = await this.db.rows<RunRow>(`${SELECT_RUN} WHERE r.id = $1`, [id]);
-    if (!row) return undefined;
-    return { ...toSummary(row), result: row.result ? (JSON.parse(row.result) as RunResult) : null };
+    return row && runFromRow(row);
   }
 
   async getLogs(runId: string, job?: string): Promise<StoredLogLine[]> {
     const id = Number(runId);
     if (!Number.isSafeInteger(id)) return [];
-    const rows = await this.db.rows<{
-      job_key: string;
-      job_id: string;
-      step: string;
-      level: LogLine["level"];
-      text: string;
-    }>(
+    const rows = await this.db.rows<LogRow>(
       `SELECT job_key, job_id, step, level, text FROM workflow_run_logs WHERE run_id = $1
        ${job === undefined ? "" : "AND (job_id = $2 OR job_key = $2)"} ORDER BY seq`,
       job === undefined ? [id] : [id, job],
     );
-    return rows.map((row) => ({
-      jobKey: row.job_key,
-      jobId: row.job_id,
-      step: row.step,
-      level: row.level,
-      text: row.text,
-    }));
+    return rows.map(logLineFromRow);
   }
-}
-
-function toSummary(row: RunRow): RunSummary {
-  return {
-    runId: String(row.id),
-    runNumber: row.run_number,
-    workflow: row.workflow,
-    workflowFile: row.workflow_file,
-    event: row.event,
-    ref: row.ref,
-    sha: row.sha,
-    status: row.status,
-    conclusion: row.conclusion,
-    startedAt: row.started_at,
-    durationMs: row.duration_ms,
-  };
 }

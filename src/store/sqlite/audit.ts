@@ -1,7 +1,7 @@
 import type { ApiAuditRecord, AuditStore } from "../ports/audit-store.js";
 import type { StoredEvent } from "../ports/rollout-store.js";
 import { settle, type SqliteDatabase } from "./database.js";
-import { toEvent, type EventRow } from "../event-rows.js";
+import { apiEvent, eventParams, toEvent, type EventRow } from "../rows/event-rows.js";
 
 /** SQLite adapter of the AuditStore port: API requests kept beside the rollouts' events in `audit_events`. */
 export class SqliteAuditStore implements AuditStore {
@@ -46,15 +46,8 @@ export class SqliteAuditStore implements AuditStore {
     this.db
       .prepare(
         `INSERT INTO audit_events (at, actor, type, service, environment, rollout_id, message, reason)
-         VALUES (?, ?, ?, NULL, ?, NULL, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(
-        new Date().toISOString(),
-        entry.actor,
-        `api.${entry.action}`,
-        entry.environment ?? null,
-        `${entry.actorName} ${entry.method} ${entry.path} → ${entry.status}`,
-        entry.reason ?? null,
-      );
+      .run(...eventParams(apiEvent(entry, new Date().toISOString())));
   }
 }

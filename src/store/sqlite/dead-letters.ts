@@ -1,26 +1,6 @@
 import { pageSize, type DeadLetter, type DeadLetterStore } from "../ports/dead-letter-store.js";
-import type { Notification } from "../../core/notify/events.js";
+import { deadLetterFromRow, deadLetterParams, type DeadLetterRow } from "../rows/dead-letter-rows.js";
 import type { SqliteDatabase } from "./database.js";
-
-interface DeadLetterRow {
-  id: string;
-  channel: string;
-  notification: string;
-  attempts: number;
-  last_error: string;
-  created_at: number;
-  last_attempt_at: number;
-}
-
-const fromRow = (row: DeadLetterRow): DeadLetter => ({
-  id: row.id,
-  channel: row.channel,
-  notification: JSON.parse(row.notification) as Notification,
-  attempts: row.attempts,
-  lastError: row.last_error,
-  createdAt: row.created_at,
-  lastAttemptAt: row.last_attempt_at,
-});
 
 /** SQLite adapter of the DeadLetterStore port (table from migration 004). */
 export class SqliteDeadLetterStore implements DeadLetterStore {
@@ -33,24 +13,14 @@ export class SqliteDeadLetterStore implements DeadLetterStore {
            (id, channel, notification_id, event_type, notification, attempts, last_error, created_at, last_attempt_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(
-        letter.id,
-        letter.channel,
-        letter.notification.id,
-        letter.notification.event.type,
-        JSON.stringify(letter.notification),
-        letter.attempts,
-        letter.lastError,
-        letter.createdAt,
-        letter.lastAttemptAt,
-      );
+      .run(...deadLetterParams(letter));
     return Promise.resolve();
   }
 
   get(id: string): Promise<DeadLetter | undefined> {
     const row = this.db.prepare("SELECT * FROM notification_dead_letters WHERE id = ?").get(id) as
       DeadLetterRow | undefined;
-    return Promise.resolve(row && fromRow(row));
+    return Promise.resolve(row && deadLetterFromRow(row));
   }
 
   list(options: { channel?: string; limit?: number } = {}): Promise<DeadLetter[]> {
@@ -66,7 +36,7 @@ export class SqliteDeadLetterStore implements DeadLetterStore {
             )
             .all(options.channel, limit)
     ) as DeadLetterRow[];
-    return Promise.resolve(rows.map(fromRow));
+    return Promise.resolve(rows.map(deadLetterFromRow));
   }
 
   recordFailure(id: string, update: { attempts: number; lastError: string; at: number }): Promise<void> {

@@ -1,53 +1,22 @@
 import {
   classifyFlagChange,
   FLAG_HISTORY_LIMIT,
-  type FlagChangeAction,
   type FlagStore,
   type FlagWrite,
   type StoredFlag,
   type StoredFlagChange,
-  type StoredFlagDefinition,
 } from "../ports/flag-store.js";
+import {
+  changeFromRow,
+  changeOfWrite,
+  changeParams,
+  definitionOf,
+  flagFromRow,
+  flagParams,
+  type ChangeRow,
+  type FlagRow,
+} from "../rows/flag-rows.js";
 import { settle, type SqliteDatabase } from "./database.js";
-
-interface FlagRow {
-  key: string;
-  definition: string;
-  updated_at: string;
-  updated_by: string;
-}
-
-interface ChangeRow {
-  id: number;
-  key: string;
-  at: string;
-  actor: string;
-  action: FlagChangeAction;
-  reason: string;
-  before_definition: string | null;
-  after_definition: string | null;
-}
-
-const definitionOf = (text: string | null): StoredFlagDefinition | null =>
-  text === null ? null : (JSON.parse(text) as StoredFlagDefinition);
-
-const flagFromRow = (row: FlagRow): StoredFlag => ({
-  key: row.key,
-  definition: definitionOf(row.definition)!,
-  updatedAt: row.updated_at,
-  updatedBy: row.updated_by,
-});
-
-const changeFromRow = (row: ChangeRow): StoredFlagChange => ({
-  id: row.id,
-  key: row.key,
-  at: row.at,
-  actor: row.actor,
-  action: row.action,
-  reason: row.reason,
-  before: definitionOf(row.before_definition),
-  after: definitionOf(row.after_definition),
-});
 
 /** SQLite adapter of the FlagStore port (tables from migration 008). */
 export class SqliteFlagStore implements FlagStore {
@@ -84,31 +53,14 @@ export class SqliteFlagStore implements FlagStore {
            ON CONFLICT (key) DO UPDATE SET definition = excluded.definition,
              updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
         )
-        .run(write.key, JSON.stringify(write.after), write.at, write.actor);
+        .run(...flagParams(write));
     const inserted = this.db
       .prepare(
         `INSERT INTO flag_changes (key, at, actor, action, reason, before_definition, after_definition)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(
-        write.key,
-        write.at,
-        write.actor,
-        action,
-        write.reason,
-        row ? row.definition : null,
-        write.after === null ? null : JSON.stringify(write.after),
-      );
-    return {
-      id: Number(inserted.lastInsertRowid),
-      key: write.key,
-      at: write.at,
-      actor: write.actor,
-      action,
-      reason: write.reason,
-      before,
-      after: write.after,
-    };
+      .run(...changeParams(write, action, row ? row.definition : null));
+    return changeOfWrite(Number(inserted.lastInsertRowid), write, action, before);
   }
 
   history(key: string, options: { limit?: number } = {}): Promise<StoredFlagChange[]> {

@@ -1,12 +1,6 @@
 import { SlipwayError } from "../../core/errors.js";
 import { applyTrafficChange } from "../../core/rollout/traffic.js";
-import {
-  isDeciding,
-  isFinal,
-  type AnalysisRecord,
-  type Rollout,
-  type Transition,
-} from "../../core/rollout/types.js";
+import { isDeciding, type AnalysisRecord, type Rollout, type Transition } from "../../core/rollout/types.js";
 import type {
   EnvironmentTraffic,
   NewRollout,
@@ -17,20 +11,20 @@ import type {
 import type { RevisionSpec } from "../../core/revision/spec.js";
 import { upgradeRevisionSpec } from "../../core/revision/upgrade.js";
 import { settle, type SqliteDatabase } from "./database.js";
-import { toEvent, type EventRow } from "../event-rows.js";
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const scopeOf = (service: string, environment: string) => `${service}/${environment}`;
-
-interface RolloutRow {
-  doc: string;
-}
-interface TrafficRow {
-  service: string;
-  environment: string;
-  route: string;
-  traffic: string;
-}
+import { eventParams, toEvent, type EventRow } from "../rows/event-rows.js";
+import {
+  createdEvent,
+  iso,
+  revisionParams,
+  rolloutFromRow,
+  rolloutParams,
+  scopeOf,
+  toTraffic,
+  transitionEvent,
+  transitionParams,
+  type RolloutRow,
+  type TrafficRow,
+} from "../rows/rollout-rows.js";
 
 /** SQLite adapter of the rollout Store port (tables from migration 002). */
 export class SqliteRolloutStore implements RolloutStore {
@@ -83,15 +77,7 @@ export class SqliteRolloutStore implements RolloutStore {
              VALUES (?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at`,
           )
-          .run(
-            r.candidate.id,
-            r.service,
-            r.environment,
-            r.candidate.version,
-            JSON.stringify(input.spec),
-            at,
-            at,
-          );
+          .run(...revisionParams(input, at));
         this.setRoutes(r.service, r.environment, input.routes, at);
         this.db
           .prepare(
@@ -99,32 +85,8 @@ export class SqliteRolloutStore implements RolloutStore {
                outcome, reason, actor, created_at, updated_at, finished_at, doc)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, NULL, ?)`,
           )
-          .run(
-            seq,
-            rollout.id,
-            r.service,
-            r.environment,
-            r.kind,
-            r.candidate.version,
-            r.stable?.version ?? null,
-            r.phase,
-            r.reason ?? null,
-            r.actor,
-            at,
-            at,
-            JSON.stringify(rollout),
-          );
-        const what = r.kind === "rollback" ? "rollback" : "deploy";
-        this.insertEvent({
-          at,
-          actor: r.actor,
-          type: "rollout.created",
-          service: r.service,
-          environment: r.environment,
-          rolloutId: rollout.id,
-          message: `${what} ${r.candidate.version}${r.stable ? ` (replacing ${r.stable.version})` : ""}`,
-          ...(r.reason ? { reason: r.reason } : {}),
-        });
+          .run(...rolloutParams(seq, rollout, at));
+        this.insertEvent(createdEvent(rollout, at));
         return rollout;
       })
       .immediate();
@@ -145,15 +107,7 @@ export class SqliteRolloutStore implements RolloutStore {
       .prepare(
         `UPDATE rollouts SET phase = ?, outcome = ?, reason = ?, updated_at = ?, finished_at = ?, doc = ? WHERE id = ?`,
       )
-      .run(
-        next.phase,
-        next.outcome ?? null,
-        next.reason ?? null,
-        at,
-        isFinal(next.phase) ? at : null,
-        JSON.stringify(next),
-        rolloutId,
-      );
+      .run(...transitionParams(rolloutId, next, at));
     if (transition.traffic) {
       const env = this.trafficOf(next.service, next.environment);
       const traffic = applyTrafficChange(env?.traffic ?? [], transition.traffic);
@@ -168,16 +122,7 @@ export class SqliteRolloutStore implements RolloutStore {
         .prepare("DELETE FROM rollout_locks WHERE scope = ? AND rollout_id = ?")
         .run(scopeOf(next.service, next.environment), rolloutId);
     }
-    this.insertEvent({
-      at,
-      actor,
-      type: transition.event.type,
-      service: next.service,
-      environment: next.environment,
-      rolloutId,
-      message: transition.event.message,
-      ...(transition.patch.reason ? { reason: transition.patch.reason } : {}),
-    });
+    this.insertEvent(transitionEvent(rolloutId, next, transition, actor, at));
     return next;
   }
 
@@ -187,7 +132,7 @@ export class SqliteRolloutStore implements RolloutStore {
 
   private rolloutDoc(id: string): Rollout | undefined {
     const row = this.db.prepare("SELECT doc FROM rollouts WHERE id = ?").get(id) as RolloutRow | undefined;
-    return row ? (JSON.parse(row.doc) as Rollout) : undefined;
+    return row && rolloutFromRow(row);
   }
 
   updateAnalysis(
@@ -340,30 +285,12 @@ export class SqliteRolloutStore implements RolloutStore {
         `INSERT INTO audit_events (at, actor, type, service, environment, rollout_id, message, reason)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(
-        e.at,
-        e.actor,
-        e.type,
-        e.service ?? null,
-        e.environment ?? null,
-        e.rolloutId ?? null,
-        e.message,
-        e.reason ?? null,
-      );
+      .run(...eventParams(e));
   }
 
   private docs(sql: string, ...params: unknown[]): Rollout[] {
-    return (this.db.prepare(sql).all(...params) as RolloutRow[]).map((row) => JSON.parse(row.doc) as Rollout);
+    return (this.db.prepare(sql).all(...params) as RolloutRow[]).map(rolloutFromRow);
   }
-}
-
-function toTraffic(row: TrafficRow): EnvironmentTraffic {
-  return {
-    service: row.service,
-    environment: row.environment,
-    routes: JSON.parse(row.route) as RouteSpec[],
-    traffic: JSON.parse(row.traffic) as EnvironmentTraffic["traffic"],
-  };
 }
 
 /**

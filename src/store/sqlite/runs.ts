@@ -1,21 +1,14 @@
 import type { LogLine, RunResult } from "../../core/workflow/model.js";
 import type { RunHistory, RunStore, RunSummary, StoredLogLine } from "../ports/run-store.js";
+import {
+  logLineFromRow,
+  runFromRow,
+  SELECT_RUN,
+  toSummary,
+  type LogRow,
+  type RunRow,
+} from "../rows/run-rows.js";
 import { settle, type SqliteDatabase } from "./database.js";
-
-interface RunRow {
-  id: number;
-  workflow: string;
-  workflow_file: string;
-  event: string;
-  ref: string;
-  sha: string;
-  status: "running" | "completed";
-  conclusion: string | null;
-  started_at: string;
-  duration_ms: number | null;
-  result: string | null;
-  run_number: number;
-}
 
 /** The run history in SQLite: runs with their result document, and masked log lines. */
 export class SqliteRunStore implements RunStore {
@@ -97,8 +90,7 @@ export class SqliteRunStore implements RunStore {
 
   private runOf(runId: string): (RunSummary & { result: RunResult | null }) | undefined {
     const row = this.db.prepare(`${SELECT_RUN} WHERE r.id = ?`).get(Number(runId)) as RunRow | undefined;
-    if (!row) return undefined;
-    return { ...toSummary(row), result: row.result ? (JSON.parse(row.result) as RunResult) : null };
+    return row && runFromRow(row);
   }
 
   /** Log lines in order; `job` matches a job id (every matrix combination) or one job key. */
@@ -111,20 +103,8 @@ export class SqliteRunStore implements RunStore {
       .prepare(
         `SELECT job_key, job_id, step, level, text FROM workflow_run_logs WHERE run_id = ? ${job === undefined ? "" : "AND (job_id = ? OR job_key = ?)"} ORDER BY seq`,
       )
-      .all(...(job === undefined ? [Number(runId)] : [Number(runId), job, job])) as {
-      job_key: string;
-      job_id: string;
-      step: string;
-      level: LogLine["level"];
-      text: string;
-    }[];
-    return rows.map((row) => ({
-      jobKey: row.job_key,
-      jobId: row.job_id,
-      step: row.step,
-      level: row.level,
-      text: row.text,
-    }));
+      .all(...(job === undefined ? [Number(runId)] : [Number(runId), job, job])) as LogRow[];
+    return rows.map(logLineFromRow);
   }
 
   private runNumber(id: number, workflowFile: string): number {
@@ -133,22 +113,4 @@ export class SqliteRunStore implements RunStore {
       .get(workflowFile, id) as { n: number };
     return row.n;
   }
-}
-
-const SELECT_RUN = `SELECT r.*, (SELECT COUNT(*) FROM workflow_runs o WHERE o.workflow_file = r.workflow_file AND o.id <= r.id) AS run_number FROM workflow_runs r`;
-
-function toSummary(row: RunRow): RunSummary {
-  return {
-    runId: String(row.id),
-    runNumber: row.run_number,
-    workflow: row.workflow,
-    workflowFile: row.workflow_file,
-    event: row.event,
-    ref: row.ref,
-    sha: row.sha,
-    status: row.status,
-    conclusion: row.conclusion,
-    startedAt: row.started_at,
-    durationMs: row.duration_ms,
-  };
 }
