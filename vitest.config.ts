@@ -7,7 +7,11 @@ export default defineConfig({
     // refuses; inlining lets Vite transform it, as the esbuild bundle does for the CLI.
     server: { deps: { inline: [/@actions\//] } },
     projects: [
-      { extends: true, test: { name: "unit", include: ["src/**/*.test.ts"] } },
+      // The PostgreSQL store suites create a database per suite, which takes seconds on a busy machine.
+      {
+        extends: true,
+        test: { name: "unit", include: ["src/**/*.test.ts"], testTimeout: 30_000, hookTimeout: 30_000 },
+      },
       {
         extends: true,
         test: { name: "e2e", include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
