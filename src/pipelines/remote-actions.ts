@@ -73,7 +73,7 @@ export class RemoteActions {
         // A pinned SHA has no ref to fall back on: say what is missing, not git's protocol words.
         if (isFullSha(use.ref)) {
           throw new Error(
-            `cannot download ${name}@${use.ref} from ${url}: the server has no such repository or commit (${firstLine((error as Error).message)})`,
+            `cannot download ${name}@${use.ref} from ${url}: the server could not send that commit (${firstLine((error as Error).message)})`,
             { cause: error },
           );
         }
