@@ -70,8 +70,14 @@ export class RemoteActions {
       try {
         await this.git(temp, ["fetch", "-q", "--depth", "1", "--no-tags", url, sha]);
       } catch (error) {
+        // A pinned SHA has no ref to fall back on: say what is missing, not git's protocol words.
+        if (isFullSha(use.ref)) {
+          throw new Error(
+            `cannot download ${name}@${use.ref} from ${url}: the server could not send that commit (${firstLine((error as Error).message)})`,
+            { cause: error },
+          );
+        }
         // Servers that refuse a SHA in "want" (protocol v0 without allowReachableSHA1InWant): fetch the ref.
-        if (isFullSha(use.ref)) throw error;
         await this.git(temp, ["fetch", "-q", "--depth", "1", "--no-tags", url, use.ref]);
       }
       const fetched = await this.git(temp, ["rev-parse", "FETCH_HEAD^{commit}"]);

@@ -238,6 +238,12 @@ jobs:
       - run: echo "old='\${{ steps.old.outputs.said }}' tag='\${{ steps.tag.outputs.said }}'"
       - name: missing
         uses: acme/hello@v404
+      - name: unknown commit
+        if: always()
+        uses: acme/hello@${"0".repeat(40)}
+      - name: unknown repository
+        if: always()
+        uses: acme/nowhere@${helloV1}
 `;
     const target = repo({ ".github/workflows/remote.yml": pinned });
     const first = await run(target, cacheDir, own.url);
@@ -251,6 +257,13 @@ jobs:
     const step = second.result.jobs[0]?.steps.find((s) => s.name === "missing");
     expect(step?.conclusion).toBe("failure");
     expect(second.logs("pin")).toMatch(/step 'missing': acme\/hello@v404: no tag or branch 'v404'/);
+    // A pinned SHA the server does not have (a stale mirror) or a repository it lacks: named, not git's words only.
+    expect(second.logs("pin")).toContain(
+      `step 'unknown commit': cannot download acme/hello@${"0".repeat(40)} from ${own.url}/acme/hello: the server could not send that commit`,
+    );
+    expect(second.logs("pin")).toContain(
+      `step 'unknown repository': cannot download acme/nowhere@${helloV1} from ${own.url}/acme/nowhere: the server could not send that commit`,
+    );
 
     // With the server gone, the SHA-pinned action still runs from the cache.
     const offline = `name: remote

@@ -1,11 +1,20 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createWriteStream, existsSync, mkdtempSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream } from "node:stream/web";
 import { promisify } from "node:util";
+import semver from "semver";
 import { ltsByMajor, type NodeRelease } from "./node-versions.js";
 
 const execFileAsync = promisify(execFile);
@@ -16,7 +25,7 @@ export interface NodeSource {
   describe: string;
   releases(signal: AbortSignal): Promise<NodeRelease[]>;
   /** Downloads `version`, checks its checksum, and unpacks it into `dir` (bin/node inside). */
-  install(version: string, dir: string, signal: AbortSignal): Promise<void>;
+  install(version: string, dir: string, signal: AbortSignal, log?: (line: string) => void): Promise<void>;
 }
 
 /** The source could not be reached or does not have the file: another source may be tried. */
@@ -58,8 +67,25 @@ export function nodejsDistSource(mirror: string, arch: string): NodeSource {
 }
 
 interface Packument {
-  versions: Record<string, { bin?: Record<string, string>; dist?: { tarball?: string; integrity?: string } }>;
+  versions: Record<
+    string,
+    {
+      bin?: Record<string, string>;
+      engines?: { node?: string };
+      dist?: { tarball?: string; integrity?: string };
+    }
+  >;
 }
+
+/**
+ * What the official Node tarball bundles and the npm registry's node-linux-<arch> package lacks
+ * (it holds bin/node only): without them a step's `npm` would be the host's, which fails on other
+ * Node majors. `upTo`: the last Node major that bundled it (corepack left Node in 25).
+ */
+const COMPANIONS: { name: string; bins: string[]; upTo?: number }[] = [
+  { name: "npm", bins: ["npm", "npx"] },
+  { name: "corepack", bins: ["corepack"], upTo: 24 },
+];
 
 /**
  * The npm registry's `node-linux-<arch>` package (reachable where nodejs.org is not): the tarball
@@ -85,7 +111,7 @@ export function npmPackageSource(registry: string, arch: string): NodeSource {
         .filter(([, meta]) => meta.bin?.node === "bin/node" && meta.dist?.tarball && meta.dist.integrity)
         .map(([version]) => ({ version, lts: ltsByMajor(version) }));
     },
-    async install(version, dir, signal) {
+    async install(version, dir, signal, log) {
       const meta = (await load(signal)).versions[version];
       const tarball = meta?.dist?.tarball;
       const integrity = meta?.dist?.integrity;
@@ -98,8 +124,71 @@ export function npmPackageSource(registry: string, arch: string): NodeSource {
           ? undefined
           : `sha512 ${hashes.sha512} does not match the registry's integrity ${sha512}`,
       );
+      for (const companion of COMPANIONS) {
+        if (companion.upTo !== undefined && semver.major(version) > companion.upTo) continue;
+        await installCompanion(registry, companion, version, dir, signal, log);
+      }
     },
   };
+}
+
+/**
+ * Puts the newest release of `companion` whose `engines.node` accepts Node `nodeVersion` into
+ * `<dir>/lib/node_modules/<name>`, with bin links, as the official tarball lays it out. The exact
+ * version Node bundled is not on the registry; this one is what `npm i -g npm` would pick there.
+ * Best effort: a registry without the package leaves the Node usable (logged).
+ */
+async function installCompanion(
+  registry: string,
+  companion: (typeof COMPANIONS)[number],
+  nodeVersion: string,
+  dir: string,
+  signal: AbortSignal,
+  log: ((line: string) => void) | undefined,
+): Promise<void> {
+  let doc: Packument;
+  try {
+    doc = (await getJson(`${registry}/${companion.name}`, signal, {
+      accept: "application/vnd.npm.install-v1+json",
+    })) as Packument;
+  } catch (error) {
+    if (!(error instanceof SourceUnavailable)) throw error;
+    log?.(`${companion.name} not added to Node ${nodeVersion}: ${error.message}`);
+    return;
+  }
+  const fits = Object.entries(doc.versions)
+    .filter(([version, meta]) => {
+      if (semver.prerelease(version) || !meta.dist?.tarball || !meta.dist.integrity) return false;
+      const engines = meta.engines?.node;
+      return engines === undefined || semver.satisfies(nodeVersion, engines, { includePrerelease: true });
+    })
+    .sort(([a], [b]) => semver.rcompare(a, b));
+  const [version, meta] = fits[0] ?? [];
+  const sha512 = meta?.dist?.integrity ? /^sha512-(.+)$/.exec(meta.dist.integrity)?.[1] : undefined;
+  if (!version || !meta?.dist?.tarball || !sha512) {
+    log?.(`${companion.name} not added to Node ${nodeVersion}: no release in ${registry} supports it`);
+    return;
+  }
+  const target = join(dir, "lib", "node_modules", companion.name);
+  mkdirSync(target, { recursive: true });
+  await downloadAndUnpack(
+    meta.dist.tarball,
+    target,
+    signal,
+    (hashes) =>
+      hashes.sha512 === sha512
+        ? undefined
+        : `sha512 ${hashes.sha512} does not match the registry's integrity ${sha512}`,
+    "package.json",
+  );
+  for (const bin of companion.bins) {
+    const file = meta.bin?.[bin];
+    if (!file) continue;
+    // Registry tarballs store files 0644; npm marks bins executable when it installs them.
+    chmodSync(join(target, file), 0o755);
+    symlinkSync(join("..", "lib", "node_modules", companion.name, file), join(dir, "bin", bin));
+  }
+  log?.(`${companion.name} ${version} added to Node ${nodeVersion} (the newest whose engines accept it)`);
 }
 
 /** Downloads a .tar.gz while hashing it, refuses it when `verify` says so, and unpacks it into `dir`. */
@@ -108,6 +197,7 @@ async function downloadAndUnpack(
   dir: string,
   signal: AbortSignal,
   verify: (hashes: { sha256: string; sha512: string }) => string | undefined,
+  expected = join("bin", "node"),
 ): Promise<void> {
   const response = await request(url, signal);
   const temp = mkdtempSync(join(dir, "..", ".download-"));
@@ -128,7 +218,7 @@ async function downloadAndUnpack(
     const problem = verify({ sha256: sha256.digest("hex"), sha512: sha512.digest("base64") });
     if (problem) throw new Error(`checksum mismatch for ${url}: ${problem}; not installed`);
     await execFileAsync("tar", ["-xzf", archive, "--strip-components=1", "-C", dir], { signal });
-    if (!existsSync(join(dir, "bin", "node"))) throw new Error(`${url} has no bin/node`);
+    if (!existsSync(join(dir, expected))) throw new Error(`${url} has no ${expected}`);
   } finally {
     rmSync(temp, { recursive: true, force: true });
   }

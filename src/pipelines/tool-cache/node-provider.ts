@@ -78,7 +78,7 @@ export async function provideNode(options: ProvideNodeOptions): Promise<Provided
     options.log(`Downloading Node ${release.version} (${arch}) from ${source.describe}`);
     try {
       const installed = await installTool(toolCache, "node", release.version, arch, (dir) =>
-        source.install(release.version, dir, options.signal),
+        source.install(release.version, dir, options.signal, (line) => options.log(line)),
       );
       options.log(`Node ${release.version} verified and added to the tool cache ${installed.dir}`);
       return { version: installed.version, binDir: join(installed.dir, "bin"), from: "download" };
