@@ -8,9 +8,9 @@ const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
 const DASHBOARD_LINE =
   /\n {2}dashboard +http:\/\/127\.0\.0\.1:\d+\/ +sign in as demo-[0-9a-f]{6} \/ [\w-]{16} +\(shown once\)\n/;
 
-describe("slipway demo --exit", () => {
+describe("slipway demo --flags --exit", () => {
   it("tells the whole story and cleans up after itself", () => {
-    const run = spawnSync(process.execPath, [BIN, "demo", "--exit"], {
+    const run = spawnSync(process.execPath, [BIN, "demo", "--flags", "--exit"], {
       encoding: "utf8",
       timeout: 110_000,
       env: { ...process.env, NO_COLOR: "1", SLIPWAY_LOG_LEVEL: "warn" },
@@ -27,6 +27,16 @@ describe("slipway demo --exit", () => {
     expect(out).toMatch(/web\/production@v3 rolled back to web\/production@v1: error rate/);
     expect(out).toMatch(/promoted web\/production@v4; web\/production@v1 stays warm/);
     expect(out).toMatch(/connection errors seen by the load: 0\./);
+    // The flag steps, evaluated over OFREP with a client key: about 10 %, then about 50 %, and
+    // every user who had the flag at 10 % still has it.
+    const at10 = Number(/(\d+) of 1000 users have it \(/.exec(out)?.[1]);
+    expect(at10).toBeGreaterThan(50);
+    expect(at10).toBeLessThan(150);
+    expect(out).toMatch(
+      new RegExp(
+        `✔ ${at10} of the ${at10} users who had it at 10 % still have it at 50 % \\(stable assignment\\)`,
+      ),
+    );
     const dir = /in (\/\S+slipway-demo-\S+)/.exec(out)?.[1];
     expect(dir).toBeDefined();
     // The temporary project is gone, and with it every process the demo started.
