@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { postgresStores } from "../../src/store/postgres/test-support.js";
+import { testDatabaseKind } from "./test-database.js";
 import { projectYaml, startWorld, steadyTraffic, withoutBaselineTrigger, type World } from "./world.js";
 
 let world: World | undefined;
@@ -9,10 +10,15 @@ afterEach(async () => {
 });
 
 const postgres = postgresStores("blue_green");
-/** The same scenario on each store: the project's SQLite file, and a PostgreSQL database. */
+/**
+ * The same scenario on each store: the one SLIPWAY_TEST_DATABASE chooses and, when that is SQLite
+ * (the default suite), PostgreSQL as well, so that every suite runs a rollout on PostgreSQL.
+ */
 const stores: Array<[string, () => Promise<string | undefined>]> = [
-  ["sqlite", () => Promise.resolve(undefined)],
-  ["postgres", () => postgres.freshUrl()],
+  [testDatabaseKind(), () => Promise.resolve(undefined)],
+  ...(testDatabaseKind() === "sqlite"
+    ? [["postgres", () => postgres.freshUrl()] as [string, () => Promise<string | undefined>]]
+    : []),
 ];
 
 describe.each(stores)("blue-green rollouts with a real proxy and real processes (%s)", (_name, database) => {
