@@ -119,6 +119,8 @@ export class RolloutController {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private again = false;
+  /** The tail of the read-decide-commit chain (see serially). */
+  private deciding: Promise<unknown> = Promise.resolve();
   private readonly stopping = new Set<Promise<void>>();
   /**
    * False (undefined before the first sync) while the proxy has not acknowledged the desired table:
@@ -181,6 +183,19 @@ export class RolloutController {
   }
 
   /** Commit a transition with its event, then tell subscribers. */
+  /**
+   * Runs one read-decide-commit of a rollout at a time. A transition's patch is computed from the
+   * document read first: without this, a manual promote committed between the loop's read and its
+   * commit would be half overwritten (the loop's stale phase over the promote's step). With an
+   * in-process SQLite store the gap was too short to see; over a network (PostgreSQL) it is not.
+   * Side effects (perform) run outside: they may take seconds.
+   */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.deciding.then(work);
+    this.deciding = run.catch(() => undefined);
+    return run;
+  }
+
   private async commit(rolloutId: string, transition: Transition, actor: string): Promise<Rollout> {
     const rollout = await this.store.commitTransition(rolloutId, transition, actor);
     await this.changes.emitCommitted(rollout);
@@ -365,10 +380,12 @@ export class RolloutController {
    * among the approvers; SLIPWAY_CONFLICT when it is not waiting (or already voted, or expired).
    */
   async approve(id: string, opts: ApproveOptions): Promise<DeployResult> {
-    const rollout = await this.mustGet(id);
-    const vote = voteOn(rollout, opts.principal, opts.verdict, this.clock(), opts.comment);
-    if (!vote.ok) throw new SlipwayError(vote.code, vote.message);
-    const next = await this.commit(id, vote.transition, opts.principal.id);
+    const { next, vote } = await this.serially(async () => {
+      const rollout = await this.mustGet(id);
+      const vote = voteOn(rollout, opts.principal, opts.verdict, this.clock(), opts.comment);
+      if (!vote.ok) throw new SlipwayError(vote.code, vote.message);
+      return { next: await this.commit(id, vote.transition, opts.principal.id), vote };
+    });
     await this.perform(next, vote.transition);
     this.kick();
     return { result: "started", message: vote.transition.event.message, rollout: next };
@@ -385,13 +402,15 @@ export class RolloutController {
     actor: string,
     decide: (rollout: Rollout, now: number) => ManualDecision,
   ): Promise<DeployResult> {
-    const rollout = await this.mustGet(id);
-    const decision = decide(rollout, this.clock());
-    if (!decision.ok) throw new SlipwayError("SLIPWAY_CONFLICT", decision.message);
-    const next = await this.commit(id, decision.transition, actor);
-    await this.perform(next, decision.transition);
+    const { next, transition } = await this.serially(async () => {
+      const rollout = await this.mustGet(id);
+      const decision = decide(rollout, this.clock());
+      if (!decision.ok) throw new SlipwayError("SLIPWAY_CONFLICT", decision.message);
+      return { next: await this.commit(id, decision.transition, actor), transition: decision.transition };
+    });
+    await this.perform(next, transition);
     this.kick();
-    return { result: "started", message: decision.transition.event.message, rollout: next };
+    return { result: "started", message: transition.event.message, rollout: next };
   }
 
   async rollback(request: RollbackRequest): Promise<DeployResult> {
@@ -555,23 +574,27 @@ export class RolloutController {
   private async step(initial: Rollout): Promise<void> {
     let rollout = initial;
     for (let i = 0; i < 8; i++) {
-      // Re-read: a measurement may have landed while the previous side effect ran.
-      rollout = (await this.store.getRollout(rollout.id)) ?? rollout;
-      const spec = await this.store.revisionSpec(rollout.candidate.id);
-      const obs = {
-        ...this.observer.observe(rollout, this.smoke.status(rollout.id), {
-          replicas: spec?.replicas ?? 1,
-          failureThreshold: spec?.readiness?.failureThreshold ?? 3,
-        }),
-        trafficUnacknowledged: !this.routesInSync,
-      };
-      const action = nextAction(rollout, obs, this.clock());
-      if (!isTransition(action)) return;
-      // Never stop a revision the proxy may still route to: wait until it took the new table.
-      if (action.kind === "stop" && !(await this.proxyReleased(rollout))) return;
-      rollout = await this.commit(rollout.id, action, CONTROLLER);
-      this.log.info({ rollout: rollout.id, phase: rollout.phase }, action.event.message);
-      await this.perform(rollout, action);
+      const committed = await this.serially(async () => {
+        // Re-read: a measurement may have landed while the previous side effect ran.
+        const current = (await this.store.getRollout(rollout.id)) ?? rollout;
+        const spec = await this.store.revisionSpec(current.candidate.id);
+        const obs = {
+          ...this.observer.observe(current, this.smoke.status(current.id), {
+            replicas: spec?.replicas ?? 1,
+            failureThreshold: spec?.readiness?.failureThreshold ?? 3,
+          }),
+          trafficUnacknowledged: !this.routesInSync,
+        };
+        const action = nextAction(current, obs, this.clock());
+        if (!isTransition(action)) return undefined;
+        // Never stop a revision the proxy may still route to: wait until it took the new table.
+        if (action.kind === "stop" && !(await this.proxyReleased(current))) return undefined;
+        return { action, next: await this.commit(current.id, action, CONTROLLER) };
+      });
+      if (!committed) return;
+      rollout = committed.next;
+      this.log.info({ rollout: rollout.id, phase: rollout.phase }, committed.action.event.message);
+      await this.perform(rollout, committed.action);
     }
   }
 

@@ -115,4 +115,14 @@ jobs:
     const lines = (await manager.logs(runId)).flatMap((job) => job.lines.map((line) => line.text));
     expect(lines).toContain("event=schedule cron=30 5 * * 1-5");
   }, 120_000);
+
+  it("has nothing to schedule in a project outside git (and does not throw from its timer)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "slipway-schedule-nogit-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const store: Store = await openStore(join(dir, "slipway.db"));
+    cleanups.push(() => store.close());
+    const manager = new RunManager({ dir, dataDir: dir, store: store.runs });
+    cleanups.push(() => manager.stop());
+    expect(await manager.runSchedules(new Date("2026-12-07T05:30:00Z"))).toEqual([]);
+  });
 });

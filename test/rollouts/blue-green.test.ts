@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { DataPlaneKind } from "../../src/core/traffic/index.js";
 import { postgresStores } from "../../src/store/postgres/test-support.js";
+import { testDatabaseKind } from "./test-database.js";
 import {
   DATA_PLANES,
   projectYaml,
@@ -17,14 +18,20 @@ afterEach(async () => {
 });
 
 const postgres = postgresStores("blue_green");
-/** The scenario on each data plane with the project's SQLite file, and on PostgreSQL once. */
-const cases: Array<[string, DataPlaneKind, () => Promise<string | undefined>]> = [
-  ...DATA_PLANES.map((plane): [string, DataPlaneKind, () => Promise<string | undefined>] => [
-    `${plane}, sqlite`,
+/**
+ * The scenario on each data plane with the database SLIPWAY_TEST_DATABASE chooses and, when that is
+ * SQLite (the default suite), once more on PostgreSQL, so that every suite runs a rollout on it.
+ */
+type Case = [name: string, dataPlane: DataPlaneKind, database: () => Promise<string | undefined>];
+const cases: Case[] = [
+  ...DATA_PLANES.map((plane): Case => [
+    `${plane}, ${testDatabaseKind()}`,
     plane,
     () => Promise.resolve(undefined),
   ]),
-  ["builtin, postgres", "builtin", () => postgres.freshUrl()],
+  ...(testDatabaseKind() === "sqlite"
+    ? [["builtin, postgres", "builtin", () => postgres.freshUrl()] satisfies Case]
+    : []),
 ];
 
 describe.each(cases)(

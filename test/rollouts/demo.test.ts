@@ -1,19 +1,26 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { databaseEnv, testDatabase } from "./test-database.js";
 
 const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
 /** The dashboard is served at the API URL; the demo creates a user whose password it prints once. */
 const DASHBOARD_LINE =
   /\n {2}dashboard +http:\/\/127\.0\.0\.1:\d+\/ +sign in as demo-[0-9a-f]{6} \/ [\w-]{16} +\(shown once\)\n/;
 
+/** PostgreSQL when SLIPWAY_TEST_DATABASE=postgres (one database per demo), else the demo's SQLite file. */
+const databases = [await testDatabase("demo"), await testDatabase("demo_canary")];
+afterAll(async () => {
+  for (const database of databases) await database?.drop();
+});
+
 describe("slipway demo --flags --exit", () => {
   it("tells the whole story and cleans up after itself", () => {
     const run = spawnSync(process.execPath, [BIN, "demo", "--flags", "--exit"], {
       encoding: "utf8",
       timeout: 110_000,
-      env: { ...process.env, NO_COLOR: "1", SLIPWAY_LOG_LEVEL: "warn" },
+      env: { ...process.env, NO_COLOR: "1", SLIPWAY_LOG_LEVEL: "warn", ...databaseEnv(databases[0]) },
     });
     const out = run.stdout;
     expect(run.status, `${out}\n${run.stderr}`).toBe(0);
@@ -49,7 +56,7 @@ describe("slipway demo --canary --exit", () => {
     const run = spawnSync(process.execPath, [BIN, "demo", "--canary", "--exit"], {
       encoding: "utf8",
       timeout: 110_000,
-      env: { ...process.env, NO_COLOR: "1", SLIPWAY_LOG_LEVEL: "warn" },
+      env: { ...process.env, NO_COLOR: "1", SLIPWAY_LOG_LEVEL: "warn", ...databaseEnv(databases[1]) },
     });
     const out = run.stdout;
     expect(run.status, `${out}\n${run.stderr}`).toBe(0);

@@ -14,17 +14,20 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Rollout } from "../../src/core/rollout/types.js";
 import { ApiClient } from "../../src/server/client.js";
+import { databaseEnv, testDatabase } from "./test-database.js";
 import { projectYaml, START_SCRIPT, withoutBaselineTrigger } from "./world.js";
 
 const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
 const dir = mkdtempSync(join(tmpdir(), "slipway-durability-"));
 let up: ChildProcess | undefined;
+/** PostgreSQL when SLIPWAY_TEST_DATABASE=postgres (kept across the restarts), else the project's SQLite file. */
+const database = await testDatabase("durability");
 
 /** Starts `slipway up` as its own process; resolves with its API and traffic URLs. */
 async function startUp(): Promise<{ api: ApiClient; traffic: string }> {
   const child = spawn(process.execPath, [BIN, "up", "--dir", dir, "--port", "0", "--proxy-port", "0"], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, SLIPWAY_LOG_LEVEL: "warn", NO_COLOR: "1" },
+    env: { ...process.env, SLIPWAY_LOG_LEVEL: "warn", NO_COLOR: "1", ...databaseEnv(database) },
   });
   up = child;
   let out = "";
@@ -87,6 +90,7 @@ afterAll(async () => {
     // gone
   }
   rmSync(dir, { recursive: true, force: true });
+  await database?.drop();
 });
 
 describe("SIGKILL of the server in the middle of a rollout", () => {

@@ -20,12 +20,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Rollout } from "../../src/core/rollout/types.js";
 import { ApiClient } from "../../src/server/client.js";
+import { databaseEnv, testDatabase } from "./test-database.js";
 import { projectYaml, START_SCRIPT, withoutBaselineTrigger } from "./world.js";
 
 const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
 const dir = mkdtempSync(join(tmpdir(), "slipway-heal-"));
 const proxyDir = join(dir, ".slipway", "proxy");
 let up: ChildProcess | undefined;
+/** PostgreSQL when SLIPWAY_TEST_DATABASE=postgres (kept across the restarts), else the project's SQLite file. */
+const database = await testDatabase("self_healing");
 let upLog = "";
 const started: number[] = [];
 
@@ -39,7 +42,10 @@ async function startUp(proxyPort = 0): Promise<{ api: ApiClient; apiUrl: string;
   const child = spawn(
     process.execPath,
     [BIN, "up", "--dir", dir, "--port", "0", "--proxy-port", String(proxyPort)],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SLIPWAY_LOG_LEVEL: "warn", NO_COLOR: "1" } },
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, SLIPWAY_LOG_LEVEL: "warn", NO_COLOR: "1", ...databaseEnv(database) },
+    },
   );
   up = child;
   let out = "";
@@ -171,6 +177,7 @@ afterAll(async () => {
   }
   for (const pid of started) kill(-pid, "SIGKILL");
   rmSync(dir, { recursive: true, force: true });
+  await database?.drop();
 });
 
 describe("a project whose proxy and instances die", () => {

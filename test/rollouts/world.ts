@@ -1,8 +1,9 @@
 /**
  * An end-to-end world for rollout tests: a generated project (slipway.yaml + a start script that
  * runs the fixture app with per-version fault knobs), a real `slipway proxy` process, a real
- * LocalRuntime and a real store (SQLite, or PostgreSQL when given a database URL), driven by the
- * real RolloutController.
+ * LocalRuntime and a real store, driven by the real RolloutController. The store is the project's
+ * SQLite file, or PostgreSQL when given a database URL or when SLIPWAY_TEST_DATABASE=postgres (then a
+ * database of the world's own, dropped by close()).
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,6 +22,7 @@ import { LocalRuntime } from "../../src/runtimes/local/index.js";
 import { openStore, type RolloutStore, type Store } from "../../src/store/index.js";
 import type { SqliteDatabase } from "../../src/store/sqlite/database.js";
 import { SqliteStore } from "../../src/store/sqlite/store.js";
+import { testDatabase } from "./test-database.js";
 
 export const FIXTURE_APP = resolve(import.meta.dirname, "../fixtures/apps/app.mjs");
 
@@ -81,6 +83,8 @@ export interface World {
   state: Store;
   controller: RolloutController;
   runtime: LocalRuntime;
+  /** Where the state is: a SQLite file's path or a postgres:// URL. */
+  database: string;
   /** The SQLite connection, for tests that check what is (not) stored (SQLite worlds only). */
   db: SqliteDatabase;
   /** Restart the control plane (store, runtime, controller) on the same directory. */
@@ -106,6 +110,9 @@ export async function startWorld(
   writeFileSync(join(dir, "web", "start.mjs"), START_SCRIPT);
   writeFileSync(join(dir, "web", "faults.json"), JSON.stringify(faults));
   const data = join(dir, ".slipway");
+  // An explicit URL is the caller's to drop; one chosen by SLIPWAY_TEST_DATABASE is the world's.
+  const own = options.database === undefined ? await testDatabase("world") : undefined;
+  const database = options.database ?? own?.url ?? join(data, "slipway.db");
   const proxy = await spawnProxy({
     listen: "127.0.0.1:0",
     admin: "127.0.0.1:0",
@@ -116,7 +123,7 @@ export async function startWorld(
 
   const controlPlane = async () => {
     // The tests' composition root: the same Store the server opens.
-    const state = await openStore(options.database ?? join(data, "slipway.db"));
+    const state = await openStore(database);
     const store = state.rollouts;
     const runtime = new LocalRuntime({ stateDir: join(data, "runtime") });
     const router = new ProxyTrafficRouter(
@@ -136,9 +143,18 @@ export async function startWorld(
     return { state, store, runtime, controller };
   };
 
-  let cp = await controlPlane();
+  let cp: Awaited<ReturnType<typeof controlPlane>>;
+  try {
+    cp = await controlPlane();
+  } catch (error) {
+    await proxy.stop(1000);
+    await own?.drop();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const world: World = {
     dir,
+    database,
     proxy,
     proxyUrl,
     get store() {
@@ -198,6 +214,7 @@ export async function startWorld(
       await cp.runtime.detach();
       await cp.state.close();
       await proxy.stop(1000);
+      await own?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

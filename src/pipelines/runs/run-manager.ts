@@ -135,6 +135,14 @@ export class RunManager {
     return this.root;
   }
 
+  private inRepository(): boolean {
+    try {
+      return this.repoRoot !== "";
+    } catch {
+      return false;
+    }
+  }
+
   /**
    * Starts every workflow the trigger matches (or the one named) and resolves once each has started
    * or was skipped. Throws SLIPWAY_INVALID_ARGUMENT for a named workflow that is not there, does not
@@ -395,6 +403,9 @@ export class RunManager {
    */
   async runSchedules(at: Date): Promise<RunView[]> {
     const started: RunView[] = [];
+    // A project outside git has no workflows to schedule; throwing here (from a timer) killed
+    // `slipway up` at the first full minute.
+    if (!this.inRepository()) return started;
     for (const file of discoverWorkflows(this.repoRoot)) {
       let crons: string[];
       try {
