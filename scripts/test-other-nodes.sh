@@ -20,6 +20,9 @@ cache=${SLIPWAY_NODE_CACHE:-$HOME/.cache/slipway/node}
 gyp="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")/node_modules/node-gyp/bin/node-gyp.js"
 # What "the end-to-end rollout scenarios" means here; the unit project runs whole.
 E2E=(test/rollouts)
+# Node 24 runs the scenarios on PostgreSQL (a fresh database per world), so every rollout scenario
+# runs on both stores in CI; Node 20 and 22 use the SQLite file.
+declare -A DATABASE=([22]=sqlite [24]=postgres)
 
 runtime() { # major -> prints the folder holding bin/node and include/node
   local version=${PINNED[$1]}
@@ -58,11 +61,12 @@ for major in "${majors[@]}"; do
   [ -n "${PINNED[$major]:-}" ] || { echo "test-other-nodes: no pinned Node $major" >&2; exit 2; }
   node_dir=$(runtime "$major")
   tree=$(tree_for "$major" "$node_dir")
-  echo "test-other-nodes: Node $("$node_dir/bin/node" --version): unit tests and rollout scenarios" >&2
+  echo "test-other-nodes: Node $("$node_dir/bin/node" --version): unit tests, rollout scenarios on ${DATABASE[$major]}" >&2
   # PATH first: the tests spawn `node` (dist/cli.js, services) and must get the same runtime.
   if ! (cd "$tree" && PATH="$node_dir/bin:$PATH" node scripts/build.mjs &&
     PATH="$node_dir/bin:$PATH" node node_modules/vitest/vitest.mjs run --project unit &&
-    PATH="$node_dir/bin:$PATH" node node_modules/vitest/vitest.mjs run --project e2e "${E2E[@]}"); then
+    PATH="$node_dir/bin:$PATH" SLIPWAY_TEST_DATABASE=${DATABASE[$major]} \
+      node node_modules/vitest/vitest.mjs run --project e2e "${E2E[@]}"); then
     echo "test-other-nodes: Node $major failed" >&2
     status=1
   fi
