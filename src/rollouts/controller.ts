@@ -182,7 +182,6 @@ export class RolloutController {
     return this.changes.subscribe(listener);
   }
 
-  /** Commit a transition with its event, then tell subscribers. */
   /**
    * Runs one read-decide-commit of a rollout at a time. A transition's patch is computed from the
    * document read first: without this, a manual promote committed between the loop's read and its
@@ -196,6 +195,7 @@ export class RolloutController {
     return run;
   }
 
+  /** Commit a transition with its event, then tell subscribers. */
   private async commit(rolloutId: string, transition: Transition, actor: string): Promise<Rollout> {
     const rollout = await this.store.commitTransition(rolloutId, transition, actor);
     await this.changes.emitCommitted(rollout);
