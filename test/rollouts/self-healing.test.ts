@@ -15,7 +15,7 @@ import {
 } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Rollout } from "../../src/core/rollout/types.js";
@@ -101,7 +101,8 @@ function instanceProcesses(): number[] {
     try {
       if (
         readlinkSync(`/proc/${entry}/cwd`).startsWith(releases) &&
-        readFileSync(`/proc/${entry}/comm`, "utf8").trim() === "node"
+        // The executable, not `comm`: Node 24 names its main thread "MainThread".
+        basename(readlinkSync(`/proc/${entry}/exe`)) === "node"
       )
         pids.push(Number(entry));
     } catch {
