@@ -20,7 +20,7 @@ import {
 } from "./config.js";
 import { LogCollector, type RequestLog } from "./log-collector.js";
 import { parseShowProc, parseShowSess, parseShowStat, runtimeCommand, type Workers } from "./runtime-api.js";
-import { RevisionTotals } from "./stats.js";
+import { RevisionCounters } from "../revision-counters.js";
 
 export interface HaproxyOptions {
   /** Where haproxy.cfg, its maps, sockets and the persisted table live (`<stateDir>/haproxy`). */
@@ -59,7 +59,7 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
   private table: RouteTable = EMPTY;
   private running: ConfigPlan | undefined;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly totals = new Map<string, RevisionTotals>();
+  private readonly totals = new Map<string, RevisionCounters>();
   private readonly backends = new Map<string, { route: string; kind: BackendKind }>();
   private readonly serverRevision = new Map<string, string>();
   private readonly draining = new Map<string, Draining>();
@@ -207,7 +207,7 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
     for (const route of table.routes)
       for (const revision of route.revisions)
         if (!this.totals.has(revision.id))
-          this.totals.set(revision.id, new RevisionTotals(revision.id, route.id));
+          this.totals.set(revision.id, new RevisionCounters(revision.id, route.id));
     return plan;
   }
 
@@ -417,7 +417,9 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
       totals.previews++;
       return;
     }
-    totals.record(entry.status, entry.elapsedUs / 1000);
+    // A request HAProxy answered without a status (the client left first) counts as 5xx, as the
+    // built-in proxy counts its own failures.
+    totals.record(entry.status > 0 ? entry.status : 500, entry.elapsedUs / 1000);
     if (entry.termination.startsWith("K")) totals.cutAtDrain++;
   }
 
