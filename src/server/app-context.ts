@@ -59,9 +59,9 @@ export interface AppContext {
   secureCookies: boolean;
   /** Where the built dashboard is (`web/dist`); absent → GET / answers a page saying how to build it. */
   webRoot?: string;
-  /** Heartbeat period of `GET /api/events` (default SSE_HEARTBEAT_MS); tests shorten it. */
+  /** Heartbeat period of the event streams (default SSE_HEARTBEAT_MS, server/event-stream.ts); tests shorten it. */
   sseHeartbeatMs?: number;
-  /** How often an open `GET /api/events` re-checks its credential (default SSE_REAUTH_MS). */
+  /** How often an open event stream re-checks its credential (default SSE_REAUTH_MS). */
   sseReauthMs?: number;
   singleton<T>(key: string, make: () => T): T;
 }

@@ -1,7 +1,4 @@
 import { z } from "zod";
-import { guardRequest } from "../../auth/guard.js";
-import { credentialKeysOf } from "../../auth/revocations.js";
-import { GLOBAL } from "../../core/access/can.js";
 import { isSlipwayError, SlipwayError } from "../../core/errors.js";
 import type { FlagCatalog, FlagView } from "../../flags/catalog.js";
 import {
@@ -15,7 +12,7 @@ import { actorOf } from "../actor.js";
 import { defineRoute, STREAMED, type ApiReply, type ApiRoute } from "../api-route.js";
 import type { AppContext } from "../app-context.js";
 import { errorBody } from "../http-io.js";
-import { SSE_HEARTBEAT_MS, SSE_REAUTH_MS } from "./events.js";
+import { openEventStream } from "../event-stream.js";
 
 /** Longest flag key the API accepts (flagd sets no limit; a URL does). */
 const MAX_KEY_LENGTH = 256;
@@ -139,47 +136,11 @@ export const flagRoutes: ApiRoute[] = [
     produces: "text/event-stream",
     handler: async ({ app, req, res, auth }): Promise<ApiReply> => {
       const catalog = await catalogOf(app);
-      res.writeHead(200, {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache, no-transform",
-        connection: "keep-alive",
-        "x-accel-buffering": "no",
+      openEventStream({ app, req, res, auth }, "evaluate-flags", (send) => {
+        const sendEtag = (etag: string) => send(`event: flags\ndata: ${JSON.stringify({ etag })}\n\n`);
+        sendEtag(catalog.etag());
+        return catalog.subscribe(sendEtag);
       });
-      const send = (etag: string) => {
-        if (!res.writableEnded && !res.destroyed)
-          res.write(`event: flags\ndata: ${JSON.stringify({ etag })}\n\n`);
-      };
-      res.write("retry: 2000\n: connected\n\n");
-      send(catalog.etag());
-      const unsubscribe = catalog.subscribe(send);
-      const heartbeat = setInterval(
-        () => res.write(": heartbeat\n\n"),
-        app.sseHeartbeatMs ?? SSE_HEARTBEAT_MS,
-      );
-      heartbeat.unref();
-      const end = () => res.end();
-      const stopWatching = app.revocations.watch(credentialKeysOf(auth), end);
-      const reauth = setInterval(() => {
-        void guardRequest(
-          { store: app.access },
-          { method: "GET", headers: req.headers, action: "evaluate-flags", resource: GLOBAL },
-          app.now(),
-        ).then(
-          (guard) => {
-            if (!guard.ok) end();
-          },
-          () => end(),
-        );
-      }, app.sseReauthMs ?? SSE_REAUTH_MS);
-      reauth.unref();
-      const cleanUp = () => {
-        clearInterval(heartbeat);
-        clearInterval(reauth);
-        stopWatching();
-        unsubscribe();
-      };
-      res.once("close", cleanUp);
-      req.once("close", cleanUp);
       return STREAMED;
     },
   }),
