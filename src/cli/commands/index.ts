@@ -25,6 +25,7 @@ import { registerReleases } from "./releases.js";
 import { registerFlags } from "./flags.js";
 import { registerMigrate } from "./migrate.js";
 import { registerBackup } from "./backup.js";
+import { registerExport } from "./export.js";
 
 /** Each command module registers itself on the program; the order here is the order in --help. */
 export type RegisterCommand = (program: Command) => void;
@@ -52,6 +53,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerUser,
   registerDemo,
   registerConfig,
+  registerExport,
   registerReleases,
   registerFlags,
   registerMigrate,
