@@ -199,9 +199,11 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
       // Adopt: read what the workers log from now on (the previous control plane counted the rest),
       // then reload onto this table (and this build's configuration).
       for (const worker of [...running.current, ...running.old])
-        await this.collector.follow(worker, { fromEnd: true }).catch((error: Error) =>
-          this.log?.warn({ worker, error: error.message }, "cannot read an adopted HAProxy worker's log"),
-        );
+        await this.collector
+          .follow(worker, { fromEnd: true })
+          .catch((error: Error) =>
+            this.log?.warn({ worker, error: error.message }, "cannot read an adopted HAProxy worker's log"),
+          );
       await this.reload();
     } else {
       await this.spawnMaster();

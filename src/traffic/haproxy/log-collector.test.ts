@@ -22,7 +22,9 @@ describe("HAProxy request log lines", () => {
   });
 
   it("skips what is not a request line (show info's answer, a negative time, garbage)", () => {
-    const { seen } = collect("Pid: 12\nUptime: 0d\n\nslw b s 200 -1 ----\nslw b s x 5 ----\nslw sync /sync/1 204 0 ----\n");
+    const { seen } = collect(
+      "Pid: 12\nUptime: 0d\n\nslw b s 200 -1 ----\nslw b s x 5 ----\nslw sync /sync/1 204 0 ----\n",
+    );
     expect(seen).toEqual([
       ["b", "s", 200, 0, false],
       ["sync", "/sync/1", 204, 0, false],

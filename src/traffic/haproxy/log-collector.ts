@@ -154,7 +154,9 @@ export class RingLogCollector {
       let settle: (() => void) | undefined;
       const closed = new Promise<void>((done) => (settle = done));
       const follower: Follower = { socket, closed, finishing: false };
-      socket.on("connect", () => socket.write(`show info;show events ${LOG_RING} -w${fromEnd ? " -n" : ""}\n`));
+      socket.on("connect", () =>
+        socket.write(`show info;show events ${LOG_RING} -w${fromEnd ? " -n" : ""}\n`),
+      );
       socket.on("data", (chunk: Buffer) => {
         const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
         let from = 0;
