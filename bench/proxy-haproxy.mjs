@@ -4,6 +4,7 @@
 // separate file while the built-in proxy's rows are reworked there; the lead may merge them).
 //
 //   node bench/proxy-haproxy.mjs [--duration 9] [--rounds 3] [--connections 50] [--upstream nginx|node] [--no-write]
+//     [--compare path/to/other/bin/slipway.js --compare-label before]   (another build, same run)
 // Each peer gets --duration seconds in total, split over --rounds turns; medians are reported.
 import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,6 +32,8 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "6" },
     connections: { type: "string", default: "50" },
     upstream: { type: "string", default: "nginx" },
+    compare: { type: "string" },
+    "compare-label": { type: "string", default: "before" },
     "no-write": { type: "boolean", default: false },
   },
 });
@@ -135,6 +138,9 @@ const peers = {
     return `http://127.0.0.1:${upstreamPort}/`;
   },
   "slipway (haproxy)": (upstreamPort) => slipwayHaproxy(upstreamPort),
+  ...(args.compare
+    ? { [`slipway (haproxy) ${args["compare-label"]}`]: (upstreamPort) => slipwayHaproxy(upstreamPort, args.compare) }
+    : {}),
   "nginx (2 workers)": (upstreamPort) => nginxProxy(upstreamPort, 2),
   "haproxy (2 threads)": async (upstreamPort) => {
     const port = await freePort();
@@ -166,13 +172,13 @@ backend be
 };
 
 /** `slipway proxy --data-plane haproxy` (2 HAProxy threads), one route to the upstream. */
-async function slipwayHaproxy(upstreamPort) {
+async function slipwayHaproxy(upstreamPort, bin = join(ROOT, "bin/slipway.js")) {
   const [listenPort, adminPort] = [await freePort(), await freePort()];
   const token = "bench-token";
-  const stateDir = join(work, "slipway-haproxy");
+  const stateDir = join(work, `slipway-haproxy-${listenPort}`);
   const proc = startChild(
     process.execPath,
-    [join(ROOT, "bin/slipway.js"), "proxy", "--data-plane", "haproxy", "--workers", "2",
+    [bin, "proxy", "--data-plane", "haproxy", "--workers", "2",
       "--listen", `127.0.0.1:${listenPort}`, "--admin", `127.0.0.1:${adminPort}`, "--state-dir", stateDir],
     { env: { ...process.env, SLIPWAY_PROXY_TOKEN: token, SLIPWAY_LOG_LEVEL: "warn" } },
   );

@@ -19,6 +19,7 @@ import {
   type ConfigPlan,
 } from "./config.js";
 import { RingLogCollector } from "./log-collector.js";
+import { haproxyDir } from "./master.js";
 import { parseShowProc, parseShowSess, parseShowStat, runtimeCommand, type Workers } from "./runtime-api.js";
 import { RevisionCounters } from "../revision-counters.js";
 
@@ -93,7 +94,7 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
         "SLIPWAY_UNAVAILABLE",
         `the HAProxy data plane needs the haproxy binary (${binary}), which could not run: ${version.error?.message ?? version.stderr} — install it (apt-get install haproxy) or choose dataPlane: builtin`,
       );
-    const dir = join(resolve(opts.stateDir), "haproxy");
+    const dir = haproxyDir(resolve(opts.stateDir));
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const sink: { plane?: HaproxyDataPlane } = {};
     const collector = new RingLogCollector(join(dir, "admin.sock"), (backend, server, status, us, killed) =>
@@ -333,7 +334,9 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
     // An older worker still answers requests on its open keep-alive connections: same servers there.
     for (const old of workers.old)
       await runtimeCommand(this.masterSocket, onWorker(old, commands)).catch(() => "");
-    await this.sweepRetired(plan);
+    // Deleting what left (once it has no request) is clean-up, not routing: after the answer.
+    if (this.retired.size > 0)
+      this.queue = this.queue.then(() => this.sweepRetired(plan)).catch(() => undefined);
   }
 
   /** `del server` for each retired server that has no request left (HAProxy refuses it before). */
