@@ -197,9 +197,10 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
     const pid = readPid(join(this.dir, "master.pid"));
     const running = pid && isAlive(pid) ? await this.workers().catch(() => undefined) : undefined;
     if (running) {
-      // Adopt: read what the workers log from now on (the previous control plane counted the rest),
-      // then reload onto this table (and this build's configuration).
-      for (const worker of [...running.current, ...running.old])
+      // Adopt: read what the current worker logs from now on (the previous control plane counted
+      // the rest), then reload onto this table (and this build's configuration). Older workers no
+      // longer answer on the stats socket: what they still log is not counted (as before adoption).
+      for (const worker of running.current)
         await this.collector
           .follow(worker, { fromEnd: true })
           .catch((error: Error) =>
