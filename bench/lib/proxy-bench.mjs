@@ -120,7 +120,7 @@ export function matchAutogroupPriority(pid) {
  * `slipway proxy` from this checkout (built first), with its admin API driven by fetch. `entry`:
  * another build's dist/proxy.js to run instead (bench/proxy.mjs --compare).
  */
-export async function startSlipway({ listenPort, adminPort, stateDir, workers, entry }) {
+export async function startSlipway({ listenPort, adminPort, stateDir, workers, entry, dataPlane = "builtin" }) {
   const token = "bench-token";
   const proc = startChild(
     process.execPath,
@@ -135,6 +135,8 @@ export async function startSlipway({ listenPort, adminPort, stateDir, workers, e
       stateDir,
       "--workers",
       String(workers),
+      "--data-plane",
+      dataPlane,
     ],
     { env: { ...process.env, SLIPWAY_PROXY_TOKEN: token, SLIPWAY_LOG_LEVEL: "warn" } },
   );
