@@ -120,7 +120,14 @@ export function matchAutogroupPriority(pid) {
  * `slipway proxy` from this checkout (built first), with its admin API driven by fetch. `entry`:
  * another build's dist/proxy.js to run instead (bench/proxy.mjs --compare).
  */
-export async function startSlipway({ listenPort, adminPort, stateDir, workers, entry, dataPlane = "builtin" }) {
+export async function startSlipway({
+  listenPort,
+  adminPort,
+  stateDir,
+  workers,
+  entry,
+  dataPlane = "builtin",
+}) {
   const token = "bench-token";
   const proc = startChild(
     process.execPath,
