@@ -187,7 +187,7 @@ ${clients} keep-alive clients loop GETs through the data plane while its route t
 through the traffic port (\`DataPlaneAdmin.applyRoutes\`), alternately to the new revision and back to the
 previous, still running one (the rollback). Values in ms as median / p99 / max over the ${switches} switches:
 - **acknowledged**: decision → \`applyRoutes\` resolved; the data plane answers once every worker routes with
-  the new table (and the table is persisted), so every request starting after it goes to the new revision;
+  the new table (and the table is written to disk; its fsync follows the answer, see docs/proxy.md), so every request starting after it goes to the new revision;
 - **observed**: decision → start of the last request that still reached the old revision (0 when none did);
 - **first response**: decision → first response from the new revision.
 

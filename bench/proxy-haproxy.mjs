@@ -4,9 +4,10 @@
 // separate file while the built-in proxy's rows are reworked there; the lead may merge them).
 //
 //   node bench/proxy-haproxy.mjs [--duration 9] [--rounds 3] [--connections 50] [--upstream nginx|node] [--no-write]
+//     [--compare path/to/other/bin/slipway.js --compare-label before]   (another build, same run)
 // Each peer gets --duration seconds in total, split over --rounds turns; medians are reported.
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
@@ -21,6 +22,7 @@ import {
   waitForPort,
   writeResultsSection,
   raiseAutogroupPriority,
+  matchAutogroupPriority,
 } from "./lib/proxy-bench.mjs";
 
 const { values: args } = parseArgs({
@@ -30,6 +32,8 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "6" },
     connections: { type: "string", default: "50" },
     upstream: { type: "string", default: "nginx" },
+    compare: { type: "string" },
+    "compare-label": { type: "string", default: "before" },
     "no-write": { type: "boolean", default: false },
   },
 });
@@ -61,7 +65,26 @@ async function wrk(url, seconds) {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
   const socketErrors = /Socket errors: (.*)/.exec(stdout)?.[1] ?? "";
-  return { rps, p50: ms("50"), p99: ms("99"), errors: non2xx + (socketErrors ? 1 : 0), raw: stdout };
+  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN);
+  return { rps, p50: ms("50"), p99: ms("99"), requests, errors: non2xx + (socketErrors ? 1 : 0), raw: stdout };
+}
+
+/** User + system clock ticks (1/100 s) of a process and (unless `own`) all its descendants (/proc). */
+function cpuTicks(pid, own = false) {
+  let total = 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    total += Number(fields[11]) + Number(fields[12]);
+    if (own) return total;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+      for (const child of children ? children.split(" ") : []) total += cpuTicks(Number(child));
+    }
+  } catch {
+    /* gone */
+  }
+  return total;
 }
 
 function nginxConf(dir, body) {
@@ -115,6 +138,9 @@ const peers = {
     return `http://127.0.0.1:${upstreamPort}/`;
   },
   "slipway (haproxy)": (upstreamPort) => slipwayHaproxy(upstreamPort),
+  ...(args.compare
+    ? { [`slipway (haproxy) ${args["compare-label"]}`]: (upstreamPort) => slipwayHaproxy(upstreamPort, args.compare) }
+    : {}),
   "nginx (2 workers)": (upstreamPort) => nginxProxy(upstreamPort, 2),
   "haproxy (2 threads)": async (upstreamPort) => {
     const port = await freePort();
@@ -141,18 +167,18 @@ backend be
     const proc = startChild("haproxy", ["-f", cfg, "-db"]);
     cleanups.push(() => proc.stop());
     await waitForPort(port);
-    return `http://127.0.0.1:${port}/`;
+    return { url: `http://127.0.0.1:${port}/`, pid: proc.child.pid };
   },
 };
 
 /** `slipway proxy --data-plane haproxy` (2 HAProxy threads), one route to the upstream. */
-async function slipwayHaproxy(upstreamPort) {
+async function slipwayHaproxy(upstreamPort, bin = join(ROOT, "bin/slipway.js")) {
   const [listenPort, adminPort] = [await freePort(), await freePort()];
   const token = "bench-token";
-  const stateDir = join(work, "slipway-haproxy");
+  const stateDir = join(work, `slipway-haproxy-${listenPort}`);
   const proc = startChild(
     process.execPath,
-    [join(ROOT, "bin/slipway.js"), "proxy", "--data-plane", "haproxy", "--workers", "2",
+    [bin, "proxy", "--data-plane", "haproxy", "--workers", "2",
       "--listen", `127.0.0.1:${listenPort}`, "--admin", `127.0.0.1:${adminPort}`, "--state-dir", stateDir],
     { env: { ...process.env, SLIPWAY_PROXY_TOKEN: token, SLIPWAY_LOG_LEVEL: "warn" } },
   );
@@ -176,12 +202,15 @@ async function slipwayHaproxy(upstreamPort) {
     }
   }
   await call("PUT", "/v1/routes", table(1, [{ id: "app@1", ports: [upstreamPort] }]));
-  return `http://127.0.0.1:${listenPort}/`;
+  const master = Number(readFileSync(join(stateDir, "haproxy", "master.pid"), "utf8"));
+  console.log(`slipway's HAProxy master ${master}: autogroup ${matchAutogroupPriority(master)}`);
+  // Its HAProxy master is a (detached) child: counted with it; `nodePid` alone is the log reader.
+  return { url: `http://127.0.0.1:${listenPort}/`, pid: proc.child.pid, nodePid: proc.child.pid };
 }
 
 async function nginxProxy(upstreamPort, workers) {
   const port = await freePort();
-  await startNginx(
+  const proc = await startNginx(
     `proxy-${workers}`,
     `worker_processes ${workers};`,
     `upstream app { server 127.0.0.1:${upstreamPort}; keepalive 128; }
@@ -189,7 +218,7 @@ async function nginxProxy(upstreamPort, workers) {
     location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
   );
   await waitForPort(port);
-  return `http://127.0.0.1:${port}/`;
+  return { url: `http://127.0.0.1:${port}/`, pid: proc.child.pid };
 }
 
 const results = [];
@@ -201,17 +230,28 @@ try {
   // Every peer runs from the start; they are measured in turns, round after round, so background
   // load on a shared machine spreads over all of them instead of hitting one.
   const urls = {};
-  for (const [name, start] of Object.entries(peers)) urls[name] = await start(upstream.port);
+  const pids = {};
+  for (const [name, start] of Object.entries(peers)) {
+    const started = await start(upstream.port);
+    urls[name] = typeof started === "string" ? started : started.url;
+    if (typeof started !== "string") pids[name] = started;
+  }
   // Warm-up: pools, and V8's optimising compiler, which on a loaded machine needs seconds of
   // traffic before a Node process reaches its steady speed (C peers need none, but get the same).
   for (const url of Object.values(urls)) await wrk(url, Number(args.warmup));
   const runs = Object.fromEntries(Object.keys(urls).map((name) => [name, []]));
   for (let round = 1; round <= rounds; round++) {
     for (const [name, url] of Object.entries(urls)) {
+      const peer = pids[name];
+      const ticks = peer ? cpuTicks(peer.pid) : 0;
+      const nodeTicks = peer?.nodePid ? cpuTicks(peer.nodePid, true) : 0;
       const result = await wrk(url, Math.max(1, Math.round(duration / rounds)));
+      // CPU time of all the peer's processes per request: steadier than req/s on a busy machine.
+      result.cpuUs = peer ? ((cpuTicks(peer.pid) - ticks) * 10_000) / result.requests : NaN;
+      result.nodeUs = peer?.nodePid ? ((cpuTicks(peer.nodePid, true) - nodeTicks) * 10_000) / result.requests : NaN;
       runs[name].push(result);
       console.log(
-        `round ${round} ${name.padEnd(22)} ${result.rps.toFixed(0).padStart(8)} req/s   p50 ${result.p50.toFixed(2)} ms   p99 ${result.p99.toFixed(2)} ms   errors ${result.errors}`,
+        `round ${round} ${name.padEnd(22)} ${result.rps.toFixed(0).padStart(8)} req/s   p50 ${result.p50.toFixed(2)} ms   p99 ${result.p99.toFixed(2)} ms   cpu ${result.cpuUs.toFixed(1)} µs/req (node ${result.nodeUs.toFixed(1)})   errors ${result.errors}`,
       );
     }
   }
@@ -222,6 +262,8 @@ try {
       rps: median(list.map((r) => r.rps)),
       p50: median(list.map((r) => r.p50)),
       p99: median(list.map((r) => r.p99)),
+      cpuUs: median(list.map((r) => r.cpuUs)),
+      nodeUs: median(list.map((r) => r.nodeUs)),
       errors: list.reduce((sum, r) => sum + r.errors, 0),
     });
   }
@@ -234,9 +276,10 @@ const info = machine();
 const rpsOf = (name) => results.find((r) => r.name === name)?.rps ?? NaN;
 const pct = (a, b) => `${((rpsOf(a) / rpsOf(b)) * 100).toFixed(0)} % of ${b}`;
 const direct = results.find((r) => r.name === "direct");
+const fmt = (v) => (Number.isNaN(v) ? "—" : v.toFixed(1));
 const rows = results.map(
   (r) =>
-    `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.name === "direct" ? "—" : `${r.p99 >= direct.p99 ? "+" : "−"}${Math.abs(r.p99 - direct.p99).toFixed(2)}`} | ${r.errors} |`,
+    `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.name === "direct" ? "—" : `${r.p99 >= direct.p99 ? "+" : "−"}${Math.abs(r.p99 - direct.p99).toFixed(2)}`} | ${fmt(r.cpuUs)} | ${fmt(r.nodeUs)} | ${r.errors} |`,
 );
 const markdown = `## Proxy: the HAProxy data plane, ${args.upstream} upstream (\`node bench/proxy-haproxy.mjs --upstream ${args.upstream}\`)
 
@@ -244,9 +287,10 @@ ${info.date} · ${info.cpu}, ${info.memory} · ${info.kernel} · Node ${info.nod
 Load average at the end of the run: ${info.load} (the machine is shared; figures are noisy).
 Load: \`wrk -t1 -c${connections} --latency\` on loopback, ${Math.round(duration / rounds)} s per peer per round, ${rounds} rounds taken in turns (medians shown), after a ${args.warmup} s warm-up each; peers and wrk share one scheduling group (${autogroup}).
 Upstream: ${upstreamLabel}; proxies keep upstream connections alive.
+Proxy CPU µs/req: user + system time of all the peer's processes during its runs, per request (from /proc; steadier than req/s on a shared machine); "of it, Node" is the \`slipway proxy\` process alone (admin API and request-log reader), the rest its HAProxy.
 
-| path | req/s | p50 ms | p99 ms | p99 added vs direct | errors |
-| --- | ---: | ---: | ---: | ---: | ---: |
+| path | req/s | p50 ms | p99 ms | p99 added vs direct | proxy CPU µs/req | of it, Node | errors |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join("\n")}
 
 Targets (issue 14): slipway (haproxy) within 5 % of haproxy alone → ${pct("slipway (haproxy)", "haproxy (2 threads)")}; at or above nginx (2 workers) → ${pct("slipway (haproxy)", "nginx (2 workers)")}; p99 added ≤ 1 ms.

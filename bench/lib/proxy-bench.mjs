@@ -102,10 +102,32 @@ export function raiseAutogroupPriority(nice = -10) {
 }
 
 /**
+ * Puts a process that started its own session (Slipway's HAProxy master is detached: setsid, so
+ * a new autogroup at nice 0) at the benchmark's autogroup priority, so that it competes for the
+ * CPU on the same terms as the peers (they and wrk share this process's raised group).
+ */
+export function matchAutogroupPriority(pid) {
+  try {
+    const nice = /nice (-?\d+)/.exec(readFileSync("/proc/self/autogroup", "utf8"))?.[1];
+    if (nice !== undefined) writeFileSync(`/proc/${pid}/autogroup`, nice);
+    return readFileSync(`/proc/${pid}/autogroup`, "utf8").trim();
+  } catch {
+    return "n/a";
+  }
+}
+
+/**
  * `slipway proxy` from this checkout (built first), with its admin API driven by fetch. `entry`:
  * another build's dist/proxy.js to run instead (bench/proxy.mjs --compare).
  */
-export async function startSlipway({ listenPort, adminPort, stateDir, workers, entry }) {
+export async function startSlipway({
+  listenPort,
+  adminPort,
+  stateDir,
+  workers,
+  entry,
+  dataPlane = "builtin",
+}) {
   const token = "bench-token";
   const proc = startChild(
     process.execPath,
@@ -120,6 +142,8 @@ export async function startSlipway({ listenPort, adminPort, stateDir, workers, e
       stateDir,
       "--workers",
       String(workers),
+      "--data-plane",
+      dataPlane,
     ],
     { env: { ...process.env, SLIPWAY_PROXY_TOKEN: token, SLIPWAY_LOG_LEVEL: "warn" } },
   );

@@ -5,7 +5,7 @@
  * factory here under its `--provider` name.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ProxyAdminClient } from "../../src/traffic/admin-client.js";
@@ -33,15 +33,34 @@ export interface ProviderOptions {
 export type ProviderFactory = (opts: ProviderOptions) => Promise<BenchDataPlane>;
 
 export const providers: Record<string, ProviderFactory> = {
-  builtin: startBuiltin,
+  builtin: (opts) => startProxy(opts, "builtin"),
+  haproxy: (opts) => startProxy(opts, "haproxy"),
 };
 
 /**
- * `slipway proxy` (dist/proxy.js) on ephemeral ports, driven through its ProxyAdminClient. Not
- * detached, unlike spawnProxy: a detached process gets its own Linux autogroup, and the benchmark
- * would then measure the scheduler's share instead of the proxy (bench/RESULTS.md, method lessons).
+ * Slipway's HAProxy runs detached (its own session, so its own autogroup at nice 0): give that
+ * group the benchmark's priority, or the figures measure the scheduler's share, not HAProxy.
  */
-async function startBuiltin({ root, stateDir, workers }: ProviderOptions): Promise<BenchDataPlane> {
+function matchAutogroup(stateDir: string): void {
+  try {
+    const master = Number(readFileSync(join(stateDir, "haproxy", "master.pid"), "utf8"));
+    const nice = /nice (-?\d+)/.exec(readFileSync("/proc/self/autogroup", "utf8"))?.[1];
+    if (nice !== undefined) writeFileSync(`/proc/${master}/autogroup`, nice);
+  } catch {
+    /* not root, or no autogroup: the default */
+  }
+}
+
+/**
+ * `slipway proxy --data-plane <kind>` (dist/proxy.js) on ephemeral ports, driven through its
+ * ProxyAdminClient. Not detached, unlike spawnProxy: a detached process gets its own Linux
+ * autogroup, and the benchmark would then measure the scheduler's share instead of the proxy
+ * (bench/RESULTS.md, method lessons). `workers`: Node workers (builtin) or HAProxy threads.
+ */
+async function startProxy(
+  { root, stateDir, workers }: ProviderOptions,
+  dataPlane: "builtin" | "haproxy",
+): Promise<BenchDataPlane> {
   mkdirSync(stateDir, { recursive: true });
   const token = "bench-token";
   const child = spawn(
@@ -57,6 +76,8 @@ async function startBuiltin({ root, stateDir, workers }: ProviderOptions): Promi
       stateDir,
       "--workers",
       String(workers),
+      "--data-plane",
+      dataPlane,
     ],
     {
       stdio: ["ignore", "ignore", "inherit"],
@@ -78,6 +99,7 @@ async function startBuiltin({ root, stateDir, workers }: ProviderOptions): Promi
       const admin = new ProxyAdminClient({ url: info.adminUrl, token });
       try {
         await admin.health();
+        if (dataPlane === "haproxy") matchAutogroup(stateDir);
         const stop = async () => {
           await admin.close();
           await close();

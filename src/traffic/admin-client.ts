@@ -8,6 +8,11 @@ export { spawnProxy, type SpawnedProxy, type SpawnProxyOptions } from "./spawn.j
 export interface ProxyHealth {
   ok: boolean;
   generation: number;
+  /**
+   * The newest generation whose routes.json is fsynced (survives an OS crash); a 200 to a PUT
+   * means installed and written, and this follows within an fsync (admin-server.ts).
+   */
+  durableGeneration?: number;
   /** The traffic listener's bound address, "host:port" (useful when started with port 0). */
   listen?: string;
 }

@@ -36,15 +36,40 @@ export function loadRoutes(stateDir: string): RouteTable {
  * disk never stalls the traffic sharing this event loop.
  */
 export async function saveRoutes(stateDir: string, table: RouteTable): Promise<void> {
+  await writeRoutes(stateDir, table, { sync: true });
+}
+
+/**
+ * Writes the table through a temp file and a rename: a crash of this process (or a kill) leaves the
+ * old or the new table, never half of one. Without `sync` the data may still sit in the page cache:
+ * `syncRoutes` makes it survive an OS crash or power loss too.
+ */
+export async function writeRoutes(
+  stateDir: string,
+  table: RouteTable,
+  opts: { sync?: boolean } = {},
+): Promise<void> {
   await mkdir(stateDir, { recursive: true });
   const file = join(stateDir, ROUTES_FILE);
   const temp = `${file}.${process.pid}.tmp`;
   const handle = await open(temp, "w", 0o600);
   try {
     await handle.writeFile(`${JSON.stringify(table, null, 2)}\n`);
-    await handle.sync();
+    if (opts.sync) await handle.sync();
   } finally {
     await handle.close();
   }
   await rename(temp, file);
+}
+
+/** fsync of routes.json and of its directory (the rename): the written table survives an OS crash. */
+export async function syncRoutes(stateDir: string): Promise<void> {
+  for (const path of [join(stateDir, ROUTES_FILE), stateDir]) {
+    const handle = await open(path, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
 }

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ProxyAdminClient } from "../../src/traffic/admin-client.js";
 import { startProxy } from "../../src/traffic/builtin/process.js";
 import type { RouteTable } from "../../src/core/traffic/index.js";
-import { rejection, route, send, Fixture, startTestProxy, type TestProxy } from "./helpers.js";
+import { rejection, route, send, until, Fixture, startTestProxy, type TestProxy } from "./helpers.js";
 
 const fx = new Fixture();
 afterEach(() => fx.cleanup());
@@ -90,6 +90,8 @@ describe("admin API", () => {
     const table: RouteTable = { generation: 3, routes: [route("web/prod", [["web@1", 1, app]])] };
     await first.client.applyRoutes(table);
     expect(JSON.parse(readFileSync(join(stateDir, "routes.json"), "utf8"))).toEqual(table);
+    // Written before the answer; fsynced right after it, and then reported durable.
+    await until(async () => (await first.client.health()).durableGeneration === 3, "generation 3 durable");
     await first.stop();
     const second = await startTestProxy({ stateDir });
     fx.defer(() => second.stop());

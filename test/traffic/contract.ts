@@ -257,6 +257,31 @@ export function trafficRouterContract(label: string, makeDataPlane: () => Promis
       expect(latency.counts.at(-1)!).toBeLessThanOrEqual(23);
       expect(latency.sum).toBeGreaterThanOrEqual(0);
     });
+    it("ejects an instance after consecutive 5xx: it gets exactly that many requests, its sibling the rest", async () => {
+      const bad = await fx.upstream("bad", (req, res) => {
+        req.resume();
+        res.statusCode = 500;
+        res.end("broken");
+      });
+      const good = await fx.upstream("good");
+      // No retries: each request is answered by the instance it was sent to. A long ejection: none
+      // of the requests below may find the bad instance back.
+      const eject = policy({
+        retries: 0,
+        outlier: { consecutiveErrors: 3, ejectionMs: 60_000, maxEjectedPercent: 50 },
+      });
+      await apply([route("web/production", [[STABLE, 1, bad, good]], { policy: eject })]);
+      const statuses: number[] = [];
+      for (let i = 0; i < 20; i++) statuses.push((await send(`${plane.url}/e${i}`)).status);
+      // Round-robin sends every other request to the bad instance until its third 500.
+      expect(bad.seen).toHaveLength(3);
+      expect(tally(statuses.map(String))).toEqual({ "200": 17, "500": 3 });
+      expect(good.seen).toHaveLength(17);
+      expect(statuses.slice(6)).toEqual(Array.from({ length: 14 }, () => 200));
+      const stats = await statsOf(STABLE);
+      expect(stats?.responses).toMatchObject({ "2xx": 17, "5xx": 3 });
+    });
+
     it("passes WebSocket upgrades through to the revision, messages both ways", async () => {
       const app = await fx.upstream("ws-app");
       const wss = new WebSocketServer({ server: app.server });
@@ -270,7 +295,9 @@ export function trafficRouterContract(label: string, makeDataPlane: () => Promis
         client.once("upgrade", (res) => done(String(res.headers[REVISION_HEADER]))),
       );
       await new Promise((done, fail) => client.once("open", done).once("error", fail));
-      const reply = new Promise<string>((done) => client.once("message", (data) => done((data as Buffer).toString())));
+      const reply = new Promise<string>((done) =>
+        client.once("message", (data) => done((data as Buffer).toString())),
+      );
       client.send("hi");
       expect(await reply).toBe("echo hi from /chat");
       expect(await upgraded).toBe(STABLE);
@@ -297,7 +324,10 @@ export function trafficRouterContract(label: string, makeDataPlane: () => Promis
       await apply([twoInstances]);
       for (let i = 0; i < 6; i++) {
         const method = i % 2 === 0 ? "GET" : "POST";
-        expect(await send(`${plane.url}/r${i}`, { method })).toMatchObject({ status: 200, body: `live /r${i}` });
+        expect(await send(`${plane.url}/r${i}`, { method })).toMatchObject({
+          status: 200,
+          body: `live /r${i}`,
+        });
       }
 
       // An app that drops the connection after reading a POST: answered 502, sent to it once.

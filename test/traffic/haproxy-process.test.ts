@@ -1,23 +1,22 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULTS } from "../../src/core/defaults.js";
 import { REVISION_HEADER } from "../../src/traffic/preview-token.js";
+import { isAlive } from "../../src/traffic/spawn.js";
 import { buildCli, Fixture, route, send, until } from "../proxy/helpers.js";
 
 // The real `slipway proxy --data-plane haproxy` (bin/slipway.js → dist) in front of real HAProxy.
 beforeAll(() => buildCli());
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const fx = new Fixture();
 afterEach(() => fx.cleanup());
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+// A zombie (HAProxy's master reparented to an init that has not reaped it yet) counts as gone.
+const alive = isAlive;
 const haproxyMaster = (stateDir: string) =>
   Number(readFileSync(join(stateDir, "haproxy", "master.pid"), "utf8").trim());
 
@@ -64,5 +63,47 @@ describe("slipway proxy --data-plane haproxy", () => {
 
     await second.stop();
     await until(() => !alive(master), "HAProxy stopped with its controller (SIGTERM)");
+  });
+});
+
+describe("slipway down with the HAProxy data plane", () => {
+  it("stops the detached HAProxy master that a dead controller left serving", async () => {
+    const project = fx.tempDir();
+    const stateDir = join(project, DEFAULTS.dataDir, "proxy");
+    mkdirSync(stateDir, { recursive: true });
+    const app = await fx.upstream("app");
+    const proxy = await fx.spawn({ stateDir, dataPlane: "haproxy" });
+    const master = haproxyMaster(stateDir);
+    fx.defer(async () => {
+      if (alive(master)) process.kill(master, "SIGKILL");
+      await until(() => !alive(master), "HAProxy stopped");
+    });
+    await proxy.client.applyRoutes({ generation: 1, routes: [route("web/prod", [["web@1", 1, app]])] });
+    process.kill(-proxy.pid, "SIGKILL");
+    await until(() => !alive(proxy.pid), "the controller gone");
+    expect((await send(`${proxy.url}/still`)).body).toBe("app /still");
+
+    const out = execFileSync(
+      process.execPath,
+      [join(ROOT, "bin/slipway.js"), "down", "--dir", project, "--json"],
+      {
+        encoding: "utf8",
+      },
+    );
+    const report = JSON.parse(out) as { stopped: { what: string; detail: string }[] };
+    expect(report.stopped).toEqual([
+      { what: "proxy", detail: `HAProxy master pid ${master}, traffic ${proxy.listen}` },
+    ]);
+    expect(alive(master)).toBe(false);
+    await expect(send(`${proxy.url}/gone`)).rejects.toThrow();
+    // Nothing left: a second down stops nothing.
+    const again = execFileSync(
+      process.execPath,
+      [join(ROOT, "bin/slipway.js"), "down", "--dir", project, "--json"],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect((JSON.parse(again) as { stopped: unknown[] }).stopped).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { trafficRouterContract } from "./contract.js";
 import { HaproxyDataPlane } from "../../src/traffic/haproxy/data-plane.js";
 import { parseShowProc, runtimeCommand } from "../../src/traffic/haproxy/runtime-api.js";
 import { newPreviewKey, previewToken, REVISION_HEADER } from "../../src/traffic/preview-token.js";
-import { Fixture, route, send, tally, until } from "../proxy/helpers.js";
+import { Fixture, inParallel, route, send, tally, until } from "../proxy/helpers.js";
 
 // HAProxy 2.6 (scripts/test-deps.sh installs it) driven by Slipway: real haproxy processes.
 trafficRouterContract("haproxy", async () => {
@@ -72,5 +72,57 @@ describe("haproxy: changes a rollout makes need no reload", () => {
       const state = await runtimeCommand(plane.masterSocket, `@!${first[0]} show servers state`);
       return !state.includes(` ${v1.port} `);
     }, "the old revision's server deleted");
+  });
+});
+
+describe("haproxy: the request log loses no line", () => {
+  const fx = new Fixture();
+  afterEach(() => fx.cleanup());
+
+  it("counts every request exactly once, including those an older worker finishes after a reload", async () => {
+    const stateDir = fx.tempDir();
+    const plane = await HaproxyDataPlane.start({ stateDir, listen: "127.0.0.1:0", threads: 2 });
+    fx.defer(() => plane.close());
+    const url = `http://${plane.listenAddress()}`;
+    const workers = async () => parseShowProc(await runtimeCommand(plane.masterSocket, "show proc"));
+    const held: (() => void)[] = [];
+    const app = await fx.upstream("app", (req, res) => {
+      req.resume();
+      if (req.url?.startsWith("/hold")) held.push(() => res.end("held"));
+      else res.end("ok");
+    });
+    const other = await fx.upstream("other");
+    await plane.applyRoutes({ generation: 1, routes: [route("web", [["web@v1", 100, app]])] });
+    const first = (await workers()).current;
+
+    const agent = fx.agent(16);
+    const batch = (n: number, tag: string) =>
+      inParallel(n, 16, async (i) => (await send(`${url}/${tag}${i}`, { agent })).status);
+    const before = await batch(300, "a");
+    // Requests in flight in the first worker across the reload that a new route causes.
+    const holding = Array.from({ length: 10 }, (_, i) => send(`${url}/hold${i}`));
+    await until(() => held.length === 10, "the held requests at the app");
+    await plane.applyRoutes({
+      generation: 2,
+      routes: [
+        route("web", [["web@v1", 100, app]]),
+        { ...route("other", [["other@v1", 100, other]]), pathPrefix: "/other/" },
+      ],
+    });
+    const after = await workers();
+    expect(after.current).not.toEqual(first);
+    expect(after.old).toEqual(first);
+    const during = await batch(300, "b");
+    for (const release of held) release();
+    const finished = await Promise.all(holding);
+    const later = await batch(300, "c");
+
+    const statuses = [...before, ...during, ...finished.map((r) => r.status), ...later];
+    expect(tally(statuses.map(String))).toEqual({ "200": 910 });
+    // Its log read to the end, the older worker exits.
+    await until(async () => (await workers()).old.length === 0, "the older worker gone", 15_000);
+    const stats = (await plane.stats()).find((s) => s.revision === "web@v1");
+    expect(stats?.responses["2xx"]).toBe(910);
+    expect(stats?.latency.count).toBe(910);
   });
 });

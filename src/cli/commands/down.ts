@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import pino from "pino";
 import { createRuntime } from "../../runtimes/index.js";
 import { SERVER_INFO_FILE, dataDirOf } from "../../server/serve.js";
+import { runningHaproxyMaster } from "../../traffic/haproxy/master.js";
 import { isAlive, readProxyInfo } from "../../traffic/spawn.js";
 import { printJson, style } from "../output.js";
 import { projectDirFor } from "../project.js";
@@ -85,12 +86,23 @@ export async function down(dir: string): Promise<Stopped[]> {
     await runtime.detach();
   }
 
-  const proxy = readProxyInfo(join(data, "proxy"));
+  const proxyDir = join(data, "proxy");
+  const proxy = readProxyInfo(proxyDir);
   if (proxy && isAlive(proxy.pid)) {
     const killed = await terminate(proxy.pid, 10_000, true);
     stopped.push({
       what: "proxy",
       detail: `pid ${proxy.pid}, traffic ${proxy.listen}${killed ? " (killed after 10 s)" : ""}`,
+    });
+  }
+  // HAProxy runs detached from its controller (it survives a crash of it): a controller that was
+  // already dead, or killed above, left it serving. SIGTERM to the master stops its workers too.
+  const master = runningHaproxyMaster(proxyDir);
+  if (master !== undefined) {
+    const killed = await terminate(master, 10_000, false);
+    stopped.push({
+      what: "proxy",
+      detail: `HAProxy master pid ${master}${proxy ? `, traffic ${proxy.listen}` : ""}${killed ? " (killed after 10 s)" : ""}`,
     });
   }
   return stopped;

@@ -24,8 +24,6 @@ export interface ConfigPaths {
   statsSocket: string;
   /** Unix socket of the internal `sync` frontend (the log barrier of data-plane.ts). */
   syncSocket: string;
-  /** UDP port of the log collector on 127.0.0.1. */
-  logPort: number;
   /** Traffic listener, "host:port". */
   listen: string;
   /** Threads of the worker process. */
@@ -85,6 +83,8 @@ const PREVIEW_SLOTS = 4;
 /** Route id → revision id → preview slot; kept from one plan to the next. */
 export type PreviewSlots = Map<string, Map<string, number>>;
 export const CUT_MAP = "cut.map";
+/** The ring section that holds the request log (read by log-collector.ts). */
+export const LOG_RING = "slw";
 /** Health-check interval floor: an `ejectionMs` of 1 must not mean a check every millisecond. */
 const MIN_CHECK_INTERVAL_MS = 100;
 const MAX_WEIGHT = 256;
@@ -334,11 +334,19 @@ export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: Pre
     "global",
     "  master-worker",
     `  stats socket ${paths.statsSocket} mode 600 level admin expose-fd listeners`,
-    `  log 127.0.0.1:${paths.logPort} len 8192 format rfc3164 local0`,
+    // The request log goes to an in-memory ring that the control plane reads over the stats
+    // socket (log-collector.ts): batched, and nothing lost across reloads.
+    `  log ring@${LOG_RING} len 8192 format raw local0`,
     `  nbthread ${paths.threads}`,
     // A reload's older worker keeps running requests of a left revision until their drain deadline.
     `  hard-stop-after ${maxDrain + 10_000}`,
     "  tune.bufsize 32768",
+    "",
+    `ring ${LOG_RING}`,
+    "  format raw",
+    "  maxlen 8192",
+    // ~500k lines of backlog if the reader stalls (HAProxy drops the newest lines beyond it).
+    "  size 33554432",
     "",
     "defaults",
     "  mode http",

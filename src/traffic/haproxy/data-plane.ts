@@ -18,7 +18,8 @@ import {
   type ConfigPaths,
   type ConfigPlan,
 } from "./config.js";
-import { LogCollector, type RequestLog } from "./log-collector.js";
+import { RingLogCollector } from "./log-collector.js";
+import { haproxyDir } from "./master.js";
 import { parseShowProc, parseShowSess, parseShowStat, runtimeCommand, type Workers } from "./runtime-api.js";
 import { RevisionCounters } from "../revision-counters.js";
 
@@ -37,6 +38,8 @@ export interface HaproxyOptions {
 const WAIT_STEP_MS = 20;
 const RELOAD_TIMEOUT_MS = 15_000;
 const LOG_BARRIER_TIMEOUT_MS = 2_000;
+/** How often an older worker is checked for its last client connection (then its log is closed). */
+const OLD_WORKER_POLL_MS = 100;
 const EMPTY: RouteTable = { generation: 0, routes: [] };
 
 interface Draining {
@@ -68,12 +71,13 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
   private readonly retired = new Map<string, { backend: string; server: string }>();
   private unrouted = 0;
   private closed = false;
+  private oldWorkerTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly dir: string,
     private readonly paths: ConfigPaths,
     private readonly binary: string,
-    private readonly collector: LogCollector,
+    private readonly collector: RingLogCollector,
     private readonly log: Logger | undefined,
   ) {}
 
@@ -90,19 +94,18 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
         "SLIPWAY_UNAVAILABLE",
         `the HAProxy data plane needs the haproxy binary (${binary}), which could not run: ${version.error?.message ?? version.stderr} — install it (apt-get install haproxy) or choose dataPlane: builtin`,
       );
-    const dir = join(resolve(opts.stateDir), "haproxy");
+    const dir = haproxyDir(resolve(opts.stateDir));
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // The collector listens first: its port goes into haproxy.cfg.
     const sink: { plane?: HaproxyDataPlane } = {};
-    const collector = new LogCollector((entry) => sink.plane?.onRequest(entry));
-    const logPort = await collector.listen();
+    const collector = new RingLogCollector(join(dir, "admin.sock"), (backend, server, status, us, killed) =>
+      sink.plane?.onRequest(backend, server, status, us, killed),
+    );
     const persisted = loadTable(join(dir, "routes.json"));
     const listen = persisted.listen ?? (await resolveListen(opts.listen));
     const paths: ConfigPaths = {
       dir,
       statsSocket: join(dir, "admin.sock"),
       syncSocket: join(dir, "sync.sock"),
-      logPort,
       listen,
       threads: opts.threads ?? 2,
     };
@@ -184,6 +187,7 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
   detach(): void {
     this.closed = true;
     for (const d of this.draining.values()) clearTimeout(d.timer);
+    clearTimeout(this.oldWorkerTimer);
     this.collector.close();
   }
 
@@ -191,8 +195,17 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
     const plan = this.plan(table);
     this.writeFiles(plan);
     const pid = readPid(join(this.dir, "master.pid"));
-    if (pid && isAlive(pid) && (await this.workers().catch(() => undefined))) {
-      // Adopt: the new config only differs by where the log goes (this process's collector).
+    const running = pid && isAlive(pid) ? await this.workers().catch(() => undefined) : undefined;
+    if (running) {
+      // Adopt: read what the current worker logs from now on (the previous control plane counted
+      // the rest), then reload onto this table (and this build's configuration). Older workers no
+      // longer answer on the stats socket: what they still log is not counted (as before adoption).
+      for (const worker of running.current)
+        await this.collector
+          .follow(worker, { fromEnd: true })
+          .catch((error: Error) =>
+            this.log?.warn({ worker, error: error.message }, "cannot read an adopted HAProxy worker's log"),
+          );
       await this.reload();
     } else {
       await this.spawnMaster();
@@ -322,7 +335,9 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
     // An older worker still answers requests on its open keep-alive connections: same servers there.
     for (const old of workers.old)
       await runtimeCommand(this.masterSocket, onWorker(old, commands)).catch(() => "");
-    await this.sweepRetired(plan);
+    // Deleting what left (once it has no request) is clean-up, not routing: after the answer.
+    if (this.retired.size > 0)
+      this.queue = this.queue.then(() => this.sweepRetired(plan)).catch(() => undefined);
   }
 
   /** `del server` for each retired server that has no request left (HAProxy refuses it before). */
@@ -400,17 +415,17 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
     entry.state = "drained";
   }
 
-  private onRequest(entry: RequestLog): void {
-    if (entry.backend === "sync") {
-      this.barriers.get(entry.server)?.();
+  private onRequest(backendName: string, server: string, status: number, us: number, killed: boolean): void {
+    if (backendName === "sync") {
+      this.barriers.get(server)?.();
       return;
     }
-    if (entry.backend === "unrouted") {
+    if (backendName === "unrouted") {
       this.unrouted++;
       return;
     }
-    const backend = this.backends.get(entry.backend);
-    const revision = this.serverRevision.get(entry.server);
+    const backend = this.backends.get(backendName);
+    const revision = this.serverRevision.get(server);
     const totals = revision ? this.totals.get(revision) : undefined;
     if (!backend || !totals) return;
     if (backend.kind === "preview") {
@@ -419,8 +434,8 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
     }
     // A request HAProxy answered without a status (the client left first) counts as 5xx, as the
     // built-in proxy counts its own failures.
-    totals.record(entry.status > 0 ? entry.status : 500, entry.elapsedUs / 1000);
-    if (entry.termination.startsWith("K")) totals.cutAtDrain++;
+    totals.record(status > 0 ? status : 500, us / 1000);
+    if (killed) totals.cutAtDrain++;
   }
 
   /**
@@ -445,6 +460,37 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
     });
     await arrived;
     this.barriers.delete(path);
+  }
+
+  /**
+   * An older worker logs until its last client connection is gone; then its log stream is closed
+   * (HAProxy flushes the ring first), which lets the worker exit.
+   */
+  private watchOldWorkers(): void {
+    if (this.oldWorkerTimer || this.closed) return;
+    this.oldWorkerTimer = setTimeout(() => {
+      this.oldWorkerTimer = undefined;
+      void this.finishOldWorkers().then((left) => {
+        if (left) this.watchOldWorkers();
+      });
+    }, OLD_WORKER_POLL_MS);
+    this.oldWorkerTimer.unref();
+  }
+
+  /** Closes the log of each older worker that has no client connection left; true while some remain. */
+  private async finishOldWorkers(): Promise<boolean> {
+    const workers = await this.workers().catch(() => undefined);
+    if (!workers || this.closed) return !this.closed;
+    const current = new Set(workers.current);
+    let left = false;
+    for (const pid of this.collector.following()) {
+      if (current.has(pid)) continue;
+      const csv = await runtimeCommand(this.masterSocket, `@!${pid} show stat -1 1 -1`).catch(() => "");
+      if (csv === "") continue; // exited: its stream closes by itself
+      if (frontendSessions(csv) === 0) void this.collector.finish(pid);
+      else left = true;
+    }
+    return left;
   }
 
   private async workers(): Promise<Workers> {
@@ -479,7 +525,10 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
     for (let waited = 0; waited < RELOAD_TIMEOUT_MS; waited += WAIT_STEP_MS) {
       if (!isAlive(pid)) break;
       const workers = await this.workers().catch(() => undefined);
-      if (workers && workers.current.length > 0) return;
+      if (workers && workers.current.length > 0) {
+        await this.collector.follow(workers.current[0]!);
+        return;
+      }
       await sleep(WAIT_STEP_MS);
     }
     throw new SlipwayError(
@@ -502,10 +551,30 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
           "SLIPWAY_UNAVAILABLE",
           `HAProxy failed to reload: ${tail(join(this.dir, "haproxy.log"))}`,
         );
-      if (now.current.some((pid) => !known.has(pid))) return;
+      const fresh = now.current.find((pid) => !known.has(pid));
+      if (fresh !== undefined) {
+        // Its ring holds every line since it started: nothing is missed while we connect.
+        await this.collector.follow(fresh);
+        this.watchOldWorkers();
+        return;
+      }
     }
     throw new SlipwayError("SLIPWAY_UNAVAILABLE", "HAProxy did not finish reloading in time");
   }
+}
+
+/** Client connections open on the frontends of a `show stat -1 1 -1` answer (FRONTEND rows). */
+function frontendSessions(csv: string): number {
+  const lines = csv.split("\n");
+  const header = lines[0]?.replace(/^# /, "").split(",") ?? [];
+  const scur = header.indexOf("scur");
+  let sessions = 0;
+  for (const line of lines.slice(1)) {
+    const f = line.split(",");
+    // GLOBAL is the stats socket, where our own log stream is connected.
+    if (f[1] === "FRONTEND" && f[0] !== "GLOBAL") sessions += Number(f[scur] ?? 0) || 0;
+  }
+  return sessions;
 }
 
 /** A map file's "key value" lines. */

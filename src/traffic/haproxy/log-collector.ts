@@ -1,69 +1,193 @@
-import { createSocket, type Socket } from "node:dgram";
+import { createConnection, type Socket } from "node:net";
+import { LOG_RING } from "./config.js";
 
-/** One request as HAProxy logged it (log-format of config.ts). */
-export interface RequestLog {
-  pid: number;
-  backend: string;
-  server: string;
-  status: number;
-  /** Microseconds from the request to the end of its response. */
-  elapsedUs: number;
-  /** Termination state (%tsc); "K..." = killed by the Runtime API (the drain deadline). */
-  termination: string;
-  /** The path of a `sync` frontend request (the log barrier), else undefined. */
-  sync?: string;
-}
+/**
+ * One request as HAProxy logged it (log-format of config.ts), handed over field by field: the
+ * collector allocates no object per line.
+ * `elapsedUs`: microseconds from the request to the end of its response; `killed`: termination
+ * state starts with "K" (cut by the Runtime API: the drain deadline). For a `sync` frontend request
+ * (the log barrier) backend is "sync" and server its path.
+ */
+export type OnRequest = (
+  backend: string,
+  server: string,
+  status: number,
+  elapsedUs: number,
+  killed: boolean,
+) => void;
 
-// "<134>Dec  6 10:11:42 haproxy[14007]: slw r_abc s_def 200 1234 ----"
-const LINE = /haproxy\[(\d+)\]: slw (\S+) (\S+) (-?\d+) (-?\d+) (\S+)/;
+const NL = 0x0a;
+const SP = 0x20;
+// "slw " at the start of a line: a request line (the stream also carries `show info` first).
+const MARK = [0x73, 0x6c, 0x77, 0x20];
 
-export function parseLogLine(line: string): RequestLog | undefined {
-  const m = LINE.exec(line);
-  if (!m) return undefined;
-  return {
-    pid: Number(m[1]),
-    backend: m[2]!,
-    server: m[3]!,
-    status: Number(m[4]),
-    elapsedUs: Math.max(0, Number(m[5])),
-    termination: m[6]!,
-  };
+/** Parses an integer (optionally negative) in buf[from, to); NaN when it is not one. */
+function int(buf: Buffer, from: number, to: number): number {
+  let sign = 1;
+  if (buf[from] === 0x2d) {
+    sign = -1;
+    from++;
+  }
+  if (from >= to) return Number.NaN;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return sign * n;
 }
 
 /**
- * Receives HAProxy's request log over UDP on loopback (one datagram per request): the exact
- * per-request times the analysis needs, which HAProxy's own counters only give as averages.
+ * Parses the request lines in buf[from, to) ("slw <backend> <server> <status> <us> <tsc>\n"...);
+ * returns where the unfinished last line starts. indexOf over bytes, no regex, no line strings.
  */
-export class LogCollector {
-  private socket: Socket | undefined;
+export function parseLines(buf: Buffer, from: number, to: number, onRequest: OnRequest): number {
+  let at = from;
+  for (;;) {
+    const nl = buf.indexOf(NL, at);
+    if (nl < 0 || nl >= to) return at;
+    parseLine(buf, at, nl, onRequest);
+    at = nl + 1;
+  }
+}
 
-  constructor(private readonly onRequest: (entry: RequestLog) => void) {}
+function parseLine(buf: Buffer, start: number, end: number, onRequest: OnRequest): void {
+  if (end - start < 12) return;
+  for (let i = 0; i < 4; i++) if (buf[start + i] !== MARK[i]) return;
+  const b = start + 4;
+  const s = buf.indexOf(SP, b);
+  if (s < 0 || s >= end) return;
+  const st = buf.indexOf(SP, s + 1);
+  if (st < 0 || st >= end) return;
+  const us = buf.indexOf(SP, st + 1);
+  if (us < 0 || us >= end) return;
+  const tsc = buf.indexOf(SP, us + 1);
+  if (tsc < 0 || tsc >= end) return;
+  const status = int(buf, st + 1, us);
+  const elapsed = int(buf, us + 1, tsc);
+  if (Number.isNaN(status) || Number.isNaN(elapsed)) return;
+  onRequest(
+    buf.toString("latin1", b, s),
+    buf.toString("latin1", s + 1, st),
+    status,
+    Math.max(0, elapsed),
+    buf[tsc + 1] === 0x4b, // "K"
+  );
+}
 
-  async listen(port = 0): Promise<number> {
-    const socket = createSocket("udp4");
-    this.socket = socket;
-    socket.on("message", (message: Buffer) => {
-      const entry = parseLogLine(message.toString("utf8"));
-      if (entry) this.onRequest(entry);
-    });
-    await new Promise<void>((done, fail) => {
-      socket.once("error", fail);
-      socket.bind(port, "127.0.0.1", () => {
-        socket.removeListener("error", fail);
-        done();
-      });
-    });
-    // Bursts of log lines must not be dropped by a small default receive buffer.
-    try {
-      socket.setRecvBufferSize(8 * 1024 * 1024);
-    } catch {
-      // the kernel caps it (net.core.rmem_max); the default still works at moderate rates
+interface Follower {
+  socket: Socket;
+  /** Resolves when the stream ended: the worker exited, or flushed its ring after `finish`. */
+  closed: Promise<void>;
+  finishing: boolean;
+}
+
+/**
+ * Reads HAProxy's request log from the `slw` ring of each worker process: one `show events slw -w`
+ * stream per worker on the stats socket, so lines arrive in batches (one read for many requests)
+ * and a worker's ring is read from its first line. An older worker that a reload left finishing
+ * requests keeps its stream (which also keeps it alive) until `finish`: HAProxy then sends what its
+ * ring still holds and closes, and the worker exits. No line is lost across reloads (a ring's own
+ * TCP forwarding stops at the soft-stop of its worker, and UDP cost ~10 µs of Node CPU per line).
+ */
+export class RingLogCollector {
+  private readonly followers = new Map<number, Follower>();
+
+  constructor(
+    private readonly statsSocket: string,
+    private readonly onRequest: OnRequest,
+  ) {}
+
+  /** Pids whose ring is being read. */
+  following(): number[] {
+    return [...this.followers.keys()];
+  }
+
+  /**
+   * Starts reading worker `pid`'s ring: from its first line, or only new lines (`fromEnd`, for a
+   * worker adopted from a previous control plane, whose earlier lines that one counted). Retries
+   * while the stats socket answers from another worker (both hold the listener during a reload).
+   */
+  async follow(pid: number, opts: { fromEnd?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    if (this.followers.has(pid)) return;
+    const deadline = Date.now() + (opts.timeoutMs ?? 5_000);
+    for (;;) {
+      const follower = await this.open(pid, opts.fromEnd ?? false).catch((error: Error) => error);
+      if (!(follower instanceof Error)) {
+        this.followers.set(pid, follower);
+        void follower.closed.then(() => {
+          if (this.followers.get(pid) === follower) this.followers.delete(pid);
+        });
+        return;
+      }
+      if (Date.now() > deadline)
+        throw new Error(`could not read the request log of HAProxy worker ${pid}: ${follower.message}`);
+      await new Promise((done) => setTimeout(done, 20));
     }
-    return socket.address().port;
+  }
+
+  /**
+   * The worker will log nothing more (no client connection left): let HAProxy flush the rest of
+   * its ring to us and close the stream (a half-close ends `show events -w` once it is drained).
+   */
+  async finish(pid: number): Promise<void> {
+    const follower = this.followers.get(pid);
+    if (!follower) return;
+    if (!follower.finishing) {
+      follower.finishing = true;
+      follower.socket.end();
+    }
+    await follower.closed;
   }
 
   close(): void {
-    this.socket?.close();
-    this.socket = undefined;
+    for (const f of this.followers.values()) f.socket.destroy();
+    this.followers.clear();
+  }
+
+  private open(pid: number, fromEnd: boolean): Promise<Follower> {
+    return new Promise((resolveOpen, failOpen) => {
+      const socket = createConnection(this.statsSocket);
+      let rest: Buffer | undefined;
+      let checked = false;
+      let settle: (() => void) | undefined;
+      const closed = new Promise<void>((done) => (settle = done));
+      const follower: Follower = { socket, closed, finishing: false };
+      socket.on("connect", () =>
+        socket.write(`show info;show events ${LOG_RING} -w${fromEnd ? " -n" : ""}\n`),
+      );
+      socket.on("data", (chunk: Buffer) => {
+        const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
+        let from = 0;
+        if (!checked) {
+          // `show info` first: its "Pid: " says which worker answered.
+          const at = buf.indexOf("\nPid: ");
+          const eol = at < 0 ? -1 : buf.indexOf(NL, at + 1);
+          if (eol < 0) {
+            rest = buf;
+            return;
+          }
+          const answered = Number(buf.toString("latin1", at + 6, eol));
+          if (answered !== pid) {
+            socket.destroy();
+            failOpen(new Error(`the stats socket answered from worker ${answered}`));
+            return;
+          }
+          checked = true;
+          from = eol + 1;
+          resolveOpen(follower);
+        }
+        const end = parseLines(buf, from, buf.length, this.onRequest);
+        rest = end < buf.length ? buf.subarray(end) : undefined;
+      });
+      socket.on("error", (error) => {
+        if (!checked) failOpen(error);
+      });
+      socket.on("close", () => {
+        if (!checked) failOpen(new Error("the stats socket closed the log stream"));
+        settle?.();
+      });
+    });
   }
 }
