@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
 import { SlipwayError } from "../core/errors.js";
 
 /** The git side of `slipway release`: reading history and tags, and the two writes (commit, tag). */
@@ -41,7 +42,8 @@ export interface RepositoryState {
  */
 export function repositoryState(dir: string): RepositoryState {
   const root = ask(dir, ["rev-parse", "--show-toplevel"]);
-  if (!root) throw new SlipwayError("SLIPWAY_INVALID_ARGUMENT", `${dir} is not inside a git repository`);
+  if (!root)
+    throw new SlipwayError("SLIPWAY_INVALID_ARGUMENT", `${resolve(dir)} is not inside a git repository`);
   const head = ask(root, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]);
   if (!head) {
     throw new SlipwayError("SLIPWAY_CONFLICT", `${root} has no commits yet: commit something to release`);

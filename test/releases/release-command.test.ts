@@ -12,7 +12,7 @@ const IDENTITY = {
   GIT_COMMITTER_NAME: "Release Test",
   GIT_COMMITTER_EMAIL: "release@example.com",
 };
-const ENV = { ...process.env, ...IDENTITY, NO_COLOR: "1" };
+const ENV: NodeJS.ProcessEnv = { ...process.env, ...IDENTITY, NO_COLOR: "1" };
 delete ENV.SLIPWAY_DATABASE;
 
 const dirs: string[] = [];
@@ -369,7 +369,7 @@ describe("slipway release refuses what it cannot release, with one clear line", 
     const outside = tempDir();
     const noRepo = slipway(outside, "release");
     expect(noRepo.status).toBe(2);
-    expect(noRepo.stderr).toBe(`slipway: . is not inside a git repository\n`);
+    expect(noRepo.stderr).toBe(`slipway: ${outside} is not inside a git repository\n`);
     expect(tags(dir)).toEqual([]);
   });
 });
