@@ -8,7 +8,7 @@ import { digestDirectory } from "./digest.js";
 import { exportSource, resolveCommit, servicePath } from "./export.js";
 import { describeOutcome, runBuild } from "./run-build.js";
 import type { ReleaseStore } from "../store/ports/release-store.js";
-import type { Release } from "../core/release/types.js";
+import { annotationOf, type Release, type ReleaseAnnotation } from "../core/release/types.js";
 
 export interface EnsureReleaseRequest {
   service: string;
@@ -18,6 +18,8 @@ export interface EnsureReleaseRequest {
   projectDir: string;
   /** The project's configuration when the caller has loaded it already. */
   config?: ProjectConfig;
+  /** Tag and notes from `slipway release`; a rebuild keeps the record's own when absent. */
+  annotation?: ReleaseAnnotation;
 }
 
 export interface ReleaseBuilderOptions {
@@ -89,7 +91,10 @@ export class ReleaseBuilder {
           );
         }
       }
-      return existing;
+      if (request.annotation === undefined) return existing;
+      const annotated = { ...existing, ...request.annotation };
+      await this.options.store.saveRelease(annotated);
+      return annotated;
     }
     // A failed or interrupted ("building") release is built again from scratch.
 
@@ -111,6 +116,7 @@ export class ReleaseBuilder {
       dir,
       buildLog,
       createdAt: new Date(this.now()).toISOString(),
+      ...(request.annotation ?? annotationOf(existing)),
     };
     await this.options.store.saveRelease(release);
 

@@ -9,3 +9,10 @@ export { digestDirectory } from "./digest.js";
 export { WORKING_TREE } from "./export.js";
 export type { Release, ReleaseStatus } from "../core/release/types.js";
 export type { ReleaseStore } from "../store/ports/release-store.js";
+export {
+  applyRelease,
+  planRelease,
+  type AppliedRelease,
+  type ReleasePlan,
+  type ReleaseRequest,
+} from "./cut.js";

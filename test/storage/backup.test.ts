@@ -90,6 +90,9 @@ async function populate(store: Store): Promise<void> {
     dir: "/srv/releases/web/v1",
     buildLog: "/srv/releases/web/v1.log",
     createdAt: "2026-12-06T09:00:00.000Z",
+    tag: "web@1.0.0",
+    notes: "## 1.0.0 (2026-12-06)\n\n### Features\n\n* cart (ccccccc)\n",
+    promotedFrom: "1.0.0-rc.1",
   });
 }
 

@@ -22,6 +22,7 @@ import { registerRun } from "./run.js";
 import { registerRuns } from "./runs.js";
 import { registerConfig } from "./config.js";
 import { registerReleases } from "./releases.js";
+import { registerRelease } from "./release.js";
 import { registerFlags } from "./flags.js";
 import { registerMigrate } from "./migrate.js";
 import { registerBackup } from "./backup.js";
@@ -54,6 +55,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerDemo,
   registerConfig,
   registerExport,
+  registerRelease,
   registerReleases,
   registerFlags,
   registerMigrate,

@@ -10,7 +10,9 @@ export function registerReleases(program: Command): void {
   program
     .command("releases")
     .argument("[service]", "only this service's releases")
-    .description("List built and failed releases (version, status, commit, digest, build log)")
+    .description(
+      "List recorded release builds (version, status, commit, digest, build log); `release` cuts a new version",
+    )
     .option("--dir <path>", "project directory", ".")
     .option("--database <url>", DATABASE_HELP)
     .option("--json", "print one JSON document")
@@ -41,7 +43,8 @@ function render(releases: Release[]): string {
       const source = r.commit ? `${r.ref} ${r.commit.slice(0, 12)}` : r.ref;
       const digest = r.digest ? r.digest.slice(0, 19) : "-";
       const why = r.error ? `\n    ${r.error}` : "";
-      return `${r.service} ${r.version}  ${status}  ${source}  ${digest}  ${r.createdAt}\n    log: ${r.buildLog}${why}`;
+      const promoted = r.promotedFrom ? `  (build of ${r.promotedFrom})` : "";
+      return `${r.service} ${r.version}  ${status}  ${source}  ${digest}  ${r.createdAt}${promoted}\n    log: ${r.buildLog}${why}`;
     })
     .join("\n")
     .concat("\n");

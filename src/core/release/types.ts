@@ -27,4 +27,20 @@ export interface Release {
   exitCode?: number;
   createdAt: string;
   finishedAt?: string;
+  /** The git tag `slipway release` made for this version (`web@1.4.0`, `v1.4.0`). */
+  tag?: string;
+  /** Release notes (Markdown) written by `slipway release`. */
+  notes?: string;
+  /** The prerelease (`1.4.0-rc.2`) whose build this final version is, unchanged. */
+  promotedFrom?: string;
 }
+
+/** What `slipway release` says about a version, kept on its record across rebuilds. */
+export type ReleaseAnnotation = Pick<Release, "tag" | "notes" | "promotedFrom">;
+
+/** The annotation fields of a record (none when it has none). */
+export const annotationOf = (release: Release | undefined): ReleaseAnnotation => ({
+  ...(release?.tag !== undefined && { tag: release.tag }),
+  ...(release?.notes !== undefined && { notes: release.notes }),
+  ...(release?.promotedFrom !== undefined && { promotedFrom: release.promotedFrom }),
+});

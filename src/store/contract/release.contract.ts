@@ -72,5 +72,35 @@ export function releaseStoreContract(
       await store.saveRelease(retried);
       expect(await store.getRelease("web", "v1")).toEqual(retried);
     });
+
+    it("keeps the tag, the notes and the prerelease a final version was promoted from", async () => {
+      const store = await makeStore();
+      const notes = "## 1.4.0 (2026-12-06)\n\n### Features\n\n* **cart:** keep items — ünïcode ✓ (abc1234)\n";
+      const candidate = release("web", "1.4.0-rc.1", "2026-12-06T10:00:00.000Z", {
+        status: "built",
+        digest: `sha256:${"1".repeat(64)}`,
+        tag: "web@1.4.0-rc.1",
+        notes,
+      });
+      const final = {
+        ...candidate,
+        version: "1.4.0",
+        ref: "web@1.4.0",
+        tag: "web@1.4.0",
+        promotedFrom: "1.4.0-rc.1",
+        createdAt: "2026-12-06T11:00:00.000Z",
+      };
+      await store.saveRelease(candidate);
+      await store.saveRelease(final);
+      expect(await store.getRelease("web", "1.4.0-rc.1")).toEqual(candidate);
+      expect(await store.getRelease("web", "1.4.0")).toEqual(final);
+      expect((await store.listReleases("web")).map((r) => [r.version, r.promotedFrom])).toEqual([
+        ["1.4.0", "1.4.0-rc.1"],
+        ["1.4.0-rc.1", undefined],
+      ]);
+      const plain = release("web", "1.4.0", "2026-12-06T12:00:00.000Z");
+      await store.saveRelease(plain);
+      expect(await store.getRelease("web", "1.4.0")).toEqual(plain);
+    });
   });
 }

@@ -236,4 +236,13 @@ CREATE INDEX flag_changes_by_key ON flag_changes (key, id);
 ALTER TABLE api_tokens ADD COLUMN scope TEXT;
 `,
   },
+  {
+    version: 13,
+    name: "release-notes",
+    sql: `
+ALTER TABLE releases ADD COLUMN tag TEXT;
+ALTER TABLE releases ADD COLUMN notes TEXT;
+ALTER TABLE releases ADD COLUMN promoted_from TEXT;
+`,
+  },
 ];

@@ -13,4 +13,11 @@ describe("PostgresReleaseStore", () => {
       { version: 3, name: "releases" },
     ]);
   });
+
+  it("has the notes columns of migration 13", async () => {
+    const store = await fresh();
+    expect(await store.db.rows("SELECT version, name FROM schema_migrations WHERE version = 13")).toEqual([
+      { version: 13, name: "release-notes" },
+    ]);
+  });
 });

@@ -27,12 +27,13 @@ export class PostgresReleaseStore implements ReleaseStore {
 
   async saveRelease(release: Release): Promise<void> {
     await this.db.run(
-      `INSERT INTO releases (service, version, ref, commit_sha, committed_at, digest, status, dir, build_log, error, exit_code, created_at, finished_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+      `INSERT INTO releases (service, version, ref, commit_sha, committed_at, digest, status, dir, build_log, error, exit_code, created_at, finished_at, tag, notes, promoted_from)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
        ON CONFLICT (service, version) DO UPDATE SET
          ref = excluded.ref, commit_sha = excluded.commit_sha, committed_at = excluded.committed_at, digest = excluded.digest, status = excluded.status,
          dir = excluded.dir, build_log = excluded.build_log, error = excluded.error, exit_code = excluded.exit_code,
-         created_at = excluded.created_at, finished_at = excluded.finished_at`,
+         created_at = excluded.created_at, finished_at = excluded.finished_at,
+           tag = excluded.tag, notes = excluded.notes, promoted_from = excluded.promoted_from`,
       releaseParams(release),
     );
   }

@@ -1,6 +1,6 @@
 import type { Release, ReleaseStatus } from "../../core/release/types.js";
 
-// Rows of `releases` (migrations 003 and 006) as both adapters read them, and what they write.
+// Rows of `releases` (migrations 003, 006 and 013) as both adapters read them, and what they write.
 
 export interface ReleaseRow {
   service: string;
@@ -16,6 +16,9 @@ export interface ReleaseRow {
   exit_code: number | null;
   created_at: string;
   finished_at: string | null;
+  tag: string | null;
+  notes: string | null;
+  promoted_from: string | null;
 }
 
 export const releaseFromRow = (row: ReleaseRow): Release => ({
@@ -32,9 +35,12 @@ export const releaseFromRow = (row: ReleaseRow): Release => ({
   ...(row.exit_code !== null && { exitCode: row.exit_code }),
   createdAt: row.created_at,
   ...(row.finished_at !== null && { finishedAt: row.finished_at }),
+  ...(row.tag !== null && { tag: row.tag }),
+  ...(row.notes !== null && { notes: row.notes }),
+  ...(row.promoted_from !== null && { promotedFrom: row.promoted_from }),
 });
 
-/** The values of an upsert, in the column order of ReleaseRow (service … finished_at). */
+/** The values of an upsert, in the column order of ReleaseRow (service … promoted_from). */
 export const releaseParams = (release: Release): unknown[] => [
   release.service,
   release.version,
@@ -49,4 +55,7 @@ export const releaseParams = (release: Release): unknown[] => [
   release.exitCode ?? null,
   release.createdAt,
   release.finishedAt ?? null,
+  release.tag ?? null,
+  release.notes ?? null,
+  release.promotedFrom ?? null,
 ];

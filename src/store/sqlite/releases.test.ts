@@ -15,4 +15,13 @@ describe("SqliteReleaseStore", () => {
       },
     );
   });
+
+  it("has the notes columns of migration 13", () => {
+    expect(
+      fresh().db.prepare("SELECT version, name FROM schema_migrations WHERE version = 13").get(),
+    ).toEqual({
+      version: 13,
+      name: "release-notes",
+    });
+  });
 });

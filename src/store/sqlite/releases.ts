@@ -38,12 +38,13 @@ export class SqliteReleaseStore implements ReleaseStore {
   private upsert(release: Release): void {
     this.db
       .prepare(
-        `INSERT INTO releases (service, version, ref, commit_sha, committed_at, digest, status, dir, build_log, error, exit_code, created_at, finished_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO releases (service, version, ref, commit_sha, committed_at, digest, status, dir, build_log, error, exit_code, created_at, finished_at, tag, notes, promoted_from)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (service, version) DO UPDATE SET
            ref = excluded.ref, commit_sha = excluded.commit_sha, committed_at = excluded.committed_at, digest = excluded.digest, status = excluded.status,
            dir = excluded.dir, build_log = excluded.build_log, error = excluded.error, exit_code = excluded.exit_code,
-           created_at = excluded.created_at, finished_at = excluded.finished_at`,
+           created_at = excluded.created_at, finished_at = excluded.finished_at,
+           tag = excluded.tag, notes = excluded.notes, promoted_from = excluded.promoted_from`,
       )
       .run(...releaseParams(release));
   }
