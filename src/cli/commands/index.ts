@@ -25,6 +25,7 @@ import { registerReleases } from "./releases.js";
 import { registerFlags } from "./flags.js";
 import { registerMigrate } from "./migrate.js";
 import { registerBackup } from "./backup.js";
+import { registerAssets } from "./assets.js";
 
 /** Each command module registers itself on the program; the order here is the order in --help. */
 export type RegisterCommand = (program: Command) => void;
@@ -56,4 +57,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerFlags,
   registerMigrate,
   registerBackup,
+  registerAssets,
 ];

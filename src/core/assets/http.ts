@@ -53,7 +53,10 @@ export type Coding = "br" | "gzip" | "identity";
  * the copies available; br before gzip on equal q. Undefined when nothing acceptable is available
  * (identity refused): the caller answers 406.
  */
-export function negotiateEncoding(header: string | undefined, available: readonly Coding[]): Coding | undefined {
+export function negotiateEncoding(
+  header: string | undefined,
+  available: readonly Coding[],
+): Coding | undefined {
   if (!header) return "identity";
   const q = new Map<string, number>();
   for (const part of header.split(",")) {

@@ -30,7 +30,9 @@ export const digestInput = (files: readonly Pick<AssetFile, "path" | "integrity"
 
 /** A file's strong ETag for one coding: its integrity hash (shortened) plus the coding. */
 export function etagOf(file: Pick<AssetFile, "integrity">, coding: Coding): string {
-  const hash = file.integrity.slice("sha384-".length, "sha384-".length + 32).replace(/[+/=]/g, (c) => (c === "+" ? "-" : c === "/" ? "_" : ""));
+  const hash = file.integrity
+    .slice("sha384-".length, "sha384-".length + 32)
+    .replace(/[+/=]/g, (c) => (c === "+" ? "-" : c === "/" ? "_" : ""));
   return coding === "identity" ? `"${hash}"` : `"${hash}-${coding === "gzip" ? "gz" : "br"}"`;
 }
 

@@ -22,12 +22,20 @@ export const MANIFEST_FILE = ".manifest.json";
 
 function check(kind: string, value: string, pattern: RegExp, expected: string): string {
   if (!pattern.test(value))
-    throw new SlipwayError("SLIPWAY_INVALID_ARGUMENT", `${kind} "${value}" is not valid: expected ${expected}`);
+    throw new SlipwayError(
+      "SLIPWAY_INVALID_ARGUMENT",
+      `${kind} "${value}" is not valid: expected ${expected}`,
+    );
   return value;
 }
 
 export const checkAssetName = (value: string) =>
-  check("asset name", value, ASSET_NAME, "lower-case letters, digits, '.', '_' or '-' (at most 64), e.g. widget");
+  check(
+    "asset name",
+    value,
+    ASSET_NAME,
+    "lower-case letters, digits, '.', '_' or '-' (at most 64), e.g. widget",
+  );
 export const checkAssetVersion = (value: string) =>
   check("asset version", value, ASSET_VERSION, "a semantic version such as 1.4.0 or 2.0.0-rc.1");
 export const checkAssetAlias = (value: string) =>
@@ -66,7 +74,8 @@ export function parseAssetPath(rawUrl: string): AssetRequest | { bad: string } |
     return { bad: "malformed percent-encoding" };
   }
   const [name, ref, ...rest] = decoded;
-  if (name === undefined || ref === undefined || rest.length === 0) return { bad: "expected /assets/<name>/<version or alias>/<file>" };
+  if (name === undefined || ref === undefined || rest.length === 0)
+    return { bad: "expected /assets/<name>/<version or alias>/<file>" };
   const file = rest.join("/");
   if (!ASSET_NAME.test(name)) return { bad: "not an asset name" };
   if (file === MANIFEST_FILE) {

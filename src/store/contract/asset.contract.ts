@@ -9,7 +9,15 @@ const published = (version: string, digest: string, minute: number, name = "widg
     name,
     version,
     digest,
-    files: [{ path: "w.js", size: 3, integrity: `sha384-${digest}`, contentType: "text/javascript", encodings: ["identity"] }],
+    files: [
+      {
+        path: "w.js",
+        size: 3,
+        integrity: `sha384-${digest}`,
+        contentType: "text/javascript",
+        encodings: ["identity"],
+      },
+    ],
   };
   return { manifest, publishedAt: at(minute), publishedBy: "ci" };
 };
@@ -54,7 +62,9 @@ export function assetStoreContract(adapter: string, makeStore: () => AssetStore 
       const store = await makeStore();
       await store.addVersion(published("1.3.0", "a", 1));
       await store.addVersion(published("1.4.0", "b", 2));
-      await expect(store.moveAlias(move("stable", "2.0.0", 3))).rejects.toMatchObject({ code: "SLIPWAY_NOT_FOUND" });
+      await expect(store.moveAlias(move("stable", "2.0.0", 3))).rejects.toMatchObject({
+        code: "SLIPWAY_NOT_FOUND",
+      });
       const first = await store.moveAlias(move("stable", "1.3.0", 4));
       expect(first).toMatchObject({ fromVersion: null, toVersion: "1.3.0", action: "move" });
       const second = await store.moveAlias(move("stable", "1.4.0", 5));
@@ -82,15 +92,20 @@ export function assetStoreContract(adapter: string, makeStore: () => AssetStore 
       await expect(
         store.moveAlias(move("stable", "1.3.0", 4, { action: "rollback", expectedFrom: "1.3.0" })),
       ).rejects.toMatchObject({ code: "SLIPWAY_CONFLICT" });
-      const rolled = await store.moveAlias(move("stable", "1.3.0", 5, { action: "rollback", expectedFrom: "1.4.0" }));
+      const rolled = await store.moveAlias(
+        move("stable", "1.3.0", 5, { action: "rollback", expectedFrom: "1.4.0" }),
+      );
       expect(rolled).toMatchObject({ action: "rollback", fromVersion: "1.4.0", toVersion: "1.3.0" });
       expect(await store.aliasHistory("widget", "stable", { limit: 1 })).toHaveLength(1);
     });
 
     it("records concurrent moves of one new alias each with the before it replaced", async () => {
       const store = await makeStore();
-      for (const [i, v] of ["1.0.0", "1.1.0", "1.2.0", "1.3.0"].entries()) await store.addVersion(published(v, v, i));
-      await Promise.all(["1.0.0", "1.1.0", "1.2.0", "1.3.0"].map((v, i) => store.moveAlias(move("latest", v, 10 + i))));
+      for (const [i, v] of ["1.0.0", "1.1.0", "1.2.0", "1.3.0"].entries())
+        await store.addVersion(published(v, v, i));
+      await Promise.all(
+        ["1.0.0", "1.1.0", "1.2.0", "1.3.0"].map((v, i) => store.moveAlias(move("latest", v, 10 + i))),
+      );
       const oldestFirst = [...(await store.aliasHistory("widget", "latest"))].reverse();
       expect(oldestFirst[0]?.fromVersion).toBeNull();
       oldestFirst.slice(1).forEach((m, i) => expect(m.fromVersion).toBe(oldestFirst[i]?.toVersion));

@@ -72,10 +72,13 @@ export class PostgresAssetStore implements AssetStore {
   async listAliases(name?: string): Promise<StoredAlias[]> {
     const rows =
       name === undefined
-        ? await this.db.rows<AliasRow>('SELECT * FROM asset_aliases ORDER BY name COLLATE "C", alias COLLATE "C"')
-        : await this.db.rows<AliasRow>('SELECT * FROM asset_aliases WHERE name = $1 ORDER BY alias COLLATE "C"', [
-            name,
-          ]);
+        ? await this.db.rows<AliasRow>(
+            'SELECT * FROM asset_aliases ORDER BY name COLLATE "C", alias COLLATE "C"',
+          )
+        : await this.db.rows<AliasRow>(
+            'SELECT * FROM asset_aliases WHERE name = $1 ORDER BY alias COLLATE "C"',
+            [name],
+          );
     return rows.map(aliasFromRow);
   }
 

@@ -66,9 +66,9 @@ export class SqliteAssetStore implements AssetStore {
 
   listNames(): Promise<string[]> {
     return settle(() =>
-      (this.db.prepare("SELECT DISTINCT name FROM asset_versions ORDER BY name").all() as { name: string }[]).map(
-        (r) => r.name,
-      ),
+      (
+        this.db.prepare("SELECT DISTINCT name FROM asset_versions ORDER BY name").all() as { name: string }[]
+      ).map((r) => r.name),
     );
   }
 
@@ -77,7 +77,9 @@ export class SqliteAssetStore implements AssetStore {
       (
         (name === undefined
           ? this.db.prepare("SELECT * FROM asset_aliases ORDER BY name, alias").all()
-          : this.db.prepare("SELECT * FROM asset_aliases WHERE name = ? ORDER BY alias").all(name)) as AliasRow[]
+          : this.db
+              .prepare("SELECT * FROM asset_aliases WHERE name = ? ORDER BY alias")
+              .all(name)) as AliasRow[]
       ).map(aliasFromRow),
     );
   }

@@ -31,6 +31,8 @@ export interface HaproxyOptions {
   threads?: number;
   /** The haproxy binary; default "haproxy" on PATH. */
   binary?: string;
+  /** Unix socket of the static asset origin that `/assets/` is routed to (none: not routed). */
+  assetsSocket?: string;
   log?: Logger;
 }
 
@@ -105,6 +107,7 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
       logPort,
       listen,
       threads: opts.threads ?? 2,
+      ...(opts.assetsSocket ? { assetsSocket: opts.assetsSocket } : {}),
     };
     const plane = new HaproxyDataPlane(dir, paths, binary, collector, opts.log);
     sink.plane = plane;
