@@ -61,7 +61,7 @@ describe("examples/widget-platform: CDN release with a stable alias", () => {
       "proxy.json",
       20_000,
     );
-    base = `http://${info.listen}`;
+    base = `http://${info?.listen ?? ""}`;
   }, 120_000);
 
   afterAll(() => {
