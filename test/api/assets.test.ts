@@ -45,10 +45,8 @@ describe("/api/assets", () => {
       "/api/assets/widget/versions/1.4.0",
       { token: viewer },
     );
-    expect(manifest.json.files[0]).toMatchObject({
-      path: "widget.1.4.0.js",
-      integrity: expect.stringMatching(/^sha384-/),
-    });
+    expect(manifest.json.files[0]?.path).toBe("widget.1.4.0.js");
+    expect(manifest.json.files[0]?.integrity).toMatch(/^sha384-[A-Za-z0-9+/]{64}$/);
     expect((await api.call("GET", "/api/assets/widget/versions/9.0.0", { token: viewer })).status).toBe(404);
   });
 
