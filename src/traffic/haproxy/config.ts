@@ -376,7 +376,13 @@ export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: Pre
     '  http-request return status 404 content-type "text/plain" string "no route for this host and path"',
     "",
     ...(paths.assetsSocket
-      ? ["backend slipway_assets", `  server origin unix@${paths.assetsSocket}`, ""]
+      ? [
+          "backend slipway_assets",
+          // Not a revision's traffic: no log line, so the collector (same event loop as the origin) is spared.
+          "  http-request set-log-level silent",
+          `  server origin unix@${paths.assetsSocket}`,
+          "",
+        ]
       : []),
   ];
   const text = [...head, ...back].join("\n");
