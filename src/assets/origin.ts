@@ -90,7 +90,8 @@ export function createAssetOrigin(root: string): AssetOrigin {
         // A traversal attempt is refused outright; any other odd path is the apps' unless it is
         // under a published bundle name (apps keep their own /assets/… URLs).
         const name = url.slice(ASSETS_PREFIX.length).split("/")[0] ?? "";
-        if (!TRAVERSAL.test(url) && !(ASSET_NAME.test(name) && published(name))) return false;
+        const path = url.split("?")[0] ?? url;
+        if (!TRAVERSAL.test(path) && !(ASSET_NAME.test(name) && published(name))) return false;
         plain(res, 400, `bad asset path: ${parsed.bad}`);
         return true;
       }
