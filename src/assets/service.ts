@@ -137,9 +137,7 @@ export class AssetService {
   }
 
   /** A bundle's versions (newest first) and aliases. */
-  async describe(
-    name: string,
-  ): Promise<{
+  async describe(name: string): Promise<{
     name: string;
     versions: { version: string; digest: string; files: number; publishedAt: string; publishedBy: string }[];
     aliases: Record<string, string>;
