@@ -96,8 +96,21 @@ describe("examples/widget-platform: CDN release with a stable alias", () => {
     expect(overwrite.code).not.toBe(0);
     expect(overwrite.stderr).toMatch(/already published with other content.*immutable/);
     expect(
-      (await cli("assets", "publish", "dist/widgets", "--name", "widget", "--version", "1.4.1")).code,
+      (
+        await cli(
+          "assets",
+          "publish",
+          "dist/widgets",
+          "--name",
+          "widget",
+          "--version",
+          "1.4.1",
+          "--alias",
+          "latest",
+        )
+      ).code,
     ).toBe(0);
+    expect((await served("/assets/widget/latest/html/manifest.json")).version).toBe("1.4.1");
 
     const stable = async () => {
       const res = await served("/assets/widget/stable/html/manifest.json");

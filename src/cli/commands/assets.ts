@@ -72,20 +72,36 @@ export function registerAssets(program: Command): void {
       )
       .argument("<bundle-dir>", "directory of the built files (hidden files are skipped)")
       .requiredOption("--name <name>", "bundle name, e.g. widget")
-      .requiredOption("--version <version>", "semantic version, e.g. 1.4.0"),
-  ).action(async (dir: string, options: StateOptions & { name: string; version: string }) => {
-    const result = await withAssets(options, (service) =>
-      service.publish(resolve(dir), options.name, options.version, actor()),
-    );
-    if (options.json) return printJson(result);
-    const { manifest } = result;
-    process.stderr.write(
-      `${result.status === "created" ? "published" : "already published (same content)"} ${manifest.name} ${manifest.version}: ` +
-        `${manifest.files.length} files at /assets/${manifest.name}/${manifest.version}/\n`,
-    );
-    // The SRI manifest on stdout, so `> manifest.json` keeps it.
-    printJson(manifest);
-  });
+      .requiredOption("--version <version>", "semantic version, e.g. 1.4.0")
+      .option(
+        "--alias <alias>",
+        "then point this alias at it, e.g. latest (repeatable; audited like `assets alias`)",
+        (value: string, previous: string[]) => [...previous, value],
+        [] as string[],
+      ),
+  ).action(
+    async (dir: string, options: StateOptions & { name: string; version: string; alias: string[] }) => {
+      const result = await withAssets(options, async (service, store) => {
+        const published = await service.publish(resolve(dir), options.name, options.version, actor());
+        for (const alias of options.alias) {
+          const moved = await service.moveAlias(options.name, alias, options.version, {
+            actor: actor(),
+            reason: `published ${options.version}`,
+          });
+          if (moved) await audit(store, moved, `slipway assets publish --alias ${alias}`);
+        }
+        return published;
+      });
+      if (options.json) return printJson(result);
+      const { manifest } = result;
+      process.stderr.write(
+        `${result.status === "created" ? "published" : "already published (same content)"} ${manifest.name} ${manifest.version}: ` +
+          `${manifest.files.length} files at /assets/${manifest.name}/${manifest.version}/\n`,
+      );
+      // The SRI manifest on stdout, so `> manifest.json` keeps it.
+      printJson(manifest);
+    },
+  );
 
   stateOptions(
     assets
