@@ -34,6 +34,10 @@ files["package.json"] = json({
       PLATFORMS.map((p) => [`test:widget:${p}`, `PLATFORM=${p} node --test test/widget/`]),
     ),
     "build:widgets:all": PLATFORMS.map((p) => `npm run build:widget:${p}`).join(" && "),
+    // The CDN release (docs/assets.md): an immutable versioned bundle, then the `stable` alias.
+    "cdn:publish": "slipway assets publish dist/widgets --name widget --version $npm_package_version",
+    "cdn:stable": "slipway assets alias widget stable $npm_package_version --reason release",
+    "cdn:rollback": "slipway assets rollback widget stable --reason rollback",
   },
   devDependencies: { esbuild: ESBUILD_VERSION },
   engines: { node: ">=20" },
@@ -50,6 +54,13 @@ staging job that assembles the release, and promotes \`release/*\` branches to p
 
     npm ci && npm run test:unit && npm run build:widgets:all
     slipway run --event push           # the whole pipeline on this host
+
+The widgets go to the CDN as one versioned bundle served by Slipway's data plane under
+\`/assets/widget/<version>/\` (immutable) and \`/assets/widget/stable/\` (the alias, 60 s):
+
+    npm run cdn:publish                # dist/widgets as widget <package.json version>, SRI manifest on stdout
+    npm run cdn:stable                 # move the stable alias to it (audited)
+    npm run cdn:rollback               # back to the previous stable, in one step
 `;
 
 // --- widgets ---

@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { CONFIG_DEFAULTS } from "../core/config/defaults.js";
 import type { RuntimeConfig } from "../core/config/types.js";
 import { DEFAULTS } from "../core/defaults.js";
+import { AssetService, assetsRootOf } from "../assets/service.js";
 import { SlipwayError } from "../core/errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { ProxySupervisor } from "../traffic/supervisor.js";
@@ -156,6 +157,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       log.warn({ err: (error as Error).message }, "could not mark interrupted runs"),
     );
   runs.startSchedules(); // `on: schedule` crons, in UTC
+  // The alias table the data plane serves follows the store (a restored backup, a move cut short).
+  await new AssetService({ store: state.assets, root: assetsRootOf(data) }).syncAliasTable({
+    onlyIfAny: true,
+  });
   const admin = await ensureAdminToken(app.access, data, Date.now());
   if (admin.created) log.info({ file: admin.file }, "created the local admin API token");
   // Also creates the Prometheus metrics now, so rollouts before the first scrape are counted.

@@ -42,6 +42,9 @@ export const BACKUP_TABLES: ReadonlyArray<{ name: string; orderBy: string; sqlit
   { name: "webhook_deliveries", orderBy: "seq", sqliteOrderBy: "rowid" },
   { name: "flags", orderBy: "key" },
   { name: "flag_changes", orderBy: "id" },
+  { name: "asset_versions", orderBy: "name, version" },
+  { name: "asset_aliases", orderBy: "name, alias" },
+  { name: "asset_alias_moves", orderBy: "id" },
 ];
 
 /** Columns only one adapter has (kept in order by the other's rowid): left out of backups. */

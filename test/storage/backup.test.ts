@@ -80,6 +80,35 @@ async function populate(store: Store): Promise<void> {
     reason: "launch",
     at: "2026-12-06T10:00:00.000Z",
   });
+  for (const version of ["1.3.0", "1.4.0"])
+    await store.assets.addVersion({
+      manifest: {
+        name: "widget",
+        version,
+        digest: `sha256-${version}`,
+        files: [
+          {
+            path: "w.js",
+            size: 1,
+            integrity: `sha384-${version}`,
+            contentType: "text/javascript",
+            encodings: ["identity"],
+          },
+        ],
+      },
+      publishedAt: "2026-12-06T10:00:00.000Z",
+      publishedBy: "ci",
+    });
+  for (const version of ["1.3.0", "1.4.0"])
+    await store.assets.moveAlias({
+      name: "widget",
+      alias: "stable",
+      toVersion: version,
+      action: "move",
+      actor: "alice",
+      reason: `ship ${version}`,
+      at: "2026-12-06T10:01:00.000Z",
+    });
   await store.releases.saveRelease({
     service: "web",
     version: "v1",
@@ -111,6 +140,9 @@ async function readAll(store: Store) {
     flags: await store.flags.list(),
     flagHistory: await store.flags.history("checkout"),
     releases: await store.releases.listReleases(),
+    assetVersions: await store.assets.listVersions("widget"),
+    aliases: await store.assets.listAliases(),
+    aliasHistory: await store.assets.aliasHistory("widget", "stable"),
     spec: await store.rollouts.revisionSpec("web/production@v2"),
   };
 }

@@ -27,6 +27,7 @@ import { registerFlags } from "./flags.js";
 import { registerMigrate } from "./migrate.js";
 import { registerBackup } from "./backup.js";
 import { registerExport } from "./export.js";
+import { registerAssets } from "./assets.js";
 
 /** Each command module registers itself on the program; the order here is the order in --help. */
 export type RegisterCommand = (program: Command) => void;
@@ -60,4 +61,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerFlags,
   registerMigrate,
   registerBackup,
+  registerAssets,
 ];

@@ -26,29 +26,44 @@ export function registerProxy(program: Command): void {
       String(DEFAULTS.proxyWorkers),
     )
     .option("--data-plane <kind>", "what carries the traffic: builtin or haproxy", "builtin")
-    .action(async (options: { listen: string; admin: string; stateDir: string; workers: string; dataPlane: string }) => {
-      const dataPlane = parseDataPlane(options.dataPlane);
-      const workers = Number(options.workers);
-      if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
-        throw new SlipwayError(
-          "SLIPWAY_INVALID_ARGUMENT",
-          `--workers must be an integer from 1 to 64, got "${options.workers}"`,
-        );
-      }
-      if (dataPlane === "haproxy") {
-        await runHaproxyProcess({
+    .option(
+      "--assets-dir <dir>",
+      "published asset bundles served under /assets/ (default: <state-dir>/../assets)",
+    )
+    .action(
+      async (options: {
+        listen: string;
+        admin: string;
+        stateDir: string;
+        workers: string;
+        dataPlane: string;
+        assetsDir?: string;
+      }) => {
+        const dataPlane = parseDataPlane(options.dataPlane);
+        const workers = Number(options.workers);
+        if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+          throw new SlipwayError(
+            "SLIPWAY_INVALID_ARGUMENT",
+            `--workers must be an integer from 1 to 64, got "${options.workers}"`,
+          );
+        }
+        if (dataPlane === "haproxy") {
+          await runHaproxyProcess({
+            listen: options.listen,
+            admin: options.admin,
+            stateDir: options.stateDir,
+            threads: workers,
+            ...(options.assetsDir ? { assetsDir: options.assetsDir } : {}),
+          });
+          return;
+        }
+        await runProxyProcess({
           listen: options.listen,
           admin: options.admin,
           stateDir: options.stateDir,
-          threads: workers,
+          workers,
+          ...(options.assetsDir ? { assetsDir: options.assetsDir } : {}),
         });
-        return;
-      }
-      await runProxyProcess({
-        listen: options.listen,
-        admin: options.admin,
-        stateDir: options.stateDir,
-        workers,
-      });
-    });
+      },
+    );
 }

@@ -24,6 +24,7 @@ export const ACTIONS = [
   "manage-users",
   "edit-flags",
   "evaluate-flags",
+  "move-asset-aliases",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -58,6 +59,8 @@ export const ACTION_RULES = {
   "edit-flags": { minimumRole: "deployer", scope: "global", mutating: true },
   // OFREP and the flag change stream; also the only action a flags:evaluate client key may perform.
   "evaluate-flags": { minimumRole: "viewer", scope: "global", mutating: false },
+  // Moving or rolling back an alias of a static asset bundle (what /assets/<name>/<alias>/ serves).
+  "move-asset-aliases": { minimumRole: "deployer", scope: "global", mutating: true },
 } as const satisfies Readonly<Record<Action, ActionRule>>;
 
 export type EnvironmentAction = {

@@ -35,6 +35,7 @@ const EXPECTED: Record<Action, Record<Role | "anonymous", "allow" | 401 | 403>> 
   "manage-users": { anonymous: 401, viewer: 403, deployer: 403, admin: "allow" },
   "edit-flags": { anonymous: 401, viewer: 403, deployer: "allow", admin: "allow" },
   "evaluate-flags": { anonymous: 401, viewer: "allow", deployer: "allow", admin: "allow" },
+  "move-asset-aliases": { anonymous: 401, viewer: 403, deployer: "allow", admin: "allow" },
 };
 
 describe("can", () => {

@@ -79,6 +79,13 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: "POST", path: "/ofrep/v1/evaluate/flags", action: "evaluate-flags" },
   { method: "POST", path: "/ofrep/v1/evaluate/flags/:key", action: "evaluate-flags" },
   { method: "GET", path: "/ofrep/v1/configuration", action: "evaluate-flags" },
+
+  { method: "GET", path: "/api/assets", action: "read" },
+  { method: "GET", path: "/api/assets/:name", action: "read" },
+  { method: "GET", path: "/api/assets/:name/versions/:version", action: "read" },
+  { method: "GET", path: "/api/assets/:name/aliases/:alias/history", action: "read" },
+  { method: "PUT", path: "/api/assets/:name/aliases/:alias", action: "move-asset-aliases" },
+  { method: "POST", path: "/api/assets/:name/aliases/:alias/rollback", action: "move-asset-aliases" },
 ];
 
 /**

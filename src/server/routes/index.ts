@@ -5,6 +5,7 @@ import { deadLetterRoutes } from "./dead-letters.js";
 import { deliveryRoutes } from "./delivery.js";
 import { eventRoutes } from "./events.js";
 import { flagRoutes } from "./flags.js";
+import { assetRoutes } from "./assets.js";
 import { previewRoutes } from "./preview.js";
 import { rolloutRoutes } from "./rollouts.js";
 import { runRoutes } from "./runs.js";
@@ -29,4 +30,5 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...webhookRoutes, // POST /api/webhooks/github (hooks)
   ...deadLetterRoutes, // notification dead letters (hooks)
   ...flagRoutes, // feature flags: /api/flags…, OFREP under /ofrep/v1/
+  ...assetRoutes, // static asset bundles: /api/assets…
 ];

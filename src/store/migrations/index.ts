@@ -9,6 +9,7 @@ import { migration007 } from "./007-delivery-indexes.js";
 import { migration008 } from "./008-flags.js";
 import { migration009 } from "./009-token-scope.js";
 import { migration013 } from "./013-release-notes.js";
+import { migration015 } from "./015-assets.js";
 
 /**
  * Versioned schema migrations, applied in order and recorded in `schema_migrations`. Each subsystem
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration008,
   migration009,
   migration013,
+  migration015,
 ];
 
 /** What a migrator did: the migrations it applied now (none when up to date) and the version after. */

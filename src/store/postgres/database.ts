@@ -25,6 +25,8 @@ export const LOCKS = {
   auditEvents: [5, 0],
   /** Every flag write (PostgresFlagStore). */
   flags: [6, 0],
+  /** Every asset version add and alias move (PostgresAssetStore). */
+  assets: [7, 0],
 } as const;
 
 /** PostgreSQL's type id of BIGINT (int8). */

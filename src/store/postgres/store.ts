@@ -8,6 +8,7 @@ import { migratePostgres, PostgresDatabase, redactUrl } from "./database.js";
 import { PostgresDeadLetterStore } from "./dead-letters.js";
 import { PostgresDeliveryMetricsStore } from "./delivery.js";
 import { PostgresFlagStore } from "./flags.js";
+import { PostgresAssetStore } from "./assets.js";
 import { PostgresReleaseStore } from "./releases.js";
 import { PostgresRolloutStore } from "./rollouts.js";
 import { PostgresRunStore } from "./runs.js";
@@ -24,6 +25,7 @@ export class PostgresStore implements Store {
   readonly webhookDeliveries: PostgresWebhookDeliveryStore;
   readonly deliveryMetrics: PostgresDeliveryMetricsStore;
   readonly flags: PostgresFlagStore;
+  readonly assets: PostgresAssetStore;
   readonly location: string;
 
   constructor(
@@ -41,6 +43,7 @@ export class PostgresStore implements Store {
     this.webhookDeliveries = new PostgresWebhookDeliveryStore(db);
     this.deliveryMetrics = new PostgresDeliveryMetricsStore(db);
     this.flags = new PostgresFlagStore(db);
+    this.assets = new PostgresAssetStore(db);
   }
 
   async check(): Promise<void> {

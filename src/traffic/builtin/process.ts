@@ -18,6 +18,7 @@ import { loadRoutes } from "../route-store.js";
 import { PROXY_INFO_FILE, type ProxyInfo } from "../info.js";
 import { renderMetrics } from "../metrics-text.js";
 import { mergeStats } from "./stats.js";
+import { createAssetOrigin, type AssetOrigin } from "../../assets/origin.js";
 
 export interface ProxyOptions {
   listen: string;
@@ -25,8 +26,14 @@ export interface ProxyOptions {
   stateDir: string;
   /** Worker processes; 1 (the default) routes in the same process as the admin API. */
   workers?: number;
+  /** Where published asset bundles are (served under /assets/); default `<stateDir>/../assets`. */
+  assetsDir?: string;
   log?: Logger;
 }
+
+/** The assets directory a proxy serves: the data directory's `assets/` beside `proxy/`. */
+export const assetsDirOf = (opts: { stateDir: string; assetsDir?: string }): string =>
+  resolve(opts.assetsDir ?? join(resolve(opts.stateDir), "..", "assets"));
 
 export interface RunningProxy {
   /** Traffic listener, "host:port". */
@@ -49,8 +56,11 @@ type ToPrimary =
 const SHUTDOWN_GRACE_MS = 5_000;
 const WORKER_REPLY_TIMEOUT_MS = 5_000;
 
-function createTrafficServer(plane: DataPlane): http.Server {
-  const server = http.createServer((req, res) => handleHttp(plane, req, res));
+function createTrafficServer(plane: DataPlane, assets: AssetOrigin): http.Server {
+  // Published bundles are served here, before routing; any other path goes to the apps.
+  const server = http.createServer((req, res) => {
+    if (!assets.handle(req, res)) handleHttp(plane, req, res);
+  });
   server.on("upgrade", (req: http.IncomingMessage, socket, head: Buffer) =>
     handleUpgrade(plane, req, socket, head),
   );
@@ -102,7 +112,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const token = resolveAdminToken(stateDir);
   const plane = new DataPlane(log);
   plane.apply(loadRoutes(stateDir));
-  const traffic = createTrafficServer(plane);
+  const traffic = createTrafficServer(plane, createAssetOrigin(assetsDirOf(opts)));
   const listen = await listenOn(traffic, parseListenAddress(opts.listen));
   const control: ProxyControl = {
     current: () => plane.table,
@@ -308,7 +318,7 @@ async function startPrimary(
 async function runWorker(opts: ProxyOptions): Promise<void> {
   const log = opts.log ?? createLogger("slipway-proxy-worker");
   const plane = new DataPlane(log);
-  const traffic = createTrafficServer(plane);
+  const traffic = createTrafficServer(plane, createAssetOrigin(assetsDirOf(opts)));
   const send = (message: ToPrimary) => process.send?.(message);
   let listening = false;
   let stopping = false;

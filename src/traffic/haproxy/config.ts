@@ -28,6 +28,8 @@ export interface ConfigPaths {
   listen: string;
   /** Threads of the worker process. */
   threads: number;
+  /** Unix socket of Slipway's static asset origin (process.ts): `/assets/` is routed there. */
+  assetsSocket?: string;
 }
 
 export type BackendKind = "route" | "canary" | "preview";
@@ -365,6 +367,8 @@ export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: Pre
     "  http-request set-var(txn.t0) date(0,us)",
     `  http-request set-var(txn.previewdigest) req.hdr(${REVISION_HEADER}),digest(sha256),hex,lower if { req.hdr(${REVISION_HEADER}) -m found }`,
     `  http-request del-header ${REVISION_HEADER}`,
+    // Published asset bundles come from Slipway's origin (docs/assets.md), before any route.
+    ...(paths.assetsSocket ? ["  use_backend slipway_assets if { path_beg /assets/ }"] : []),
     ...front,
     "  default_backend unrouted",
     // Every response names its revision; a request cut at its revision's drain deadline is a 504.
@@ -379,6 +383,15 @@ export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: Pre
     "backend unrouted",
     '  http-request return status 404 content-type "text/plain" string "no route for this host and path"',
     "",
+    ...(paths.assetsSocket
+      ? [
+          "backend slipway_assets",
+          // Not a revision's traffic: no log line, so the collector (same event loop as the origin) is spared.
+          "  http-request set-log-level silent",
+          `  server origin unix@${paths.assetsSocket}`,
+          "",
+        ]
+      : []),
   ];
   const text = [...head, ...back].join("\n");
 

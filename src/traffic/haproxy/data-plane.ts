@@ -32,6 +32,8 @@ export interface HaproxyOptions {
   threads?: number;
   /** The haproxy binary; default "haproxy" on PATH. */
   binary?: string;
+  /** Unix socket of the static asset origin that `/assets/` is routed to (none: not routed). */
+  assetsSocket?: string;
   log?: Logger;
 }
 
@@ -108,6 +110,7 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
       syncSocket: join(dir, "sync.sock"),
       listen,
       threads: opts.threads ?? 2,
+      ...(opts.assetsSocket ? { assetsSocket: opts.assetsSocket } : {}),
     };
     const plane = new HaproxyDataPlane(dir, paths, binary, collector, opts.log);
     sink.plane = plane;

@@ -1,4 +1,5 @@
-import { renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import { join, resolve } from "node:path";
 import { createLogger } from "../../log.js";
 import { createAdminServer, type ProxyControl } from "../admin-server.js";
@@ -8,6 +9,7 @@ import { formatListenAddress, type ListenAddress } from "../listen-address.js";
 import { renderMetrics } from "../metrics-text.js";
 import { HaproxyDataPlane } from "./data-plane.js";
 import type { Logger } from "../../log.js";
+import { createAssetOrigin } from "../../assets/origin.js";
 
 export interface HaproxyProxyOptions {
   listen: string;
@@ -15,6 +17,8 @@ export interface HaproxyProxyOptions {
   stateDir: string;
   /** HAProxy worker threads (nbthread). */
   threads?: number;
+  /** Where published asset bundles are (served under /assets/); default `<stateDir>/../assets`. */
+  assetsDir?: string;
   log?: Logger;
 }
 
@@ -36,11 +40,19 @@ export async function startHaproxyProxy(opts: HaproxyProxyOptions): Promise<Runn
   const stateDir = resolve(opts.stateDir);
   const log = opts.log ?? createLogger("slipway-proxy-haproxy");
   const token = resolveAdminToken(stateDir);
+  const origin = await startAssetOrigin(
+    resolve(opts.assetsDir ?? join(stateDir, "..", "assets")),
+    join(stateDir, "haproxy", "assets.sock"),
+  );
   const plane = await HaproxyDataPlane.start({
     stateDir,
     listen: opts.listen,
     log,
+    assetsSocket: origin.socket,
     ...(opts.threads ? { threads: opts.threads } : {}),
+  }).catch((error: unknown) => {
+    origin.close();
+    throw error;
   });
   const control: ProxyControl = {
     current: () => plane.current(),
@@ -58,6 +70,7 @@ export async function startHaproxyProxy(opts: HaproxyProxyOptions): Promise<Runn
   const admin = createAdminServer({ token, stateDir, control, log });
   const adminAddress = await admin.listen(opts.admin).catch((error: unknown) => {
     plane.detach();
+    origin.close();
     throw error;
   });
   return {
@@ -69,6 +82,34 @@ export async function startHaproxyProxy(opts: HaproxyProxyOptions): Promise<Runn
       await admin.close();
       if (closeOpts?.stopHaproxy) await plane.close();
       else plane.detach();
+      origin.close();
+    },
+  };
+}
+
+/**
+ * The static asset origin HAProxy's `slipway_assets` backend forwards to: the built-in proxy's
+ * asset handler on a unix socket, in this (supervising) process. HAProxy does not serve files
+ * itself; bundles stay immutable on disk and the alias table is one atomically replaced file.
+ */
+async function startAssetOrigin(root: string, socket: string): Promise<{ socket: string; close(): void }> {
+  mkdirSync(join(socket, ".."), { recursive: true, mode: 0o700 });
+  rmSync(socket, { force: true });
+  const assets = createAssetOrigin(root);
+  const server = http.createServer((req, res) => {
+    if (assets.handle(req, res)) return;
+    res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" });
+    res.end("no published asset bundle at this path\n");
+  });
+  await new Promise<void>((done, fail) => {
+    server.once("error", fail);
+    server.listen(socket, () => done());
+  });
+  return {
+    socket,
+    close() {
+      server.close();
+      server.closeAllConnections();
     },
   };
 }

@@ -1,0 +1,100 @@
+import { z } from "zod";
+import { AssetService, assetsRootOf } from "../../assets/service.js";
+import { actorOf } from "../actor.js";
+import { defineRoute, type ApiRoute } from "../api-route.js";
+import type { AppContext } from "../app-context.js";
+
+const reason = z
+  .string()
+  .trim()
+  .max(1000)
+  .default("")
+  .describe("Why: recorded in the alias history and the audit trail");
+const moveBody = z.strictObject({
+  version: z.string().min(1).describe("A published version, e.g. 1.4.0"),
+  reason,
+});
+const rollbackBody = z.strictObject({ reason });
+
+/** This server's AssetService: the store's assets and `<dataDir>/assets`, which the data plane serves. */
+const assetsOf = (app: AppContext): AssetService =>
+  app.singleton(
+    "assets.service",
+    () => new AssetService({ store: app.store.assets, root: assetsRootOf(app.dataDir) }),
+  );
+
+/** Static asset bundles: versions and SRI manifests (read), alias moves and rollbacks (audited). */
+export const assetRoutes: ApiRoute[] = [
+  defineRoute({
+    method: "GET",
+    path: "/api/assets",
+    tag: "assets",
+    summary: "Names of the published asset bundles",
+    handler: async ({ app }) => ({ status: 200, body: { names: await assetsOf(app).listNames() } }),
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/api/assets/:name",
+    tag: "assets",
+    summary: "A bundle's versions (newest first) and its aliases (alias → version)",
+    handler: async ({ app, params }) => ({
+      status: 200,
+      body: await assetsOf(app).describe(params.name ?? ""),
+    }),
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/api/assets/:name/versions/:version",
+    tag: "assets",
+    summary: "A version's SRI manifest: each file's path, size, content type, sha384 integrity and encodings",
+    handler: async ({ app, params }) => ({
+      status: 200,
+      body: await assetsOf(app).manifest(params.name ?? "", params.version ?? ""),
+    }),
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/api/assets/:name/aliases/:alias/history",
+    tag: "assets",
+    summary: "An alias's moves, newest first",
+    handler: async ({ app, params }) => ({
+      status: 200,
+      body: { history: await assetsOf(app).history(params.name ?? "", params.alias ?? "") },
+    }),
+  }),
+  defineRoute({
+    method: "PUT",
+    path: "/api/assets/:name/aliases/:alias",
+    tag: "assets",
+    summary: "Point an alias at a published version (served at once under /assets/<name>/<alias>/)",
+    description:
+      "Recorded in the alias's history and audited as `assets.alias.move`. `moved` is null when the alias " +
+      "already pointed there. 404 when the version was never published.",
+    body: moveBody,
+    auditReason: (body) => body.reason || undefined,
+    handler: async ({ app, params, body, principal }) => {
+      const moved = await assetsOf(app).moveAlias(params.name ?? "", params.alias ?? "", body.version, {
+        actor: actorOf(principal),
+        reason: body.reason,
+      });
+      return { status: 200, body: { moved: moved ?? null }, audit: { action: "assets.alias.move" } };
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/api/assets/:name/aliases/:alias/rollback",
+    tag: "assets",
+    summary: "Return an alias to the version it pointed at before its latest move",
+    description: "Audited as `assets.alias.rollback`. 409 when the alias has no earlier version.",
+    body: rollbackBody,
+    responses: { 409: "The alias has no earlier version, or moved meanwhile" },
+    auditReason: (body) => body.reason || undefined,
+    handler: async ({ app, params, body, principal }) => {
+      const moved = await assetsOf(app).rollback(params.name ?? "", params.alias ?? "", {
+        actor: actorOf(principal),
+        reason: body.reason,
+      });
+      return { status: 200, body: { moved }, audit: { action: "assets.alias.rollback" } };
+    },
+  }),
+];
