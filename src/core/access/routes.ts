@@ -79,6 +79,12 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: "POST", path: "/ofrep/v1/evaluate/flags", action: "evaluate-flags" },
   { method: "POST", path: "/ofrep/v1/evaluate/flags/:key", action: "evaluate-flags" },
   { method: "GET", path: "/ofrep/v1/configuration", action: "evaluate-flags" },
+
+  { method: "GET", path: "/api/channels", action: "read" },
+  { method: "GET", path: "/api/channels/:name", action: "read" },
+  // A move into a rollout channel is a deploy in its environment; flag channels also need edit-flags.
+  { method: "POST", path: "/api/channels/:name/moves", action: "deploy" },
+  { method: "POST", path: "/api/channels/:name/rollback", action: "rollback" },
 ];
 
 /**

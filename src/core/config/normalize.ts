@@ -235,7 +235,7 @@ function normalizeStep(step: RawStep, env: string, index: number, intervalMs: nu
   };
 }
 
-function normalizeCanary(c: RawEnvironment["canary"]): CanaryConfig {
+export function normalizeCanary(c: RawEnvironment["canary"]): CanaryConfig {
   const header = c?.header ?? { name: D.canary.header };
   return {
     ...(header !== false && {
