@@ -65,7 +65,11 @@ async function holdings(app: AppContext): Promise<Map<string, ChannelMove>> {
   return new Map((await app.store.channels.current()).map((m) => [`${m.channel}\u0000${m.service}`, m]));
 }
 
-const holdingOf = (moves: Map<string, ChannelMove>, channel: string, service: string): Holding | undefined => {
+const holdingOf = (
+  moves: Map<string, ChannelMove>,
+  channel: string,
+  service: string,
+): Holding | undefined => {
   const m = moves.get(`${channel}\u0000${service}`);
   return m && { version: m.version, ...(m.previous !== undefined && { previous: m.previous }) };
 };
@@ -86,7 +90,11 @@ export async function moveIntoChannel(
   const channel = channelOf(config, name);
   const from = request.from === undefined ? undefined : channelOf(config, request.from);
   const moves = await holdings(app);
-  const holding = holdingOf(moves, channel.name, request.service);
+  // Before its first move a channel holds what serves, so that move can be rolled back too.
+  const live = moves.has(`${channel.name}\u0000${request.service}`)
+    ? undefined
+    : await liveVersion(app, channel, request.service);
+  const holding = holdingOf(moves, channel.name, request.service) ?? (live ? { version: live } : undefined);
   const fromHolding = from && holdingOf(moves, from.name, request.service);
   const plan = mustMove(
     planMove({
@@ -110,7 +118,9 @@ export async function rollBackChannel(
 ): Promise<ChannelMoveResult> {
   const channel = channelOf(app.config(), name);
   const holding = holdingOf(await holdings(app), channel.name, request.service);
-  const plan = mustMove(planChannelRollback({ channel, service: request.service, ...(holding && { holding }) }));
+  const plan = mustMove(
+    planChannelRollback({ channel, service: request.service, ...(holding && { holding }) }),
+  );
   if (plan.kind === "noop") return { result: "noop", message: plan.message };
   return perform(app, principal, channel, request, plan, "rollback");
 }
@@ -190,7 +200,10 @@ async function setFlagVariant(
 ): Promise<void> {
   const decision = can(principal, "edit-flags", GLOBAL);
   if (decision.effect === "deny")
-    throw new SlipwayError(decision.status === 401 ? "SLIPWAY_UNAUTHENTICATED" : "SLIPWAY_FORBIDDEN", decision.reason);
+    throw new SlipwayError(
+      decision.status === 401 ? "SLIPWAY_UNAUTHENTICATED" : "SLIPWAY_FORBIDDEN",
+      decision.reason,
+    );
   await app.flagsReady;
   const view = app.flags.get(channel.flag);
   if (view?.source === "file")

@@ -20,10 +20,14 @@ export function crossCheckChannels(config: RawProjectConfig, report: Report): vo
     const at = (...rest: (string | number)[]) => ["channels", name, ...rest];
     (ch.services ?? []).forEach((service, i) => {
       if (!services.includes(service))
-        report(at("services", i), `no service '${service}' is declared under services${didYouMean(service, services)}`);
+        report(
+          at("services", i),
+          `no service '${service}' is declared under services${didYouMean(service, services)}`,
+        );
     });
     if (ch.strategy === "flag") {
-      if (ch.flag === undefined) report(at(), "a flag channel needs `flag`: the flag whose variant holds the version");
+      if (ch.flag === undefined)
+        report(at(), "a flag channel needs `flag`: the flag whose variant holds the version");
       if (ch.variant === undefined)
         report(at(), "a flag channel needs `variant`: the variant of the flag that takes the version");
       const moved = ch.services ?? services;
@@ -33,7 +37,8 @@ export function crossCheckChannels(config: RawProjectConfig, report: Report): vo
           `a flag channel holds one version, so it moves one service: name it in services (${moved.length} ${ch.services ? "named" : "declared"})`,
         );
       for (const key of ["environment", "steps"] as const)
-        if (ch[key] !== undefined) report(at(key), `${key} applies to blue-green and canary channels, not to flag channels`);
+        if (ch[key] !== undefined)
+          report(at(key), `${key} applies to blue-green and canary channels, not to flag channels`);
       continue;
     }
     for (const key of ["flag", "variant"] as const)

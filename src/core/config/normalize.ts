@@ -31,18 +31,25 @@ export function normalizeConfig(raw: RawProjectConfig): ProjectConfig {
     environments: ownRecord(
       Object.entries(raw.environments).map(([name, e]) => [name, normalizeEnvironment(name, e)]),
     ),
-    channels: ownRecord(Object.entries(raw.channels).map(([name, c]) => [name, normalizeChannel(name, c, raw)])),
+    channels: ownRecord(
+      Object.entries(raw.channels).map(([name, c]) => [name, normalizeChannel(name, c, raw)]),
+    ),
   };
 }
 
 /** The schema's cross-checks guarantee what each strategy needs (environment, or flag and variant). */
-function normalizeChannel(name: string, c: RawProjectConfig["channels"][string], raw: RawProjectConfig): ChannelConfig {
+function normalizeChannel(
+  name: string,
+  c: RawProjectConfig["channels"][string],
+  raw: RawProjectConfig,
+): ChannelConfig {
   const base = {
     name,
     ...(c.description !== undefined && { description: c.description }),
     services: c.services ? [...c.services] : Object.keys(raw.services),
   };
-  if (c.strategy === "flag") return { ...base, strategy: "flag", flag: c.flag ?? "", variant: c.variant ?? "" };
+  if (c.strategy === "flag")
+    return { ...base, strategy: "flag", flag: c.flag ?? "", variant: c.variant ?? "" };
   const environment = c.environment ?? "";
   const intervalMs = durationMs(raw.environments[environment]?.analysis.interval ?? D.analysis.interval);
   const written = c.steps ?? raw.environments[environment]?.steps;

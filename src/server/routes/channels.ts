@@ -39,8 +39,13 @@ const answer = (result: ChannelMoveResult, action: string) => ({
   ...(result.move && { audit: { action } }),
 });
 
-const channelEnvironment = ({ params, app }: { params: Record<string, string>; app: Parameters<typeof channelEnvironmentName>[0] }) =>
-  channelEnvironmentName(app, params.name ?? "");
+const channelEnvironment = ({
+  params,
+  app,
+}: {
+  params: Record<string, string>;
+  app: Parameters<typeof channelEnvironmentName>[0];
+}) => channelEnvironmentName(app, params.name ?? "");
 
 /** Release channels (docs/channels.md): what each holds, moves between them, rollbacks, history. */
 export const channelRoutes: ApiRoute[] = [
@@ -82,8 +87,12 @@ export const channelRoutes: ApiRoute[] = [
       "names another). Recorded in the channel's history with actor and reason.",
     body: moveBody,
     environment: channelEnvironment,
-    auditReason: (body) => (body.override ? `freeze override: ${body.override.reason}; ${body.reason}` : body.reason),
-    responses: { 202: "Moved: a rollout started (or waits for approval), or the flag changed", 404: "No such channel" },
+    auditReason: (body) =>
+      body.override ? `freeze override: ${body.override.reason}; ${body.reason}` : body.reason,
+    responses: {
+      202: "Moved: a rollout started (or waits for approval), or the flag changed",
+      404: "No such channel",
+    },
     handler: async ({ app, params, body, principal }) =>
       answer(await moveIntoChannel(app, principal, params.name ?? "", body), "channel.moved"),
   }),

@@ -40,7 +40,13 @@ export function channelStoreContract(
         }),
       );
       const alpha = await store.record(
-        move({ channel: "alpha", service: "api", strategy: "flag", target: "api-release", version: "2.0.0-a1" }),
+        move({
+          channel: "alpha",
+          service: "api",
+          strategy: "flag",
+          target: "api-release",
+          version: "2.0.0-a1",
+        }),
       );
       expect(second.id).toBeGreaterThan(first.id);
       expect(await store.history()).toEqual([alpha, stable, second, first]);
@@ -62,7 +68,9 @@ export function channelStoreContract(
         move({ version: "1.0.0", previous: "1.1.0", kind: "rollback", reason: "5xx" }),
       );
       const betaApi = await store.record(move({ service: "api", version: "3.0.0" }));
-      const stable = await store.record(move({ channel: "stable", strategy: "blue-green", version: "0.9.0" }));
+      const stable = await store.record(
+        move({ channel: "stable", strategy: "blue-green", version: "0.9.0" }),
+      );
       expect(await store.current()).toEqual([betaApi, beta, stable]);
     });
   });

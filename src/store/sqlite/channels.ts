@@ -21,7 +21,9 @@ export class SqliteChannelStore implements ChannelStore {
   record(move: NewChannelMove): Promise<ChannelMove> {
     return settle(() => {
       const inserted = this.db
-        .prepare(`INSERT INTO channel_moves (${CHANNEL_MOVE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .prepare(
+          `INSERT INTO channel_moves (${CHANNEL_MOVE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
         .run(...channelMoveParams(move));
       return { id: Number(inserted.lastInsertRowid), ...move };
     });
