@@ -10,12 +10,17 @@ import { durationMs } from "../core/duration.js";
 import { loadProjectConfig } from "../config/load.js";
 import type { RevisionSpec } from "../core/revision/spec.js";
 import type { RouteSpec } from "../store/ports/rollout-store.js";
+import { channelEnvironment } from "../core/channels/index.js";
+import { SlipwayError } from "../core/errors.js";
+import { own } from "../core/own.js";
 
 export interface DeployRequest {
   service: string;
   environment: string;
   version: string;
   ref?: string;
+  /** A move into this release channel: its strategy and steps over the environment's (docs/channels.md). */
+  channel?: string;
 }
 
 /** Everything the controller needs to roll a release out, resolved from slipway.yaml. */
@@ -103,13 +108,26 @@ export function settingsFor(env: EnvironmentConfig, service?: string): RolloutSe
   };
 }
 
+/** The environment as the deploy runs it: through a rollout channel, with the channel's strategy. */
+function environmentFor(config: ProjectConfig, request: DeployRequest): EnvironmentConfig {
+  const env = getEnvironment(config, request.environment);
+  if (request.channel === undefined) return env;
+  const channel = own(config.channels, request.channel);
+  if (!channel || channel.strategy === "flag" || channel.environment !== env.name)
+    throw new SlipwayError(
+      "SLIPWAY_CONFLICT",
+      `slipway.yaml no longer has a rollout channel ${request.channel} on ${env.name}`,
+    );
+  return channelEnvironment(env, channel);
+}
+
 /** Resolves a deploy from a loaded configuration and the directory holding the release's files. */
 export function prepareFromConfig(
   config: ProjectConfig,
   request: DeployRequest,
   releaseDir: string,
 ): PreparedDeploy {
-  const env = getEnvironment(config, request.environment);
+  const env = environmentFor(config, request);
   serviceIn(config, request.service, request.environment);
   const spec = revisionSpecFor(config, request.service, request.environment, {
     version: request.version,

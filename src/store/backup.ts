@@ -45,6 +45,7 @@ export const BACKUP_TABLES: ReadonlyArray<{ name: string; orderBy: string; sqlit
   { name: "asset_versions", orderBy: "name, version" },
   { name: "asset_aliases", orderBy: "name, alias" },
   { name: "asset_alias_moves", orderBy: "id" },
+  { name: "channel_moves", orderBy: "id" },
 ];
 
 /** Columns only one adapter has (kept in order by the other's rowid): left out of backups. */

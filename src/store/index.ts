@@ -3,6 +3,7 @@ import type { AccessStore } from "./ports/access-store.js";
 import type { AuditStore } from "./ports/audit-store.js";
 import type { DeadLetterStore } from "./ports/dead-letter-store.js";
 import type { DeliveryMetricsStore } from "./ports/delivery-metrics-store.js";
+import type { ChannelStore } from "./ports/channel-store.js";
 import type { FlagStore } from "./ports/flag-store.js";
 import type { AssetStore } from "./ports/asset-store.js";
 import type { ReleaseStore } from "./ports/release-store.js";
@@ -18,6 +19,7 @@ export type * from "./ports/access-store.js";
 export type * from "./ports/audit-store.js";
 export type * from "./ports/dead-letter-store.js";
 export type * from "./ports/delivery-metrics-store.js";
+export type * from "./ports/channel-store.js";
 export type * from "./ports/flag-store.js";
 export type * from "./ports/asset-store.js";
 export type * from "./ports/release-store.js";
@@ -43,6 +45,7 @@ export interface Store {
   readonly deliveryMetrics: DeliveryMetricsStore;
   readonly flags: FlagStore;
   readonly assets: AssetStore;
+  readonly channels: ChannelStore;
   /** Where the state is, without credentials (for logs). */
   readonly location: string;
   /** What opening the store migrated (nothing when it was up to date), and the schema version. */

@@ -101,6 +101,20 @@ const CASES: Record<
     allowed: 404,
   },
   "DELETE /api/flags/:key": { least: "deployer", path: "/api/flags/x-404?reason=matrix", allowed: 404 },
+  "GET /api/channels": { least: "viewer", allowed: 200 },
+  "GET /api/channels/:name": { least: "viewer", path: "/api/channels/nope", allowed: 404 },
+  "POST /api/channels/:name/moves": {
+    least: "deployer",
+    path: "/api/channels/nope/moves",
+    body: { service: "web", version: "v1", reason: "matrix" },
+    allowed: 404,
+  },
+  "POST /api/channels/:name/rollback": {
+    least: "deployer",
+    path: "/api/channels/nope/rollback",
+    body: { service: "web", reason: "matrix" },
+    allowed: 404,
+  },
   "POST /ofrep/v1/evaluate/flags": { least: "viewer", body: {}, allowed: 200 },
   "POST /ofrep/v1/evaluate/flags/:key": {
     least: "viewer",

@@ -11,12 +11,14 @@ import { Pipelines } from "./pages/Pipelines.js";
 import { History } from "./pages/History.js";
 import { DeadLetters } from "./pages/DeadLetters.js";
 import { FlagDetail, FlagsList } from "./pages/Flags.js";
+import { Channels } from "./pages/Channels.js";
 import "./styles.css";
 
 const NAV = [
   ["/", "Overview"],
   ["/pipelines", "Pipelines"],
   ["/flags", "Flags"],
+  ["/channels", "Channels"],
   ["/history", "History"],
   ["/dead-letters", "Dead letters"],
 ] as const;
@@ -48,6 +50,8 @@ function Page({ path, session }: { path: string; session: Session }) {
       return <History />;
     case "/flags":
       return <FlagsList session={session} />;
+    case "/channels":
+      return <Channels />;
     case "/dead-letters":
       return <DeadLetters session={session} />;
     default:

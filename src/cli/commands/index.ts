@@ -24,6 +24,7 @@ import { registerConfig } from "./config.js";
 import { registerReleases } from "./releases.js";
 import { registerRelease } from "./release.js";
 import { registerFlags } from "./flags.js";
+import { registerChannel } from "./channel.js";
 import { registerMigrate } from "./migrate.js";
 import { registerBackup } from "./backup.js";
 import { registerExport } from "./export.js";
@@ -59,6 +60,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerRelease,
   registerReleases,
   registerFlags,
+  registerChannel,
   registerMigrate,
   registerBackup,
   registerAssets,

@@ -86,6 +86,11 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: "GET", path: "/api/assets/:name/aliases/:alias/history", action: "read" },
   { method: "PUT", path: "/api/assets/:name/aliases/:alias", action: "move-asset-aliases" },
   { method: "POST", path: "/api/assets/:name/aliases/:alias/rollback", action: "move-asset-aliases" },
+  { method: "GET", path: "/api/channels", action: "read" },
+  { method: "GET", path: "/api/channels/:name", action: "read" },
+  // A move into a rollout channel is a deploy in its environment; flag channels also need edit-flags.
+  { method: "POST", path: "/api/channels/:name/moves", action: "deploy" },
+  { method: "POST", path: "/api/channels/:name/rollback", action: "rollback" },
 ];
 
 /**

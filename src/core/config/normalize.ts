@@ -7,6 +7,7 @@ import type { RawProjectConfig } from "./schema.js";
 import type {
   AnalysisTriggers,
   CanaryConfig,
+  ChannelConfig,
   CanaryStep,
   EnvironmentConfig,
   ProjectConfig,
@@ -30,6 +31,37 @@ export function normalizeConfig(raw: RawProjectConfig): ProjectConfig {
     environments: ownRecord(
       Object.entries(raw.environments).map(([name, e]) => [name, normalizeEnvironment(name, e)]),
     ),
+    channels: ownRecord(
+      Object.entries(raw.channels).map(([name, c]) => [name, normalizeChannel(name, c, raw)]),
+    ),
+  };
+}
+
+/** The schema's cross-checks guarantee what each strategy needs (environment, or flag and variant). */
+function normalizeChannel(
+  name: string,
+  c: RawProjectConfig["channels"][string],
+  raw: RawProjectConfig,
+): ChannelConfig {
+  const base = {
+    name,
+    ...(c.description !== undefined && { description: c.description }),
+    services: c.services ? [...c.services] : Object.keys(raw.services),
+  };
+  if (c.strategy === "flag")
+    return { ...base, strategy: "flag", flag: c.flag ?? "", variant: c.variant ?? "" };
+  const environment = c.environment ?? "";
+  const intervalMs = durationMs(raw.environments[environment]?.analysis.interval ?? D.analysis.interval);
+  const written = c.steps ?? raw.environments[environment]?.steps;
+  return {
+    ...base,
+    strategy: c.strategy,
+    environment,
+    ...(c.strategy === "canary" && {
+      steps: (written ?? D.canary.steps).map((step, i) =>
+        normalizeStep(step, c.steps ? `channels.${name}` : environment, i, intervalMs),
+      ),
+    }),
   };
 }
 
@@ -210,7 +242,7 @@ function normalizeStep(step: RawStep, env: string, index: number, intervalMs: nu
   };
 }
 
-function normalizeCanary(c: RawEnvironment["canary"]): CanaryConfig {
+export function normalizeCanary(c: RawEnvironment["canary"]): CanaryConfig {
   const header = c?.header ?? { name: D.canary.header };
   return {
     ...(header !== false && {

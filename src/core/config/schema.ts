@@ -9,6 +9,7 @@ import { RUNTIME_KINDS } from "./runtime.js";
 import { DATA_PLANE_KINDS } from "../traffic/data-plane-kind.js";
 import { unknownKeyMessages } from "./suggest.js";
 import { own } from "../own.js";
+import { crossCheckChannels } from "./check-channels.js";
 
 /**
  * The schema of slipway.yaml, in the form users write it (durations as "2s", percentages as "5%").
@@ -473,6 +474,38 @@ const environment = strict({
     .describe("Per-service overrides in this environment."),
 });
 
+const FLAG_KEY_EXPECTED = "expected a flag key (letters, digits, '.', '_', '-')";
+const channel = strict({
+  strategy: z
+    .enum(["blue-green", "canary", "flag"], { error: 'expected "blue-green", "canary" or "flag"' })
+    .describe(
+      "How a version reaches the channel: a blue-green or canary rollout in `environment`, or a flag change (the `variant` of `flag` takes the version).",
+    ),
+  description: z.string().optional().describe("Shown in `slipway channel list` and the dashboard."),
+  services: z
+    .array(name("service"))
+    .min(1, { error: "expected at least one service" })
+    .optional()
+    .describe("The services whose versions move through this channel. Default: every service."),
+  environment: name("environment")
+    .optional()
+    .describe("blue-green / canary: the environment whose routes the channel controls."),
+  steps: z
+    .array(step)
+    .optional()
+    .describe("canary: the steps of a move into this channel; default: the environment's steps."),
+  flag: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: FLAG_KEY_EXPECTED })
+    .optional()
+    .describe("flag: the API-defined flag whose variant holds the channel's version."),
+  variant: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("flag: the variant that takes the version (its targeting decides who gets it)."),
+}).describe("A release channel (stable, beta, alpha…): see docs/channels.md.");
+
 export const projectConfigSchema = strict({
   project: strict({ name: name("project").describe("Project name.") }),
   runtime: z
@@ -506,16 +539,24 @@ export const projectConfigSchema = strict({
     .describe(
       "Feature flag files in flagd's format (globs relative to the project directory), served by the control plane's OFREP endpoints beside the flags edited through the API (docs/flags.md).",
     ),
+  channels: z
+    .record(name("channel"), channel)
+    .default({})
+    .describe(
+      "Release channels by name (stable, beta, alpha…): each names its strategy and what it controls (docs/channels.md).",
+    ),
 })
   .superRefine((config, ctx) => {
-    crossCheck(config, (path, message) => ctx.addIssue({ code: "custom", path, message }));
+    const report: Report = (path, message) => ctx.addIssue({ code: "custom", path, message });
+    crossCheck(config, report);
+    crossCheckChannels(config, report);
   })
   .meta({ title: "slipway.yaml", description: "Slipway project configuration." });
 
 /** The parsed file, defaults applied, in the form users write it. */
 export type RawProjectConfig = z.output<typeof projectConfigSchema>;
 
-type Report = (path: (string | number)[], message: string) => void;
+export type Report = (path: (string | number)[], message: string) => void;
 
 /** Rules that span several parts of the file. */
 function crossCheck(config: RawProjectConfig, report: Report): void {

@@ -21,7 +21,34 @@ export interface ProjectConfig {
   environments: Record<string, EnvironmentConfig>;
   /** Globs of the repository's flag files, relative to the project directory. */
   flags: string[];
+  /** Release channels by name (docs/channels.md). */
+  channels: Record<string, ChannelConfig>;
 }
+
+/** A release channel: a rollout in an environment, or a flag whose variant holds the version. */
+export type ChannelConfig = RolloutChannelConfig | FlagChannelConfig;
+
+interface ChannelBase {
+  name: string;
+  description?: string;
+  /** The services whose versions move through it (every service when slipway.yaml names none). */
+  services: string[];
+}
+
+export interface RolloutChannelConfig extends ChannelBase {
+  strategy: Strategy;
+  environment: string;
+  /** Canary: the channel's steps, else the environment's, else the defaults. */
+  steps?: CanaryStep[];
+}
+
+export interface FlagChannelConfig extends ChannelBase {
+  strategy: "flag";
+  flag: string;
+  variant: string;
+}
+
+export type ChannelStrategy = ChannelConfig["strategy"];
 
 export interface ServiceConfig {
   name: string;

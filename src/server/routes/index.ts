@@ -1,6 +1,7 @@
 import type { ApiRoute } from "../api-route.js";
 import { accessRoutes } from "./access.js";
 import { catalogRoutes } from "./catalog.js";
+import { channelRoutes } from "./channels.js";
 import { deadLetterRoutes } from "./dead-letters.js";
 import { deliveryRoutes } from "./delivery.js";
 import { eventRoutes } from "./events.js";
@@ -31,4 +32,5 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...deadLetterRoutes, // notification dead letters (hooks)
   ...flagRoutes, // feature flags: /api/flags…, OFREP under /ofrep/v1/
   ...assetRoutes, // static asset bundles: /api/assets…
+  ...channelRoutes, // release channels: /api/channels…
 ];

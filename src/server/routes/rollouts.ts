@@ -1,11 +1,9 @@
 import { z } from "zod";
-import { DEFAULTS } from "../../core/defaults.js";
-import { gateDeploy } from "../../core/access/deploy-gate.js";
-import { SlipwayError, type ErrorCode } from "../../core/errors.js";
+import { gatedDeploy } from "../gated-deploy.js";
+import { SlipwayError } from "../../core/errors.js";
 import { actorOf } from "../actor.js";
 import { defineRoute, type ApiRoute } from "../api-route.js";
 import type { AppContext } from "../app-context.js";
-import { own } from "../../core/own.js";
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' or '-'");
 const actorField = z
@@ -48,12 +46,6 @@ const actionBody = z.strictObject({
     .describe("promote: all traffic to the candidate now, skipping steps and analysis"),
   comment: z.string().max(500).optional().describe("approve/reject: shown with the vote"),
 });
-
-const REFUSAL_CODE: Record<401 | 403 | 409, ErrorCode> = {
-  401: "SLIPWAY_UNAUTHENTICATED",
-  403: "SLIPWAY_FORBIDDEN",
-  409: "SLIPWAY_CONFLICT",
-};
 
 /** The rollout an action names, or 404. */
 async function rolloutOf(app: AppContext, id: string) {
@@ -118,33 +110,7 @@ export const rolloutRoutes: ApiRoute[] = [
         : body.reason,
     handler: async ({ app, body, principal }) => {
       const { actor: _ignored, override, ...input } = body;
-      const env = own(app.config().environments, body.environment);
-      // An unknown environment goes on to the controller, which names the known ones (404).
-      if (!env) return accepted(await app.controller.deploy({ ...input, actor: actorOf(principal) }));
-      const rule = app.environmentRule(body.environment);
-      const gate = gateDeploy({
-        principal,
-        environment: body.environment,
-        ...(rule ? { rule } : {}),
-        freezeWindows: env.freezeWindows,
-        now: app.now(),
-        ...(override ? { override } : {}),
-      });
-      if (gate.outcome === "refuse") throw new SlipwayError(REFUSAL_CODE[gate.status], gate.message);
-      const audit = gate.audit.freezeOverride ? { audit: { freezeOverride: gate.audit.freezeOverride } } : {};
-      const hold =
-        gate.outcome === "hold"
-          ? {
-              hold: {
-                reason: gate.reason,
-                approvers: env.approval?.approvers ?? [],
-                expiryMs: env.approval?.expiryMs ?? DEFAULTS.approvalTtlHours * 3_600_000,
-              },
-            }
-          : {};
-      return accepted(
-        await app.controller.deploy({ ...input, actor: actorOf(principal), ...hold, ...audit }),
-      );
+      return accepted(await gatedDeploy(app, principal, input, override));
     },
   }),
   defineRoute({

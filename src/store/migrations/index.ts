@@ -10,6 +10,7 @@ import { migration008 } from "./008-flags.js";
 import { migration009 } from "./009-token-scope.js";
 import { migration013 } from "./013-release-notes.js";
 import { migration015 } from "./015-assets.js";
+import { migration012 } from "./012-channels.js";
 
 /**
  * Versioned schema migrations, applied in order and recorded in `schema_migrations`. Each subsystem
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration009,
   migration013,
   migration015,
+  migration012,
 ];
 
 /** What a migrator did: the migrations it applied now (none when up to date) and the version after. */

@@ -9,6 +9,7 @@ const IDENTITIES: ReadonlyArray<[string, string]> = [
   ["webhook_deliveries", "seq"],
   ["flag_changes", "id"],
   ["asset_alias_moves", "id"],
+  ["channel_moves", "id"],
 ];
 
 async function columnsOf(tx: Queryable, table: string): Promise<string[]> {

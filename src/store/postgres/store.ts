@@ -7,6 +7,7 @@ import { PostgresAuditStore } from "./audit.js";
 import { migratePostgres, PostgresDatabase, redactUrl } from "./database.js";
 import { PostgresDeadLetterStore } from "./dead-letters.js";
 import { PostgresDeliveryMetricsStore } from "./delivery.js";
+import { PostgresChannelStore } from "./channels.js";
 import { PostgresFlagStore } from "./flags.js";
 import { PostgresAssetStore } from "./assets.js";
 import { PostgresReleaseStore } from "./releases.js";
@@ -26,6 +27,7 @@ export class PostgresStore implements Store {
   readonly deliveryMetrics: PostgresDeliveryMetricsStore;
   readonly flags: PostgresFlagStore;
   readonly assets: PostgresAssetStore;
+  readonly channels: PostgresChannelStore;
   readonly location: string;
 
   constructor(
@@ -44,6 +46,7 @@ export class PostgresStore implements Store {
     this.deliveryMetrics = new PostgresDeliveryMetricsStore(db);
     this.flags = new PostgresFlagStore(db);
     this.assets = new PostgresAssetStore(db);
+    this.channels = new PostgresChannelStore(db);
   }
 
   async check(): Promise<void> {

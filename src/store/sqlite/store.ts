@@ -7,6 +7,7 @@ import { openSqliteReporting, settle, type SqliteDatabase } from "./database.js"
 import type { MigrationReport } from "../migrations/index.js";
 import { SqliteDeadLetterStore } from "./dead-letters.js";
 import { SqliteDeliveryMetricsStore } from "./delivery.js";
+import { SqliteChannelStore } from "./channels.js";
 import { SqliteFlagStore } from "./flags.js";
 import { SqliteAssetStore } from "./assets.js";
 import { SqliteReleaseStore } from "./releases.js";
@@ -26,6 +27,7 @@ export class SqliteStore implements Store {
   readonly deliveryMetrics: SqliteDeliveryMetricsStore;
   readonly flags: SqliteFlagStore;
   readonly assets: SqliteAssetStore;
+  readonly channels: SqliteChannelStore;
 
   constructor(
     /** The connection; only the composition root and tests reach for it. */
@@ -43,6 +45,7 @@ export class SqliteStore implements Store {
     this.deliveryMetrics = new SqliteDeliveryMetricsStore(db);
     this.flags = new SqliteFlagStore(db);
     this.assets = new SqliteAssetStore(db);
+    this.channels = new SqliteChannelStore(db);
   }
 
   check(): Promise<void> {
