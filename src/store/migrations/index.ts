@@ -1,6 +1,6 @@
 import { SlipwayError } from "../../core/errors.js";
-import { migration002 } from "./002-rollouts.js";
 import { pipelinesMigration } from "./001-pipelines.js";
+import { migration002 } from "./002-rollouts.js";
 import { migration003 } from "./003-releases.js";
 import { migration004 } from "./004-notifications.js";
 import { migration005 } from "./005-access.js";
@@ -8,9 +8,9 @@ import { migration006 } from "./006-release-commit-time.js";
 import { migration007 } from "./007-delivery-indexes.js";
 import { migration008 } from "./008-flags.js";
 import { migration009 } from "./009-token-scope.js";
+import { migration012 } from "./012-channels.js";
 import { migration013 } from "./013-release-notes.js";
 import { migration015 } from "./015-assets.js";
-import { migration012 } from "./012-channels.js";
 
 /**
  * Versioned schema migrations, applied in order and recorded in `schema_migrations`. Each subsystem
@@ -33,9 +33,9 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007,
   migration008,
   migration009,
+  migration012,
   migration013,
   migration015,
-  migration012,
 ];
 
 /** What a migrator did: the migrations it applied now (none when up to date) and the version after. */
