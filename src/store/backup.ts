@@ -42,6 +42,9 @@ export const BACKUP_TABLES: ReadonlyArray<{ name: string; orderBy: string; sqlit
   { name: "webhook_deliveries", orderBy: "seq", sqliteOrderBy: "rowid" },
   { name: "flags", orderBy: "key" },
   { name: "flag_changes", orderBy: "id" },
+  { name: "experiments", orderBy: "key" },
+  { name: "experiment_exposures", orderBy: "experiment, user_key" },
+  { name: "experiment_values", orderBy: "experiment, event, user_key" },
 ];
 
 /** Columns only one adapter has (kept in order by the other's rowid): left out of backups. */
