@@ -4,6 +4,7 @@ import { catalogRoutes } from "./catalog.js";
 import { deadLetterRoutes } from "./dead-letters.js";
 import { deliveryRoutes } from "./delivery.js";
 import { eventRoutes } from "./events.js";
+import { experimentRoutes } from "./experiments.js";
 import { flagRoutes } from "./flags.js";
 import { previewRoutes } from "./preview.js";
 import { rolloutRoutes } from "./rollouts.js";
@@ -29,4 +30,5 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...webhookRoutes, // POST /api/webhooks/github (hooks)
   ...deadLetterRoutes, // notification dead letters (hooks)
   ...flagRoutes, // feature flags: /api/flags…, OFREP under /ofrep/v1/
+  ...experimentRoutes, // experiments on flags, POST /api/flags/events
 ];
