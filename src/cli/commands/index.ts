@@ -23,6 +23,7 @@ import { registerRuns } from "./runs.js";
 import { registerConfig } from "./config.js";
 import { registerReleases } from "./releases.js";
 import { registerFlags } from "./flags.js";
+import { registerExperiment } from "./experiment.js";
 import { registerMigrate } from "./migrate.js";
 import { registerBackup } from "./backup.js";
 
@@ -54,6 +55,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerConfig,
   registerReleases,
   registerFlags,
+  registerExperiment,
   registerMigrate,
   registerBackup,
 ];
