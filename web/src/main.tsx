@@ -11,12 +11,14 @@ import { Pipelines } from "./pages/Pipelines.js";
 import { History } from "./pages/History.js";
 import { DeadLetters } from "./pages/DeadLetters.js";
 import { FlagDetail, FlagsList } from "./pages/Flags.js";
+import { ExperimentDetail, ExperimentsList } from "./pages/Experiments.js";
 import "./styles.css";
 
 const NAV = [
   ["/", "Overview"],
   ["/pipelines", "Pipelines"],
   ["/flags", "Flags"],
+  ["/experiments", "Experiments"],
   ["/history", "History"],
   ["/dead-letters", "Dead letters"],
 ] as const;
@@ -37,6 +39,9 @@ function Page({ path, session }: { path: string; session: Session }) {
   if (rollout) return <RolloutPage id={decodeURIComponent(rollout[1]!)} session={session} />;
   const flag = /^\/flags\/([^/]+)$/.exec(path);
   if (flag) return <FlagDetail flagKey={decodeURIComponent(flag[1]!)} session={session} />;
+  const experiment = /^\/experiments\/([^/]+)$/.exec(path);
+  if (experiment)
+    return <ExperimentDetail experimentKey={decodeURIComponent(experiment[1]!)} session={session} />;
   const run = /^\/pipelines\/([^/]+)$/.exec(path);
   if (run) return <Pipelines session={session} runId={decodeURIComponent(run[1]!)} />;
   switch (path) {
@@ -48,6 +53,8 @@ function Page({ path, session }: { path: string; session: Session }) {
       return <History />;
     case "/flags":
       return <FlagsList session={session} />;
+    case "/experiments":
+      return <ExperimentsList />;
     case "/dead-letters":
       return <DeadLetters session={session} />;
     default:
