@@ -48,8 +48,7 @@ export class SqliteExperimentStore implements ExperimentStore {
   get(key: string): Promise<StoredExperiment | undefined> {
     return settle(() => {
       const row = this.db.prepare("SELECT * FROM experiments WHERE key = ?").get(key) as
-        | ExperimentRow
-        | undefined;
+        ExperimentRow | undefined;
       return row && experimentFromRow(row);
     });
   }
