@@ -15,6 +15,11 @@ export interface OfrepHandlerOptions {
   flags: () => CompiledFlagSet;
   /** Feeds `$flagd.timestamp`; injectable for tests. */
   now?: () => number;
+  /**
+   * The variants running experiments assigned this targeting key, by flag key: answered instead of
+   * what the targeting now says, so an allocation change never moves a user already in an experiment.
+   */
+  sticky?: (targetingKey: string) => Promise<ReadonlyMap<string, string>>;
 }
 
 /** Returns true when it answered the request, false when the path is not an OFREP path. */
@@ -155,8 +160,14 @@ export function createOfrepHandler(options: OfrepHandlerOptions): OfrepHandler {
     }
 
     const flags = options.flags();
+    const assigned =
+      options.sticky && typeof context.targetingKey === "string" && context.targetingKey !== ""
+        ? await options.sticky(context.targetingKey)
+        : undefined;
+    const resolve = (flagKey: string) =>
+      stickyResolution(flags, resolveFlag(flags, flagKey, context, now), assigned);
     if (key !== undefined) {
-      const resolution = resolveFlag(flags, key, context, now);
+      const resolution = resolve(key);
       const status =
         resolution.reason !== "ERROR" ? 200 : resolution.errorCode === "FLAG_NOT_FOUND" ? 404 : 400;
       send(res, status, ofrepBody(resolution));
@@ -167,7 +178,7 @@ export function createOfrepHandler(options: OfrepHandlerOptions): OfrepHandler {
     const results: Record<string, unknown>[] = [];
     for (const [flagKey, flag] of flags.flags) {
       if (flag.state === "DISABLED") continue;
-      results.push(ofrepBody(resolveFlag(flags, flagKey, context, now)));
+      results.push(ofrepBody(resolve(flagKey)));
     }
     const text = JSON.stringify({ flags: results });
     const etag = etagOf(text);
@@ -184,6 +195,24 @@ export function createOfrepHandler(options: OfrepHandlerOptions): OfrepHandler {
     res.end(text);
     return true;
   };
+}
+
+/**
+ * The resolution with an experiment's first assignment of this user, when one exists and the flag
+ * still serves that variant (enabled, variant present); otherwise unchanged. Reason TARGETING_MATCH: the user
+ * was put in this variant by the experiment's split when first exposed.
+ */
+function stickyResolution(
+  flags: CompiledFlagSet,
+  resolution: Resolution,
+  assigned: ReadonlyMap<string, string> | undefined,
+): Resolution {
+  const variant = assigned?.get(resolution.key);
+  if (variant === undefined || resolution.reason === "ERROR" || resolution.reason === "DISABLED")
+    return resolution;
+  const flag = flags.flags.get(resolution.key);
+  if (!flag?.variants.has(variant) || resolution.variant === variant) return resolution;
+  return { ...resolution, variant, value: flag.variants.get(variant)!, reason: "TARGETING_MATCH" };
 }
 
 function decodeKey(raw: string): string | undefined {

@@ -46,6 +46,9 @@ export const BACKUP_TABLES: ReadonlyArray<{ name: string; orderBy: string; sqlit
   { name: "asset_aliases", orderBy: "name, alias" },
   { name: "asset_alias_moves", orderBy: "id" },
   { name: "channel_moves", orderBy: "id" },
+  { name: "experiments", orderBy: "key" },
+  { name: "experiment_exposures", orderBy: "experiment, user_key" },
+  { name: "experiment_values", orderBy: "experiment, event, user_key" },
 ];
 
 /** Columns only one adapter has (kept in order by the other's rowid): left out of backups. */

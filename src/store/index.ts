@@ -4,6 +4,7 @@ import type { AuditStore } from "./ports/audit-store.js";
 import type { DeadLetterStore } from "./ports/dead-letter-store.js";
 import type { DeliveryMetricsStore } from "./ports/delivery-metrics-store.js";
 import type { ChannelStore } from "./ports/channel-store.js";
+import type { ExperimentStore } from "./ports/experiment-store.js";
 import type { FlagStore } from "./ports/flag-store.js";
 import type { AssetStore } from "./ports/asset-store.js";
 import type { ReleaseStore } from "./ports/release-store.js";
@@ -20,6 +21,7 @@ export type * from "./ports/audit-store.js";
 export type * from "./ports/dead-letter-store.js";
 export type * from "./ports/delivery-metrics-store.js";
 export type * from "./ports/channel-store.js";
+export type * from "./ports/experiment-store.js";
 export type * from "./ports/flag-store.js";
 export type * from "./ports/asset-store.js";
 export type * from "./ports/release-store.js";
@@ -46,6 +48,7 @@ export interface Store {
   readonly flags: FlagStore;
   readonly assets: AssetStore;
   readonly channels: ChannelStore;
+  readonly experiments: ExperimentStore;
   /** Where the state is, without credentials (for logs). */
   readonly location: string;
   /** What opening the store migrated (nothing when it was up to date), and the schema version. */

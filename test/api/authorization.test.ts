@@ -123,6 +123,31 @@ const CASES: Record<
     allowed: 404,
     foreign: true,
   },
+  // The providers' events: any token (and client keys); an empty batch records nothing.
+  "POST /api/flags/events": { least: "viewer", body: { events: [] }, allowed: 202 },
+  "POST /api/experiments": {
+    least: "deployer",
+    body: { key: "matrix", flag: "x-404", metrics: [{ event: "p", kind: "conversion" }], reason: "matrix" },
+    allowed: 404,
+  },
+  "POST /api/experiments/:key/start": {
+    least: "deployer",
+    path: "/api/experiments/x-404/start",
+    body: { reason: "matrix" },
+    allowed: 404,
+  },
+  "POST /api/experiments/:key/stop": {
+    least: "deployer",
+    path: "/api/experiments/x-404/stop",
+    body: { reason: "matrix" },
+    allowed: 404,
+  },
+  "POST /api/experiments/:key/ship": {
+    least: "deployer",
+    path: "/api/experiments/x-404/ship",
+    body: { variant: "on", reason: "matrix" },
+    allowed: 404,
+  },
   "POST /api/dead-letters/:id/resend": {
     least: "deployer",
     path: "/api/dead-letters/dl-404/resend",

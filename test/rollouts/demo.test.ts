@@ -44,6 +44,13 @@ describe("slipway demo --flags --exit", () => {
         `✔ ${at10} of the ${at10} users who had it at 10 % still have it at 50 % \\(stable assignment\\)`,
       ),
     );
+    // The experiments: the A/B test names the new checkout the winner (its always-valid interval
+    // clears 0), the A/A test between identical variants stays inconclusive.
+    const [, ab = "", aa = ""] = out.split(/\n {2}(?=new-checkout-ab\n|checkout-copy-aa\n)/);
+    expect(ab).toMatch(/\n {4}on +\d+ +\d+ +\d+\.\d % .* better\n/);
+    expect(aa).toMatch(/\n {4}b +\d+ +\d+ +\d+\.\d % .* inconclusive\n/);
+    expect(out).toMatch(/✔ A\/B: "on" wins on purchases/);
+    expect(out).toMatch(/✔ A\/A: inconclusive, as it must be/);
     const dir = /in (\/\S+slipway-demo-\S+)/.exec(out)?.[1];
     expect(dir).toBeDefined();
     // The temporary project is gone, and with it every process the demo started.

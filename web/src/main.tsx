@@ -12,6 +12,7 @@ import { History } from "./pages/History.js";
 import { DeadLetters } from "./pages/DeadLetters.js";
 import { FlagDetail, FlagsList } from "./pages/Flags.js";
 import { Channels } from "./pages/Channels.js";
+import { ExperimentDetail, ExperimentsList } from "./pages/Experiments.js";
 import "./styles.css";
 
 const NAV = [
@@ -19,6 +20,7 @@ const NAV = [
   ["/pipelines", "Pipelines"],
   ["/flags", "Flags"],
   ["/channels", "Channels"],
+  ["/experiments", "Experiments"],
   ["/history", "History"],
   ["/dead-letters", "Dead letters"],
 ] as const;
@@ -39,6 +41,9 @@ function Page({ path, session }: { path: string; session: Session }) {
   if (rollout) return <RolloutPage id={decodeURIComponent(rollout[1]!)} session={session} />;
   const flag = /^\/flags\/([^/]+)$/.exec(path);
   if (flag) return <FlagDetail flagKey={decodeURIComponent(flag[1]!)} session={session} />;
+  const experiment = /^\/experiments\/([^/]+)$/.exec(path);
+  if (experiment)
+    return <ExperimentDetail experimentKey={decodeURIComponent(experiment[1]!)} session={session} />;
   const run = /^\/pipelines\/([^/]+)$/.exec(path);
   if (run) return <Pipelines session={session} runId={decodeURIComponent(run[1]!)} />;
   switch (path) {
@@ -52,6 +57,8 @@ function Page({ path, session }: { path: string; session: Session }) {
       return <FlagsList session={session} />;
     case "/channels":
       return <Channels />;
+    case "/experiments":
+      return <ExperimentsList />;
     case "/dead-letters":
       return <DeadLetters session={session} />;
     default:

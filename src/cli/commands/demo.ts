@@ -16,6 +16,11 @@ import type { DataPlaneKind } from "../../core/traffic/index.js";
 import { parseDataPlane } from "../data-plane-option.js";
 import { DATABASE_HELP, projectDatabase, stateUrl, withStore } from "../state.js";
 import { parsePort, up, waitForShutdown } from "./up.js";
+import { formatMetric } from "./experiment.js";
+import { compileFlagSets } from "../../flags/core/compile.js";
+import { documentToFlagSet, type FlagDocument } from "../../flags/core/document.js";
+import { resolveFlag } from "../../flags/core/evaluate.js";
+import type { ExperimentReport } from "../../experiments/service.js";
 
 /**
  * The sample service: dependency-free, reads its misbehaviour for a version from faults.json, so
@@ -280,7 +285,7 @@ async function flagsStory(apiUrl: string, adminToken: string, say: (text: string
     const res = await fetch(`${apiUrl}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
+      ...(method !== "GET" && { body: JSON.stringify(body) }),
     });
     const json = (await res.json()) as Record<string, unknown>;
     if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${JSON.stringify(json)}`);
@@ -329,7 +334,137 @@ async function flagsStory(apiUrl: string, adminToken: string, say: (text: string
     `  ${stable ? style.green("✔") : style.red("✘")} ${kept} of the ${at10.size} users who had it at 10 % still have it at 50 %` +
       (stable ? " (stable assignment)" : ""),
   );
-  return stable ? 0 : 1;
+  return (stable ? 0 : 1) + (await experimentStory(call, created.token, say));
+}
+
+/** Shoppers of the experiment story, each exposed to both experiments once. */
+const SHOPPERS = 3_000;
+/** Purchase rates the simulation draws from: the new checkout truly converts better. */
+const PURCHASE_RATE = { on: 0.4, off: 0.2 } as const;
+const NEWSLETTER_RATE = 0.1;
+const AA_FLAG = "checkout-copy";
+
+/** A small seeded PRNG (mulberry32): the story's simulated traffic is the same on every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Call = (method: string, path: string, body: unknown, token?: string) => Promise<Record<string, unknown>>;
+
+/**
+ * The experiment story: an A/B experiment on the flag (the new checkout converts 40 % against
+ * 20 %: its winner must become visible) and an A/A experiment on a flag whose variants are the
+ * same (it must stay inconclusive). Simulated shoppers' exposures and purchases are posted with the
+ * client key, as the OpenFeature server provider does.
+ */
+async function experimentStory(call: Call, clientKey: string, say: (text: string) => void): Promise<number> {
+  say("");
+  say(style.bold(`7. Experiments: ${DEMO_FLAG} A/B on purchases, and an A/A test on ${AA_FLAG}`));
+  await call("PUT", `/api/flags/${AA_FLAG}`, {
+    flag: {
+      state: "ENABLED",
+      variants: { a: "Buy now", b: "Buy now" },
+      defaultVariant: "a",
+      targeting: {
+        fractional: [
+          ["a", 50],
+          ["b", 50],
+        ],
+      },
+    },
+    reason: "demo: A/A test, both variants the same",
+  });
+  const experiments = [
+    {
+      key: "new-checkout-ab",
+      flag: DEMO_FLAG,
+      metrics: [
+        { event: "purchase", kind: "conversion" },
+        { event: "revenue", kind: "value" },
+      ],
+    },
+    { key: "checkout-copy-aa", flag: AA_FLAG, metrics: [{ event: "newsletter", kind: "conversion" }] },
+  ];
+  for (const e of experiments) {
+    await call("POST", "/api/experiments", { ...e, reason: "demo" });
+    await call("POST", `/api/experiments/${e.key}/start`, { reason: "demo" });
+  }
+  // As the in-process OpenFeature server provider does: download the flag document once with the
+  // client key and evaluate every shopper locally (thousands of users cost no round trips).
+  const document = await call("GET", "/api/flags/document", undefined, clientKey);
+  const flags = compileFlagSets([documentToFlagSet(document as unknown as FlagDocument)]);
+  const random = seeded(16);
+  const events: Record<string, unknown>[] = [];
+  for (let i = 1; i <= SHOPPERS; i++) {
+    const user = `shopper-${i}`;
+    const timestamp = new Date().toISOString();
+    const variants = new Map<string, string | undefined>();
+    for (const flagKey of [DEMO_FLAG, AA_FLAG]) {
+      const { variant } = resolveFlag(flags, flagKey, { targetingKey: user }, Date.now);
+      variants.set(flagKey, variant);
+      events.push({
+        kind: "exposure",
+        flagKey,
+        variant: variant ?? null,
+        reason: "TARGETING_MATCH",
+        targetingKey: user,
+        timestamp,
+      });
+    }
+    if (random() < PURCHASE_RATE[variants.get(DEMO_FLAG) === "on" ? "on" : "off"]) {
+      events.push({ kind: "conversion", name: "purchase", targetingKey: user, details: {}, timestamp });
+      events.push({
+        kind: "conversion",
+        name: "revenue",
+        targetingKey: user,
+        details: { value: 20 + Math.round(random() * 60) },
+        timestamp,
+      });
+    }
+    if (random() < NEWSLETTER_RATE)
+      events.push({ kind: "conversion", name: "newsletter", targetingKey: user, details: {}, timestamp });
+  }
+  for (let i = 0; i < events.length; i += 500) {
+    await call("POST", "/api/flags/events", { events: events.slice(i, i + 500) }, clientKey);
+  }
+  say(
+    `  ${SHOPPERS} simulated shoppers evaluated from /api/flags/document (as the server provider does); ${events.length} events posted to /api/flags/events with the client key`,
+  );
+  const ab = (await call(
+    "GET",
+    "/api/experiments/new-checkout-ab/results",
+    undefined,
+  )) as unknown as ExperimentReport;
+  const aa = (await call(
+    "GET",
+    "/api/experiments/checkout-copy-aa/results",
+    undefined,
+  )) as unknown as ExperimentReport;
+  for (const report of [ab, aa]) {
+    say("");
+    say(`  ${style.bold(report.experiment.key)}`);
+    for (const text of formatMetric(report.metrics[0]!).split("\n")) say(`  ${text}`);
+  }
+  const winner = ab.metrics[0]!.winner;
+  const aaVerdicts = aa.metrics[0]!.variants.map((v) => v.verdict);
+  const abOk = winner === "on";
+  const aaOk = aa.metrics[0]!.winner === null && aaVerdicts.includes("inconclusive");
+  say("");
+  say(
+    `  ${abOk ? style.green("✔") : style.red("✘")} A/B: ${winner ? `"${winner}" wins on purchases` : "no winner"} (the always-valid interval of its lift is above 0)`,
+  );
+  say(
+    `  ${aaOk ? style.green("✔") : style.red("✘")} A/A: ${aaOk ? "inconclusive, as it must be" : "a winner between identical variants"}`,
+  );
+  say("  slipway experiment show new-checkout-ab    # the same table; the dashboard draws the intervals");
+  return (abOk ? 0 : 1) + (aaOk ? 0 : 1);
 }
 
 /**
@@ -541,7 +676,7 @@ export function registerDemo(program: Command): void {
     )
     .option(
       "--flags",
-      "add feature flags to the story: a flag on for 10 % of simulated users, then 50 %, each user's assignment stable",
+      "add feature flags to the story: a flag on for 10 % of simulated users, then 50 %, each user's assignment stable; then an A/B experiment whose winner shows and an A/A experiment that stays inconclusive",
     )
     .option("--dir <dir>", "generate the project here (kept) instead of a temporary directory")
     .option("--port <n>", "API port (0 = any free port)", "0")

@@ -25,6 +25,7 @@ import { registerReleases } from "./releases.js";
 import { registerRelease } from "./release.js";
 import { registerFlags } from "./flags.js";
 import { registerChannel } from "./channel.js";
+import { registerExperiment } from "./experiment.js";
 import { registerMigrate } from "./migrate.js";
 import { registerBackup } from "./backup.js";
 import { registerExport } from "./export.js";
@@ -61,6 +62,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerReleases,
   registerFlags,
   registerChannel,
+  registerExperiment,
   registerMigrate,
   registerBackup,
   registerAssets,

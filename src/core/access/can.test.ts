@@ -67,7 +67,7 @@ describe("can", () => {
         effect: "deny",
         status: 403,
         reason:
-          "web-app is a client key (scope flags:evaluate): it can only evaluate flags (/ofrep/v1/*, /api/flags/document, /api/flags/stream)",
+          "web-app is a client key (scope flags:evaluate): it can only evaluate flags (/ofrep/v1/*, /api/flags/document, /api/flags/stream, /api/flags/events)",
       });
     }
   });

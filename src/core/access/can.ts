@@ -42,7 +42,7 @@ export function can(principal: Principal, action: Action, resource: Resource): D
     return {
       effect: "deny",
       status: 403,
-      reason: `${principal.name} is a client key (scope flags:evaluate): it can only evaluate flags (/ofrep/v1/*, /api/flags/document, /api/flags/stream)`,
+      reason: `${principal.name} is a client key (scope flags:evaluate): it can only evaluate flags (/ofrep/v1/*, /api/flags/document, /api/flags/stream, /api/flags/events)`,
     };
   }
   const rule = ACTION_RULES[action];

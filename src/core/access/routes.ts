@@ -75,6 +75,15 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: "PUT", path: "/api/flags/:key", action: "edit-flags" },
   { method: "POST", path: "/api/flags/:key/state", action: "edit-flags" },
   { method: "DELETE", path: "/api/flags/:key", action: "edit-flags" },
+  // The providers' exposure and track() events: a client key may send them.
+  { method: "POST", path: "/api/flags/events", action: "evaluate-flags" },
+  { method: "GET", path: "/api/experiments", action: "read" },
+  { method: "POST", path: "/api/experiments", action: "edit-flags" },
+  { method: "GET", path: "/api/experiments/:key", action: "read" },
+  { method: "GET", path: "/api/experiments/:key/results", action: "read" },
+  { method: "POST", path: "/api/experiments/:key/start", action: "edit-flags" },
+  { method: "POST", path: "/api/experiments/:key/stop", action: "edit-flags" },
+  { method: "POST", path: "/api/experiments/:key/ship", action: "edit-flags" },
   // OFREP (src/flags/ofrep.ts): any API token, or a flags:evaluate client key (also as X-API-Key).
   { method: "POST", path: "/ofrep/v1/evaluate/flags", action: "evaluate-flags" },
   { method: "POST", path: "/ofrep/v1/evaluate/flags/:key", action: "evaluate-flags" },

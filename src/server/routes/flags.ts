@@ -75,7 +75,11 @@ const auditOf = (change: StoredFlagChange | undefined) =>
 /** The OFREP handler of this server, over the catalog's served flags. */
 const ofrepOf = (app: AppContext): OfrepHandler =>
   app.singleton("flags.ofrep", () =>
-    createOfrepHandler({ flags: () => app.flags.compiled(), now: () => app.now() }),
+    createOfrepHandler({
+      flags: () => app.flags.compiled(),
+      now: () => app.now(),
+      sticky: (targetingKey) => app.store.experiments.assignments(targetingKey),
+    }),
   );
 
 const ofrepRoute = (method: "GET" | "POST", path: string, summary: string) =>

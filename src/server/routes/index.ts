@@ -5,6 +5,7 @@ import { channelRoutes } from "./channels.js";
 import { deadLetterRoutes } from "./dead-letters.js";
 import { deliveryRoutes } from "./delivery.js";
 import { eventRoutes } from "./events.js";
+import { experimentRoutes } from "./experiments.js";
 import { flagRoutes } from "./flags.js";
 import { assetRoutes } from "./assets.js";
 import { previewRoutes } from "./preview.js";
@@ -33,4 +34,5 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...flagRoutes, // feature flags: /api/flags…, OFREP under /ofrep/v1/
   ...assetRoutes, // static asset bundles: /api/assets…
   ...channelRoutes, // release channels: /api/channels…
+  ...experimentRoutes, // experiments on flags, POST /api/flags/events
 ];

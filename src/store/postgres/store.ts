@@ -8,6 +8,7 @@ import { migratePostgres, PostgresDatabase, redactUrl } from "./database.js";
 import { PostgresDeadLetterStore } from "./dead-letters.js";
 import { PostgresDeliveryMetricsStore } from "./delivery.js";
 import { PostgresChannelStore } from "./channels.js";
+import { PostgresExperimentStore } from "./experiments.js";
 import { PostgresFlagStore } from "./flags.js";
 import { PostgresAssetStore } from "./assets.js";
 import { PostgresReleaseStore } from "./releases.js";
@@ -28,6 +29,7 @@ export class PostgresStore implements Store {
   readonly flags: PostgresFlagStore;
   readonly assets: PostgresAssetStore;
   readonly channels: PostgresChannelStore;
+  readonly experiments: PostgresExperimentStore;
   readonly location: string;
 
   constructor(
@@ -47,6 +49,7 @@ export class PostgresStore implements Store {
     this.flags = new PostgresFlagStore(db);
     this.assets = new PostgresAssetStore(db);
     this.channels = new PostgresChannelStore(db);
+    this.experiments = new PostgresExperimentStore(db);
   }
 
   async check(): Promise<void> {

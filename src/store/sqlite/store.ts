@@ -8,6 +8,7 @@ import type { MigrationReport } from "../migrations/index.js";
 import { SqliteDeadLetterStore } from "./dead-letters.js";
 import { SqliteDeliveryMetricsStore } from "./delivery.js";
 import { SqliteChannelStore } from "./channels.js";
+import { SqliteExperimentStore } from "./experiments.js";
 import { SqliteFlagStore } from "./flags.js";
 import { SqliteAssetStore } from "./assets.js";
 import { SqliteReleaseStore } from "./releases.js";
@@ -28,6 +29,7 @@ export class SqliteStore implements Store {
   readonly flags: SqliteFlagStore;
   readonly assets: SqliteAssetStore;
   readonly channels: SqliteChannelStore;
+  readonly experiments: SqliteExperimentStore;
 
   constructor(
     /** The connection; only the composition root and tests reach for it. */
@@ -46,6 +48,7 @@ export class SqliteStore implements Store {
     this.flags = new SqliteFlagStore(db);
     this.assets = new SqliteAssetStore(db);
     this.channels = new SqliteChannelStore(db);
+    this.experiments = new SqliteExperimentStore(db);
   }
 
   check(): Promise<void> {
