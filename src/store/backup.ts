@@ -42,6 +42,7 @@ export const BACKUP_TABLES: ReadonlyArray<{ name: string; orderBy: string; sqlit
   { name: "webhook_deliveries", orderBy: "seq", sqliteOrderBy: "rowid" },
   { name: "flags", orderBy: "key" },
   { name: "flag_changes", orderBy: "id" },
+  { name: "release_attestations", orderBy: "id" },
 ];
 
 /** Columns only one adapter has (kept in order by the other's rowid): left out of backups. */

@@ -3,6 +3,7 @@ import type { AccessStore } from "./ports/access-store.js";
 import type { AuditStore } from "./ports/audit-store.js";
 import type { DeadLetterStore } from "./ports/dead-letter-store.js";
 import type { DeliveryMetricsStore } from "./ports/delivery-metrics-store.js";
+import type { EvidenceStore } from "./ports/evidence-store.js";
 import type { FlagStore } from "./ports/flag-store.js";
 import type { ReleaseStore } from "./ports/release-store.js";
 import type { RolloutStore } from "./ports/rollout-store.js";
@@ -17,6 +18,7 @@ export type * from "./ports/access-store.js";
 export type * from "./ports/audit-store.js";
 export type * from "./ports/dead-letter-store.js";
 export type * from "./ports/delivery-metrics-store.js";
+export type * from "./ports/evidence-store.js";
 export type * from "./ports/flag-store.js";
 export type * from "./ports/release-store.js";
 export type * from "./ports/rollout-store.js";
@@ -40,6 +42,7 @@ export interface Store {
   readonly webhookDeliveries: WebhookDeliveryStore;
   readonly deliveryMetrics: DeliveryMetricsStore;
   readonly flags: FlagStore;
+  readonly evidence: EvidenceStore;
   /** Where the state is, without credentials (for logs). */
   readonly location: string;
   /** What opening the store migrated (nothing when it was up to date), and the schema version. */

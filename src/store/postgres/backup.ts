@@ -8,6 +8,7 @@ const IDENTITIES: ReadonlyArray<[string, string]> = [
   ["releases", "seq"],
   ["webhook_deliveries", "seq"],
   ["flag_changes", "id"],
+  ["release_attestations", "id"],
 ];
 
 async function columnsOf(tx: Queryable, table: string): Promise<string[]> {

@@ -7,6 +7,7 @@ import { PostgresAuditStore } from "./audit.js";
 import { migratePostgres, PostgresDatabase, redactUrl } from "./database.js";
 import { PostgresDeadLetterStore } from "./dead-letters.js";
 import { PostgresDeliveryMetricsStore } from "./delivery.js";
+import { PostgresEvidenceStore } from "./evidence.js";
 import { PostgresFlagStore } from "./flags.js";
 import { PostgresReleaseStore } from "./releases.js";
 import { PostgresRolloutStore } from "./rollouts.js";
@@ -24,6 +25,7 @@ export class PostgresStore implements Store {
   readonly webhookDeliveries: PostgresWebhookDeliveryStore;
   readonly deliveryMetrics: PostgresDeliveryMetricsStore;
   readonly flags: PostgresFlagStore;
+  readonly evidence: PostgresEvidenceStore;
   readonly location: string;
 
   constructor(
@@ -41,6 +43,7 @@ export class PostgresStore implements Store {
     this.webhookDeliveries = new PostgresWebhookDeliveryStore(db);
     this.deliveryMetrics = new PostgresDeliveryMetricsStore(db);
     this.flags = new PostgresFlagStore(db);
+    this.evidence = new PostgresEvidenceStore(db);
   }
 
   async check(): Promise<void> {

@@ -7,6 +7,7 @@ import { openSqliteReporting, settle, type SqliteDatabase } from "./database.js"
 import type { MigrationReport } from "../migrations/index.js";
 import { SqliteDeadLetterStore } from "./dead-letters.js";
 import { SqliteDeliveryMetricsStore } from "./delivery.js";
+import { SqliteEvidenceStore } from "./evidence.js";
 import { SqliteFlagStore } from "./flags.js";
 import { SqliteReleaseStore } from "./releases.js";
 import { SqliteRolloutStore } from "./rollouts.js";
@@ -24,6 +25,7 @@ export class SqliteStore implements Store {
   readonly webhookDeliveries: SqliteWebhookDeliveryStore;
   readonly deliveryMetrics: SqliteDeliveryMetricsStore;
   readonly flags: SqliteFlagStore;
+  readonly evidence: SqliteEvidenceStore;
 
   constructor(
     /** The connection; only the composition root and tests reach for it. */
@@ -40,6 +42,7 @@ export class SqliteStore implements Store {
     this.webhookDeliveries = new SqliteWebhookDeliveryStore(db);
     this.deliveryMetrics = new SqliteDeliveryMetricsStore(db);
     this.flags = new SqliteFlagStore(db);
+    this.evidence = new SqliteEvidenceStore(db);
   }
 
   check(): Promise<void> {
