@@ -22,6 +22,7 @@ import { registerRun } from "./run.js";
 import { registerRuns } from "./runs.js";
 import { registerConfig } from "./config.js";
 import { registerReleases } from "./releases.js";
+import { registerEvidence } from "./evidence.js";
 import { registerFlags } from "./flags.js";
 import { registerMigrate } from "./migrate.js";
 import { registerBackup } from "./backup.js";
@@ -53,6 +54,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerDemo,
   registerConfig,
   registerReleases,
+  registerEvidence,
   registerFlags,
   registerMigrate,
   registerBackup,

@@ -67,6 +67,19 @@ export const environmentPolicySchema = z
       .boolean({ error: "expected true or false" })
       .default(true)
       .describe("Refuse a release whose newest secret scan found something."),
+    secretScan: z
+      .strictObject({
+        allowPaths: z
+          .array(z.string().min(1))
+          .default([])
+          .describe("File globs (relative to the release) the scan skips, e.g. test fixtures."),
+        allowRules: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('Scan rules to ignore, e.g. "high-entropy-secret".'),
+      })
+      .prefault({})
+      .describe("The allowlist of Slipway's secret scan of the release's files."),
     blockedVersions: z
       .array(z.string().min(1))
       .default([])
@@ -99,6 +112,7 @@ export function normalizePolicy(p: RawEnvironmentPolicy): ReleasePolicy {
     })),
     noSastErrors: p.noSastErrors,
     noSecrets: p.noSecrets,
+    secretScan: { allowPaths: p.secretScan.allowPaths, allowRules: p.secretScan.allowRules },
     blockedVersions: p.blockedVersions,
     ...(p.sources && { sources: { branches: p.sources.branches, tags: p.sources.tags } }),
   };

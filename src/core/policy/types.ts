@@ -22,6 +22,8 @@ export interface ReleasePolicy {
   noSastErrors: boolean;
   /** Refuse a secret scan that found something. */
   noSecrets: boolean;
+  /** What Slipway's scan of the release's files skips: path globs and rule names. */
+  secretScan: { allowPaths: string[]; allowRules: string[] };
   /** Version globs that are never deployed here (`latest`, `dev`, `*-snapshot`). */
   blockedVersions: string[];
   /** When set, the release's ref must match one of these branch or tag globs. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULTS } from "../../core/defaults.js";
 import { gateDeploy } from "../../core/access/deploy-gate.js";
+import { effectiveRole, type Principal } from "../../core/access/roles.js";
 import { SlipwayError, type ErrorCode } from "../../core/errors.js";
 import { actorOf } from "../actor.js";
 import { defineRoute, type ApiRoute } from "../api-route.js";
@@ -26,6 +27,10 @@ const deployBody = z.strictObject({
     .strictObject({ reason: z.string().min(1, "an override needs a reason").max(500) })
     .optional()
     .describe("Deploy inside a freeze window (admins only); the reason is audited"),
+  policyOverride: z
+    .strictObject({ reason: z.string().min(1, "a policy override needs a reason").max(500) })
+    .optional()
+    .describe("Deploy a release the environment's policy refuses (admins only); the reason is audited"),
 });
 const rollbackBody = z.strictObject({
   service: name,
@@ -79,6 +84,16 @@ function filters(query: z.output<typeof listQuery>): {
   };
 }
 
+/** Only an admin (in that environment) may deploy what the policy refuses. */
+function overrideOf(principal: Principal, environment: string, reason: string) {
+  if (principal.kind === "anonymous" || effectiveRole(principal, environment) !== "admin")
+    throw new SlipwayError(
+      "SLIPWAY_FORBIDDEN",
+      `only an admin may override the ${environment} release policy`,
+    );
+  return { policyOverride: { by: actorOf(principal), reason } };
+}
+
 /** 202 when something started or changed, 200 for a no-op. */
 const accepted = (result: { result: string }) => ({
   status: result.result === "noop" ? 200 : 202,
@@ -113,14 +128,22 @@ export const rolloutRoutes: ApiRoute[] = [
     body: deployBody,
     environment: ({ body }) => body.environment,
     auditReason: (body) =>
-      body.override
-        ? `freeze override: ${body.override.reason}${body.reason ? `; ${body.reason}` : ""}`
-        : body.reason,
+      [
+        body.override ? `freeze override: ${body.override.reason}` : undefined,
+        body.policyOverride ? `policy override: ${body.policyOverride.reason}` : undefined,
+        body.reason,
+      ]
+        .filter(Boolean)
+        .join("; ") || undefined,
     handler: async ({ app, body, principal }) => {
-      const { actor: _ignored, override, ...input } = body;
+      const { actor: _ignored, override, policyOverride: askedOverride, ...input } = body;
+      const policyOverride = askedOverride && overrideOf(principal, body.environment, askedOverride.reason);
       const env = own(app.config().environments, body.environment);
       // An unknown environment goes on to the controller, which names the known ones (404).
-      if (!env) return accepted(await app.controller.deploy({ ...input, actor: actorOf(principal) }));
+      if (!env)
+        return accepted(
+          await app.controller.deploy({ ...input, actor: actorOf(principal), ...policyOverride }),
+        );
       const rule = app.environmentRule(body.environment);
       const gate = gateDeploy({
         principal,
@@ -143,7 +166,13 @@ export const rolloutRoutes: ApiRoute[] = [
             }
           : {};
       return accepted(
-        await app.controller.deploy({ ...input, actor: actorOf(principal), ...hold, ...audit }),
+        await app.controller.deploy({
+          ...input,
+          actor: actorOf(principal),
+          ...hold,
+          ...audit,
+          ...policyOverride,
+        }),
       );
     },
   }),
