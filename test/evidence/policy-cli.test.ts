@@ -99,7 +99,7 @@ function runTests(out: string, tests: string[]): number {
   return Math.round((sum("LH") / sum("LF")) * 10_000) / 100;
 }
 
-async function history(): Promise<{ type: string; message: string; reason?: string }[]> {
+function history(): { type: string; message: string; reason?: string }[] {
   const r = cli(["history", "--json", "--limit", "50"]);
   return JSON.parse(r.stdout) as { type: string; message: string; reason?: string }[];
 }
@@ -145,7 +145,7 @@ afterAll(async () => {
 }, 30_000);
 
 describe("release policy through the CLI and `slipway up`", { timeout: 180_000 }, () => {
-  it("refuses a release with low coverage naming the rule and its evidence, audits it, and admits the fixed release", async () => {
+  it("refuses a release with low coverage naming the rule and its evidence, audits it, and admits the fixed release", () => {
     const low = runTests("v1", ['test("germany", () => assert.equal(price(100, "DE"), 119));']);
     expect(low).toBeLessThan(90);
     const added = cli([
@@ -169,7 +169,7 @@ describe("release policy through the CLI and `slipway up`", { timeout: 180_000 }
     const refused = cli(["deploy", "web", "--env", "production", "--version", "v1"]);
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toContain(`coverage ${low} % < 90 % (lcov from run 41, job test)`);
-    const events = await history();
+    const events = history();
     expect(events.find((e) => e.type === "deploy.policy-refused")?.message).toContain(
       `coverage ${low} % < 90 %`,
     );
@@ -228,7 +228,7 @@ describe("release policy through the CLI and `slipway up`", { timeout: 180_000 }
     expect(after.attestations.map((a) => a.source.file)).toEqual(["lcov.info"]);
   });
 
-  it("lets only an admin override the policy, with a reason, and audits the override", async () => {
+  it("lets only an admin override the policy, with a reason, and audits the override", () => {
     const deployer = cli(["token", "create", "ci-deployer", "--role", "deployer", "--json"]);
     const token = (JSON.parse(deployer.stdout) as { token: string }).token;
     const forbidden = cli(
@@ -256,7 +256,7 @@ describe("release policy through the CLI and `slipway up`", { timeout: 180_000 }
     ]);
     expect(overridden.stderr).toBe("");
     expect(overridden.stdout).toMatch(/rollout .*v2 → v1/);
-    const event = (await history()).find((e) => e.type === "rollout.policy-override");
+    const event = history().find((e) => e.type === "rollout.policy-override");
     expect(event?.reason).toBe("hotfix for outage");
     expect(event?.message).toContain("coverage");
   });
