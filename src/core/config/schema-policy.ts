@@ -49,8 +49,9 @@ export const environmentPolicySchema = z
               id: z.string({ error: "expected an advisory id (CVE-…, GHSA-…)" }).min(1),
               until: z
                 .string({ error: "expected a date YYYY-MM-DD" })
-                .regex(DATE, { error: "expected a date YYYY-MM-DD" })
-                .refine((d) => !Number.isNaN(Date.parse(d)), { error: "expected a real date YYYY-MM-DD" }),
+                .refine((d) => DATE.test(d) && !Number.isNaN(Date.parse(d)), {
+                  error: "expected a date YYYY-MM-DD",
+                }),
               reason: z.string().optional(),
             }),
           )
