@@ -13,6 +13,7 @@ import {
   type Transition,
 } from "../core/rollout/types.js";
 import { SlipwayError } from "../core/errors.js";
+import { refusalMessage, type PolicyVerdict } from "../core/policy/types.js";
 import { DEFAULTS } from "../core/defaults.js";
 import type { Logger } from "../log.js";
 import { RepeatedFailureGate } from "../log-repeats.js";
@@ -44,6 +45,16 @@ export interface ControllerOptions {
    * resends tables and restarts missing instances, and judges the proxy by its route syncs.
    */
   dataPlane?: DataPlaneKeeper;
+  /**
+   * The environment's release policy (src/evidence/policy-gate.ts), asked once the release is
+   * built: every deploy (API, CLI, webhook) passes here. Without it every release is admitted.
+   */
+  policy?: DeployPolicy;
+}
+
+/** Judges a built release against the target environment's policy. */
+export interface DeployPolicy {
+  verdict(service: string, version: string, environment: string): Promise<PolicyVerdict>;
 }
 
 export type { ServingReport } from "./healer.js";
@@ -62,6 +73,8 @@ export type ControllerDeployRequest = DeployRequest & {
   hold?: { reason: string; approvers: string[]; expiryMs: number };
   /** Recorded in the audit trail (e.g. an admin deploying inside a freeze window). */
   audit?: { freezeOverride?: { by: string; reason: string; windowEndsAt: number } };
+  /** An admin deploying a release the environment's policy refuses; checked by the caller, audited here. */
+  policyOverride?: { by: string; reason: string };
 };
 
 export interface PromoteOptions {
@@ -134,12 +147,14 @@ export class RolloutController {
   /** Whether the last stats read failed, so a dead proxy is logged once, not four times a second. */
   private statsFailing = false;
   private readonly watch: ReleaseWatch;
+  private readonly policy: DeployPolicy | undefined;
 
   constructor(options: ControllerOptions) {
     this.store = options.store;
     this.runtime = options.runtime;
     this.router = options.router;
     this.releases = options.releases;
+    this.policy = options.policy;
     this.clock = options.clock ?? Date.now;
     this.log = options.logger ?? pino({ enabled: false });
     this.tickMs = options.tickMs ?? 250;
@@ -284,6 +299,7 @@ export class RolloutController {
     }
     const candidateId = revisionId(service, environment, version);
     await this.refuseIfRetiring(service, environment, candidateId);
+    const refused = await this.refuseByPolicy(request);
     const now = this.clock();
     const superseded = decision.supersede;
     const transition = superseded
@@ -328,6 +344,17 @@ export class RolloutController {
       },
       superseded && transition ? { rolloutId: superseded.id, transition } : undefined,
     );
+    if (refused && request.policyOverride) {
+      await this.store.recordEvent({
+        actor: request.policyOverride.by,
+        type: "rollout.policy-override",
+        service,
+        environment,
+        rolloutId: rollout.id,
+        message: `policy overridden by ${request.policyOverride.by}: ${refusalMessage(refused)}`,
+        reason: request.policyOverride.reason,
+      });
+    }
     const override = request.audit?.freezeOverride;
     if (override) {
       await this.store.recordEvent({
@@ -359,6 +386,29 @@ export class RolloutController {
       message: `rollout ${rollout.id}: ${service}/${environment} ${stable ? `${stable.version} → ` : ""}${version}${strategy === "canary" ? " (canary)" : ""}${superseded ? ` (supersedes ${superseded.id})` : ""}${hold ? `; waiting for approval: ${hold.reason}` : ""}`,
       rollout,
     };
+  }
+
+  /**
+   * The policy's verdict when it refuses the release (undefined when it admits it). Refused and
+   * not overridden: the refusal is recorded in the audit trail, naming every failed rule and its
+   * evidence, and the deploy throws SLIPWAY_CONFLICT with the same message.
+   */
+  private async refuseByPolicy(request: ControllerDeployRequest): Promise<PolicyVerdict | undefined> {
+    if (!this.policy) return undefined;
+    const verdict = await this.policy.verdict(request.service, request.version, request.environment);
+    if (verdict.allowed) return undefined;
+    if (request.policyOverride) return verdict;
+    const message = refusalMessage(verdict);
+    await this.store.recordEvent({
+      actor: request.actor,
+      type: "deploy.policy-refused",
+      service: request.service,
+      environment: request.environment,
+      message,
+      ...(request.reason ? { reason: request.reason } : {}),
+    });
+    await this.changes.emitCommitted();
+    throw new SlipwayError("SLIPWAY_CONFLICT", message);
   }
 
   /**

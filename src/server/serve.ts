@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import { ReleasePolicyGate } from "../evidence/policy-gate.js";
 import { rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
@@ -127,6 +128,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       dir,
       releaseDirFor(new ReleaseBuilder({ store: state.releases, dataDir: data }), dir),
     ),
+    // Every deploy (API, CLI, webhook) is judged against the environment's release policy here.
+    policy: new ReleasePolicyGate({
+      environments: () => (appConfig.current ? appConfig.current() : loadProjectConfig(dir)).environments,
+      evidence: state.evidence,
+      releases: state.releases,
+      now: Date.now,
+    }),
     logger: log.child({ part: "rollouts" }),
     ...(options.tickMs ? { tickMs: options.tickMs } : {}),
   });

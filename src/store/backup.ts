@@ -49,6 +49,7 @@ export const BACKUP_TABLES: ReadonlyArray<{ name: string; orderBy: string; sqlit
   { name: "experiments", orderBy: "key" },
   { name: "experiment_exposures", orderBy: "experiment, user_key" },
   { name: "experiment_values", orderBy: "experiment, event, user_key" },
+  { name: "release_attestations", orderBy: "id" },
 ];
 
 /** Columns only one adapter has (kept in order by the other's rowid): left out of backups. */

@@ -5,6 +5,7 @@ import type { DeadLetterStore } from "./ports/dead-letter-store.js";
 import type { DeliveryMetricsStore } from "./ports/delivery-metrics-store.js";
 import type { ChannelStore } from "./ports/channel-store.js";
 import type { ExperimentStore } from "./ports/experiment-store.js";
+import type { EvidenceStore } from "./ports/evidence-store.js";
 import type { FlagStore } from "./ports/flag-store.js";
 import type { AssetStore } from "./ports/asset-store.js";
 import type { ReleaseStore } from "./ports/release-store.js";
@@ -22,6 +23,7 @@ export type * from "./ports/dead-letter-store.js";
 export type * from "./ports/delivery-metrics-store.js";
 export type * from "./ports/channel-store.js";
 export type * from "./ports/experiment-store.js";
+export type * from "./ports/evidence-store.js";
 export type * from "./ports/flag-store.js";
 export type * from "./ports/asset-store.js";
 export type * from "./ports/release-store.js";
@@ -49,6 +51,7 @@ export interface Store {
   readonly assets: AssetStore;
   readonly channels: ChannelStore;
   readonly experiments: ExperimentStore;
+  readonly evidence: EvidenceStore;
   /** Where the state is, without credentials (for logs). */
   readonly location: string;
   /** What opening the store migrated (nothing when it was up to date), and the schema version. */

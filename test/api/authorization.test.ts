@@ -84,6 +84,18 @@ const CASES: Record<
     allowed: 503,
     code: "SLIPWAY_UNAVAILABLE",
   },
+  "GET /api/releases/:service/:version/evidence": {
+    least: "viewer",
+    path: "/api/releases/web/v404/evidence",
+    allowed: 200,
+  },
+  // A report for a service slipway.yaml does not have: refused past authorization, nothing recorded.
+  "POST /api/releases/:service/:version/evidence": {
+    least: "deployer",
+    path: "/api/releases/nope/v1/evidence",
+    body: { file: "lcov.info", content: "SF:a.js\nLF:1\nLH:1\nend_of_record\n" },
+    allowed: 404,
+  },
   "GET /api/flags/stream": { least: "viewer", allowed: 200 },
   "GET /api/flags/document": { least: "viewer", allowed: 200 },
   // An invalid flag: refused past authorization, nothing changes.

@@ -10,6 +10,7 @@ import { RolloutPage } from "./pages/Rollout.js";
 import { Pipelines } from "./pages/Pipelines.js";
 import { History } from "./pages/History.js";
 import { DeadLetters } from "./pages/DeadLetters.js";
+import { Evidence } from "./pages/Evidence.js";
 import { FlagDetail, FlagsList } from "./pages/Flags.js";
 import { Channels } from "./pages/Channels.js";
 import { ExperimentDetail, ExperimentsList } from "./pages/Experiments.js";
@@ -44,6 +45,9 @@ function Page({ path, session }: { path: string; session: Session }) {
   const experiment = /^\/experiments\/([^/]+)$/.exec(path);
   if (experiment)
     return <ExperimentDetail experimentKey={decodeURIComponent(experiment[1]!)} session={session} />;
+  const release = /^\/releases\/([^/]+)\/([^/]+)$/.exec(path);
+  if (release)
+    return <Evidence service={decodeURIComponent(release[1]!)} version={decodeURIComponent(release[2]!)} />;
   const run = /^\/pipelines\/([^/]+)$/.exec(path);
   if (run) return <Pipelines session={session} runId={decodeURIComponent(run[1]!)} />;
   switch (path) {

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RolloutProgress } from "../../core/rollout/progress.js";
 import { isDeciding, type Rollout } from "../../core/rollout/types.js";
-import { EXIT } from "../../core/errors.js";
+import { EXIT, SlipwayError } from "../../core/errors.js";
 import type { DeployResult } from "../../rollouts/controller.js";
 import type { StoredEvent } from "../../store/ports/rollout-store.js";
 import { ApiClient, serverUrl } from "../../server/client.js";
@@ -67,6 +67,10 @@ export function registerDeploy(program: Command): void {
     .requiredOption("--version <version>", "version to deploy (a tag or commit)")
     .option("--ref <ref>", "git ref to build the release from (default: the version)")
     .option("--reason <text>", "why, for the audit trail")
+    .option(
+      "--override-policy",
+      "admins: deploy although the environment's release policy refuses it (needs --reason)",
+    )
     .option("--wait", "wait until the rollout is promoted or rolled back; exit 1 unless promoted")
     .option("--json", "print JSON")
     .action(
@@ -77,10 +81,16 @@ export function registerDeploy(program: Command): void {
           version: string;
           ref?: string;
           reason?: string;
+          overridePolicy?: boolean;
           wait?: boolean;
           json?: boolean;
         },
       ) => {
+        if (options.overridePolicy && !options.reason)
+          throw new SlipwayError(
+            "SLIPWAY_INVALID_ARGUMENT",
+            '--override-policy needs --reason "why" (it is audited)',
+          );
         const api = new ApiClient(serverUrl());
         const result = await api.post<DeployResult>("/api/deployments", {
           service,
@@ -89,6 +99,7 @@ export function registerDeploy(program: Command): void {
           actor: process.env.USER ?? "cli",
           ...(options.ref ? { ref: options.ref } : {}),
           ...(options.reason ? { reason: options.reason } : {}),
+          ...(options.overridePolicy && options.reason ? { policyOverride: { reason: options.reason } } : {}),
         });
         if (!options.json) process.stdout.write(`${result.message}\n`);
         if (!options.wait || !result.rollout) {

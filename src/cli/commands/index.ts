@@ -23,6 +23,7 @@ import { registerRuns } from "./runs.js";
 import { registerConfig } from "./config.js";
 import { registerReleases } from "./releases.js";
 import { registerRelease } from "./release.js";
+import { registerEvidence } from "./evidence.js";
 import { registerFlags } from "./flags.js";
 import { registerChannel } from "./channel.js";
 import { registerExperiment } from "./experiment.js";
@@ -60,6 +61,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerExport,
   registerRelease,
   registerReleases,
+  registerEvidence,
   registerFlags,
   registerChannel,
   registerExperiment,

@@ -29,6 +29,9 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: "GET", path: "/api/services", action: "read" },
   { method: "GET", path: "/api/environments", action: "read" },
   { method: "GET", path: "/api/releases", action: "read" },
+  // CI attaches its reports with the token it deploys with.
+  { method: "GET", path: "/api/releases/:service/:version/evidence", action: "read" },
+  { method: "POST", path: "/api/releases/:service/:version/evidence", action: "deploy" },
   { method: "GET", path: "/api/rollouts", action: "read" },
   { method: "GET", path: "/api/rollouts/:id", action: "read" },
   { method: "GET", path: "/api/events", action: "read" },

@@ -3,6 +3,7 @@ import { parseMetricDefinitions } from "../analysis/definition.js";
 import { defaultCanaryMetrics } from "../analysis/evaluate.js";
 import { CONFIG_DEFAULTS as D } from "./defaults.js";
 import { durationMs } from "../duration.js";
+import { normalizePolicy } from "./schema-policy.js";
 import type { RawProjectConfig } from "./schema.js";
 import type {
   AnalysisTriggers,
@@ -164,6 +165,7 @@ function normalizeEnvironment(name: string, e: RawEnvironment): EnvironmentConfi
       }),
     ...(e.strategy === "canary" && { canary: normalizeCanary(e.canary) }),
     ...(approval && { approval }),
+    ...(e.policy && { policy: normalizePolicy(e.policy) }),
     freezeWindows: e.freezeWindows.map((w) => ({
       cron: w.cron,
       durationMs: durationMs(w.duration),

@@ -4,6 +4,7 @@ import { SlipwayError } from "../errors.js";
 import { CONFIG_DEFAULTS as D } from "./defaults.js";
 import { notificationsSchema } from "./schema-notify.js";
 import { environmentAccessSchema } from "./schema-access.js";
+import { environmentPolicySchema } from "./schema-policy.js";
 import { DURATION_PATTERN, parseDuration } from "../duration.js";
 import { RUNTIME_KINDS } from "./runtime.js";
 import { DATA_PLANE_KINDS } from "../traffic/data-plane-kind.js";
@@ -464,6 +465,7 @@ const environment = strict({
     .optional()
     .describe("Hold rollouts until someone other than the requester approves."),
   access: environmentAccessSchema.optional(),
+  policy: environmentPolicySchema.optional(),
   freezeWindows: z
     .array(freezeWindow)
     .default([])

@@ -1,4 +1,5 @@
 import type { Probe } from "../revision/spec.js";
+import type { ReleasePolicy } from "../policy/types.js";
 import type { MetricDefinition } from "../analysis/definition.js";
 import type { CanaryStep } from "../rollout/types.js";
 import type { RuntimeConfig, RuntimeKind } from "./runtime.js";
@@ -106,6 +107,8 @@ export interface EnvironmentConfig {
   canary?: CanaryConfig;
   /** Present when rollouts need an approval. */
   approval?: { approvers: string[]; expiryMs: number };
+  /** Present when releases must show evidence before they are deployed here (docs/policies.md). */
+  policy?: ReleasePolicy;
   freezeWindows: FreezeWindow[];
   /** Per-service overrides; already merged by serviceIn(). */
   services: Record<string, ServiceOverride>;

@@ -6,6 +6,7 @@ import { deadLetterRoutes } from "./dead-letters.js";
 import { deliveryRoutes } from "./delivery.js";
 import { eventRoutes } from "./events.js";
 import { experimentRoutes } from "./experiments.js";
+import { evidenceRoutes } from "./evidence.js";
 import { flagRoutes } from "./flags.js";
 import { assetRoutes } from "./assets.js";
 import { previewRoutes } from "./preview.js";
@@ -25,6 +26,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...rolloutRoutes, // status, deployments, rollbacks, rollouts and their actions, history
   ...previewRoutes, // POST /api/previews (signed preview header values)
   ...catalogRoutes, // services, environments, releases
+  ...evidenceRoutes, // evidence attached to releases, policy verdicts
   ...eventRoutes, // GET /api/events (SSE)
   ...accessRoutes, // tokens, users
   ...deliveryRoutes, // GET /api/metrics/delivery, GET /metrics (Prometheus)

@@ -24,6 +24,10 @@ const deployBody = z.strictObject({
     .strictObject({ reason: z.string().min(1, "an override needs a reason").max(500) })
     .optional()
     .describe("Deploy inside a freeze window (admins only); the reason is audited"),
+  policyOverride: z
+    .strictObject({ reason: z.string().min(1, "a policy override needs a reason").max(500) })
+    .optional()
+    .describe("Deploy a release the environment's policy refuses (admins only); the reason is audited"),
 });
 const rollbackBody = z.strictObject({
   service: name,
@@ -105,12 +109,16 @@ export const rolloutRoutes: ApiRoute[] = [
     body: deployBody,
     environment: ({ body }) => body.environment,
     auditReason: (body) =>
-      body.override
-        ? `freeze override: ${body.override.reason}${body.reason ? `; ${body.reason}` : ""}`
-        : body.reason,
+      [
+        body.override ? `freeze override: ${body.override.reason}` : undefined,
+        body.policyOverride ? `policy override: ${body.policyOverride.reason}` : undefined,
+        body.reason,
+      ]
+        .filter(Boolean)
+        .join("; ") || undefined,
     handler: async ({ app, body, principal }) => {
-      const { actor: _ignored, override, ...input } = body;
-      return accepted(await gatedDeploy(app, principal, input, override));
+      const { actor: _ignored, override, policyOverride, ...input } = body;
+      return accepted(await gatedDeploy(app, principal, input, override, policyOverride));
     },
   }),
   defineRoute({

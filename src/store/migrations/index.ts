@@ -11,6 +11,7 @@ import { migration009 } from "./009-token-scope.js";
 import { migration011 } from "./011-experiments.js";
 import { migration012 } from "./012-channels.js";
 import { migration013 } from "./013-release-notes.js";
+import { migration014 } from "./014-evidence.js";
 import { migration015 } from "./015-assets.js";
 
 /**
@@ -37,6 +38,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration011,
   migration012,
   migration013,
+  migration014,
   migration015,
 ];
 

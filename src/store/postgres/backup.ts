@@ -10,6 +10,7 @@ const IDENTITIES: ReadonlyArray<[string, string]> = [
   ["flag_changes", "id"],
   ["asset_alias_moves", "id"],
   ["channel_moves", "id"],
+  ["release_attestations", "id"],
 ];
 
 async function columnsOf(tx: Queryable, table: string): Promise<string[]> {

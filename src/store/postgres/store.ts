@@ -9,6 +9,7 @@ import { PostgresDeadLetterStore } from "./dead-letters.js";
 import { PostgresDeliveryMetricsStore } from "./delivery.js";
 import { PostgresChannelStore } from "./channels.js";
 import { PostgresExperimentStore } from "./experiments.js";
+import { PostgresEvidenceStore } from "./evidence.js";
 import { PostgresFlagStore } from "./flags.js";
 import { PostgresAssetStore } from "./assets.js";
 import { PostgresReleaseStore } from "./releases.js";
@@ -30,6 +31,7 @@ export class PostgresStore implements Store {
   readonly assets: PostgresAssetStore;
   readonly channels: PostgresChannelStore;
   readonly experiments: PostgresExperimentStore;
+  readonly evidence: PostgresEvidenceStore;
   readonly location: string;
 
   constructor(
@@ -50,6 +52,7 @@ export class PostgresStore implements Store {
     this.assets = new PostgresAssetStore(db);
     this.channels = new PostgresChannelStore(db);
     this.experiments = new PostgresExperimentStore(db);
+    this.evidence = new PostgresEvidenceStore(db);
   }
 
   async check(): Promise<void> {

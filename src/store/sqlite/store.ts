@@ -9,6 +9,7 @@ import { SqliteDeadLetterStore } from "./dead-letters.js";
 import { SqliteDeliveryMetricsStore } from "./delivery.js";
 import { SqliteChannelStore } from "./channels.js";
 import { SqliteExperimentStore } from "./experiments.js";
+import { SqliteEvidenceStore } from "./evidence.js";
 import { SqliteFlagStore } from "./flags.js";
 import { SqliteAssetStore } from "./assets.js";
 import { SqliteReleaseStore } from "./releases.js";
@@ -30,6 +31,7 @@ export class SqliteStore implements Store {
   readonly assets: SqliteAssetStore;
   readonly channels: SqliteChannelStore;
   readonly experiments: SqliteExperimentStore;
+  readonly evidence: SqliteEvidenceStore;
 
   constructor(
     /** The connection; only the composition root and tests reach for it. */
@@ -49,6 +51,7 @@ export class SqliteStore implements Store {
     this.assets = new SqliteAssetStore(db);
     this.channels = new SqliteChannelStore(db);
     this.experiments = new SqliteExperimentStore(db);
+    this.evidence = new SqliteEvidenceStore(db);
   }
 
   check(): Promise<void> {
