@@ -68,6 +68,9 @@ export async function runWorkflow(
     runId,
     runNumber: ids.runNumber,
   });
+  // github.token is secrets.GITHUB_TOKEN, as on GitHub; GitHub mints one per job, Slipway has
+  // no GitHub behind it, so it is the GITHUB_TOKEN secret the user gave, else empty (see docs).
+  github.token = secrets.GITHUB_TOKEN ?? "";
   writeFileSync(eventPath, JSON.stringify(github.event, null, 2));
   const hostEnv = Object.fromEntries(
     Object.entries(options.hostEnv ?? process.env).filter(
