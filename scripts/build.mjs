@@ -1,6 +1,8 @@
 // Bundles the CLI with esbuild. Only @actions/* is bundled in: those packages import JSON modules
 // without import attributes, which Node 20 cannot load; every other dependency stays external so
 // native modules (better-sqlite3) and worker-based ones (pino transports) load as published.
+import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import * as esbuild from "esbuild";
 
 const keepExternal = {
@@ -12,6 +14,8 @@ const keepExternal = {
   },
 };
 
+// Chunks of earlier builds have other hashes: start from an empty folder.
+rmSync("dist", { recursive: true, force: true });
 await esbuild.build({
   // proxy: the data plane alone, a fraction of the CLI's code, so a restarted proxy serves sooner.
   entryPoints: { cli: "src/cli/main.ts", proxy: "src/cli/proxy-main.ts" },
@@ -20,9 +24,18 @@ await esbuild.build({
   platform: "node",
   target: "node20",
   format: "esm",
+  // Each CLI command is a chunk loaded when it runs (src/cli/commands/index.ts): `slipway run`
+  // does not parse the server, the proxy or the PostgreSQL adapter.
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   sourcemap: true,
   logLevel: "warning",
   plugins: [keepExternal],
+});
+
+// dist/commands.json: what `slipway --help` lists without loading every command (command-table.ts).
+execFileSync(process.execPath, ["dist/cli.js"], {
+  env: { ...process.env, SLIPWAY_WRITE_COMMAND_TABLE: "1" },
 });
 
 await import("./build-web.mjs");

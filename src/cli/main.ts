@@ -2,6 +2,7 @@ import { CommanderError } from "commander";
 import { exitCodeFor, isSlipwayError, type ErrorCode } from "../core/errors.js";
 import { isStorageFaultCode, storageFault } from "../store/storage-faults.js";
 import { dropOutputWhenClosed } from "./closed-output.js";
+import { readCommandTable, registerStandIns, writeCommandTable } from "./command-table.js";
 import { COMMANDS } from "./commands/index.js";
 import { SlipwayCommand } from "./options.js";
 import { printJson } from "./output.js";
@@ -19,12 +20,36 @@ const program = new SlipwayCommand()
   .showHelpAfterError("(run with --help for usage)")
   .exitOverride();
 
-for (const register of COMMANDS) register(program);
+const args = process.argv.slice(2);
+const table = isRootHelp(args) ? readCommandTable() : undefined;
+if (table && process.env.SLIPWAY_WRITE_COMMAND_TABLE !== "1") registerStandIns(program, table);
+else for (const command of commandsToLoad(args)) (await command.load())(program);
+if (process.env.SLIPWAY_WRITE_COMMAND_TABLE === "1") {
+  // scripts/build.mjs: the table `slipway --help` lists from (command-table.ts).
+  writeCommandTable(program);
+  process.exit(0);
+}
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
   process.exitCode = handleError(error);
+}
+
+/**
+ * Only the command that runs is loaded (`slipway run …`, `slipway help run`); `--version` needs
+ * none; anything else (`--help`, no command, an unknown one) needs them all to list or suggest.
+ */
+function commandsToLoad(args: readonly string[]): typeof COMMANDS {
+  if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) return [];
+  const name = args[0] === "help" ? args[1] : args[0];
+  const named = COMMANDS.filter((command) => command.name === name);
+  return named.length > 0 ? named : COMMANDS;
+}
+
+/** `slipway`, `slipway --help`, `slipway help`: the list of commands, from the build's table. */
+function isRootHelp(args: readonly string[]): boolean {
+  return args.length === 0 || (args.length === 1 && ["--help", "-h", "help"].includes(args[0] ?? ""));
 }
 
 /** `--json` among the arguments (before a `--`): a failure is one JSON document on stdout too. */
@@ -60,4 +85,3 @@ function handleError(error: unknown): number {
   printJsonError("SLIPWAY_INTERNAL", `internal error: ${(error as Error)?.message ?? String(error)}`);
   return 70;
 }
-

@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path";
 import { DEFAULTS } from "../core/defaults.js";
-import { openStore, type Store } from "../store/index.js";
+import type { Store } from "../store/index.js";
 
 /** `--database`'s help, the same on every command that opens state. */
 export const DATABASE_HELP =
@@ -29,6 +29,8 @@ export const projectDatabase = (dir: string): string =>
  * @example const runs = await withStore(stateUrl(flags.database, projectDatabase(dir)), (store) => store.runs.listRuns(20));
  */
 export async function withStore<T>(url: string, use: (store: Store) => Promise<T>): Promise<T> {
+  // Loaded here, not at start: `slipway <command> --help` needs no database driver.
+  const { openStore } = await import("../store/index.js");
   const store = await openStore(url);
   try {
     return await use(store);

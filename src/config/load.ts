@@ -1,13 +1,15 @@
-import { existsSync, readFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { basename, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { CONFIG_DEFAULTS } from "../core/config/defaults.js";
 import { normalizeConfig } from "../core/config/normalize.js";
 import { projectConfigSchema } from "../core/config/schema.js";
 import type { ProjectConfig } from "../core/config/types.js";
-import { DEFAULTS } from "../core/defaults.js";
 import { SlipwayError } from "../core/errors.js";
 import { problemsFor, type Problem } from "./locate.js";
+import { configFileIn } from "./project-search.js";
+
+export { describeSearch, findProjectDir, locateProject, type ProjectSearch } from "./project-search.js";
 
 /** A loaded project: its configuration plus where it came from. */
 export interface LoadedProjectConfig extends ProjectConfig {
@@ -37,56 +39,6 @@ export function loadProjectConfig(dir: string): LoadedProjectConfig {
     throw new SlipwayError("SLIPWAY_INVALID_CONFIG", `cannot read ${file}: ${(error as Error).message}`);
   }
   return { ...parseProjectConfig(text, basename(file)), dir: root, file };
-}
-
-/** `slipway.yaml`, or `slipway.yml` as people also spell it, in `dir`. */
-function configFileIn(dir: string): string | undefined {
-  return CONFIG_FILE_NAMES.map((name) => join(dir, name)).find((path) => existsSync(path));
-}
-
-const CONFIG_FILE_NAMES = [CONFIG_DEFAULTS.fileName, "slipway.yml"];
-
-/**
- * The nearest directory at or above `start` holding a slipway.yaml (so commands work from a
- * service's subdirectory), or undefined when there is none up to the file system's root.
- */
-export function findProjectDir(start: string): string | undefined {
-  return locateProject(start).dir;
-}
-
-/** Where a project was found, and every folder looked in on the way (for "not found" messages). */
-export interface ProjectSearch {
-  dir: string | undefined;
-  searched: string[];
-}
-
-/**
- * Finds the project as git finds `.git`: the nearest directory at or above `start` holding a
- * slipway.yaml, or the state a running server left (`.slipway/server.json`, `.slipway/admin-token`)
- * for a project whose file was moved. `searched` lists the folders looked in, nearest first.
- */
-export function locateProject(start: string): ProjectSearch {
-  const searched: string[] = [];
-  let dir = resolve(start);
-  for (;;) {
-    searched.push(dir);
-    if (
-      configFileIn(dir) !== undefined ||
-      PROJECT_STATE_FILES.some((f) => existsSync(join(dir, DEFAULTS.dataDir, f)))
-    )
-      return { dir, searched };
-    const parent = dirname(dir);
-    if (parent === dir) return { dir: undefined, searched };
-    dir = parent;
-  }
-}
-
-const PROJECT_STATE_FILES = ["server.json", "admin-token"];
-
-/** "/a/b/c, /a/b, /a and /": the folders a search looked in, for messages. */
-export function describeSearch(searched: readonly string[]): string {
-  if (searched.length <= 4) return searched.join(", ");
-  return `${searched.slice(0, 3).join(", ")} … ${searched.at(-1)} (${searched.length} folders)`;
 }
 
 /**

@@ -2,7 +2,7 @@ import { authorOf } from "./git.js";
 import type { LoadedWorkflow } from "./load.js";
 import type { TriggerInfo } from "./trigger.js";
 
-/** The `github` context of a run, as GitHub fills it for the same event (`token` stays empty). */
+/** The `github` context of a run, as GitHub fills it for the same event (`token` is filled by the run from its GITHUB_TOKEN secret). */
 export function githubContext(run: {
   repoRoot: string;
   repository: string;

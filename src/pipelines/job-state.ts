@@ -20,6 +20,8 @@ export interface JobState {
   jobDir: string;
   workspace: string;
   temp: string;
+  /** HOME and shared tool locations of the job's processes (job-home.ts). */
+  homeEnv: Record<string, string>;
   /** Aborted when the job is cancelled or times out. */
   signal: AbortSignal;
   baseContexts: Contexts;

@@ -11,6 +11,7 @@ import {
 import { numberValue, stringMap, truthyValue } from "./expression-values.js";
 import { addWorktree, removeWorktree } from "./git.js";
 import { hashFiles } from "./hash-files.js";
+import { prepareJobHome } from "./job-home.js";
 import { jobStatus, type EvaluateToken, type JobState } from "./job-state.js";
 import type { JobResult, LogLevel, LogLine } from "../core/workflow/model.js";
 import { signalGroup } from "./process.js";
@@ -31,6 +32,7 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   const workspace = join(jobDir, `workspace-${basename(jobDir).slice(safeKey.length + 1)}`);
   const temp = join(jobDir, "temp");
   mkdirSync(temp, { recursive: true });
+  const homeEnv = prepareJobHome(jobDir, scope.hostEnv, scope.settings.jobHome);
   const logLines: LogLine[] = [];
 
   scope.emit({ type: "job-started", key: instance.key, name: instance.name });
@@ -49,6 +51,7 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
     jobDir,
     workspace,
     temp,
+    homeEnv,
     signal: jobController.signal,
     baseContexts: {},
     extra,

@@ -10,7 +10,7 @@ import type { LoadedStep } from "./load.js";
 import { runLocalAction } from "./local-action.js";
 import { runScriptStep } from "./script-step.js";
 import { buildProcessEnv } from "./step-environment.js";
-import { findCached } from "./tool-cache/tool-cache.js";
+import { actionNode } from "./tool-cache/action-node.js";
 
 /**
  * Runs a `uses: ./path` step, or a remote action already in the actions cache (`actionDir`): lends
@@ -53,16 +53,14 @@ export function runLocalActionStep(
         throw new Error(`uses ${"error" in use ? use.error : uses}`);
       return (await scope.remoteActions.get(use, (line) => log(line))).dir;
     },
-    nodeFor: (using) => {
-      const major = /^node(\d+)$/.exec(using)?.[1];
-      const cached = major
-        ? findCached(scope.settings.toolCache, "node", process.arch, `${major}.x`)
-        : undefined;
-      if (cached) return { binary: join(cached.dir, "bin", "node") };
-      return {
-        note: `${loaded.uses} runs on ${using}: no Node ${major ?? "?"} in the tool cache ${scope.settings.toolCache}, so it runs with the node on PATH`,
-      };
-    },
+    nodeFor: (using) =>
+      actionNode(using, {
+        settings: scope.settings,
+        env: step.processEnv,
+        signal: step.signal,
+        log: (line) => log(line),
+        uses: loaded.uses,
+      }),
     runBuiltin: (uses, inputs, outputs) =>
       runActionStep(
         scope,
@@ -91,6 +89,7 @@ export function runLocalActionStep(
         env: options.env,
         addedPath,
         action: loaded.step.id,
+        home: job.homeEnv,
       });
       const ended = await runScriptStep(scope, {
         ...command,

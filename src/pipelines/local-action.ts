@@ -32,7 +32,11 @@ export interface LocalActionHost {
   /** Downloads (or finds in the actions cache) `owner/repo[/path]@ref`; returns its directory. */
   resolveRemote: (uses: string) => Promise<string>;
   /** The Node a `runs.using: nodeNN` action runs with: a binary from the tool cache, else the host's (none). */
-  nodeFor: (using: string) => { binary?: string; note?: string };
+  /**
+   * The Node a `runs.using: nodeNN` action runs with: a binary from the tool cache (downloaded
+   * when missing), none for the host's; `note` says why the host's runs instead.
+   */
+  nodeFor: (using: string) => Promise<{ binary?: string; note?: string }>;
   runBuiltin: (
     uses: string,
     inputs: Record<string, unknown>,
@@ -102,6 +106,11 @@ export async function runLocalAction(host: LocalActionHost, depth = 0): Promise<
       return "failure";
     }
     inputs[key] = value ?? "";
+    if (inputs[key] === "" && given.get(key) === undefined && defaultsToToken(definition.default))
+      host.log(
+        `Warning: ${host.uses}: input '${definition.id}' defaults to github.token, which is empty: Slipway has no GitHub token of its own; give the run a GITHUB_TOKEN secret (--secret GITHUB_TOKEN=…, SLIPWAY_SECRET_GITHUB_TOKEN) for actions that call GitHub's API`,
+        "warning",
+      );
   }
   for (const key of given.keys()) {
     if (!(key in inputs)) host.log(`Warning: ${host.uses}: unexpected input '${key}'`, "warning");
@@ -126,8 +135,8 @@ export async function runLocalAction(host: LocalActionHost, depth = 0): Promise<
     case "node24": {
       const state = new Map<string, string>();
       const outputs = Object.create(null) as Record<string, string>;
-      const node = host.nodeFor(runs.using);
-      if (node.note) host.log(node.note);
+      const node = await host.nodeFor(runs.using);
+      if (node.note) host.log(`Warning: ${node.note}`, "warning");
       const runFile = async (
         entry: string,
         extraEnv: Record<string, string> = {},
@@ -344,4 +353,10 @@ function findPath(token: TemplateToken, path: string[]): TemplateToken | undefin
   let current: TemplateToken | undefined = token;
   for (const key of path) current = current ? find(current as MappingToken, key) : undefined;
   return current;
+}
+
+/** An input default of `${{ github.token }}` (or `secrets.GITHUB_TOKEN`), the usual way actions take a token. */
+function defaultsToToken(token: TemplateToken | undefined): boolean {
+  const expression = (token as { expression?: unknown } | undefined)?.expression;
+  return typeof expression === "string" && /github\.token|secrets\.github_token/i.test(expression);
 }

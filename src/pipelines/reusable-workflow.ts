@@ -34,7 +34,11 @@ export async function runReusable(
     >;
     secrets = call["inherit-secrets"]
       ? { ...scope.secrets }
-      : Object.fromEntries(Object.entries(mapped).map(([k, v]) => [k, toExpressionString(v)]));
+      : {
+          // GitHub always passes GITHUB_TOKEN to a called workflow, mapped or not.
+          ...(scope.secrets.GITHUB_TOKEN !== undefined ? { GITHUB_TOKEN: scope.secrets.GITHUB_TOKEN } : {}),
+          ...Object.fromEntries(Object.entries(mapped).map(([k, v]) => [k, toExpressionString(v)])),
+        };
   } catch (error) {
     return skip((error as Error).message, "failure");
   }

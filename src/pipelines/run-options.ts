@@ -1,7 +1,7 @@
 import type { BuiltinAction } from "./actions/contract.js";
 import type { ConcurrencyGroups } from "./concurrency.js";
 import type { RunHistory } from "../store/ports/run-store.js";
-import type { RunEvent } from "../core/workflow/model.js";
+import type { JobResult, RunEvent } from "../core/workflow/model.js";
 import type { PipelineSettings } from "./settings.js";
 
 export interface RunOptions {
@@ -46,6 +46,21 @@ export interface RunOptions {
    * refusal fails the job with its reason. Absent (slipway run): environments are not gated.
    */
   environmentGate?: JobEnvironmentGate;
+  /**
+   * Carry on a run a previous server process started (its jobs waited for an approval when that
+   * process stopped): the run keeps its id and number, the jobs in `finished` are not run again
+   * (their results feed `needs`), and the commit must still be `sha`.
+   */
+  resume?: RunResume;
+}
+
+export interface RunResume {
+  runId: string;
+  runNumber: number;
+  startedAt: string;
+  sha: string;
+  /** Results of the jobs that had finished (every matrix combination of a job). */
+  finished: JobResult[];
 }
 
 /** Decides whether job `jobId` of run `runId` may run in `environment`; may wait (honour `signal`). */

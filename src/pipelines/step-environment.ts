@@ -31,6 +31,8 @@ export function buildProcessEnv(
     env: Record<string, string>;
     addedPath: readonly string[];
     action: string;
+    /** HOME (and shared tool locations) of the job, see job-home.ts. */
+    home: Record<string, string>;
   },
 ): Record<string, string> {
   const github = scope.github;
@@ -73,7 +75,7 @@ export function buildProcessEnv(
     RUNNER_TOOL_CACHE: scope.settings.toolCache,
     RUNNER_WORKSPACE: join(options.workspace, ".."),
   };
-  const env = { ...scope.hostEnv, ...defaults, ...options.env };
+  const env = { ...scope.hostEnv, ...options.home, ...defaults, ...options.env };
   if (options.addedPath.length > 0)
     env.PATH = [...[...options.addedPath].reverse(), env.PATH ?? ""].join(":");
   return env;

@@ -79,6 +79,7 @@ export async function runStep(job: JobState, loaded: LoadedStep, index: number):
       env,
       addedPath,
       action: loaded.step.id,
+      home: job.homeEnv,
     });
     const setOutput = (name: string, value: string): void => {
       stepOutputs[name] = value;

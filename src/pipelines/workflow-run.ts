@@ -14,7 +14,8 @@ import { githubContext } from "./github-context.js";
 import { runJobGroup, type JobGroupState } from "./job-group.js";
 import { scheduleJobs } from "./job-scheduler.js";
 import type { LoadedJob, LoadedWorkflow } from "./load.js";
-import type { RunResult } from "../core/workflow/model.js";
+import type { JobResult, RunResult } from "../core/workflow/model.js";
+import { SlipwayError } from "../core/errors.js";
 import type { RunOptions } from "./run-options.js";
 import type { RunScope } from "./run-scope.js";
 import { RemoteActions } from "./remote-actions.js";
@@ -33,8 +34,14 @@ export async function runWorkflow(
   options: RunOptions & { findAction: (uses: string) => BuiltinAction | undefined },
   repoRoot: string,
 ): Promise<RunResult> {
-  const started = Date.now();
+  const resume = options.resume;
+  const started = resume ? Date.parse(resume.startedAt) : Date.now();
   const startedAt = new Date(started).toISOString();
+  if (resume && resume.sha !== trigger.sha)
+    throw new SlipwayError(
+      "SLIPWAY_CONFLICT",
+      `run ${resume.runId} cannot carry on: it ran ${resume.sha}, the ref is now at ${trigger.sha}`,
+    );
   const emit = options.onEvent ?? (() => undefined);
   const eventName = trigger.event.name;
 
@@ -46,14 +53,15 @@ export async function runWorkflow(
   for (const value of Object.values(secrets)) masker.add(value);
   const repository = repositoryName(repoRoot);
   const history = options.history;
-  const ids = (await history?.startRun({
-    workflow: workflow.name,
-    workflowFile: workflow.file,
-    event: eventName,
-    ref: trigger.ref,
-    sha: trigger.sha,
-    startedAt,
-  })) ?? { runId: String(started), runNumber: 1 };
+  const ids = resume ??
+    (await history?.startRun({
+      workflow: workflow.name,
+      workflowFile: workflow.file,
+      event: eventName,
+      ref: trigger.ref,
+      sha: trigger.sha,
+      startedAt,
+    })) ?? { runId: String(started), runNumber: 1 };
   const { runId } = ids;
   emit({ type: "run-started", runId, workflow: workflow.name, file: workflow.file, event: eventName });
 
@@ -68,6 +76,9 @@ export async function runWorkflow(
     runId,
     runNumber: ids.runNumber,
   });
+  // github.token is secrets.GITHUB_TOKEN, as on GitHub; GitHub mints one per job, Slipway has
+  // no GitHub behind it, so it is the GITHUB_TOKEN secret the user gave, else empty (see docs).
+  github.token = secrets.GITHUB_TOKEN ?? "";
   writeFileSync(eventPath, JSON.stringify(github.event, null, 2));
   const hostEnv = Object.fromEntries(
     Object.entries(options.hostEnv ?? process.env).filter(
@@ -144,6 +155,12 @@ export async function runWorkflow(
   try {
     if (!displaced) {
       await scheduleJobs(jobs, async (job) => {
+        const restored = restoredGroup(job, resume?.finished);
+        if (restored) {
+          for (const result of restored.results) emit({ type: "job-finished", key: result.key, result });
+          groups.set(job.id, restored);
+          return;
+        }
         const state = await runJobGroup(job, {
           scope,
           jobs,
@@ -210,4 +227,22 @@ function selectJobs(jobs: LoadedJob[], only: string | undefined): LoadedJob[] {
   if (only === undefined) return jobs;
   const keep = selectWithNeeds(jobs, only);
   return jobs.filter((job) => keep.has(job.id));
+}
+
+/** A job that had finished before the run was resumed: its results, as `needs` sees them. */
+function restoredGroup(
+  job: LoadedJob,
+  finished: readonly JobResult[] | undefined,
+): JobGroupState | undefined {
+  const results = (finished ?? []).filter((result) => result.id === job.id && !result.key.includes(" / "));
+  if (results.length === 0) return undefined;
+  return {
+    results,
+    conclusion: aggregateConclusion(
+      results.map((result) => result.conclusion),
+      false,
+    ),
+    // Like GitHub, a matrix job's outputs are those of the last combination that set them.
+    outputs: Object.assign({}, ...results.map((result) => result.outputs)) as Record<string, string>,
+  };
 }

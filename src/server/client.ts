@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { request } from "undici";
 import { DEFAULTS } from "../core/defaults.js";
 import { SlipwayError, type ErrorCode } from "../core/errors.js";
-import { describeSearch, locateProject } from "../config/load.js";
+import { describeSearch, locateProject } from "../config/project-search.js";
 import { ADMIN_TOKEN_FILE, readTokenFile } from "./admin-token.js";
-import { SERVER_INFO_FILE } from "./serve.js";
+import { SERVER_INFO_FILE } from "./server-info-file.js";
 
 /**
  * The project the CLI talks about: `dir` when given, else the nearest folder at or above the
@@ -94,6 +93,8 @@ export class ApiClient {
   private async call<T>(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<T> {
     let res;
     try {
+      // Loaded on the first request: a command that fails before it starts faster.
+      const { request } = await import("undici");
       res = await request(`${this.baseUrl}${path}`, {
         method,
         headers: {

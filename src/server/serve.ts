@@ -30,7 +30,9 @@ import { withRequestMetrics } from "./metrics/app.js";
 import { attachRunsAndNotifier } from "./runs-and-notifier.js";
 import { defaultWebRoot } from "./static.js";
 
-export const SERVER_INFO_FILE = "server.json";
+import { SERVER_INFO_FILE } from "./server-info-file.js";
+
+export { SERVER_INFO_FILE };
 
 export interface ServeOptions {
   /** Project directory (holds slipway.yaml). */

@@ -1,71 +1,44 @@
 import type { Command } from "commander";
-import { registerInit } from "./init.js";
-import { registerUp } from "./up.js";
-import { registerDown } from "./down.js";
-import { registerServer } from "./server.js";
-import { registerDeploy } from "./deploy.js";
-import { registerRollback } from "./rollback.js";
-import { registerPreview } from "./preview.js";
-import { registerPromote } from "./promote.js";
-import { registerAbort } from "./abort.js";
-import { registerStatus } from "./status.js";
-import { registerHistory } from "./history.js";
-import { registerReport } from "./report.js";
-import { registerApprove } from "./approve.js";
-import { registerToken } from "./token.js";
-import { registerUser } from "./user.js";
-import { registerDemo } from "./demo.js";
-import { registerAffected } from "./affected.js";
-import { registerProxy } from "./proxy.js";
-import { registerLogs } from "./logs.js";
-import { registerRun } from "./run.js";
-import { registerRuns } from "./runs.js";
-import { registerConfig } from "./config.js";
-import { registerReleases } from "./releases.js";
-import { registerRelease } from "./release.js";
-import { registerEvidence } from "./evidence.js";
-import { registerFlags } from "./flags.js";
-import { registerChannel } from "./channel.js";
-import { registerExperiment } from "./experiment.js";
-import { registerMigrate } from "./migrate.js";
-import { registerBackup } from "./backup.js";
-import { registerExport } from "./export.js";
-import { registerAssets } from "./assets.js";
 
-/** Each command module registers itself on the program; the order here is the order in --help. */
+/** Each command module registers itself on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [
-  registerRun,
-  registerRuns,
-  registerLogs,
-  registerAffected,
-  registerProxy,
-  registerInit,
-  registerUp,
-  registerDown,
-  registerServer,
-  registerDeploy,
-  registerRollback,
-  registerPreview,
-  registerPromote,
-  registerAbort,
-  registerStatus,
-  registerHistory,
-  registerReport,
-  registerApprove,
-  registerToken,
-  registerUser,
-  registerDemo,
-  registerConfig,
-  registerExport,
-  registerRelease,
-  registerReleases,
-  registerEvidence,
-  registerFlags,
-  registerChannel,
-  registerExperiment,
-  registerMigrate,
-  registerBackup,
-  registerAssets,
+/**
+ * The commands, in --help order. A module is imported only when its command runs (each one is a
+ * chunk of its own in dist/, see scripts/build.mjs), so `slipway run` never loads the server,
+ * the proxy or PostgreSQL; `name` must be the name the module registers.
+ */
+export const COMMANDS: { name: string; load: () => Promise<RegisterCommand> }[] = [
+  { name: "run", load: async () => (await import("./run.js")).registerRun },
+  { name: "runs", load: async () => (await import("./runs.js")).registerRuns },
+  { name: "logs", load: async () => (await import("./logs.js")).registerLogs },
+  { name: "affected", load: async () => (await import("./affected.js")).registerAffected },
+  { name: "proxy", load: async () => (await import("./proxy.js")).registerProxy },
+  { name: "init", load: async () => (await import("./init.js")).registerInit },
+  { name: "up", load: async () => (await import("./up.js")).registerUp },
+  { name: "down", load: async () => (await import("./down.js")).registerDown },
+  { name: "server", load: async () => (await import("./server.js")).registerServer },
+  { name: "deploy", load: async () => (await import("./deploy.js")).registerDeploy },
+  { name: "rollback", load: async () => (await import("./rollback.js")).registerRollback },
+  { name: "preview", load: async () => (await import("./preview.js")).registerPreview },
+  { name: "promote", load: async () => (await import("./promote.js")).registerPromote },
+  { name: "abort", load: async () => (await import("./abort.js")).registerAbort },
+  { name: "status", load: async () => (await import("./status.js")).registerStatus },
+  { name: "history", load: async () => (await import("./history.js")).registerHistory },
+  { name: "report", load: async () => (await import("./report.js")).registerReport },
+  { name: "approve", load: async () => (await import("./approve.js")).registerApprove },
+  { name: "token", load: async () => (await import("./token.js")).registerToken },
+  { name: "user", load: async () => (await import("./user.js")).registerUser },
+  { name: "demo", load: async () => (await import("./demo.js")).registerDemo },
+  { name: "config", load: async () => (await import("./config.js")).registerConfig },
+  { name: "export", load: async () => (await import("./export.js")).registerExport },
+  { name: "release", load: async () => (await import("./release.js")).registerRelease },
+  { name: "releases", load: async () => (await import("./releases.js")).registerReleases },
+  { name: "evidence", load: async () => (await import("./evidence.js")).registerEvidence },
+  { name: "flags", load: async () => (await import("./flags.js")).registerFlags },
+  { name: "channel", load: async () => (await import("./channel.js")).registerChannel },
+  { name: "experiment", load: async () => (await import("./experiment.js")).registerExperiment },
+  { name: "migrate", load: async () => (await import("./migrate.js")).registerMigrate },
+  { name: "backup", load: async () => (await import("./backup.js")).registerBackup },
+  { name: "assets", load: async () => (await import("./assets.js")).registerAssets },
 ];

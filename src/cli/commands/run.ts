@@ -7,9 +7,7 @@ import { repositoryRoot } from "../../pipelines/git.js";
 import { runDocument, type RunResult } from "../../core/workflow/model.js";
 import { plainReporter, treeReporter } from "../../pipelines/reporters.js";
 import { readEventFile } from "../../pipelines/event-file.js";
-import { runWorkflows } from "../../pipelines/run.js";
 import { collectSecrets, parseDotenv, splitPair } from "../../pipelines/secrets.js";
-import { openStore } from "../../store/index.js";
 import { DATABASE_HELP, stateUrl } from "../state.js";
 import { formatDuration, isInteractive, printJson, style } from "../output.js";
 
@@ -95,6 +93,11 @@ async function runCommand(flags: RunFlags): Promise<number> {
   };
   const secrets = collectSecrets({ env: process.env, file: flags.secretsFile, flags: flags.secret });
   const eventPayload = flags.eventFile ? readEventFile(flags.eventFile) : undefined;
+  // The engine and the database drivers load when a run starts, not for `slipway run --help`.
+  const [{ openStore }, { runWorkflows }] = await Promise.all([
+    import("../../store/index.js"),
+    import("../../pipelines/run.js"),
+  ]);
   const store = await openStore(databasePath(flags.dir, flags.database ?? flags.db));
   const history = store.runs;
 

@@ -93,6 +93,8 @@ interface PendingApproval {
   /** What the approvals rule decides on. */
   request: ApprovalRequest;
   decide: (verdict: { ok: true } | { ok: false; reason: string }) => void;
+  /** Keeps the request (votes so far) in the run's metadata, for a later server process. */
+  persist: (request: ApprovalRequest) => void;
 }
 
 interface LiveRun {
@@ -101,6 +103,11 @@ interface LiveRun {
   jobs: LiveJobs;
   meta: RunMeta;
   done: Promise<unknown>;
+  /**
+   * Set when the server stops while the run only waits for approvals: the engine is stopped
+   * without recording an end, so the next server process carries the run on.
+   */
+  suspended: boolean;
 }
 
 /**
@@ -189,9 +196,16 @@ export class RunManager {
    */
   async markInterrupted(): Promise<string[]> {
     const marked: string[] = [];
+    const resumed: string[] = [];
     for (const runId of await this.options.store.runningRunIds()) {
-      if (this.live.has(runId) || !this.readMeta(runId)) continue;
+      const meta = this.readMeta(runId);
+      if (this.live.has(runId) || !meta) continue;
       const stored = await this.options.store.getRun(runId);
+      // Jobs waiting for an approval lose nothing when the process stops: carry the run on.
+      if (stored && waitsOnlyForApprovals(meta) && (await this.resume(stored, meta))) {
+        resumed.push(runId);
+        continue;
+      }
       const duration = stored ? Math.max(0, this.now() - Date.parse(stored.startedAt)) : null;
       if (await this.options.store.markInterrupted(runId, duration)) marked.push(runId);
     }
@@ -201,7 +215,35 @@ export class RunManager {
         "runs interrupted by the previous server stop marked interrupted",
       );
     }
+    if (resumed.length > 0) {
+      this.options.log?.warn({ runs: resumed }, "runs waiting for an approval carried on after the restart");
+    }
     return marked;
+  }
+
+  /** Starts the engine again for a run whose jobs waited for approvals; false when it cannot. */
+  private async resume(stored: StoredRun, meta: RunMeta): Promise<boolean> {
+    const saved = meta.resume;
+    if (!saved) return false;
+    let file: string;
+    try {
+      file = this.workflowPath(saved.trigger.workflowFile);
+    } catch {
+      return false;
+    }
+    const { workflowFile, ...trigger } = saved.trigger;
+    const outcome = await this.startOne(file, { ...trigger, workflow: workflowFile }, { stored, meta });
+    if (outcome.kind !== "started") {
+      this.options.log?.warn(
+        {
+          runId: stored.runId,
+          reason: outcome.kind === "failed" ? outcome.failed.message : outcome.skipped.reason,
+        },
+        "run waiting for an approval could not carry on",
+      );
+      return false;
+    }
+    return true;
   }
 
   /** Cancels a run in progress; resolves with the run once it has stopped. */
@@ -325,6 +367,7 @@ export class RunManager {
       case "pending": // more approvals needed; the expiry timer decides an expired request
       case "expired":
         pending.request = vote.request;
+        pending.persist(vote.request);
         break;
       default: {
         const unreachable: never = state;
@@ -339,17 +382,29 @@ export class RunManager {
     request: { runId: string; jobId: string; environment: string; signal: AbortSignal },
     jobs: LiveJobs,
     requestedBy: string,
+    meta: RunMeta,
   ): Promise<{ ok: true } | { ok: false; reason: string }> {
     const rule = this.options.environmentApproval?.(request.environment);
     if (!rule) return Promise.resolve({ ok: true });
     if (request.signal.aborted) return Promise.resolve({ ok: false, reason: "the run was cancelled" });
     const now = this.now();
     const key = `${request.runId}/${request.jobId}`;
+    // A request a previous server process made (votes, expiry) goes on where it was.
+    const saved = meta.resume?.waiting[request.jobId];
+    const restored = saved?.environment === request.environment ? saved : undefined;
+    const expiresAt = restored?.expiresAt ?? now + rule.expiryMs;
+    const approvers = restored?.approvers ?? rule.approvers;
     const approval: JobApproval = {
       environment: request.environment,
       requestedBy,
-      approvers: [...rule.approvers],
-      expiresAt: new Date(now + rule.expiryMs).toISOString(),
+      approvers: [...approvers],
+      expiresAt: new Date(expiresAt).toISOString(),
+    };
+    const persist = (vote: ApprovalRequest | undefined): void => {
+      if (!meta.resume) return;
+      if (vote) meta.resume.waiting[request.jobId] = vote;
+      else delete meta.resume.waiting[request.jobId];
+      this.writeMeta(request.runId, meta);
     };
     jobs.waiting ??= new Map();
     return new Promise((resolve) => {
@@ -357,6 +412,8 @@ export class RunManager {
         clearTimeout(timer);
         request.signal.removeEventListener("abort", onAbort);
         this.approvals.delete(key);
+        // Not on a cancel: that is this process stopping, and the next one carries the wait on.
+        if (!request.signal.aborted) persist(undefined);
         jobs.waiting?.delete(request.jobId);
         resolve(verdict);
         const live = this.live.get(request.runId);
@@ -368,19 +425,22 @@ export class RunManager {
             ok: false,
             reason: `the approval for ${request.environment} expired after ${Math.round(rule.expiryMs / 1000)} s`,
           }),
-        rule.expiryMs,
+        Math.max(0, expiresAt - now),
       );
       timer.unref();
       const onAbort = (): void => finish({ ok: false, reason: "the run was cancelled" });
       request.signal.addEventListener("abort", onAbort, { once: true });
-      const vote = requestApproval({
-        environment: request.environment,
-        requestedBy: requestedBy,
-        now,
-        ttlMs: rule.expiryMs,
-        approvers: rule.approvers,
-      });
-      this.approvals.set(key, { approval, request: vote, decide: finish });
+      const vote =
+        restored ??
+        requestApproval({
+          environment: request.environment,
+          requestedBy: requestedBy,
+          now,
+          ttlMs: rule.expiryMs,
+          approvers: rule.approvers,
+        });
+      persist(vote);
+      this.approvals.set(key, { approval, request: vote, decide: finish, persist });
       jobs.waiting?.set(request.jobId, approval);
       const live = this.live.get(request.runId);
       if (live) this.publishView(request.runId, live);
@@ -463,7 +523,10 @@ export class RunManager {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.scheduleTimer);
-    for (const run of this.live.values()) run.controller.abort();
+    for (const run of this.live.values()) {
+      run.suspended = waitsOnlyForApprovals(run.meta);
+      run.controller.abort();
+    }
     await Promise.allSettled([...this.pending]);
   }
 
@@ -498,6 +561,7 @@ export class RunManager {
   private async startOne(
     file: string,
     trigger: RunTrigger,
+    resumeFrom?: { stored: StoredRun; meta: RunMeta },
   ): Promise<
     | { kind: "started"; run: RunView }
     | { kind: "skipped"; skipped: TriggerOutcome["skipped"][number] }
@@ -507,7 +571,23 @@ export class RunManager {
     const graph = await this.graphOf(file);
     const controller = new AbortController();
     const jobs: LiveJobs = { started: new Map(), finished: new Map() };
-    const meta: RunMeta = { actor: trigger.actor, graph, jobStartedAt: {} };
+    const meta: RunMeta = resumeFrom?.meta ?? {
+      actor: trigger.actor,
+      graph,
+      jobStartedAt: {},
+      resume: {
+        trigger: {
+          event: trigger.event,
+          ...(trigger.payload ? { payload: trigger.payload } : {}),
+          ...(trigger.ref === undefined ? {} : { ref: trigger.ref }),
+          ...(trigger.inputs ? { inputs: trigger.inputs } : {}),
+          actor: trigger.actor,
+          workflowFile,
+        },
+        finished: [],
+        waiting: {},
+      },
+    };
     let live: LiveRun | undefined;
     let announce: ((run: RunView) => void) | undefined;
     let finish: () => void = () => undefined;
@@ -518,7 +598,7 @@ export class RunManager {
     const onEvent = (event: RunEvent): void => {
       switch (event.type) {
         case "run-started": {
-          live = { runId: event.runId, controller, jobs, meta, done: finished };
+          live = { runId: event.runId, controller, jobs, meta, done: finished, suspended: false };
           this.live.set(event.runId, live);
           this.writeMeta(event.runId, meta);
           this.publishView(event.runId, live, (view) => announce?.(view));
@@ -533,6 +613,14 @@ export class RunManager {
         case "job-finished":
           if (!live) return;
           jobs.finished.set(event.key, event.result);
+          if (
+            !live.suspended &&
+            meta.resume &&
+            !meta.resume.finished.some((result) => result.key === event.key)
+          ) {
+            meta.resume.finished.push(event.result);
+            this.writeMeta(live.runId, meta);
+          }
           this.publishView(live.runId, live);
           return;
         case "run-finished":
@@ -559,10 +647,27 @@ export class RunManager {
       vars: this.options.vars ?? {},
       ...(this.options.maxParallel === undefined ? {} : { maxParallel: this.options.maxParallel }),
       dataDir: this.options.dataDir,
-      history: this.options.store,
+      history: {
+        startRun: (run) => this.options.store.startRun(run),
+        appendLogs: (runId, key, jobId, lines) => this.options.store.appendLogs(runId, key, jobId, lines),
+        finishRun: async (result) => {
+          if (!live?.suspended) await this.options.store.finishRun(result);
+        },
+      },
       signal: controller.signal,
       onEvent,
-      environmentGate: (request) => this.gate(request, jobs, trigger.actor),
+      environmentGate: (request) => this.gate(request, jobs, trigger.actor, meta),
+      ...(resumeFrom && meta.resume
+        ? {
+            resume: {
+              runId: resumeFrom.stored.runId,
+              runNumber: resumeFrom.stored.runNumber,
+              startedAt: resumeFrom.stored.startedAt,
+              sha: resumeFrom.stored.sha,
+              finished: meta.resume.finished,
+            },
+          }
+        : {}),
     }).then(
       (results) => ({ results }),
       (error: unknown) => ({ error }),
@@ -608,6 +713,7 @@ export class RunManager {
   private async settle(live: LiveRun, outcome: { results: RunResult[] } | { error: unknown }): Promise<void> {
     this.live.delete(live.runId);
     this.writeMeta(live.runId, live.meta);
+    if (live.suspended) return; // carried on by the next server process
     // After the run's earlier views, so subscribers see the finished run last.
     await this.publishing;
     const view = (await this.get(live.runId)) ?? (await this.viewOf(live.runId, live));
@@ -723,4 +829,15 @@ function refusalMessage(
 function nameOf(token: unknown): string | undefined {
   const t = token as { value?: unknown; isExpression?: boolean } | undefined;
   return t && !t.isExpression && typeof t.value === "string" ? t.value : undefined;
+}
+
+/**
+ * A run that only waited for approvals when its server stopped: some job waits, and every job
+ * that had started had also finished (a job cut short in the middle cannot be carried on).
+ */
+function waitsOnlyForApprovals(meta: RunMeta): boolean {
+  const saved = meta.resume;
+  if (!saved || Object.keys(saved.waiting).length === 0) return false;
+  const finished = new Set(saved.finished.map((result) => result.key));
+  return Object.keys(meta.jobStartedAt).every((key) => finished.has(key));
 }

@@ -1,5 +1,6 @@
 import type { JobResult, RunResult } from "../../core/workflow/model.js";
 import type { RunSummary } from "../../store/ports/run-store.js";
+import type { ApprovalRequest } from "../../core/access/approvals.js";
 
 /**
  * What the runs API and the live-update stream say about one workflow run: the run, each job with
@@ -76,6 +77,24 @@ export interface RunMeta {
   actor: string | null;
   graph: JobNode[];
   jobStartedAt: Record<string, string>;
+  /** What a later server process needs to carry the run on (runs the server started). */
+  resume?: RunResumeMeta;
+}
+
+/** How the run was asked for, what finished, and the approvals its jobs wait for. */
+export interface RunResumeMeta {
+  trigger: {
+    event: string;
+    payload?: Record<string, unknown>;
+    ref?: string;
+    inputs?: Record<string, string>;
+    actor: string;
+    /** Relative to the repository. */
+    workflowFile: string;
+  };
+  finished: JobResult[];
+  /** Job id → the approval request (votes, expiry) it waits on. */
+  waiting: Record<string, ApprovalRequest>;
 }
 
 /** A run as the engine's events describe it so far. */

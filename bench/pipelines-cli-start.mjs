@@ -1,0 +1,62 @@
+// CLI start-up: `slipway --version`, `--help`, `run --help`, `status` (no server: one refused
+// connection) against a bare `node -e 0`, same run, through hyperfine. Optionally against another
+// build (`--before /path/to/bin/slipway.js`, e.g. the main checkout's single-bundle build).
+// CPU time (user + system) is reported beside wall time: on a shared machine it is the steadier one.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CLI, build, machineLine, writeResultsSection } from "./pipelines-lib.mjs";
+
+const args = process.argv.slice(2);
+const before = args.includes("--before") ? args[args.indexOf("--before") + 1] : undefined;
+const runs = args.includes("--runs") ? Number(args[args.indexOf("--runs") + 1]) : 10;
+if (!args.includes("--no-build")) build();
+
+const COMMANDS = [["--version"], ["--help"], ["run", "--help"], ["status"]];
+const cwd = mkdtempSync(join(tmpdir(), "slipway-bench-cli-")); // no project, no server: status fails fast
+const env = { ...process.env, SLIPWAY_URL: "http://127.0.0.1:9" };
+const node = process.execPath;
+
+function measure(label, command) {
+  const out = join(cwd, "h.json");
+  execFileSync(
+    "hyperfine",
+    ["-N", "-i", "-w", "2", "-r", String(runs), "--export-json", out, "-n", label, command],
+    { cwd, env, stdio: ["ignore", "ignore", "inherit"] },
+  );
+  const [result] = JSON.parse(readFileSync(out, "utf8")).results;
+  return { label, wall: result.mean * 1000, cpu: (result.user + result.system) * 1000 };
+}
+
+const machine = machineLine();
+const baseline = measure("node -e 0", `${node} -e 0`);
+const rows = [];
+for (const command of COMMANDS) {
+  const text = command.join(" ");
+  const after = measure(`slipway ${text}`, `${node} ${CLI} ${text}`);
+  const old = before ? measure(`before: slipway ${text}`, `${node} ${before} ${text}`) : undefined;
+  rows.push({ text, after, old });
+}
+rmSync(cwd, { recursive: true, force: true });
+
+const f = (ms) => `${Math.round(ms)} ms`;
+const x = (ms, base) => `${(ms / base).toFixed(2)}x`;
+const lines = [
+  "## Pipelines: CLI start-up (`node bench/pipelines-cli-start.mjs`)",
+  "",
+  `${machine} · hyperfine ${execFileSync("hyperfine", ["--version"], { encoding: "utf8" }).trim().split(" ")[1]} · ${runs} runs each, 2 warm-ups`,
+  "",
+  "Peer: a bare `node -e 0`, same run. CPU is user + system time (the machine was shared: wall time swings with the load, CPU time much less). `status` runs with no server (`SLIPWAY_URL` on a closed port), so it measures start-up plus one refused connection.",
+  "",
+  `| command | wall | CPU | CPU / node -e 0 |${before ? " before (one bundle): wall | before: CPU | before: CPU / node -e 0 |" : ""}`,
+  `|---|---|---|---|${before ? "---|---|---|" : ""}`,
+  `| \`node -e 0\` | ${f(baseline.wall)} | ${f(baseline.cpu)} | 1.00x |${before ? " | | |" : ""}`,
+  ...rows.map(
+    ({ text, after, old }) =>
+      `| \`slipway ${text}\` | ${f(after.wall)} | ${f(after.cpu)} | **${x(after.cpu, baseline.cpu)}** |${old ? ` ${f(old.wall)} | ${f(old.cpu)} | ${x(old.cpu, baseline.cpu)} |` : ""}`,
+  ),
+  "",
+  "Target (issue 13): `slipway --help` and `slipway status` ≤ 1.5x a bare `node -e ''` start. Each command is a chunk of its own (esbuild code splitting) imported when it runs; `--help` lists the commands from `dist/commands.json`, written at build time from the registered commands; `run` loads the engine and the database driver only when a run starts.",
+];
+writeResultsSection("pipelines-cli-start", lines.join("\n"));
