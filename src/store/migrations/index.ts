@@ -8,6 +8,7 @@ import { migration006 } from "./006-release-commit-time.js";
 import { migration007 } from "./007-delivery-indexes.js";
 import { migration008 } from "./008-flags.js";
 import { migration009 } from "./009-token-scope.js";
+import { migration010 } from "./010-control-lease.js";
 
 /**
  * Versioned schema migrations, applied in order and recorded in `schema_migrations`. Each subsystem
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007,
   migration008,
   migration009,
+  migration010,
 ];
 
 /** What a migrator did: the migrations it applied now (none when up to date) and the version after. */

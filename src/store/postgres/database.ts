@@ -104,15 +104,34 @@ export function postgresFault(error: unknown, location: string): unknown {
   return error;
 }
 
+/**
+ * Fencing for a highly available control plane: the lease a writer must hold, and the epoch it
+ * holds it at (undefined: not the leader). Every write transaction of a fenced database first reads
+ * the lease row FOR SHARE and fails unless it still carries that epoch, so a paused old leader's
+ * write fails once another took the lease (a takeover's UPDATE waits for fenced writes under way).
+ */
+export interface Fence {
+  lease: string;
+  epoch(): number | undefined;
+}
+
+/** The error of a write refused by its fence. */
+export const FENCED = "fenced: this control plane no longer holds the leader lease";
+
+/** A statement that only reads (runs outside the fence). */
+const READ_ONLY_SQL = /^\s*SELECT\b/i;
+
 /** A pool of connections to one PostgreSQL database, with transactions and Slipway's error mapping. */
 export class PostgresDatabase implements Queryable {
   readonly pool: pg.Pool;
+  private readonly fence: Fence | undefined;
 
   constructor(
     url: string,
     readonly location: string,
-    options: { max?: number } = {},
+    options: { max?: number; fence?: Fence } = {},
   ) {
+    this.fence = options.fence;
     this.pool = new pg.Pool({
       connectionString: url,
       types: TYPES,
@@ -127,6 +146,7 @@ export class PostgresDatabase implements Queryable {
   }
 
   async rows<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    if (this.fence && !READ_ONLY_SQL.test(sql)) return this.transaction((tx) => tx.rows<R>(sql, params));
     try {
       return (await this.pool.query(sql, params as unknown[])).rows as R[];
     } catch (error) {
@@ -135,6 +155,7 @@ export class PostgresDatabase implements Queryable {
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    if (this.fence) return this.transaction((tx) => tx.run(sql, params));
     try {
       return (await this.pool.query(sql, params as unknown[])).rowCount ?? 0;
     } catch (error) {
@@ -170,6 +191,7 @@ export class PostgresDatabase implements Queryable {
     let broken: unknown;
     try {
       await client.query(`BEGIN ISOLATION LEVEL ${isolation}${readOnly ? " READ ONLY" : ""}`);
+      if (this.fence && !readOnly) await checkFence(tx, this.fence);
       const result = await work(tx);
       await client.query("COMMIT");
       return result;
@@ -191,6 +213,16 @@ export class PostgresDatabase implements Queryable {
     this.closing ??= this.pool.end();
     return this.closing;
   }
+}
+
+/** Fails the transaction unless the lease still carries the fence's epoch (see Fence). */
+async function checkFence(tx: Queryable, fence: Fence): Promise<void> {
+  const epoch = fence.epoch();
+  const held =
+    epoch !== undefined &&
+    (await tx.rows("SELECT 1 FROM control_leases WHERE name = $1 AND epoch = $2 FOR SHARE", [fence.lease, epoch]))
+      .length === 1;
+  if (!held) throw new SlipwayError("SLIPWAY_CONFLICT", `${FENCED} (${fence.lease}, epoch ${epoch ?? "none"})`);
 }
 
 /** Takes the transaction-scoped advisory lock `key` (see LOCKS): waits while another holds it. */

@@ -236,4 +236,22 @@ CREATE INDEX flag_changes_by_key ON flag_changes (key, id);
 ALTER TABLE api_tokens ADD COLUMN scope TEXT;
 `,
   },
+  {
+    version: 10,
+    name: "control-lease",
+    sql: `
+CREATE TABLE control_leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  epoch BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  url TEXT
+);
+CREATE TABLE notification_claims (
+  key TEXT PRIMARY KEY,
+  epoch BIGINT NOT NULL,
+  claimed_at BIGINT NOT NULL
+);
+`,
+  },
 ];

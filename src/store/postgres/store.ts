@@ -4,7 +4,8 @@ import type { BackupTable } from "../backup.js";
 import { PostgresAccessStore } from "./access.js";
 import { loadPostgres, snapshotPostgres } from "./backup.js";
 import { PostgresAuditStore } from "./audit.js";
-import { migratePostgres, PostgresDatabase, redactUrl } from "./database.js";
+import { migratePostgres, PostgresDatabase, redactUrl, type Fence } from "./database.js";
+import { PostgresLeaseStore } from "./leases.js";
 import { PostgresDeadLetterStore } from "./dead-letters.js";
 import { PostgresDeliveryMetricsStore } from "./delivery.js";
 import { PostgresFlagStore } from "./flags.js";
@@ -73,4 +74,26 @@ export async function openPostgresStore(url: string, options: { max?: number } =
     await db.close();
     throw error;
   }
+}
+
+/**
+ * The parts of a highly available control plane over the (already migrated) database at `url`:
+ * the lease store, and a Store whose every write is fenced by `fence` (the controller's). Two
+ * small pools of their own, so the lease is renewed even while the API's pool is busy.
+ */
+export function openPostgresLeaderParts(
+  url: string,
+  fence: Fence,
+): { leases: PostgresLeaseStore; fenced: PostgresStore; close(): Promise<void> } {
+  const location = redactUrl(url);
+  const leaseDb = new PostgresDatabase(url, location, { max: 2 });
+  const fencedDb = new PostgresDatabase(url, location, { max: 6, fence });
+  const fenced = new PostgresStore(fencedDb, { applied: [], version: 0 });
+  return {
+    leases: new PostgresLeaseStore(leaseDb),
+    fenced,
+    close: async () => {
+      await Promise.all([leaseDb.close(), fencedDb.close()]);
+    },
+  };
 }
