@@ -129,7 +129,13 @@ export class PostgresDatabase implements Queryable {
   constructor(
     url: string,
     readonly location: string,
-    options: { max?: number; fence?: Fence } = {},
+    options: {
+      max?: number;
+      fence?: Fence;
+      /** Server-side bounds (ms): waiting for a row lock, a transaction left idle by a paused process. */
+      lockTimeoutMs?: number;
+      idleInTransactionMs?: number;
+    } = {},
   ) {
     this.fence = options.fence;
     this.pool = new pg.Pool({
@@ -140,6 +146,10 @@ export class PostgresDatabase implements Queryable {
       connectionTimeoutMillis: 5_000,
       keepAlive: true,
       application_name: "slipway",
+      ...(options.lockTimeoutMs ? { lock_timeout: options.lockTimeoutMs } : {}),
+      ...(options.idleInTransactionMs
+        ? { idle_in_transaction_session_timeout: options.idleInTransactionMs }
+        : {}),
     });
     // An idle connection the server dropped emits here; without a listener it would end the process.
     this.pool.on("error", () => undefined);

@@ -86,8 +86,10 @@ export function openPostgresLeaderParts(
   fence: Fence,
 ): { leases: PostgresLeaseStore; fenced: PostgresStore; close(): Promise<void> } {
   const location = redactUrl(url);
-  const leaseDb = new PostgresDatabase(url, location, { max: 2 });
-  const fencedDb = new PostgresDatabase(url, location, { max: 6, fence });
+  // A paused leader must not hold the lease row: the server ends a fenced transaction left idle
+  // (it holds the row FOR SHARE), and a takeover gives up waiting for the row rather than hang.
+  const leaseDb = new PostgresDatabase(url, location, { max: 2, lockTimeoutMs: 1_000 });
+  const fencedDb = new PostgresDatabase(url, location, { max: 6, fence, idleInTransactionMs: 1_000 });
   const fenced = new PostgresStore(fencedDb, { applied: [], version: 0 });
   return {
     leases: new PostgresLeaseStore(leaseDb),
