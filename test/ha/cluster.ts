@@ -11,12 +11,63 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ApiClient } from "../../src/server/client.js";
-import { createTestDatabase } from "../../src/store/postgres/test-support.js";
-import { projectYaml, START_SCRIPT, withoutBaselineTrigger } from "../rollouts/world.js";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { projectYaml, START_SCRIPT, withoutBaselineTrigger } from "../rollouts/project.js";
 
 const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
 export const FINAL = ["promoted", "rolled-back", "failed", "superseded"];
+
+/**
+ * The API as a user's script reaches it: fetch with the local admin token. (Not the CLI's
+ * ApiClient: this harness is bundled for bench/, and must not pull in the server.)
+ */
+export class Api {
+  constructor(
+    readonly url: string,
+    private readonly dir: string,
+  ) {}
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const token = readFileSync(join(this.dir, ".slipway", "admin-token"), "utf8").trim();
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.call("GET", path);
+  }
+
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.call("POST", path, body);
+  }
+}
+
+/** A fresh database on the test server, and how to drop it. */
+async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = process.env.SLIPWAY_TEST_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const name = `slipway_test_ha_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: base });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
 
 export interface Replica {
   name: string;
@@ -39,7 +90,7 @@ export interface Cluster {
   /** The replica that leads now, as any live replica answers (bounded wait). */
   leader(timeoutMs?: number): Promise<Replica>;
   /** A client of the first live replica (followers forward changes to the leader). */
-  api(): ApiClient;
+  api(): Api;
   close(): Promise<void>;
 }
 
@@ -84,7 +135,7 @@ function instanceProcesses(dir: string): number[] {
 
 export async function startCluster(options: { leaseMs: number; analysis?: string }): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), "slipway-ha-"));
-  const database = await createTestDatabase("ha");
+  const database = await createDatabase();
   const url = new URL(database.url);
   url.searchParams.set("options", "-c synchronous_commit=off");
   const env = { SLIPWAY_DATABASE: url.toString() };
@@ -151,7 +202,7 @@ export async function startCluster(options: { leaseMs: number; analysis?: string
     api() {
       const first = live()[0];
       if (!first) throw new Error("no live replica");
-      return new ApiClient(first.url, { dir });
+      return new Api(first.url, dir);
     },
     async close() {
       for (const replica of replicas) if (replica.paused) replica.child.kill("SIGCONT");
@@ -215,7 +266,7 @@ export function steadyLoad(traffic: string, concurrency = 2) {
 }
 
 /** Retries a change while no replica leads (503 with Retry-After during an election). */
-export async function withRetry<T>(cluster: Cluster, work: (api: ApiClient) => Promise<T>, timeoutMs = 30_000): Promise<T> {
+export async function withRetry<T>(cluster: Cluster, work: (api: Api) => Promise<T>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -235,11 +286,6 @@ export interface FailoverReport {
   /** Notifications received more than once ("type rolloutId"). */
   duplicates: string[];
   notifications: number;
-}
-
-interface Api {
-  post<T>(path: string, body: unknown): Promise<T>;
-  get<T>(path: string): Promise<T>;
 }
 
 /** Deploys `version` through any replica and answers the rollout's id (found by version after a lost answer). */
@@ -302,10 +348,11 @@ export async function failoverRun(
       const killedAt = Date.now();
       leader.child.kill("SIGKILL");
       await leader.exited;
-      await cluster.start(`r${cluster.replicas.length}`);
       const next = await cluster.leader(60_000);
       report.takeoversMs.push(Date.now() - killedAt);
       if (next === leader) throw new Error("the killed replica still leads");
+      // Two replicas again (the replacement follows), as a supervisor restarting the killed one would.
+      await cluster.start(`r${cluster.replicas.length}`);
       report.rollouts.push({ id, version, phase: await waitFinal(cluster, id) });
     }
   } finally {

@@ -12,7 +12,14 @@ export function notificationKey(event: NotificationEvent): string {
     case "service.down":
     case "service.recovered":
       return `${event.type}:${event.service}/${event.environment}:${event.at}`;
-    default:
+    case "rollout.started":
+    case "rollout.promoted":
+    case "rollout.rolled_back":
+    case "rollout.awaiting_approval":
       return `${event.type}:${event.rolloutId}`;
+    default: {
+      const unreachable: never = event;
+      return unreachable;
+    }
   }
 }
