@@ -72,4 +72,10 @@ describe("PostgreSQL leader lease", () => {
     expect(await a.leases.claim("controller", next, "promoted:r2")).toBe(true);
     await migrated.close();
   });
+
+  it("is refused on SQLite, saying why", () => {
+    expect(() => openLeaderParts("/tmp/x/slipway.db", { lease: "controller", epoch: () => undefined })).toThrow(
+      /needs PostgreSQL: a SQLite file lives on one host/,
+    );
+  });
 });
