@@ -6,7 +6,10 @@
  * authenticated requests to each endpoint. Peer in the same run: a bare node:http server answering
  * the same JSON bodies from memory (the floor: HTTP + loopback + autocannon, no Slipway).
  * Target: p99 ≤ 10 ms for /api/status, /api/history?limit=50, /api/rollouts?limit=50.
- * Usage: npm run build && node bench/api-latency.mjs [--rollouts 10000] [--requests 2000] [--connections 1,10] [--keep]
+ * With `--database postgres` the seeded history is moved into a fresh PostgreSQL database
+ * (`slipway backup` of the SQLite file, `slipway restore` into 127.0.0.1:5432 or SLIPWAY_TEST_POSTGRES)
+ * and the server runs on it; its figures go to a section of their own, beside SQLite's.
+ * Usage: npm run build && node bench/api-latency.mjs [--rollouts 10000] [--requests 2000] [--connections 1,10] [--database sqlite|postgres] [--keep]
  */
 import {
   mkdirSync,
@@ -17,6 +20,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import autocannon from "autocannon";
@@ -39,6 +43,8 @@ const ENDPOINTS = [
   "/api/metrics/delivery?environment=production",
 ];
 const TARGET_MS = 10;
+const DATABASE = arg("database", "sqlite");
+if (DATABASE !== "sqlite" && DATABASE !== "postgres") throw new Error(`--database: sqlite or postgres, not ${DATABASE}`);
 
 // ---- project and seeded store -------------------------------------------------------------------
 const dir = mkdtempSync(join(ROOT, "node_modules", ".cache", "slipway-bench-api-"));
@@ -238,10 +244,37 @@ async function seed() {
   Object.assign(seeded, counts);
 }
 
+// ---- PostgreSQL: the same history, moved over by backup and restore --------------------------------
+let postgres;
+if (DATABASE === "postgres") {
+  const base = process.env.SLIPWAY_TEST_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const name = `slipway_bench_api_${process.pid}`;
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const psql = (sql) => execFileSync("psql", [base, "-qAtc", sql], { stdio: "pipe" });
+  psql(`CREATE DATABASE "${name}"`);
+  postgres = { url: url.toString(), drop: () => psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+  process.on("exit", () => postgres.drop());
+  const file = join(dir, "history.jsonl");
+  const cli = (...args) => execFileSync(process.execPath, [join(ROOT, "bin/slipway.js"), ...args], { stdio: "pipe" });
+  cli("backup", "--out", file, "--database", join(dir, ".slipway", "slipway.db"));
+  cli("restore", file, "--database", postgres.url);
+}
+
 // ---- the control plane on the seeded store ------------------------------------------------------
 const up = startChild(
   process.execPath,
-  [join(ROOT, "bin/slipway.js"), "up", "--dir", dir, "--port", "0", "--proxy-port", "0"],
+  [
+    join(ROOT, "bin/slipway.js"),
+    "up",
+    "--dir",
+    dir,
+    "--port",
+    "0",
+    "--proxy-port",
+    "0",
+    ...(postgres ? ["--database", postgres.url] : []),
+  ],
   { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SLIPWAY_LOG_LEVEL: "warn", NO_COLOR: "1" } },
 );
 // The proxy is detached from `slipway up`: if anything below throws, still take it down.
@@ -395,11 +428,11 @@ const misses = rows.filter(
   (r) => r.peer === "slipway" && !r.path.startsWith("/api/metrics") && r.p99 > TARGET_MS,
 );
 writeResultsSection(
-  "api-latency",
-  `## API: latency with ${seeded.rollouts} rollouts in history (\`node bench/api-latency.mjs\`)
+  DATABASE === "postgres" ? "api-latency-postgres" : "api-latency",
+  `## API: latency with ${seeded.rollouts} rollouts in history${DATABASE === "postgres" ? ", on PostgreSQL" : ""} (\`node bench/api-latency.mjs${DATABASE === "postgres" ? " --database postgres" : ""}\`)
 
 ${m.date} · ${m.cpu} · ${m.memory} · ${m.kernel} · Node ${m.node} · load average at the end ${m.load} (shared machine; figures are noisy).
-Store: SQLite seeded with ${seeded.rollouts} finished rollouts and ${seeded.events} audit events (${SERVICES.length} services × ${ENVIRONMENTS.length} environments over 60 days; 85 % promoted, 10 % rolled back, 5 % superseded; one release with its commit time per rollout) in ${seedSeconds.toFixed(1)} s.
+Store: ${DATABASE === "postgres" ? "PostgreSQL (local server, 127.0.0.1:5432; the history below moved in by `slipway backup` of the seeded SQLite file and `slipway restore`): " : ""}SQLite seeded with ${seeded.rollouts} finished rollouts and ${seeded.events} audit events (${SERVICES.length} services × ${ENVIRONMENTS.length} environments over 60 days; 85 % promoted, 10 % rolled back, 5 % superseded; one release with its commit time per rollout) in ${seedSeconds.toFixed(1)} s.
 Server: \`slipway up\` (real proxy, control plane, bearer token). Load: autocannon at a fixed request count per endpoint and peer (after a tenth as many to warm up), keep-alive, loopback, spread over 200 tokens (the API allows 20 req/s per token); percentiles from every response's own time (autocannon's are whole milliseconds).
 Peer: a bare node:http server answering the same JSON bodies from memory — the floor of HTTP + JSON transfer on this machine.
 

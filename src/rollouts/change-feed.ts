@@ -13,7 +13,7 @@ export type ControllerChange = { kind: "event"; event: StoredEvent } | { kind: "
  * and rollout documents as they change. Subscribers hear what happens from their subscription on.
  */
 export class ChangeFeed {
-  private readonly store: Pick<RolloutStore, "events" | "eventsSince">;
+  private readonly store: Pick<RolloutStore, "events" | "eventsSince" | "getRollout">;
   private readonly log: Logger;
   private readonly listeners = new Set<(change: ControllerChange) => void>();
   /** Highest audit event sequence number already sent to subscribers. */
@@ -21,7 +21,7 @@ export class ChangeFeed {
   /** While the first subscriber's starting point is read from the store. */
   private baseline: Promise<void> | undefined;
 
-  constructor(store: Pick<RolloutStore, "events" | "eventsSince">, log: Logger) {
+  constructor(store: Pick<RolloutStore, "events" | "eventsSince" | "getRollout">, log: Logger) {
     this.store = store;
     this.log = log;
   }
@@ -52,20 +52,30 @@ export class ChangeFeed {
     }
   }
 
-  /** Send the events committed since the last call (and the rollout they changed) to subscribers. */
-  async emitCommitted(rollout?: Rollout): Promise<void> {
+  /**
+   * Send the events committed since the last call (and the rollout they changed) to subscribers.
+   * With `rollouts`, also the document of every rollout those events name (a follower's feed:
+   * another process committed them).
+   */
+  async emitCommitted(rollout?: Rollout, rollouts = false): Promise<void> {
     if (this.listeners.size === 0) {
       this.emittedSeq = undefined;
       return;
     }
     await this.baseline;
     const since = this.emittedSeq ?? 0;
+    const named = new Set<string>();
     for (const event of await this.store.eventsSince(since)) {
       // Another emit may have sent it while this one read: each event once, in order.
       if (event.seq <= (this.emittedSeq ?? 0)) continue;
       this.emittedSeq = Math.max(this.emittedSeq ?? 0, event.seq);
       this.emit({ kind: "event", event });
+      if (rollouts && event.rolloutId) named.add(event.rolloutId);
     }
     if (rollout) this.emit({ kind: "rollout", rollout });
+    for (const id of named) {
+      const doc = await this.store.getRollout(id);
+      if (doc) this.emit({ kind: "rollout", rollout: doc });
+    }
   }
 }

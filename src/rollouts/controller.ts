@@ -130,6 +130,7 @@ export class RolloutController {
   private readonly observer: Observer;
   private readonly smoke = new SmokeRunner();
   private timer: NodeJS.Timeout | undefined;
+  private following: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private again = false;
   /** The tail of the read-decide-commit chain (see serially). */
@@ -229,8 +230,27 @@ export class RolloutController {
     this.timer.unref();
   }
 
+  /**
+   * A replica that follows (highly available control plane) steps nothing: it hears what the
+   * leader commits by reading the audit log by sequence every `everyMs`, for its API's live feed
+   * (and the notifier, which only the leader's claims let through). Until stop().
+   */
+  follow(everyMs: number): void {
+    let polling = false;
+    this.following = setInterval(() => {
+      if (polling) return;
+      polling = true;
+      this.changes
+        .emitCommitted(undefined, true)
+        .catch((error: unknown) => this.log.warn({ err: error }, "cannot read the leader's changes"))
+        .finally(() => (polling = false));
+    }, everyMs);
+    this.following.unref();
+  }
+
   /** Stops stepping; the proxy keeps routing and the instances keep running. */
   async stop(): Promise<void> {
+    if (this.following) clearInterval(this.following);
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.ticking;

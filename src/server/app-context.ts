@@ -18,6 +18,8 @@ export interface ServerInfo {
   /** Which data plane serves the traffic (proxy.json). */
   dataPlane: DataPlaneKind;
   projectDir: string;
+  /** Highly available (`slipway server --ha`): this replica's role now, and the leader's API URL. */
+  replica?: () => { role: "leader" | "follower"; leader?: string };
 }
 
 export type { ApiAuditRecord };

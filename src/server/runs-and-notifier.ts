@@ -8,6 +8,8 @@ import type { ChannelConfig } from "../notify/channels/channel.js";
 import type { AppContext } from "./app-context.js";
 import { RunManager } from "../pipelines/runs/run-manager.js";
 import { own } from "../core/own.js";
+import { notificationKey } from "../core/notify/claim-key.js";
+import type { NotificationEvent } from "../core/notify/events.js";
 
 /**
  * Wires the server's workflow runs and notifications: the run manager (runs in the server
@@ -31,6 +33,11 @@ export interface RunsAndNotifierOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Notifier overrides (tests: transport, sleep). */
   notifier?: Partial<Omit<NotifierOptions, "channels" | "deadLetters">>;
+  /**
+   * Highly available control plane: take on sending the fact `key` (notificationKey) or not —
+   * false on a follower, and for what some leader already claimed. Default: always.
+   */
+  claim?: (key: string) => Promise<boolean>;
 }
 
 const KEY = "runs-and-notifier";
@@ -56,6 +63,11 @@ function createRunsAndNotifier(app: AppContext, options: RunsAndNotifierOptions)
     ...(retry ? { retry } : {}),
     ...options.notifier,
   });
+  const claim = options.claim;
+  const send = async (event: NotificationEvent): Promise<unknown> => {
+    if (claim && !(await claim(notificationKey(event)).catch(() => false))) return undefined;
+    return notifier.notify(event);
+  };
   const link = (path: string): string | undefined => {
     const base = env.SLIPWAY_PUBLIC_URL?.replace(/\/+$/, "");
     return base ? `${base}/${path}` : undefined;
@@ -74,7 +86,7 @@ function createRunsAndNotifier(app: AppContext, options: RunsAndNotifierOptions)
     },
     onFinished: (run) => {
       const event = runFailedEvent(run, new Date(app.now()).toISOString(), link(`runs/${run.runId}`));
-      if (event) void notifier.notify(event);
+      if (event) void send(event);
     },
   });
   const controller = app.controller as unknown as {
@@ -84,7 +96,7 @@ function createRunsAndNotifier(app: AppContext, options: RunsAndNotifierOptions)
     typeof controller.subscribe === "function"
       ? announceRollouts(
           { subscribe: (listener) => controller.subscribe!.call(app.controller, listener) },
-          (event) => notifier.notify(event),
+          send,
           new RolloutAnnouncer({ now: () => app.now(), link: (id) => link(`rollouts/${id}`) }),
         )
       : () => undefined;

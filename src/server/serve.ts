@@ -20,7 +20,12 @@ import type { DataPlaneKind } from "../core/traffic/index.js";
 import { loadProjectConfig, type LoadedProjectConfig } from "../config/load.js";
 import { createRuntime } from "../runtimes/index.js";
 import { makePrivate } from "../store/private-files.js";
-import { openStore } from "../store/index.js";
+import { openLeaderParts, openStore } from "../store/index.js";
+import { StandbyRuntime } from "../runtimes/standby.js";
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { Leadership } from "./leadership.js";
+import { forLeader, forwardToLeader } from "./forward.js";
 import type { EventHub } from "./events-hub.js";
 import { ensureAdminToken } from "./admin-token.js";
 import { createApp } from "./app.js";
@@ -49,10 +54,19 @@ export interface ServeOptions {
   database?: string;
   /** Refuse to start unless the running proxy is this data plane (`slipway server --data-plane`). */
   dataPlane?: DataPlaneKind;
+  /**
+   * One of several replicas on one PostgreSQL database (`slipway server --ha`): the leader (lease
+   * with fencing) runs the controller and the notifier; every replica serves the API.
+   */
+  ha?: { leaseMs?: number };
+  /** Called when this replica lost its leadership; default: exit the process (code 75). */
+  onLeadershipLost?: (reason: string) => void;
 }
 
 export interface RunningServer extends ServerInfo {
   controller: RolloutController;
+  /** Highly available: whether this replica leads now. Always true for a lone server. */
+  leads(): boolean;
   /** The live feed of `GET /api/events`; other parts publish their changes into it. */
   events: EventHub;
   /** `<data>/admin-token`, holding the local admin's API token (mode 0600). */
@@ -96,20 +110,31 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   // Follows proxy.json (a restarted proxy may have another admin port) and restarts a dead proxy.
   const proxy = new ProxySupervisor({ stateDir: proxyState, logger: log.child({ part: "proxy" }) });
   const seen = await proxy.observe();
-  if (seen.state === "down") {
+  if (seen.state === "down" && !options.ha) {
     if (seen.processAlive || !(await proxy.restart())) {
       throw new SlipwayError("SLIPWAY_UNAVAILABLE", `the proxy for ${dir} is not usable: ${seen.reason}`);
     }
   }
 
   // The composition root: the one place the Store is opened; everything else is handed its part.
-  const state = await openStore(options.database ?? join(data, DEFAULTS.databaseFile));
+  const location = options.database ?? join(data, DEFAULTS.databaseFile);
+  const state = await openStore(location);
   log.info({ store: state.location, migrated: state.migration.applied.length }, "state opened");
-  const store = state.rollouts;
-  const runtime = createRuntime(
-    { runtime: runtimeAtStart(dir, log) },
-    { dataDir: data, logger: log.child({ part: "runtime" }) },
-  );
+  let ha: ReturnType<typeof highlyAvailable> | undefined;
+  try {
+    ha = options.ha ? highlyAvailable(location, options.ha.leaseMs, log) : undefined;
+  } catch (error) {
+    await state.close();
+    throw error;
+  }
+  // Highly available: the controller writes through the fenced Store (a deposed leader cannot commit).
+  const controlState = ha ? ha.parts.fenced : state;
+  const store = controlState.rollouts;
+  const runtimeConfig = { runtime: runtimeAtStart(dir, log) };
+  const runtimeDeps = { dataDir: data, logger: log.child({ part: "runtime" }) };
+  // A follower supervises no instance: the standby sees none until this replica is elected.
+  const standby = ha ? new StandbyRuntime() : undefined;
+  const runtime = standby ?? createRuntime(runtimeConfig, runtimeDeps);
   const appConfig: { current?: () => LoadedProjectConfig } = {};
   const controller = new RolloutController({
     store,
@@ -128,7 +153,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     // is what was committed, and a version that failed before is retried without rebuilding.
     releases: new ProjectReleaseSource(
       dir,
-      releaseDirFor(new ReleaseBuilder({ store: state.releases, dataDir: data }), dir),
+      releaseDirFor(new ReleaseBuilder({ store: controlState.releases, dataDir: data }), dir),
     ),
     // Every deploy (API, CLI, webhook) is judged against the environment's release policy here.
     policy: new ReleasePolicyGate({
@@ -140,13 +165,23 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     logger: log.child({ part: "rollouts" }),
     ...(options.tickMs ? { tickMs: options.tickMs } : {}),
   });
-  await controller.start();
+  if (!ha) await controller.start();
 
   let info: ServerInfo = {
     apiUrl: "",
     proxyUrl: `http://${proxyInfo.listen}`,
     dataPlane: proxyInfo.dataPlane ?? "builtin",
     projectDir: dir,
+    ...(ha
+      ? {
+          replica: () => {
+            const leader = ha?.leader();
+            return ha?.leads()
+              ? { role: "leader" as const, leader: info.apiUrl }
+              : { role: "follower" as const, ...(leader ? { leader } : {}) };
+          },
+        }
+      : {}),
   };
   const app = createApp({
     projectDir: dir,
@@ -159,14 +194,19 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     ...(options.secureCookies ? { secureCookies: true } : {}),
   });
   appConfig.current = () => app.config();
-  const runs = attachRunsAndNotifier(app).runs; // workflow runs, webhooks, notifications
-  // Runs the previous server process left "running" cannot finish any more: say so.
-  await runs
-    .markInterrupted()
-    .catch((error: unknown) =>
-      log.warn({ err: (error as Error).message }, "could not mark interrupted runs"),
-    );
-  runs.startSchedules(); // `on: schedule` crons, in UTC
+  // Workflow runs, webhooks, notifications. Highly available: only the leader's claims send.
+  const runs = attachRunsAndNotifier(app, ha ? { claim: (key) => ha.claim(key) } : {}).runs;
+  /** What only the one leader (or a lone server) does besides the controller. */
+  const lead = async () => {
+    // Runs the previous server process left "running" cannot finish any more: say so.
+    await runs
+      .markInterrupted()
+      .catch((error: unknown) =>
+        log.warn({ err: (error as Error).message }, "could not mark interrupted runs"),
+      );
+    runs.startSchedules(); // `on: schedule` crons, in UTC
+  };
+  if (!ha) await lead();
   // The alias table the data plane serves follows the store (a restored backup, a move cut short).
   await new AssetService({ store: state.assets, root: assetsRootOf(data) }).syncAliasTable({
     onlyIfAny: true,
@@ -174,7 +214,16 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const admin = await ensureAdminToken(app.access, data, Date.now());
   if (admin.created) log.info({ file: admin.file }, "created the local admin API token");
   // Also creates the Prometheus metrics now, so rollouts before the first scrape are counted.
-  const handler = withRequestMetrics(app, createHttpHandler(app));
+  const local = withRequestMetrics(app, createHttpHandler(app));
+  // A follower passes changes (and views of the instances) on to the leader.
+  const handler: typeof local = ha
+    ? (req, res) => {
+        const kind = ha.leads() ? undefined : forLeader(req);
+        const leader = ha.leader();
+        if (kind === undefined || (kind === "view" && !leader)) return local(req, res);
+        return forwardToLeader(req, res, leader);
+      }
+    : local;
   const server: Server = createServer((req, res) => void handler(req, res));
   await new Promise<void>((ok, fail) => {
     server.once("error", (error: NodeJS.ErrnoException) =>
@@ -190,14 +239,35 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { port } = server.address() as AddressInfo;
   info = { ...info, apiUrl: `http://127.0.0.1:${port}` };
   const infoFile = join(data, SERVER_INFO_FILE);
-  writeFileSync(infoFile, `${JSON.stringify({ ...info, pid: process.pid }, null, 2)}\n`, { mode: 0o600 });
+  // The CLI finds the control plane here; with replicas, the leader's (elected below).
+  const writeInfo = () =>
+    writeFileSync(infoFile, `${JSON.stringify({ ...info, pid: process.pid }, null, 2)}\n`, { mode: 0o600 });
+  if (!ha) writeInfo();
   log.info(info, "slipway server listening");
+  if (ha) {
+    controller.follow(FOLLOW_MS);
+    await ha.elect(
+      () => info.apiUrl,
+      async () => {
+        standby?.attach(createRuntime(runtimeConfig, runtimeDeps)); // adopts the running instances
+        await controller.start();
+        await lead();
+        writeInfo();
+      },
+      options.onLeadershipLost ??
+        ((reason) => {
+          log.fatal({ reason }, "exiting: a replica that lost its lease must not act (restart it to follow)");
+          process.exit(75);
+        }),
+    );
+  }
 
   return {
     ...info,
     controller,
     events: app.events,
     adminTokenFile: admin.file,
+    leads: () => (ha ? ha.leads() : true),
     async close(closeOptions = {}) {
       await new Promise<void>((ok) => {
         server.close(() => ok());
@@ -205,13 +275,53 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       });
       await app.close();
       await controller.stop();
+      const led = ha ? ha.leads() : true;
+      await ha?.close();
       if (closeOptions.stopInstances) {
         await Promise.all(runtime.revisions().map((revision) => runtime.stop(revision, { graceMs: 2_000 })));
       }
       await runtime.detach();
       await proxy.close();
       await state.close();
-      rmSync(infoFile, { force: true });
+      if (led) rmSync(infoFile, { force: true });
+    },
+  };
+}
+
+/** How often a follower reads the audit log for its live feed. */
+const FOLLOW_MS = 250;
+/** Default lease: a dead leader is replaced within this (plus a quarter of it, the follower's beat). */
+export const DEFAULT_LEASE_MS = 5_000;
+
+/** The highly available parts of a replica: its lease, fence and notification claims. */
+function highlyAvailable(location: string, leaseMs = DEFAULT_LEASE_MS, log: Logger) {
+  const lease = "controller";
+  let leadership: Leadership | undefined;
+  const parts = openLeaderParts(location, { lease, epoch: () => leadership?.epoch });
+  return {
+    parts,
+    leads: () => leadership?.epoch !== undefined,
+    leader: () => leadership?.leader,
+    async claim(key: string): Promise<boolean> {
+      const epoch = leadership?.epoch;
+      return epoch !== undefined && parts.leases.claim(lease, epoch, key);
+    },
+    async elect(url: () => string, onElected: () => Promise<void>, onLost: (reason: string) => void) {
+      leadership = new Leadership({
+        leases: parts.leases,
+        lease,
+        holder: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+        url,
+        ttlMs: leaseMs,
+        onElected: () => onElected(),
+        onLost,
+        logger: log.child({ part: "lease" }),
+      });
+      await leadership.start();
+    },
+    async close() {
+      await leadership?.stop();
+      await parts.close();
     },
   };
 }

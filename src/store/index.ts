@@ -14,7 +14,9 @@ import type { RunStore } from "./ports/run-store.js";
 import type { WebhookDeliveryStore } from "./ports/webhook-delivery-store.js";
 import type { BackupTable } from "./backup.js";
 import type { MigrationReport } from "./migrations/index.js";
-import { openPostgresStore } from "./postgres/store.js";
+import { openPostgresLeaderParts, openPostgresStore } from "./postgres/store.js";
+import type { LeaseStore } from "./ports/lease-store.js";
+import type { Fence } from "./postgres/database.js";
 import { openSqliteStore } from "./sqlite/store.js";
 
 export type * from "./ports/access-store.js";
@@ -30,6 +32,9 @@ export type * from "./ports/release-store.js";
 export type * from "./ports/rollout-store.js";
 export type * from "./ports/run-store.js";
 export type * from "./ports/webhook-delivery-store.js";
+export type * from "./ports/lease-store.js";
+export type { Fence } from "./postgres/database.js";
+export { FENCED } from "./postgres/database.js";
 export type { MigrationReport } from "./migrations/index.js";
 
 /**
@@ -97,4 +102,28 @@ function open(url: string): Store {
     "SLIPWAY_STORE",
     `cannot open a store with scheme "${scheme}:" (supported: postgres://user@host/database, sqlite:<path> or a file path)`,
   );
+}
+
+/** What a highly available control plane adds to the Store: the lease, and fenced writes. */
+export interface LeaderParts {
+  leases: LeaseStore;
+  /** The Store again, every write of it fenced (the controller and the notifier use it). */
+  fenced: Store;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the lease and a fenced Store over the database at `url` (open it with openStore first:
+ * that migrates). Only PostgreSQL: a SQLite file lives on one host, so several control planes on
+ * it could not survive that host anyway (SLIPWAY_UNSUPPORTED, saying so).
+ */
+export function openLeaderParts(url: string, fence: Fence): LeaderParts {
+  if (!isPostgresUrl(url)) {
+    throw new SlipwayError(
+      "SLIPWAY_UNSUPPORTED",
+      "a highly available control plane (--ha) needs PostgreSQL: a SQLite file lives on one host; " +
+        "start the replicas with --database postgres://… (see docs/scaling.md)",
+    );
+  }
+  return openPostgresLeaderParts(url, fence);
 }

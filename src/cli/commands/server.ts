@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { DEFAULTS } from "../../core/defaults.js";
 import { serve } from "../../server/serve.js";
+import { parseDuration } from "../../core/duration.js";
+import { SlipwayError } from "../../core/errors.js";
 import { projectDirFor } from "../project.js";
 import { DATABASE_HELP, stateUrl } from "../state.js";
 import { parsePort, waitForShutdown } from "./up.js";
@@ -28,6 +30,16 @@ export function registerServer(program: Command): void {
       "--data-plane <kind>",
       "refuse to start unless the running proxy is this data plane (builtin or haproxy)",
     )
+    .option(
+      "--ha",
+      "run as one of several replicas on one PostgreSQL database: one leader (elected) runs the " +
+        "controller and the notifier, every replica serves the API (docs/scaling.md)",
+    )
+    .option(
+      "--lease <duration>",
+      "with --ha: how long the leader's lease lasts unrenewed, the bound on a takeover (e.g. 5s)",
+      "5s",
+    )
     .action(
       async (options: {
         dir?: string;
@@ -35,9 +47,12 @@ export function registerServer(program: Command): void {
         database?: string;
         secureCookies?: boolean;
         dataPlane?: string;
+        ha?: boolean;
+        lease: string;
       }) => {
         const database = stateUrl(options.database, "");
         const server = await serve({
+          ...(options.ha ? { ha: { leaseMs: parseLease(options.lease) } } : {}),
           dir: projectDirFor(options.dir),
           ...(database ? { database } : {}),
           ...(options.dataPlane !== undefined ? { dataPlane: parseDataPlane(options.dataPlane) } : {}),
@@ -45,10 +60,22 @@ export function registerServer(program: Command): void {
           ...(options.secureCookies ? { secureCookies: true } : {}),
         });
         process.stdout.write(
-          `slipway server: API ${server.apiUrl}, traffic ${server.proxyUrl} (${server.dataPlane}), admin token ${server.adminTokenFile}\n`,
+          `slipway server: ${options.ha ? `replica (${server.leads() ? "leader" : "follower"}), ` : ""}API ${server.apiUrl}, traffic ${server.proxyUrl} (${server.dataPlane}), admin token ${server.adminTokenFile}\n`,
         );
         await waitForShutdown();
         await server.close();
       },
     );
+}
+
+/** `--lease`: a duration from 2s to 5m (shorter would expire under an ordinary pause). */
+function parseLease(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < 2_000 || ms > 300_000) {
+    throw new SlipwayError(
+      "SLIPWAY_INVALID_ARGUMENT",
+      `--lease: expected a duration from 2s to 5m (e.g. 5s), got "${text}"`,
+    );
+  }
+  return ms;
 }

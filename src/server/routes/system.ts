@@ -11,9 +11,11 @@ export const systemRoutes: ApiRoute[] = [
     path: "/api/health",
     tag: "system",
     summary:
-      "Production health (no credentials needed): 200 while traffic is served (status ok or degraded, e.g. a refused flag file), 503 when it is down (the proxy, every instance of a revision taking traffic, or the control plane's database), with the reasons",
+      "Production health (no credentials needed): 200 while traffic is served (status ok or degraded, e.g. a refused flag file), 503 when it is down (the proxy, every instance of a revision taking traffic, or the control plane's database), with the reasons; `replica` (role, leader URL) when replicas share the database",
     handler: async ({ app }) => {
       const serving = app.controller.health();
+      // Highly available: which replica answered, and who leads (a follower's serving view is the leader's last).
+      const replica = app.info().replica?.();
       const database = await databaseProblem(app);
       // A refused flag file serves its previous flags: degraded, not down.
       const flagProblems = app.flags.problems().map((p) => ({
@@ -37,6 +39,7 @@ export const systemRoutes: ApiRoute[] = [
           dataPlane: serving.dataPlane,
           problems,
           checkedAt: serving.checkedAt === undefined ? null : new Date(serving.checkedAt).toISOString(),
+          ...(replica ? { replica } : {}),
           ...(database ? errorBody(database.code, database.message) : {}),
         },
       };

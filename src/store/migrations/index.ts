@@ -8,6 +8,7 @@ import { migration006 } from "./006-release-commit-time.js";
 import { migration007 } from "./007-delivery-indexes.js";
 import { migration008 } from "./008-flags.js";
 import { migration009 } from "./009-token-scope.js";
+import { migration010 } from "./010-control-lease.js";
 import { migration011 } from "./011-experiments.js";
 import { migration012 } from "./012-channels.js";
 import { migration013 } from "./013-release-notes.js";
@@ -35,6 +36,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007,
   migration008,
   migration009,
+  migration010,
   migration011,
   migration012,
   migration013,

@@ -106,15 +106,40 @@ export function postgresFault(error: unknown, location: string): unknown {
   return error;
 }
 
+/**
+ * Fencing for a highly available control plane: the lease a writer must hold, and the epoch it
+ * holds it at (undefined: not the leader). Every write transaction of a fenced database first reads
+ * the lease row FOR SHARE and fails unless it still carries that epoch, so a paused old leader's
+ * write fails once another took the lease (a takeover's UPDATE waits for fenced writes under way).
+ */
+export interface Fence {
+  lease: string;
+  epoch(): number | undefined;
+}
+
+/** The error of a write refused by its fence. */
+export const FENCED = "fenced: this control plane no longer holds the leader lease";
+
+/** A statement that only reads (runs outside the fence). */
+const READ_ONLY_SQL = /^\s*SELECT\b/i;
+
 /** A pool of connections to one PostgreSQL database, with transactions and Slipway's error mapping. */
 export class PostgresDatabase implements Queryable {
   readonly pool: pg.Pool;
+  private readonly fence: Fence | undefined;
 
   constructor(
     url: string,
     readonly location: string,
-    options: { max?: number } = {},
+    options: {
+      max?: number;
+      fence?: Fence;
+      /** Server-side bounds (ms): waiting for a row lock, a transaction left idle by a paused process. */
+      lockTimeoutMs?: number;
+      idleInTransactionMs?: number;
+    } = {},
   ) {
+    this.fence = options.fence;
     this.pool = new pg.Pool({
       connectionString: url,
       types: TYPES,
@@ -123,12 +148,17 @@ export class PostgresDatabase implements Queryable {
       connectionTimeoutMillis: 5_000,
       keepAlive: true,
       application_name: "slipway",
+      ...(options.lockTimeoutMs ? { lock_timeout: options.lockTimeoutMs } : {}),
+      ...(options.idleInTransactionMs
+        ? { idle_in_transaction_session_timeout: options.idleInTransactionMs }
+        : {}),
     });
     // An idle connection the server dropped emits here; without a listener it would end the process.
     this.pool.on("error", () => undefined);
   }
 
   async rows<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    if (this.fence && !READ_ONLY_SQL.test(sql)) return this.transaction((tx) => tx.rows<R>(sql, params));
     try {
       return (await this.pool.query(sql, params as unknown[])).rows as R[];
     } catch (error) {
@@ -137,6 +167,7 @@ export class PostgresDatabase implements Queryable {
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    if (this.fence) return this.transaction((tx) => tx.run(sql, params));
     try {
       return (await this.pool.query(sql, params as unknown[])).rowCount ?? 0;
     } catch (error) {
@@ -172,6 +203,7 @@ export class PostgresDatabase implements Queryable {
     let broken: unknown;
     try {
       await client.query(`BEGIN ISOLATION LEVEL ${isolation}${readOnly ? " READ ONLY" : ""}`);
+      if (this.fence && !readOnly) await checkFence(tx, this.fence);
       const result = await work(tx);
       await client.query("COMMIT");
       return result;
@@ -193,6 +225,16 @@ export class PostgresDatabase implements Queryable {
     this.closing ??= this.pool.end();
     return this.closing;
   }
+}
+
+/** Fails the transaction unless the lease still carries the fence's epoch (see Fence). */
+async function checkFence(tx: Queryable, fence: Fence): Promise<void> {
+  const epoch = fence.epoch();
+  const held =
+    epoch !== undefined &&
+    (await tx.rows("SELECT 1 FROM control_leases WHERE name = $1 AND epoch = $2 FOR SHARE", [fence.lease, epoch]))
+      .length === 1;
+  if (!held) throw new SlipwayError("SLIPWAY_CONFLICT", `${FENCED} (${fence.lease}, epoch ${epoch ?? "none"})`);
 }
 
 /** Takes the transaction-scoped advisory lock `key` (see LOCKS): waits while another holds it. */

@@ -237,6 +237,24 @@ ALTER TABLE api_tokens ADD COLUMN scope TEXT;
 `,
   },
   {
+    version: 10,
+    name: "control-lease",
+    sql: `
+CREATE TABLE control_leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  epoch BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  url TEXT
+);
+CREATE TABLE notification_claims (
+  key TEXT PRIMARY KEY,
+  epoch BIGINT NOT NULL,
+  claimed_at BIGINT NOT NULL
+);
+`,
+  },
+  {
     version: 11,
     name: "experiments",
     sql: `

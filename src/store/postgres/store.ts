@@ -4,7 +4,8 @@ import type { BackupTable } from "../backup.js";
 import { PostgresAccessStore } from "./access.js";
 import { loadPostgres, snapshotPostgres } from "./backup.js";
 import { PostgresAuditStore } from "./audit.js";
-import { migratePostgres, PostgresDatabase, redactUrl } from "./database.js";
+import { migratePostgres, PostgresDatabase, redactUrl, type Fence } from "./database.js";
+import { PostgresLeaseStore } from "./leases.js";
 import { PostgresDeadLetterStore } from "./dead-letters.js";
 import { PostgresDeliveryMetricsStore } from "./delivery.js";
 import { PostgresChannelStore } from "./channels.js";
@@ -85,4 +86,28 @@ export async function openPostgresStore(url: string, options: { max?: number } =
     await db.close();
     throw error;
   }
+}
+
+/**
+ * The parts of a highly available control plane over the (already migrated) database at `url`:
+ * the lease store, and a Store whose every write is fenced by `fence` (the controller's). Two
+ * small pools of their own, so the lease is renewed even while the API's pool is busy.
+ */
+export function openPostgresLeaderParts(
+  url: string,
+  fence: Fence,
+): { leases: PostgresLeaseStore; fenced: PostgresStore; close(): Promise<void> } {
+  const location = redactUrl(url);
+  // A paused leader must not hold the lease row: the server ends a fenced transaction left idle
+  // (it holds the row FOR SHARE), and a takeover gives up waiting for the row rather than hang.
+  const leaseDb = new PostgresDatabase(url, location, { max: 2, lockTimeoutMs: 1_000 });
+  const fencedDb = new PostgresDatabase(url, location, { max: 6, fence, idleInTransactionMs: 1_000 });
+  const fenced = new PostgresStore(fencedDb, { applied: [], version: 0 });
+  return {
+    leases: new PostgresLeaseStore(leaseDb),
+    fenced,
+    close: async () => {
+      await Promise.all([leaseDb.close(), fencedDb.close()]);
+    },
+  };
 }
