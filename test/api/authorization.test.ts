@@ -127,6 +127,19 @@ const CASES: Record<
     body: { service: "web", reason: "matrix" },
     allowed: 404,
   },
+  "PUT /api/assets/:name/aliases/:alias": {
+    least: "deployer",
+    path: "/api/assets/nope/aliases/stable",
+    body: { version: "1.0.0", reason: "matrix" },
+    allowed: 404,
+  },
+  "POST /api/assets/:name/aliases/:alias/rollback": {
+    least: "deployer",
+    path: "/api/assets/nope/aliases/stable/rollback",
+    body: { reason: "matrix" },
+    // Nothing to roll back to: the alias has no move (409, as for a published name).
+    allowed: 409,
+  },
   "POST /ofrep/v1/evaluate/flags": { least: "viewer", body: {}, allowed: 200 },
   "POST /ofrep/v1/evaluate/flags/:key": {
     least: "viewer",
