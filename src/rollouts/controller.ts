@@ -133,6 +133,8 @@ export class RolloutController {
   private following: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private again = false;
+  /** Set by stop(): a measurement or runtime event that lands afterwards must not start a tick. */
+  private stopped = false;
   /** The tail of the read-decide-commit chain (see serially). */
   private deciding: Promise<unknown> = Promise.resolve();
   private readonly stopping = new Set<Promise<void>>();
@@ -220,6 +222,7 @@ export class RolloutController {
 
   /** Replays the side effect of each unfinished rollout's phase, then starts the loop. */
   async start(): Promise<void> {
+    this.stopped = false;
     for (const rollout of await this.store.unfinished()) {
       this.log.info({ rollout: rollout.id, phase: rollout.phase }, "resuming rollout");
       await this.replay(rollout);
@@ -250,6 +253,8 @@ export class RolloutController {
 
   /** Stops stepping; the proxy keeps routing and the instances keep running. */
   async stop(): Promise<void> {
+    // A tick after stop would heal what the caller is about to stop (and use a closed store).
+    this.stopped = true;
     if (this.following) clearInterval(this.following);
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
@@ -261,6 +266,7 @@ export class RolloutController {
 
   /** Step now (after a request) rather than at the next interval. */
   kick(): void {
+    if (this.stopped) return;
     if (this.ticking) {
       this.again = true;
       return;
