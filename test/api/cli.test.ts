@@ -1,24 +1,15 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startUp, type RunningUp } from "../support/slipway-up.js";
 import { projectYaml, START_SCRIPT, withoutBaselineTrigger } from "../rollouts/world.js";
 
 const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
 const dir = mkdtempSync(join(tmpdir(), "slipway-api-cli-"));
 const tokenFile = join(dir, ".slipway", "admin-token");
-let up: ChildProcess | undefined;
+let up: RunningUp | undefined;
 let apiUrl = "";
 
 /** Runs the CLI in the project directory (so it finds server.json and admin-token there). */
@@ -38,41 +29,12 @@ beforeAll(async () => {
   writeFileSync(join(dir, "slipway.yaml"), withoutBaselineTrigger(projectYaml("2s", "    approval: true\n")));
   writeFileSync(join(dir, "web", "start.mjs"), START_SCRIPT);
   writeFileSync(join(dir, "web", "faults.json"), "{}");
-  up = spawn(process.execPath, [BIN, "up", "--dir", dir, "--port", "0", "--proxy-port", "0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, SLIPWAY_LOG_LEVEL: "warn", NO_COLOR: "1" },
-  });
-  let out = "";
-  up.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-  up.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && !/token\s+\S+admin-token/.test(out)) await sleep(50);
-  apiUrl = /API\s+(http:\/\/\S+)/.exec(out)?.[1] ?? "";
-  if (!apiUrl) throw new Error(`slipway up did not start: ${out}`);
+  up = await startUp(dir);
+  apiUrl = up.apiUrl;
 }, 60_000);
 
 afterAll(async () => {
-  up?.kill("SIGTERM");
-  await new Promise((ok) => (up?.exitCode !== null ? ok(undefined) : up?.once("exit", ok)));
-  try {
-    const info = JSON.parse(readFileSync(join(dir, ".slipway", "proxy", "proxy.json"), "utf8")) as {
-      pid: number;
-    };
-    process.kill(-info.pid, "SIGKILL");
-  } catch {
-    // gone
-  }
-  // Instances the deploy started: node processes running from one of the project's release directories.
-  const releases = join(dir, ".slipway", "releases") + "/";
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readlinkSync(`/proc/${entry}/cwd`).startsWith(releases)) process.kill(Number(entry), "SIGKILL");
-    } catch {
-      // exited meanwhile, or not ours to read
-    }
-  }
-  rmSync(dir, { recursive: true, force: true });
+  await up?.stop();
 }, 30_000);
 
 describe("CLI against `slipway up` with its admin token", { timeout: 150_000 }, () => {

@@ -1,17 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startUp, type RunningUp } from "../support/slipway-up.js";
 import { projectYaml, START_SCRIPT, withoutBaselineTrigger } from "../rollouts/world.js";
 
 /**
@@ -21,7 +13,7 @@ import { projectYaml, START_SCRIPT, withoutBaselineTrigger } from "../rollouts/w
  */
 const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
 const dir = mkdtempSync(join(tmpdir(), "slipway-policy-"));
-let up: ChildProcess | undefined;
+let up: RunningUp | undefined;
 
 const POLICY = `    policy:
       require: [tests, coverage]
@@ -109,39 +101,11 @@ beforeAll(async () => {
   writeFileSync(join(dir, "slipway.yaml"), withoutBaselineTrigger(projectYaml("1s", POLICY)));
   writeFileSync(join(dir, "web", "start.mjs"), START_SCRIPT);
   writeFileSync(join(dir, "web", "faults.json"), "{}");
-  up = spawn(process.execPath, [BIN, "up", "--dir", dir, "--port", "0", "--proxy-port", "0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, SLIPWAY_LOG_LEVEL: "warn", NO_COLOR: "1" },
-  });
-  let out = "";
-  up.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-  up.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && !/token\s+\S+admin-token/.test(out)) await sleep(50);
-  if (!/API\s+http:\/\/\S+/.test(out)) throw new Error(`slipway up did not start: ${out}`);
+  up = await startUp(dir);
 }, 60_000);
 
 afterAll(async () => {
-  up?.kill("SIGTERM");
-  await new Promise((ok) => (up?.exitCode !== null ? ok(undefined) : up?.once("exit", ok)));
-  try {
-    const info = JSON.parse(readFileSync(join(dir, ".slipway", "proxy", "proxy.json"), "utf8")) as {
-      pid: number;
-    };
-    process.kill(-info.pid, "SIGKILL");
-  } catch {
-    // gone
-  }
-  const releases = join(dir, ".slipway", "releases") + "/";
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readlinkSync(`/proc/${entry}/cwd`).startsWith(releases)) process.kill(Number(entry), "SIGKILL");
-    } catch {
-      // exited meanwhile, or not ours to read
-    }
-  }
-  rmSync(dir, { recursive: true, force: true });
+  await up?.stop();
 }, 30_000);
 
 describe("release policy through the CLI and `slipway up`", { timeout: 180_000 }, () => {
