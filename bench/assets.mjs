@@ -6,11 +6,11 @@
 //
 //   node bench/assets.mjs [--duration 6] [--rounds 2] [--warmup 2] [--connections 50] [--no-write]
 // Each peer gets --duration seconds in total, split over --rounds turns; medians are reported.
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { parseArgs } from "node:util";
 import {
   ROOT,
   ensureTools,
@@ -21,6 +21,8 @@ import {
   startChild,
   waitForPort,
   writeResultsSection,
+  startNginx,
+  wrk,
 } from "./lib/proxy-bench.mjs";
 
 const { values: args } = parseArgs({
@@ -34,7 +36,6 @@ const { values: args } = parseArgs({
 });
 const duration = Number(args.duration);
 const connections = Number(args.connections);
-const run = promisify(execFile);
 
 ensureTools({ nginx: "nginx-light", haproxy: "haproxy", wrk: "wrk" });
 execFileSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { stdio: "inherit" });
@@ -70,30 +71,6 @@ cli("assets", "alias", "widget", "stable", "1.4.0", "--reason", "bench");
 execFileSync("chmod", ["-R", "a+rX", work]);
 const FILE = "js/widget.3f9a1c2e.js";
 const SIZE = readFileSync(join(bundle, FILE)).length;
-
-/** wrk's rps, p50, p99 (ms), errors and transfer per second. */
-async function wrk(url, seconds, headers = []) {
-  const { stdout } = await run(
-    "wrk",
-    ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...headers.flatMap((h) => ["-H", h]), url],
-    { maxBuffer: 1 << 20 },
-  );
-  const ms = (label) => {
-    const match = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(stdout);
-    if (!match) return NaN;
-    const value = Number(match[1]);
-    return match[2] === "us" ? value / 1000 : match[2] === "s" ? value * 1000 : value;
-  };
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
-  const socketErrors = /Socket errors: (.*)/.exec(stdout)?.[1] ?? "";
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN),
-    p50: ms("50"),
-    p99: ms("99"),
-    transfer: /Transfer\/sec:\s+(\S+)/.exec(stdout)?.[1] ?? "?",
-    errors: non2xx + (socketErrors ? 1 : 0),
-  };
-}
 
 async function slipwayBuiltin(workers) {
   const [listen, admin] = [await freePort(), await freePort()];
@@ -152,22 +129,11 @@ async function slipwayHaproxy() {
 /** nginx serving the same directory with the same cache headers (open_file_cache on: Slipway caches too). */
 async function nginx(workers) {
   const port = await freePort();
-  const dir = join(work, `nginx-${workers}`);
-  mkdirSync(dir, { recursive: true });
-  const conf = join(dir, "nginx.conf");
-  writeFileSync(
-    conf,
-    `pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-daemon off;
-worker_processes ${workers};
-events { worker_connections 8192; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  keepalive_requests 100000;
-  include /etc/nginx/mime.types;
+  startNginx(
+    { work, cleanups },
+    `nginx-${workers}`,
+    `worker_processes ${workers};`,
+    `include /etc/nginx/mime.types;
   open_file_cache max=1000 inactive=60s;
   sendfile on; tcp_nopush on;
   server {
@@ -178,12 +144,8 @@ http {
       add_header Cache-Control "public, max-age=31536000, immutable";
       add_header Vary "Accept-Encoding";
     }
-  }
-}
-`,
+  }`,
   );
-  const proc = startChild("nginx", ["-c", conf, "-p", dir]);
-  cleanups.push(() => proc.stop());
   await waitForPort(port);
   return `http://127.0.0.1:${port}`;
 }
@@ -214,12 +176,17 @@ try {
     if (!res.ok) throw new Error(`${name}: ${peer.url} answered ${res.status}`);
     console.log(`${name}: ${res.status}, ${body.length} bytes, ${res.headers.get("cache-control")}`);
   }
-  for (const peer of Object.values(peers)) await wrk(peer.url, Number(args.warmup), peer.headers);
+  for (const peer of Object.values(peers))
+    await wrk(peer.url, { seconds: Number(args.warmup), connections, headers: peer.headers });
   const runs = Object.fromEntries(Object.keys(peers).map((name) => [name, []]));
   const rounds = Number(args.rounds);
   for (let round = 1; round <= rounds; round++) {
     for (const [name, peer] of Object.entries(peers)) {
-      const result = await wrk(peer.url, Math.max(1, Math.round(duration / rounds)), peer.headers);
+      const result = await wrk(peer.url, {
+        seconds: Math.max(1, Math.round(duration / rounds)),
+        connections,
+        headers: peer.headers,
+      });
       runs[name].push(result);
       console.log(
         `round ${round} ${name.padEnd(48)} ${result.rps.toFixed(0).padStart(8)} req/s   p50 ${result.p50.toFixed(2)} ms   p99 ${result.p99.toFixed(2)} ms   ${result.transfer}/s   errors ${result.errors}`,

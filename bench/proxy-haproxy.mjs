@@ -6,23 +6,26 @@
 //   node bench/proxy-haproxy.mjs [--duration 9] [--rounds 3] [--connections 50] [--upstream nginx|node] [--no-write]
 //     [--compare path/to/other/bin/slipway.js --compare-label before]   (another build, same run)
 // Each peer gets --duration seconds in total, split over --rounds turns; medians are reported.
-import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { parseArgs } from "node:util";
 import {
   ROOT,
   ensureTools,
   freePort,
   machine,
-  nodeUpstream,
   startChild,
   table,
   waitForPort,
   writeResultsSection,
   raiseAutogroupPriority,
   matchAutogroupPriority,
+  cpuTicks,
+  startNginx,
+  startUpstream,
+  wrk,
 } from "./lib/proxy-bench.mjs";
 
 const { values: args } = parseArgs({
@@ -39,7 +42,6 @@ const { values: args } = parseArgs({
 });
 const duration = Number(args.duration);
 const connections = Number(args.connections);
-const run = promisify(execFile);
 
 ensureTools({ nginx: "nginx-light", haproxy: "haproxy", wrk: "wrk" });
 execFileSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { stdio: "inherit" });
@@ -47,91 +49,11 @@ const autogroup = raiseAutogroupPriority();
 
 const work = mkdtempSync(join(tmpdir(), "slipway-bench-"));
 const cleanups = [];
+/** Where nginx peers live and how they are stopped (bench/lib/proxy-bench.mjs). */
+const nginxWork = { work, cleanups };
 const stopAll = async () => {
   for (const stop of cleanups.splice(0).reverse()) await stop();
 };
-
-/** wrk's rps, p50, p99 (ms) and errors. */
-async function wrk(url, seconds) {
-  const { stdout } = await run("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", url], {
-    maxBuffer: 1 << 20,
-  });
-  const ms = (label) => {
-    const match = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(stdout);
-    if (!match) return NaN;
-    const value = Number(match[1]);
-    return match[2] === "us" ? value / 1000 : match[2] === "s" ? value * 1000 : value;
-  };
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN);
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
-  const socketErrors = /Socket errors: (.*)/.exec(stdout)?.[1] ?? "";
-  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN);
-  return { rps, p50: ms("50"), p99: ms("99"), requests, errors: non2xx + (socketErrors ? 1 : 0), raw: stdout };
-}
-
-/** User + system clock ticks (1/100 s) of a process and (unless `own`) all its descendants (/proc). */
-function cpuTicks(pid, own = false) {
-  let total = 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    total += Number(fields[11]) + Number(fields[12]);
-    if (own) return total;
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const children = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
-      for (const child of children ? children.split(" ") : []) total += cpuTicks(Number(child));
-    }
-  } catch {
-    /* gone */
-  }
-  return total;
-}
-
-function nginxConf(dir, body) {
-  const conf = join(dir, "nginx.conf");
-  writeFileSync(
-    conf,
-    `pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-daemon off;
-${body.main}
-events { worker_connections 8192; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  keepalive_requests 100000;
-  ${body.http}
-}
-`,
-  );
-  return conf;
-}
-
-async function startNginx(name, main, http) {
-  const dir = join(work, name);
-  execFileSync("mkdir", ["-p", dir]);
-  const conf = nginxConf(dir, { main, http });
-  const proc = startChild("nginx", ["-c", conf, "-p", dir]);
-  cleanups.push(() => proc.stop());
-  return proc;
-}
-
-async function startUpstream() {
-  if (args.upstream === "node") {
-    const upstream = await nodeUpstream("app");
-    cleanups.push(() => upstream.close());
-    return { port: upstream.port, label: "Node 20 http server (1 process), 12-byte body" };
-  }
-  const port = await freePort();
-  await startNginx(
-    "upstream",
-    "worker_processes 1;",
-    `server { listen 127.0.0.1:${port}; location / { return 200 "hello world\\n"; } }`,
-  );
-  await waitForPort(port);
-  return { port, label: 'nginx `return 200 "hello world"` (1 worker)' };
-}
 
 const peers = {
   async direct(upstreamPort) {
@@ -139,7 +61,10 @@ const peers = {
   },
   "slipway (haproxy)": (upstreamPort) => slipwayHaproxy(upstreamPort),
   ...(args.compare
-    ? { [`slipway (haproxy) ${args["compare-label"]}`]: (upstreamPort) => slipwayHaproxy(upstreamPort, args.compare) }
+    ? {
+        [`slipway (haproxy) ${args["compare-label"]}`]: (upstreamPort) =>
+          slipwayHaproxy(upstreamPort, args.compare),
+      }
     : {}),
   "nginx (2 workers)": (upstreamPort) => nginxProxy(upstreamPort, 2),
   "haproxy (2 threads)": async (upstreamPort) => {
@@ -178,8 +103,20 @@ async function slipwayHaproxy(upstreamPort, bin = join(ROOT, "bin/slipway.js")) 
   const stateDir = join(work, `slipway-haproxy-${listenPort}`);
   const proc = startChild(
     process.execPath,
-    [bin, "proxy", "--data-plane", "haproxy", "--workers", "2",
-      "--listen", `127.0.0.1:${listenPort}`, "--admin", `127.0.0.1:${adminPort}`, "--state-dir", stateDir],
+    [
+      bin,
+      "proxy",
+      "--data-plane",
+      "haproxy",
+      "--workers",
+      "2",
+      "--listen",
+      `127.0.0.1:${listenPort}`,
+      "--admin",
+      `127.0.0.1:${adminPort}`,
+      "--state-dir",
+      stateDir,
+    ],
     { env: { ...process.env, SLIPWAY_PROXY_TOKEN: token, SLIPWAY_LOG_LEVEL: "warn" } },
   );
   cleanups.push(() => proc.stop());
@@ -197,7 +134,10 @@ async function slipwayHaproxy(upstreamPort, bin = join(ROOT, "bin/slipway.js")) 
       await call("GET", "/v1/health");
       break;
     } catch (error) {
-      if (waited > 30_000) throw new Error(`slipway proxy --data-plane haproxy did not start: ${proc.stderr()}`, { cause: error });
+      if (waited > 30_000)
+        throw new Error(`slipway proxy --data-plane haproxy did not start: ${proc.stderr()}`, {
+          cause: error,
+        });
       await new Promise((done) => setTimeout(done, 100));
     }
   }
@@ -210,7 +150,8 @@ async function slipwayHaproxy(upstreamPort, bin = join(ROOT, "bin/slipway.js")) 
 
 async function nginxProxy(upstreamPort, workers) {
   const port = await freePort();
-  const proc = await startNginx(
+  const proc = startNginx(
+    nginxWork,
     `proxy-${workers}`,
     `worker_processes ${workers};`,
     `upstream app { server 127.0.0.1:${upstreamPort}; keepalive 128; }
@@ -225,7 +166,7 @@ const results = [];
 let upstreamLabel;
 const rounds = Number(args.rounds);
 try {
-  const upstream = await startUpstream();
+  const upstream = await startUpstream({ ...nginxWork, kind: args.upstream });
   upstreamLabel = upstream.label;
   // Every peer runs from the start; they are measured in turns, round after round, so background
   // load on a shared machine spreads over all of them instead of hitting one.
@@ -238,17 +179,19 @@ try {
   }
   // Warm-up: pools, and V8's optimising compiler, which on a loaded machine needs seconds of
   // traffic before a Node process reaches its steady speed (C peers need none, but get the same).
-  for (const url of Object.values(urls)) await wrk(url, Number(args.warmup));
+  for (const url of Object.values(urls)) await wrk(url, { seconds: Number(args.warmup), connections });
   const runs = Object.fromEntries(Object.keys(urls).map((name) => [name, []]));
   for (let round = 1; round <= rounds; round++) {
     for (const [name, url] of Object.entries(urls)) {
       const peer = pids[name];
       const ticks = peer ? cpuTicks(peer.pid) : 0;
       const nodeTicks = peer?.nodePid ? cpuTicks(peer.nodePid, true) : 0;
-      const result = await wrk(url, Math.max(1, Math.round(duration / rounds)));
+      const result = await wrk(url, { seconds: Math.max(1, Math.round(duration / rounds)), connections });
       // CPU time of all the peer's processes per request: steadier than req/s on a busy machine.
       result.cpuUs = peer ? ((cpuTicks(peer.pid) - ticks) * 10_000) / result.requests : NaN;
-      result.nodeUs = peer?.nodePid ? ((cpuTicks(peer.nodePid, true) - nodeTicks) * 10_000) / result.requests : NaN;
+      result.nodeUs = peer?.nodePid
+        ? ((cpuTicks(peer.nodePid, true) - nodeTicks) * 10_000) / result.requests
+        : NaN;
       runs[name].push(result);
       console.log(
         `round ${round} ${name.padEnd(22)} ${result.rps.toFixed(0).padStart(8)} req/s   p50 ${result.p50.toFixed(2)} ms   p99 ${result.p99.toFixed(2)} ms   cpu ${result.cpuUs.toFixed(1)} µs/req (node ${result.nodeUs.toFixed(1)})   errors ${result.errors}`,

@@ -1,12 +1,14 @@
-// Helpers shared by bench/proxy.mjs and bench/proxy-cutover.mjs: peer installation, a Slipway
-// proxy child, machine description, and the proxy section of bench/RESULTS.md.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+// Helpers shared by the data-plane benches (proxy, proxy-haproxy, proxy-cutover, assets, soak):
+// peer installation, a Slipway proxy child, nginx and the upstream, wrk runs, CPU ticks, machine
+// description, and the sections of bench/RESULTS.md.
+import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
 export { writeResultsSection } from "./results.mjs";
 
@@ -261,4 +263,102 @@ export async function loadProviders() {
     logLevel: "warning",
   });
   return (await import(pathToFileURL(outfile).href)).providers;
+}
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * One wrk run (1 thread, `connections` connections, `--latency`): requests per second, requests,
+ * p50 and p99 in ms, transfer per second, errors (non-2xx/3xx, plus 1 when wrk saw socket errors).
+ */
+export async function wrk(url, { seconds, connections, headers = [] }) {
+  const { stdout } = await execFileAsync(
+    "wrk",
+    ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...headers.flatMap((h) => ["-H", h]), url],
+    { maxBuffer: 1 << 20 },
+  );
+  const ms = (label) => {
+    const match = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(stdout);
+    if (!match) return NaN;
+    const value = Number(match[1]);
+    return match[2] === "us" ? value / 1000 : match[2] === "s" ? value * 1000 : value;
+  };
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+  const socketErrors = /Socket errors: (.*)/.exec(stdout)?.[1] ?? "";
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN),
+    requests: Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN),
+    p50: ms("50"),
+    p99: ms("99"),
+    transfer: /Transfer\/sec:\s+(\S+)/.exec(stdout)?.[1] ?? "?",
+    errors: non2xx + (socketErrors ? 1 : 0),
+    raw: stdout,
+  };
+}
+
+/** User + system clock ticks (1/100 s) of a process and (unless `own`) all its descendants (/proc). */
+export function cpuTicks(pid, own = false) {
+  let total = 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    total += Number(fields[11]) + Number(fields[12]);
+    if (own) return total;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+      for (const child of children ? children.split(" ") : []) total += cpuTicks(Number(child));
+    }
+  } catch {
+    /* gone */
+  }
+  return total;
+}
+
+/** An nginx.conf in `dir` with the benches' common settings around `main` and `http` directives. */
+export function nginxConf(dir, { main, http }) {
+  const conf = join(dir, "nginx.conf");
+  writeFileSync(
+    conf,
+    `pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+daemon off;
+${main}
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
+  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  keepalive_requests 100000;
+  ${http}
+}
+`,
+  );
+  return conf;
+}
+
+/** nginx in `<work>/<name>`, stopped by the bench's cleanups. */
+export function startNginx({ work, cleanups }, name, main, http) {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  const proc = startChild("nginx", ["-c", nginxConf(dir, { main, http }), "-p", dir]);
+  cleanups.push(() => proc.stop());
+  return proc;
+}
+
+/** The upstream every peer proxies to: nginx's `return 200` (default) or a Node http server. */
+export async function startUpstream({ work, cleanups, kind }) {
+  if (kind === "node") {
+    const upstream = await nodeUpstream("app");
+    cleanups.push(() => upstream.close());
+    return { port: upstream.port, label: "Node 20 http server (1 process), 12-byte body" };
+  }
+  const port = await freePort();
+  startNginx(
+    { work, cleanups },
+    "upstream",
+    "worker_processes 1;",
+    `server { listen 127.0.0.1:${port}; location / { return 200 "hello world\\n"; } }`,
+  );
+  await waitForPort(port);
+  return { port, label: 'nginx `return 200 "hello world"` (1 worker)' };
 }

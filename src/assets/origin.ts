@@ -73,12 +73,17 @@ export function createAssetOrigin(root: string): AssetOrigin {
     return read;
   };
 
+  // A published name stays published (versions are immutable), so only unknown names cost a stat.
+  const names = new Set<string>();
   const published = (name: string) => {
+    if (names.has(name)) return true;
     try {
-      return statSync(join(root, name)).isDirectory();
+      if (!statSync(join(root, name)).isDirectory()) return false;
     } catch {
       return false;
     }
+    names.add(name);
+    return true;
   };
 
   return {
