@@ -6,14 +6,15 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, type Server } from "node:http";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { projectYaml, START_SCRIPT, withoutBaselineTrigger } from "../rollouts/project.js";
+import { processesUnder } from "../support/processes.js";
 
 const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
 export const FINAL = ["promoted", "rolled-back", "failed", "superseded"];
@@ -116,21 +117,7 @@ async function spawnSlipway(args: string[], env: Record<string, string>, ready: 
 
 /** Node processes running from one of web's release directories: the instances. */
 function instanceProcesses(dir: string): number[] {
-  const releases = join(dir, ".slipway", "releases", "web") + "/";
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (
-        readlinkSync(`/proc/${entry}/cwd`).startsWith(releases) &&
-        basename(readlinkSync(`/proc/${entry}/exe`)) === "node"
-      )
-        pids.push(Number(entry));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return pids;
+  return processesUnder(join(dir, ".slipway", "releases", "web") + "/", { node: true });
 }
 
 export async function startCluster(options: { leaseMs: number; analysis?: string }): Promise<Cluster> {
@@ -145,7 +132,11 @@ export async function startCluster(options: { leaseMs: number; analysis?: string
     req.on("data", (d: Buffer) => (body += d.toString()));
     req.on("end", () => {
       try {
-        const parsed = JSON.parse(body) as { event?: { type?: string; rolloutId?: string }; type?: string; rolloutId?: string };
+        const parsed = JSON.parse(body) as {
+          event?: { type?: string; rolloutId?: string };
+          type?: string;
+          rolloutId?: string;
+        };
         const event = parsed.event ?? parsed;
         notifications.push(`${event.type} ${event.rolloutId ?? ""}`);
       } catch {
@@ -158,7 +149,10 @@ export async function startCluster(options: { leaseMs: number; analysis?: string
   const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   mkdirSync(join(dir, "web"));
   const notify = `notifications:\n  channels:\n    - name: sink\n      kind: webhook\n      url: ${hook}\n`;
-  writeFileSync(join(dir, "slipway.yaml"), withoutBaselineTrigger(projectYaml(options.analysis ?? "1s", notify)));
+  writeFileSync(
+    join(dir, "slipway.yaml"),
+    withoutBaselineTrigger(projectYaml(options.analysis ?? "1s", notify)),
+  );
   writeFileSync(join(dir, "web", "start.mjs"), START_SCRIPT);
   writeFileSync(join(dir, "web", "faults.json"), "{}");
 
@@ -176,7 +170,13 @@ export async function startCluster(options: { leaseMs: number; analysis?: string
         env,
         /API\s+(http:\/\/\S+),/,
       );
-      const replica = { name, child: started.child, url: started.match[1] as string, output: started.output, exited: started.exited };
+      const replica = {
+        name,
+        child: started.child,
+        url: started.match[1] as string,
+        output: started.output,
+        exited: started.exited,
+      };
       replicas.push(replica);
       return replica;
     },
@@ -217,7 +217,9 @@ export async function startCluster(options: { leaseMs: number; analysis?: string
         }
       }
       try {
-        const info = JSON.parse(readFileSync(join(dir, ".slipway", "proxy", "proxy.json"), "utf8")) as { pid: number };
+        const info = JSON.parse(readFileSync(join(dir, ".slipway", "proxy", "proxy.json"), "utf8")) as {
+          pid: number;
+        };
         process.kill(-info.pid, "SIGKILL");
       } catch {
         // gone
@@ -228,7 +230,11 @@ export async function startCluster(options: { leaseMs: number; analysis?: string
     },
   };
   // The proxy: `slipway up` starts it detached; killed, it leaves the proxy serving.
-  const up = await spawnSlipway(["up", "--dir", dir, "--port", "0", "--proxy-port", "0"], env, /traffic\s+(http:\/\/\S+)/);
+  const up = await spawnSlipway(
+    ["up", "--dir", dir, "--port", "0", "--proxy-port", "0"],
+    env,
+    /traffic\s+(http:\/\/\S+)/,
+  );
   cluster.traffic = (up.match[1] as string).replace(/[),]+$/, "");
   up.child.kill("SIGKILL");
   await up.exited;
@@ -266,7 +272,11 @@ export function steadyLoad(traffic: string, concurrency = 2) {
 }
 
 /** Retries a change while no replica leads (503 with Retry-After during an election). */
-export async function withRetry<T>(cluster: Cluster, work: (api: Api) => Promise<T>, timeoutMs = 30_000): Promise<T> {
+export async function withRetry<T>(
+  cluster: Cluster,
+  work: (api: Api) => Promise<T>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -334,7 +344,13 @@ export async function failoverRun(
   rollouts: number,
   random: () => number = Math.random,
 ): Promise<FailoverReport> {
-  const report: FailoverReport = { rollouts: [], takeoversMs: [], requests: { ok: 0, bad: 0, errors: [] }, duplicates: [], notifications: 0 };
+  const report: FailoverReport = {
+    rollouts: [],
+    takeoversMs: [],
+    requests: { ok: 0, bad: 0, errors: [] },
+    duplicates: [],
+    notifications: 0,
+  };
   const first = await deploy(cluster, "v0");
   await waitFinal(cluster, first);
   const load = steadyLoad(cluster.traffic);

@@ -1,21 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Rollout } from "../../src/core/rollout/types.js";
 import { ApiClient } from "../../src/server/client.js";
 import { databaseEnv, testDatabase } from "./test-database.js";
 import { projectYaml, START_SCRIPT, withoutBaselineTrigger } from "./world.js";
+import { processesUnder } from "../support/processes.js";
 
 const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
 const dir = mkdtempSync(join(tmpdir(), "slipway-durability-"));
@@ -49,22 +42,7 @@ async function startUp(): Promise<{ api: ApiClient; traffic: string }> {
  * the instances, however started.
  */
 function instanceProcesses(): number[] {
-  const releases = join(dir, ".slipway", "releases", "web") + "/";
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (
-        readlinkSync(`/proc/${entry}/cwd`).startsWith(releases) &&
-        // The executable, not `comm`: Node 24 names its main thread "MainThread".
-        basename(readlinkSync(`/proc/${entry}/exe`)) === "node"
-      )
-        pids.push(Number(entry));
-    } catch {
-      // exited meanwhile, or not ours to read
-    }
-  }
-  return pids;
+  return processesUnder(join(dir, ".slipway", "releases", "web") + "/", { node: true });
 }
 
 afterAll(async () => {

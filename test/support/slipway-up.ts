@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { processesUnder } from "./processes.js";
 
 const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
 
@@ -34,15 +35,7 @@ export async function startUp(dir: string, timeoutMs = 30_000): Promise<RunningU
       // gone
     }
     // Instances the test started: processes running from one of the project's release directories.
-    const releases = join(dir, ".slipway", "releases") + "/";
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        if (readlinkSync(`/proc/${entry}/cwd`).startsWith(releases)) process.kill(Number(entry), "SIGKILL");
-      } catch {
-        // exited meanwhile, or not ours to read
-      }
-    }
+    for (const pid of processesUnder(join(dir, ".slipway", "releases") + "/")) process.kill(pid, "SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + timeoutMs;
