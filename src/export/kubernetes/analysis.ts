@@ -107,12 +107,13 @@ function providerFor(
   switch (source.provider) {
     case "prometheus":
       if (source.mode === "range")
-        skip("range queries are not in the Argo Rollouts schema checked here", "write an instant query");
-      else if (source.headers)
+        return void skip(
+          "range queries are not in the Argo Rollouts schema checked here",
+          "write an instant query",
+        );
+      if (source.headers)
         return void skip("Prometheus headers are not in the Argo Rollouts schema checked here");
-      return source.mode === "range"
-        ? undefined
-        : { prometheus: { address: source.address, query: withArgs(source.query) } };
+      return { prometheus: { address: source.address, query: withArgs(source.query) } };
     case "http":
       if (source.checks?.length)
         return void skip(
