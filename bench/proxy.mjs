@@ -4,10 +4,13 @@
 // wrk (Debian) when missing. Each peer gets a short warm-up and a bounded run.
 //
 //   node bench/proxy.mjs [--duration 9] [--rounds 3] [--connections 50] [--upstream nginx|node]
-//                        [--compare path/to/dist/proxy.js --compare-label before] [--no-write]
+//                        [--only direct,haproxy,nginx] [--compare path/to/dist/proxy.js --compare-label before]
+//                        [--no-write]
 // Each peer gets --duration seconds in total, split over --rounds turns; medians are reported.
-// --compare adds another build of the proxy (e.g. the previous commit's dist/proxy.js) as
-// "slipway <label> (N workers)" rows, measured in the same run.
+// --only keeps the peers whose names contain one of the given words (the HAProxy data plane
+// against HAProxy alone, nginx and direct: --only direct,haproxy,nginx); such a run writes its own
+// section of bench/RESULTS.md. --compare adds another build of the proxy (e.g. the previous
+// commit's dist/proxy.js) as "slipway <label> (…)" rows, measured in the same run.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,6 +42,7 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "6" },
     connections: { type: "string", default: "50" },
     upstream: { type: "string", default: "nginx" },
+    only: { type: "string" },
     compare: { type: "string" },
     "compare-label": { type: "string", default: "before" },
     "no-write": { type: "boolean", default: false },
@@ -59,7 +63,7 @@ const stopAll = async () => {
   for (const stop of cleanups.splice(0).reverse()) await stop();
 };
 
-const peers = {
+const allPeers = {
   async direct(upstreamPort) {
     return `http://127.0.0.1:${upstreamPort}/`;
   },
@@ -71,6 +75,12 @@ const peers = {
           slipway(upstreamPort, 1, args.compare),
         [`slipway ${args["compare-label"]} (2 workers)`]: (upstreamPort) =>
           slipway(upstreamPort, 2, args.compare),
+        ...(hasCommand("haproxy")
+          ? {
+              [`slipway ${args["compare-label"]} (haproxy)`]: (upstreamPort) =>
+                slipwayHaproxy(upstreamPort, args.compare),
+            }
+          : {}),
       }
     : {}),
   // The floor for any Node proxy: http.request + pipe with a keep-alive agent, nothing else.
@@ -141,16 +151,24 @@ async function slipway(upstreamPort, workers, entry) {
   return { url: `${proxy.url}/`, pid };
 }
 
-async function slipwayHaproxy(upstreamPort) {
+async function slipwayHaproxy(upstreamPort, entry) {
   const [listenPort, adminPort] = [await freePort(), await freePort()];
-  const stateDir = join(work, "slipway-haproxy");
-  const proxy = await startSlipway({ listenPort, adminPort, stateDir, workers: 2, dataPlane: "haproxy" });
+  const stateDir = join(work, `slipway-haproxy${entry ? "-compare" : ""}`);
+  const proxy = await startSlipway({
+    listenPort,
+    adminPort,
+    stateDir,
+    workers: 2,
+    dataPlane: "haproxy",
+    entry,
+  });
   cleanups.push(() => proxy.stop());
   await proxy.call("PUT", "/v1/routes", table(1, [{ id: "app@1", ports: [upstreamPort] }]));
   // HAProxy runs detached (its own autogroup): give it the benchmark's scheduling priority. Its
-  // CPU time is counted with the proxy's (it is the Node process's child).
+  // CPU time is counted with the proxy's (it is the Node process's child); `nodePid` alone is
+  // the admin API and request-log reader.
   matchAutogroupPriority(Number(readFileSync(join(stateDir, "haproxy", "master.pid"), "utf8")));
-  return { url: `${proxy.url}/`, pid: proxy.child.pid };
+  return { url: `${proxy.url}/`, pid: proxy.child.pid, nodePid: proxy.child.pid };
 }
 
 async function nginxProxy(upstreamPort, workers) {
@@ -167,6 +185,15 @@ async function nginxProxy(upstreamPort, workers) {
   return { url: `http://127.0.0.1:${port}/`, pid: proc.child.pid };
 }
 
+const wanted = args.only?.split(",").map((word) => word.trim().toLowerCase());
+const peers = Object.fromEntries(
+  Object.entries(allPeers).filter(
+    ([name]) => !wanted || wanted.some((word) => name.toLowerCase().includes(word)),
+  ),
+);
+if (Object.keys(peers).length === 0)
+  throw new Error(`--only ${args.only}: no peer's name contains these words`);
+
 const results = [];
 let upstreamLabel;
 const rounds = Number(args.rounds);
@@ -180,7 +207,7 @@ try {
   for (const [name, start] of Object.entries(peers)) {
     const started = await start(upstream.port);
     urls[name] = typeof started === "string" ? started : started.url;
-    if (typeof started !== "string") pids[name] = started.pid;
+    if (typeof started !== "string") pids[name] = started;
   }
   // Warm-up: pools, and V8's optimising compiler, which on a loaded machine needs seconds of
   // traffic before a Node process reaches its steady speed (C peers need none, but get the same).
@@ -188,10 +215,15 @@ try {
   const runs = Object.fromEntries(Object.keys(urls).map((name) => [name, []]));
   for (let round = 1; round <= rounds; round++) {
     for (const [name, url] of Object.entries(urls)) {
-      const ticks = pids[name] ? cpuTicks(pids[name]) : 0;
+      const peer = pids[name];
+      const ticks = peer ? cpuTicks(peer.pid) : 0;
+      const nodeTicks = peer?.nodePid ? cpuTicks(peer.nodePid, true) : 0;
       const result = await wrk(url, { seconds: Math.max(1, Math.round(duration / rounds)), connections });
       // The proxy's CPU time (all its processes) per request: steadier than req/s on a busy machine.
-      result.cpuUs = pids[name] ? ((cpuTicks(pids[name]) - ticks) * 10_000) / result.requests : NaN;
+      result.cpuUs = peer ? ((cpuTicks(peer.pid) - ticks) * 10_000) / result.requests : NaN;
+      result.nodeUs = peer?.nodePid
+        ? ((cpuTicks(peer.nodePid, true) - nodeTicks) * 10_000) / result.requests
+        : NaN;
       runs[name].push(result);
       console.log(
         `round ${round} ${name.padEnd(22)} ${result.rps.toFixed(0).padStart(8)} req/s   p50 ${result.p50.toFixed(2)} ms   p99 ${result.p99.toFixed(2)} ms   cpu ${result.cpuUs.toFixed(0)} µs/req   errors ${result.errors}`,
@@ -206,6 +238,7 @@ try {
       p50: median(list.map((r) => r.p50)),
       p99: median(list.map((r) => r.p99)),
       cpuUs: median(list.map((r) => r.cpuUs)),
+      nodeUs: median(list.map((r) => r.nodeUs)),
       errors: list.reduce((sum, r) => sum + r.errors, 0),
     });
   }
@@ -217,39 +250,50 @@ try {
 const info = machine();
 const direct = results.find((r) => r.name === "direct");
 const nginx2 = results.find((r) => r.name === "nginx (2 workers)");
+const micros = (value) => (Number.isNaN(value) ? "—" : value.toFixed(0));
 const rows = results.map(
   (r) =>
-    `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.name === "direct" ? "—" : `${r.p99 >= direct.p99 ? "+" : "−"}${Math.abs(r.p99 - direct.p99).toFixed(2)}`} | ${Number.isNaN(r.cpuUs) ? "—" : r.cpuUs.toFixed(0)} | ${r.errors} |`,
+    `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${!direct || r.name === "direct" ? "—" : `${r.p99 >= direct.p99 ? "+" : "−"}${Math.abs(r.p99 - direct.p99).toFixed(2)}`} | ${micros(r.cpuUs)} | ${micros(r.nodeUs)} | ${r.errors} |`,
 );
 /** The issue's targets for the built-in proxy, per row of this run. */
 function targets() {
   const own = results.filter((r) => /^slipway \(\d workers?\)$/.test(r.name));
-  if (own.length === 0 || !nginx2 || !direct) return "";
-  const rows = own.map(
-    (r) => `${r.name} **${(r.rps / nginx2.rps).toFixed(2)}x**, **+${(r.p99 - direct.p99).toFixed(2)} ms**`,
-  );
   const haproxyRow = results.find((r) => r.name === "slipway (haproxy)");
   const haproxyAlone = results.find((r) => r.name === "haproxy (2 threads)");
   const viaHaproxy =
-    haproxyRow && haproxyAlone
+    haproxyRow && haproxyAlone && nginx2 && direct
       ? `\nTargets (issue 14) for the HAProxy data plane: within 5 % of haproxy alone, ≥ nginx (2 workers), p99 added ≤ 1 ms → **${((haproxyRow.rps / haproxyAlone.rps) * 100).toFixed(0)} %** of haproxy alone, **${(haproxyRow.rps / nginx2.rps).toFixed(2)}x** nginx, **${haproxyRow.p99 >= direct.p99 ? "+" : "−"}${Math.abs(haproxyRow.p99 - direct.p99).toFixed(2)} ms**; CPU ${haproxyRow.cpuUs.toFixed(0)} vs ${haproxyAlone.cpuUs.toFixed(0)} µs/req.`
       : "";
-  return `Targets (issue 14) for the built-in proxy: ≥ 0.5x the req/s of nginx (2 workers), p99 added ≤ 10 ms → ${rows.join("; ")}.${viaHaproxy}`;
+  const builtIn =
+    own.length > 0 && nginx2 && direct
+      ? `Targets (issue 14) for the built-in proxy: ≥ 0.5x the req/s of nginx (2 workers), p99 added ≤ 10 ms → ${own
+          .map(
+            (r) =>
+              `${r.name} **${(r.rps / nginx2.rps).toFixed(2)}x**, **+${(r.p99 - direct.p99).toFixed(2)} ms**`,
+          )
+          .join("; ")}.`
+      : "";
+  return [builtIn, viaHaproxy.trim()].filter(Boolean).join("\n");
 }
 
-const markdown = `## Proxy: throughput and latency, ${args.upstream} upstream (\`node bench/proxy.mjs --upstream ${args.upstream}\`)
+const command = `node bench/proxy.mjs --upstream ${args.upstream}${args.only ? ` --only ${args.only}` : ""}`;
+const markdown = `## Proxy: throughput and latency, ${args.upstream} upstream (\`${command}\`)
 
 ${info.date} · ${info.cpu}, ${info.memory} · ${info.kernel} · Node ${info.node} · ${info.nginx} · ${info.haproxy.replace(/ - https.*/, "")} · ${info.wrk.replace(/ Copyright.*/, "")}
 Load average at the end of the run: ${info.load} (the machine is shared; figures are noisy).
 Load: \`wrk -t1 -c${connections} --latency\` on loopback, ${Math.round(duration / rounds)} s per peer per round, ${rounds} rounds taken in turns (medians shown), after a ${args.warmup} s warm-up each; peers and wrk share one scheduling group (${autogroup}).
 Upstream: ${upstreamLabel}; proxies keep upstream connections alive.
-Proxy CPU µs/req: user + system time of all the proxy's processes during its runs, per request (from /proc; steadier than req/s on a shared machine).
+Proxy CPU µs/req: user + system time of all the proxy's processes during its runs, per request (from /proc; steadier than req/s on a shared machine); "of it, Node" is the \`slipway proxy\` process alone of the HAProxy data plane (admin API and request-log reader), the rest its HAProxy.
 
-| path | req/s | p50 ms | p99 ms | p99 added vs direct | proxy CPU µs/req | errors |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| path | req/s | p50 ms | p99 ms | p99 added vs direct | proxy CPU µs/req | of it, Node | errors |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join("\n")}
 
 ${targets()}
 `;
 console.log(`\n${markdown}`);
-if (!args["no-write"]) writeResultsSection(`proxy-throughput-${args.upstream}`, markdown);
+// A run of some peers only writes a section of its own, so it never replaces the full table.
+const section = args.only
+  ? `proxy-${wanted.join("-").replace(/[^a-z0-9-]+/g, "")}-${args.upstream}`
+  : `proxy-throughput-${args.upstream}`;
+if (!args["no-write"]) writeResultsSection(section, markdown);
