@@ -1,6 +1,7 @@
 import type { LogLine, RunResult } from "../../core/workflow/model.js";
 import type { RunHistory, RunStore, RunSummary, StoredLogLine } from "../ports/run-store.js";
 import {
+  levelColumn,
   logLineFromRow,
   runFromRow,
   SELECT_RUN,
@@ -43,7 +44,7 @@ export class PostgresRunStore implements RunStore {
         `INSERT INTO workflow_run_logs (run_id, seq, job_key, job_id, step, level, text)
          SELECT $1, (SELECT COALESCE(MAX(seq), 0) FROM workflow_run_logs WHERE run_id = $1) + x.n, $2, $3, x.step, x.level, x.text
          FROM unnest($4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS x(step, level, text, n)`,
-        [id, jobKey, jobId, lines.map((l) => l.step), lines.map((l) => l.level), lines.map((l) => l.text)],
+        [id, jobKey, jobId, lines.map((l) => l.step), lines.map(levelColumn), lines.map((l) => l.text)],
       );
     });
   }

@@ -1,6 +1,7 @@
 import type { LogLine, RunResult } from "../../core/workflow/model.js";
 import type { RunHistory, RunStore, RunSummary, StoredLogLine } from "../ports/run-store.js";
 import {
+  levelColumn,
   logLineFromRow,
   runFromRow,
   SELECT_RUN,
@@ -42,7 +43,7 @@ export class SqliteRunStore implements RunStore {
     this.db.transaction(() => {
       let seq = (next.get(Number(runId)) as { seq: number }).seq;
       for (const line of lines)
-        insert.run(Number(runId), ++seq, jobKey, jobId, line.step, line.level, line.text);
+        insert.run(Number(runId), ++seq, jobKey, jobId, line.step, levelColumn(line), line.text);
     })();
   }
 
