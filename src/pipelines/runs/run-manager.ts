@@ -301,9 +301,13 @@ export class RunManager {
     const stored = /^\d+$/.test(runId) ? await this.options.store.getRun(runId) : undefined;
     if (!stored) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${runId}`);
     if (stored.status === "running") {
-      throw new SlipwayError("SLIPWAY_CONFLICT", `run ${runId} is still running: cancel it or let it finish first`);
+      throw new SlipwayError(
+        "SLIPWAY_CONFLICT",
+        `run ${runId} is still running: cancel it or let it finish first`,
+      );
     }
-    if (!stored.sha) throw new SlipwayError("SLIPWAY_CONFLICT", `run ${runId} has no recorded commit to run again`);
+    if (!stored.sha)
+      throw new SlipwayError("SLIPWAY_CONFLICT", `run ${runId} has no recorded commit to run again`);
     const saved = this.readMeta(runId)?.resume?.trigger;
     // The ref as the first run resolved it (refs/heads/main); a pull request's is recomputed.
     const ref = stored.event === "pull_request" ? saved?.ref : stored.ref || saved?.ref;
@@ -367,10 +371,7 @@ export class RunManager {
   }
 
   /** Stored (masked) log lines per job key, in order. */
-  async logs(
-    runId: string,
-    job?: string,
-  ): Promise<{ key: string; id: string; lines: RunLogLine[] }[]> {
+  async logs(runId: string, job?: string): Promise<{ key: string; id: string; lines: RunLogLine[] }[]> {
     if (!(await this.get(runId))) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${runId}`);
     const byKey = new Map<string, { key: string; id: string; lines: RunLogLine[] }>();
     for (const line of await this.options.store.getLogs(runId, job)) {
