@@ -125,8 +125,7 @@ export function runStoreContract(adapter: string, makeStore: () => RunStore | Pr
         { level: "info", text: "compiling", at: 1_796_575_235_123 },
         { level: "error", text: "a@b failed", at: 1_796_575_236_000 },
         { level: "info", text: "no time", at: undefined },
-        // A summary keeps a bare level (older readers select summaries by it), so no time.
-        { level: "summary", text: "### done", at: undefined },
+        { level: "summary", text: "### done", at: 1_796_575_237_000 },
       ]);
       expect(lines[2]).not.toHaveProperty("at");
     });

@@ -44,36 +44,26 @@ export const runFromRow = (row: RunRow): RunSummary & { result: RunResult | null
   result: row.result ? (JSON.parse(row.result) as RunResult) : null,
 });
 
-/** The columns of a log line that the port answers (`SELECT job_key, job_id, step, level, text`). */
+/** The columns of a log line that the port answers (LOG_COLUMNS). */
 export interface LogRow {
   job_key: string;
   job_id: string;
   step: string;
-  /** A level, or `level@epochMs` (levelColumn). */
   level: string;
   text: string;
+  /** Epoch milliseconds (migration 021); NULL on lines stored before. PostgreSQL's BIGINT reads as a string. */
+  at: number | string | null;
 }
 
-/**
- * What the `level` column holds for a line: its level, then `@` and the time it was written in
- * epoch milliseconds (`info@1796575235123`). The table has no column for the time; a line's time
- * rides with its level so that recording it needed no schema change, and lines stored before
- * (a bare level) read as lines without a time. Step summaries keep a bare level: an older
- * `slipway logs --summary` selects them by it.
- */
-export function levelColumn(line: LogLine): string {
-  return line.at === undefined || line.level === "summary" ? line.level : `${line.level}@${line.at}`;
-}
+export const LOG_COLUMNS = "job_key, job_id, step, level, text, at";
 
 export function logLineFromRow(row: LogRow): StoredLogLine {
-  const at = row.level.indexOf("@");
-  const time = at < 0 ? NaN : Number(row.level.slice(at + 1));
   return {
     jobKey: row.job_key,
     jobId: row.job_id,
     step: row.step,
-    level: (at < 0 ? row.level : row.level.slice(0, at)) as LogLine["level"],
+    level: row.level as LogLine["level"],
     text: row.text,
-    ...(Number.isFinite(time) ? { at: time } : {}),
+    ...(row.at === null ? {} : { at: Number(row.at) }),
   };
 }
