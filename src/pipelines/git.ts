@@ -167,3 +167,42 @@ export function repositoryName(repoRoot: string): string {
 export function authorOf(repoRoot: string, sha: string): string {
   return tryGit(repoRoot, ["log", "-1", "--format=%an", sha]) ?? "slipway";
 }
+
+/** A commit as a run page shows it. */
+export interface CommitInfo {
+  sha: string;
+  /** The whole message: subject, then the body after a blank line. */
+  message: string;
+  author: string;
+  /** ISO-8601, the author date. */
+  authoredAt: string;
+}
+
+/**
+ * The message, author and date of `sha`; undefined when the repository does not have it (a run
+ * recorded elsewhere, a commit gone with its branch). Asynchronous: the server calls it.
+ */
+export async function commitInfo(repoRoot: string, sha: string): Promise<CommitInfo | undefined> {
+  if (!/^[0-9a-f]{4,64}$/.test(sha)) return undefined;
+  try {
+    const { stdout } = await execFileAsync(
+      "git",
+      ["log", "-1", "--no-show-signature", "--format=%H%x00%an%x00%aI%x00%B", sha, "--"],
+      { cwd: repoRoot, encoding: "utf8" },
+    );
+    const [full = sha, author = "", authoredAt = "", ...message] = stdout.split("\0");
+    return { sha: full, author, authoredAt, message: message.join("\0").trimEnd() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Local branch names, the checked-out one first, then by name. */
+export function localBranches(repoRoot: string): string[] {
+  const current = tryGit(repoRoot, ["symbolic-ref", "--quiet", "--short", "HEAD"]);
+  const all = (tryGit(repoRoot, ["for-each-ref", "--format=%(refname:short)", "refs/heads/"]) ?? "")
+    .split("\n")
+    .filter((name) => name !== "" && name !== current)
+    .sort();
+  return current ? [current, ...all] : all;
+}

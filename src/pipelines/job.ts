@@ -20,6 +20,8 @@ import { runnerContext } from "./step-environment.js";
 import { runStep } from "./step.js";
 
 const TIMEOUT_REASON = "timeout";
+/** How long a log line waits at most before it is stored while its step still runs. */
+const LIVE_LOG_FLUSH_MS = 1000;
 
 /** Runs one job (or matrix combination) on the host, in its own clean worktree of the run's commit. */
 export async function runJob(scope: RunScope, instance: JobInstance): Promise<JobResult> {
@@ -34,6 +36,18 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   mkdirSync(temp, { recursive: true });
   const homeEnv = prepareJobHome(jobDir, scope.hostEnv, scope.settings.jobHome);
   const logLines: LogLine[] = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  // Batches are stored one after the other, so lines keep their order whatever the store does;
+  // a batch that failed to store fails every later flush, the step's own included.
+  let flushing: Promise<void> = Promise.resolve();
+  const flushLogs = (): Promise<void> => {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    if (logLines.length === 0) return flushing;
+    const batch = logLines.splice(0, logLines.length);
+    flushing = flushing.then(() => scope.storeLogs(instance.key, job.id, batch));
+    return flushing;
+  };
 
   scope.emit({ type: "job-started", key: instance.key, name: instance.name });
   const jobController = new AbortController();
@@ -58,14 +72,17 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
     evaluate,
     currentStep: "Set up job",
     log: (text: string, level: LogLevel = "info"): void => {
-      const line: LogLine = { step: state.currentStep, text: scope.masker.mask(text), level };
+      const line: LogLine = { step: state.currentStep, text: scope.masker.mask(text), level, at: Date.now() };
       logLines.push(line);
       scope.emit({ type: "log", key: instance.key, line });
+      // A long step's output is stored as it comes, not only when the step ends, so whoever
+      // follows the run (the dashboard, `slipway logs`) sees it while it runs.
+      if (!flushTimer) {
+        flushTimer = setTimeout(() => void flushLogs().catch(() => undefined), LIVE_LOG_FLUSH_MS);
+        flushTimer.unref();
+      }
     },
-    flushLogs: async (): Promise<void> => {
-      if (logLines.length === 0) return;
-      await scope.storeLogs(instance.key, job.id, logLines.splice(0, logLines.length));
-    },
+    flushLogs: () => flushLogs(),
     jobEnv: {},
     addedEnv: Object.create(null) as Record<string, string>,
     addedPath: [],
@@ -148,7 +165,13 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
       outcome = "failure";
       postFailed = true;
     }
-    const result = { name, outcome, conclusion: outcome, durationMs: Date.now() - postStarted };
+    const result = {
+      name,
+      outcome,
+      conclusion: outcome,
+      durationMs: Date.now() - postStarted,
+      startedAt: new Date(postStarted).toISOString(),
+    };
     steps.push(result);
     scope.emit({ type: "step-finished", key: instance.key, step: name, index, result });
   }

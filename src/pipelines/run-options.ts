@@ -13,6 +13,11 @@ export interface RunOptions {
   /** The event payload as GitHub delivers it (`--event-file`). */
   eventPayload?: Record<string, unknown>;
   ref?: string;
+  /**
+   * Run this commit under `ref` rather than the ref's commit now (a re-run: the ref may have moved
+   * on, or be gone).
+   */
+  sha?: string;
   /** Revision to diff against for `paths` filters (`--base`). */
   base?: string;
   /** Run only this job and what it needs. */

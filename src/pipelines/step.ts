@@ -39,7 +39,13 @@ export async function runStep(job: JobState, loaded: LoadedStep, index: number):
     });
   } catch (error) {
     log(`Error: ${file}: step '${stepName}' if: ${(error as Error).message}`, "error");
-    job.steps.push({ name: stepName, outcome: "failure", conclusion: "failure", durationMs: 0 });
+    job.steps.push({
+      name: stepName,
+      outcome: "failure",
+      conclusion: "failure",
+      durationMs: 0,
+      startedAt: new Date(stepStarted).toISOString(),
+    });
     return;
   }
   if (!shouldRun) {
@@ -48,6 +54,7 @@ export async function runStep(job: JobState, loaded: LoadedStep, index: number):
       outcome: "skipped",
       conclusion: "skipped",
       durationMs: 0,
+      startedAt: new Date(stepStarted).toISOString(),
     };
     job.steps.push(skipped);
     job.stepsContext[loaded.step.id] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
@@ -176,7 +183,13 @@ export async function runStep(job: JobState, loaded: LoadedStep, index: number):
   if (outcome === "success" && stepController.signal.aborted) outcome = "cancelled";
   stepOutputs = Object.fromEntries(Object.entries(stepOutputs).map(([k, v]) => [k, v]));
   const conclusion = stepConclusion(outcome, stepContinueOnError);
-  const result: StepResult = { name: stepName, outcome, conclusion, durationMs: Date.now() - stepStarted };
+  const result: StepResult = {
+    name: stepName,
+    outcome,
+    conclusion,
+    durationMs: Date.now() - stepStarted,
+    startedAt: new Date(stepStarted).toISOString(),
+  };
   job.steps.push(result);
   job.stepsContext[loaded.step.id] = { outputs: stepOutputs, outcome, conclusion };
   scope.emit({ type: "step-finished", key: instance.key, step: stepName, index, result });

@@ -10,7 +10,9 @@ import {
   repositoryName,
   resolveCommit,
   resolveRef,
+  type ResolvedRef,
 } from "./git.js";
+import { SlipwayError } from "../core/errors.js";
 import type { RunOptions } from "./run-options.js";
 
 /** The event that starts a run, as git resolves it: commits, refs and the changed files. */
@@ -33,13 +35,16 @@ export interface TriggerInfo {
 export function describeTrigger(
   repoRoot: string,
   eventName: string,
-  options: Pick<RunOptions, "eventPayload" | "ref" | "base">,
+  options: Pick<RunOptions, "eventPayload" | "ref" | "base" | "sha">,
 ): TriggerInfo {
   const given = options.eventPayload ?? {};
   const pr = given.pull_request as
     { head?: { ref?: string }; base?: { ref?: string; sha?: string }; number?: number } | undefined;
   const refFromPayload = eventName === "push" && typeof given.ref === "string" ? given.ref : undefined;
-  const resolved = resolveRef(repoRoot, options.ref ?? refFromPayload);
+  const resolved =
+    options.sha === undefined
+      ? resolveRef(repoRoot, options.ref ?? refFromPayload)
+      : pinnedCommit(repoRoot, options.sha, options.ref ?? refFromPayload);
   const mainBranch = defaultBranch(repoRoot);
   let baseSha: string | undefined;
   let headRef = "";
@@ -102,6 +107,15 @@ export function describeTrigger(
     headRef,
     baseRef,
   };
+}
+
+/** A re-run: the commit the first run had, under the ref it ran for (which may have moved or gone). */
+function pinnedCommit(repoRoot: string, sha: string, ref: string | undefined): ResolvedRef {
+  const commit = safeCommit(repoRoot, sha);
+  if (!commit) {
+    throw new SlipwayError("SLIPWAY_INVALID_ARGUMENT", `commit ${sha} is not in the repository (any more)`);
+  }
+  return { sha: commit, ref: ref ?? commit };
 }
 
 /** The base branch's tip (what GitHub shows as pull_request.base.sha), else the merge base. */

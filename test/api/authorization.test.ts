@@ -71,6 +71,7 @@ const CASES: Record<
   // The test project is no git repository: refused before any workflow is looked up.
   "POST /api/runs": { least: "deployer", body: { workflow: "nope.yml" }, allowed: 400 },
   "POST /api/runs/:id/cancel": { least: "deployer", path: "/api/runs/run-404/cancel", allowed: 404 },
+  "POST /api/runs/:id/rerun": { least: "deployer", path: "/api/runs/run-404/rerun", allowed: 404 },
   "POST /api/runs/:id/jobs/:job/approve": {
     least: "deployer",
     path: "/api/runs/run-404/jobs/deploy/approve",

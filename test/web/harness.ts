@@ -109,24 +109,26 @@ export async function startDashboardWorld(
   };
 }
 
+/** Who commits in a test project (git refuses to commit without a name). */
+export const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: "dora",
+  GIT_AUTHOR_EMAIL: "dora@example.com",
+  GIT_COMMITTER_NAME: "dora",
+  GIT_COMMITTER_EMAIL: "dora@example.com",
+};
+
 function commitWorkflows(dir: string, workflows: Record<string, string>): void {
   mkdirSync(join(dir, ".github", "workflows"), { recursive: true });
   for (const [name, text] of Object.entries(workflows))
     writeFileSync(join(dir, ".github", "workflows", name), text);
   writeFileSync(join(dir, ".gitignore"), ".slipway/\n");
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: "dora",
-    GIT_AUTHOR_EMAIL: "dora@example.com",
-    GIT_COMMITTER_NAME: "dora",
-    GIT_COMMITTER_EMAIL: "dora@example.com",
-  };
   for (const args of [
     ["init", "-q", "-b", "main"],
     ["add", "."],
     ["commit", "-q", "-m", "initial"],
   ]) {
-    execFileSync("git", args, { cwd: dir, env, stdio: "ignore" });
+    execFileSync("git", args, { cwd: dir, env: GIT_ENV, stdio: "ignore" });
   }
 }
 

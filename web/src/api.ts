@@ -128,28 +128,3 @@ export function listOf<T>(payload: unknown, key: string): T[] {
   }
   return [];
 }
-
-/** A plain-text resource (run logs); JSON replies holding text or lines are flattened. */
-export async function getText(path: string): Promise<string> {
-  const res = await fetch(path, {
-    credentials: "same-origin",
-    headers: { accept: "text/plain, application/json" },
-  });
-  const text = await res.text();
-  if (!res.ok) {
-    let message = `${res.status} ${res.statusText}`;
-    try {
-      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
-    } catch {
-      // not JSON: keep the status line
-    }
-    throw new ApiError(res.status, `HTTP_${res.status}`, message);
-  }
-  if (!(res.headers.get("content-type") ?? "").includes("json")) return text;
-  const payload = JSON.parse(text) as unknown;
-  if (typeof payload === "string") return payload;
-  const lines = listOf<unknown>(payload, "lines");
-  if (lines.length) return lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n");
-  const logs = (payload as { logs?: unknown }).logs;
-  return typeof logs === "string" ? logs : JSON.stringify(payload, null, 2);
-}

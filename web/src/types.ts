@@ -118,6 +118,32 @@ export interface StatusReply {
   environments: EnvironmentStatus[];
 }
 
+/** A step of a job (GET /api/runs/:id): live while the job runs, from its result after. */
+export interface RunStep {
+  name: string;
+  status: "running" | "completed";
+  conclusion: string | null;
+  startedAt: string | null;
+  durationMs: number | null;
+}
+
+/** One stored log line (GET /api/runs/:id/logs), masked as stored. */
+export interface RunLogLine {
+  step: string;
+  level: string;
+  text: string;
+  /** ISO-8601; absent on lines an older server recorded. */
+  at?: string;
+}
+
+/** The commit a run ran (GET /api/runs/:id). */
+export interface RunCommit {
+  sha: string;
+  message: string;
+  author: string;
+  authoredAt: string;
+}
+
 export interface RunJob {
   id: string;
   key: string;
@@ -128,6 +154,7 @@ export interface RunJob {
   startedAt: string | null;
   durationMs: number | null;
   reason?: string;
+  steps?: RunStep[];
 }
 
 export interface Run {
@@ -144,6 +171,8 @@ export interface Run {
   actor: string | null;
   reason?: string;
   jobs: RunJob[];
+  workflowFile?: string;
+  commit?: RunCommit;
 }
 
 export interface DeadLetter {

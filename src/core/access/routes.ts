@@ -51,6 +51,8 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: "GET", path: "/api/runs/:id/artifacts/:name", action: "read" },
   { method: "POST", path: "/api/runs", action: "trigger-run" },
   { method: "POST", path: "/api/runs/:id/cancel", action: "cancel-run" },
+  { method: "POST", path: "/api/runs/:id/rerun", action: "trigger-run" },
+  { method: "GET", path: "/api/workflows", action: "read" },
   { method: "POST", path: "/api/runs/:id/jobs/:job/approve", action: "approve" },
 
   { method: "GET", path: "/api/history", action: "read-audit" },

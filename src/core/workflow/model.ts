@@ -5,6 +5,8 @@ export interface StepResult {
   outcome: Conclusion;
   conclusion: Conclusion;
   durationMs: number;
+  /** ISO-8601; absent in results recorded before step start times were kept. */
+  startedAt?: string;
 }
 
 /** One job, or one matrix combination of a job. */
@@ -71,6 +73,8 @@ export interface LogLine {
   step: string;
   text: string;
   level: LogLevel;
+  /** When the line was written (epoch ms); absent on lines recorded before times were kept. */
+  at?: number;
 }
 
 /** What the engine reports as it goes; renderers (tree, plain lines) and the server listen to it. */

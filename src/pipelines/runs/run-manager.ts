@@ -21,7 +21,7 @@ import { parseCron } from "../../core/workflow/cron.js";
 import { artifactStoreFor } from "../actions/builtin/artifacts.js";
 import type { ArtifactRecord } from "../artifacts/artifact-store.js";
 import { createArchive } from "../cache/archive.js";
-import { repositoryRoot } from "../git.js";
+import { commitInfo, localBranches, repositoryRoot, type CommitInfo } from "../git.js";
 import type { RunStore } from "../../store/ports/run-store.js";
 import { discoverWorkflows, loadWorkflow, WORKFLOWS_DIR } from "../load.js";
 import type { RunEvent, RunResult } from "../../core/workflow/model.js";
@@ -47,11 +47,39 @@ export interface RunTrigger {
   payload?: Record<string, unknown>;
   /** Branch, tag or commit; default: the payload's ref (push) or HEAD. */
   ref?: string;
+  /** Run this commit under `ref` (a re-run), not the ref's commit now. */
+  sha?: string;
   /** One workflow file (relative to the repository or a name in .github/workflows); default: all. */
   workflow?: string;
   inputs?: Record<string, string>;
   /** `alice`, `webhook:octocat`. */
   actor: string;
+}
+
+/** A stored log line as the API answers it. */
+export interface RunLogLine {
+  step: string;
+  level: string;
+  text: string;
+  /** ISO-8601, when the line was written; absent on lines recorded before times were kept. */
+  at?: string;
+}
+
+/** A workflow file the dashboard's Run offers. */
+export interface WorkflowListing {
+  /** Relative to the repository (`.github/workflows/ci.yml`). */
+  file: string;
+  name: string;
+  /** Whether `workflow_dispatch` (what Run sends) starts it. */
+  dispatch: boolean;
+  /** Why the file does not load, when it does not. */
+  problem?: string;
+}
+
+export interface WorkflowsListing {
+  workflows: WorkflowListing[];
+  /** Local branch names, the checked-out one first. */
+  branches: string[];
 }
 
 export interface TriggerOutcome {
@@ -129,6 +157,8 @@ export class RunManager {
   private readonly pending = new Set<Promise<unknown>>();
   private root: string | undefined;
   private readonly metaDir: string;
+  /** sha → its commit (undefined: not in the repository), oldest first. */
+  private readonly commits = new Map<string, CommitInfo | undefined>();
   private stopped = false;
   private scheduleTimer: NodeJS.Timeout | undefined;
 
@@ -262,6 +292,73 @@ export class RunManager {
     return (await this.get(runId)) ?? (await this.viewOf(runId, run));
   }
 
+  /**
+   * Runs a finished run's workflow again on the same commit, with the same event, payload and
+   * inputs (GitHub's "Re-run all jobs"), as a new run that `actor` started. SLIPWAY_CONFLICT while
+   * the run is still going, or when the workflow no longer runs on its event.
+   */
+  async rerun(runId: string, actor: string): Promise<RunView> {
+    const stored = /^\d+$/.test(runId) ? await this.options.store.getRun(runId) : undefined;
+    if (!stored) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${runId}`);
+    if (stored.status === "running") {
+      throw new SlipwayError(
+        "SLIPWAY_CONFLICT",
+        `run ${runId} is still running: cancel it or let it finish first`,
+      );
+    }
+    if (!stored.sha)
+      throw new SlipwayError("SLIPWAY_CONFLICT", `run ${runId} has no recorded commit to run again`);
+    const saved = this.readMeta(runId)?.resume?.trigger;
+    // The ref as the first run resolved it (refs/heads/main); a pull request's is recomputed.
+    const ref = stored.event === "pull_request" ? saved?.ref : stored.ref || saved?.ref;
+    const outcome = await this.trigger({
+      event: stored.event,
+      workflow: stored.workflowFile,
+      ...(saved?.payload ? { payload: saved.payload } : {}),
+      ...(saved?.inputs ? { inputs: saved.inputs } : {}),
+      ...(ref ? { ref } : {}),
+      sha: stored.sha,
+      actor,
+    }).catch((error: unknown) => {
+      if (isSlipwayError(error) && error.code === "SLIPWAY_NOT_FOUND") {
+        throw new SlipwayError("SLIPWAY_CONFLICT", `run ${runId} cannot run again: ${error.message}`);
+      }
+      throw error;
+    });
+    return outcome.runs[0]!;
+  }
+
+  /** The commit a run ran, with its message; cached, since a commit never changes. */
+  async commit(sha: string): Promise<CommitInfo | undefined> {
+    if (!this.inRepository()) return undefined;
+    if (this.commits.has(sha)) return this.commits.get(sha);
+    const info = await commitInfo(this.repoRoot, sha);
+    if (this.commits.size >= 500) this.commits.delete(this.commits.keys().next().value!);
+    this.commits.set(sha, info);
+    return info;
+  }
+
+  /**
+   * The repository's workflow files with their names and whether `workflow_dispatch` starts them
+   * (what the dashboard's Run offers), and its branches, default first. A file that does not load
+   * is listed with its problem.
+   */
+  async workflows(): Promise<WorkflowsListing> {
+    if (!this.inRepository()) return { workflows: [], branches: [] };
+    const workflows = await Promise.all(
+      discoverWorkflows(this.repoRoot).map(async (path): Promise<WorkflowListing> => {
+        const file = relative(this.repoRoot, path);
+        try {
+          const workflow = await loadWorkflow(path, { repoRoot: this.repoRoot });
+          return { file, name: workflow.name, dispatch: Object.hasOwn(workflow.on, "workflow_dispatch") };
+        } catch (error) {
+          return { file, name: file, dispatch: false, problem: (error as Error).message };
+        }
+      }),
+    );
+    return { workflows, branches: localBranches(this.repoRoot) };
+  }
+
   /** Most recent first. */
   async list(limit = 50): Promise<RunView[]> {
     return (await this.options.store.listRuns(limit)).map((stored) => this.view(stored));
@@ -274,19 +371,18 @@ export class RunManager {
   }
 
   /** Stored (masked) log lines per job key, in order. */
-  async logs(
-    runId: string,
-    job?: string,
-  ): Promise<{ key: string; id: string; lines: { step: string; level: string; text: string }[] }[]> {
+  async logs(runId: string, job?: string): Promise<{ key: string; id: string; lines: RunLogLine[] }[]> {
     if (!(await this.get(runId))) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${runId}`);
-    const byKey = new Map<
-      string,
-      { key: string; id: string; lines: { step: string; level: string; text: string }[] }
-    >();
+    const byKey = new Map<string, { key: string; id: string; lines: RunLogLine[] }>();
     for (const line of await this.options.store.getLogs(runId, job)) {
       let entry = byKey.get(line.jobKey);
       if (!entry) byKey.set(line.jobKey, (entry = { key: line.jobKey, id: line.jobId, lines: [] }));
-      entry.lines.push({ step: line.step, level: line.level, text: line.text });
+      entry.lines.push({
+        step: line.step,
+        level: line.level,
+        text: line.text,
+        ...(line.at === undefined ? {} : { at: new Date(line.at).toISOString() }),
+      });
     }
     return [...byKey.values()];
   }
@@ -580,6 +676,7 @@ export class RunManager {
           event: trigger.event,
           ...(trigger.payload ? { payload: trigger.payload } : {}),
           ...(trigger.ref === undefined ? {} : { ref: trigger.ref }),
+          ...(trigger.sha === undefined ? {} : { sha: trigger.sha }),
           ...(trigger.inputs ? { inputs: trigger.inputs } : {}),
           actor: trigger.actor,
           workflowFile,
@@ -623,9 +720,32 @@ export class RunManager {
           }
           this.publishView(live.runId, live);
           return;
-        case "run-finished":
         case "step-started":
-        case "step-finished":
+        case "step-finished": {
+          if (!live) return;
+          jobs.steps ??= new Map();
+          const steps = jobs.steps.get(event.key) ?? [];
+          jobs.steps.set(event.key, steps);
+          steps[event.index] =
+            event.type === "step-started"
+              ? {
+                  name: event.step,
+                  status: "running",
+                  conclusion: null,
+                  startedAt: new Date().toISOString(),
+                  durationMs: null,
+                }
+              : {
+                  name: event.step,
+                  status: "completed",
+                  conclusion: event.result.conclusion,
+                  startedAt: event.result.startedAt ?? steps[event.index]?.startedAt ?? null,
+                  durationMs: event.result.durationMs,
+                };
+          this.publishView(live.runId, live);
+          return;
+        }
+        case "run-finished":
         case "log":
         case "warning":
           return; // logs are read from the store; run-finished is handled when the engine returns
@@ -642,6 +762,7 @@ export class RunManager {
       event: trigger.event,
       ...(trigger.payload ? { eventPayload: trigger.payload } : {}),
       ...(trigger.ref === undefined ? {} : { ref: trigger.ref }),
+      ...(trigger.sha === undefined ? {} : { sha: trigger.sha }),
       ...(trigger.inputs ? { inputs: trigger.inputs } : {}),
       secrets: this.options.secrets ?? {},
       vars: this.options.vars ?? {},

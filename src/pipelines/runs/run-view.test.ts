@@ -45,6 +45,40 @@ describe("jobViews", () => {
       ["deploy", "skipped", null, 5],
     ]);
   });
+
+  it("gives each job its steps: from the result once it ended, from the engine's events while it runs", () => {
+    const built: JobResult = {
+      ...result("build", "failure"),
+      steps: [
+        { name: "Compile", outcome: "success", conclusion: "success", durationMs: 40, startedAt: "t0" },
+        { name: "Lint", outcome: "failure", conclusion: "failure", durationMs: 9 }, // recorded before start times
+      ],
+    };
+    const running = {
+      name: "Test",
+      status: "running" as const,
+      conclusion: null,
+      startedAt: "t2",
+      durationMs: null,
+    };
+    const live = {
+      started: new Map([["test (20)", { name: "test (20)", startedAt: "t1" }]]),
+      finished: new Map([["build", built]]),
+      steps: new Map([["test (20)", [running]]]),
+    };
+    const views = jobViews(graph, [], live);
+    expect(views.map((j) => [j.key, j.steps])).toEqual([
+      [
+        "build",
+        [
+          { name: "Compile", status: "completed", conclusion: "success", startedAt: "t0", durationMs: 40 },
+          { name: "Lint", status: "completed", conclusion: "failure", startedAt: null, durationMs: 9 },
+        ],
+      ],
+      ["test (20)", [running]],
+      ["deploy", undefined],
+    ]);
+  });
 });
 
 describe("jobIdOfKey", () => {

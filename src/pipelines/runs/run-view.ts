@@ -23,6 +23,16 @@ export interface JobApproval {
   expiresAt: string;
 }
 
+/** A step of a job: from the engine's events while the job runs, from its result once it ended. */
+export interface RunStepView {
+  name: string;
+  status: "running" | "completed";
+  conclusion: string | null;
+  /** ISO-8601; null for results recorded before step start times were kept. */
+  startedAt: string | null;
+  durationMs: number | null;
+}
+
 export interface RunJobView {
   /** The job's id in the workflow (`build`); matrix combinations share it. */
   id: string;
@@ -39,6 +49,8 @@ export interface RunJobView {
   reason?: string;
   matrix?: Record<string, unknown> | null;
   approval?: JobApproval;
+  /** Its steps so far, in order (the set-up and completion of the job are not steps). */
+  steps?: RunStepView[];
 }
 
 export interface RunView {
@@ -87,6 +99,8 @@ export interface RunResumeMeta {
     event: string;
     payload?: Record<string, unknown>;
     ref?: string;
+    /** The commit a re-run is pinned to. */
+    sha?: string;
     inputs?: Record<string, string>;
     actor: string;
     /** Relative to the repository. */
@@ -103,6 +117,8 @@ export interface LiveJobs {
   finished: Map<string, JobResult>;
   /** Job ids waiting for an environment approval. */
   waiting?: Map<string, JobApproval>;
+  /** Job key → the steps of a running job, by their index in the job. */
+  steps?: Map<string, RunStepView[]>;
 }
 
 function jobFromResult(
@@ -121,6 +137,13 @@ function jobFromResult(
     durationMs: result.durationMs,
     ...(result.reason === undefined ? {} : { reason: result.reason }),
     ...(result.matrix ? { matrix: result.matrix } : {}),
+    steps: result.steps.map((step) => ({
+      name: step.name,
+      status: "completed",
+      conclusion: step.conclusion,
+      startedAt: step.startedAt ?? null,
+      durationMs: step.durationMs,
+    })),
   };
 }
 
@@ -174,6 +197,7 @@ export function jobViews(
         conclusion: null,
         startedAt: started.startedAt,
         durationMs: null,
+        steps: (live.steps?.get(key) ?? []).filter(Boolean),
       });
     }
     for (const node of graph) {

@@ -51,11 +51,16 @@ export const runRoutes: ApiRoute[] = [
     method: "GET",
     path: "/api/runs/:id",
     tag: "runs",
-    summary: "One run: status, timings, and its jobs with the jobs each needs",
+    summary: "One run: status, timings, its jobs with the jobs each needs and their steps, and its commit",
+    description:
+      "`run.commit` is `{ sha, message, author, authoredAt }` from the repository, absent when the " +
+      "repository does not have the commit.",
     handler: async ({ app, params }) => {
-      const run = await runsAndNotifierOf(app).runs.get(params.id ?? "");
+      const runs = runsAndNotifierOf(app).runs;
+      const run = await runs.get(params.id ?? "");
       if (!run) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${params.id}`);
-      return { status: 200, body: { run } };
+      const commit = run.sha ? await runs.commit(run.sha) : undefined;
+      return { status: 200, body: { run: commit ? { ...run, commit } : run } };
     },
   }),
   defineRoute({
@@ -64,7 +69,8 @@ export const runRoutes: ApiRoute[] = [
     tag: "runs",
     summary: "A run's log lines per job, masked as stored",
     description:
-      "JSON `{ runId, jobs: [{ key, id, lines: [{ step, level, text }] }] }`; with `Accept: text/plain` " +
+      "JSON `{ runId, jobs: [{ key, id, lines: [{ step, level, text, at? }] }] }` (`at`: when the line was " +
+      "written, ISO-8601); with `Accept: text/plain` " +
       "the lines as `slipway logs` prints them, under `== job / step` headings.",
     query: logsQuery,
     handler: async ({ app, params, query, req, res }): Promise<ApiReply> => {
@@ -183,6 +189,31 @@ export const runRoutes: ApiRoute[] = [
       status: 200,
       body: { run: await runsAndNotifierOf(app).runs.cancel(params.id ?? "") },
     }),
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/api/runs/:id/rerun",
+    tag: "runs",
+    summary: "Run a finished run's workflow again on the same commit, as a new run",
+    description:
+      "Same workflow file, event, payload and inputs, pinned to the run's commit even when its branch " +
+      "has moved on. 202 with the new run; 409 while the run is still running, or when its workflow " +
+      "file is gone; 400 when the workflow no longer runs on the event or the commit is not in the " +
+      "repository.",
+    handler: async ({ app, params, principal }) => ({
+      status: 202,
+      body: { run: await runsAndNotifierOf(app).runs.rerun(params.id ?? "", actorOf(principal)) },
+    }),
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/api/workflows",
+    tag: "runs",
+    summary: "The repository's workflow files and branches (what POST /api/runs may start)",
+    description:
+      "`{ workflows: [{ file, name, dispatch, problem? }], branches }`: `dispatch` says whether " +
+      "`workflow_dispatch` starts the file; `branches` are local, the checked-out one first.",
+    handler: async ({ app }) => ({ status: 200, body: await runsAndNotifierOf(app).runs.workflows() }),
   }),
   defineRoute({
     method: "POST",

@@ -111,6 +111,25 @@ export function runStoreContract(adapter: string, makeStore: () => RunStore | Pr
       expect(await store.getLogs(runId, "build")).toEqual([]);
     });
 
+    it("keeps each log line's time, and reads lines stored without one as they were", async () => {
+      const store = await makeStore();
+      const { runId } = await store.startRun(started("ci.yml"));
+      await store.appendLogs(runId, "build", "build", [
+        { step: "Run make", level: "info", text: "compiling", at: 1_796_575_235_123 },
+        { step: "Run make", level: "error", text: "a@b failed", at: 1_796_575_236_000 },
+        { step: "Run make", level: "info", text: "no time" },
+        { step: "Run make", level: "summary", text: "### done", at: 1_796_575_237_000 },
+      ]);
+      const lines = await store.getLogs(runId);
+      expect(lines.map(({ level, text, at }) => ({ level, text, at }))).toEqual([
+        { level: "info", text: "compiling", at: 1_796_575_235_123 },
+        { level: "error", text: "a@b failed", at: 1_796_575_236_000 },
+        { level: "info", text: "no time", at: undefined },
+        { level: "summary", text: "### done", at: 1_796_575_237_000 },
+      ]);
+      expect(lines[2]).not.toHaveProperty("at");
+    });
+
     it("lists running runs and marks one interrupted only while it is running", async () => {
       const store = await makeStore();
       const first = await store.startRun(started("ci.yml"));

@@ -378,4 +378,11 @@ CREATE TABLE asset_alias_moves (
 CREATE INDEX asset_alias_moves_by_alias ON asset_alias_moves (name, alias, id);
 `,
   },
+  {
+    version: 21,
+    name: "run-log-times",
+    sql: `
+ALTER TABLE workflow_run_logs ADD COLUMN at BIGINT;
+`,
+  },
 ];

@@ -1,6 +1,7 @@
 import type { LogLine, RunResult } from "../../core/workflow/model.js";
 import type { RunHistory, RunStore, RunSummary, StoredLogLine } from "../ports/run-store.js";
 import {
+  LOG_COLUMNS,
   logLineFromRow,
   runFromRow,
   SELECT_RUN,
@@ -40,10 +41,18 @@ export class PostgresRunStore implements RunStore {
     await this.db.transaction(async (tx) => {
       await lock(tx, [LOCKS.runLogs, id % 2 ** 31]);
       await tx.run(
-        `INSERT INTO workflow_run_logs (run_id, seq, job_key, job_id, step, level, text)
-         SELECT $1, (SELECT COALESCE(MAX(seq), 0) FROM workflow_run_logs WHERE run_id = $1) + x.n, $2, $3, x.step, x.level, x.text
-         FROM unnest($4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS x(step, level, text, n)`,
-        [id, jobKey, jobId, lines.map((l) => l.step), lines.map((l) => l.level), lines.map((l) => l.text)],
+        `INSERT INTO workflow_run_logs (run_id, seq, job_key, job_id, step, level, text, at)
+         SELECT $1, (SELECT COALESCE(MAX(seq), 0) FROM workflow_run_logs WHERE run_id = $1) + x.n, $2, $3, x.step, x.level, x.text, x.at
+         FROM unnest($4::text[], $5::text[], $6::text[], $7::bigint[]) WITH ORDINALITY AS x(step, level, text, at, n)`,
+        [
+          id,
+          jobKey,
+          jobId,
+          lines.map((l) => l.step),
+          lines.map((l) => l.level),
+          lines.map((l) => l.text),
+          lines.map((l) => l.at ?? null),
+        ],
       );
     });
   }
@@ -87,7 +96,7 @@ export class PostgresRunStore implements RunStore {
     const id = Number(runId);
     if (!Number.isSafeInteger(id)) return [];
     const rows = await this.db.rows<LogRow>(
-      `SELECT job_key, job_id, step, level, text FROM workflow_run_logs WHERE run_id = $1
+      `SELECT ${LOG_COLUMNS} FROM workflow_run_logs WHERE run_id = $1
        ${job === undefined ? "" : "AND (job_id = $2 OR job_key = $2)"} ORDER BY seq`,
       job === undefined ? [id] : [id, job],
     );

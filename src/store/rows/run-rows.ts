@@ -44,19 +44,26 @@ export const runFromRow = (row: RunRow): RunSummary & { result: RunResult | null
   result: row.result ? (JSON.parse(row.result) as RunResult) : null,
 });
 
-/** The columns of a log line that the port answers (`SELECT job_key, job_id, step, level, text`). */
+/** The columns of a log line that the port answers (LOG_COLUMNS). */
 export interface LogRow {
   job_key: string;
   job_id: string;
   step: string;
-  level: LogLine["level"];
+  level: string;
   text: string;
+  /** Epoch milliseconds (migration 021); NULL on lines stored before. PostgreSQL's BIGINT reads as a string. */
+  at: number | string | null;
 }
 
-export const logLineFromRow = (row: LogRow): StoredLogLine => ({
-  jobKey: row.job_key,
-  jobId: row.job_id,
-  step: row.step,
-  level: row.level,
-  text: row.text,
-});
+export const LOG_COLUMNS = "job_key, job_id, step, level, text, at";
+
+export function logLineFromRow(row: LogRow): StoredLogLine {
+  return {
+    jobKey: row.job_key,
+    jobId: row.job_id,
+    step: row.step,
+    level: row.level as LogLine["level"],
+    text: row.text,
+    ...(row.at === null ? {} : { at: Number(row.at) }),
+  };
+}

@@ -1,6 +1,7 @@
 import type { LogLine, RunResult } from "../../core/workflow/model.js";
 import type { RunHistory, RunStore, RunSummary, StoredLogLine } from "../ports/run-store.js";
 import {
+  LOG_COLUMNS,
   logLineFromRow,
   runFromRow,
   SELECT_RUN,
@@ -37,12 +38,12 @@ export class SqliteRunStore implements RunStore {
       "SELECT COALESCE(MAX(seq), 0) AS seq FROM workflow_run_logs WHERE run_id = ?",
     );
     const insert = this.db.prepare(
-      "INSERT INTO workflow_run_logs (run_id, seq, job_key, job_id, step, level, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO workflow_run_logs (run_id, seq, job_key, job_id, step, level, text, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
     this.db.transaction(() => {
       let seq = (next.get(Number(runId)) as { seq: number }).seq;
       for (const line of lines)
-        insert.run(Number(runId), ++seq, jobKey, jobId, line.step, line.level, line.text);
+        insert.run(Number(runId), ++seq, jobKey, jobId, line.step, line.level, line.text, line.at ?? null);
     })();
   }
 
@@ -101,7 +102,7 @@ export class SqliteRunStore implements RunStore {
   private logsOf(runId: string, job?: string): StoredLogLine[] {
     const rows = this.db
       .prepare(
-        `SELECT job_key, job_id, step, level, text FROM workflow_run_logs WHERE run_id = ? ${job === undefined ? "" : "AND (job_id = ? OR job_key = ?)"} ORDER BY seq`,
+        `SELECT ${LOG_COLUMNS} FROM workflow_run_logs WHERE run_id = ? ${job === undefined ? "" : "AND (job_id = ? OR job_key = ?)"} ORDER BY seq`,
       )
       .all(...(job === undefined ? [Number(runId)] : [Number(runId), job, job])) as LogRow[];
     return rows.map(logLineFromRow);

@@ -1,16 +1,20 @@
-import { useEffect, useRef } from "preact/hooks";
-import { get, getText, listOf } from "../api.js";
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, get, listOf, post } from "../api.js";
 import { Badge } from "../components/Badge.js";
 import { LoadState } from "../components/Status.js";
 import { useData } from "../data.js";
-import { ago, duration } from "../format.js";
+import { field } from "../form.js";
+import { ago, clock, duration } from "../format.js";
 import { jobColumns } from "../graph.js";
-import type { Change, Run, Session } from "../types.js";
+import { may } from "../permissions.js";
+import { navigate } from "../router.js";
+import { stepSections, type StepSection } from "../steps.js";
+import type { Change, Run, RunJob, RunLogLine, Session } from "../types.js";
 
 const isRun = (c: Change) => c.kind === "run";
 const statusOf = (x: { status: string; conclusion: string | null }) => x.conclusion ?? x.status;
 
-export function Pipelines({ runId }: { session: Session; runId?: string }) {
+export function Pipelines({ session, runId }: { session: Session; runId?: string }) {
   const runs = useData(
     () => get<unknown>("/api/runs?limit=50").then((r) => listOf<Run>(r, "runs")),
     [],
@@ -19,7 +23,8 @@ export function Pipelines({ runId }: { session: Session; runId?: string }) {
   return (
     <section>
       <h1 tabIndex={-1}>Pipelines</h1>
-      {runId && <RunDetail runId={runId} />}
+      {runId && <RunDetail runId={runId} session={session} />}
+      {!runId && may(session, "trigger-run") && <StartRun />}
       <h2>Runs</h2>
       <LoadState error={runs.error} loading={runs.loading && !runs.data} what="Pipeline runs" optional />
       {runs.data && runs.data.length === 0 && <p class="muted">No runs yet.</p>}
@@ -45,7 +50,7 @@ export function Pipelines({ runId }: { session: Session; runId?: string }) {
                 </td>
                 <td>{run.workflow}</td>
                 <td>{run.event}</td>
-                <td class="mono">{run.ref}</td>
+                <td class="mono wrap">{shortRef(run.ref)}</td>
                 <td>
                   <Badge value={statusOf(run)} />
                 </td>
@@ -61,47 +66,122 @@ export function Pipelines({ runId }: { session: Session; runId?: string }) {
   );
 }
 
-function RunDetail({ runId }: { runId: string }) {
+type Message = { text: string; error: boolean } | null;
+const messageOf = (e: unknown) => ({ text: e instanceof ApiError ? e.message : String(e), error: true });
+const shortRef = (ref: string) => ref.replace(/^refs\/(heads|tags)\//, "");
+
+interface WorkflowsReply {
+  workflows: { file: string; name: string; dispatch: boolean; problem?: string }[];
+  branches: string[];
+}
+
+/** Run: start a workflow that `workflow_dispatch` starts, at a branch, tag or commit. */
+function StartRun() {
+  const listing = useData(
+    () => get<WorkflowsReply>("/api/workflows"),
+    [],
+    () => false,
+  );
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<Message>(null);
+  // An older server has no workflow listing: no form rather than a broken one.
+  if (listing.error?.status === 404 || !listing.data) return null;
+  const { workflows, branches } = listing.data;
+  const startable = workflows.filter((w) => w.dispatch);
+  const submit = (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const ref = field(form, "ref");
+    setBusy(true);
+    post<{ run: Run }>("/api/runs", { workflow: field(form, "workflow"), ...(ref ? { ref } : {}) }).then(
+      (reply) => {
+        setBusy(false);
+        navigate(`/pipelines/${encodeURIComponent(reply.run.runId)}`);
+      },
+      (e: unknown) => {
+        setBusy(false);
+        setMessage(messageOf(e));
+      },
+    );
+  };
+  return (
+    <form class="run-start" onSubmit={submit} aria-labelledby="run-start-title">
+      <h2 id="run-start-title">Run a workflow</h2>
+      {startable.length === 0 ? (
+        <p class="muted">
+          No workflow here declares <code>workflow_dispatch</code>, so none can be started by hand.
+        </p>
+      ) : (
+        <>
+          <label>
+            Workflow
+            <select name="workflow" required>
+              {startable.map((w) => (
+                <option key={w.file} value={w.file}>
+                  {w.name} ({w.file.replace(/^\.github\/workflows\//, "")})
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Branch, tag or commit
+            <input name="ref" list="run-refs" defaultValue={branches[0] ?? ""} placeholder="HEAD" />
+          </label>
+          <datalist id="run-refs">
+            {branches.map((b) => (
+              <option key={b} value={b} />
+            ))}
+          </datalist>
+          <button type="submit" disabled={busy}>
+            {busy ? "Starting…" : "Run"}
+          </button>
+        </>
+      )}
+      {message && (
+        <p class={message.error ? "error" : "muted"} role={message.error ? "alert" : "status"}>
+          {message.text}
+        </p>
+      )}
+    </form>
+  );
+}
+
+interface LogsReply {
+  jobs: { key: string; id: string; lines: RunLogLine[] }[];
+}
+
+function RunDetail({ runId, session }: { runId: string; session: Session }) {
   const concerns = (c: Change) => c.kind === "run" && (c as { run: Run }).run.runId === runId;
+  const path = `/api/runs/${encodeURIComponent(runId)}`;
   const run = useData(
-    () =>
-      get<unknown>(`/api/runs/${encodeURIComponent(runId)}`).then(
-        (r) => ((r as { run?: Run }).run ?? r) as Run,
-      ),
+    () => get<unknown>(path).then((r) => ((r as { run?: Run }).run ?? r) as Run),
     [runId],
     concerns,
   );
-  const logs = useData(() => getText(`/api/runs/${encodeURIComponent(runId)}/logs`), [runId], concerns);
+  const logs = useData(() => get<LogsReply>(`${path}/logs`), [runId], concerns);
   const artifacts = useData(
     () =>
-      get<unknown>(`/api/runs/${encodeURIComponent(runId)}/artifacts`).then((r) =>
+      get<unknown>(`${path}/artifacts`).then((r) =>
         listOf<{ name: string; size?: number; url?: string }>(r, "artifacts"),
       ),
     [runId],
     concerns,
   );
   const summaries = useData(
-    () =>
-      get<unknown>(`/api/runs/${encodeURIComponent(runId)}/summary`).then((r) =>
-        listOf<{ key: string; markdown: string }>(r, "jobs"),
-      ),
+    () => get<unknown>(`${path}/summary`).then((r) => listOf<{ key: string; markdown: string }>(r, "jobs")),
     [runId],
     concerns,
   );
   const running = run.data?.status === "running";
   const reloadLogs = logs.reload;
   useEffect(() => {
-    // Logs grow between run events: poll them while the run is going.
+    // Lines arrive between run events (a step's output is stored every second): poll while it runs.
     if (!running) return;
     const timer = setInterval(reloadLogs, 2000);
     return () => clearInterval(timer);
   }, [running, reloadLogs]);
-  const logRef = useRef<HTMLPreElement>(null);
-  useEffect(() => {
-    const el = logRef.current;
-    if (el && running) el.scrollTop = el.scrollHeight;
-  }, [logs.data, running]);
 
+  const linesOf = (job: RunJob): RunLogLine[] => logs.data?.jobs.find((j) => j.key === job.key)?.lines ?? [];
   return (
     <article aria-labelledby="run-title" class="run">
       <h2 id="run-title">
@@ -109,6 +189,8 @@ function RunDetail({ runId }: { runId: string }) {
         {run.data && <Badge value={statusOf(run.data)} />}
       </h2>
       <LoadState error={run.error} loading={run.loading && !run.data} what="This run" optional />
+      {run.data && <RunFacts run={run.data} />}
+      {run.data && <RunButtons run={run.data} session={session} reload={run.reload} />}
       {run.data?.reason && <p class="reason">{run.data.reason}</p>}
       {run.data && (
         <>
@@ -130,19 +212,16 @@ function RunDetail({ runId }: { runId: string }) {
               </div>
             ))}
           </div>
+          <LoadState
+            error={logs.error}
+            loading={logs.loading && logs.data === undefined}
+            what="Run logs"
+            optional
+          />
+          {run.data.jobs.map((job) => (
+            <JobLog key={job.key} job={job} lines={linesOf(job)} />
+          ))}
         </>
-      )}
-      <h3>Logs</h3>
-      <LoadState
-        error={logs.error}
-        loading={logs.loading && logs.data === undefined}
-        what="Run logs"
-        optional
-      />
-      {logs.data !== undefined && (
-        <pre class="logs" ref={logRef} tabIndex={0} aria-label="run logs">
-          {logs.data || "(no output yet)"}
-        </pre>
       )}
       {summaries.data && summaries.data.length > 0 && (
         <>
@@ -175,5 +254,151 @@ function RunDetail({ runId }: { runId: string }) {
         </ul>
       )}
     </article>
+  );
+}
+
+/** The commit (short sha and message), the branch and event, who started the run, and when. */
+function RunFacts({ run }: { run: Run }) {
+  const [subject, ...body] = (run.commit?.message ?? "").split("\n");
+  const rest = body.join("\n").trim();
+  return (
+    <dl class="facts run-facts">
+      <div class="commit">
+        <dt>Commit</dt>
+        <dd>
+          <span class="mono" title={run.sha}>
+            {run.sha.slice(0, 7)}
+          </span>{" "}
+          {run.commit ? (
+            <span class="commit-subject" data-testid="commit-message">
+              {subject}
+            </span>
+          ) : (
+            <span class="muted">(message not available)</span>
+          )}
+          {rest && <pre class="commit-body">{rest}</pre>}
+        </dd>
+      </div>
+      <div>
+        <dt>Branch</dt>
+        <dd class="mono wrap">{shortRef(run.ref)}</dd>
+      </div>
+      <div>
+        <dt>Event</dt>
+        <dd>{run.event}</dd>
+      </div>
+      <div>
+        <dt>Started by</dt>
+        <dd>{run.actor ?? "slipway run"}</dd>
+      </div>
+      <div>
+        <dt>Started</dt>
+        <dd>{ago(run.startedAt)}</dd>
+      </div>
+      <div>
+        <dt>Took</dt>
+        <dd>{run.status === "running" ? "running…" : duration(run.durationMs)}</dd>
+      </div>
+    </dl>
+  );
+}
+
+/** Re-run (a finished run, on the same commit) and Cancel (a running one), for roles allowed to. */
+function RunButtons({ run, session, reload }: { run: Run; session: Session; reload: () => void }) {
+  const [busy, setBusy] = useState("");
+  const [message, setMessage] = useState<Message>(null);
+  const running = run.status === "running";
+  const acts = [
+    ...(!running && may(session, "trigger-run") ? (["rerun"] as const) : []),
+    ...(running && may(session, "cancel-run") ? (["cancel"] as const) : []),
+  ];
+  if (acts.length === 0) return null;
+  const path = `/api/runs/${encodeURIComponent(run.runId)}`;
+  const act = (which: "rerun" | "cancel") => {
+    setBusy(which);
+    setMessage(null);
+    post<{ run: Run }>(`${path}/${which}`).then(
+      (reply) => {
+        setBusy("");
+        if (which === "rerun") navigate(`/pipelines/${encodeURIComponent(reply.run.runId)}`);
+        else {
+          setMessage({ text: `Run #${run.runNumber ?? run.runId} cancelled.`, error: false });
+          reload();
+        }
+      },
+      (e: unknown) => {
+        setBusy("");
+        setMessage(messageOf(e));
+        reload();
+      },
+    );
+  };
+  return (
+    <div class="run-buttons" role="group" aria-label="run actions">
+      {acts.includes("rerun") && (
+        <button type="button" disabled={busy !== ""} onClick={() => act("rerun")}>
+          {busy === "rerun" ? "Starting…" : "Re-run"}
+        </button>
+      )}
+      {acts.includes("cancel") && (
+        <button type="button" class="danger" disabled={busy !== ""} onClick={() => act("cancel")}>
+          {busy === "cancel" ? "Cancelling…" : "Cancel"}
+        </button>
+      )}
+      {message && (
+        <p class={message.error ? "error" : "muted"} role={message.error ? "alert" : "status"}>
+          {message.text}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A job's log: one collapsible section per step, each line with its time. */
+function JobLog({ job, lines }: { job: RunJob; lines: RunLogLine[] }) {
+  const sections = stepSections(job, lines);
+  return (
+    <section class="job-log" aria-labelledby={`job-${job.key}`}>
+      <h3 id={`job-${job.key}`}>
+        {job.name} <Badge value={statusOf(job)} />
+        {job.durationMs !== null && <span class="muted"> {duration(job.durationMs)}</span>}
+      </h3>
+      {sections.length === 0 && (
+        <p class="muted">
+          {job.status === "pending" || job.status === "waiting" ? "Not started." : "No output."}
+        </p>
+      )}
+      {sections.map((section, i) => (
+        <StepLog key={`${i}:${section.name}`} section={section} />
+      ))}
+    </section>
+  );
+}
+
+function StepLog({ section }: { section: StepSection }) {
+  const state = section.status === "running" ? "running" : (section.conclusion ?? "");
+  return (
+    <details class={`step ${state}`} open={section.open} data-step={section.name}>
+      <summary>
+        <span class="step-name">{section.name}</span> {state && <Badge value={state} />}
+        {section.durationMs !== null && <span class="muted"> {duration(section.durationMs)}</span>}
+      </summary>
+      {section.lines.length === 0 ? (
+        <p class="muted step-empty">{section.status === "running" ? "(no output yet)" : "(no output)"}</p>
+      ) : (
+        <ol class="log-lines" aria-label={`log of ${section.name}`}>
+          {section.lines.map((line, i) => (
+            <li key={i} class={line.level}>
+              {line.at && (
+                <time dateTime={line.at} title={line.at}>
+                  {clock(line.at)}
+                </time>
+              )}
+              <span class="text">{line.level === "group" ? `▸ ${line.text}` : line.text}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </details>
   );
 }
