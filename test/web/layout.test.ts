@@ -15,8 +15,14 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIXTURE_APP } from "../rollouts/world.js";
-import { launchChromium, REPO, startDashboardWorld, type DashboardWorld } from "./harness.js";
+import {
+  canaryYaml,
+  launchChromium,
+  REPO,
+  startDashboardWorld,
+  steadyLoad,
+  type DashboardWorld,
+} from "./harness.js";
 import { layoutProblems, MAX_PAGE_HEIGHT } from "./layout.js";
 
 const SHOTS = join(REPO, "test-results/layout");
@@ -26,86 +32,38 @@ const VIEWPORTS = [
   { width: 1280, height: 800 },
 ];
 
+/** Two jobs, one needing the other, a log line longer than a phone is wide, a step summary. */
 const CI = `name: CI
 on: { workflow_dispatch: {} }
 jobs:
   build:
     runs-on: ubuntu-latest
     steps:
-      - run: mkdir -p out && echo "hello from build" > out/greeting.txt && echo "a-rather-long-log-line-without-any-spaces-in-it-$(printf 'x%.0s' $(seq 1 200))"
-      - uses: actions/upload-artifact@v4
-        with: { name: site, path: out }
-  lint:
-    runs-on: ubuntu-latest
-    steps:
-      - run: echo lint ok
+      - run: echo "one-long-word-$(printf 'x%.0s' $(seq 1 200))"
   test:
-    needs: [build, lint]
+    needs: [build]
     runs-on: ubuntu-latest
     steps:
-      - run: |
-          echo "tests ok"
-          echo "### 3 tests passed" >> "$GITHUB_STEP_SUMMARY"
+      - run: echo "### 3 tests passed" >> "$GITHUB_STEP_SUMMARY"
 `;
 
-/** Canary in production (analysis charts, a manual pause), blue-green staging, a policy in eu. */
+/** The harness's canary production, plus a blue-green staging, a policy in eu, channels, a webhook. */
 function yaml(hookUrl: string): string {
-  return `project:
-  name: shop
-services:
-  web:
-    path: web
-    start: node start.mjs
-    replicas: 2
-    env:
-      SLIPWAY_FIXTURE_APP: ${FIXTURE_APP}
-    readiness:
-      http: { path: /healthz }
-      period: 200ms
-      timeout: 1s
-    stopGracePeriod: 2s
-environments:
-  production:
-    strategy: canary
-    readinessTimeout: 8s
-    scaleDownDelay: 1s
-    drainTimeout: 2s
-    steps:
-      - setWeight: 20
-      - analysis:
-          metrics:
-            - { name: latency p95 vs stable, provider: proxy, judge: ratio, statistic: latency-p95, maxRatio: 3, unit: ms, initialDelay: 500ms, interval: 500ms, count: 4, onInconclusive: wait }
-      - setWeight: 50
-      - pause: manual
-    analysis:
-      window: 2s
-      interval: 500ms
-      minRequests: 10
-      triggers: { errorRate: false, latency: false, latencyVsBaseline: false, consecutiveHealthFailures: 3 }
-      metrics:
-        - { name: error rate, provider: proxy, judge: threshold, statistic: error-rate, max: 0.05, unit: ratio, interval: 1s, onInconclusive: wait }
-  staging:
+  return `${canaryYaml()}  staging:
     readinessTimeout: 8s
     services:
       web: { replicas: 1, routes: [{ hosts: [staging.shop.example] }] }
-    scaleDownDelay: 1s
-    drainTimeout: 2s
   eu:
-    readinessTimeout: 8s
     services:
       web: { replicas: 1, routes: [{ hosts: [eu.shop.example] }] }
-    policy:
-      require: [tests, coverage, sast]
-      minCoverage: 90
+    policy: { require: [tests, coverage, sast], minCoverage: 90 }
 channels:
   stable: { strategy: blue-green, environment: staging, description: what customers get }
   alpha: { strategy: flag, flag: web-release, variant: alpha }
 notifications:
   retry: { maxAttempts: 1 }
   channels:
-    - name: audit-sink
-      kind: webhook
-      url: ${hookUrl}
+    - { name: audit-sink, kind: webhook, url: "${hookUrl}" }
 `;
 }
 
@@ -120,8 +78,7 @@ async function closedPort(): Promise<number> {
 
 let world: DashboardWorld | undefined;
 let browser: Browser | undefined;
-let running = true;
-let load: Promise<void> | undefined;
+let stopLoad: (() => Promise<void>) | undefined;
 const ids = { finished: "", running: "", run: "" };
 
 async function phaseOf(id: string): Promise<string> {
@@ -161,32 +118,15 @@ function traffic(flagKey: string, users: number) {
 
 async function seed(w: DashboardWorld): Promise<void> {
   expect((await w.api("POST", "/api/users", USER)).status).toBe(201);
+  // A rule and a split (drawn as a bar), and a key longer than a phone's table column.
+  const split = (on: number) => [
+    ["on", on],
+    ["off", 100 - on],
+  ];
+  const base = { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "off" };
   const checkout = {
-    state: "ENABLED",
-    variants: { on: true, off: false },
-    defaultVariant: "off",
-    targeting: {
-      if: [
-        { ends_with: [{ var: "email" }, "@shop.example"] },
-        "on",
-        {
-          fractional: [
-            ["on", 10],
-            ["off", 90],
-          ],
-        },
-      ],
-    },
-    metadata: { owner: "payments" },
-  };
-  const split = {
-    ...checkout,
-    targeting: {
-      fractional: [
-        ["on", 50],
-        ["off", 50],
-      ],
-    },
+    ...base,
+    targeting: { if: [{ ends_with: [{ var: "email" }, "@shop.example"] }, "on", { fractional: split(10) }] },
   };
   const release = {
     state: "ENABLED",
@@ -196,7 +136,7 @@ async function seed(w: DashboardWorld): Promise<void> {
   };
   for (const [key, flag] of [
     ["new-checkout-flow-for-returning-customers", checkout],
-    ["checkout", split],
+    ["checkout", { ...base, targeting: { fractional: split(50) } }],
     ["web-release", release],
   ] as const) {
     expect((await w.api("PUT", `/api/flags/${key}`, { flag, reason: "launch to 10%" })).status).toBe(201);
@@ -274,24 +214,14 @@ beforeAll(async () => {
   world = await startDashboardWorld({ v1: { LATENCY_MS: "5" }, v2: { LATENCY_MS: "6" } }, yaml(hook), {
     "ci.yml": CI,
   });
-  const proxyUrl = world.proxyUrl;
   // Steady traffic: the canary's analysis judges what the proxy saw of each revision.
-  load = (async () => {
-    while (running) {
-      await fetch(proxyUrl, { signal: AbortSignal.timeout(5000) }).then(
-        (r) => r.text(),
-        () => undefined,
-      );
-      await sleep(10);
-    }
-  })();
+  stopLoad = steadyLoad(world.proxyUrl);
   await seed(world);
   browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {
-  running = false;
-  await load;
+  await stopLoad?.();
   await browser?.close();
   await world?.close();
 }, 60_000);
