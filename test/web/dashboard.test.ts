@@ -12,6 +12,7 @@ import {
   launchChromium,
   shot,
   startDashboardWorld,
+  steadyLoad,
   unnamedControls,
   type DashboardWorld,
 } from "./harness.js";
@@ -32,22 +33,7 @@ afterAll(async () => {
 }, 60_000);
 
 /** Steady requests through the proxy so the rollout's triggers have traffic to judge. */
-function load(proxyUrl: string) {
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      await fetch(proxyUrl, { signal: AbortSignal.timeout(5000) }).then(
-        (r) => r.text(),
-        () => undefined,
-      );
-      await sleep(20);
-    }
-  })();
-  return async () => {
-    running = false;
-    await loop;
-  };
-}
+const load = (proxyUrl: string) => steadyLoad(proxyUrl, 20);
 
 async function phaseOn(page: Page): Promise<string> {
   return (await page.getByTestId("phase").textContent())?.trim() ?? "";

@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { pino } from "pino";
 import { spawnProxy, type SpawnedProxy } from "../../src/traffic/admin-client.js";
@@ -178,6 +179,27 @@ environments:
       metrics:
         - { name: error rate, provider: proxy, judge: threshold, statistic: error-rate, max: 0.05, unit: ratio, interval: 1s, onInconclusive: wait }
 `;
+}
+
+/**
+ * Requests through the proxy one after another, `pauseMs` apart, until the returned function is
+ * called (it resolves once the last request ends): traffic for a rollout's analysis to judge.
+ */
+export function steadyLoad(proxyUrl: string, pauseMs = 10): () => Promise<void> {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await fetch(proxyUrl, { signal: AbortSignal.timeout(5000) }).then(
+        (r) => r.text(),
+        () => undefined,
+      );
+      await sleep(pauseMs);
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+  };
 }
 
 export async function shot(page: Page, name: string): Promise<void> {

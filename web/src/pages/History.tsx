@@ -1,3 +1,4 @@
+import { useState } from "preact/hooks";
 import { get, listOf } from "../api.js";
 import { LoadState } from "../components/Status.js";
 import { useData } from "../data.js";
@@ -13,14 +14,23 @@ const FILTERS = [
   ["actor", "Actor"],
 ] as const;
 
+/** Rows shown at first and added by each "Load more": a phone's page stays a few screens long. */
+export const HISTORY_PAGE = 50;
+
 /** The audit trail, filtered through the URL (so a filtered view can be linked). */
 export function History() {
   const { query } = useLocation();
-  const params = new URLSearchParams();
-  for (const [key] of FILTERS) if (query.get(key)) params.set(key, query.get(key)!);
+  const filters = new URLSearchParams();
+  for (const [key] of FILTERS) if (query.get(key)) filters.set(key, query.get(key)!);
+  const filtersKey = filters.toString();
+  // Rows shown, per filter: a new filter starts again at one page.
+  const [shownFor, setShownFor] = useState({ filters: filtersKey, rows: HISTORY_PAGE });
+  const rows = shownFor.filters === filtersKey ? shownFor.rows : HISTORY_PAGE;
   // The server may not filter by type or actor yet (then this page does): ask for more events then.
   const filtering = Boolean(query.get("type") || query.get("actor"));
-  params.set("limit", query.get("limit") || (filtering ? "1000" : "200"));
+  const limit = Number(query.get("limit")) || Math.max(filtering ? 1000 : 200, rows + 1);
+  const params = new URLSearchParams(filters);
+  params.set("limit", String(limit));
   const qs = params.toString();
   const events = useData(
     () => get<unknown>(`/api/history?${qs}`).then((r) => listOf<StoredEvent>(r, "events")),
@@ -35,6 +45,9 @@ export function History() {
         (!query.get("type") || e.type === query.get("type")) &&
         (!query.get("actor") || e.actor === query.get("actor")),
     );
+  const page = shown.slice(0, rows);
+  // More to show: fetched and not shown yet, or the server may hold more than the limit asked for.
+  const more = shown.length > rows || (!filtering && (events.data?.length ?? 0) >= limit);
   const submit = (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
@@ -48,7 +61,7 @@ export function History() {
   return (
     <section>
       <h1 tabIndex={-1}>History</h1>
-      <form class="filters" onSubmit={submit} aria-label="Filter the history" key={qs}>
+      <form class="filters" onSubmit={submit} aria-label="Filter the history" key={filtersKey}>
         {FILTERS.map(([key, label]) => (
           <label key={key}>
             {label}
@@ -70,7 +83,7 @@ export function History() {
       </form>
       <LoadState error={events.error} loading={events.loading && !events.data} what="the history" />
       {events.data && shown.length === 0 && <p class="muted">No events match.</p>}
-      {shown.length > 0 && (
+      {page.length > 0 && (
         <table class="list" data-testid="history">
           <thead>
             <tr>
@@ -90,7 +103,7 @@ export function History() {
             </tr>
           </thead>
           <tbody>
-            {shown.map((e) => (
+            {page.map((e) => (
               <tr key={e.seq}>
                 <td class="mono">{dateTime(e.at)}</td>
                 <td>
@@ -110,6 +123,21 @@ export function History() {
             ))}
           </tbody>
         </table>
+      )}
+      {page.length > 0 && (
+        <p class="more">
+          <span class="muted" role="status">
+            {page.length === 1 ? "1 event" : `${page.length} events`}, newest first
+          </span>
+          {more && (
+            <button
+              type="button"
+              onClick={() => setShownFor({ filters: filtersKey, rows: rows + HISTORY_PAGE })}
+            >
+              Load more
+            </button>
+          )}
+        </p>
       )}
     </section>
   );
