@@ -93,12 +93,20 @@ export async function startDashboardWorld(
     proxyUrl: server.proxyUrl,
     adminToken,
     async api<T>(method: string, path: string, body?: unknown) {
-      const res = await fetch(`${running.apiUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(15_000),
-      });
+      const send = () =>
+        fetch(`${running.apiUrl}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal: AbortSignal.timeout(15_000),
+        });
+      let res = await send();
+      // Seeding sends hundreds of requests: wait as the API's rate limit asks, like a polite client.
+      while (res.status === 429) {
+        await res.text();
+        await new Promise((done) => setTimeout(done, Number(res.headers.get("retry-after") ?? 1) * 1000));
+        res = await send();
+      }
       const text = await res.text();
       return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
     },
