@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { configFileIn } from "../config/project-search.js";
 import { parse } from "yaml";
 import { durationMs } from "../core/duration.js";
 import type { NOTIFY_EVENT_TYPES } from "../core/config/schema-notify.js";
@@ -124,9 +124,7 @@ export function loadNotificationSettings(
   dir: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): NotificationSettings {
-  const file = ["slipway.yaml", "slipway.yml"]
-    .map((name) => join(dir, name))
-    .find((path) => existsSync(path));
+  const file = configFileIn(dir);
   if (!file) return { channels: [] };
   const document = parse(readFileSync(file, "utf8")) as { notifications?: unknown } | null;
   const parsed = notificationsSchema.optional().safeParse(document?.notifications);

@@ -1,10 +1,9 @@
 import { announceRollouts, RolloutAnnouncer, runFailedEvent, type ChangeLike } from "../notify/announce.js";
-import { describeChannels, loadNotificationSettings } from "../notify/from-config.js";
+import { LiveNotificationSettings } from "../notify/live-settings.js";
 import { Notifier, type NotifierOptions } from "../notify/notifier.js";
 import { collectSecrets } from "../pipelines/secrets.js";
 import type { DeadLetterStore } from "../store/ports/dead-letter-store.js";
 import type { WebhookDeliveryStore } from "../store/ports/webhook-delivery-store.js";
-import type { ChannelConfig } from "../notify/channels/channel.js";
 import type { AppContext } from "./app-context.js";
 import { RunManager } from "../pipelines/runs/run-manager.js";
 import { own } from "../core/own.js";
@@ -18,11 +17,12 @@ import type { NotificationEvent } from "../core/notify/events.js";
  */
 export interface RunsAndNotifier {
   runs: RunManager;
-  notifier: Notifier;
+  /** The notifier for slipway.yaml's notifications as of now (re-read when the file changes). */
+  readonly notifier: Notifier;
   deadLetters: DeadLetterStore;
   deliveries: WebhookDeliveryStore;
   /** Channel names, kinds and events, URLs reduced to their origin (for logs and the API). */
-  channels: Record<string, unknown>[];
+  readonly channels: Record<string, unknown>[];
   /** Environment the server reads secrets from (webhook secret, `${VAR}` references, SLIPWAY_SECRET_*). */
   env: Readonly<Record<string, string | undefined>>;
   close(): Promise<void>;
@@ -45,28 +45,20 @@ const KEY = "runs-and-notifier";
 function createRunsAndNotifier(app: AppContext, options: RunsAndNotifierOptions): RunsAndNotifier {
   const env = options.env ?? process.env;
   const log = app.log.child({ part: "hooks" });
-  let channels: ChannelConfig[] = [];
-  let retry;
-  try {
-    const settings = loadNotificationSettings(app.projectDir, env);
-    channels = settings.channels;
-    retry = settings.retry;
-  } catch (error) {
-    // A missing `${VAR}` must not keep the control plane down; it is logged, without values.
-    log.error({ err: (error as Error).message }, "notifications disabled: invalid configuration");
-  }
   const deadLetters = app.store.deadLetters;
-  const notifier = new Notifier({
-    channels,
-    deadLetters,
+  // notifications: is re-read when slipway.yaml changes, like approval and access rules.
+  const live = new LiveNotificationSettings({
+    dir: app.projectDir,
+    env,
     log,
-    ...(retry ? { retry } : {}),
-    ...options.notifier,
+    make: ({ channels, retry }) =>
+      new Notifier({ channels, deadLetters, log, ...(retry ? { retry } : {}), ...options.notifier }),
   });
+  live.current(); // reports an invalid notifications: at start, not at the first rollout
   const claim = options.claim;
   const send = async (event: NotificationEvent): Promise<unknown> => {
     if (claim && !(await claim(notificationKey(event)).catch(() => false))) return undefined;
-    return notifier.notify(event);
+    return live.current().notifier.notify(event);
   };
   const link = (path: string): string | undefined => {
     const base = env.SLIPWAY_PUBLIC_URL?.replace(/\/+$/, "");
@@ -100,14 +92,16 @@ function createRunsAndNotifier(app: AppContext, options: RunsAndNotifierOptions)
           new RolloutAnnouncer({ now: () => app.now(), link: (id) => link(`rollouts/${id}`) }),
         )
       : () => undefined;
-  const described = describeChannels(channels);
-  if (channels.length > 0) log.info({ channels: described }, "notification channels");
   return {
     runs,
-    notifier,
+    get notifier() {
+      return live.current().notifier;
+    },
     deadLetters,
     deliveries: app.store.webhookDeliveries,
-    channels: described,
+    get channels() {
+      return live.current().channels;
+    },
     env,
     async close() {
       unsubscribe();

@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeadLetter } from "../../src/store/ports/dead-letter-store.js";
@@ -159,5 +161,53 @@ describe("notifications from a real server", () => {
       ["rollout.started", id, "v1"],
       ["rollout.promoted", id, "v1"],
     ]);
+  }, 60_000);
+
+  it("re-reads notifications when slipway.yaml changes: a channel added takes the next notification, no restart; a change that does not load keeps the channels", async () => {
+    const later = await startReceiver(() => ({ status: 200 }));
+    try {
+      const file = join(h.world.dir, "slipway.yaml");
+      const before = readFileSync(file, "utf8");
+      const addChannel = (yaml: string) => {
+        expect(before).toContain("    - name: dead\n");
+        writeFileSync(file, before.replace("    - name: dead\n", `${yaml}    - name: dead\n`));
+      };
+      const failRun = async () => {
+        const started = await h.api.call<{ run: { runId: string } }>("POST", "/api/runs", {
+          token: h.token,
+          body: { workflow: "nightly.yml" },
+        });
+        expect(started.status).toBe(202);
+        return started.json.run.runId;
+      };
+      addChannel(
+        `    - name: later\n      kind: webhook\n      url: ${later.url("/later")}\n      events: [run.failed]\n`,
+      );
+      const listed = await h.api.call<{ channels: { name: string }[] }>("GET", "/api/dead-letters", {
+        token: h.token,
+      });
+      expect(listed.json.channels.map((c) => c.name)).toEqual(["ops", "later", "dead"]);
+      const first = await failRun();
+      await until("run.failed at the added channel", () =>
+        later.requests.some((r) => bodyOf(r).event.runId === first) ? true : undefined,
+      );
+
+      // `${UNSET}` cannot be resolved: the change is refused and the channels that worked stay.
+      addChannel(
+        `    - name: later\n      kind: webhook\n      url: ${later.url("/later")}\n      events: [run.failed]\n` +
+          "    - name: broken\n      kind: webhook\n      url: http://127.0.0.1:9/${UNSET_SECRET}\n",
+      );
+      const second = await failRun();
+      await until("run.failed at the kept channel", () =>
+        later.requests.some((r) => bodyOf(r).event.runId === second) ? true : undefined,
+      );
+      const kept = await h.api.call<{ channels: { name: string }[] }>("GET", "/api/dead-letters", {
+        token: h.token,
+      });
+      expect(kept.json.channels.map((c) => c.name)).toEqual(["ops", "later", "dead"]);
+      writeFileSync(file, before);
+    } finally {
+      await later.close();
+    }
   }, 60_000);
 });

@@ -12,6 +12,19 @@ export function toName(label: string, fallback: string): string {
   return name || fallback;
 }
 
+/** Names that say "the site people open": it gets `/`, the others `/<name>`. */
+const SITE_NAMES = ["web", "www", "site", "frontend", "front", "app", "ui", "client", "website"];
+
+/**
+ * Which of the services gets the path `/`: the first whose name (or its last `-` part, as in
+ * `shop-web`) says it is the site, else the first. Found services come in folder order, so without
+ * this `api` would take `/` and `web` be served under `/web`.
+ */
+export function siteIndex(names: readonly string[]): number {
+  const index = names.findIndex((name) => SITE_NAMES.includes(name.split("-").at(-1) ?? name));
+  return index === -1 ? 0 : index;
+}
+
 export interface RenderedConfig {
   text: string;
   /** Service names written (not the commented-out ones), in file order. */
@@ -23,8 +36,8 @@ const quote = (text: string): string => JSON.stringify(text);
 /**
  * The commented slipway.yaml `slipway init` writes: each found service with its start and build
  * commands and why it was picked; folders found without a start command are written commented out,
- * so the file still validates. Several services get one path prefix each (`/` for the first),
- * because two routes with the same hosts and prefix are refused.
+ * so the file still validates. Several services get one path prefix each (`/` for the one that
+ * looks like the site, see `siteIndex`), because two routes with the same hosts and prefix are refused.
  */
 export function renderConfig(projectLabel: string, found: readonly FoundService[]): RenderedConfig {
   const taken = new Set<string>();
@@ -45,8 +58,10 @@ export function renderConfig(projectLabel: string, found: readonly FoundService[
     "services:",
   ];
   const services: string[] = [];
+  const names = runnable.map((service, index) => unique(toName(service.label, `service-${index + 1}`)));
+  const site = siteIndex(names);
   runnable.forEach((service, index) => {
-    const name = unique(toName(service.label, `service-${index + 1}`));
+    const name = names[index]!;
     services.push(name);
     lines.push(
       `  # ${service.path}: found by ${service.reasons.join(", ")}`,
@@ -55,7 +70,7 @@ export function renderConfig(projectLabel: string, found: readonly FoundService[
       ...(service.build ? [`    build: ${quote(service.build)} # run once per release`] : []),
       `    start: ${quote(service.start!)} # must listen on $PORT`,
       "    readiness: { tcp: true } # or { http: /health }",
-      index === 0
+      index === site
         ? "    routes: [{ pathPrefix: / }]"
         : `    routes: [{ pathPrefix: /${name} }] # one prefix per service; or give each its hosts`,
       "",
