@@ -95,7 +95,10 @@ export function gateAliasMoves(options: AliasGateOptions): AliasMoveGate {
     // Nothing holds an alias move the way a rollout waits in awaiting-approval: an admin's move is
     // the approval, anyone else's is refused.
     if (gate.outcome === "hold" && !isAdmin)
-      return refuse("SLIPWAY_FORBIDDEN", `${what}: ${gate.reason}; alias moves are not held, so only an admin may move it`);
+      return refuse(
+        "SLIPWAY_FORBIDDEN",
+        `${what}: ${gate.reason}; alias moves are not held, so only an admin may move it`,
+      );
     const verdict = await options.policy.verdict(move.name, move.toVersion, environment, {
       files: options.filesOf(move.name, move.toVersion),
     });
@@ -104,6 +107,10 @@ export function gateAliasMoves(options: AliasGateOptions): AliasMoveGate {
     if (!options.policyOverride) return refuse("SLIPWAY_CONFLICT", message, "assets.alias.policy-refused");
     if (!isAdmin)
       return refuse("SLIPWAY_FORBIDDEN", `only an admin may override the ${environment} release policy`);
-    await record("assets.alias.policy-override", `policy overridden by ${actor}: ${message}`, options.policyOverride.reason);
+    await record(
+      "assets.alias.policy-override",
+      `policy overridden by ${actor}: ${message}`,
+      options.policyOverride.reason,
+    );
   };
 }

@@ -151,7 +151,10 @@ export function registerAssets(program: Command): void {
         "--override-policy",
         "move to a version the alias's environment policy refuses (needs --reason; audited)",
       )
-      .option("--override-freeze <reason>", "move inside a freeze window of the alias's environment (audited)"),
+      .option(
+        "--override-freeze <reason>",
+        "move inside a freeze window of the alias's environment (audited)",
+      ),
   ).action(
     async (
       name: string,

@@ -36,7 +36,10 @@ export function normalizeConfig(raw: RawProjectConfig): ProjectConfig {
       Object.entries(raw.channels).map(([name, c]) => [name, normalizeChannel(name, c, raw)]),
     ),
     assets: ownRecord(
-      Object.entries(raw.assets).map(([name, a]) => [name, { aliases: ownRecord(Object.entries(a.aliases)) }]),
+      Object.entries(raw.assets).map(([name, a]) => [
+        name,
+        { aliases: ownRecord(Object.entries(a.aliases)) },
+      ]),
     ),
   };
 }

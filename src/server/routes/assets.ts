@@ -109,10 +109,15 @@ export const assetRoutes: ApiRoute[] = [
     body: moveBody,
     auditReason: (body) => body.reason || undefined,
     handler: async ({ app, params, body, principal }) => {
-      const moved = await gatedAssetsOf(app, principal, body).moveAlias(params.name ?? "", params.alias ?? "", body.version, {
-        actor: actorOf(principal),
-        reason: body.reason,
-      });
+      const moved = await gatedAssetsOf(app, principal, body).moveAlias(
+        params.name ?? "",
+        params.alias ?? "",
+        body.version,
+        {
+          actor: actorOf(principal),
+          reason: body.reason,
+        },
+      );
       return { status: 200, body: { moved: moved ?? null }, audit: { action: "assets.alias.move" } };
     },
   }),
