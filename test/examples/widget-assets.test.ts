@@ -1,5 +1,5 @@
 // The widget-platform example's CDN release (issue 20 item 5): its four widgets, built with the
-// example's own esbuild script, published as an immutable versioned bundle, `stable` moved to the
+// example's own esbuild script, published as an immutable versioned bundle, `beta` (staging: no policy) moved to the
 // new version and rolled back, all through the built CLI, and served by a real `slipway proxy`.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { readFileSync, symlinkSync, writeFileSync, mkdirSync } from "node:fs";
@@ -18,7 +18,7 @@ interface Manifest {
   files: { path: string; integrity: string; encodings: string[] }[];
 }
 
-describe("examples/widget-platform: CDN release with a stable alias", () => {
+describe("examples/widget-platform: CDN release with a beta alias", () => {
   let example: ReturnType<typeof createExample>;
   let proxy: ChildProcess | undefined;
   let base = "";
@@ -69,7 +69,7 @@ describe("examples/widget-platform: CDN release with a stable alias", () => {
     example?.cleanup();
   });
 
-  it("publishes 1.4.0 and 1.4.1, moves stable, rolls it back; every version stays served", async () => {
+  it("publishes 1.4.0 and 1.4.1, moves beta, rolls it back; every version stays served", async () => {
     buildWidgets("1.4.0");
     const first = await cli("assets", "publish", "dist/widgets", "--name", "widget", "--version", "1.4.0");
     expect(first.code, first.stderr).toBe(0);
@@ -112,26 +112,26 @@ describe("examples/widget-platform: CDN release with a stable alias", () => {
     ).toBe(0);
     expect((await served("/assets/widget/latest/html/manifest.json")).version).toBe("1.4.1");
 
-    const stable = async () => {
-      const res = await served("/assets/widget/stable/html/manifest.json");
+    const beta = async () => {
+      const res = await served("/assets/widget/beta/html/manifest.json");
       expect(res.status).toBe(200);
       return { header: res.version, built: (JSON.parse(res.body) as { version: string }).version };
     };
-    expect((await cli("assets", "alias", "widget", "stable", "1.4.0", "--reason", "launch")).code).toBe(0);
-    expect(await stable()).toEqual({ header: "1.4.0", built: "1.4.0" });
-    const moved = await cli("assets", "alias", "widget", "stable", "1.4.1", "--reason", "release 1.4.1");
-    expect(moved.stdout).toMatch(/widget stable: 1\.4\.0 → 1\.4\.1/);
-    expect(await stable()).toEqual({ header: "1.4.1", built: "1.4.1" });
+    expect((await cli("assets", "alias", "widget", "beta", "1.4.0", "--reason", "launch")).code).toBe(0);
+    expect(await beta()).toEqual({ header: "1.4.0", built: "1.4.0" });
+    const moved = await cli("assets", "alias", "widget", "beta", "1.4.1", "--reason", "release 1.4.1");
+    expect(moved.stdout).toMatch(/widget beta: 1\.4\.0 → 1\.4\.1/);
+    expect(await beta()).toEqual({ header: "1.4.1", built: "1.4.1" });
 
-    const rolled = await cli("assets", "rollback", "widget", "stable", "--reason", "checkout broke");
+    const rolled = await cli("assets", "rollback", "widget", "beta", "--reason", "checkout broke");
     expect(rolled.code, rolled.stderr).toBe(0);
-    expect(await stable()).toEqual({ header: "1.4.0", built: "1.4.0" });
+    expect(await beta()).toEqual({ header: "1.4.0", built: "1.4.0" });
     // The version rolled back from is still served under its own immutable URL.
     const kept = await served("/assets/widget/1.4.1/html/manifest.json");
     expect(kept.status).toBe(200);
     expect((JSON.parse(kept.body) as { version: string }).version).toBe("1.4.1");
 
-    const history = await cli("assets", "history", "widget", "stable", "--json");
+    const history = await cli("assets", "history", "widget", "beta", "--json");
     const moves = (
       JSON.parse(history.stdout) as { history: { action: string; toVersion: string; reason: string }[] }
     ).history;
