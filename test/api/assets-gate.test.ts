@@ -1,9 +1,6 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AssetService, assetsRootOf } from "../../src/assets/service.js";
 import { projectYaml } from "../rollouts/world.js";
-import { ACCESS_YAML, startApi, startWorld, type ApiHarness, type World } from "./support.js";
+import { ACCESS_YAML, publishWidgets, startApi, startWorld, type ApiHarness, type World } from "./support.js";
 
 /**
  * Gated alias moves over real HTTP: `stable` maps to production (coverage >= 90 %), `beta` to
@@ -39,13 +36,7 @@ let admin: string;
 beforeAll(async () => {
   world = await startWorld({}, YAML);
   api = await startApi(world);
-  const service = new AssetService({ store: world.state.assets, root: assetsRootOf(api.app.dataDir) });
-  for (const version of ["1.3.0", "1.4.0"]) {
-    const dir = join(world.dir, `bundle-${version}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `widget.${version}.js`), `console.log(${JSON.stringify(version)})\n`);
-    await service.publish(dir, "widget", version, "ci");
-  }
+  await publishWidgets(world, api, ["1.3.0", "1.4.0"]);
   deployer = (await api.token("deployer", "dora")).token;
   admin = (await api.token("admin", "ada")).token;
   for (const [version, hit] of [
@@ -143,14 +134,7 @@ describe("alias moves gated by the environment's access rules", () => {
       `${ACCESS_YAML}assets:\n  widget:\n    aliases:\n      stable: production\n      internal: locked\n      hotfix: frozen\n`,
     );
     accessApi = await startApi(access);
-    const dir = join(access.dir, "bundle");
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "widget.js"), "console.log(1)\n");
-    const service = new AssetService({
-      store: access.state.assets,
-      root: assetsRootOf(accessApi.app.dataDir),
-    });
-    await service.publish(dir, "widget", "1.0.0", "ci");
+    await publishWidgets(access, accessApi, ["1.0.0"]);
   }, 60_000);
   afterAll(async () => {
     await accessApi?.close();

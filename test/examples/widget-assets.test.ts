@@ -1,16 +1,17 @@
 // The widget-platform example's CDN release (issue 20 item 5): its four widgets, built with the
 // example's own esbuild script, published as an immutable versioned bundle, `beta` (staging: no policy) moved to the
 // new version and rolled back, all through the built CLI, and served by a real `slipway proxy`.
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { readFileSync, symlinkSync, writeFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI } from "../pipelines/helpers.js";
-import { createExample, runCli } from "./helpers.js";
-import { until } from "../proxy/helpers.js";
+import {
+  buildWidgets as buildExampleWidgets,
+  createExample,
+  linkEsbuild,
+  proxyUrlOf,
+  runCli,
+} from "./helpers.js";
 
-const PLATFORMS = ["shopify", "magento", "woocommerce", "html"];
-const REPO = join(import.meta.dirname, "..", "..");
 
 interface Manifest {
   name: string;
@@ -23,16 +24,7 @@ describe("examples/widget-platform: CDN release with a beta alias", () => {
   let proxy: ChildProcess | undefined;
   let base = "";
 
-  /** The example's build script, with this repository's esbuild (the same version the example pins). */
-  const buildWidgets = (version: string) => {
-    const pkg = join(example.dir, "package.json");
-    writeFileSync(pkg, JSON.stringify({ ...JSON.parse(readFileSync(pkg, "utf8")), version }, null, 2));
-    for (const platform of PLATFORMS)
-      execFileSync(process.execPath, ["scripts/build-widget.mjs", platform], {
-        cwd: example.dir,
-        stdio: "pipe",
-      });
-  };
+  const buildWidgets = (version: string) => buildExampleWidgets(example.dir, version);
   const cli = (...args: string[]) => runCli(args, example.dir, 60_000);
   const served = async (path: string) => {
     const res = await fetch(`${base}${path}`);
@@ -41,27 +33,13 @@ describe("examples/widget-platform: CDN release with a beta alias", () => {
 
   beforeAll(async () => {
     example = createExample("widget-platform");
-    mkdirSync(join(example.dir, "node_modules"), { recursive: true });
-    symlinkSync(join(REPO, "node_modules", "esbuild"), join(example.dir, "node_modules", "esbuild"));
+    linkEsbuild(example.dir);
     proxy = spawn(
       process.execPath,
       [CLI, "proxy", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--state-dir", ".slipway/proxy"],
       { cwd: example.dir, stdio: "ignore" },
     );
-    const info = await until(
-      () => {
-        try {
-          return JSON.parse(readFileSync(join(example.dir, ".slipway/proxy/proxy.json"), "utf8")) as {
-            listen: string;
-          };
-        } catch {
-          return undefined;
-        }
-      },
-      "proxy.json",
-      20_000,
-    );
-    base = `http://${info?.listen ?? ""}`;
+    base = await proxyUrlOf(example.dir);
   }, 120_000);
 
   afterAll(() => {

@@ -4,17 +4,12 @@
 // refused for low coverage naming the report, overridden by an admin with a reason, then accepted
 // for the next version once a test is added; and rolled back in one command. Served by the proxy
 // of a real `slipway up`.
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli as runBuiltCli } from "../pipelines/helpers.js";
-import { until } from "../proxy/helpers.js";
 import { startUp, type RunningUp } from "../support/slipway-up.js";
-import { createExample, git, type RunJson } from "./helpers.js";
-
-const PLATFORMS = ["shopify", "magento", "woocommerce", "html"];
-const REPO = join(import.meta.dirname, "..", "..");
+import { buildWidgets, createExample, git, linkEsbuild, proxyUrlOf, type RunJson } from "./helpers.js";
 
 /** The fix: the widget's rendering gets its test. */
 const RENDER_TEST = `import assert from "node:assert/strict";
@@ -62,13 +57,7 @@ describe("examples/widget-platform: the stable alias moves on evidence", () => {
   };
   /** The example's build script, then `slipway assets publish` of dist/widgets as that version. */
   const publish = async (version: string, ...more: string[]) => {
-    const pkg = join(example.dir, "package.json");
-    writeFileSync(pkg, JSON.stringify({ ...JSON.parse(readFileSync(pkg, "utf8")), version }, null, 2));
-    for (const platform of PLATFORMS)
-      execFileSync(process.execPath, ["scripts/build-widget.mjs", platform], {
-        cwd: example.dir,
-        stdio: "pipe",
-      });
+    buildWidgets(example.dir, version);
     await ok("assets", "publish", "dist/widgets", "--name", "widget", "--version", version, ...more);
   };
   const stable = async () => {
@@ -84,23 +73,9 @@ describe("examples/widget-platform: the stable alias moves on evidence", () => {
 
   beforeAll(async () => {
     example = createExample("widget-platform");
-    mkdirSync(join(example.dir, "node_modules"), { recursive: true });
-    symlinkSync(join(REPO, "node_modules", "esbuild"), join(example.dir, "node_modules", "esbuild"));
+    linkEsbuild(example.dir);
     up = await startUp(example.dir);
-    const info = await until(
-      () => {
-        try {
-          return JSON.parse(readFileSync(join(example.dir, ".slipway/proxy/proxy.json"), "utf8")) as {
-            listen: string;
-          };
-        } catch {
-          return undefined;
-        }
-      },
-      "proxy.json",
-      20_000,
-    );
-    base = `http://${info?.listen ?? ""}`;
+    base = await proxyUrlOf(example.dir);
   }, 120_000);
 
   afterAll(async () => {
