@@ -9,7 +9,7 @@ import type { StoredEvent } from "../store/ports/rollout-store.js";
 import type { AliasMoveGate, AliasMoveRequest } from "./service.js";
 
 /** The environment whose gate a move of `name`'s `alias` passes (slipway.yaml `assets`), if any. */
-export function aliasEnvironment(config: ProjectConfig, name: string, alias: string): string | undefined {
+function aliasEnvironment(config: ProjectConfig, name: string, alias: string): string | undefined {
   return own(own(config.assets, name)?.aliases, alias);
 }
 
