@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { DEFAULTS } from "../../core/defaults.js";
 import { gateAliasMoves } from "../../assets/alias-gate.js";
 import { versionDir } from "../../assets/bundle.js";
-import { AssetService, assetsRootOf } from "../../assets/service.js";
+import { AssetService, assetsRootOf, type AliasMoveGate } from "../../assets/service.js";
 import { loadProjectConfig } from "../../config/load.js";
 import { configFileIn } from "../../config/project-search.js";
 import { SlipwayError } from "../../core/errors.js";
@@ -40,11 +40,12 @@ function withAssets<T>(
 ): Promise<T> {
   const dir = resolve(options.dir);
   const root = assetsRootOf(join(dir, DEFAULTS.dataDir));
-  const config = configFileIn(dir) ? loadProjectConfig(dir) : undefined;
   return withStore(stateUrl(options.database, projectDatabase(options.dir)), (store) => {
-    const gate =
-      config &&
-      gateAliasMoves({
+    // slipway.yaml is read when an alias moves (a broken file does not stop `show` or `history`).
+    const gate: AliasMoveGate = (move) => {
+      if (!configFileIn(dir)) return Promise.resolve();
+      const config = loadProjectConfig(dir);
+      return gateAliasMoves({
         config,
         principal: { kind: "user", id: actor(), name: actor(), role: "admin" },
         policy: new ReleasePolicyGate({
@@ -58,8 +59,9 @@ function withAssets<T>(
         now: Date.now(),
         ...(options.overrideFreeze ? { freezeOverride: { reason: options.overrideFreeze } } : {}),
         ...(options.overridePolicy && options.reason ? { policyOverride: { reason: options.reason } } : {}),
-      });
-    return use(new AssetService({ store: store.assets, root, ...(gate ? { gate } : {}) }), store);
+      })(move);
+    };
+    return use(new AssetService({ store: store.assets, root, gate }), store);
   });
 }
 
