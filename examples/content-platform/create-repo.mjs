@@ -35,7 +35,7 @@ files["package.json"] = json({
   },
   engines: { node: ">=20" },
 });
-files[".gitignore"] = "node_modules/\ndist/\nreleases/\n.slipway/\n";
+files[".gitignore"] = "node_modules/\ndist/\nreleases/\nreports/\n.slipway/\n";
 files["README.md"] = `# content-platform
 
 A gateway and four services (research, brand, content, agent) with a CI/CD workflow that runs
@@ -45,12 +45,27 @@ staging on \`main\` and to production on \`v*.*.*\` tags (see \`.github/workflow
     slipway affected                 # which services the last change touched
     slipway run --event push         # the pipeline for the current commit
     npm test                         # every unit test
+
+Production's policy (slipway.yaml) wants each release's test evidence: the \`unit-tests\` job
+writes JUnit and lcov reports and uploads them as \`test-reports-<service>\`. Attach them to the
+release, then deploy; a release under 90 % line coverage is refused, naming the report:
+
+    slipway evidence add --artifact test-reports-content --run RUN --job unit-tests --service content --version 1.0.1
+    slipway deploy content --env production --version 1.0.1
 `;
 
+// The gateway answers every host; each service also has its own host name (routes may not collide).
+// Production admits a release only with its tests' evidence: a JUnit report without failures and
+// lcov line coverage of 90 % or more (the unit-tests job uploads both as test-reports-<service>).
 files["slipway.yaml"] = `project:
   name: content-platform
 services:
-${NAMES.map((name) => `  ${name}:\n    path: services/${name}\n    start: node src/server.js\n    build: node ../../scripts/build.mjs ${name}\n`).join("")}`;
+${NAMES.map((name) => `  ${name}:\n    path: services/${name}\n    start: node src/server.js\n    build: node ../../scripts/build.mjs ${name}\n${name === "gateway" ? "" : `    routes: [{ hosts: [${name}.content-platform.localhost] }]\n`}`).join("")}environments:
+  production:
+    policy:
+      require: [tests, coverage]
+      minCoverage: 90
+`;
 
 files["packages/common/package.json"] = json({
   name: "@plasma/common",
@@ -409,8 +424,20 @@ ${serviceFilters}
       - uses: actions/setup-node@v4
         with:
           node-version: \${{ env.NODE_VERSION }}
-      - run: node --test
+      # JUnit and lcov for the release's evidence (docs/releases.md#evidence), node's own reporters.
+      - name: Unit tests with coverage
         working-directory: services/\${{ matrix.service }}
+        run: |
+          mkdir -p reports
+          node --test --experimental-test-coverage \\
+            --test-reporter=spec --test-reporter-destination=stdout \\
+            --test-reporter=junit --test-reporter-destination=reports/junit.xml \\
+            --test-reporter=lcov --test-reporter-destination=reports/lcov.info test/*.test.js
+      - name: Upload the reports
+        uses: actions/upload-artifact@v4
+        with:
+          name: test-reports-\${{ matrix.service }}
+          path: services/\${{ matrix.service }}/reports/
 
   build:
     name: Build \${{ matrix.service }}

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Creates the widget-platform example, shaped like seed 000 (an e-commerce AI widget platform):
-// quality gate, a 4-platform widget build matrix (esbuild bundles, minified, with a manifest), a
-// 4-service build matrix, and a staging job that assembles the artifacts. Own git history.
+// quality gate, unit tests with JUnit and lcov reports (the release's evidence), a 4-platform widget
+// build matrix (esbuild bundles, minified, with a manifest), a 4-service build matrix, and a staging
+// job that assembles the artifacts. slipway.yaml gates the widget's `stable` alias on production's
+// policy (tests and coverage >= 90 %). Own git history.
 //   node examples/widget-platform/create-repo.mjs /tmp/widget-platform
 // Needs the npm registry once, to write package-lock.json (esbuild).
 import { execFileSync } from "node:child_process";
@@ -29,6 +31,12 @@ files["package.json"] = json({
   scripts: {
     lint: "node scripts/lint.mjs widgets apps scripts deploy test",
     "test:unit": "node --test test/unit/",
+    // JUnit and lcov for the release's evidence (docs/releases.md#evidence); node's own reporters.
+    "test:report":
+      "mkdir -p reports && node --test --experimental-test-coverage" +
+      " --test-reporter=spec --test-reporter-destination=stdout" +
+      " --test-reporter=junit --test-reporter-destination=reports/junit.xml" +
+      " --test-reporter=lcov --test-reporter-destination=reports/lcov.info test/unit/*.test.js",
     ...Object.fromEntries(PLATFORMS.map((p) => [`build:widget:${p}`, `node scripts/build-widget.mjs ${p}`])),
     ...Object.fromEntries(
       PLATFORMS.map((p) => [`test:widget:${p}`, `PLATFORM=${p} node --test test/widget/`]),
@@ -42,7 +50,7 @@ files["package.json"] = json({
   devDependencies: { esbuild: ESBUILD_VERSION },
   engines: { node: ">=20" },
 });
-files[".gitignore"] = "node_modules/\ndist/\n.slipway/\n";
+files[".gitignore"] = "node_modules/\ndist/\nreports/\n.slipway/\n";
 files[".nvmrc"] = "20\n";
 files["README.md"] = `# widget-platform
 
@@ -61,6 +69,40 @@ The widgets go to the CDN as one versioned bundle served by Slipway's data plane
     npm run cdn:publish                # dist/widgets as widget <package.json version>, SRI manifest on stdout
     npm run cdn:stable                 # move the stable alias to it (audited)
     npm run cdn:rollback               # back to the previous stable, in one step
+
+Moving \`stable\` is a production release (slipway.yaml \`assets.widget.aliases\`): the version's
+evidence must pass production's policy (tests attested and passed, line coverage >= 90 %). The
+\`unit-tests\` job writes JUnit and lcov reports and uploads them as the \`test-reports\` artifact;
+attach them to the version the run built, then move the alias:
+
+    slipway up                                         # the control plane (another terminal)
+    slipway run --event push --json                    # note the run id
+    slipway evidence add --artifact test-reports --run RUN --job unit-tests --service widget --version 1.4.0
+    npm run cdn:publish && npm run cdn:stable          # refused below 90 % coverage, naming the report
+`;
+
+files["slipway.yaml"] = `project:
+  name: widget-platform
+services:
+  recommendation-service:
+    path: apps/recommendation-service
+    start: node src/server.js
+environments:
+  staging:
+    services:
+      recommendation-service:
+        routes: [{ hosts: [staging.widget-platform.localhost] }]
+  production:
+    policy:
+      require: [tests, coverage]
+      minCoverage: 90
+# The widget bundle's aliases: a move of stable is gated like a deploy to production (its policy,
+# on the evidence attached to the version moved to, under the name widget); beta like staging.
+assets:
+  widget:
+    aliases:
+      stable: production
+      beta: staging
 `;
 
 // --- widgets ---
@@ -230,6 +272,25 @@ export function pupillaryDistance(left, right, cardPixels, cardMillimetres = 85.
     imports: "pupillaryDistance",
   },
 };
+files["apps/recommendation-service/src/server.js"] = `import { createServer } from "node:http";
+import { forShopper } from "./app.js";
+
+/** The widget's backend: GET /recommend?shape=round answers the SKUs to show, best first. */
+const CATALOGUE = [
+  { sku: "W1", style: "wayfarer", price: 99, stock: 3 },
+  { sku: "A1", style: "aviator", price: 150, stock: 1 },
+];
+createServer((req, res) => {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  if (url.pathname === "/health") return res.end("ok");
+  try {
+    const body = JSON.stringify(forShopper(url.searchParams.get("shape") ?? "", CATALOGUE));
+    res.writeHead(200, { "content-type": "application/json" }).end(body);
+  } catch (error) {
+    res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: error.message }));
+  }
+}).listen(Number(process.env.PORT ?? 8080));
+`;
 for (const [service, s] of Object.entries(SERVICE_CODE)) {
   files[`apps/${service}/package.json`] = json({
     name: service,
@@ -252,7 +313,6 @@ test("${service}", () => {
 files["test/unit/recommend.test.js"] = `import assert from "node:assert/strict";
 import { test } from "node:test";
 import { faceShape, recommend } from "../../widgets/core/recommend.js";
-import { render } from "../../widgets/core/render.js";
 
 const frames = [
   { sku: "R1", name: "Round One", style: "round", price: 120 },
@@ -271,9 +331,27 @@ test("ranks suitable frames by style then price", () => {
   assert.deepEqual(recommend("square", frames).map((f) => f.sku), ["R2", "R1", "A1"]);
   assert.deepEqual(recommend("round", frames).map((f) => f.sku), ["W1"]);
 });
+`;
+// The widget's rendering (render.js, html(), mount()) has no test yet: its coverage is below
+// production's 90 %, so the first release of `stable` is refused (see the README).
+files["test/unit/widget.test.js"] = `import assert from "node:assert/strict";
+import { test } from "node:test";
 
-test("renders escaped markup", () => {
-  assert.match(render("html", [frames[2]]), /Aviator &#60;Gold&#62;/);
+// The bundler defines __VERSION__; here the core runs unbundled.
+globalThis.__VERSION__ = "test";
+const { createWidget } = await import("../../widgets/core/widget.js");
+
+const adapter = { platform: "html", selector: "[data-varai]", currency: () => "EUR", catalogue: (d) => d.frames };
+const frames = [
+  { sku: "W1", name: "Wayfarer <Gold>", style: "wayfarer", price: 99 },
+  { sku: "A1", name: "Aviator", style: "aviator", price: 150 },
+];
+const round = { width: 140, length: 150, jaw: 120, forehead: 125 };
+
+test("recommends frames for the measured face", () => {
+  const widget = createWidget(adapter);
+  assert.equal(widget.version, "test");
+  assert.deepEqual(widget.recommendFor(round, frames).map((f) => f.sku), ["W1"]);
 });
 `;
 files["test/widget/bundle.test.js"] =
@@ -466,8 +544,9 @@ const install = `      - uses: actions/setup-node@v4
           if [ "$CACHE_HIT" = "true" ]; then echo "node_modules restored from the cache"; else npm ci --no-audit --no-fund; fi`;
 
 files[".github/workflows/ci-cd.yml"] =
-  `# Seed 000's pipeline: quality gate, widget build matrix (4 platforms), service build matrix
-# (4 services), artifacts handed to staging; release/* branches go on to production.
+  `# Seed 000's pipeline: quality gate, unit tests with JUnit and lcov reports (uploaded as the
+# test-reports artifact: the release's evidence), widget build matrix (4 platforms), service build
+# matrix (4 services), artifacts handed to staging; release/* branches go on to production.
 name: CI/CD Pipeline
 
 on:
@@ -488,13 +567,27 @@ jobs:
 ${install}
       - name: Run linting
         run: npm run lint
-      - name: Run unit tests
-        run: npm run test:unit
+
+  unit-tests:
+    name: Unit tests
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v4
+        with:
+          node-version: \${{ env.NODE_VERSION }}
+      - name: Run unit tests with coverage (JUnit and lcov reports)
+        run: npm run test:report
+      - name: Upload the reports (the release's evidence)
+        uses: actions/upload-artifact@v4
+        with:
+          name: test-reports
+          path: reports/
 
   widget-build:
     name: Widget \${{ matrix.platform }}
     runs-on: ubuntu-latest
-    needs: quality-gate
+    needs: [quality-gate, unit-tests]
     strategy:
       matrix:
         platform: [${PLATFORMS.join(", ")}]
@@ -518,7 +611,7 @@ ${install}
   service-build:
     name: Service \${{ matrix.service }}
     runs-on: ubuntu-latest
-    needs: quality-gate
+    needs: [quality-gate, unit-tests]
     strategy:
       matrix:
         service: [${SERVICES.join(", ")}]

@@ -22,7 +22,8 @@ export interface AliasMoveRequest {
 
 /**
  * The policy seam: called once before every alias move (CLI and API, moves and rollbacks alike);
- * throws to refuse. Environment policies (issue 20 item 3) plug in here; the default allows all.
+ * throws to refuse. The CLI and the API pass gateAliasMoves (alias-gate.ts): an alias slipway.yaml
+ * ties to an environment passes that environment's deploy gate. The default allows all.
  */
 export type AliasMoveGate = (move: AliasMoveRequest) => Promise<void>;
 

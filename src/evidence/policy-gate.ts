@@ -32,13 +32,14 @@ export class ReleasePolicyGate {
 
   /**
    * The verdict for deploying `service version` to `environment`; allowed when it has no policy.
-   * `scan: false` (reads such as the dashboard's) judges without scanning the release's files.
+   * `scan: false` (reads such as the dashboard's) judges without scanning the release's files;
+   * `files` scans that directory instead of the release's (an asset bundle's published files).
    */
   async verdict(
     service: string,
     version: string,
     environment: string,
-    options: { scan?: boolean } = {},
+    options: { scan?: boolean; files?: string } = {},
   ): Promise<PolicyVerdict> {
     const env = own(this.options.environments(), environment);
     const policy = env?.policy;
@@ -49,7 +50,7 @@ export class ReleasePolicyGate {
         attestations,
         service,
         version,
-        release?.dir,
+        options.files ?? release?.dir,
         policy.secretScan,
       );
       if (scanned) attestations = [...attestations, scanned];

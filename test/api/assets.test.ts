@@ -1,8 +1,8 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AssetService, assetsRootOf } from "../../src/assets/service.js";
-import { startApi, startWorld, type ApiHarness, type World } from "./support.js";
+import { assetsRootOf } from "../../src/assets/service.js";
+import { publishWidgets, startApi, startWorld, type ApiHarness, type World } from "./support.js";
 
 /**
  * Asset aliases on the control plane through real HTTP: reads, moves and rollbacks with roles,
@@ -17,13 +17,7 @@ let deployer: string;
 beforeAll(async () => {
   world = await startWorld({});
   api = await startApi(world);
-  const service = new AssetService({ store: world.state.assets, root: assetsRootOf(api.app.dataDir) });
-  for (const version of ["1.3.0", "1.4.0"]) {
-    const dir = join(world.dir, `bundle-${version}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `widget.${version}.js`), `console.log(${JSON.stringify(version)})\n`);
-    await service.publish(dir, "widget", version, "ci");
-  }
+  await publishWidgets(world, api, ["1.3.0", "1.4.0"]);
   viewer = (await api.token("viewer", "vera")).token;
   deployer = (await api.token("deployer", "dora")).token;
 }, 60_000);

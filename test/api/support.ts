@@ -2,7 +2,10 @@
  * A real control plane for API tests: the rollouts test world (real proxy process, runtime, SQLite,
  * controller) behind the real HTTP handler on a real socket, with tokens per role.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { join } from "node:path";
+import { AssetService, assetsRootOf } from "../../src/assets/service.js";
 import type { AddressInfo } from "node:net";
 import { issueApiToken } from "../../src/auth/accounts.js";
 import type { Role } from "../../src/core/access/roles.js";
@@ -133,3 +136,18 @@ export async function startApi(world: World, options: Partial<AppOptions> = {}):
 }
 
 export { startWorld, type World };
+
+/** Publishes a one-file `widget` bundle per version (`widget.<version>.js`) into the API's data directory. */
+export async function publishWidgets(
+  world: World,
+  api: ApiHarness,
+  versions: readonly string[],
+): Promise<void> {
+  const service = new AssetService({ store: world.state.assets, root: assetsRootOf(api.app.dataDir) });
+  for (const version of versions) {
+    const dir = join(world.dir, `bundle-${version}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `widget.${version}.js`), `console.log(${JSON.stringify(version)})\n`);
+    await service.publish(dir, "widget", version, "ci");
+  }
+}

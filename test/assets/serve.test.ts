@@ -14,6 +14,7 @@ import { AssetService } from "../../src/assets/service.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { startProxy } from "../../src/traffic/builtin/process.js";
 import { startHaproxyProxy } from "../../src/traffic/haproxy/process.js";
+import { until } from "../proxy/helpers.js";
 
 const WIDGET_V1 = `(function(){window.widget={version:"1.4.0",hello:${JSON.stringify("x".repeat(3000))}}})();\n`;
 const WIDGET_V2 = `(function(){window.widget={version:"1.5.0",hello:${JSON.stringify("y".repeat(3000))}}})();\n`;
@@ -148,6 +149,24 @@ function servingSuite(kind: string, start: (stateDir: string) => Promise<Plane>,
         expect([400, 404], path).toContain(res.status);
         expect(res.body.toString(), path).not.toContain("stable");
       }
+    });
+
+    it("leaves an app's own /assets/ paths to the routes, and serves a name published after start", async () => {
+      // No app is routed here: the routes' own 404, not the origin's.
+      const app = await get(plane, "/assets/index-4f2a.js");
+      expect(app.status).toBe(404);
+      expect(app.body.toString()).toContain("no route for this host and path");
+      expect((await get(plane, "/assets/banner/1.0.0/banner.js")).body.toString()).toContain("no route");
+      const dir = join(work, `banner-${kind}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "banner.js"), "console.log('banner')\n");
+      const name = `banner-${kind.toLowerCase().replace(/[^a-z]/g, "")}`;
+      await service.publish(dir, name, "1.0.0", "ci");
+      const served = await until(async () => {
+        const res = await get(plane, `/assets/${name}/1.0.0/banner.js`);
+        return res.status === 200 ? res : undefined;
+      }, `${name} served`);
+      expect(served?.body.toString()).toBe("console.log('banner')\n");
     });
   });
 }

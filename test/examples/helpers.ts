@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCli as runBuiltCli, type CliResult } from "../pipelines/helpers.js";
+import { until } from "../proxy/helpers.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const EXAMPLES = join(ROOT, "examples");
@@ -65,4 +66,36 @@ export function jobsThatRan(run: RunJson): string[] {
     .filter((job) => job.conclusion !== "skipped")
     .map((job) => (job.matrix ? `${job.id}[${Object.values(job.matrix).join(",")}]` : job.id))
     .sort();
+}
+
+const WIDGET_PLATFORMS = ["shopify", "magento", "woocommerce", "html"];
+
+/** Lets the widget-platform example build with this repository's esbuild (the version it pins). */
+export function linkEsbuild(dir: string): void {
+  mkdirSync(join(dir, "node_modules"), { recursive: true });
+  symlinkSync(join(ROOT, "node_modules", "esbuild"), join(dir, "node_modules", "esbuild"));
+}
+
+/** The widget-platform example's own build script for its four widgets, as `version`. */
+export function buildWidgets(dir: string, version: string): void {
+  const pkg = join(dir, "package.json");
+  writeFileSync(pkg, JSON.stringify({ ...JSON.parse(readFileSync(pkg, "utf8")), version }, null, 2));
+  for (const platform of WIDGET_PLATFORMS)
+    execFileSync(process.execPath, ["scripts/build-widget.mjs", platform], { cwd: dir, stdio: "pipe" });
+}
+
+/** The traffic URL of the proxy a project's `slipway proxy` / `slipway up` started (its proxy.json). */
+export async function proxyUrlOf(dir: string): Promise<string> {
+  const info = await until(
+    () => {
+      try {
+        return JSON.parse(readFileSync(join(dir, ".slipway/proxy/proxy.json"), "utf8")) as { listen: string };
+      } catch {
+        return undefined;
+      }
+    },
+    "proxy.json",
+    20_000,
+  );
+  return `http://${info?.listen ?? ""}`;
 }

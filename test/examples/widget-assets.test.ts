@@ -1,16 +1,17 @@
 // The widget-platform example's CDN release (issue 20 item 5): its four widgets, built with the
-// example's own esbuild script, published as an immutable versioned bundle, `stable` moved to the
+// example's own esbuild script, published as an immutable versioned bundle, `beta` (staging: no policy) moved to the
 // new version and rolled back, all through the built CLI, and served by a real `slipway proxy`.
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { readFileSync, symlinkSync, writeFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI } from "../pipelines/helpers.js";
-import { createExample, runCli } from "./helpers.js";
-import { until } from "../proxy/helpers.js";
+import {
+  buildWidgets as buildExampleWidgets,
+  createExample,
+  linkEsbuild,
+  proxyUrlOf,
+  runCli,
+} from "./helpers.js";
 
-const PLATFORMS = ["shopify", "magento", "woocommerce", "html"];
-const REPO = join(import.meta.dirname, "..", "..");
 
 interface Manifest {
   name: string;
@@ -18,21 +19,12 @@ interface Manifest {
   files: { path: string; integrity: string; encodings: string[] }[];
 }
 
-describe("examples/widget-platform: CDN release with a stable alias", () => {
+describe("examples/widget-platform: CDN release with a beta alias", () => {
   let example: ReturnType<typeof createExample>;
   let proxy: ChildProcess | undefined;
   let base = "";
 
-  /** The example's build script, with this repository's esbuild (the same version the example pins). */
-  const buildWidgets = (version: string) => {
-    const pkg = join(example.dir, "package.json");
-    writeFileSync(pkg, JSON.stringify({ ...JSON.parse(readFileSync(pkg, "utf8")), version }, null, 2));
-    for (const platform of PLATFORMS)
-      execFileSync(process.execPath, ["scripts/build-widget.mjs", platform], {
-        cwd: example.dir,
-        stdio: "pipe",
-      });
-  };
+  const buildWidgets = (version: string) => buildExampleWidgets(example.dir, version);
   const cli = (...args: string[]) => runCli(args, example.dir, 60_000);
   const served = async (path: string) => {
     const res = await fetch(`${base}${path}`);
@@ -41,27 +33,13 @@ describe("examples/widget-platform: CDN release with a stable alias", () => {
 
   beforeAll(async () => {
     example = createExample("widget-platform");
-    mkdirSync(join(example.dir, "node_modules"), { recursive: true });
-    symlinkSync(join(REPO, "node_modules", "esbuild"), join(example.dir, "node_modules", "esbuild"));
+    linkEsbuild(example.dir);
     proxy = spawn(
       process.execPath,
       [CLI, "proxy", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--state-dir", ".slipway/proxy"],
       { cwd: example.dir, stdio: "ignore" },
     );
-    const info = await until(
-      () => {
-        try {
-          return JSON.parse(readFileSync(join(example.dir, ".slipway/proxy/proxy.json"), "utf8")) as {
-            listen: string;
-          };
-        } catch {
-          return undefined;
-        }
-      },
-      "proxy.json",
-      20_000,
-    );
-    base = `http://${info?.listen ?? ""}`;
+    base = await proxyUrlOf(example.dir);
   }, 120_000);
 
   afterAll(() => {
@@ -69,7 +47,7 @@ describe("examples/widget-platform: CDN release with a stable alias", () => {
     example?.cleanup();
   });
 
-  it("publishes 1.4.0 and 1.4.1, moves stable, rolls it back; every version stays served", async () => {
+  it("publishes 1.4.0 and 1.4.1, moves beta, rolls it back; every version stays served", async () => {
     buildWidgets("1.4.0");
     const first = await cli("assets", "publish", "dist/widgets", "--name", "widget", "--version", "1.4.0");
     expect(first.code, first.stderr).toBe(0);
@@ -112,26 +90,26 @@ describe("examples/widget-platform: CDN release with a stable alias", () => {
     ).toBe(0);
     expect((await served("/assets/widget/latest/html/manifest.json")).version).toBe("1.4.1");
 
-    const stable = async () => {
-      const res = await served("/assets/widget/stable/html/manifest.json");
+    const beta = async () => {
+      const res = await served("/assets/widget/beta/html/manifest.json");
       expect(res.status).toBe(200);
       return { header: res.version, built: (JSON.parse(res.body) as { version: string }).version };
     };
-    expect((await cli("assets", "alias", "widget", "stable", "1.4.0", "--reason", "launch")).code).toBe(0);
-    expect(await stable()).toEqual({ header: "1.4.0", built: "1.4.0" });
-    const moved = await cli("assets", "alias", "widget", "stable", "1.4.1", "--reason", "release 1.4.1");
-    expect(moved.stdout).toMatch(/widget stable: 1\.4\.0 → 1\.4\.1/);
-    expect(await stable()).toEqual({ header: "1.4.1", built: "1.4.1" });
+    expect((await cli("assets", "alias", "widget", "beta", "1.4.0", "--reason", "launch")).code).toBe(0);
+    expect(await beta()).toEqual({ header: "1.4.0", built: "1.4.0" });
+    const moved = await cli("assets", "alias", "widget", "beta", "1.4.1", "--reason", "release 1.4.1");
+    expect(moved.stdout).toMatch(/widget beta: 1\.4\.0 → 1\.4\.1/);
+    expect(await beta()).toEqual({ header: "1.4.1", built: "1.4.1" });
 
-    const rolled = await cli("assets", "rollback", "widget", "stable", "--reason", "checkout broke");
+    const rolled = await cli("assets", "rollback", "widget", "beta", "--reason", "checkout broke");
     expect(rolled.code, rolled.stderr).toBe(0);
-    expect(await stable()).toEqual({ header: "1.4.0", built: "1.4.0" });
+    expect(await beta()).toEqual({ header: "1.4.0", built: "1.4.0" });
     // The version rolled back from is still served under its own immutable URL.
     const kept = await served("/assets/widget/1.4.1/html/manifest.json");
     expect(kept.status).toBe(200);
     expect((JSON.parse(kept.body) as { version: string }).version).toBe("1.4.1");
 
-    const history = await cli("assets", "history", "widget", "stable", "--json");
+    const history = await cli("assets", "history", "widget", "beta", "--json");
     const moves = (
       JSON.parse(history.stdout) as { history: { action: string; toVersion: string; reason: string }[] }
     ).history;

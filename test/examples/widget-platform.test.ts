@@ -21,6 +21,7 @@ describe("examples/widget-platform", () => {
     expect(jobsThatRan(run)).toEqual(
       [
         "quality-gate",
+        "unit-tests",
         ...PLATFORMS.map((p) => `widget-build[${p}]`),
         ...SERVICES.map((s) => `service-build[${s}]`),
         "deploy-staging",

@@ -1,7 +1,13 @@
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { DEFAULTS } from "../../core/defaults.js";
-import { AssetService, assetsRootOf } from "../../assets/service.js";
+import { gateAliasMoves } from "../../assets/alias-gate.js";
+import { versionDir } from "../../assets/bundle.js";
+import { AssetService, assetsRootOf, type AliasMoveGate } from "../../assets/service.js";
+import { loadProjectConfig } from "../../config/load.js";
+import { configFileIn } from "../../config/project-search.js";
+import { SlipwayError } from "../../core/errors.js";
+import { ReleasePolicyGate } from "../../evidence/policy-gate.js";
 import type { AliasMove } from "../../core/assets/manifest.js";
 import type { Store } from "../../store/index.js";
 import { printJson } from "../output.js";
@@ -15,18 +21,48 @@ interface StateOptions {
 
 const actor = () => process.env.USER ?? "cli";
 
+interface GateOptions {
+  overridePolicy?: boolean;
+  overrideFreeze?: string;
+  reason?: string;
+}
+
 /**
  * Runs `use` with an AssetService over the project's store and assets directory
- * (`<dir>/.slipway/assets`), the directory the data plane serves.
+ * (`<dir>/.slipway/assets`), the directory the data plane serves. When the project has a
+ * slipway.yaml, alias moves are gated as its `assets:` says; the CLI's operator writes the
+ * project's database directly, so it is gated as an admin (policy and freeze still refuse unless
+ * overridden with a reason, and every refusal and override is audited).
  */
 function withAssets<T>(
-  options: StateOptions,
+  options: StateOptions & GateOptions,
   use: (assets: AssetService, store: Store) => Promise<T>,
 ): Promise<T> {
-  const root = assetsRootOf(join(resolve(options.dir), DEFAULTS.dataDir));
-  return withStore(stateUrl(options.database, projectDatabase(options.dir)), (store) =>
-    use(new AssetService({ store: store.assets, root }), store),
-  );
+  const dir = resolve(options.dir);
+  const root = assetsRootOf(join(dir, DEFAULTS.dataDir));
+  return withStore(stateUrl(options.database, projectDatabase(options.dir)), (store) => {
+    // slipway.yaml is read when an alias moves (a broken file does not stop `show` or `history`).
+    const gate: AliasMoveGate = (move) => {
+      if (!configFileIn(dir)) return Promise.resolve();
+      const config = loadProjectConfig(dir);
+      return gateAliasMoves({
+        config,
+        principal: { kind: "user", id: actor(), name: actor(), role: "admin" },
+        policy: new ReleasePolicyGate({
+          environments: () => config.environments,
+          evidence: store.evidence,
+          releases: store.releases,
+          now: () => Date.now(),
+        }),
+        filesOf: (name, version) => versionDir(root, name, version),
+        record: (event) => store.rollouts.recordEvent(event),
+        now: Date.now(),
+        ...(options.overrideFreeze ? { freezeOverride: { reason: options.overrideFreeze } } : {}),
+        ...(options.overridePolicy && options.reason ? { policyOverride: { reason: options.reason } } : {}),
+      })(move);
+    };
+    return use(new AssetService({ store: store.assets, root, gate }), store);
+  });
 }
 
 /** CLI moves are audited like API ones, as `api.assets.alias.<action>` with method CLI. */
@@ -112,9 +148,27 @@ export function registerAssets(program: Command): void {
       .argument("<name>", "bundle name")
       .argument("<alias>", "alias (a name starting with a letter)")
       .argument("<version>", "published version")
-      .option("--reason <text>", "why (recorded in the history and the audit trail)", ""),
+      .option("--reason <text>", "why (recorded in the history and the audit trail)", "")
+      .option(
+        "--override-policy",
+        "move to a version the alias's environment policy refuses (needs --reason; audited)",
+      )
+      .option(
+        "--override-freeze <reason>",
+        "move inside a freeze window of the alias's environment (audited)",
+      ),
   ).action(
-    async (name: string, alias: string, version: string, options: StateOptions & { reason: string }) => {
+    async (
+      name: string,
+      alias: string,
+      version: string,
+      options: StateOptions & GateOptions & { reason: string },
+    ) => {
+      if (options.overridePolicy && !options.reason)
+        throw new SlipwayError(
+          "SLIPWAY_INVALID_ARGUMENT",
+          '--override-policy needs --reason "why" (it is audited)',
+        );
       const move = await withAssets(options, async (service, store) => {
         const moved = await service.moveAlias(name, alias, version, {
           actor: actor(),

@@ -2,7 +2,7 @@ import type { RawProjectConfig, Report } from "./schema.js";
 import { closest } from "./suggest.js";
 import { own } from "../own.js";
 
-const didYouMean = (word: string, known: readonly string[]) => {
+export const didYouMean = (word: string, known: readonly string[]) => {
   const guess = closest(word, known);
   return guess ? ` — did you mean '${guess}'?` : ` (declared: ${known.join(", ") || "none"})`;
 };

@@ -35,6 +35,12 @@ export function normalizeConfig(raw: RawProjectConfig): ProjectConfig {
     channels: ownRecord(
       Object.entries(raw.channels).map(([name, c]) => [name, normalizeChannel(name, c, raw)]),
     ),
+    assets: ownRecord(
+      Object.entries(raw.assets).map(([name, a]) => [
+        name,
+        { aliases: ownRecord(Object.entries(a.aliases)) },
+      ]),
+    ),
   };
 }
 

@@ -11,6 +11,8 @@ import { DATA_PLANE_KINDS } from "../traffic/data-plane-kind.js";
 import { unknownKeyMessages } from "./suggest.js";
 import { own } from "../own.js";
 import { crossCheckChannels } from "./check-channels.js";
+import { crossCheckAssets } from "./check-assets.js";
+import { ASSET_ALIAS, ASSET_NAME } from "../assets/names.js";
 
 /**
  * The schema of slipway.yaml, in the form users write it (durations as "2s", percentages as "5%").
@@ -547,11 +549,33 @@ export const projectConfigSchema = strict({
     .describe(
       "Release channels by name (stable, beta, alpha…): each names its strategy and what it controls (docs/channels.md).",
     ),
+  assets: z
+    .record(
+      z.string().regex(ASSET_NAME, {
+        error: "expected an asset bundle name: lower-case letters, digits, '.', '_' or '-', e.g. widget",
+      }),
+      strict({
+        aliases: z
+          .record(
+            z.string().regex(ASSET_ALIAS, {
+              error: "expected an alias name: lower-case letters, digits and '-', starting with a letter",
+            }),
+            name("environment"),
+          )
+          .default({})
+          .describe(
+            "Alias → environment: moving the alias is gated like a deploy there (role, freeze windows, approval, policy). An alias not listed is not gated.",
+          ),
+      }),
+    )
+    .default({})
+    .describe("Static asset bundles whose alias moves are gated (docs/assets.md)."),
 })
   .superRefine((config, ctx) => {
     const report: Report = (path, message) => ctx.addIssue({ code: "custom", path, message });
     crossCheck(config, report);
     crossCheckChannels(config, report);
+    crossCheckAssets(config, report);
   })
   .meta({ title: "slipway.yaml", description: "Slipway project configuration." });
 

@@ -24,6 +24,8 @@ export interface ProjectConfig {
   flags: string[];
   /** Release channels by name (docs/channels.md). */
   channels: Record<string, ChannelConfig>;
+  /** Static asset bundles by name: which alias moves are gated in which environment (docs/assets.md). */
+  assets: Record<string, { aliases: Record<string, string> }>;
 }
 
 /** A release channel: a rollout in an environment, or a flag whose variant holds the version. */

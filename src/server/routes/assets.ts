@@ -1,5 +1,9 @@
 import { z } from "zod";
+import { gateAliasMoves } from "../../assets/alias-gate.js";
+import { versionDir } from "../../assets/bundle.js";
 import { AssetService, assetsRootOf } from "../../assets/service.js";
+import type { Principal } from "../../core/access/roles.js";
+import { policyGateOf } from "./evidence.js";
 import { actorOf } from "../actor.js";
 import { defineRoute, type ApiRoute } from "../api-route.js";
 import type { AppContext } from "../app-context.js";
@@ -10,9 +14,17 @@ const reason = z
   .max(1000)
   .default("")
   .describe("Why: recorded in the alias history and the audit trail");
+const overrideReason = (what: string) =>
+  z.strictObject({ reason: z.string().trim().min(1, `${what} needs a reason`).max(500) }).optional();
 const moveBody = z.strictObject({
   version: z.string().min(1).describe("A published version, e.g. 1.4.0"),
   reason,
+  override: overrideReason("a freeze override").describe(
+    "Admins: move inside a freeze window of the alias's environment (audited)",
+  ),
+  policyOverride: overrideReason("a policy override").describe(
+    "Admins: move to a version the environment's release policy refuses (audited)",
+  ),
 });
 const rollbackBody = z.strictObject({ reason });
 
@@ -22,6 +34,30 @@ const assetsOf = (app: AppContext): AssetService =>
     "assets.service",
     () => new AssetService({ store: app.store.assets, root: assetsRootOf(app.dataDir) }),
   );
+
+/** The same service, its alias moves gated for this caller in the alias's environment (docs/assets.md). */
+const gatedAssetsOf = (
+  app: AppContext,
+  principal: Principal,
+  overrides: { override?: { reason: string }; policyOverride?: { reason: string } } = {},
+): AssetService => {
+  const root = assetsRootOf(app.dataDir);
+  return new AssetService({
+    store: app.store.assets,
+    root,
+    gate: gateAliasMoves({
+      config: app.config(),
+      principal,
+      environmentRule: app.environmentRule,
+      policy: policyGateOf(app),
+      filesOf: (name, version) => versionDir(root, name, version),
+      record: (event) => app.store.rollouts.recordEvent(event),
+      now: app.now(),
+      ...(overrides.override ? { freezeOverride: overrides.override } : {}),
+      ...(overrides.policyOverride ? { policyOverride: overrides.policyOverride } : {}),
+    }),
+  });
+};
 
 /** Static asset bundles: versions and SRI manifests (read), alias moves and rollbacks (audited). */
 export const assetRoutes: ApiRoute[] = [
@@ -73,10 +109,15 @@ export const assetRoutes: ApiRoute[] = [
     body: moveBody,
     auditReason: (body) => body.reason || undefined,
     handler: async ({ app, params, body, principal }) => {
-      const moved = await assetsOf(app).moveAlias(params.name ?? "", params.alias ?? "", body.version, {
-        actor: actorOf(principal),
-        reason: body.reason,
-      });
+      const moved = await gatedAssetsOf(app, principal, body).moveAlias(
+        params.name ?? "",
+        params.alias ?? "",
+        body.version,
+        {
+          actor: actorOf(principal),
+          reason: body.reason,
+        },
+      );
       return { status: 200, body: { moved: moved ?? null }, audit: { action: "assets.alias.move" } };
     },
   }),
@@ -90,7 +131,7 @@ export const assetRoutes: ApiRoute[] = [
     responses: { 409: "The alias has no earlier version, or moved meanwhile" },
     auditReason: (body) => body.reason || undefined,
     handler: async ({ app, params, body, principal }) => {
-      const moved = await assetsOf(app).rollback(params.name ?? "", params.alias ?? "", {
+      const moved = await gatedAssetsOf(app, principal).rollback(params.name ?? "", params.alias ?? "", {
         actor: actorOf(principal),
         reason: body.reason,
       });

@@ -37,7 +37,8 @@ const evidenceBody = z.union([
   }),
 ]);
 
-const gateOf = (app: AppContext) =>
+/** This server's release policy judge (also what gates asset alias moves). */
+export const policyGateOf = (app: AppContext) =>
   app.singleton(
     "evidence.gate",
     () =>
@@ -73,8 +74,13 @@ export const evidenceRoutes: ApiRoute[] = [
     body: evidenceBody,
     handler: async ({ app, params, body, principal }) => {
       const { service, version } = releaseOf(params);
-      if (!Object.hasOwn(app.config().services, service))
-        throw new SlipwayError("SLIPWAY_NOT_FOUND", `no service ${JSON.stringify(service)} in slipway.yaml`);
+      const config = app.config();
+      // An asset bundle's evidence is attached under its name (its gated aliases read it).
+      if (!Object.hasOwn(config.services, service) && !Object.hasOwn(config.assets, service))
+        throw new SlipwayError(
+          "SLIPWAY_NOT_FOUND",
+          `no service or asset bundle ${JSON.stringify(service)} in slipway.yaml`,
+        );
       const files =
         "artifact" in body
           ? artifactFiles(app.dataDir, body.artifact.runId, body.artifact.name).map((f) => ({
@@ -124,7 +130,7 @@ export const evidenceRoutes: ApiRoute[] = [
     summary: "A release's attestations and its verdict under each environment's policy",
     handler: async ({ app, params }) => {
       const { service, version } = releaseOf(params);
-      const gate = gateOf(app);
+      const gate = policyGateOf(app);
       const environments = policedEnvironments(app.config().environments);
       const verdicts = await Promise.all(
         environments.map((e) => gate.verdict(service, version, e, { scan: false })),

@@ -85,6 +85,11 @@ const PREVIEW_SLOTS = 4;
 /** Route id → revision id → preview slot; kept from one plan to the next. */
 export type PreviewSlots = Map<string, Map<string, number>>;
 export const CUT_MAP = "cut.map";
+/**
+ * `/assets/<name>/` of each published bundle name (the data plane keeps it, not the route table):
+ * only those go to the asset origin, so an app's own `/assets/…` URLs stay the app's.
+ */
+export const ASSETS_MAP = "assets.map";
 /** The ring section that holds the request log (read by log-collector.ts). */
 export const LOG_RING = "slw";
 /** Health-check interval floor: an `ejectionMs` of 1 must not mean a check every millisecond. */
@@ -368,7 +373,9 @@ export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: Pre
     `  http-request set-var(txn.previewdigest) req.hdr(${REVISION_HEADER}),digest(sha256),hex,lower if { req.hdr(${REVISION_HEADER}) -m found }`,
     `  http-request del-header ${REVISION_HEADER}`,
     // Published asset bundles come from Slipway's origin (docs/assets.md), before any route.
-    ...(paths.assetsSocket ? ["  use_backend slipway_assets if { path_beg /assets/ }"] : []),
+    ...(paths.assetsSocket
+      ? [`  use_backend slipway_assets if { path,map_beg(${paths.dir}/${ASSETS_MAP}) -m found }`]
+      : []),
     ...front,
     "  default_backend unrouted",
     // Every response names its revision; a request cut at its revision's drain deadline is a 504.

@@ -14,6 +14,7 @@ import {
   PREVIEW_MAP,
   serverName,
   SERVERS_MAP,
+  ASSETS_MAP,
   type BackendKind,
   type ConfigPaths,
   type ConfigPlan,
@@ -32,8 +33,10 @@ export interface HaproxyOptions {
   threads?: number;
   /** The haproxy binary; default "haproxy" on PATH. */
   binary?: string;
-  /** Unix socket of the static asset origin that `/assets/` is routed to (none: not routed). */
+  /** Unix socket of the static asset origin that published bundles are routed to (none: not routed). */
   assetsSocket?: string;
+  /** Bundle names published so far (more come through addAssetNames). */
+  assetNames?: readonly string[];
   log?: Logger;
 }
 
@@ -73,6 +76,8 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
   private readonly retired = new Map<string, { backend: string; server: string }>();
   private unrouted = 0;
   private closed = false;
+  /** Published asset bundle names routed to the origin (ASSETS_MAP); names are never unpublished. */
+  private readonly assetNames = new Set<string>();
   private oldWorkerTimer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -113,6 +118,7 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
       ...(opts.assetsSocket ? { assetsSocket: opts.assetsSocket } : {}),
     };
     const plane = new HaproxyDataPlane(dir, paths, binary, collector, opts.log);
+    for (const name of opts.assetNames ?? []) plane.assetNames.add(name);
     sink.plane = plane;
     try {
       await plane.boot(persisted.table);
@@ -500,8 +506,30 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
     return parseShowProc(await runtimeCommand(this.masterSocket, "show proc"));
   }
 
+  /**
+   * Routes `/assets/<name>/` of newly published bundle names to the origin: the map file (read at
+   * each reload) and, without a reload, the running workers' copy of it. Returns the names added.
+   */
+  async addAssetNames(names: readonly string[]): Promise<string[]> {
+    const added = names.filter((n) => !this.assetNames.has(n));
+    if (added.length === 0 || !this.paths.assetsSocket) return [];
+    for (const name of added) this.assetNames.add(name);
+    this.writeAssetsMap();
+    const commands = added.map((n) => `add map ${join(this.dir, ASSETS_MAP)} /assets/${n}/ 1`);
+    const workers = await this.workers();
+    for (const pid of [...workers.current, ...workers.old])
+      await runtimeCommand(this.masterSocket, onWorker(pid, commands)).catch(() => "");
+    return added;
+  }
+
+  private writeAssetsMap(): void {
+    const lines = [...this.assetNames].map((n) => `/assets/${n}/ 1\n`);
+    atomicWrite(join(this.dir, ASSETS_MAP), lines.join(""));
+  }
+
   private writeFiles(plan: ConfigPlan): void {
     for (const [name, content] of Object.entries(plan.maps)) atomicWrite(join(this.dir, name), content);
+    if (this.paths.assetsSocket) this.writeAssetsMap();
     const candidate = join(this.dir, "haproxy.cfg.next");
     atomicWrite(candidate, `${plan.text}\n`);
     const check = spawnSync(this.binary, ["-c", "-q", "-f", candidate], { encoding: "utf8" });

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, rmSync, watch, writeFileSync } from "node:fs";
 import http from "node:http";
 import { join, resolve } from "node:path";
 import { createLogger } from "../../log.js";
@@ -10,6 +10,7 @@ import { renderMetrics } from "../metrics-text.js";
 import { HaproxyDataPlane } from "./data-plane.js";
 import type { Logger } from "../../log.js";
 import { createAssetOrigin } from "../../assets/origin.js";
+import { ASSET_NAME } from "../../core/assets/names.js";
 
 export interface HaproxyProxyOptions {
   listen: string;
@@ -40,20 +41,20 @@ export async function startHaproxyProxy(opts: HaproxyProxyOptions): Promise<Runn
   const stateDir = resolve(opts.stateDir);
   const log = opts.log ?? createLogger("slipway-proxy-haproxy");
   const token = resolveAdminToken(stateDir);
-  const origin = await startAssetOrigin(
-    resolve(opts.assetsDir ?? join(stateDir, "..", "assets")),
-    join(stateDir, "haproxy", "assets.sock"),
-  );
+  const assetsRoot = resolve(opts.assetsDir ?? join(stateDir, "..", "assets"));
+  const origin = await startAssetOrigin(assetsRoot, join(stateDir, "haproxy", "assets.sock"));
   const plane = await HaproxyDataPlane.start({
     stateDir,
     listen: opts.listen,
     log,
     assetsSocket: origin.socket,
+    assetNames: publishedNames(assetsRoot),
     ...(opts.threads ? { threads: opts.threads } : {}),
   }).catch((error: unknown) => {
     origin.close();
     throw error;
   });
+  const names = watchPublishedNames(assetsRoot, plane, log);
   const control: ProxyControl = {
     current: () => plane.current(),
     apply: async (table) => {
@@ -70,6 +71,7 @@ export async function startHaproxyProxy(opts: HaproxyProxyOptions): Promise<Runn
   const admin = createAdminServer({ token, stateDir, control, log });
   const adminAddress = await admin.listen(opts.admin).catch((error: unknown) => {
     plane.detach();
+    names.close();
     origin.close();
     throw error;
   });
@@ -82,9 +84,46 @@ export async function startHaproxyProxy(opts: HaproxyProxyOptions): Promise<Runn
       await admin.close();
       if (closeOpts?.stopHaproxy) await plane.close();
       else plane.detach();
+      names.close();
       origin.close();
     },
   };
+}
+
+/** The bundle names published under `root`: a name's directory appears at its first publish. */
+function publishedNames(root: string): string[] {
+  try {
+    return readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && ASSET_NAME.test(e.name))
+      .map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Routes names published after start to the origin, without a reload: the assets directory is
+ * watched (inotify), and each change re-lists its names. Only published names go to the origin,
+ * so an app's own `/assets/…` URLs stay the app's, as with the built-in proxy.
+ */
+function watchPublishedNames(root: string, plane: HaproxyDataPlane, log: Logger): { close(): void } {
+  mkdirSync(root, { recursive: true });
+  let queue = Promise.resolve();
+  const sync = () => {
+    queue = queue
+      .then(() => plane.addAssetNames(publishedNames(root)))
+      .then(
+        (added) => {
+          if (added.length > 0) log.info({ added }, "asset bundle names routed to the origin");
+        },
+        (error: Error) => log.warn({ error: error.message }, "cannot route new asset bundle names"),
+      );
+  };
+  const watcher = watch(root, sync);
+  watcher.on("error", (error) => log.warn({ error: error.message }, "cannot watch the assets directory"));
+  // A name published between the first listing and the watch's start.
+  sync();
+  return { close: () => watcher.close() };
 }
 
 /**

@@ -64,7 +64,13 @@ export function parseShowStat(csv: string): ServerStat[] {
   const lines = csv.split("\n").filter((l) => l !== "");
   const header = lines[0]?.replace(/^# /, "").split(",") ?? [];
   const col = (name: string) => header.indexOf(name);
-  const [px, sv, scur, qcur, status] = [col("pxname"), col("svname"), col("scur"), col("qcur"), col("status")];
+  const [px, sv, scur, qcur, status] = [
+    col("pxname"),
+    col("svname"),
+    col("scur"),
+    col("qcur"),
+    col("status"),
+  ];
   const rows: ServerStat[] = [];
   for (const line of lines.slice(1)) {
     const f = line.split(",");
