@@ -14,6 +14,7 @@ import { migration012 } from "./012-channels.js";
 import { migration013 } from "./013-release-notes.js";
 import { migration014 } from "./014-evidence.js";
 import { migration015 } from "./015-assets.js";
+import { migration020 } from "./020-rollout-series.js";
 
 /**
  * Versioned schema migrations, applied in order and recorded in `schema_migrations`. Each subsystem
@@ -42,6 +43,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration013,
   migration014,
   migration015,
+  migration020,
 ];
 
 /** What a migrator did: the migrations it applied now (none when up to date) and the version after. */
