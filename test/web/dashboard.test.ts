@@ -12,6 +12,7 @@ import {
   launchChromium,
   shot,
   startDashboardWorld,
+  steadyLoad,
   unnamedControls,
   type DashboardWorld,
 } from "./harness.js";
@@ -30,24 +31,6 @@ afterAll(async () => {
   await browser?.close();
   await world?.close();
 }, 60_000);
-
-/** Steady requests through the proxy so the rollout's triggers have traffic to judge. */
-function load(proxyUrl: string) {
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      await fetch(proxyUrl, { signal: AbortSignal.timeout(5000) }).then(
-        (r) => r.text(),
-        () => undefined,
-      );
-      await sleep(20);
-    }
-  })();
-  return async () => {
-    running = false;
-    await loop;
-  };
-}
 
 async function phaseOn(page: Page): Promise<string> {
   return (await page.getByTestId("phase").textContent())?.trim() ?? "";
@@ -111,7 +94,8 @@ describe("dashboard in headless Chromium", () => {
     page.on("console", (message) => {
       if (/content security policy/i.test(message.text())) blocked.push(message.text());
     });
-    const stopLoad = load(w.proxyUrl);
+    // Steady requests through the proxy so the rollout's triggers have traffic to judge.
+    const stopLoad = steadyLoad(w.proxyUrl, 20);
     try {
       // Sign in through the form.
       await page.goto(w.apiUrl);

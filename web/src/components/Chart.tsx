@@ -20,7 +20,7 @@ export function Chart(props: {
   lines: ChartLine[];
   dots?: ChartDot[];
   range?: [number, number];
-  /** What the numbers are, after the value ("req/s"). */
+  /** What the numbers are, after the value in the summary ("req/s"); the caption names it for the axis. */
   suffix?: string;
 }) {
   const { title, unit, dots = [], suffix = "" } = props;
@@ -49,10 +49,10 @@ export function Chart(props: {
         <line x1={PAD.left} x2={W - PAD.right} y1={y(lo)} y2={y(lo)} class="axis" />
         <line x1={PAD.left} x2={PAD.left} y1={PAD.top} y2={H - PAD.bottom} class="axis" />
         <text x={PAD.left - 4} y={y(hi) + 4} class="tick" text-anchor="end">
-          {value(hi)}
+          {formatValue(hi, unit)}
         </text>
         <text x={PAD.left - 4} y={y(lo)} class="tick" text-anchor="end">
-          {value(lo)}
+          {formatValue(lo, unit)}
         </text>
         <text x={PAD.left} y={H - 6} class="tick">
           {clock(t0)}

@@ -203,7 +203,7 @@ function History({ rollout, points }: { rollout: Rollout; points: SeriesPoint[] 
       pick: weightOf,
       range: [0, 100] as [number, number],
     },
-    { title: "Requests", unit: "none" as const, pick: rateOf("rps"), suffix: " req/s" },
+    { title: "Requests per second", unit: "none" as const, pick: rateOf("rps"), suffix: " req/s" },
     { title: "Error rate (5xx)", unit: "ratio" as const, pick: rateOf("errorRate") },
     { title: "Latency p95", unit: "ms" as const, pick: rateOf("p95Ms") },
   ];
