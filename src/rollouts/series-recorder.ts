@@ -41,9 +41,9 @@ export class SeriesRecorder {
     // Finished since the last tick: its final weights (the traffic it left behind).
     for (const id of [...this.lastAt.keys()]) {
       if (current.has(id)) continue;
-      this.lastAt.delete(id);
       const done = await this.deps.store.getRollout(id).catch(() => undefined);
       if (done) await this.append(done, now);
+      // One final point, written or not (the page then falls back to the outcome): forget it.
       this.lastAt.delete(id);
     }
   }
