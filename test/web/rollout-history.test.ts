@@ -82,7 +82,7 @@ describe("a rollout's own page", () => {
 
       // The weights chart holds this rollout's own steps: 20 % then 50 % for v2, 80 % then 50 % for v1.
       await expect
-        .poll(() => drawn(page, "Traffic weight", "v2 (candidate)"))
+        .poll(() => drawn(page, "Traffic weight", "v2 (candidate)"), { timeout: 20_000 })
         .toEqual(expect.arrayContaining([20, 50]));
       const stableWeights = await drawn(page, "Traffic weight", "v1 (stable)");
       expect(stableWeights).toEqual(expect.arrayContaining([80, 50]));
@@ -94,7 +94,9 @@ describe("a rollout's own page", () => {
       expect(recorded.length).toBeGreaterThan(3);
       // Request rates: both revisions took traffic, and the page draws what the series says.
       await expect
-        .poll(async () => (await drawn(page, "Requests per second", "v2 (candidate)")).some((v) => v > 0))
+        .poll(async () => (await drawn(page, "Requests per second", "v2 (candidate)")).some((v) => v > 0), {
+          timeout: 20_000,
+        })
         .toBe(true);
       expect((await drawn(page, "Requests per second", "v1 (stable)")).some((v) => v > 0)).toBe(true);
       expect(recorded.some((p) => (p.candidate?.rps ?? 0) > 0 && p.candidate?.p95Ms !== null)).toBe(true);
@@ -130,7 +132,7 @@ describe("a rollout's own page", () => {
 
       // Instances: both revisions' two replicas, with pid, port, state, restarts and the last probe.
       const rows = page.getByTestId("instance");
-      await expect.poll(() => rows.count()).toBe(4);
+      await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(4);
       for (const row of await rows.all()) {
         const cells = await row.locator("td").allTextContents();
         expect(cells[0]).toMatch(/^v[12] \((candidate|stable)\)$/);
@@ -153,7 +155,9 @@ describe("a rollout's own page", () => {
       await until(v3, (r) => (r.canary?.weight ?? 0) > 0);
       await page.goto(`${w.apiUrl}/rollouts/${v2}`);
       await page.getByRole("heading", { name: "Traffic when it finished" }).waitFor();
-      await expect.poll(() => page.getByTestId("weights").getAttribute("data-split")).toBe("v2 100%");
+      await expect
+        .poll(() => page.getByTestId("weights").getAttribute("data-split"), { timeout: 20_000 })
+        .toBe("v2 100%");
       const status = await w.api<{ environments: { revisions: { version: string; weight: number }[] }[] }>(
         "GET",
         "/api/status",
@@ -165,6 +169,18 @@ describe("a rollout's own page", () => {
       expect(final.weights).toEqual({ candidate: 100, stable: 0 });
       expect((await drawn(page, "Traffic weight", "v2 (candidate)")).at(-1)).toBe(100);
       await shot(page, "41-rollout-finished");
+
+      // On a phone (390 px) the charts scale with their card and the instance table scrolls inside
+      // its own box: neither section is wider than the screen.
+      await page.setViewportSize({ width: 390, height: 844 });
+      for (const id of ["history-title", "instances-title"]) {
+        const section = page.locator(`[aria-labelledby="${id}"]`);
+        for (const el of [section, ...(await section.locator("svg, .scroll").all())]) {
+          const box = (await el.boundingBox())!;
+          expect(box.x + box.width, id).toBeLessThanOrEqual(390);
+        }
+      }
+      await shot(page, "42-rollout-phone");
     } finally {
       await context.close();
     }
