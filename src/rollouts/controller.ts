@@ -26,8 +26,10 @@ import { SMOKE_URL_ENV, type DeployRequest, type ReleaseSource } from "./release
 import { SmokeRunner } from "./smoke.js";
 import { ChangeFeed, type ControllerChange } from "./change-feed.js";
 import { refOf, revisionId } from "./revision-ids.js";
-import { progressOf, statusView } from "./status-view.js";
+import { progressOf, rolloutInstances, statusView } from "./status-view.js";
 import { Healer, type ServingReport } from "./healer.js";
+import { SeriesRecorder } from "./series-recorder.js";
+import type { RolloutSeriesStore } from "../store/ports/rollout-series-store.js";
 import type { DataPlaneKeeper, TrafficRouter } from "../traffic/port.js";
 
 export interface ControllerOptions {
@@ -50,6 +52,8 @@ export interface ControllerOptions {
    * built: every deploy (API, CLI, webhook) passes here. Without it every release is admitted.
    */
   policy?: DeployPolicy;
+  /** Where each rollout's weights and rates over time are recorded (its page's charts); none: not recorded. */
+  series?: RolloutSeriesStore;
 }
 
 /** Judges a built release against the target environment's policy. */
@@ -151,6 +155,7 @@ export class RolloutController {
   private statsFailing = false;
   private readonly watch: ReleaseWatch;
   private readonly policy: DeployPolicy | undefined;
+  private readonly series: SeriesRecorder | undefined;
 
   constructor(options: ControllerOptions) {
     this.store = options.store;
@@ -183,6 +188,14 @@ export class RolloutController {
         this.kick();
       },
     });
+    this.series = options.series
+      ? new SeriesRecorder({
+          store: this.store,
+          series: options.series,
+          samplesOf: (id) => this.observer.samplesOf(id),
+          logger: this.log,
+        })
+      : undefined;
     this.watch = new ReleaseWatch({
       store: this.store,
       observer: this.observer,
@@ -617,6 +630,11 @@ export class RolloutController {
     return statusView(this.store, this.runtime, this.healer.health(), this.clock());
   }
 
+  /** The instances of a rollout's candidate and stable revisions now (src/rollouts/status-view.ts). */
+  instancesOf(rollout: Rollout) {
+    return rolloutInstances(this.runtime, rollout);
+  }
+
   /** Where a rollout is now: step, what it waits for, time left (src/core/rollout/progress.ts). */
   async progress(rollout: Rollout) {
     return progressOf(this.store, this.runtime, rollout, this.clock());
@@ -642,8 +660,10 @@ export class RolloutController {
     await this.syncRoutes();
     // After promotion: roll a failing release back, report a live revision that is down or back.
     if (await this.watch.check()) await this.changes.emitCommitted();
+    const unfinished = await this.store.unfinished();
+    await this.series?.record(unfinished, this.clock());
     // Measurements run beside the loop (bounded by each metric's timeout), never inside it.
-    this.measurer.measure(await this.store.unfinished(), this.clock());
+    this.measurer.measure(unfinished, this.clock());
   }
 
   /** Take every transition that is due now (ready → switch happens in one tick). */

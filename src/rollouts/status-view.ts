@@ -2,7 +2,7 @@ import { DATA_PLANE, type ServingHealth } from "../core/heal/reconcile.js";
 import { rolloutProgress, type RolloutProgress } from "../core/rollout/progress.js";
 import { liveRevision } from "../core/rollout/traffic.js";
 import type { Rollout } from "../core/rollout/types.js";
-import type { Runtime } from "../runtimes/port.js";
+import type { Instance, Runtime } from "../runtimes/port.js";
 import type { RolloutStore } from "../store/ports/rollout-store.js";
 import { refOf } from "./revision-ids.js";
 
@@ -44,14 +44,7 @@ export async function statusView(
         version: refOf(t.revision).version,
         weight: t.weight,
         replicas: replicas.get(t.revision) ?? null,
-        instances: runtime.instances(t.revision).map((i) => ({
-          id: i.id,
-          state: i.state,
-          port: i.port,
-          pid: i.pid,
-          restarts: i.restarts,
-          ...(i.lastError ? { lastError: i.lastError } : {}),
-        })),
+        instances: runtime.instances(t.revision).map(instanceView),
       })),
       rollout: holder ?? null,
       lastRollout: last ?? null,
@@ -60,6 +53,36 @@ export async function statusView(
     };
   });
   return Promise.all(statuses);
+}
+
+/** One instance as the status document shows it: where it listens, its state, its last probe. */
+function instanceView(i: Instance) {
+  return {
+    id: i.id,
+    state: i.state,
+    port: i.port,
+    pid: i.pid,
+    restarts: i.restarts,
+    ...(i.lastError ? { lastError: i.lastError } : {}),
+    ...(i.lastProbe ? { lastProbe: i.lastProbe } : {}),
+  };
+}
+
+/**
+ * The instances serving a rollout's candidate and stable revisions now, as the runtime sees them
+ * (none once a revision is stopped), for the rollout's page.
+ */
+export function rolloutInstances(runtime: Pick<Runtime, "instances">, rollout: Rollout) {
+  const sides = [
+    { role: "candidate" as const, ref: rollout.candidate },
+    ...(rollout.stable ? [{ role: "stable" as const, ref: rollout.stable }] : []),
+  ];
+  return sides.map(({ role, ref }) => ({
+    role,
+    id: ref.id,
+    version: ref.version,
+    instances: runtime.instances(ref.id).map(instanceView),
+  }));
 }
 
 /** A rollout's progress, with its candidate's ready instances as the runtime sees them now. */

@@ -6,6 +6,7 @@ export type {
   InstanceState,
   Probe,
   ProbeCheck,
+  ProbeResult,
   Resources,
   RevisionSpec,
 } from "../core/revision/spec.js";

@@ -162,6 +162,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       releases: state.releases,
       now: Date.now,
     }),
+    series: controlState.rolloutSeries,
     logger: log.child({ part: "rollouts" }),
     ...(options.tickMs ? { tickMs: options.tickMs } : {}),
   });

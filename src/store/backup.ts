@@ -50,6 +50,7 @@ export const BACKUP_TABLES: ReadonlyArray<{ name: string; orderBy: string; sqlit
   { name: "experiment_exposures", orderBy: "experiment, user_key" },
   { name: "experiment_values", orderBy: "experiment, event, user_key" },
   { name: "release_attestations", orderBy: "id" },
+  { name: "rollout_series", orderBy: "rollout_id, at" },
 ];
 
 /** Columns only one adapter has (kept in order by the other's rowid): left out of backups. */

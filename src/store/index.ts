@@ -11,6 +11,7 @@ import type { AssetStore } from "./ports/asset-store.js";
 import type { ReleaseStore } from "./ports/release-store.js";
 import type { RolloutStore } from "./ports/rollout-store.js";
 import type { RunStore } from "./ports/run-store.js";
+import type { RolloutSeriesStore } from "./ports/rollout-series-store.js";
 import type { WebhookDeliveryStore } from "./ports/webhook-delivery-store.js";
 import type { BackupTable } from "./backup.js";
 import type { MigrationReport } from "./migrations/index.js";
@@ -31,6 +32,7 @@ export type * from "./ports/asset-store.js";
 export type * from "./ports/release-store.js";
 export type * from "./ports/rollout-store.js";
 export type * from "./ports/run-store.js";
+export type * from "./ports/rollout-series-store.js";
 export type * from "./ports/webhook-delivery-store.js";
 export type * from "./ports/lease-store.js";
 export type { Fence } from "./postgres/database.js";
@@ -57,6 +59,7 @@ export interface Store {
   readonly channels: ChannelStore;
   readonly experiments: ExperimentStore;
   readonly evidence: EvidenceStore;
+  readonly rolloutSeries: RolloutSeriesStore;
   /** Where the state is, without credentials (for logs). */
   readonly location: string;
   /** What opening the store migrated (nothing when it was up to date), and the schema version. */

@@ -36,6 +36,7 @@ const CASES: Record<
   "GET /api/releases": { least: "viewer", allowed: 200 },
   "GET /api/rollouts": { least: "viewer", allowed: 200 },
   "GET /api/rollouts/:id": { least: "viewer", path: "/api/rollouts/r-404", allowed: 404 },
+  "GET /api/rollouts/:id/series": { least: "viewer", path: "/api/rollouts/r-404/series", allowed: 404 },
   "GET /api/events": { least: "viewer", allowed: 200 },
   "GET /api/history": { least: "viewer", allowed: 200 },
   "POST /api/deployments": {

@@ -32,9 +32,6 @@ afterAll(async () => {
   await world?.close();
 }, 60_000);
 
-/** Steady requests through the proxy so the rollout's triggers have traffic to judge. */
-const load = (proxyUrl: string) => steadyLoad(proxyUrl, 20);
-
 async function phaseOn(page: Page): Promise<string> {
   return (await page.getByTestId("phase").textContent())?.trim() ?? "";
 }
@@ -97,7 +94,8 @@ describe("dashboard in headless Chromium", () => {
     page.on("console", (message) => {
       if (/content security policy/i.test(message.text())) blocked.push(message.text());
     });
-    const stopLoad = load(w.proxyUrl);
+    // Steady requests through the proxy so the rollout's triggers have traffic to judge.
+    const stopLoad = steadyLoad(w.proxyUrl, 20);
     try {
       // Sign in through the form.
       await page.goto(w.apiUrl);

@@ -9,8 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { pino } from "pino";
+import { afterAll, beforeAll } from "vitest";
 import { spawnProxy, type SpawnedProxy } from "../../src/traffic/admin-client.js";
 import { serve, type RunningServer } from "../../src/server/serve.js";
 import { FIXTURE_APP, projectYaml, START_SCRIPT, withoutBaselineTrigger } from "../rollouts/world.js";
@@ -245,4 +246,46 @@ export async function focused(page: Page): Promise<{ text: string; outline: stri
   return page.evaluate<{ text: string; outline: string }>(
     `({ text: document.activeElement?.textContent ?? "", outline: getComputedStyle(document.activeElement).outlineStyle })`,
   );
+}
+
+/** A 1280 × 900 browser context signed in as `user` through POST /api/session. */
+export async function signedInContext(
+  browser: Browser,
+  apiUrl: string,
+  user: { name: string; password: string },
+): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const res = await context.request.post(`${apiUrl}/api/session`, {
+    data: { username: user.name, password: user.password },
+  });
+  if (res.status() !== 200) throw new Error(`sign-in as ${user.name}: ${res.status()} ${await res.text()}`);
+  return context;
+}
+
+/**
+ * A canary world (canaryYaml, v2 a little slower than v1) under steady load with Chromium, set up
+ * before the file's tests and closed after them.
+ */
+export function canaryWorld(): {
+  world: () => DashboardWorld;
+  signedIn: (user: { name: string; password: string }) => Promise<BrowserContext>;
+} {
+  let world: DashboardWorld | undefined;
+  let browser: Browser | undefined;
+  let stopLoad: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    world = await startDashboardWorld({ v1: { LATENCY_MS: "20" }, v2: { LATENCY_MS: "24" } }, canaryYaml());
+    browser = await launchChromium();
+    // Steady traffic: the analysis judges, and the series records, what the proxy saw of each revision.
+    stopLoad = steadyLoad(world.proxyUrl);
+  }, 90_000);
+  afterAll(async () => {
+    await stopLoad?.();
+    await browser?.close();
+    await world?.close();
+  }, 60_000);
+  return {
+    world: () => world!,
+    signedIn: (user) => signedInContext(browser!, world!.apiUrl, user),
+  };
 }

@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { availableActions } from "../../web/src/actions.js";
 import { metricBadge } from "../../web/src/analysis.js";
 import { jobColumns } from "../../web/src/graph.js";
-import { seriesOf, yRange } from "../../web/src/series.js";
+import { finalSplit } from "../../web/src/final-split.js";
+import { can } from "../../web/src/permissions.js";
+import { fitRange, historyLines, metricChart, rateOf, seriesOf } from "../../web/src/series.js";
 import { timelineOf } from "../../web/src/timeline.js";
 import type { Rollout, RunJob } from "../../web/src/types.js";
 
@@ -50,10 +52,77 @@ describe("seriesOf", () => {
     ]);
   });
 
-  it("starts the y range at 0 and leaves headroom; a flat or empty series still has a range", () => {
-    expect(yRange(seriesOf({ measurements: [measurement(1, { canary: 10, stable: 20 })] }))).toEqual([0, 22]);
-    expect(yRange([])).toEqual([0, 1]);
-    expect(yRange(seriesOf({ measurements: [measurement(1, { canary: 0, stable: 0 })] }))).toEqual([0, 1]);
+  it("fits the y range to the data with a little headroom, never below 0 for non-negative data", () => {
+    expect(fitRange([20, 24], "ms")).toEqual([19.6, 24.4]);
+    expect(fitRange([0.01, 0.05], "ratio").map((v) => Number(v.toFixed(3)))).toEqual([0.006, 0.054]);
+    expect(fitRange([1, 100])).toEqual([0, 109.9]);
+    expect(fitRange([])).toEqual([0, 1]);
+    // A flat series gets a small span: a 0 % error rate is not drawn on 0-100 %.
+    expect(fitRange([0, 0], "ratio")).toEqual([0, 0.01]);
+    expect(fitRange([50, 50])).toEqual([45, 55]);
+  });
+
+  it("draws thresholds as lines, names only drawn lines, and keeps verdict words out of the dots", () => {
+    const threshold = seriesOf({
+      measurements: [
+        measurement(1, { canary: 0.01, stable: null, max: 0.05, min: null }),
+        measurement(2, { canary: 0.02, stable: null, max: 0.05, min: null }, "failed"),
+      ],
+    });
+    const chart = metricChart(threshold, (v) => `${v * 100}%`);
+    const drawn = chart.lines.filter((l) => l.points.length > 0);
+    expect(drawn.map((l) => [l.label, l.kind, l.points.map((p) => p.value)])).toEqual([
+      ["candidate", "canary", [0.01, 0.02]],
+      ["threshold (max 5%)", "threshold", [0.05, 0.05]],
+    ]);
+    expect(chart.dots.map((d) => d.label)).toEqual(["successful: 1%", "failed: 2%"]);
+    // A ratio judge's bound follows the stable value.
+    const ratio = metricChart(
+      seriesOf({ measurements: [measurement(1, { canary: 30, stable: 20, maxRatio: 3 })] }),
+      String,
+    );
+    expect(ratio.lines.find((l) => l.kind === "threshold")?.points).toEqual([{ at: 1, value: 60 }]);
+  });
+});
+
+describe("rollout history", () => {
+  const point = (at: number, candidate: number, stable: number | null, rps: number | null) => ({
+    at,
+    weights: { candidate, stable },
+    candidate: rps === null ? null : { rps, errorRate: 0, p95Ms: 25 },
+    stable: null,
+  });
+
+  it("charts each side of the rollout's own points, leaving out what the proxy did not see", () => {
+    const points = [point(1, 0, 100, null), point(2, 20, 80, 3.5), point(3, 50, 50, 4)];
+    const lines = historyLines(points, { candidate: "v2", stable: "v1" }, rateOf("rps"));
+    expect(lines.map((l) => [l.label, l.points.map((p) => p.value)])).toEqual([
+      ["v2", [3.5, 4]],
+      ["v1", []],
+    ]);
+  });
+
+  it("shows the weights a rollout ended with, else what its outcome implies", () => {
+    const r = rollout({ phase: "promoted", outcome: "promoted" });
+    expect(finalSplit(r, [point(1, 20, 80, 1), point(2, 100, 0, 1)])).toEqual([
+      { id: "web/production@v2", version: "v2", weight: 100, instances: [] },
+    ]);
+    expect(finalSplit({ ...r, phase: "rolled-back", outcome: "rolled-back" }, [])).toEqual([
+      { id: "web/production@v1", version: "v1", weight: 100, instances: [] },
+    ]);
+    expect(finalSplit({ ...r, phase: "superseded", outcome: "superseded" }, [])).toBeUndefined();
+  });
+});
+
+describe("can", () => {
+  it("follows the server's action rules: a viewer reads, but not dead letters", () => {
+    const as = (role: "viewer" | "deployer" | "admin") => ({ user: { id: "u", name: "u", role } });
+    expect(can(as("viewer"), "read")).toBe(true);
+    expect(can(as("viewer"), "read-dead-letters")).toBe(false);
+    expect(can(as("viewer"), "promote")).toBe(false);
+    expect(can(as("deployer"), "read-dead-letters")).toBe(true);
+    expect(can(as("deployer"), "manage-users")).toBe(false);
+    expect(can({ ...as("viewer"), open: true }, "manage-users")).toBe(true);
   });
 });
 

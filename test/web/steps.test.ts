@@ -1,6 +1,6 @@
 /** A job's log cut into step sections (web/src/steps.ts) and who is offered run buttons. */
 import { describe, expect, it } from "vitest";
-import { may } from "../../web/src/permissions.js";
+import { can } from "../../web/src/permissions.js";
 import { stepSections } from "../../web/src/steps.js";
 import type { RunLogLine, RunStep, Session } from "../../web/src/types.js";
 
@@ -84,17 +84,17 @@ describe("stepSections", () => {
   });
 });
 
-describe("may", () => {
+describe("can", () => {
   const session = (role: "viewer" | "deployer" | "admin", open = false): Session => ({
     user: { id: "u", name: "u", role },
     csrfToken: "",
     ...(open ? { open } : {}),
   });
   it("offers run buttons to the roles the server's rules accept", () => {
-    expect(may(session("viewer"), "trigger-run")).toBe(false);
-    expect(may(session("viewer"), "cancel-run")).toBe(false);
-    expect(may(session("deployer"), "trigger-run")).toBe(true);
-    expect(may(session("admin"), "cancel-run")).toBe(true);
-    expect(may(session("viewer", true), "cancel-run")).toBe(true);
+    expect(can(session("viewer"), "trigger-run")).toBe(false);
+    expect(can(session("viewer"), "cancel-run")).toBe(false);
+    expect(can(session("deployer"), "trigger-run")).toBe(true);
+    expect(can(session("admin"), "cancel-run")).toBe(true);
+    expect(can(session("viewer", true), "cancel-run")).toBe(true);
   });
 });

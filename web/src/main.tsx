@@ -4,6 +4,7 @@ import { currentSession, prefetch, signOut, whenUnauthenticated } from "./api.js
 import { connect, disconnect, onLiveState, type LiveState } from "./live.js";
 import { interceptLinks, navigate, useLocation } from "./router.js";
 import type { Session } from "./types.js";
+import { can, type Action } from "./permissions.js";
 import { SignIn } from "./pages/SignIn.js";
 import { Overview } from "./pages/Overview.js";
 import { RolloutPage } from "./pages/Rollout.js";
@@ -16,15 +17,16 @@ import { Channels } from "./pages/Channels.js";
 import { ExperimentDetail, ExperimentsList } from "./pages/Experiments.js";
 import "./styles.css";
 
+/** Each page with the action reading it needs: a link the role cannot use is not shown. */
 const NAV = [
-  ["/", "Overview"],
-  ["/pipelines", "Pipelines"],
-  ["/flags", "Flags"],
-  ["/channels", "Channels"],
-  ["/experiments", "Experiments"],
-  ["/history", "History"],
-  ["/dead-letters", "Dead letters"],
-] as const;
+  ["/", "Overview", "read"],
+  ["/pipelines", "Pipelines", "read"],
+  ["/flags", "Flags", "read"],
+  ["/channels", "Channels", "read"],
+  ["/experiments", "Experiments", "read"],
+  ["/history", "History", "read-audit"],
+  ["/dead-letters", "Dead letters", "read-dead-letters"],
+] as const satisfies readonly (readonly [string, string, Action])[];
 
 function LiveIndicator() {
   const [state, setState] = useState<LiveState>("connecting");
@@ -131,7 +133,7 @@ function App() {
           Slipway
         </a>
         <nav aria-label="Main">
-          {NAV.map(([href, label]) => (
+          {NAV.filter(([, , action]) => can(session, action)).map(([href, label]) => (
             <a key={href} href={href} aria-current={current(href) ? "page" : undefined}>
               {label}
             </a>

@@ -2,12 +2,15 @@ import { ACTION_RULES, type Action } from "../../src/core/access/actions.js";
 import { atLeast } from "../../src/core/access/roles.js";
 import type { Session } from "./types.js";
 
+export type { Action };
+
 /**
- * Whether the signed-in user's role may perform a global action (start, re-run or cancel a run):
- * the least role comes from the server's own rule table, so a button is offered exactly to the
- * roles the server accepts. The server still decides (per-token scopes, environment rules).
+ * Whether the signed-in role may perform `action`, by the server's own rules
+ * (src/core/access/actions.ts), so the dashboard hides links and buttons that would only answer
+ * 403. The server still decides: an environment rule can ask for more than the base role.
+ * @example can(session, "read-dead-letters") // false for a viewer
  */
-export function may(session: Session, action: Action): boolean {
+export function can(session: Pick<Session, "user" | "open">, action: Action): boolean {
   if (session.open) return true;
   return atLeast(session.user.role, ACTION_RULES[action].minimumRole);
 }

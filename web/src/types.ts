@@ -5,8 +5,10 @@
  */
 import type { MetricRunState } from "../../src/core/analysis/metric-run.js";
 import type { MetricUnit } from "../../src/core/analysis/verdict.js";
+import type { RevisionRates, SeriesPoint } from "../../src/core/rollout/series.js";
+import type { ProbeResult } from "../../src/core/revision/spec.js";
 
-export type { MetricRunState, MetricUnit };
+export type { MetricRunState, MetricUnit, ProbeResult, RevisionRates, SeriesPoint };
 
 export type Role = "viewer" | "deployer" | "admin";
 export interface SessionUser {
@@ -95,8 +97,26 @@ export interface Instance {
   id: string;
   state: string;
   port?: number;
+  pid?: number;
   restarts?: number;
   lastError?: string;
+  /** The latest probe of the instance's process (newer servers). */
+  lastProbe?: ProbeResult;
+}
+
+/** GET /api/rollouts/{id}: the instances of its candidate and stable revisions (newer servers). */
+export interface RevisionInstances {
+  role: "candidate" | "stable";
+  id: string;
+  version: string;
+  instances: Instance[];
+}
+
+/** GET /api/rollouts/{id}/series */
+export interface SeriesReply {
+  rolloutId: string;
+  intervalMs: number;
+  points: SeriesPoint[];
 }
 
 export interface EnvironmentStatus {

@@ -34,6 +34,7 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: "POST", path: "/api/releases/:service/:version/evidence", action: "deploy" },
   { method: "GET", path: "/api/rollouts", action: "read" },
   { method: "GET", path: "/api/rollouts/:id", action: "read" },
+  { method: "GET", path: "/api/rollouts/:id/series", action: "read" },
   { method: "GET", path: "/api/events", action: "read" },
   { method: "POST", path: "/api/deployments", action: "deploy" },
   { method: "POST", path: "/api/rollbacks", action: "rollback" },

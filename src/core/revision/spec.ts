@@ -76,4 +76,16 @@ export interface Instance {
   lastError?: string;
   /** While waiting to restart after a crash (state "starting"): when the next attempt happens. */
   nextRestartAt?: string;
+  /** The latest probe of the current process (absent before the first): what health checking saw last. */
+  lastProbe?: ProbeResult;
+}
+
+/** One probe's outcome, as the status view and the dashboard show it. */
+export interface ProbeResult {
+  kind: "readiness" | "liveness";
+  ok: boolean;
+  /** ISO time the probe finished. */
+  at: string;
+  /** Why it failed ("GET /healthz answered 503"); absent when it passed. */
+  reason?: string;
 }

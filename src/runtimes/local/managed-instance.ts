@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, closeSync, openSync } from "node:fs";
 import type { Logger } from "../../log.js";
-import type { Instance, InstanceState, Probe, RevisionSpec } from "../port.js";
+import type { Instance, InstanceState, Probe, ProbeResult, RevisionSpec } from "../port.js";
 import { workDirOf } from "./work-dir.js";
 import { decideRestart, type RestartPolicy } from "./backoff.js";
 import { groupMembers, isSameProcess, readProcStat, signalGroup } from "./proc.js";
@@ -64,6 +64,8 @@ export class ManagedInstance {
   /** Why we killed the process ourselves (liveness), reported instead of its exit status. */
   private killReason: string | undefined;
   private child: ChildProcess | undefined;
+  /** The latest probe result of the current process (reset with each new process). */
+  private lastProbe: ProbeResult | undefined;
   /** Liveness probing waits for the first readiness success of the current process. */
   private readySinceSpawn = false;
 
@@ -146,6 +148,7 @@ export class ManagedInstance {
       logFile: this.logFile,
       ...(this.currentError() !== undefined ? { lastError: this.currentError() } : {}),
       ...(this.nextRestartAt !== undefined ? { nextRestartAt: this.nextRestartAt } : {}),
+      ...(this.lastProbe ? { lastProbe: this.lastProbe } : {}),
     };
   }
 
@@ -244,6 +247,7 @@ export class ManagedInstance {
     this.startedAt = new Date(ctx.now()).toISOString();
     this.nextRestartAt = undefined;
     this.readySinceSpawn = false;
+    this.lastProbe = undefined;
     this.readinessError = undefined;
     this.setState("starting", true);
     ctx.logger.info({ instance: this.id, pid: this.pid, port: this.port }, "instance started");
@@ -345,6 +349,14 @@ export class ManagedInstance {
         probe.timeoutMs,
       );
       if (generation !== this.generation || this.halted) return;
+      // Readiness is what the dashboard shows; a liveness probe is shown only when it failed.
+      if (kind === "readiness" || !outcome.ok)
+        this.lastProbe = {
+          kind,
+          ok: outcome.ok,
+          at: new Date(this.ctx.now()).toISOString(),
+          ...(outcome.ok ? {} : { reason: outcome.reason }),
+        };
       if (outcome.ok) {
         successes += 1;
         failures = 0;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { gatedDeploy } from "../gated-deploy.js";
 import { SlipwayError } from "../../core/errors.js";
+import { SERIES_INTERVAL_MS } from "../../core/rollout/series.js";
 import { actorOf } from "../actor.js";
 import { defineRoute, type ApiRoute } from "../api-route.js";
 import type { AppContext } from "../app-context.js";
@@ -149,7 +150,7 @@ export const rolloutRoutes: ApiRoute[] = [
     method: "GET",
     path: "/api/rollouts/:id",
     tag: "rollouts",
-    summary: "One rollout with its audit events",
+    summary: "One rollout with its audit events and the instances of its revisions",
     handler: async ({ app, params }) => {
       const id = params.id ?? "";
       const rollout = await app.controller.rolloutById(id);
@@ -160,6 +161,28 @@ export const rolloutRoutes: ApiRoute[] = [
           rollout,
           progress: await app.controller.progress(rollout),
           events: await app.controller.history({ rolloutId: id, limit: 500 }),
+          instances: app.controller.instancesOf(rollout),
+        },
+      };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/api/rollouts/:id/series",
+    tag: "rollouts",
+    summary: "The rollout's own weights and request rates over time",
+    description:
+      "One point every few seconds while the rollout was unfinished, and one when it finished: the " +
+      "percent of traffic its candidate and stable revisions had, and each revision's requests per " +
+      "second, 5xx share and p95 latency as the proxy saw them. Oldest first, the newest 2000 at most.",
+    handler: async ({ app, params }) => {
+      const rollout = await rolloutOf(app, params.id ?? "");
+      return {
+        status: 200,
+        body: {
+          rolloutId: rollout.id,
+          intervalMs: SERIES_INTERVAL_MS,
+          points: await app.store.rolloutSeries.series(rollout.id),
         },
       };
     },

@@ -14,6 +14,7 @@ import { migration012 } from "./012-channels.js";
 import { migration013 } from "./013-release-notes.js";
 import { migration014 } from "./014-evidence.js";
 import { migration015 } from "./015-assets.js";
+import { migration020 } from "./020-rollout-series.js";
 import { migration021 } from "./021-run-log-times.js";
 
 /**
@@ -43,6 +44,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration013,
   migration014,
   migration015,
+  migration020,
   migration021,
 ];
 

@@ -379,6 +379,18 @@ CREATE INDEX asset_alias_moves_by_alias ON asset_alias_moves (name, alias, id);
 `,
   },
   {
+    version: 20,
+    name: "rollout-series",
+    sql: `
+CREATE TABLE rollout_series (
+  rollout_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  point TEXT NOT NULL,
+  PRIMARY KEY (rollout_id, at)
+);
+`,
+  },
+  {
     version: 21,
     name: "run-log-times",
     sql: `

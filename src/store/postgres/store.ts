@@ -11,6 +11,7 @@ import { PostgresDeliveryMetricsStore } from "./delivery.js";
 import { PostgresChannelStore } from "./channels.js";
 import { PostgresExperimentStore } from "./experiments.js";
 import { PostgresEvidenceStore } from "./evidence.js";
+import { PostgresRolloutSeriesStore } from "./rollout-series.js";
 import { PostgresFlagStore } from "./flags.js";
 import { PostgresAssetStore } from "./assets.js";
 import { PostgresReleaseStore } from "./releases.js";
@@ -33,6 +34,7 @@ export class PostgresStore implements Store {
   readonly channels: PostgresChannelStore;
   readonly experiments: PostgresExperimentStore;
   readonly evidence: PostgresEvidenceStore;
+  readonly rolloutSeries: PostgresRolloutSeriesStore;
   readonly location: string;
 
   constructor(
@@ -54,6 +56,7 @@ export class PostgresStore implements Store {
     this.channels = new PostgresChannelStore(db);
     this.experiments = new PostgresExperimentStore(db);
     this.evidence = new PostgresEvidenceStore(db);
+    this.rolloutSeries = new PostgresRolloutSeriesStore(db);
   }
 
   async check(): Promise<void> {

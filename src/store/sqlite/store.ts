@@ -15,6 +15,7 @@ import { SqliteAssetStore } from "./assets.js";
 import { SqliteReleaseStore } from "./releases.js";
 import { SqliteRolloutStore } from "./rollouts.js";
 import { SqliteRunStore } from "./runs.js";
+import { SqliteRolloutSeriesStore } from "./rollout-series.js";
 import { SqliteWebhookDeliveryStore } from "./webhook-deliveries.js";
 
 /** Every aggregate over one SQLite database (one file, WAL; migrations applied on open). */
@@ -32,6 +33,7 @@ export class SqliteStore implements Store {
   readonly channels: SqliteChannelStore;
   readonly experiments: SqliteExperimentStore;
   readonly evidence: SqliteEvidenceStore;
+  readonly rolloutSeries: SqliteRolloutSeriesStore;
 
   constructor(
     /** The connection; only the composition root and tests reach for it. */
@@ -52,6 +54,7 @@ export class SqliteStore implements Store {
     this.channels = new SqliteChannelStore(db);
     this.experiments = new SqliteExperimentStore(db);
     this.evidence = new SqliteEvidenceStore(db);
+    this.rolloutSeries = new SqliteRolloutSeriesStore(db);
   }
 
   check(): Promise<void> {

@@ -6,7 +6,7 @@ import { useData } from "../data.js";
 import { field } from "../form.js";
 import { ago, clock, duration } from "../format.js";
 import { jobColumns } from "../graph.js";
-import { may } from "../permissions.js";
+import { can } from "../permissions.js";
 import { navigate } from "../router.js";
 import { stepSections, type StepSection } from "../steps.js";
 import type { Change, Run, RunJob, RunLogLine, Session } from "../types.js";
@@ -24,7 +24,7 @@ export function Pipelines({ session, runId }: { session: Session; runId?: string
     <section>
       <h1 tabIndex={-1}>Pipelines</h1>
       {runId && <RunDetail runId={runId} session={session} />}
-      {!runId && may(session, "trigger-run") && <StartRun />}
+      {!runId && can(session, "trigger-run") && <StartRun />}
       <h2>Runs</h2>
       <LoadState error={runs.error} loading={runs.loading && !runs.data} what="Pipeline runs" optional />
       {runs.data && runs.data.length === 0 && <p class="muted">No runs yet.</p>}
@@ -309,8 +309,8 @@ function RunButtons({ run, session, reload }: { run: Run; session: Session; relo
   const [message, setMessage] = useState<Message>(null);
   const running = run.status === "running";
   const acts = [
-    ...(!running && may(session, "trigger-run") ? (["rerun"] as const) : []),
-    ...(running && may(session, "cancel-run") ? (["cancel"] as const) : []),
+    ...(!running && can(session, "trigger-run") ? (["rerun"] as const) : []),
+    ...(running && can(session, "cancel-run") ? (["cancel"] as const) : []),
   ];
   if (acts.length === 0) return null;
   const path = `/api/runs/${encodeURIComponent(run.runId)}`;

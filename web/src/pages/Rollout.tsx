@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { metricBadge } from "../analysis.js";
 import { ApiError, get, post } from "../api.js";
 import { Badge } from "../components/Badge.js";
@@ -10,8 +10,26 @@ import { useData } from "../data.js";
 import { ago, clock, dateTime } from "../format.js";
 import { availableActions, type Act } from "../actions.js";
 import { navigate } from "../router.js";
-import { seriesOf } from "../series.js";
-import type { AnalysisRecord, Change, Rollout, Session, StatusReply, StoredEvent } from "../types.js";
+import { historyLines, metricChart, rateOf, seriesOf, weightOf } from "../series.js";
+import { finalSplit } from "../final-split.js";
+import { can } from "../permissions.js";
+import { formatValue } from "../../../src/core/analysis/verdict.js";
+import type {
+  AnalysisRecord,
+  Change,
+  EnvironmentStatus,
+  RevisionInstances,
+  Rollout,
+  SeriesPoint,
+  SeriesReply,
+  Session,
+  StatusReply,
+  StoredEvent,
+} from "../types.js";
+
+const FINAL = ["promoted", "rolled-back", "superseded", "failed"];
+/** How often an unfinished rollout's series and instances are re-read (the server records every 2 s). */
+const REFRESH_MS = 2_000;
 
 function concerns(id: string, change: Change): boolean {
   if (change.kind === "rollout") return (change as { rollout: Rollout }).rollout.id === id;
@@ -21,17 +39,41 @@ function concerns(id: string, change: Change): boolean {
 
 export function RolloutPage({ id, session }: { id: string; session: Session }) {
   const detail = useData(
-    () => get<{ rollout: Rollout; events: StoredEvent[] }>(`/api/rollouts/${encodeURIComponent(id)}`),
+    () =>
+      get<{ rollout: Rollout; events: StoredEvent[]; instances?: RevisionInstances[] }>(
+        `/api/rollouts/${encodeURIComponent(id)}`,
+      ),
     [id],
     (c) => concerns(id, c),
   );
   const status = useData(() => get<StatusReply>("/api/status"), []);
+  // An older server has no series: the page then shows what it has.
+  const series = useData(
+    () =>
+      get<SeriesReply>(`/api/rollouts/${encodeURIComponent(id)}/series`).catch((e: unknown) => {
+        if (e instanceof ApiError && e.status === 404) return { rolloutId: id, intervalMs: 0, points: [] };
+        throw e;
+      }),
+    [id],
+    (c) => concerns(id, c),
+  );
   const rollout = detail.data?.rollout;
+  const finished = rollout !== undefined && FINAL.includes(rollout.phase);
+  // Points keep coming while the rollout is unfinished, without a change event for each.
+  useEffect(() => {
+    if (!rollout || finished) return;
+    const timer = setInterval(() => {
+      series.reload();
+      detail.reload();
+    }, REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [rollout?.id, finished]);
   const env =
     rollout &&
     status.data?.environments.find(
       (e) => e.service === rollout.service && e.environment === rollout.environment,
     );
+  const points = series.data?.points ?? [];
 
   return (
     <section>
@@ -84,12 +126,9 @@ export function RolloutPage({ id, session }: { id: string; session: Session }) {
               {rollout.reason}
             </p>
           )}
-          <h2>Live traffic</h2>
-          {env ? (
-            <WeightsBar revisions={env.revisions} />
-          ) : (
-            <p class="muted">No traffic recorded for this environment.</p>
-          )}
+          <Traffic rollout={rollout} env={env} points={points} finished={finished} />
+          <History rollout={rollout} points={points} />
+          <Instances revisions={detail.data?.instances} />
           <h2>{rollout.strategy === "canary" ? "Steps" : "Phases"}</h2>
           <Timeline rollout={rollout} />
           <Actions
@@ -117,6 +156,152 @@ export function RolloutPage({ id, session }: { id: string; session: Session }) {
   );
 }
 
+/**
+ * The traffic split to show: the environment's live split while this rollout is what it serves
+ * (holding it, or the last one with nothing after it), else the weights this rollout ended with, so
+ * an old rollout's page never shows a later rollout's split.
+ */
+function Traffic(props: {
+  rollout: Rollout;
+  env: EnvironmentStatus | undefined;
+  points: SeriesPoint[];
+  finished: boolean;
+}) {
+  const { rollout, env, points, finished } = props;
+  const current = env && (env.rollout ? env.rollout.id === rollout.id : env.lastRollout?.id === rollout.id);
+  if (!finished && current) {
+    return (
+      <>
+        <h2>Live traffic</h2>
+        <WeightsBar revisions={env.revisions} />
+      </>
+    );
+  }
+  const split = finalSplit(rollout, points);
+  return (
+    <>
+      <h2>{finished ? "Traffic when it finished" : "Traffic it last set"}</h2>
+      {split ? (
+        <WeightsBar revisions={split} />
+      ) : (
+        <p class="muted">This rollout's traffic was not recorded.</p>
+      )}
+    </>
+  );
+}
+
+/** The rollout's own weights and request rates over time (GET /api/rollouts/{id}/series). */
+function History({ rollout, points }: { rollout: Rollout; points: SeriesPoint[] }) {
+  const labels = {
+    candidate: `${rollout.candidate.version} (candidate)`,
+    stable: `${rollout.stable?.version ?? "stable"} (stable)`,
+  };
+  const charts = [
+    {
+      title: "Traffic weight",
+      unit: "percent" as const,
+      pick: weightOf,
+      range: [0, 100] as [number, number],
+    },
+    { title: "Requests per second", unit: "none" as const, pick: rateOf("rps"), suffix: " req/s" },
+    { title: "Error rate (5xx)", unit: "ratio" as const, pick: rateOf("errorRate") },
+    { title: "Latency p95", unit: "ms" as const, pick: rateOf("p95Ms") },
+  ];
+  return (
+    <section aria-labelledby="history-title">
+      <h2 id="history-title">History</h2>
+      {points.length === 0 ? (
+        <p class="muted">No points recorded for this rollout yet.</p>
+      ) : (
+        <div class="metrics">
+          {charts.map((c) => (
+            <figure class="metric" key={c.title} data-testid={`history-${c.title}`}>
+              <figcaption>
+                <strong>{c.title}</strong>
+              </figcaption>
+              <Chart
+                title={c.title}
+                unit={c.unit}
+                lines={historyLines(points, labels, c.pick)}
+                {...(c.range ? { range: c.range } : {})}
+                {...(c.suffix ? { suffix: c.suffix } : {})}
+              />
+            </figure>
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** Which instances serve the candidate and the stable revision now, and how healthy each is. */
+function Instances({ revisions }: { revisions: RevisionInstances[] | undefined }) {
+  if (!revisions) return null;
+  return (
+    <section aria-labelledby="instances-title">
+      <h2 id="instances-title">Instances</h2>
+      <div class="scroll">
+        <table class="list instances">
+          <thead>
+            <tr>
+              <th scope="col">Revision</th>
+              <th scope="col">Instance</th>
+              <th scope="col">PID</th>
+              <th scope="col">Port</th>
+              <th scope="col">State</th>
+              <th scope="col">Restarts</th>
+              <th scope="col">Last probe</th>
+            </tr>
+          </thead>
+          <tbody>
+            {revisions.flatMap((r) =>
+              r.instances.length === 0
+                ? [
+                    <tr key={r.id}>
+                      <td>
+                        {r.version} <span class="muted">({r.role})</span>
+                      </td>
+                      <td colSpan={6} class="muted">
+                        no instance running
+                      </td>
+                    </tr>,
+                  ]
+                : r.instances.map((i) => (
+                    <tr key={i.id} data-testid="instance">
+                      <td>
+                        {r.version} <span class="muted">({r.role})</span>
+                      </td>
+                      <td>{i.id.slice(i.id.lastIndexOf("#"))}</td>
+                      <td>{i.pid || "—"}</td>
+                      <td>{i.port ?? "—"}</td>
+                      <td>
+                        <Badge value={i.state} />
+                        {i.lastError && <span class="muted"> {i.lastError}</span>}
+                      </td>
+                      <td>{i.restarts ?? 0}</td>
+                      <td data-testid="probe">
+                        {i.lastProbe ? (
+                          <>
+                            {i.lastProbe.ok ? "ok" : "failed"}{" "}
+                            <span class="muted">
+                              {i.lastProbe.kind}, {ago(i.lastProbe.at)}
+                              {i.lastProbe.reason ? `: ${i.lastProbe.reason}` : ""}
+                            </span>
+                          </>
+                        ) : (
+                          <span class="muted">none yet</span>
+                        )}
+                      </td>
+                    </tr>
+                  )),
+            )}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
 type Reply = { message?: string; rollout?: Rollout } | undefined;
 
 const LABEL: Record<Act, string> = {
@@ -134,8 +319,9 @@ function Actions(props: { rollout: Rollout; session: Session; latest: boolean; o
   const [busy, setBusy] = useState<Act | null>(null);
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
   const acts = availableActions(rollout, session.user, latest);
-  if (session.user.role === "viewer") {
-    return <p class="muted">Your role (viewer) can watch rollouts but not act on them.</p>;
+  // Every rollout action needs at least the deployer's role (src/core/access/actions.ts).
+  if (!can(session, "promote")) {
+    return <p class="muted">Your role ({session.user.role}) can watch rollouts but not act on them.</p>;
   }
   if (acts.length === 0) return null;
   const needsReason = (act: Act) => act === "abort" || act === "rollback" || act === "reject";
@@ -235,7 +421,11 @@ function Analysis({ records }: { records: AnalysisRecord[] }) {
               {record.step === undefined ? "Background analysis" : `Step ${record.step + 1} analysis`}{" "}
               {record.outcome ? <Badge value={record.outcome.phase} /> : <Badge value="running" />}
             </h3>
-            {record.outcome?.explanation && <p class="verdict">{record.outcome.explanation}</p>}
+            {record.outcome?.explanation && (
+              <p class="verdict" data-testid="verdict">
+                {record.outcome.explanation}
+              </p>
+            )}
             {record.outcome?.dryRun.map((line) => (
               <p class="muted" key={line}>
                 {line}
@@ -244,7 +434,17 @@ function Analysis({ records }: { records: AnalysisRecord[] }) {
             <div class="metrics">
               {record.metrics.map((metric) => {
                 const points = seriesOf(metric.state);
-                const recent = metric.state.measurements.slice(-5).reverse();
+                const shown = [record.outcome?.explanation ?? ""];
+                // A run's outcome quotes its metric's message: show each verdict's words once.
+                const message = shown.some((s) => s.includes(metric.state.message))
+                  ? ""
+                  : metric.state.message;
+                shown.push(message);
+                const recent = metric.state.measurements
+                  .slice(-5)
+                  .reverse()
+                  .filter((m) => !shown.some((s) => s.includes(m.explanation)));
+                const { lines, dots } = metricChart(points, (v) => formatValue(v, metric.unit));
                 return (
                   <figure class="metric" key={metric.name}>
                     <figcaption>
@@ -253,15 +453,16 @@ function Analysis({ records }: { records: AnalysisRecord[] }) {
                         {metric.judge}
                         {metric.dryRun ? ", dry run" : ""}
                       </span>
-                      <span class="key">
-                        <span class="k canary">candidate</span> <span class="k stable">stable</span>
-                      </span>
                     </figcaption>
-                    <Chart title={metric.name} points={points} unit={metric.unit} />
-                    <p class="verdict">{metric.state.message}</p>
+                    <Chart title={metric.name} unit={metric.unit} lines={lines} dots={dots} />
+                    {message && (
+                      <p class="verdict" data-testid="verdict">
+                        {message}
+                      </p>
+                    )}
                     {recent.length > 0 && (
                       <details>
-                        <summary>Last {recent.length} verdicts</summary>
+                        <summary>Earlier verdicts ({recent.length})</summary>
                         <ul class="verdicts">
                           {recent.map((m) => (
                             <li key={m.startedAt}>
