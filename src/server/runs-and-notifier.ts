@@ -7,6 +7,7 @@ import type { WebhookDeliveryStore } from "../store/ports/webhook-delivery-store
 import type { ChannelConfig } from "../notify/channels/channel.js";
 import type { AppContext } from "./app-context.js";
 import { RunManager } from "../pipelines/runs/run-manager.js";
+import type { QueueDispatch } from "../runners/queue-dispatch.js";
 import { own } from "../core/own.js";
 import { notificationKey } from "../core/notify/claim-key.js";
 import type { NotificationEvent } from "../core/notify/events.js";
@@ -18,6 +19,8 @@ import type { NotificationEvent } from "../core/notify/events.js";
  */
 export interface RunsAndNotifier {
   runs: RunManager;
+  /** The queue runners take jobs from; undefined when jobs run in the server's process. */
+  runnerQueue?: QueueDispatch;
   notifier: Notifier;
   deadLetters: DeadLetterStore;
   deliveries: WebhookDeliveryStore;
@@ -38,6 +41,8 @@ export interface RunsAndNotifierOptions {
    * false on a follower, and for what some leader already claimed. Default: always.
    */
   claim?: (key: string) => Promise<boolean>;
+  /** `slipway server --runners queue`: jobs go to runners through this queue (PostgreSQL only). */
+  runnerQueue?: QueueDispatch;
 }
 
 const KEY = "runs-and-notifier";
@@ -78,6 +83,7 @@ function createRunsAndNotifier(app: AppContext, options: RunsAndNotifierOptions)
     store: app.store.runs,
     secrets: collectSecrets({ env: { ...env } }),
     publish: app.events.publish,
+    ...(options.runnerQueue ? { dispatch: options.runnerQueue } : {}),
     log,
     now: () => app.now(),
     environmentApproval: (environment) => {
@@ -104,6 +110,7 @@ function createRunsAndNotifier(app: AppContext, options: RunsAndNotifierOptions)
   if (channels.length > 0) log.info({ channels: described }, "notification channels");
   return {
     runs,
+    ...(options.runnerQueue ? { runnerQueue: options.runnerQueue } : {}),
     notifier,
     deadLetters,
     deliveries: app.store.webhookDeliveries,
@@ -112,6 +119,7 @@ function createRunsAndNotifier(app: AppContext, options: RunsAndNotifierOptions)
     async close() {
       unsubscribe();
       await runs.stop();
+      await options.runnerQueue?.close();
     },
   };
 }
