@@ -66,8 +66,11 @@ export async function runRemoteJob(spec: RemoteJobSpec, host: RemoteJobHost): Pr
         cacheDir: settings.cacheDir,
         token: settings.actionsToken,
       }),
-      emit: host.emit,
-      storeLogs: async (_key, _jobId, lines) => host.storeLogs(lines),
+      emit: (event) => host.emit(event),
+      storeLogs: (_key, _jobId, lines) => {
+        host.storeLogs(lines);
+        return Promise.resolve();
+      },
       keepWorkspaces: false,
     };
     return await runJob(scope, {

@@ -159,10 +159,10 @@ async function runOne(
       if (files) {
         const response = await call(RUNNER_PATHS.files(spec.id), {
           method: "PUT",
-          body: Readable.toWeb(files) as never,
+          body: Readable.toWeb(files) as ReadableStream,
           headers: { "content-type": "application/gzip" },
           duplex: "half",
-        } as RequestInit);
+        });
         if (!response.ok) say(`runner: uploading files failed: ${response.status} ${await response.text()}`);
       }
       await json(RUNNER_PATHS.finish(spec.id), { result });

@@ -1,19 +1,12 @@
 // Runners on several hosts: a control plane on PostgreSQL hands workflow jobs through its job
 // queue (pg-boss) to three `slipway runner` processes, each in its own network namespace (a host
 // of its own, reaching the server over a veth pair); one runner is SIGKILLed mid-job.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunView } from "../../src/pipelines/runs/run-view.js";
-import { serve, type RunningServer } from "../../src/server/serve.js";
-import { createTestDatabase } from "../../src/store/postgres/test-support.js";
-import { projectYaml, START_SCRIPT, withoutBaselineTrigger } from "../rollouts/world.js";
-import { createNamespaces, type Namespace } from "./namespaces.js";
-
-const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
+import { startRunnersWorld, type RunnersWorld } from "./world.js";
 const HEARTBEAT_MS = 500;
 const LOST_AFTER_MS = 3_000;
 
@@ -25,7 +18,9 @@ jobs:
   setup:
     runs-on: self-hosted
     steps:
-      - run: echo "setup in $(ip netns identify $$)"
+      - uses: actions/cache@v4
+        with: { path: deps, key: "deps-\${{ github.sha }}" }
+      - run: mkdir -p deps && echo "setup in $(ip netns identify $$)" | tee deps/where
 ${Array.from(
   { length: WORK_JOBS },
   (_, i) => `  work-${i + 1}:
@@ -56,128 +51,29 @@ jobs:
       - run: sleep 120
 `;
 
-const git = (dir: string, ...args: string[]) =>
-  execFileSync("git", args, {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, GIT_AUTHOR_NAME: "a", GIT_AUTHOR_EMAIL: "a@x", GIT_COMMITTER_NAME: "a", GIT_COMMITTER_EMAIL: "a@x" },
-  });
-
-let dir = "";
-let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-let server: RunningServer | undefined;
-let network: ReturnType<typeof createNamespaces> | undefined;
-let admin = "";
-let runnerToken = "";
-const runners: { ns: Namespace; child: ChildProcess; output: () => string; workDir: string }[] = [];
-
-async function api<T>(method: string, path: string, body?: unknown, token = admin): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${server?.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text ? JSON.parse(text) : null) as T };
-}
-
-async function waitRun(runId: string, timeoutMs = 90_000): Promise<RunView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { json } = await api<{ run: RunView }>("GET", `/api/runs/${runId}`);
-    if (json.run.status === "completed") return json.run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} did not finish: ${JSON.stringify(json.run.jobs)}`);
-    await sleep(200);
-  }
-}
-
-function startRunner(ns: Namespace, port: number): void {
-  const workDir = mkdtempSync(join(tmpdir(), `slipway-runner-${ns.name}-`));
-  const child = spawn(
-    "ip",
-    ["netns", "exec", ns.name, process.execPath, BIN, "runner", "--server", `http://${ns.hostAddress}:${port}`, "--work-dir", workDir],
-    { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, SLIPWAY_RUNNER_TOKEN: runnerToken, NO_COLOR: "1" } },
-  );
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-  runners.push({ ns, child, output: () => out, workDir });
-}
-
-/** Kills a runner and every process it started (its steps), as a host going down would. */
-function killRunner(runner: (typeof runners)[number]): void {
-  try {
-    process.kill(-(runner.child.pid ?? 0), "SIGKILL");
-  } catch {
-    // gone
-  }
-}
+let w: RunnersWorld | undefined;
+const world = (): RunnersWorld => {
+  if (!w) throw new Error("the world did not start");
+  return w;
+};
+const api = <T>(method: string, path: string, body?: unknown, token?: string) =>
+  world().api<T>(method, path, body, token);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "slipway-runners-"));
-  mkdirSync(join(dir, "web"));
-  writeFileSync(join(dir, "slipway.yaml"), withoutBaselineTrigger(projectYaml("2s")));
-  writeFileSync(join(dir, "web", "start.mjs"), START_SCRIPT);
-  writeFileSync(join(dir, "web", "faults.json"), "{}");
-  mkdirSync(join(dir, ".github", "workflows"), { recursive: true });
-  writeFileSync(join(dir, ".github", "workflows", "fan.yml"), FAN);
-  writeFileSync(join(dir, ".github", "workflows", "slow.yml"), SLOW);
-  writeFileSync(join(dir, ".gitignore"), ".slipway/\n");
-  git(dir, "init", "-q", "-b", "main");
-  git(dir, "add", ".");
-  git(dir, "commit", "-q", "-m", "initial");
-
-  // The proxy the control plane needs: `slipway up` starts it (detached); its server part stops.
-  const up = spawn(process.execPath, [BIN, "up", "--dir", dir, "--port", "0", "--proxy-port", "0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, SLIPWAY_LOG_LEVEL: "warn", NO_COLOR: "1" },
-  });
-  let upOut = "";
-  up.stdout.on("data", (d: Buffer) => (upOut += d.toString()));
-  up.stderr.on("data", (d: Buffer) => (upOut += d.toString()));
-  for (let i = 0; i < 600 && !/admin-token/.test(upOut) && up.exitCode === null; i++) await sleep(50);
-  up.kill("SIGTERM");
-  await new Promise((ok) => (up.exitCode !== null ? ok(undefined) : up.once("exit", ok)));
-  if (!/admin-token/.test(upOut)) throw new Error(`slipway up did not start: ${upOut}`);
-
-  database = await createTestDatabase("runners");
-  network = createNamespaces(3);
-  server = await serve({
-    dir,
-    port: 0,
-    host: "0.0.0.0",
-    database: database.url,
-    runners: "queue",
+  w = await startRunnersWorld({
+    workflows: { "fan.yml": FAN, "slow.yml": SLOW },
+    runners: 3,
     runnerTimings: { heartbeatMs: HEARTBEAT_MS, lostAfterMs: LOST_AFTER_MS },
-    webRoot: dir,
   });
-  admin = readFileSync(server.adminTokenFile, "utf8").trim();
-  const created = await api<{ token: string }>("POST", "/api/tokens", { name: "runners", scope: "runner" });
-  expect(created.status).toBe(201);
-  runnerToken = created.json.token;
-  const port = Number(new URL(server.apiUrl).port);
-  for (const ns of network.namespaces) startRunner(ns, port);
 }, 120_000);
 
 afterAll(async () => {
-  for (const runner of runners) {
-    killRunner(runner);
-    rmSync(runner.workDir, { recursive: true, force: true });
-  }
-  await server?.close({ stopInstances: true }).catch(() => undefined);
-  network?.remove();
-  await database?.drop();
-  try {
-    const proxy = JSON.parse(readFileSync(join(dir, ".slipway", "proxy", "proxy.json"), "utf8")) as { pid: number };
-    process.kill(-proxy.pid, "SIGKILL");
-  } catch {
-    // gone
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await w?.close();
 }, 60_000);
 
 describe("runners on several hosts through the PostgreSQL job queue", () => {
   it("a runner token can take jobs and nothing else; other tokens cannot take jobs", async () => {
+    const { runnerToken } = world();
     expect((await api("GET", "/api/runs", undefined, runnerToken)).status).toBe(403);
     expect((await api("POST", "/api/runner/claim", { labels: ["self-hosted"], waitMs: 0 })).status).toBe(403);
     const claim = await api<{ job: unknown }>("POST", "/api/runner/claim", { labels: ["nothing-has-this"], waitMs: 0 }, runnerToken);
@@ -190,6 +86,7 @@ describe("runners on several hosts through the PostgreSQL job queue", () => {
     const runId = started.json.run.runId;
 
     // Wait until the third namespace's runner runs a work job, and has streamed its first line.
+    const { runners, namespaces, dir } = world();
     const victim = runners[2];
     if (!victim) throw new Error("no third runner");
     let victimJob = "";
@@ -203,7 +100,7 @@ describe("runners on several hosts through the PostgreSQL job queue", () => {
     }
     expect(victimJob).not.toBe("");
     const killedAt = Date.now();
-    killRunner(victim);
+    world().killRunner(victim);
     let detectedInMs = -1;
     for (let i = 0; i < 600 && detectedInMs < 0; i++) {
       const { json } = await api<{ run: RunView }>("GET", `/api/runs/${runId}`);
@@ -211,7 +108,7 @@ describe("runners on several hosts through the PostgreSQL job queue", () => {
       else await sleep(100);
     }
 
-    const run = await waitRun(runId);
+    const run = await world().waitRun(runId);
     const byKey = new Map(run.jobs.map((job) => [job.key, job]));
     expect(run.jobs).toHaveLength(12);
     const lost = byKey.get(victimJob);
@@ -225,7 +122,7 @@ describe("runners on several hosts through the PostgreSQL job queue", () => {
     // Every namespace ran something; the killed job's first line had streamed back before it died.
     const { json: logs } = await api<{ jobs: { key: string; lines: { text: string }[] }[] }>("GET", `/api/runs/${runId}/logs`);
     const text = logs.jobs.flatMap((job) => job.lines.map((line) => line.text)).join("\n");
-    for (const ns of network?.namespaces ?? []) expect(text).toContain(`in ${ns.name}`);
+    for (const ns of namespaces) expect(text).toContain(`in ${ns.name}`);
     const lostLines = logs.jobs.find((job) => job.key === victimJob)?.lines.map((l) => l.text) ?? [];
     expect(lostLines.some((line) => line.includes(`started in ${victim.ns.name}`))).toBe(true);
     expect(lostLines.some((line) => line.includes("lost: no heartbeat"))).toBe(true);
@@ -234,6 +131,12 @@ describe("runners on several hosts through the PostgreSQL job queue", () => {
     const artifacts = await api<{ artifacts: { name: string }[] }>("GET", `/api/runs/${runId}/artifacts`);
     expect(artifacts.json.artifacts.map((a) => a.name)).toEqual(["report"]);
     expect(existsSync(join(dir, ".slipway", "artifacts", runId, "report", "report.txt"))).toBe(true);
+    // …and the cache entry the setup job saved (its post step) too.
+    const entries = readdirSync(join(dir, ".slipway", "cache")).filter((name) => name.endsWith(".json"));
+    expect(entries.map((name) => JSON.parse(readFileSync(join(dir, ".slipway", "cache", name), "utf8")).key)).toEqual([
+      `deps-${run.sha}`,
+    ]);
+    expect(detectedInMs).toBeGreaterThan(0);
     process.stdout.write(`killed runner's job failed ${detectedInMs} ms after the kill (lost after ${LOST_AFTER_MS} ms)\n`);
   }, 180_000);
 
@@ -247,7 +150,7 @@ describe("runners on several hosts through the PostgreSQL job queue", () => {
     }
     const cancelledAt = Date.now();
     expect((await api("POST", `/api/runs/${runId}/cancel`, {})).status).toBeLessThan(300);
-    const run = await waitRun(runId, 60_000);
+    const run = await world().waitRun(runId, 60_000);
     process.stdout.write(`a cancelled job on a runner ended ${Date.now() - cancelledAt} ms after the cancel\n`);
     expect(run.jobs.map((job) => job.conclusion)).toEqual(["cancelled"]);
     expect(run.conclusion).toBe("cancelled");
