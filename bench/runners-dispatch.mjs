@@ -5,7 +5,7 @@
 //   previous job's last step to the start of its first step (both printed with `date +%s%3N`):
 //   the engine noticing the end, the dispatch (queue + claim, or none), the job's checkout;
 // - throughput: a wide graph (root → N−2 → sink) of `true` jobs, jobs per second, trigger to end.
-//   node bench/runners-dispatch.mjs [--chain 25] [--wide 40] [--no-write]   (root: network namespaces)
+//   node bench/runners-dispatch.mjs [--chain 50] [--wide 60] [--no-write]   (root: network namespaces)
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -16,8 +16,8 @@ import { writeResultsSection } from "./lib/results.mjs";
 
 const { values: args } = parseArgs({
   options: {
-    chain: { type: "string", default: "25" },
-    wide: { type: "string", default: "40" },
+    chain: { type: "string", default: "50" },
+    wide: { type: "string", default: "60" },
     "no-write": { type: "boolean", default: false },
   },
 });
@@ -66,7 +66,15 @@ async function loadWorld() {
     platform: "node",
     format: "esm",
     target: "node20",
-    packages: "external",
+    // As scripts/build.mjs: @actions/* imports JSON without attributes, which Node 20 cannot load.
+    plugins: [
+      {
+        name: "external-except-actions",
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith("@actions/") ? undefined : { external: true }));
+        },
+      },
+    ],
     logLevel: "warning",
   });
   return (await import(pathToFileURL(outfile).href)).startRunnersWorld;

@@ -7,14 +7,28 @@ import type { Readable } from "node:stream";
 export const uploadedParts = (runId: string): string[] => [join("artifacts", runId), "cache"];
 
 /**
- * Runner side: a gzip tar stream of the job's data directory parts (those that exist); undefined
- * when the job left nothing.
+ * A gzip tar stream of the parts of a data directory that exist; undefined when none does. The
+ * runner packs what its job saved (`uploadedParts`); the server packs the run's artifacts so far,
+ * for a job that downloads them.
  */
-export function packJobFiles(dataDir: string, runId: string): Readable | undefined {
-  const parts = uploadedParts(runId).filter((part) => existsSync(join(dataDir, part)));
+export function packJobFiles(dataDir: string, parts: readonly string[]): Readable | undefined {
+  parts = parts.filter((part) => existsSync(join(dataDir, part)));
   if (parts.length === 0) return undefined;
   const tar = spawn("tar", ["-czf", "-", "-C", dataDir, ...parts], { stdio: ["ignore", "pipe", "ignore"] });
   return tar.stdout;
+}
+
+/** Runner side: unpacks what the server sent (the run's artifacts) into the job's data directory. */
+export function unpackInto(body: Readable, dir: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const tar = spawn("tar", ["-xzf", "-", "--no-same-owner", "-C", dir], { stdio: ["pipe", "ignore", "pipe"] });
+    let stderr = "";
+    tar.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    tar.on("error", reject);
+    tar.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`tar: ${stderr.trim() || code}`))));
+    body.on("error", reject);
+    body.pipe(tar.stdin);
+  });
 }
 
 /**
@@ -26,17 +40,7 @@ export function packJobFiles(dataDir: string, runId: string): Readable | undefin
 export async function receiveJobFiles(body: Readable, dataDir: string, runId: string): Promise<number> {
   const scratch = mkdtempSync(join(dataDir, ".runner-upload-"));
   try {
-    await new Promise<void>((resolve, reject) => {
-      const tar = spawn("tar", ["-xzf", "-", "--no-same-owner", "--no-same-permissions", "-C", scratch], {
-        stdio: ["pipe", "ignore", "pipe"],
-      });
-      let stderr = "";
-      tar.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      tar.on("error", reject);
-      tar.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`tar: ${stderr.trim() || code}`))));
-      body.on("error", reject);
-      body.pipe(tar.stdin);
-    });
+    await unpackInto(body, scratch);
     let copied = 0;
     for (const part of uploadedParts(runId)) {
       for (const file of regularFiles(join(scratch, part))) {

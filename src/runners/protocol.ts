@@ -49,8 +49,10 @@ export interface FinishBody {
 /** The runner API's paths (src/server/routes/runner.ts serves them). */
 export const RUNNER_PATHS = {
   claim: "/api/runner/claim",
-  source: (id: string) => `/api/runner/jobs/${encodeURIComponent(id)}/source`,
+  source: (id: string) => `/api/runner/jobs/${encodeURIComponent(id)}/source`, // POST
   heartbeat: (id: string) => `/api/runner/jobs/${encodeURIComponent(id)}/heartbeat`,
+  /** POST: the run's artifacts uploaded so far (a gzip tar), for download-artifact. */
+  artifacts: (id: string) => `/api/runner/jobs/${encodeURIComponent(id)}/artifacts`,
   files: (id: string) => `/api/runner/jobs/${encodeURIComponent(id)}/files`,
   finish: (id: string) => `/api/runner/jobs/${encodeURIComponent(id)}/finish`,
 } as const;

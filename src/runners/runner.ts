@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { JobResult, LogLine, RunEvent } from "../core/workflow/model.js";
-import { packJobFiles } from "./files.js";
+import { packJobFiles, unpackInto, uploadedParts } from "./files.js";
 import { RUNNER_PATHS, type HeartbeatReply, type RemoteJobSpec } from "./protocol.js";
 import { runRemoteJob } from "./remote-job.js";
 import { repositoryWith } from "./source.js";
@@ -120,10 +120,16 @@ async function runOne(
   let result: JobResult;
   try {
     const repo = await repositoryWith(options.workDir, spec.sha, async (file) => {
-      const response = await call(RUNNER_PATHS.source(spec.id));
+      const response = await call(RUNNER_PATHS.source(spec.id), { method: "POST" });
       if (!response.ok || !response.body) throw new Error(`source: ${response.status}`);
       await pipeline(Readable.fromWeb(response.body as never), createWriteStream(file));
     });
+    // The run's artifacts so far, for actions/download-artifact (jobs it needs uploaded them).
+    const artifacts = await call(RUNNER_PATHS.artifacts(spec.id), { method: "POST" });
+    if (!artifacts.ok || !artifacts.body) throw new Error(`artifacts: ${artifacts.status}`);
+    const tar = Readable.fromWeb(artifacts.body as never);
+    if (artifacts.headers.get("content-length") === "0") tar.resume();
+    else await unpackInto(tar, jobData);
     result = await runRemoteJob(spec, {
       repo,
       workDir: options.workDir,
@@ -155,7 +161,7 @@ async function runOne(
   try {
     await beat();
     if (!givenUp) {
-      const files = packJobFiles(jobData, spec.runId);
+      const files = packJobFiles(jobData, uploadedParts(spec.runId));
       if (files) {
         const response = await call(RUNNER_PATHS.files(spec.id), {
           method: "PUT",

@@ -1,7 +1,7 @@
 // Runners on several hosts: a control plane on PostgreSQL hands workflow jobs through its job
 // queue (pg-boss) to three `slipway runner` processes, each in its own network namespace (a host
 // of its own, reaching the server over a veth pair); one runner is SIGKILLed mid-job.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +21,8 @@ jobs:
       - uses: actions/cache@v4
         with: { path: deps, key: "deps-\${{ github.sha }}" }
       - run: mkdir -p deps && echo "setup in $(ip netns identify $$)" | tee deps/where
+      - uses: actions/upload-artifact@v4
+        with: { name: where, path: deps/where }
 ${Array.from(
   { length: WORK_JOBS },
   (_, i) => `  work-${i + 1}:
@@ -36,7 +38,9 @@ ${Array.from(
     if: always()
     runs-on: self-hosted
     steps:
-      - run: echo "report in $(ip netns identify $$)" > report.txt
+      - uses: actions/download-artifact@v4
+        with: { name: where, path: . }
+      - run: (cat where; echo "report in $(ip netns identify $$)") > report.txt
       - uses: actions/upload-artifact@v4
         with: { name: report, path: report.txt }
 `;
@@ -114,23 +118,27 @@ describe("runners on several hosts through the PostgreSQL job queue", () => {
     const lost = byKey.get(victimJob);
     expect(lost?.conclusion).toBe("failure");
     expect(lost?.reason).toMatch(/^runner runners\/.* lost: no heartbeat for \d+(\.\d+)?s$/);
+    const { json: logs } = await api<{ jobs: { key: string; lines: { text: string }[] }[] }>("GET", `/api/runs/${runId}/logs`);
+    const linesOf = (key: string) => logs.jobs.find((job) => job.key === key)?.lines.map((l) => l.text) ?? [];
     for (const job of run.jobs.filter((j) => j.key !== victimJob)) {
-      expect({ key: job.key, conclusion: job.conclusion }).toEqual({ key: job.key, conclusion: "success" });
+      const failed = job.conclusion === "success" ? [] : linesOf(job.key);
+      expect({ key: job.key, conclusion: job.conclusion, failed }).toEqual({ key: job.key, conclusion: "success", failed: [] });
     }
     expect(run.conclusion).toBe("failure");
 
     // Every namespace ran something; the killed job's first line had streamed back before it died.
-    const { json: logs } = await api<{ jobs: { key: string; lines: { text: string }[] }[] }>("GET", `/api/runs/${runId}/logs`);
     const text = logs.jobs.flatMap((job) => job.lines.map((line) => line.text)).join("\n");
     for (const ns of namespaces) expect(text).toContain(`in ${ns.name}`);
-    const lostLines = logs.jobs.find((job) => job.key === victimJob)?.lines.map((l) => l.text) ?? [];
+    const lostLines = linesOf(victimJob);
     expect(lostLines.some((line) => line.includes(`started in ${victim.ns.name}`))).toBe(true);
     expect(lostLines.some((line) => line.includes("lost: no heartbeat"))).toBe(true);
 
     // The report job's artifact was uploaded from its runner to the server.
     const artifacts = await api<{ artifacts: { name: string }[] }>("GET", `/api/runs/${runId}/artifacts`);
-    expect(artifacts.json.artifacts.map((a) => a.name)).toEqual(["report"]);
-    expect(existsSync(join(dir, ".slipway", "artifacts", runId, "report", "report.txt"))).toBe(true);
+    expect(artifacts.json.artifacts.map((a) => a.name).sort()).toEqual(["report", "where"]);
+    // The report job downloaded the setup job's artifact (from another runner, through the server).
+    const report = readFileSync(join(dir, ".slipway", "artifacts", runId, "report", "report.txt"), "utf8");
+    expect(report).toMatch(/^setup in slwr-.*\nreport in slwr-/);
     // …and the cache entry the setup job saved (its post step) too.
     const entries = readdirSync(join(dir, ".slipway", "cache")).filter((name) => name.endsWith(".json"));
     expect(entries.map((name) => JSON.parse(readFileSync(join(dir, ".slipway", "cache", name), "utf8")).key)).toEqual([

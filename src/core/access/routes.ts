@@ -61,8 +61,9 @@ export const ROUTES: readonly RoutePermission[] = [
 
   // Runners (`slipway runner`, runner tokens only): take jobs, beat, upload, finish.
   { method: "POST", path: "/api/runner/claim", action: "take-jobs" },
-  { method: "GET", path: "/api/runner/jobs/:id/source", action: "take-jobs" },
+  { method: "POST", path: "/api/runner/jobs/:id/source", action: "take-jobs" },
   { method: "POST", path: "/api/runner/jobs/:id/heartbeat", action: "take-jobs" },
+  { method: "POST", path: "/api/runner/jobs/:id/artifacts", action: "take-jobs" },
   { method: "PUT", path: "/api/runner/jobs/:id/files", action: "take-jobs" },
   { method: "POST", path: "/api/runner/jobs/:id/finish", action: "take-jobs" },
 

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { SlipwayError } from "../../core/errors.js";
-import { receiveJobFiles } from "../../runners/files.js";
+import { packJobFiles, receiveJobFiles } from "../../runners/files.js";
 import { commitBundle } from "../../runners/source.js";
 import type { HeartbeatBody } from "../../runners/protocol.js";
 import type { JobResult } from "../../core/workflow/model.js";
@@ -72,7 +72,8 @@ export const runnerRoutes: ApiRoute[] = [
     },
   }),
   defineRoute({
-    method: "GET",
+    // POST, as every runner call: a follower replica forwards it to the leader, which holds the job.
+    method: "POST",
     path: "/api/runner/jobs/:id/source",
     tag: "runners",
     summary: "The job's commit, as a git bundle",
@@ -99,6 +100,26 @@ export const runnerRoutes: ApiRoute[] = [
         ctx.body as unknown as HeartbeatBody,
       );
       return { status: 200, body: reply };
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/api/runner/jobs/:id/artifacts",
+    tag: "runners",
+    summary: "The artifacts of the job's run uploaded so far, as a gzip tar of artifacts/<run> (empty body: none)",
+    handler: async (ctx): Promise<ApiReply> => {
+      const scope = queueOf(ctx.app).jobScope(ctx.params.id ?? "", runnerOf(ctx));
+      const tar = packJobFiles(scope.dataDir, [join("artifacts", scope.runId)]);
+      if (!tar) {
+        ctx.res.writeHead(200, { "content-type": "application/gzip", "content-length": "0" });
+        ctx.res.end();
+        return STREAMED;
+      }
+      ctx.res.writeHead(200, { "content-type": "application/gzip" });
+      await new Promise<void>((resolve, reject) => {
+        tar.on("error", reject).pipe(ctx.res).on("finish", resolve);
+      });
+      return STREAMED;
     },
   }),
   defineRoute({
