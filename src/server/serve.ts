@@ -100,6 +100,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const dir = resolve(options.dir);
   const data = dataDirOf(dir);
   const log = options.logger ?? createLogger("server");
+  if (options.runners === "queue" && !isPostgresUrl(options.database ?? "")) {
+    throw new SlipwayError(
+      "SLIPWAY_UNSUPPORTED",
+      "--runners queue needs PostgreSQL: the job queue runners on other hosts take from lives in the " +
+        "database, and a SQLite file lives on one host; start with --database postgres://… (docs/scaling.md)",
+    );
+  }
   makePrivate(data); // owner-only, also for files written before this rule (docs/runtime.md)
   const proxyState = join(data, "proxy");
   const proxyInfo = readProxyInfo(proxyState);
@@ -128,13 +135,6 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   // The composition root: the one place the Store is opened; everything else is handed its part.
   const location = options.database ?? join(data, DEFAULTS.databaseFile);
-  if (options.runners === "queue" && !isPostgresUrl(location)) {
-    throw new SlipwayError(
-      "SLIPWAY_UNSUPPORTED",
-      "--runners queue needs PostgreSQL: the job queue runners on other hosts take from lives in the " +
-        "database, and a SQLite file lives on one host; start with --database postgres://… (docs/scaling.md)",
-    );
-  }
   const state = await openStore(location);
   log.info({ store: state.location, migrated: state.migration.applied.length }, "state opened");
   let ha: ReturnType<typeof highlyAvailable> | undefined;

@@ -1,11 +1,13 @@
 // Runners on several hosts: a control plane on PostgreSQL hands workflow jobs through its job
 // queue (pg-boss) to three `slipway runner` processes, each in its own network namespace (a host
 // of its own, reaching the server over a veth pair); one runner is SIGKILLed mid-job.
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunView } from "../../src/pipelines/runs/run-view.js";
+import { serve } from "../../src/server/serve.js";
 import { startRunnersWorld, type RunnersWorld } from "./world.js";
 const HEARTBEAT_MS = 500;
 const LOST_AFTER_MS = 3_000;
@@ -76,6 +78,18 @@ afterAll(async () => {
 }, 60_000);
 
 describe("runners on several hosts through the PostgreSQL job queue", () => {
+  it("refuses --runners queue on SQLite, saying why", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "slipway-runners-sqlite-"));
+    try {
+      await expect(serve({ dir, port: 0, runners: "queue" })).rejects.toMatchObject({
+        code: "SLIPWAY_UNSUPPORTED",
+        message: expect.stringMatching(/^--runners queue needs PostgreSQL: .* --database postgres:/) as unknown,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a runner token can take jobs and nothing else; other tokens cannot take jobs", async () => {
     const { runnerToken } = world();
     expect((await api("GET", "/api/runs", undefined, runnerToken)).status).toBe(403);
@@ -141,7 +155,7 @@ describe("runners on several hosts through the PostgreSQL job queue", () => {
     expect(report).toMatch(/^setup in slwr-.*\nreport in slwr-/);
     // …and the cache entry the setup job saved (its post step) too.
     const entries = readdirSync(join(dir, ".slipway", "cache")).filter((name) => name.endsWith(".json"));
-    expect(entries.map((name) => JSON.parse(readFileSync(join(dir, ".slipway", "cache", name), "utf8")).key)).toEqual([
+    expect(entries.map((name) => (JSON.parse(readFileSync(join(dir, ".slipway", "cache", name), "utf8")) as { key: string }).key)).toEqual([
       `deps-${run.sha}`,
     ]);
     expect(detectedInMs).toBeGreaterThan(0);
