@@ -6,11 +6,10 @@
 //   the engine noticing the end, the dispatch (queue + claim, or none), the job's checkout;
 // - throughput: a wide graph (root → N−2 → sink) of `true` jobs, jobs per second, trigger to end.
 //   node bench/runners-dispatch.mjs [--chain 50] [--wide 60] [--no-write]   (root: network namespaces)
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { ROOT, build, machineLine } from "./pipelines-lib.mjs";
+import { importTs } from "./lib/import-ts.mjs";
 import { percentile } from "./lib/proxy-bench.mjs";
 import { writeResultsSection } from "./lib/results.mjs";
 
@@ -53,32 +52,6 @@ function wideWorkflow() {
   return `${lines.join("\n")}\n`;
 }
 
-/** test/runners/world.ts bundled for plain Node (its bare imports resolve from this checkout). */
-async function loadWorld() {
-  const { build: bundle } = await import("esbuild");
-  const dir = join(ROOT, "node_modules/.cache/slipway-bench");
-  mkdirSync(dir, { recursive: true });
-  const outfile = join(dir, "runners-world.mjs");
-  await bundle({
-    entryPoints: [join(ROOT, "test/runners/world.ts")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    // As scripts/build.mjs: @actions/* imports JSON without attributes, which Node 20 cannot load.
-    plugins: [
-      {
-        name: "external-except-actions",
-        setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith("@actions/") ? undefined : { external: true }));
-        },
-      },
-    ],
-    logLevel: "warning",
-  });
-  return (await import(pathToFileURL(outfile).href)).startRunnersWorld;
-}
 
 async function trigger(world, workflow) {
   const started = performance.now();
@@ -115,7 +88,7 @@ async function measure(label, world) {
 }
 
 build();
-const startRunnersWorld = await loadWorld();
+const { startRunnersWorld } = await importTs("test/runners/world.ts");
 const workflows = { "chain.yml": chainWorkflow(), "wide.yml": wideWorkflow() };
 const bin = join(ROOT, "bin", "slipway.js");
 const header = machineLine();

@@ -3,7 +3,7 @@
  * to `slipway runner`s, each in its own network namespace (a host of its own, reaching the server
  * over a veth pair). Shared by the end-to-end test and bench/runners-dispatch.mjs; free of vitest.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,6 +12,7 @@ import type { RunView } from "../../src/pipelines/runs/run-view.js";
 import { serve, type RunningServer } from "../../src/server/serve.js";
 import { createTestDatabase } from "../../src/store/postgres/test-support.js";
 import { projectYaml, START_SCRIPT, withoutBaselineTrigger } from "../rollouts/project.js";
+import { commitWorkflows } from "../support/workflow-repo.js";
 import { createNamespaces, type Namespace } from "./namespaces.js";
 
 /** The CLI (built: `node scripts/build.mjs`); a bundled copy of this module passes its own. */
@@ -37,13 +38,6 @@ export interface RunnersWorld {
   killRunner(runner: Runner): void;
   close(): Promise<void>;
 }
-
-const git = (dir: string, ...args: string[]) =>
-  execFileSync("git", args, {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, GIT_AUTHOR_NAME: "a", GIT_AUTHOR_EMAIL: "a@x", GIT_COMMITTER_NAME: "a", GIT_COMMITTER_EMAIL: "a@x" },
-  });
 
 /** `slipway up` starts the project's proxy (detached), which the control plane needs; its server part stops. */
 async function startProxy(dir: string, bin: string): Promise<void> {
@@ -97,14 +91,7 @@ export async function startRunnersWorld(options: {
     writeFileSync(join(dir, "slipway.yaml"), withoutBaselineTrigger(projectYaml("2s")));
     writeFileSync(join(dir, "web", "start.mjs"), START_SCRIPT);
     writeFileSync(join(dir, "web", "faults.json"), "{}");
-    mkdirSync(join(dir, ".github", "workflows"), { recursive: true });
-    for (const [name, text] of Object.entries(options.workflows)) {
-      writeFileSync(join(dir, ".github", "workflows", name), text);
-    }
-    writeFileSync(join(dir, ".gitignore"), ".slipway/\n");
-    git(dir, "init", "-q", "-b", "main");
-    git(dir, "add", ".");
-    git(dir, "commit", "-q", "-m", "initial");
+    commitWorkflows(dir, options.workflows);
     await startProxy(dir, bin);
 
     const database = await createTestDatabase("runners");

@@ -1,5 +1,7 @@
 import { createReadStream } from "node:fs";
+import type { ServerResponse } from "node:http";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { z } from "zod";
 import { SlipwayError } from "../../core/errors.js";
 import { packJobFiles, receiveJobFiles } from "../../runners/files.js";
@@ -52,6 +54,18 @@ function runnerOf(ctx: RouteContext<unknown, unknown>): string {
   return `${id}/${instance}`;
 }
 
+/** Answers 200 with a stream's bytes (none, with `content-length: 0`, for no stream). */
+async function sendStream(res: ServerResponse, type: string, body: Readable | undefined): Promise<ApiReply> {
+  res.writeHead(200, { "content-type": type, ...(body ? {} : { "content-length": "0" }) });
+  if (!body) res.end();
+  else {
+    await new Promise<void>((resolve, reject) => {
+      body.on("error", reject).pipe(res).on("finish", resolve);
+    });
+  }
+  return STREAMED;
+}
+
 /** The runner API (`slipway runner`): take a job, fetch its commit, beat, upload files, finish. */
 export const runnerRoutes: ApiRoute[] = [
   defineRoute({
@@ -80,11 +94,7 @@ export const runnerRoutes: ApiRoute[] = [
     handler: async (ctx): Promise<ApiReply> => {
       const scope = queueOf(ctx.app).jobScope(ctx.params.id ?? "", runnerOf(ctx));
       const file = await commitBundle(scope.repoRoot, scope.sha, join(scope.dataDir, "runner-bundles"));
-      ctx.res.writeHead(200, { "content-type": "application/octet-stream" });
-      await new Promise<void>((resolve, reject) => {
-        createReadStream(file).on("error", reject).pipe(ctx.res).on("finish", resolve);
-      });
-      return STREAMED;
+      return sendStream(ctx.res, "application/octet-stream", createReadStream(file));
     },
   }),
   defineRoute({
@@ -109,17 +119,7 @@ export const runnerRoutes: ApiRoute[] = [
     summary: "The artifacts of the job's run uploaded so far, as a gzip tar of artifacts/<run> (empty body: none)",
     handler: async (ctx): Promise<ApiReply> => {
       const scope = queueOf(ctx.app).jobScope(ctx.params.id ?? "", runnerOf(ctx));
-      const tar = packJobFiles(scope.dataDir, [join("artifacts", scope.runId)]);
-      if (!tar) {
-        ctx.res.writeHead(200, { "content-type": "application/gzip", "content-length": "0" });
-        ctx.res.end();
-        return STREAMED;
-      }
-      ctx.res.writeHead(200, { "content-type": "application/gzip" });
-      await new Promise<void>((resolve, reject) => {
-        tar.on("error", reject).pipe(ctx.res).on("finish", resolve);
-      });
-      return STREAMED;
+      return sendStream(ctx.res, "application/gzip", packJobFiles(scope.dataDir, [join("artifacts", scope.runId)]));
     },
   }),
   defineRoute({
