@@ -1,14 +1,16 @@
 // Runners on several hosts: a control plane on PostgreSQL hands workflow jobs through its job
 // queue (pg-boss) to three `slipway runner` processes, each in its own network namespace (a host
 // of its own, reaching the server over a veth pair); one runner is SIGKILLed mid-job.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunView } from "../../src/pipelines/runs/run-view.js";
 import { serve } from "../../src/server/serve.js";
 import { startRunnersWorld, type RunnersWorld } from "./world.js";
+const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
 const HEARTBEAT_MS = 500;
 const LOST_AFTER_MS = 3_000;
 
@@ -78,6 +80,27 @@ afterAll(async () => {
 }, 60_000);
 
 describe("runners on several hosts through the PostgreSQL job queue", () => {
+  it("slipway server refuses an unknown --runners, and --runners queue without PostgreSQL", () => {
+    const dir = mkdtempSync(join(tmpdir(), "slipway-runners-cli-"));
+    writeFileSync(join(dir, "slipway.yaml"), "project: { name: cli }\n");
+    try {
+      const cli = (...args: string[]) =>
+        spawnSync(process.execPath, [BIN, "server", "--dir", dir, "--port", "0", ...args], {
+          encoding: "utf8",
+          timeout: 30_000,
+          env: { ...process.env, NO_COLOR: "1", SLIPWAY_DATABASE: "" },
+        });
+      const bogus = cli("--runners", "elsewhere");
+      expect(bogus.status).toBe(2);
+      expect(bogus.stderr).toContain('--runners: expected process or queue, got "elsewhere"');
+      const sqlite = cli("--runners", "queue");
+      expect(sqlite.status).not.toBe(0);
+      expect(sqlite.stderr).toContain("--runners queue needs PostgreSQL");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("refuses --runners queue on SQLite, saying why", async () => {
     const dir = mkdtempSync(join(tmpdir(), "slipway-runners-sqlite-"));
     try {
