@@ -84,14 +84,25 @@ export class QueueDispatch implements JobDispatch {
   }
 
   async run(scope: RunScope, instance: JobInstance, labels: readonly string[]): Promise<JobResult> {
-    const queue = await this.queueFor(labels);
-    const id = await this.boss.send(
-      queue,
-      { runId: scope.runId, key: instance.key, labels: [...labels] },
-      { retryLimit: 0, expireInSeconds: EXPIRE_SECONDS },
-    );
-    if (!id) throw new SlipwayError("SLIPWAY_INTERNAL", `the job queue refused job ${instance.key}`);
     const started = this.now();
+    let queue: string;
+    let id: string | null;
+    try {
+      queue = await this.queueFor(labels);
+      id = await this.boss.send(
+        queue,
+        { runId: scope.runId, key: instance.key, labels: [...labels] },
+        { retryLimit: 0, expireInSeconds: EXPIRE_SECONDS },
+      );
+      if (!id) throw new Error("no id");
+    } catch (error) {
+      // The database is down (or refused): the job fails, as a job that cannot start does.
+      const reason = `the job queue is unavailable: ${(error as Error).message}`;
+      const line = { step: "Set up job", text: `Error: ${reason}`, level: "error" as const };
+      scope.emit({ type: "log", key: instance.key, line });
+      await scope.storeLogs(instance.key, instance.job.id, [line]).catch(() => undefined);
+      return this.failed(instance, "failure", reason, started, scope);
+    }
     return new Promise<JobResult>((resolve) => {
       const pending: Pending = {
         queue,
@@ -250,6 +261,17 @@ export class QueueDispatch implements JobDispatch {
     const line = { step: "Complete job", text: `Error: ${reason}`, level: "error" as const };
     scope.emit({ type: "log", key: instance.key, line });
     void pending.beats.then(() => scope.storeLogs(instance.key, instance.job.id, [line])).catch(() => undefined);
+    pending.settle(this.failed(instance, conclusion, reason, pending.queuedAt, scope));
+  }
+
+  /** The result of a job that did not run to its end on a runner (emitted as finished). */
+  private failed(
+    instance: JobInstance,
+    conclusion: "failure" | "cancelled",
+    reason: string,
+    since: number,
+    scope?: RunScope,
+  ): JobResult {
     const result: JobResult = {
       id: instance.job.id,
       key: instance.key,
@@ -258,11 +280,11 @@ export class QueueDispatch implements JobDispatch {
       conclusion,
       outputs: {},
       steps: [],
-      durationMs: this.now() - pending.queuedAt,
+      durationMs: this.now() - since,
       reason,
     };
-    scope.emit({ type: "job-finished", key: instance.key, result });
-    pending.settle(result);
+    scope?.emit({ type: "job-finished", key: instance.key, result });
+    return result;
   }
 
   private specOf(id: string, scope: RunScope, instance: JobInstance): RemoteJobSpec {
