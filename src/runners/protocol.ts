@@ -1,4 +1,4 @@
-import type { Conclusion } from "../core/workflow/status.js";
+import type { JobInstance } from "../pipelines/run-scope.js";
 import type { JobResult, LogLine, RunEvent } from "../core/workflow/model.js";
 
 /**
@@ -6,7 +6,7 @@ import type { JobResult, LogLine, RunEvent } from "../core/workflow/model.js";
  * host from a copy of the commit. It travels over HTTP only: the queue row holds the job's id and
  * labels, never its secrets.
  */
-export interface RemoteJobSpec {
+export interface RemoteJobSpec extends Pick<JobInstance, "key" | "name" | "matrix" | "strategy" | "needs"> {
   /** The queue job's id: the runner's handle for heartbeats, files and the result. */
   id: string;
   runId: string;
@@ -15,11 +15,6 @@ export interface RemoteJobSpec {
   /** The workflow file, relative to the repository (a called reusable workflow's own file). */
   workflowFile: string;
   jobId: string;
-  key: string;
-  name: string;
-  matrix: Record<string, unknown> | null;
-  strategy: Record<string, unknown>;
-  needs: Record<string, { result: Conclusion; outputs: Record<string, string> }>;
   github: Record<string, unknown>;
   inputs: Record<string, unknown>;
   vars: Record<string, string>;
