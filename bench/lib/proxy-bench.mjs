@@ -2,6 +2,7 @@
 // peer installation, a Slipway proxy child, nginx and the upstream, wrk runs, CPU ticks, machine
 // description, and the sections of bench/RESULTS.md.
 import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
+import { importTs } from "./import-ts.mjs";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -249,20 +250,7 @@ export function percentile(sorted, p) {
  * goes under node_modules/.cache so its bare imports (undici...) resolve from this checkout.
  */
 export async function loadProviders() {
-  const { build } = await import("esbuild");
-  const { pathToFileURL } = await import("node:url");
-  const outfile = join(ROOT, "node_modules/.cache/slipway-bench/traffic-providers.mjs");
-  await build({
-    entryPoints: [join(ROOT, "bench/lib/traffic-providers.ts")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
-    logLevel: "warning",
-  });
-  return (await import(pathToFileURL(outfile).href)).providers;
+  return (await importTs("bench/lib/traffic-providers.ts")).providers;
 }
 
 const execFileAsync = promisify(execFile);

@@ -72,7 +72,13 @@ export async function guardRequest(
   }
   let headers: Record<string, string> = {};
   // Flag evaluation is exempt: one client key serves every user of an app, and OFREP is cheap.
-  if (deps.limiter && auth.via !== "anonymous" && request.action !== "evaluate-flags") {
+  // So are runners: each beats every second while it runs a job, and streams its logs.
+  if (
+    deps.limiter &&
+    auth.via !== "anonymous" &&
+    request.action !== "evaluate-flags" &&
+    request.action !== "take-jobs"
+  ) {
     const limited = deps.limiter.take(`${auth.via}:${auth.principal.id}`);
     headers = rateLimitHeaders(limited);
     if (!limited.allowed)

@@ -1,6 +1,7 @@
 import { transitiveNeeds } from "../core/workflow/graph.js";
 import { statusFunctions, type Conclusion } from "../core/workflow/status.js";
 import type { ConcurrencyGroups } from "./concurrency.js";
+import type { JobDispatch } from "./job-dispatch.js";
 import { evaluateCondition, evaluateToken, type Contexts } from "./expressions.js";
 import type { LoadedJob } from "./load.js";
 import { runMatrix, type Strategy } from "./matrix-jobs.js";
@@ -28,6 +29,8 @@ export interface GroupContext {
   labels: string[];
   concurrency: ConcurrencyGroups;
   environmentGate?: JobEnvironmentGate;
+  /** Where each job runs (in this process, or on runners through a queue). */
+  dispatch: JobDispatch;
 }
 
 /** Evaluates a job's `if`, environment gate and strategy, then runs its matrix combinations. */

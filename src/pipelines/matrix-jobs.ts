@@ -3,7 +3,6 @@ import { runsOnLabels, unmatchedLabels } from "../core/workflow/runs-on.js";
 import { aggregateConclusion, type Conclusion } from "../core/workflow/status.js";
 import { concurrencySetting } from "./concurrency.js";
 import { evaluateToken, toExpressionString, type Contexts } from "./expressions.js";
-import { runJob } from "./job.js";
 import type { GroupContext, JobGroupState } from "./job-group.js";
 import type { LoadedJob } from "./load.js";
 import type { JobResult } from "../core/workflow/model.js";
@@ -85,7 +84,8 @@ export async function runMatrix(
         finishSkipped((error as Error).message, "failure");
         return;
       }
-      const missing = unmatchedLabels(labels, ctx.labels);
+      // Runners behind a queue: the job waits there for one that has its labels.
+      const missing = ctx.dispatch.local ? unmatchedLabels(labels, ctx.labels) : [];
       if (missing.length > 0) {
         const message = `job '${key}' skipped: no runner here has the label(s) ${missing.join(", ")} (runs-on: ${labels.join(", ")}); add them with --label`;
         scope.emit({ type: "warning", message });
@@ -114,7 +114,7 @@ export async function runMatrix(
             }
           }
           try {
-            const result = await runJob(scope, {
+            const instance = {
               job,
               key,
               name,
@@ -122,7 +122,8 @@ export async function runMatrix(
               strategy: instanceContexts.strategy as Record<string, unknown>,
               needs,
               signal: controller.signal,
-            });
+            };
+            const result = await ctx.dispatch.run(scope, instance, labels);
             results[index] = result;
             if (result.conclusion === "failure" && failFast && isMatrix) failFastController.abort();
           } finally {

@@ -2,6 +2,7 @@ import type { BuiltinAction } from "./actions/contract.js";
 import type { ConcurrencyGroups } from "./concurrency.js";
 import type { RunHistory } from "../store/ports/run-store.js";
 import type { JobResult, RunEvent } from "../core/workflow/model.js";
+import type { JobDispatch } from "./job-dispatch.js";
 import type { PipelineSettings } from "./settings.js";
 
 export interface RunOptions {
@@ -57,6 +58,8 @@ export interface RunOptions {
    * (their results feed `needs`), and the commit must still be `sha`.
    */
   resume?: RunResume;
+  /** Where jobs run (default: in this process; the server may hand them to runners). */
+  dispatch?: JobDispatch;
 }
 
 export interface RunResume {

@@ -11,6 +11,7 @@ import { concurrencySetting, processConcurrency } from "./concurrency.js";
 import type { Contexts } from "./expressions.js";
 import { repositoryName } from "./git.js";
 import { githubContext } from "./github-context.js";
+import { inProcessDispatch } from "./job-dispatch.js";
 import { runJobGroup, type JobGroupState } from "./job-group.js";
 import { scheduleJobs } from "./job-scheduler.js";
 import type { LoadedJob, LoadedWorkflow } from "./load.js";
@@ -149,7 +150,12 @@ export async function runWorkflow(
 
   const jobs = selectJobs(workflow.jobs, options.job);
   const groups = new Map<string, JobGroupState>();
-  const semaphore = new Semaphore(Math.max(1, options.maxParallel ?? cpus().length));
+  const dispatch = options.dispatch ?? inProcessDispatch;
+  // On this host, at most a job per core; runners behind a queue each take one job at a time,
+  // so the number of runners bounds the parallelism there.
+  const semaphore = new Semaphore(
+    Math.max(1, options.maxParallel ?? (dispatch.local ? cpus().length : REMOTE_PARALLEL)),
+  );
   const baseContexts: Contexts = { github, inputs, vars: scope.vars, secrets };
 
   try {
@@ -170,6 +176,7 @@ export async function runWorkflow(
           runSignal: runController.signal,
           labels: [...DEFAULTS.hostLabels, ...(options.labels ?? [])],
           concurrency,
+          dispatch,
           ...(options.environmentGate ? { environmentGate: options.environmentGate } : {}),
         });
         groups.set(job.id, state);
@@ -204,6 +211,9 @@ export async function runWorkflow(
   emit({ type: "run-finished", result });
   return result;
 }
+
+/** Jobs of one run in a queue at once (a bound on memory, not on the runners' work). */
+const REMOTE_PARALLEL = 256;
 
 /** The result of a workflow whose `on:` did not match the event. */
 export function skippedRun(workflow: LoadedWorkflow, trigger: TriggerInfo, reason: string): RunResult {

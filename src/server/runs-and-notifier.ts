@@ -6,6 +6,7 @@ import type { DeadLetterStore } from "../store/ports/dead-letter-store.js";
 import type { WebhookDeliveryStore } from "../store/ports/webhook-delivery-store.js";
 import type { AppContext } from "./app-context.js";
 import { RunManager } from "../pipelines/runs/run-manager.js";
+import type { QueueDispatch } from "../runners/queue-dispatch.js";
 import { own } from "../core/own.js";
 import { notificationKey } from "../core/notify/claim-key.js";
 import type { NotificationEvent } from "../core/notify/events.js";
@@ -17,6 +18,8 @@ import type { NotificationEvent } from "../core/notify/events.js";
  */
 export interface RunsAndNotifier {
   runs: RunManager;
+  /** The queue runners take jobs from; undefined when jobs run in the server's process. */
+  runnerQueue?: QueueDispatch;
   /** The notifier for slipway.yaml's notifications as of now (re-read when the file changes). */
   readonly notifier: Notifier;
   deadLetters: DeadLetterStore;
@@ -38,6 +41,8 @@ export interface RunsAndNotifierOptions {
    * false on a follower, and for what some leader already claimed. Default: always.
    */
   claim?: (key: string) => Promise<boolean>;
+  /** `slipway server --runners queue`: jobs go to runners through this queue (PostgreSQL only). */
+  runnerQueue?: QueueDispatch;
 }
 
 const KEY = "runs-and-notifier";
@@ -70,6 +75,7 @@ function createRunsAndNotifier(app: AppContext, options: RunsAndNotifierOptions)
     store: app.store.runs,
     secrets: collectSecrets({ env: { ...env } }),
     publish: app.events.publish,
+    ...(options.runnerQueue ? { dispatch: options.runnerQueue } : {}),
     log,
     now: () => app.now(),
     environmentApproval: (environment) => {
@@ -94,6 +100,7 @@ function createRunsAndNotifier(app: AppContext, options: RunsAndNotifierOptions)
       : () => undefined;
   return {
     runs,
+    ...(options.runnerQueue ? { runnerQueue: options.runnerQueue } : {}),
     get notifier() {
       return live.current().notifier;
     },
@@ -106,6 +113,7 @@ function createRunsAndNotifier(app: AppContext, options: RunsAndNotifierOptions)
     async close() {
       unsubscribe();
       await runs.stop();
+      await options.runnerQueue?.close();
     },
   };
 }

@@ -20,7 +20,8 @@ import type { DataPlaneKind } from "../core/traffic/index.js";
 import { loadProjectConfig, type LoadedProjectConfig } from "../config/load.js";
 import { createRuntime } from "../runtimes/index.js";
 import { makePrivate } from "../store/private-files.js";
-import { openLeaderParts, openStore } from "../store/index.js";
+import { isPostgresUrl, openLeaderParts, openStore } from "../store/index.js";
+import { QueueDispatch } from "../runners/queue-dispatch.js";
 import { StandbyRuntime } from "../runtimes/standby.js";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
@@ -59,6 +60,15 @@ export interface ServeOptions {
    * with fencing) runs the controller and the notifier; every replica serves the API.
    */
   ha?: { leaseMs?: number };
+  /**
+   * Where workflow jobs run: in this process (default), or `queue`: through a PostgreSQL job queue
+   * (pg-boss) to `slipway runner`s on any host. Needs PostgreSQL.
+   */
+  runners?: "process" | "queue";
+  /** Runners' heartbeat and how long a silent one lives (tests shorten them). */
+  runnerTimings?: { heartbeatMs?: number; lostAfterMs?: number };
+  /** Address the API listens on; default 127.0.0.1 (loopback only). */
+  host?: string;
   /** Called when this replica lost its leadership; default: exit the process (code 75). */
   onLeadershipLost?: (reason: string) => void;
 }
@@ -90,6 +100,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const dir = resolve(options.dir);
   const data = dataDirOf(dir);
   const log = options.logger ?? createLogger("server");
+  if (options.runners === "queue" && !isPostgresUrl(options.database ?? "")) {
+    throw new SlipwayError(
+      "SLIPWAY_UNSUPPORTED",
+      "--runners queue needs PostgreSQL: the job queue runners on other hosts take from lives in the " +
+        "database, and a SQLite file lives on one host; start with --database postgres://… (docs/scaling.md)",
+    );
+  }
   makePrivate(data); // owner-only, also for files written before this rule (docs/runtime.md)
   const proxyState = join(data, "proxy");
   const proxyInfo = readProxyInfo(proxyState);
@@ -196,7 +213,19 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   });
   appConfig.current = () => app.config();
   // Workflow runs, webhooks, notifications. Highly available: only the leader's claims send.
-  const runs = attachRunsAndNotifier(app, ha ? { claim: (key) => ha.claim(key) } : {}).runs;
+  // Jobs run in this process, or go to runners through the PostgreSQL job queue.
+  const runnerQueue =
+    options.runners === "queue"
+      ? await QueueDispatch.start({
+          databaseUrl: location,
+          ...options.runnerTimings,
+          log: log.child({ part: "runners" }),
+        })
+      : undefined;
+  const runs = attachRunsAndNotifier(app, {
+    ...(ha ? { claim: (key: string) => ha.claim(key) } : {}),
+    ...(runnerQueue ? { runnerQueue } : {}),
+  }).runs;
   /** What only the one leader (or a lone server) does besides the controller. */
   const lead = async () => {
     // Runs the previous server process left "running" cannot finish any more: say so.
@@ -226,19 +255,21 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       }
     : local;
   const server: Server = createServer((req, res) => void handler(req, res));
+  const host = options.host ?? "127.0.0.1";
   await new Promise<void>((ok, fail) => {
     server.once("error", (error: NodeJS.ErrnoException) =>
       fail(
         new SlipwayError(
           "SLIPWAY_UNAVAILABLE",
-          `cannot listen on 127.0.0.1:${options.port}: ${error.code ?? error.message}`,
+          `cannot listen on ${host}:${options.port}: ${error.code ?? error.message}`,
         ),
       ),
     );
-    server.listen(options.port, "127.0.0.1", () => ok());
+    server.listen(options.port, host, () => ok());
   });
   const { port } = server.address() as AddressInfo;
-  info = { ...info, apiUrl: `http://127.0.0.1:${port}` };
+  const shown = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  info = { ...info, apiUrl: `http://${shown}:${port}` };
   const infoFile = join(data, SERVER_INFO_FILE);
   // The CLI finds the control plane here; with replicas, the leader's (elected below).
   const writeInfo = () =>

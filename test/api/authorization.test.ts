@@ -14,7 +14,8 @@ type Who = "anonymous" | Role;
 const CASES: Record<
   string,
   {
-    least: "public" | Role;
+    /** `runner`: only a runner token may (every role is refused; checked with one below). */
+    least: "public" | Role | "runner";
     path?: string;
     body?: unknown;
     allowed: number;
@@ -180,6 +181,23 @@ const CASES: Record<
     path: "/api/dead-letters/dl-404/resend",
     allowed: 404,
   },
+  // The runner API: a runner token gets past authorization, to a server without a job queue.
+  "POST /api/runner/claim": { least: "runner", body: { labels: ["x"], waitMs: 0 }, allowed: 503 },
+  "POST /api/runner/jobs/:id/source": { least: "runner", path: "/api/runner/jobs/j-404/source", allowed: 503 },
+  "POST /api/runner/jobs/:id/artifacts": { least: "runner", path: "/api/runner/jobs/j-404/artifacts", allowed: 503 },
+  "POST /api/runner/jobs/:id/heartbeat": {
+    least: "runner",
+    path: "/api/runner/jobs/j-404/heartbeat",
+    body: { events: [], stored: [] },
+    allowed: 503,
+  },
+  "PUT /api/runner/jobs/:id/files": { least: "runner", path: "/api/runner/jobs/j-404/files", allowed: 503 },
+  "POST /api/runner/jobs/:id/finish": {
+    least: "runner",
+    path: "/api/runner/jobs/j-404/finish",
+    body: { result: { conclusion: "success" } },
+    allowed: 503,
+  },
 };
 
 const RANK: Record<Who, number> = { anonymous: -1, viewer: 0, deployer: 1, admin: 2 };
@@ -312,7 +330,7 @@ describe("authorization matrix through real HTTP: every route × anonymous, view
           ? c.allowed
           : who === "anonymous"
             ? 401
-            : RANK[who] >= RANK[c.least]
+            : c.least !== "runner" && RANK[who] >= RANK[c.least]
               ? c.allowed
               : 403;
       return { key, who, want };
@@ -325,7 +343,8 @@ describe("authorization matrix through real HTTP: every route × anonymous, view
     const denied = CASES[key]!.least !== "public" && (want === 401 || want === 403);
     if (denied) {
       expect(res.code).toBe(DENIAL_CODE[want]);
-      if (want === 403) expect(res.message).toMatch(/needs the \w+ role/);
+      if (want === 403)
+        expect(res.message).toMatch(CASES[key]!.least === "runner" ? /needs a runner token/ : /needs the \w+ role/);
       return;
     }
     // Allowed: past authorization, an error answer is the route's own refusal.
@@ -333,6 +352,33 @@ describe("authorization matrix through real HTTP: every route × anonymous, view
       expect(res.code, res.message).toBe(CASES[key]!.code ?? ALLOWED_CODE[want]);
     else expect(res.code).toBeUndefined();
     await EFFECTS[key]?.(res, who);
+  });
+});
+
+describe("runner tokens (scope runner)", () => {
+  it("get past authorization on the runner API only", async () => {
+    const created = await api.call<{ token: string }>("POST", "/api/tokens", {
+      token: tokens.admin!,
+      body: { name: "build-hosts", scope: "runner" },
+    });
+    expect(created.status).toBe(201);
+    const runner = created.json.token;
+    for (const [key, c] of Object.entries(CASES).filter(([, c]) => c.least === "runner")) {
+      const [method = "POST", pattern = "/"] = key.split(" ");
+      const res = await api.call(method, c.path ?? pattern, {
+        token: runner,
+        ...(c.body !== undefined ? { body: c.body } : {}),
+      });
+      // This server runs jobs itself: the route says so, after authorization.
+      expect({ key, status: res.status, code: res.json.error?.code }).toEqual({
+        key,
+        status: 503,
+        code: "SLIPWAY_UNAVAILABLE",
+      });
+    }
+    const status = await api.call("GET", "/api/status", { token: runner });
+    expect(status.status).toBe(403);
+    expect(status.json.error?.message).toMatch(/is a runner token \(scope runner\): it can only take workflow jobs/);
   });
 });
 

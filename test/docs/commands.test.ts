@@ -71,6 +71,10 @@ const SKIP: [RegExp, string][] = [
     "would stop the control plane the other lines run against; test/cli/newcomer.test.ts runs it",
   ],
   [/slipway init\b/, "writes a project of its own; test/cli/newcomer.test.ts runs it in fresh repositories"],
+  [
+    /slipway (runner\b|server\b.*--runners queue)/,
+    "long-running, against PostgreSQL and other hosts; test/runners/runners.test.ts runs them with runners in network namespaces",
+  ],
 ];
 
 /** May exit 1 on a fresh project (never 2), with why. */

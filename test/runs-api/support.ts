@@ -3,9 +3,7 @@
  * runtime, SQLite, controller) behind the real HTTP API, with the project made a git repository
  * holding workflows, and the hooks attached with a chosen environment (webhook secret, secrets).
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { commitWorkflows } from "../support/workflow-repo.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { attachRunsAndNotifier, type RunsAndNotifierOptions } from "../../src/server/runs-and-notifier.js";
 import type { RunView } from "../../src/pipelines/runs/run-view.js";
@@ -24,19 +22,6 @@ export interface HooksWorld {
   close(): Promise<void>;
 }
 
-const git = (dir: string, ...args: string[]) =>
-  execFileSync("git", args, {
-    cwd: dir,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "alice",
-      GIT_AUTHOR_EMAIL: "alice@example.com",
-      GIT_COMMITTER_NAME: "alice",
-      GIT_COMMITTER_EMAIL: "alice@example.com",
-    },
-  }).trim();
-
 /**
  * Starts the world with `extraYaml` under environments.production (and after it), commits
  * `workflows` (file name → YAML) on branch main, and attaches the hooks with `env`.
@@ -50,16 +35,7 @@ export async function startHooksWorld(options: {
   const world = await startWorld({}, withoutBaselineTrigger(projectYaml("1s", options.extraYaml ?? "")));
   let api: ApiHarness | undefined;
   try {
-    const dir = world.dir;
-    mkdirSync(join(dir, ".github", "workflows"), { recursive: true });
-    for (const [name, text] of Object.entries(options.workflows)) {
-      writeFileSync(join(dir, ".github", "workflows", name), text);
-    }
-    writeFileSync(join(dir, ".gitignore"), ".slipway/\n");
-    git(dir, "init", "-q", "-b", "main");
-    git(dir, "add", ".");
-    git(dir, "commit", "-q", "-m", "initial");
-    const sha = git(dir, "rev-parse", "HEAD");
+    const sha = commitWorkflows(world.dir, options.workflows);
     api = await startApi(world, { limiter: false });
     attachRunsAndNotifier(api.app, {
       env: options.env ?? {},

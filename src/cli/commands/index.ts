@@ -18,6 +18,7 @@ export const COMMANDS: { name: string; load: () => Promise<RegisterCommand> }[] 
   { name: "up", load: async () => (await import("./up.js")).registerUp },
   { name: "down", load: async () => (await import("./down.js")).registerDown },
   { name: "server", load: async () => (await import("./server.js")).registerServer },
+  { name: "runner", load: async () => (await import("./runner.js")).registerRunner },
   { name: "deploy", load: async () => (await import("./deploy.js")).registerDeploy },
   { name: "rollback", load: async () => (await import("./rollback.js")).registerRollback },
   { name: "preview", load: async () => (await import("./preview.js")).registerPreview },

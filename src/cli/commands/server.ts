@@ -36,6 +36,16 @@ export function registerServer(program: Command): void {
         "controller and the notifier, every replica serves the API (docs/scaling.md)",
     )
     .option(
+      "--runners <where>",
+      "where workflow jobs run: process (in the server, the default) or queue (a PostgreSQL job " +
+        "queue that `slipway runner`s on any host take from; needs --database postgres://…)",
+      "process",
+    )
+    .option(
+      "--host <address>",
+      "address the API listens on (default 127.0.0.1; e.g. 0.0.0.0 or a private address for runners on other hosts)",
+    )
+    .option(
       "--lease <duration>",
       "with --ha: how long the leader's lease lasts unrenewed, the bound on a takeover (e.g. 5s)",
       "5s",
@@ -49,7 +59,15 @@ export function registerServer(program: Command): void {
         dataPlane?: string;
         ha?: boolean;
         lease: string;
+        runners: string;
+        host?: string;
       }) => {
+        if (options.runners !== "process" && options.runners !== "queue") {
+          throw new SlipwayError(
+            "SLIPWAY_INVALID_ARGUMENT",
+            `--runners: expected process or queue, got "${options.runners}"`,
+          );
+        }
         const database = stateUrl(options.database, "");
         const server = await serve({
           ...(options.ha ? { ha: { leaseMs: parseLease(options.lease) } } : {}),
@@ -57,6 +75,8 @@ export function registerServer(program: Command): void {
           ...(database ? { database } : {}),
           ...(options.dataPlane !== undefined ? { dataPlane: parseDataPlane(options.dataPlane) } : {}),
           port: parsePort(options.port, "--port"),
+          ...(options.host !== undefined ? { host: options.host } : {}),
+          ...(options.runners === "queue" ? { runners: "queue" as const } : {}),
           ...(options.secureCookies ? { secureCookies: true } : {}),
         });
         process.stdout.write(

@@ -71,7 +71,8 @@ export function registerToken(program: Command): void {
     .option("--role <role>", `base role: ${ROLES.join(", ")} (required unless --scope)`)
     .option(
       "--scope <scope>",
-      `limit the token: ${TOKEN_SCOPES.join(", ")} makes a client key that can only evaluate flags (OFREP)`,
+      `limit the token (${TOKEN_SCOPES.join(", ")}): flags:evaluate makes a client key that can only ` +
+        "evaluate flags (OFREP); runner, a token that can only take workflow jobs (slipway runner)",
     )
     .option(
       "--env-role <env=role>",

@@ -25,6 +25,7 @@ export const ACTIONS = [
   "edit-flags",
   "evaluate-flags",
   "move-asset-aliases",
+  "take-jobs",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -61,6 +62,9 @@ export const ACTION_RULES = {
   "evaluate-flags": { minimumRole: "viewer", scope: "global", mutating: false },
   // Moving or rolling back an alias of a static asset bundle (what /assets/<name>/<alias>/ serves).
   "move-asset-aliases": { minimumRole: "deployer", scope: "global", mutating: true },
+  // A runner taking workflow jobs, beating, streaming logs back: only with a `runner` token (can.ts).
+  // Not audited one by one (a heartbeat a second); the run and its jobs are the record.
+  "take-jobs": { minimumRole: "viewer", scope: "global", mutating: false },
 } as const satisfies Readonly<Record<Action, ActionRule>>;
 
 export type EnvironmentAction = {

@@ -36,6 +36,8 @@ const EXPECTED: Record<Action, Record<Role | "anonymous", "allow" | 401 | 403>> 
   "edit-flags": { anonymous: 401, viewer: 403, deployer: "allow", admin: "allow" },
   "evaluate-flags": { anonymous: 401, viewer: "allow", deployer: "allow", admin: "allow" },
   "move-asset-aliases": { anonymous: 401, viewer: 403, deployer: "allow", admin: "allow" },
+  // Only a runner token takes jobs (below); no role does.
+  "take-jobs": { anonymous: 401, viewer: 403, deployer: 403, admin: 403 },
 };
 
 describe("can", () => {
@@ -70,6 +72,19 @@ describe("can", () => {
           "web-app is a client key (scope flags:evaluate): it can only evaluate flags (/ofrep/v1/*, /api/flags/document, /api/flags/stream, /api/flags/events)",
       });
     }
+  });
+
+  it("lets a runner token take jobs and nothing else, and nothing else take jobs", () => {
+    const runner: Principal = { kind: "token", id: "r1", name: "host-b", role: "viewer", scope: "runner" };
+    expect(can(runner, "take-jobs", GLOBAL).effect).toBe("allow");
+    for (const action of ACTIONS.filter((a) => a !== "take-jobs")) {
+      expect(can(runner, action, resourceFor(action))).toEqual({
+        effect: "deny",
+        status: 403,
+        reason: "host-b is a runner token (scope runner): it can only take workflow jobs (/api/runner/*)",
+      });
+    }
+    expect(can(person("admin"), "take-jobs", GLOBAL)).toMatchObject({ effect: "deny", status: 403 });
   });
 
   it("holds deploys into an environment that requires approval, for admins too", () => {

@@ -45,6 +45,20 @@ export function can(principal: Principal, action: Action, resource: Resource): D
       reason: `${principal.name} is a client key (scope flags:evaluate): it can only evaluate flags (/ofrep/v1/*, /api/flags/document, /api/flags/stream, /api/flags/events)`,
     };
   }
+  if (principal.scope === "runner" && action !== "take-jobs") {
+    return {
+      effect: "deny",
+      status: 403,
+      reason: `${principal.name} is a runner token (scope runner): it can only take workflow jobs (/api/runner/*)`,
+    };
+  }
+  if (action === "take-jobs" && principal.scope !== "runner") {
+    return {
+      effect: "deny",
+      status: 403,
+      reason: "taking workflow jobs needs a runner token (slipway token create NAME --scope runner)",
+    };
+  }
   const rule = ACTION_RULES[action];
   if (rule.scope === "environment" && resource.kind !== "environment") {
     // A programming error in the caller, denied rather than thrown so it can never grant access.

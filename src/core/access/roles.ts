@@ -39,9 +39,10 @@ export type Principal =
 /**
  * What a token may be limited to beyond its role. A `flags:evaluate` token is a *client key*: it
  * can evaluate flags (OFREP, the flag change stream) and nothing else, so it can ship inside a
- * service or a web page.
+ * service or a web page. A `runner` token can only take workflow jobs and report on them
+ * (`slipway runner`), so a runner host holds nothing that deploys or reads the state.
  */
-export const TOKEN_SCOPES = ["flags:evaluate"] as const;
+export const TOKEN_SCOPES = ["flags:evaluate", "runner"] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 export const ANONYMOUS: Principal = { kind: "anonymous" };

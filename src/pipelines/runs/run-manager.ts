@@ -25,6 +25,7 @@ import { commitInfo, localBranches, repositoryRoot, type CommitInfo } from "../g
 import type { RunStore } from "../../store/ports/run-store.js";
 import { discoverWorkflows, loadWorkflow, WORKFLOWS_DIR } from "../load.js";
 import type { RunEvent, RunResult } from "../../core/workflow/model.js";
+import type { JobDispatch } from "../job-dispatch.js";
 import { runWorkflows, type RunOptions } from "../run.js";
 import {
   runView,
@@ -111,6 +112,8 @@ export interface RunManagerOptions {
     environment: string,
   ) => { approvers: readonly string[]; expiryMs: number } | undefined;
   now?: () => number;
+  /** Where jobs run: in this process (default), or on runners through a queue (`--runners queue`). */
+  dispatch?: JobDispatch;
   /** The engine; tests may wrap it. */
   runWorkflows?: (options: RunOptions) => Promise<RunResult[]>;
 }
@@ -767,6 +770,7 @@ export class RunManager {
       secrets: this.options.secrets ?? {},
       vars: this.options.vars ?? {},
       ...(this.options.maxParallel === undefined ? {} : { maxParallel: this.options.maxParallel }),
+      ...(this.options.dispatch ? { dispatch: this.options.dispatch } : {}),
       dataDir: this.options.dataDir,
       history: {
         startRun: (run) => this.options.store.startRun(run),

@@ -27,7 +27,10 @@ const tokenBody = z
     scope: z
       .enum(TOKEN_SCOPES)
       .optional()
-      .describe("flags:evaluate: a client key that can only evaluate flags (OFREP, /api/flags/stream)"),
+      .describe(
+        "flags:evaluate: a client key that can only evaluate flags (OFREP, /api/flags/stream); " +
+          "runner: can only take workflow jobs (slipway runner, /api/runner/*)",
+      ),
     environmentRoles,
     expiresIn: z
       .string()

@@ -11,6 +11,7 @@ import { flagRoutes } from "./flags.js";
 import { assetRoutes } from "./assets.js";
 import { previewRoutes } from "./preview.js";
 import { rolloutRoutes } from "./rollouts.js";
+import { runnerRoutes } from "./runner.js";
 import { runRoutes } from "./runs.js";
 import { sessionRoutes } from "./session.js";
 import { systemRoutes } from "./system.js";
@@ -31,6 +32,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...accessRoutes, // tokens, users
   ...deliveryRoutes, // GET /api/metrics/delivery, GET /metrics (Prometheus)
   ...runRoutes, // workflow runs (hooks)
+  ...runnerRoutes, // /api/runner/*: runners on other hosts take jobs (runner tokens only)
   ...webhookRoutes, // POST /api/webhooks/github (hooks)
   ...deadLetterRoutes, // notification dead letters (hooks)
   ...flagRoutes, // feature flags: /api/flags…, OFREP under /ofrep/v1/
