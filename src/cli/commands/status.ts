@@ -21,6 +21,7 @@ export function renderStatus(status: StatusReport): string {
       const label = serving.status === "down" ? style.red("DOWN") : style.yellow("degraded");
       for (const problem of serving.problems) lines.push(`  ${label}: ${problem}`);
     }
+    for (const h of env.dataPlanes) lines.push(`  ${dataPlaneLine(h)}`);
     for (const r of env.revisions) {
       const states = r.instances.map((i) => `${i.state}:${i.port}`).join(" ") || "no instances";
       const ready = r.instances.filter((i) => i.state === "ready").length;
@@ -89,6 +90,19 @@ export function rolloutDetails(r: Rollout, progress?: RolloutProgress): string[]
     }
   }
   return lines;
+}
+
+/** One data-plane host: its name, the generation it holds, and why it is behind. */
+function dataPlaneLine(h: StatusReport["environments"][number]["dataPlanes"][number]): string {
+  const label =
+    h.health === "in-sync"
+      ? style.green("in sync")
+      : h.health === "behind"
+        ? style.yellow("behind")
+        : style.red("unreachable");
+  const held = h.generation === null ? "no table yet" : `generation ${h.generation}`;
+  const want = h.health === "in-sync" || h.desiredGeneration === null ? "" : ` (wants ${h.desiredGeneration})`;
+  return `data plane ${h.name} ${h.admin}: ${label}, ${held}${want}${h.error ? ` — ${h.error}` : ""}`;
 }
 
 /** The newest background record and the newest step record. */
