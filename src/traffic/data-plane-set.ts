@@ -106,7 +106,11 @@ export class DataPlaneSet implements DataPlaneAdmin {
   async applyRoutes(table: RouteTable): Promise<{ generation: number }> {
     this.desired = table;
     const remote = Promise.all(
-      this.hosts.map((h) => (h.reachable ? this.catchUp(h) : this.scheduleRetry(h))),
+      this.hosts.map((h) => {
+        if (h.reachable) return this.catchUp(h);
+        this.scheduleRetry(h);
+        return Promise.resolve();
+      }),
     );
     const [ack] = await Promise.all([this.local.applyRoutes(table), remote]);
     for (const s of shortfalls(this.planes, table, this.acknowledgedTables())) {
@@ -168,8 +172,8 @@ export class DataPlaneSet implements DataPlaneAdmin {
   async close(): Promise<void> {
     this.closed = true;
     for (const h of this.hosts) clearTimeout(h.retry);
-    await Promise.all(this.hosts.map((h) => h.running?.catch(() => undefined)));
-    await Promise.all(this.hosts.map((h) => h.plane.client.close?.().catch(() => undefined)));
+    await Promise.all(this.hosts.map((h) => h.running ?? Promise.resolve()));
+    await Promise.all(this.hosts.map((h) => h.plane.client.close?.() ?? Promise.resolve()));
   }
 
   /** Sends the newest table until the host holds it, or fails (then retried in the background). */
@@ -184,7 +188,8 @@ export class DataPlaneSet implements DataPlaneAdmin {
           this.unreachable(h, error);
           return;
         }
-        if (!h.reachable || h.failures > 0) this.log.info({ host: h.plane.name, generation: table.generation }, "data plane back in sync");
+        if (!h.reachable || h.failures > 0)
+          this.log.info({ host: h.plane.name, generation: table.generation }, "data plane back in sync");
         h.acked = table;
         h.ackedAt = this.clock();
         h.reachable = true;
@@ -201,22 +206,22 @@ export class DataPlaneSet implements DataPlaneAdmin {
 
   private unreachable(h: HostState, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
-    if (h.reachable) this.log.warn({ host: h.plane.name, err: message }, "data plane unreachable; it keeps its last table");
+    if (h.reachable)
+      this.log.warn({ host: h.plane.name, err: message }, "data plane unreachable; it keeps its last table");
     h.reachable = false;
     h.error = message;
     h.failures += 1;
   }
 
   /** One timer per host: resend the newest table after a backoff (none while a push runs). */
-  private scheduleRetry(h: HostState): Promise<void> {
-    if (h.retry || h.running || this.closed) return Promise.resolve();
+  private scheduleRetry(h: HostState): void {
+    if (h.retry || h.running || this.closed) return;
     const wait = Math.min(this.maxRetryMs, this.retryMs * 2 ** Math.max(0, h.failures - 1));
     h.retry = setTimeout(() => {
       h.retry = undefined;
       void this.catchUp(h);
     }, wait);
     h.retry.unref();
-    return Promise.resolve();
   }
 
   private acknowledgedTables(): Map<string, RouteTable | undefined> {

@@ -29,7 +29,11 @@ export function dataPlanesFromConfig(options: {
   for (const environment of Object.values(options.environments)) {
     const config = environment.dataPlanes;
     if (!config) continue;
-    planes.push({ environment: environment.name, hosts: config.hosts.map((h) => h.name), quorum: config.quorum });
+    planes.push({
+      environment: environment.name,
+      hosts: config.hosts.map((h) => h.name),
+      quorum: config.quorum,
+    });
     config.hosts.forEach((h, index) => {
       const seen = hosts.get(h.name);
       if (seen) {

@@ -424,7 +424,9 @@ const dataPlanes = strict({
     .describe(
       "How many of the hosts must acknowledge a route table before a rollout step that moves traffic forward counts as applied. Default: all of them.",
     ),
-}).describe("Data planes on several hosts (docs/scaling.md): each gets the same route table, generation-checked.");
+}).describe(
+  "Data planes on several hosts (docs/scaling.md): each gets the same route table, generation-checked.",
+);
 
 const environment = strict({
   strategy: z

@@ -78,7 +78,8 @@ export function shortfalls(
       if (held && routesOf(held.routes, env.environment) === want) holding.push(host);
       else behind.push(host);
     }
-    if (holding.length < env.quorum) out.push({ environment: env.environment, holding, behind, quorum: env.quorum });
+    if (holding.length < env.quorum)
+      out.push({ environment: env.environment, holding, behind, quorum: env.quorum });
   }
   return out;
 }

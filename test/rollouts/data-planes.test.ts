@@ -1,0 +1,179 @@
+/**
+ * End to end: a canary rollout with the data plane on two more hosts (network namespaces, each with
+ * its own `slipway proxy`), one cut off and restored mid-rollout. The rollout must hold its next
+ * step while the cut host lacks the table (quorum: both hosts), go on once the host is back and has
+ * been resent the current table, and requests through the host that stayed up must never fail.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadProjectConfig } from "../../src/config/load.js";
+import { spawnProxy, type SpawnedProxy } from "../../src/traffic/admin-client.js";
+import type { DataPlaneSet } from "../../src/traffic/data-plane-set.js";
+import { dataPlanesFromConfig } from "../../src/traffic/data-planes-from-config.js";
+import { createNamespace, netnsUnavailable, removeAllNamespaces, type Namespace } from "../support/netns.js";
+import { canaryYaml } from "./canary-world.js";
+import { startWorld, steadyTraffic, type World } from "./world.js";
+
+const TOKEN = "data-plane-test-token-0123456789abcdef";
+const skip = netnsUnavailable();
+
+interface Host {
+  ns: Namespace;
+  proxy: SpawnedProxy;
+  /** The proxy's traffic URL as seen from the control plane's host. */
+  url: string;
+}
+
+async function startHost(stateRoot: string, index: number): Promise<Host> {
+  const ns = createNamespace();
+  const proxy = await spawnProxy({
+    listen: "0.0.0.0:0",
+    admin: `${ns.inside}:0`,
+    stateDir: join(stateRoot, `host-${index}`),
+    env: { SLIPWAY_PROXY_TOKEN: TOKEN, SLIPWAY_LOG_LEVEL: "warn" },
+    launcher: ns.exec,
+    readyTimeoutMs: 60_000,
+  });
+  const port = proxy.listen.slice(proxy.listen.lastIndexOf(":") + 1);
+  return { ns, proxy, url: `http://${ns.inside}:${port}` };
+}
+
+/** The generation a host's proxy holds, read from inside its namespace (works while it is cut off). */
+function generationInside(host: Host): number {
+  const port = host.proxy.adminUrl.slice(host.proxy.adminUrl.lastIndexOf(":") + 1);
+  const script = `fetch("http://${host.ns.inside}:${port}/v1/health",{headers:{authorization:"Bearer ${TOKEN}"}}).then(r=>r.json()).then(j=>console.log(j.generation))`;
+  const [command, ...args] = host.ns.exec;
+  return Number(
+    execFileSync(command!, [...args, process.execPath, "-e", script], { encoding: "utf8" }).trim(),
+  );
+}
+
+function yamlFor(hosts: Host[]): string {
+  const planes = hosts
+    .map(
+      (h, i) =>
+        `        - { name: host-${i + 1}, admin: "http://${h.ns.inside}:${h.proxy.adminUrl.split(":").at(-1)}", token: "\${DP_TOKEN}", upstreamHost: ${h.ns.host} }`,
+    )
+    .join("\n");
+  return canaryYaml({ steps: ["- setWeight: 20", "- pause: 1s", "- setWeight: 50", "- pause: 1s"] })
+    .replace(/(SLIPWAY_FIXTURE_APP: .*\n)/, "$1      HOST: 0.0.0.0\n")
+    .replace("    strategy: canary\n", `    strategy: canary\n    dataPlanes:\n      hosts:\n${planes}\n`);
+}
+
+async function versionThrough(url: string): Promise<string | undefined> {
+  const res = await request(url, { headersTimeout: 2_000, bodyTimeout: 2_000 });
+  await res.body.text();
+  const v = res.headers["x-app-version"];
+  return typeof v === "string" ? v : undefined;
+}
+
+describe.skipIf(skip !== undefined)("data planes on several hosts (network namespaces)", () => {
+  let stateRoot: string;
+  const hosts: Host[] = [];
+  let world: World | undefined;
+  let planes: DataPlaneSet | undefined;
+
+  beforeAll(async () => {
+    stateRoot = mkdtempSync(join(tmpdir(), "slipway-dataplanes-"));
+    for (const i of [0, 1]) hosts.push(await startHost(stateRoot, i));
+    world = await startWorld({}, yamlFor(hosts), {
+      dataPlanes: (local, dir) => {
+        const set = dataPlanesFromConfig({
+          environments: loadProjectConfig(dir).environments,
+          local,
+          env: { DP_TOKEN: TOKEN },
+        });
+        if (!set) throw new Error("slipway.yaml lists no data planes");
+        planes = set;
+        return set;
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const h of hosts) h.ns.restore();
+    await world?.close();
+    await planes?.close();
+    for (const h of hosts) await h.proxy.stop(1_000);
+    removeAllNamespaces();
+    rmSync(stateRoot, { recursive: true, force: true });
+  }, 60_000);
+
+  it("holds the rollout while a cut-off host lacks the table, and the host catches up when restored", async () => {
+    const w = world!;
+    const [up, cut] = [hosts[0]!, hosts[1]!];
+    const first = await w.deploy("v1");
+    expect((await w.waitFinal(first.id, 60_000)).phase).toBe("promoted");
+    // Both hosts route to the instances on the control plane's host, through their veth.
+    expect(await versionThrough(up.url)).toBe("v1");
+    expect(await versionThrough(cut.url)).toBe("v1");
+
+    // Steady traffic through the local proxy (the analysis reads it) and through the host that stays up.
+    const local = steadyTraffic(w, 20);
+    const throughUp = { total: 0, failed: 0, statuses: new Map<number, number>() };
+    let running = true;
+    const upLoop = (async () => {
+      while (running) {
+        try {
+          const res = await request(up.url, { headersTimeout: 5_000 });
+          await res.body.text();
+          throughUp.total++;
+          throughUp.statuses.set(res.statusCode, (throughUp.statuses.get(res.statusCode) ?? 0) + 1);
+          if (res.statusCode !== 200) throughUp.failed++;
+        } catch {
+          throughUp.failed++;
+        }
+        await sleep(20);
+      }
+    })();
+
+    const rollout = await w.deploy("v2");
+    await w.waitFor(rollout.id, (r) => (r.canary?.weight ?? 0) === 20, 60_000);
+    const before = generationInside(cut);
+    cut.ns.cut();
+    // The next weight (50) goes out; the cut host cannot take it, so the rollout must not advance.
+    await w.waitFor(rollout.id, (r) => (r.canary?.weight ?? 0) === 50, 30_000);
+    await sleep(4_000); // well past the 1 s pause after 50 %
+    const held = await w.store.getRollout(rollout.id);
+    expect(held?.phase).toBe("stepping");
+    expect(held?.canary?.weight).toBe(50);
+    const status = (await w.controller.status()).find((e) => e.environment === "production");
+    const byName = new Map(status?.dataPlanes.map((h) => [h.name, h]));
+    expect(byName.get("host-2")?.health).toBe("unreachable");
+    expect(byName.get("host-1")?.health).toBe("in-sync");
+    // The cut host keeps serving its last table meanwhile.
+    expect(generationInside(cut)).toBe(before);
+
+    cut.ns.restore();
+    const done = await w.waitFinal(rollout.id, 60_000);
+    expect(done.phase).toBe("promoted");
+    running = false;
+    await upLoop;
+    const counts = await local.stop();
+
+    const generations = await Promise.all([
+      w.proxy.client.health(),
+      up.proxy.client.health(),
+      cut.proxy.client.health(),
+    ]);
+    const [localGen, upGen, cutGen] = generations.map((g) => g.generation);
+    expect(cutGen).toBe(upGen);
+    expect(cutGen).toBe(localGen);
+    expect(await versionThrough(cut.url)).toBe("v2");
+    const after = (await w.controller.status()).find((e) => e.environment === "production");
+    expect(after?.dataPlanes.map((h) => h.health)).toEqual(["in-sync", "in-sync"]);
+    console.log(
+      `[data-planes] through the host that stayed up: ${throughUp.total} requests, ${throughUp.failed} failed ` +
+        `(${JSON.stringify([...throughUp.statuses])}); through the local proxy: ${counts.total}, ${counts.failed} failed; ` +
+        `generation ${before} on the cut host while cut, ${cutGen} everywhere after`,
+    );
+    expect(throughUp.total).toBeGreaterThan(0);
+    expect(throughUp.failed).toBe(0);
+    expect(counts.failed).toBe(0);
+  }, 180_000);
+});
