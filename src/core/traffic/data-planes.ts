@@ -52,7 +52,7 @@ export function tableForHost(
       ...r,
       revisions: r.revisions.map((rev) => ({
         ...rev,
-        instances: rev.instances.map((u) => (isLoopback(u.host) ? { ...u, host: upstreamHost } : u)),
+        instances: rev.instances.map((u) => (isLoopbackHost(u.host) ? { ...u, host: upstreamHost } : u)),
       })),
     })),
   };
@@ -96,7 +96,8 @@ function routesOf(routes: readonly Route[], environment: string): string {
   return JSON.stringify(routes.filter((r) => environmentOfRoute(r.id) === environment));
 }
 
-function isLoopback(host: string): boolean {
+/** 127.0.0.0/8, ::1 or localhost. */
+export function isLoopbackHost(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\./.test(host);
 }
 

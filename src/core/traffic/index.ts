@@ -6,6 +6,7 @@ export { LATENCY_BUCKETS_MS, mergeStats, type RevisionStats } from "./revision-s
 export {
   describeShortfall,
   environmentOfRoute,
+  isLoopbackHost,
   shortfalls,
   tableForHost,
   type Acknowledged,
