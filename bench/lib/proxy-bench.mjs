@@ -249,11 +249,17 @@ export function percentile(sorted, p) {
  * goes under node_modules/.cache so its bare imports (undici...) resolve from this checkout.
  */
 export async function loadProviders() {
+  return (await loadTypeScript("bench/lib/traffic-providers.ts")).providers;
+}
+
+/** A TypeScript module of this checkout (path from the root), bundled for plain Node and imported. */
+export async function loadTypeScript(entry) {
   const { build } = await import("esbuild");
   const { pathToFileURL } = await import("node:url");
-  const outfile = join(ROOT, "node_modules/.cache/slipway-bench/traffic-providers.mjs");
+  const name = entry.replace(/^.*\//, "").replace(/\.ts$/, ".mjs");
+  const outfile = join(ROOT, "node_modules/.cache/slipway-bench", name);
   await build({
-    entryPoints: [join(ROOT, "bench/lib/traffic-providers.ts")],
+    entryPoints: [join(ROOT, entry)],
     outfile,
     bundle: true,
     platform: "node",
@@ -262,7 +268,7 @@ export async function loadProviders() {
     packages: "external",
     logLevel: "warning",
   });
-  return (await import(pathToFileURL(outfile).href)).providers;
+  return import(pathToFileURL(outfile).href);
 }
 
 const execFileAsync = promisify(execFile);
