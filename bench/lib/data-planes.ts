@@ -4,16 +4,17 @@
  * and the DataPlaneSet the control plane fans tables out with.
  */
 import { join } from "node:path";
-import { spawnProxy, type SpawnedProxy } from "../../src/traffic/spawn.js";
+import type { SpawnedProxy } from "../../src/traffic/spawn.js";
 import { DataPlaneSet, type RemotePlane } from "../../src/traffic/data-plane-set.js";
 import { REMOTE_ADMIN_TIMEOUT_MS } from "../../src/traffic/data-planes-from-config.js";
 import { ProxyAdminClient } from "../../src/traffic/admin-client.js";
-import type { RouteTable } from "../../src/core/traffic/index.js";
+import { DEFAULT_TRAFFIC_POLICY as policy, type RouteTable } from "../../src/core/traffic/index.js";
 import type { DataPlaneAdmin } from "../../src/traffic/port.js";
 import {
   createNamespace,
   netnsUnavailable,
   removeAllNamespaces,
+  startProxyIn,
   type Namespace,
 } from "../../test/support/netns.js";
 
@@ -31,14 +32,7 @@ export interface BenchHost {
 /** `slipway proxy` in a namespace of its own, its admin API on the namespace's address. */
 export async function startHost(stateRoot: string, index: number): Promise<BenchHost> {
   const ns = createNamespace();
-  const proxy = await spawnProxy({
-    listen: "0.0.0.0:0",
-    admin: `${ns.inside}:0`,
-    stateDir: join(stateRoot, `host-${index}`),
-    env: { SLIPWAY_PROXY_TOKEN: TOKEN, SLIPWAY_LOG_LEVEL: "warn" },
-    launcher: ns.exec,
-    readyTimeoutMs: 60_000,
-  });
+  const { proxy } = await startProxyIn(ns, join(stateRoot, `host-${index}`), TOKEN);
   const client = new ProxyAdminClient({
     url: proxy.adminUrl,
     token: TOKEN,
@@ -65,14 +59,6 @@ export function fanOut(local: DataPlaneAdmin, hosts: BenchHost[]): DataPlaneSet 
 
 /** A table of `routes` routes ("svc-N/prod"), two revisions of two instances each. */
 export function benchTable(generation: number, routes: number, weight: number): RouteTable {
-  const policy = {
-    tryTimeoutMs: 30_000,
-    retries: 1,
-    maxConnections: 1024,
-    maxPending: 1024,
-    outlier: { consecutiveErrors: 5, ejectionMs: 30_000, maxEjectedPercent: 50 },
-    drainTimeoutMs: 30_000,
-  };
   return {
     generation,
     routes: Array.from({ length: routes }, (_, r) => ({

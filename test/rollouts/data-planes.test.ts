@@ -12,10 +12,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadProjectConfig } from "../../src/config/load.js";
-import { spawnProxy, type SpawnedProxy } from "../../src/traffic/admin-client.js";
+import type { SpawnedProxy } from "../../src/traffic/admin-client.js";
 import type { DataPlaneSet } from "../../src/traffic/data-plane-set.js";
 import { dataPlanesFromConfig } from "../../src/traffic/data-planes-from-config.js";
-import { createNamespace, netnsUnavailable, removeAllNamespaces, type Namespace } from "../support/netns.js";
+import {
+  createNamespace,
+  netnsUnavailable,
+  removeAllNamespaces,
+  startProxyIn,
+  type Namespace,
+} from "../support/netns.js";
 import { canaryYaml } from "./canary-world.js";
 import { startWorld, steadyTraffic, type World } from "./world.js";
 
@@ -31,16 +37,7 @@ interface Host {
 
 async function startHost(stateRoot: string, index: number): Promise<Host> {
   const ns = createNamespace();
-  const proxy = await spawnProxy({
-    listen: "0.0.0.0:0",
-    admin: `${ns.inside}:0`,
-    stateDir: join(stateRoot, `host-${index}`),
-    env: { SLIPWAY_PROXY_TOKEN: TOKEN, SLIPWAY_LOG_LEVEL: "warn" },
-    launcher: ns.exec,
-    readyTimeoutMs: 60_000,
-  });
-  const port = proxy.listen.slice(proxy.listen.lastIndexOf(":") + 1);
-  return { ns, proxy, url: `http://${ns.inside}:${port}` };
+  return { ns, ...(await startProxyIn(ns, join(stateRoot, `host-${index}`), TOKEN)) };
 }
 
 /** The generation a host's proxy holds, read from inside its namespace (works while it is cut off). */

@@ -5,6 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomInt } from "node:crypto";
+import { spawnProxy, type SpawnedProxy } from "../../src/traffic/spawn.js";
 
 export interface Namespace {
   name: string;
@@ -75,4 +76,25 @@ export function removeAllNamespaces(): void {
       // already gone
     }
   }
+}
+
+/**
+ * `slipway proxy` in the namespace: traffic on 0.0.0.0, admin API on the namespace's address (so a
+ * token of 32+ characters), state in `stateDir`. `url` is its traffic URL from the host.
+ */
+export async function startProxyIn(
+  ns: Namespace,
+  stateDir: string,
+  token: string,
+): Promise<{ proxy: SpawnedProxy; url: string }> {
+  const proxy = await spawnProxy({
+    listen: "0.0.0.0:0",
+    admin: `${ns.inside}:0`,
+    stateDir,
+    env: { SLIPWAY_PROXY_TOKEN: token, SLIPWAY_LOG_LEVEL: "warn" },
+    launcher: ns.exec,
+    readyTimeoutMs: 60_000,
+  });
+  const port = proxy.listen.slice(proxy.listen.lastIndexOf(":") + 1);
+  return { proxy, url: `http://${ns.inside}:${port}` };
 }
