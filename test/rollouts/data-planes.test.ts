@@ -4,10 +4,10 @@
  * step while the cut host lacks the table (quorum: both hosts), go on once the host is back and has
  * been resent the current table, and requests through the host that stayed up must never fail.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,7 +23,8 @@ import {
   type Namespace,
 } from "../support/netns.js";
 import { canaryYaml } from "./canary-world.js";
-import { startWorld, steadyTraffic, type World } from "./world.js";
+import { startUp, type RunningUp } from "../support/slipway-up.js";
+import { START_SCRIPT, startWorld, steadyTraffic, type World } from "./world.js";
 
 const TOKEN = "data-plane-test-token-0123456789abcdef";
 const skip = netnsUnavailable();
@@ -173,4 +174,53 @@ describe.skipIf(skip !== undefined)("data planes on several hosts (network names
     expect(throughUp.failed).toBe(0);
     expect(counts.failed).toBe(0);
   }, 180_000);
+});
+
+describe.skipIf(skip !== undefined)("`slipway up` with a data plane in a namespace", () => {
+  const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
+  let stateRoot: string;
+  let dir: string;
+  let host: Host | undefined;
+  let up: RunningUp | undefined;
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args], {
+      cwd: dir,
+      encoding: "utf8",
+      timeout: 90_000,
+      env: { ...process.env, NO_COLOR: "1", SLIPWAY_URL: "", SLIPWAY_TOKEN: "" },
+    });
+
+  beforeAll(async () => {
+    stateRoot = mkdtempSync(join(tmpdir(), "slipway-dataplanes-up-"));
+    dir = mkdtempSync(join(tmpdir(), "slipway-dataplanes-project-"));
+    host = await startHost(stateRoot, 0);
+    mkdirSync(join(dir, "web"));
+    writeFileSync(join(dir, "slipway.yaml"), yamlFor([host]));
+    writeFileSync(join(dir, "web", "start.mjs"), START_SCRIPT);
+    writeFileSync(join(dir, "web", "faults.json"), "{}");
+    // The server resolves the host's token from its own environment (`\${DP_TOKEN}` in slipway.yaml).
+    process.env.DP_TOKEN = TOKEN;
+    up = await startUp(dir, 60_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await up?.stop(); // also removes the project folder
+    if (host) await host.proxy.stop(1_000);
+    delete process.env.DP_TOKEN;
+    removeAllNamespaces();
+    rmSync(stateRoot, { recursive: true, force: true });
+  }, 60_000);
+
+  it("reads the hosts from slipway.yaml, sends them the table, and `slipway status` shows each", async () => {
+    const deployed = cli("deploy", "web", "--env", "production", "--version", "v1", "--wait");
+    expect(deployed.stderr).toBe("");
+    expect(deployed.status).toBe(0);
+    expect(await versionThrough(host!.url)).toBe("v1");
+    const held = (await host!.proxy.client.health()).generation;
+    const status = cli("status");
+    expect(status.status).toBe(0);
+    expect(status.stdout).toContain(
+      `data plane host-1 http://${host!.ns.inside}:${host!.proxy.adminUrl.split(":").at(-1)}: in sync, generation ${held}`,
+    );
+  }, 120_000);
 });
