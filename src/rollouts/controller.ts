@@ -627,7 +627,9 @@ export class RolloutController {
 
   /** Per environment: what serves now, each revision's instances, and the rollout in progress. */
   async status() {
-    return statusView(this.store, this.runtime, this.healer.health(), this.clock());
+    return statusView(this.store, this.runtime, this.healer.health(), this.clock(), (environment) =>
+      this.router.hostsOf ? this.router.hostsOf(environment) : [],
+    );
   }
 
   /** The instances of a rollout's candidate and stable revisions now (src/rollouts/status-view.ts). */
@@ -679,7 +681,9 @@ export class RolloutController {
             replicas: spec?.replicas ?? 1,
             failureThreshold: spec?.readiness?.failureThreshold ?? 3,
           }),
-          trafficUnacknowledged: !this.routesInSync,
+          // With data planes on several hosts, also until the environment's quorum holds its routes.
+          trafficUnacknowledged:
+            !this.routesInSync || this.router.shortfall?.(current.environment) !== undefined,
         };
         const action = nextAction(current, obs, this.clock());
         if (!isTransition(action)) return undefined;

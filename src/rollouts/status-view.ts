@@ -2,6 +2,7 @@ import { DATA_PLANE, type ServingHealth } from "../core/heal/reconcile.js";
 import { rolloutProgress, type RolloutProgress } from "../core/rollout/progress.js";
 import { liveRevision } from "../core/rollout/traffic.js";
 import type { Rollout } from "../core/rollout/types.js";
+import type { DataPlaneHostStatus } from "../core/traffic/index.js";
 import type { Instance, Runtime } from "../runtimes/port.js";
 import type { RolloutStore } from "../store/ports/rollout-store.js";
 import { refOf } from "./revision-ids.js";
@@ -16,6 +17,8 @@ export async function statusView(
   runtime: Pick<Runtime, "instances">,
   serving: Pick<ServingHealth, "problems">,
   now: number,
+  /** Data planes on several hosts: each host of an environment, with its generation and health. */
+  hostsOf: (environment: string) => DataPlaneHostStatus[] = () => [],
 ) {
   const environments = await store.allTraffic();
   const statuses = environments.map(async (env) => {
@@ -39,6 +42,8 @@ export async function statusView(
         problems: problems.map((p) => p.message),
       },
       routes: env.routes.map((r) => ({ id: r.id, hosts: r.hosts, pathPrefix: r.pathPrefix })),
+      /** The environment's data planes on other hosts (`dataPlanes` in slipway.yaml); empty without. */
+      dataPlanes: hostsOf(env.environment),
       revisions: env.traffic.map((t) => ({
         id: t.revision,
         version: refOf(t.revision).version,

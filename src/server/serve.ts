@@ -15,6 +15,8 @@ import { RolloutController } from "../rollouts/controller.js";
 import { ReleaseBuilder, releaseDirFor } from "../releases/index.js";
 import { ProjectReleaseSource } from "../rollouts/release-source.js";
 import { ProxyTrafficRouter } from "../traffic/router.js";
+import type { DataPlaneSet } from "../traffic/data-plane-set.js";
+import { dataPlanesFromConfig } from "../traffic/data-planes-from-config.js";
 import { PREVIEW_KEY_FILE, PreviewKeys, previewKeyLookup } from "../rollouts/preview-keys.js";
 import type { DataPlaneKind } from "../core/traffic/index.js";
 import { loadProjectConfig, type LoadedProjectConfig } from "../config/load.js";
@@ -133,6 +135,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     }
   }
 
+  // Data planes on other hosts (environments.<env>.dataPlanes), read at start like the runtime
+  // (before the Store opens: a token reference that is not set stops the start here).
+  const planes = dataPlanesAtStart(dir, proxy, log.child({ part: "data-planes" }));
+
   // The composition root: the one place the Store is opened; everything else is handed its part.
   const location = options.database ?? join(data, DEFAULTS.databaseFile);
   const state = await openStore(location);
@@ -157,7 +163,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     store,
     runtime,
     router: new ProxyTrafficRouter(
-      proxy,
+      planes ?? proxy,
       store,
       runtime,
       // The app re-reads slipway.yaml when it changes; before it exists (first sync) read it here.
@@ -313,6 +319,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         await Promise.all(runtime.revisions().map((revision) => runtime.stop(revision, { graceMs: 2_000 })));
       }
       await runtime.detach();
+      await planes?.close();
       await proxy.close();
       await state.close();
       if (led) rmSync(infoFile, { force: true });
@@ -363,6 +370,20 @@ function highlyAvailable(location: string, leaseMs = DEFAULT_LEASE_MS, log: Logg
  * control plane (and its supervision of running instances) down, as it never did: the default
  * runtime then, with a warning; `slipway config validate` says what is wrong.
  */
+/**
+ * The remote data planes slipway.yaml lists, with the local proxy; undefined when none (or the file
+ * is not loadable: runtimeAtStart has said so). A token reference that is not set fails the start.
+ */
+function dataPlanesAtStart(dir: string, local: ProxySupervisor, log: Logger): DataPlaneSet | undefined {
+  let environments;
+  try {
+    environments = loadProjectConfig(dir).environments;
+  } catch {
+    return undefined;
+  }
+  return dataPlanesFromConfig({ environments, local, logger: log });
+}
+
 function runtimeAtStart(dir: string, log: Logger): RuntimeConfig {
   try {
     return loadProjectConfig(dir).runtime;

@@ -1,9 +1,10 @@
 import { chmodSync, rmSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { SlipwayError } from "../core/errors.js";
 import type { Logger } from "../log.js";
 import { isAuthorized } from "./admin-token.js";
 import { listenError, parseListenAddress, type ListenAddress } from "./listen-address.js";
-import type { RevisionStats, RouteTable } from "../core/traffic/index.js";
+import { isLoopbackHost, type RevisionStats, type RouteTable } from "../core/traffic/index.js";
 import { parseRouteTable } from "./route-table-schema.js";
 import { syncRoutes, writeRoutes } from "./route-store.js";
 
@@ -19,9 +20,12 @@ export interface ProxyControl {
 }
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** An admin API on a non-loopback address needs a token at least this long (a generated one has 64). */
+export const MIN_REMOTE_TOKEN_LENGTH = 32;
 
 /**
- * The authenticated admin API (loopback or unix socket). Table updates are serialised, validated,
+ * The authenticated admin API (loopback, unix socket, or another host's address for a data plane
+ * driven over the network). Table updates are serialised, validated,
  * refused when stale (409), persisted, installed, and only then acknowledged, so a 200 means
  * "every new request from now on follows this table, and a restart keeps it".
  */
@@ -136,6 +140,16 @@ export function createAdminServer(opts: {
     server,
     listen(address: string): Promise<ListenAddress> {
       const target = parseListenAddress(address);
+      // Reachable from other hosts (a data plane the leader drives over the network): the bearer
+      // token is all that guards the routes, so a guessable one (SLIPWAY_PROXY_TOKEN=dev) is refused.
+      if (target.kind === "tcp" && !isLoopbackHost(target.host) && token.length < MIN_REMOTE_TOKEN_LENGTH) {
+        return Promise.reject(
+          new SlipwayError(
+            "SLIPWAY_INVALID_ARGUMENT",
+            `--admin ${address} is reachable from other hosts: its admin token must have at least ${MIN_REMOTE_TOKEN_LENGTH} characters (SLIPWAY_PROXY_TOKEN, or leave it unset for a generated one)`,
+          ),
+        );
+      }
       return new Promise((resolve, reject) => {
         const failed = (error: Error) => reject(listenError("--admin", target, error));
         server.once("error", failed);

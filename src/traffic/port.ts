@@ -1,5 +1,5 @@
 import type { DataPlaneObservation } from "../core/heal/reconcile.js";
-import type { RevisionStats, RouteTable } from "../core/traffic/index.js";
+import type { DataPlaneHostStatus, RevisionStats, RouteTable } from "../core/traffic/index.js";
 
 /**
  * The traffic port: how the control plane drives a data plane, whichever it is. Both providers serve
@@ -28,6 +28,9 @@ export interface TrafficRouter {
    * reads its table again and sends the desired one whatever it holds.
    */
   forget(): void;
+  /** Data planes on several hosts (data-plane-set.ts); absent with one data plane. */
+  shortfall?(environment: string): string | undefined;
+  hostsOf?(environment: string): DataPlaneHostStatus[];
 }
 
 /** Where the analysis reads per-revision stats (the TrafficRouter, or a test double). */
@@ -43,6 +46,13 @@ export interface DataPlaneAdmin {
   /** The table the data plane holds now (generation 0 and no routes before the first one). */
   routes(): Promise<RouteTable>;
   stats(): Promise<RevisionStats[]>;
+  /**
+   * Several hosts only: why the environment's data-plane hosts do not yet hold its current routes
+   * (fewer than its quorum acknowledged them), or undefined when they do.
+   */
+  shortfall?(environment: string): string | undefined;
+  /** Several hosts only: each host serving the environment, its acknowledged generation and health. */
+  hostsOf?(environment: string): DataPlaneHostStatus[];
 }
 
 /**

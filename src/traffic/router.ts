@@ -1,5 +1,12 @@
 import type { Rollout } from "../core/rollout/types.js";
-import type { CanaryRouting, RevisionStats, Route, RouteTable, Upstream } from "../core/traffic/index.js";
+import type {
+  CanaryRouting,
+  DataPlaneHostStatus,
+  RevisionStats,
+  Route,
+  RouteTable,
+  Upstream,
+} from "../core/traffic/index.js";
 import type { Runtime } from "../runtimes/port.js";
 import type { RolloutStore } from "../store/ports/rollout-store.js";
 import type { DataPlaneAdmin, TrafficRouter } from "./port.js";
@@ -12,6 +19,12 @@ import type { DataPlaneAdmin, TrafficRouter } from "./port.js";
  */
 export class ProxyTrafficRouter implements TrafficRouter {
   private applied: { fingerprint: string; table: RouteTable } | undefined;
+  /**
+   * A table built but not acknowledged: resent as is (same generation) while the desired routes stay
+   * the same, so a failing data plane does not burn a generation per tick and every host that took
+   * it already holds it.
+   */
+  private pending: { fingerprint: string; table: RouteTable } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   /**
@@ -42,6 +55,15 @@ export class ProxyTrafficRouter implements TrafficRouter {
 
   forget(): void {
     this.applied = undefined;
+    this.pending = undefined;
+  }
+
+  shortfall(environment: string): string | undefined {
+    return this.proxy.shortfall?.(environment);
+  }
+
+  hostsOf(environment: string): DataPlaneHostStatus[] {
+    return this.proxy.hostsOf?.(environment) ?? [];
   }
 
   private async syncNow(): Promise<void> {
@@ -52,10 +74,14 @@ export class ProxyTrafficRouter implements TrafficRouter {
     const routes = await this.desiredRoutes(this.applied.table);
     const print = fingerprint(routes);
     if (print === this.applied.fingerprint) return;
-    const generation = await this.store.nextGeneration(this.applied.table.generation + 1);
-    const table: RouteTable = { generation, routes };
+    const table: RouteTable =
+      this.pending?.fingerprint === print
+        ? this.pending.table
+        : { generation: await this.store.nextGeneration(this.applied.table.generation + 1), routes };
+    this.pending = { fingerprint: print, table };
     await this.proxy.applyRoutes(table);
     this.applied = { fingerprint: print, table };
+    this.pending = undefined;
   }
 
   private async canaryRouting(service: string, environment: string): Promise<CanaryRouting | undefined> {

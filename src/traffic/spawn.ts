@@ -24,6 +24,11 @@ export interface SpawnProxyOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for /v1/health; default 15 s. */
   readyTimeoutMs?: number;
+  /**
+   * A command that runs the proxy in its place, exec'ing it so the pid stays the proxy's, e.g.
+   * `["ip", "netns", "exec", "ns1"]` to start it in a network namespace (tests, benchmarks).
+   */
+  launcher?: string[];
 }
 
 export interface SpawnedProxy {
@@ -60,7 +65,12 @@ export async function spawnProxy(opts: SpawnProxyOptions): Promise<SpawnedProxy>
   ];
   if (opts.workers !== undefined) args.push("--workers", String(opts.workers));
   if (opts.dataPlane !== undefined) args.push("--data-plane", opts.dataPlane);
-  const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", log, log], env });
+  const [command, ...prefix] = [...(opts.launcher ?? []), process.execPath];
+  const child = spawn(command ?? process.execPath, [...prefix, ...args], {
+    detached: true,
+    stdio: ["ignore", log, log],
+    env,
+  });
   closeSync(log);
   const pid = child.pid;
   if (pid === undefined) throw new SlipwayError("SLIPWAY_UNAVAILABLE", "could not start slipway proxy");

@@ -615,3 +615,34 @@ environments:
     expect(d.environments.production?.canary).toEqual({ header: { name: "x-slipway-canary" }, sticky: true });
   });
 });
+
+describe("data planes on several hosts", () => {
+  const withPlanes = (planes: string) => `${MINIMAL}environments:\n  production:\n    dataPlanes:\n${planes}`;
+  const HOSTS = `      hosts:\n        - { name: web-1, admin: "http://10.0.0.2:8081", token: "\${T1}", upstreamHost: 10.0.0.1 }\n        - { name: web-2, admin: "http://10.0.0.3:8081/", token: "\${T2}" }\n`;
+
+  it("reads the hosts, their quorum defaulting to every host", () => {
+    const config = parseProjectConfig(withPlanes(HOSTS));
+    expect(config.environments.production?.dataPlanes).toEqual({
+      hosts: [
+        { name: "web-1", admin: "http://10.0.0.2:8081", token: "${T1}", upstreamHost: "10.0.0.1" },
+        { name: "web-2", admin: "http://10.0.0.3:8081", token: "${T2}" },
+      ],
+      quorum: 2,
+    });
+    expect(
+      parseProjectConfig(withPlanes(`${HOSTS}      quorum: 1\n`)).environments.production?.dataPlanes?.quorum,
+    ).toBe(1);
+  });
+
+  it("refuses a quorum the hosts cannot reach, a host listed twice and an admin address that is not a URL", () => {
+    expect(problemsOf(withPlanes(`${HOSTS}      quorum: 3\n`))).toEqual([
+      "slipway.yaml:11:15: environments.production.dataPlanes.quorum: a quorum of 3 cannot be reached by 2 host(s)",
+    ]);
+    expect(problemsOf(withPlanes(HOSTS.replace("web-2", "web-1")))).toEqual([
+      "slipway.yaml:10:19: environments.production.dataPlanes.hosts[1].name: host 'web-1' is listed twice",
+    ]);
+    expect(problemsOf(withPlanes(HOSTS.replace('"http://10.0.0.3:8081/"', "10.0.0.3:8081")))).toEqual([
+      'slipway.yaml:10:33: environments.production.dataPlanes.hosts[1].admin: expected the admin API\'s URL, e.g. http://10.0.0.2:8081, got "10.0.0.3:8081"',
+    ]);
+  });
+});

@@ -5,6 +5,7 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { ProxyAdminClient } from "../../src/traffic/admin-client.js";
 import { startProxy } from "../../src/traffic/builtin/process.js";
+import { createAdminServer, type ProxyControl } from "../../src/traffic/admin-server.js";
 import type { RouteTable } from "../../src/core/traffic/index.js";
 import { rejection, route, send, until, Fixture, startTestProxy, type TestProxy } from "./helpers.js";
 
@@ -35,6 +36,31 @@ describe("admin API", () => {
     expect(refused.message).toMatch(/refused the admin token/);
     await client.close();
     expect(await p.client.health()).toMatchObject({ ok: true, generation: 0, listen: p.listen });
+  });
+
+  it("refuses a short token on an address other hosts can reach, and takes a long one", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "slipway-admin-remote-"));
+    const control: ProxyControl = {
+      current: () => ({ generation: 0, routes: [] }),
+      apply: () => Promise.resolve(),
+      stats: () => Promise.resolve([]),
+      metrics: () => Promise.resolve(""),
+      listenAddress: () => "127.0.0.1:0",
+    };
+    const log = pino({ enabled: false });
+    try {
+      const weak = createAdminServer({ token: "dev", stateDir, control, log });
+      const refused = await rejection(weak.listen("0.0.0.0:0"));
+      expect(refused.code).toBe("SLIPWAY_INVALID_ARGUMENT");
+      expect(refused.message).toMatch(/reachable from other hosts: its admin token must have at least 32/);
+      expect((await weak.listen("127.0.0.1:0")).kind).toBe("tcp"); // loopback: any token
+      await weak.close();
+      const strong = createAdminServer({ token: "x".repeat(32), stateDir, control, log });
+      expect((await strong.listen("0.0.0.0:0")).kind).toBe("tcp");
+      await strong.close();
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 
   it("creates a 0600 admin token in the state dir", async () => {

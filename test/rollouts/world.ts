@@ -16,6 +16,7 @@ import { spawnProxy, type SpawnedProxy } from "../../src/traffic/admin-client.js
 import { RolloutController } from "../../src/rollouts/controller.js";
 import { ProjectReleaseSource } from "../../src/rollouts/release-source.js";
 import { ProxyTrafficRouter } from "../../src/traffic/router.js";
+import type { DataPlaneAdmin } from "../../src/traffic/port.js";
 import { PREVIEW_KEY_FILE, PreviewKeys, previewKeyLookup } from "../../src/rollouts/preview-keys.js";
 import { loadProjectConfig } from "../../src/config/load.js";
 import { LocalRuntime } from "../../src/runtimes/local/index.js";
@@ -56,7 +57,12 @@ export const DATA_PLANES: DataPlaneKind[] = ["builtin", "haproxy"];
 export async function startWorld(
   faults: Record<string, Record<string, string>>,
   yaml = projectYaml(),
-  options: { database?: string; dataPlane?: DataPlaneKind } = {},
+  options: {
+    database?: string;
+    dataPlane?: DataPlaneKind;
+    /** What the router drives instead of the local proxy alone (data planes on several hosts). */
+    dataPlanes?: (local: DataPlaneAdmin, dir: string) => DataPlaneAdmin;
+  } = {},
 ): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), "slipway-rollouts-"));
   mkdirSync(join(dir, "web"));
@@ -81,7 +87,7 @@ export async function startWorld(
     const store = state.rollouts;
     const runtime = new LocalRuntime({ stateDir: join(data, "runtime") });
     const router = new ProxyTrafficRouter(
-      proxy.client,
+      options.dataPlanes ? options.dataPlanes(proxy.client, dir) : proxy.client,
       store,
       runtime,
       previewKeyLookup(new PreviewKeys(join(data, PREVIEW_KEY_FILE)), () => loadProjectConfig(dir)),

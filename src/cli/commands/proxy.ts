@@ -12,7 +12,7 @@ export function registerProxy(program: Command): void {
     .option("--listen <host:port>", "traffic listener", DEFAULTS.proxyListen)
     .option(
       "--admin <host:port|socket>",
-      "admin API listener: HOST:PORT on loopback, or a unix socket path",
+      "admin API listener: HOST:PORT (a non-loopback address needs a token of 32+ characters), or a unix socket path",
       DEFAULTS.proxyAdmin,
     )
     .option(

@@ -11,7 +11,9 @@ import { printJson, style } from "../output.js";
 export type StatusReport = ServerInfo & { environments: Awaited<ReturnType<RolloutController["status"]>> };
 
 export function renderStatus(status: StatusReport): string {
-  const lines = [`API ${status.apiUrl}   traffic ${status.proxyUrl} (${status.dataPlane ?? "builtin"} data plane)`];
+  const lines = [
+    `API ${status.apiUrl}   traffic ${status.proxyUrl} (${status.dataPlane ?? "builtin"} data plane)`,
+  ];
   if (status.environments.length === 0) lines.push("nothing deployed yet");
   for (const env of status.environments) {
     lines.push(`${style.bold(`${env.service}/${env.environment}`)}  live: ${env.live ?? "none"}`);
@@ -21,6 +23,7 @@ export function renderStatus(status: StatusReport): string {
       const label = serving.status === "down" ? style.red("DOWN") : style.yellow("degraded");
       for (const problem of serving.problems) lines.push(`  ${label}: ${problem}`);
     }
+    for (const h of env.dataPlanes) lines.push(`  ${dataPlaneLine(h)}`);
     for (const r of env.revisions) {
       const states = r.instances.map((i) => `${i.state}:${i.port}`).join(" ") || "no instances";
       const ready = r.instances.filter((i) => i.state === "ready").length;
@@ -89,6 +92,20 @@ export function rolloutDetails(r: Rollout, progress?: RolloutProgress): string[]
     }
   }
   return lines;
+}
+
+/** One data-plane host: its name, the generation it holds, and why it is behind. */
+function dataPlaneLine(h: StatusReport["environments"][number]["dataPlanes"][number]): string {
+  const label =
+    h.health === "in-sync"
+      ? style.green("in sync")
+      : h.health === "behind"
+        ? style.yellow("behind")
+        : style.red("unreachable");
+  const held = h.generation === null ? "no table yet" : `generation ${h.generation}`;
+  const want =
+    h.health === "in-sync" || h.desiredGeneration === null ? "" : ` (wants ${h.desiredGeneration})`;
+  return `data plane ${h.name} ${h.admin}: ${label}, ${held}${want}${h.error ? ` — ${h.error}` : ""}`;
 }
 
 /** The newest background record and the newest step record. */

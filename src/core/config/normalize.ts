@@ -178,6 +178,17 @@ function normalizeEnvironment(name: string, e: RawEnvironment): EnvironmentConfi
       timezone: w.timezone,
       ...(w.reason !== undefined && { reason: w.reason }),
     })),
+    ...(e.dataPlanes && {
+      dataPlanes: {
+        hosts: e.dataPlanes.hosts.map((h) => ({
+          name: h.name,
+          admin: h.admin.replace(/\/+$/, ""),
+          token: h.token,
+          ...(h.upstreamHost !== undefined && { upstreamHost: h.upstreamHost }),
+        })),
+        quorum: e.dataPlanes.quorum ?? e.dataPlanes.hosts.length,
+      },
+    }),
     services: ownRecord(
       Object.entries(e.services).map(([service, o]): [string, ServiceOverride] => [
         service,

@@ -393,6 +393,43 @@ const environmentService = strict({
   routes: routes.optional().describe("Replaces the service's routes in this environment."),
 });
 
+const dataPlaneHost = strict({
+  name: name("data plane").describe("Unique name of the host in `slipway status` and logs."),
+  admin: z
+    .string()
+    .regex(/^https?:\/\/[^/\s]+\/?$/, { error: "expected the admin API's URL, e.g. http://10.0.0.2:8081" })
+    .describe("Admin API of `slipway proxy` on that host (its `--admin` address), http://HOST:PORT."),
+  token: z
+    .string()
+    .min(1, { error: "expected a non-empty string" })
+    .describe(
+      "That proxy's admin token (its SLIPWAY_PROXY_TOKEN or `<state-dir>/admin-token`). Write it as ${ENV_VAR}.",
+    ),
+  upstreamHost: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "The address at which this host reaches the instances (they run beside the control plane): replaces 127.0.0.1 in the upstreams of the table it is sent. Default: the upstreams as they are.",
+    ),
+});
+
+const dataPlanes = strict({
+  hosts: z
+    .array(dataPlaneHost)
+    .min(1, { error: "expected at least one data-plane host" })
+    .describe("The `slipway proxy` processes on other hosts that serve this environment's routes."),
+  quorum: z
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      "How many of the hosts must acknowledge a route table before a rollout step that moves traffic forward counts as applied. Default: all of them.",
+    ),
+}).describe(
+  "Data planes on several hosts (docs/scaling.md): each gets the same route table, generation-checked.",
+);
+
 const environment = strict({
   strategy: z
     .enum(["blue-green", "canary"], { error: 'expected "blue-green" or "canary"' })
@@ -472,6 +509,7 @@ const environment = strict({
     .array(freezeWindow)
     .default([])
     .describe("Deploys are refused inside these windows (admins may override)."),
+  dataPlanes: dataPlanes.optional(),
   services: z
     .record(name("service"), environmentService)
     .default({})
@@ -608,6 +646,7 @@ function crossCheck(config: RawProjectConfig, report: Report): void {
         "canary settings apply to the canary strategy only (set strategy: canary)",
       );
     }
+    if (env.dataPlanes) checkDataPlanes(env.dataPlanes, ["environments", envName, "dataPlanes"], report);
     const windowMs = parseDuration(env.analysis.window) ?? 0;
     const intervalMs = parseDuration(env.analysis.interval) ?? 0;
     if (intervalMs === 0 || intervalMs > windowMs) {
@@ -638,5 +677,24 @@ function crossCheck(config: RawProjectConfig, report: Report): void {
         }
       });
     }
+  }
+}
+
+/** Host names unique in an environment, a quorum they can reach. */
+function checkDataPlanes(
+  planes: NonNullable<RawProjectConfig["environments"][string]["dataPlanes"]>,
+  at: (string | number)[],
+  report: Report,
+): void {
+  const seen = new Set<string>();
+  planes.hosts.forEach((host, index) => {
+    if (seen.has(host.name)) report([...at, "hosts", index, "name"], `host '${host.name}' is listed twice`);
+    seen.add(host.name);
+  });
+  if (planes.quorum !== undefined && planes.quorum > planes.hosts.length) {
+    report(
+      [...at, "quorum"],
+      `a quorum of ${planes.quorum} cannot be reached by ${planes.hosts.length} host(s)`,
+    );
   }
 }

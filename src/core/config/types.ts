@@ -112,8 +112,26 @@ export interface EnvironmentConfig {
   /** Present when releases must show evidence before they are deployed here (docs/policies.md). */
   policy?: ReleasePolicy;
   freezeWindows: FreezeWindow[];
+  /** Data planes on other hosts serving this environment's routes (docs/scaling.md). */
+  dataPlanes?: DataPlanesConfig;
   /** Per-service overrides; already merged by serviceIn(). */
   services: Record<string, ServiceOverride>;
+}
+
+export interface DataPlanesConfig {
+  hosts: DataPlaneHostConfig[];
+  /** Hosts that must acknowledge a table before a forward step counts (default: every host). */
+  quorum: number;
+}
+
+export interface DataPlaneHostConfig {
+  name: string;
+  /** Admin API URL, http://HOST:PORT. */
+  admin: string;
+  /** As written: `${ENV_VAR}` references are resolved by the server at start. */
+  token: string;
+  /** Replaces loopback upstream hosts in the table sent to this host. */
+  upstreamHost?: string;
 }
 
 export interface WatchConfig {
