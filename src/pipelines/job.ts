@@ -2,14 +2,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { basename, join } from "node:path";
 import type { Conclusion } from "../core/workflow/status.js";
 import {
-  ExpressionFailure,
   evaluateToken,
   toExpressionString,
   type Contexts,
   type ExtraFunctions,
 } from "./expressions.js";
 import { numberValue, stringMap, truthyValue } from "./expression-values.js";
-import { addWorktree, removeWorktree } from "./git.js";
+import { removeWorktree } from "./git.js";
 import { hashFiles } from "./hash-files.js";
 import { prepareJobHome } from "./job-home.js";
 import { jobStatus, type EvaluateToken, type JobState } from "./job-state.js";
@@ -21,7 +20,10 @@ import { runStep } from "./step.js";
 
 const TIMEOUT_REASON = "timeout";
 
-/** Runs one job (or matrix combination) on the host, in its own clean worktree of the run's commit. */
+/**
+ * Runs one job (or matrix combination) on the host. Its workspace starts as an empty directory, as
+ * on GitHub; `actions/checkout` makes it a git worktree of the run's commit (see checkout.ts).
+ */
 export async function runJob(scope: RunScope, instance: JobInstance): Promise<JobResult> {
   const started = Date.now();
   const { job } = instance;
@@ -31,7 +33,8 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   const jobDir = mkdtempSync(join(scope.runDir, `${safeKey}-`));
   const workspace = join(jobDir, `workspace-${basename(jobDir).slice(safeKey.length + 1)}`);
   const temp = join(jobDir, "temp");
-  mkdirSync(temp, { recursive: true });
+  mkdirSync(workspace);
+  mkdirSync(temp);
   const homeEnv = prepareJobHome(jobDir, scope.hostEnv, scope.settings.jobHome);
   const logLines: LogLine[] = [];
 
@@ -96,13 +99,6 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   let timer: NodeJS.Timeout | undefined;
   let continueOnError = false;
   try {
-    try {
-      await addWorktree(scope.repoRoot, workspace, toExpressionString(scope.github.sha));
-    } catch (error) {
-      throw new ExpressionFailure(
-        `cannot check out ${toExpressionString(scope.github.sha)}: ${(error as Error).message}`,
-      );
-    }
     const workflowEnv = stringMap(evaluate(scope.workflow.env, baseContexts));
     state.jobEnv = {
       ...workflowEnv,
@@ -171,7 +167,8 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   await state.flushLogs();
   await storeSummary(scope, instance, join(jobDir, "summary.md"));
   if (!scope.keepWorkspaces) {
-    await removeWorktree(scope.repoRoot, workspace);
+    // Only a workspace that a checkout made a worktree has git bookkeeping to remove.
+    if (existsSync(join(workspace, ".git"))) await removeWorktree(scope.repoRoot, workspace);
     // Processes killed just above may still be closing files: retry rather than fail the job.
     rmSync(jobDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }

@@ -277,12 +277,16 @@ describe("planning and status functions", () => {
 });
 
 describe("execution on the host", () => {
-  it("gives each job a clean checkout of the run's commit", async () => {
+  it("gives each job an empty workspace, and a clean checkout of the run's commit with actions/checkout", async () => {
     const target = repo(["isolation.yml"], { "tracked.txt": "committed\n" });
     const sha = target.git("rev-parse", "HEAD");
     const { logs } = await run(target);
     expect(logs("writer")).toContain(`git sees ${sha}`);
     expect(logs("reader")).toContain("tracked=committed untracked=absent");
+    // As on GitHub: GITHUB_WORKSPACE exists and is empty until a checkout, which replaces what
+    // steps wrote there before it.
+    expect(logs("no-checkout")).toContain("workspace exists=yes pwd_is_workspace=yes entries=0");
+    expect(logs("no-checkout")).toContain("after checkout: scratch=absent tracked=committed");
     expect(readFileSync(join(target.dir, "tracked.txt"), "utf8")).toBe("committed\n");
     expect(target.git("worktree", "list").split("\n")).toHaveLength(1);
   });
