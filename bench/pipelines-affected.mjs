@@ -15,6 +15,7 @@ import {
   git,
   machineLine,
   median,
+  monorepoFiles,
   timed,
   writeResultsSection,
   writeTree,
@@ -41,6 +42,7 @@ jobs:
     outputs:
       packages: \${{ steps.detect.outputs.packages }}
     steps:
+      - uses: actions/checkout@v4
       - id: detect
         env:
           SLIPWAY_CLI: \${{ vars.SLIPWAY_CLI }}
@@ -55,44 +57,25 @@ jobs:
       matrix:
         package: \${{ fromJSON(needs.affected.outputs.packages) }}
     steps:
+      - uses: actions/checkout@v4
       - run: npm run build
         working-directory: packages/\${{ matrix.package }}
 `;
 
 function monorepo(dir) {
   const npmVersion = execFileSync("npm", ["--version"], { encoding: "utf8" }).trim();
-  const files = {
-    "package.json": JSON.stringify(
-      { name: "bench-mono", private: true, workspaces: ["packages/*"], packageManager: `npm@${npmVersion}` },
-      null,
-      2,
-    ),
-    "turbo.json": JSON.stringify(
-      { $schema: "https://turborepo.com/schema.json", tasks: { build: { outputs: ["dist/**"] } } },
-      null,
-      2,
-    ),
-    ".gitignore": "node_modules/\ndist/\n.turbo/\n.slipway/\n",
-    ".github/workflows/affected.yml": WORKFLOW,
-  };
-  for (let i = 0; i < COUNT; i++) {
-    // Ten libraries; every other package depends on one of them.
-    const deps = i < LIBS ? {} : { [name(i % LIBS)]: "*" };
-    files[`packages/${name(i)}/package.json`] = JSON.stringify(
-      {
-        name: name(i),
-        version: "1.0.0",
-        private: true,
-        dependencies: deps,
-        scripts: { build: "node build.js" },
-      },
-      null,
-      2,
-    );
-    files[`packages/${name(i)}/src/index.js`] = `export const id = ${i};\n`;
-    files[`packages/${name(i)}/build.js`] =
-      `import { mkdirSync, readFileSync, writeFileSync } from "node:fs";\nmkdirSync("dist", { recursive: true });\nwriteFileSync("dist/index.js", readFileSync("src/index.js"));\n`;
-  }
+  const files = monorepoFiles(COUNT, LIBS);
+  files["package.json"] = JSON.stringify(
+    { ...JSON.parse(files["package.json"]), packageManager: `npm@${npmVersion}` },
+    null,
+    2,
+  );
+  files["turbo.json"] = JSON.stringify(
+    { $schema: "https://turborepo.com/schema.json", tasks: { build: { outputs: ["dist/**"] } } },
+    null,
+    2,
+  );
+  files[".github/workflows/affected.yml"] = WORKFLOW;
   writeTree(dir, files);
   execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], {
     cwd: dir,

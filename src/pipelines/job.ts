@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { Conclusion } from "../core/workflow/status.js";
 import {
@@ -167,10 +168,12 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   await state.flushLogs();
   await storeSummary(scope, instance, join(jobDir, "summary.md"));
   if (!scope.keepWorkspaces) {
-    // Only a workspace that a checkout made a worktree has git bookkeeping to remove.
-    if (existsSync(join(workspace, ".git"))) await removeWorktree(scope.repoRoot, workspace);
-    // Processes killed just above may still be closing files: retry rather than fail the job.
-    rmSync(jobDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    scope.cleanUp(async () => {
+      // Only a workspace that a checkout made a worktree has git bookkeeping to remove.
+      if (existsSync(join(workspace, ".git"))) await removeWorktree(scope.repoRoot, workspace);
+      // Processes killed just above may still be closing files: retry rather than fail.
+      await rm(jobDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    });
   }
 
   let conclusion: Conclusion = statusSoFar === "success" && postFailed ? "failure" : statusSoFar;

@@ -32,6 +32,11 @@ export interface RunScope {
   emit(event: RunEvent): void;
   storeLogs(jobKey: string, jobId: string, lines: readonly LogLine[]): Promise<void>;
   keepWorkspaces: boolean;
+  /**
+   * Runs a finished job's clean-up (its worktree, its folder) in the background, off the path to
+   * the jobs that need it; the run waits for every one before it ends.
+   */
+  cleanUp(task: () => Promise<void>): void;
 }
 
 /** One job, or one matrix combination of it, ready to run. */

@@ -92,6 +92,7 @@ export async function runWorkflow(
   if (settings.actionsToken) masker.add(settings.actionsToken);
   const dataDir = options.dataDir ?? join(repoRoot, DEFAULTS.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  const cleanUps: Promise<void>[] = [];
   const scope: RunScope = {
     runId,
     runNumber: ids.runNumber,
@@ -119,6 +120,8 @@ export async function runWorkflow(
       await history?.appendLogs(runId, key, jobId, lines);
     },
     keepWorkspaces: options.keepWorkspaces ?? false,
+    // A clean-up that fails leaves files the run directory's removal below retries.
+    cleanUp: (task) => void cleanUps.push(task().catch(() => undefined)),
   };
 
   const runController = new AbortController();
@@ -178,6 +181,7 @@ export async function runWorkflow(
   } finally {
     releaseWorkflowGroup?.();
     options.signal?.removeEventListener("abort", onAbort);
+    await Promise.all(cleanUps);
     rmSync(runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 
