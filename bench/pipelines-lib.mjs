@@ -76,13 +76,23 @@ export async function timedCpu(cmd, args, options = {}) {
 export function monorepoFiles(count, libs = 10) {
   const name = (i) => `pkg-${String(i).padStart(3, "0")}`;
   const files = {
-    "package.json": JSON.stringify({ name: "bench-mono", private: true, workspaces: ["packages/*"] }, null, 2),
+    "package.json": JSON.stringify(
+      { name: "bench-mono", private: true, workspaces: ["packages/*"] },
+      null,
+      2,
+    ),
     ".gitignore": "node_modules/\ndist/\n.turbo/\n.slipway/\n",
   };
   for (let i = 0; i < count; i++) {
     const deps = i < libs ? {} : { [name(i % libs)]: "*" };
     files[`packages/${name(i)}/package.json`] = JSON.stringify(
-      { name: name(i), version: "1.0.0", private: true, dependencies: deps, scripts: { build: "node build.js" } },
+      {
+        name: name(i),
+        version: "1.0.0",
+        private: true,
+        dependencies: deps,
+        scripts: { build: "node build.js" },
+      },
       null,
       2,
     );

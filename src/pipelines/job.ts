@@ -2,12 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { Conclusion } from "../core/workflow/status.js";
-import {
-  evaluateToken,
-  toExpressionString,
-  type Contexts,
-  type ExtraFunctions,
-} from "./expressions.js";
+import { evaluateToken, toExpressionString, type Contexts, type ExtraFunctions } from "./expressions.js";
 import { numberValue, stringMap, truthyValue } from "./expression-values.js";
 import { removeWorktree } from "./git.js";
 import { hashFiles } from "./hash-files.js";

@@ -17,7 +17,9 @@ export async function httpRequest(
         method: options.method,
         headers: {
           ...options.headers,
-          ...(options.body === undefined ? {} : { "content-length": String(Buffer.byteLength(options.body)) }),
+          ...(options.body === undefined
+            ? {}
+            : { "content-length": String(Buffer.byteLength(options.body)) }),
         },
         // No keep-alive pool: a CLI command makes a request or a few and exits.
         agent: false,

@@ -11,7 +11,9 @@ import { printJson, style } from "../output.js";
 export type StatusReport = ServerInfo & { environments: Awaited<ReturnType<RolloutController["status"]>> };
 
 export function renderStatus(status: StatusReport): string {
-  const lines = [`API ${status.apiUrl}   traffic ${status.proxyUrl} (${status.dataPlane ?? "builtin"} data plane)`];
+  const lines = [
+    `API ${status.apiUrl}   traffic ${status.proxyUrl} (${status.dataPlane ?? "builtin"} data plane)`,
+  ];
   if (status.environments.length === 0) lines.push("nothing deployed yet");
   for (const env of status.environments) {
     lines.push(`${style.bold(`${env.service}/${env.environment}`)}  live: ${env.live ?? "none"}`);
