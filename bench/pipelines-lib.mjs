@@ -118,12 +118,16 @@ export function machine() {
     kernel: `${os.type()} ${os.release()}`,
     node: process.version,
     git: execFileSync("git", ["--version"], { encoding: "utf8" }).trim(),
-    load: os
-      .loadavg()
-      .map((n) => n.toFixed(1))
-      .join(" "),
+    load: loadAverage(),
   };
 }
+
+/** "12.3 13.2 15.3": the 1, 5 and 15 minute load averages. */
+export const loadAverage = () =>
+  os
+    .loadavg()
+    .map((n) => n.toFixed(1))
+    .join(" ");
 
 export function machineLine(m = machine()) {
   return `${m.date} · ${m.cpu} · ${m.memory} · ${m.kernel} · Node ${m.node} · ${m.git} · load average at start ${m.load}`;

@@ -15,6 +15,7 @@ import {
   CLI,
   build,
   git,
+  loadAverage,
   machineLine,
   median,
   monorepoFiles,
@@ -136,10 +137,7 @@ try {
   for (const repo of [trivial, checkout]) rmSync(repo, { recursive: true, force: true });
 }
 console.log(rows);
-const loadAtEnd = os
-  .loadavg()
-  .map((n) => n.toFixed(1))
-  .join(" ");
+const loadAtEnd = loadAverage();
 
 const f = (ms) => `${Math.round(ms)} ms`;
 const perJob = (ms) => `${ms.toFixed(1)} ms`;

@@ -13,6 +13,7 @@ import {
   CLI,
   build,
   git,
+  loadAverage,
   machineLine,
   median,
   monorepoFiles,
@@ -97,10 +98,7 @@ try {
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
-const loadAtEnd = os
-  .loadavg()
-  .map((n) => n.toFixed(1))
-  .join(" ");
+const loadAtEnd = loadAverage();
 const sorted = [...times].sort((a, b) => a - b);
 const summary = {
   runs: RUNS,
