@@ -4,7 +4,6 @@ import { basename, join } from "node:path";
 import type { Conclusion } from "../core/workflow/status.js";
 import { evaluateToken, toExpressionString, type Contexts, type ExtraFunctions } from "./expressions.js";
 import { numberValue, stringMap, truthyValue } from "./expression-values.js";
-import { removeWorktree } from "./git.js";
 import { hashFiles } from "./hash-files.js";
 import { prepareJobHome } from "./job-home.js";
 import { jobStatus, type EvaluateToken, type JobState } from "./job-state.js";
@@ -164,8 +163,8 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   await storeSummary(scope, instance, join(jobDir, "summary.md"));
   if (!scope.keepWorkspaces) {
     scope.cleanUp(async () => {
-      // Only a workspace that a checkout made a worktree has git bookkeeping to remove.
-      if (existsSync(join(workspace, ".git"))) await removeWorktree(scope.repoRoot, workspace);
+      // A workspace that a checkout made a worktree goes back to the run's pool (or is removed).
+      if (existsSync(join(workspace, ".git"))) await scope.worktrees.release(workspace);
       // Processes killed just above may still be closing files: retry rather than fail.
       await rm(jobDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     });

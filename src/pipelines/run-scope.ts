@@ -4,6 +4,7 @@ import type { BuiltinAction } from "./actions/contract.js";
 import type { LoadedJob, LoadedWorkflow } from "./load.js";
 import type { RemoteActions } from "./remote-actions.js";
 import type { PipelineSettings } from "./settings.js";
+import type { WorktreePool } from "./worktree-pool.js";
 import type { LogLine, RunEvent } from "../core/workflow/model.js";
 
 /** What every job of a run shares. */
@@ -32,6 +33,8 @@ export interface RunScope {
   emit(event: RunEvent): void;
   storeLogs(jobKey: string, jobId: string, lines: readonly LogLine[]): Promise<void>;
   keepWorkspaces: boolean;
+  /** Worktrees of finished jobs, kept clean for the run's next checkouts. */
+  worktrees: WorktreePool;
   /**
    * Runs a finished job's clean-up (its worktree, its folder) in the background, off the path to
    * the jobs that need it; the run waits for every one before it ends.

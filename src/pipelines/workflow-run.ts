@@ -23,6 +23,7 @@ import { Semaphore } from "./semaphore.js";
 import { pipelineSettings } from "./settings.js";
 import type { TriggerInfo } from "./trigger.js";
 import { workflowInputs } from "./workflow-inputs.js";
+import { WorktreePool } from "./worktree-pool.js";
 
 /**
  * Runs one workflow the event triggered: records the run, builds its contexts, takes its
@@ -120,6 +121,7 @@ export async function runWorkflow(
       await history?.appendLogs(runId, key, jobId, lines);
     },
     keepWorkspaces: options.keepWorkspaces ?? false,
+    worktrees: new WorktreePool(repoRoot, join(runDir, "worktrees")),
     // A clean-up that fails leaves files the run directory's removal below retries.
     cleanUp: (task) => void cleanUps.push(task().catch(() => undefined)),
   };
@@ -182,6 +184,7 @@ export async function runWorkflow(
     releaseWorkflowGroup?.();
     options.signal?.removeEventListener("abort", onAbort);
     await Promise.all(cleanUps);
+    await scope.worktrees.close();
     rmSync(runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 

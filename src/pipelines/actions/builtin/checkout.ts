@@ -23,7 +23,8 @@ function resolveInRepository(context: ActionContext, ref: string): string {
 
 /**
  * Makes the job's workspace (empty until now, as on GitHub) a git worktree of `sha`: detached,
- * sharing the repository's objects. What a step wrote there before is removed first, as
+ * sharing the repository's objects; one a finished job of the run left, reset and cleaned, when
+ * there is one. What a step wrote there before is removed first, as
  * actions/checkout removes a workspace that is not the repository.
  */
 async function worktreeInWorkspace(context: ActionContext, sha: string): Promise<void> {
@@ -31,6 +32,7 @@ async function worktreeInWorkspace(context: ActionContext, sha: string): Promise
   for (const entry of await readdir(workspace)) {
     await rm(join(workspace, entry), { recursive: true, force: true, maxRetries: 3 });
   }
+  if (await context.reuseWorktree?.(sha)) return;
   await addWorktree(context.repoRoot, workspace, sha);
 }
 
