@@ -30,6 +30,7 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   const temp = join(jobDir, "temp");
   mkdirSync(workspace);
   mkdirSync(temp);
+  const scratch = scope.scratchDir ? mkdtempSync(join(scope.scratchDir, `${safeKey}-`)) : temp;
   const homeEnv = prepareJobHome(jobDir, scope.hostEnv, scope.settings.jobHome);
   const logLines: LogLine[] = [];
 
@@ -49,6 +50,7 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
     jobDir,
     workspace,
     temp,
+    scratch,
     homeEnv,
     signal: jobController.signal,
     baseContexts: {},
@@ -167,6 +169,7 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
       if (existsSync(join(workspace, ".git"))) await scope.worktrees.release(workspace);
       // Processes killed just above may still be closing files: retry rather than fail.
       await rm(jobDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+      if (scratch !== temp) await rm(scratch, { recursive: true, force: true });
     });
   }
 

@@ -15,6 +15,12 @@ export interface RunScope {
   workflow: LoadedWorkflow;
   /** Temp directory of the run: workspaces and runner temp dirs live below it. */
   runDir: string;
+  /**
+   * The run's folder on tmpfs (/dev/shm) for the steps' command files and scripts, when the host
+   * has one: a handful of tiny files per step, whose creation on a disk costs more than the rest
+   * of a trivial job. Undefined: they go to each job's temp dir.
+   */
+  scratchDir: string | undefined;
   dataDir: string;
   github: Record<string, unknown>;
   eventPath: string;

@@ -67,6 +67,7 @@ export async function runWorkflow(
   emit({ type: "run-started", runId, workflow: workflow.name, file: workflow.file, event: eventName });
 
   const runDir = mkdtempSync(join(tmpdir(), `slipway-run-${runId}-`));
+
   const eventPath = join(runDir, "event.json");
   const github = githubContext({
     repoRoot,
@@ -90,6 +91,7 @@ export async function runWorkflow(
     ),
   );
   const settings = options.settings ?? pipelineSettings(options.hostEnv ?? process.env);
+  const scratchDir = makeScratchDir(settings.scratchRoot, runId);
   if (settings.actionsToken) masker.add(settings.actionsToken);
   const dataDir = options.dataDir ?? join(repoRoot, DEFAULTS.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -100,6 +102,7 @@ export async function runWorkflow(
     repoRoot,
     workflow,
     runDir,
+    scratchDir,
     dataDir,
     github,
     eventPath,
@@ -186,6 +189,7 @@ export async function runWorkflow(
     await Promise.all(cleanUps);
     await scope.worktrees.close();
     rmSync(runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
   }
 
   const jobResults = jobs.flatMap((job) => groups.get(job.id)?.results ?? []);
@@ -210,6 +214,16 @@ export async function runWorkflow(
   await history?.finishRun(result);
   emit({ type: "run-finished", result });
   return result;
+}
+
+/** The run's scratch folder below `root` (settings.scratchRoot); none when it cannot be made there. */
+function makeScratchDir(root: string | undefined, runId: string): string | undefined {
+  if (root === undefined) return undefined;
+  try {
+    return mkdtempSync(join(root, `slipway-run-${runId}-`));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The result of a workflow whose `on:` did not match the event. */
