@@ -53,7 +53,14 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
     const three = workspace("workspace-three");
     expect(await pool.claim(three, second)).toBe(true);
     expect(readdirSync(join(three, "lib")).sort()).toEqual(["extra.js", "util.js"]);
+    writeFiles(three, { "app.js": "changed again", "stray.txt": "x" });
     await pool.release(three);
+    // Released at the commit the next checkout wants: handed over as it is, clean.
+    const four = workspace("workspace-four");
+    expect(await pool.claim(four, second)).toBe(true);
+    expect(readFileSync(join(four, "app.js"), "utf8")).toBe("v2");
+    expect(git(four, "status", "--porcelain", "--ignored")).toBe("");
+    await pool.release(four);
     await pool.close();
     expect(worktrees()).toBe(1);
   });

@@ -1,11 +1,17 @@
 import { execFile } from "node:child_process";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { moveWorktree, removeWorktree } from "./git.js";
 
 const execFileAsync = promisify(execFile);
 const gitIn = (cwd: string, args: string[]) => execFileAsync("git", args, { cwd });
+
+/** The commit a worktree's HEAD names when detached (read from git's bookkeeping, no process). */
+async function worktreeHead(worktree: string): Promise<string | undefined> {
+  const admin = /^gitdir: (.+)$/m.exec(await readFile(join(worktree, ".git"), "utf8"))?.[1]?.trim();
+  return admin ? (await readFile(join(admin, "HEAD"), "utf8")).trim() : undefined;
+}
 
 /**
  * The worktrees of a run's finished jobs, cleaned and kept for the run's next checkouts: writing
@@ -37,6 +43,8 @@ export class WorktreePool {
       return false;
     }
     try {
+      // Released reset and cleaned: at the wanted commit already, it needs nothing more.
+      if ((await worktreeHead(workspace)) === sha) return true;
       await gitIn(workspace, ["checkout", "--quiet", "--force", "--detach", sha]);
       await gitIn(workspace, ["clean", "-ffdxq"]);
       return true;
