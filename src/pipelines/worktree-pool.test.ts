@@ -60,7 +60,13 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
     expect(await pool.claim(four, second)).toBe(true);
     expect(readFileSync(join(four, "app.js"), "utf8")).toBe("v2");
     expect(git(four, "status", "--porcelain", "--ignored")).toBe("");
-    await pool.release(four);
+    // A checkout that starts while the worktree is on its way back waits for it.
+    const released = pool.release(four);
+    const five = workspace("workspace-five");
+    expect(await pool.claim(five, second)).toBe(true);
+    await released;
+    expect(readFileSync(join(five, "app.js"), "utf8")).toBe("v2");
+    await pool.release(five);
     await pool.close();
     expect(worktrees()).toBe(1);
   });

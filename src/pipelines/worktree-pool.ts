@@ -22,6 +22,7 @@ async function worktreeHead(worktree: string): Promise<string | undefined> {
  */
 export class WorktreePool {
   private readonly free: string[] = [];
+  private readonly releasing = new Set<Promise<void>>();
   private serial = 0;
 
   constructor(
@@ -34,6 +35,9 @@ export class WorktreePool {
    * pool has none (or the one taken could not be reused), and `workspace` is an empty folder again.
    */
   async claim(workspace: string, sha: string): Promise<boolean> {
+    // A worktree on its way back (a job that just finished: the one this job needs, often) is
+    // ready sooner than a new one would be written.
+    while (this.free.length === 0 && this.releasing.size > 0) await Promise.race(this.releasing);
     const pooled = this.free.pop();
     if (pooled === undefined) return false;
     try {
@@ -57,6 +61,16 @@ export class WorktreePool {
 
   /** Takes a finished job's worktree into the pool, reset and cleaned; removes it when it cannot. */
   async release(workspace: string): Promise<void> {
+    const releasing = this.keep(workspace);
+    this.releasing.add(releasing);
+    try {
+      await releasing;
+    } finally {
+      this.releasing.delete(releasing);
+    }
+  }
+
+  private async keep(workspace: string): Promise<void> {
     const kept = join(this.dir, `worktree-${++this.serial}`);
     try {
       await mkdir(this.dir, { recursive: true });
