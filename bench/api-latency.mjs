@@ -44,7 +44,8 @@ const ENDPOINTS = [
 ];
 const TARGET_MS = 10;
 const DATABASE = arg("database", "sqlite");
-if (DATABASE !== "sqlite" && DATABASE !== "postgres") throw new Error(`--database: sqlite or postgres, not ${DATABASE}`);
+if (DATABASE !== "sqlite" && DATABASE !== "postgres")
+  throw new Error(`--database: sqlite or postgres, not ${DATABASE}`);
 
 // ---- project and seeded store -------------------------------------------------------------------
 const dir = mkdtempSync(join(ROOT, "node_modules", ".cache", "slipway-bench-api-"));
@@ -256,7 +257,8 @@ if (DATABASE === "postgres") {
   postgres = { url: url.toString(), drop: () => psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
   process.on("exit", () => postgres.drop());
   const file = join(dir, "history.jsonl");
-  const cli = (...args) => execFileSync(process.execPath, [join(ROOT, "bin/slipway.js"), ...args], { stdio: "pipe" });
+  const cli = (...args) =>
+    execFileSync(process.execPath, [join(ROOT, "bin/slipway.js"), ...args], { stdio: "pipe" });
   cli("backup", "--out", file, "--database", join(dir, ".slipway", "slipway.db"));
   cli("restore", file, "--database", postgres.url);
 }

@@ -49,14 +49,22 @@ try {
 }
 const seconds = (Date.now() - started) / 1000;
 const takeovers = [...report.takeoversMs].sort((a, b) => a - b);
-const finished = report.rollouts.filter((r) => ["promoted", "rolled-back", "failed", "superseded"].includes(r.phase));
+const finished = report.rollouts.filter((r) =>
+  ["promoted", "rolled-back", "failed", "superseded"].includes(r.phase),
+);
 const phases = Object.entries(
   report.rollouts.reduce((acc, r) => ({ ...acc, [r.phase]: (acc[r.phase] ?? 0) + 1 }), {}),
 )
   .map(([phase, n]) => `${n} ${phase}`)
   .join(", ");
 const bound = LEASE_MS + LEASE_MS / 4;
-console.log({ takeovers, phases, requests: { ok: report.requests.ok, bad: report.requests.bad }, duplicates: report.duplicates, notifications: report.notifications });
+console.log({
+  takeovers,
+  phases,
+  requests: { ok: report.requests.ok, bad: report.requests.bad },
+  duplicates: report.duplicates,
+  notifications: report.notifications,
+});
 
 const m = machine();
 writeResultsSection(

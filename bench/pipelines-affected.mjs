@@ -13,9 +13,12 @@ import {
   CLI,
   build,
   git,
+  loadAverage,
   machineLine,
   median,
+  monorepoFiles,
   timed,
+  timedCpu,
   writeResultsSection,
   writeTree,
 } from "./pipelines-lib.mjs";
@@ -41,6 +44,7 @@ jobs:
     outputs:
       packages: \${{ steps.detect.outputs.packages }}
     steps:
+      - uses: actions/checkout@v4
       - id: detect
         env:
           SLIPWAY_CLI: \${{ vars.SLIPWAY_CLI }}
@@ -55,44 +59,25 @@ jobs:
       matrix:
         package: \${{ fromJSON(needs.affected.outputs.packages) }}
     steps:
+      - uses: actions/checkout@v4
       - run: npm run build
         working-directory: packages/\${{ matrix.package }}
 `;
 
 function monorepo(dir) {
   const npmVersion = execFileSync("npm", ["--version"], { encoding: "utf8" }).trim();
-  const files = {
-    "package.json": JSON.stringify(
-      { name: "bench-mono", private: true, workspaces: ["packages/*"], packageManager: `npm@${npmVersion}` },
-      null,
-      2,
-    ),
-    "turbo.json": JSON.stringify(
-      { $schema: "https://turborepo.com/schema.json", tasks: { build: { outputs: ["dist/**"] } } },
-      null,
-      2,
-    ),
-    ".gitignore": "node_modules/\ndist/\n.turbo/\n.slipway/\n",
-    ".github/workflows/affected.yml": WORKFLOW,
-  };
-  for (let i = 0; i < COUNT; i++) {
-    // Ten libraries; every other package depends on one of them.
-    const deps = i < LIBS ? {} : { [name(i % LIBS)]: "*" };
-    files[`packages/${name(i)}/package.json`] = JSON.stringify(
-      {
-        name: name(i),
-        version: "1.0.0",
-        private: true,
-        dependencies: deps,
-        scripts: { build: "node build.js" },
-      },
-      null,
-      2,
-    );
-    files[`packages/${name(i)}/src/index.js`] = `export const id = ${i};\n`;
-    files[`packages/${name(i)}/build.js`] =
-      `import { mkdirSync, readFileSync, writeFileSync } from "node:fs";\nmkdirSync("dist", { recursive: true });\nwriteFileSync("dist/index.js", readFileSync("src/index.js"));\n`;
-  }
+  const files = monorepoFiles(COUNT, LIBS);
+  files["package.json"] = JSON.stringify(
+    { ...JSON.parse(files["package.json"]), packageManager: `npm@${npmVersion}` },
+    null,
+    2,
+  );
+  files["turbo.json"] = JSON.stringify(
+    { $schema: "https://turborepo.com/schema.json", tasks: { build: { outputs: ["dist/**"] } } },
+    null,
+    2,
+  );
+  files[".github/workflows/affected.yml"] = WORKFLOW;
   writeTree(dir, files);
   execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], {
     cwd: dir,
@@ -104,6 +89,7 @@ function monorepo(dir) {
 }
 
 build();
+const machine = machineLine();
 const tmp = mkdtempSync(join(os.tmpdir(), "slipway-bench-affected-"));
 const repo = join(tmp, "repo");
 const turboDir = join(tmp, "turbo");
@@ -147,17 +133,20 @@ try {
   const slipwayRuns = [];
   let builtBySlipway = [];
   for (let round = 0; round < ROUNDS; round++) {
-    turboRuns.push((await timed(turbo, ["run", "build", "--affected"], { cwd: repo, env })).ms);
-    turboForced.push((await timed(turbo, ["run", "build", "--affected", "--force"], { cwd: repo, env })).ms);
-    const run = await timed(
+    turboRuns.push(await timedCpu(turbo, ["run", "build", "--affected"], { cwd: repo, env }));
+    turboForced.push(await timedCpu(turbo, ["run", "build", "--affected", "--force"], { cwd: repo, env }));
+    const run = await timedCpu(
       process.execPath,
       [CLI, "run", "--event", "push", "--var", `SLIPWAY_CLI=${CLI}`, "--json"],
       { cwd: repo, env },
     );
-    slipwayRuns.push(run.ms);
+    slipwayRuns.push(run);
     builtBySlipway = JSON.parse(run.out)
       .jobs.filter((j) => j.id === "build" && j.conclusion === "success")
       .map((j) => j.matrix?.package);
+    console.log(
+      `round ${round + 1}: turbo ${Math.round(turboRuns.at(-1).ms)} ms, turbo --force ${Math.round(turboForced.at(-1).ms)} ms, slipway ${Math.round(run.ms)} ms · load ${loadAverage()}`,
+    );
   }
   if (builtBySlipway.join() !== changed)
     throw new Error(`slipway built ${builtBySlipway.join()} instead of ${changed}`);
@@ -167,33 +156,39 @@ try {
       env,
     })
   ).ms;
+  const ms = (runs, key = "ms") => Math.round(median(runs.map((r) => r[key])));
   const result = {
     turboVersion,
-    turboWarmMs: Math.round(median(turboRuns)),
-    turboForcedMs: Math.round(median(turboForced)),
-    slipwayMs: Math.round(median(slipwayRuns)),
+    turboWarmMs: ms(turboRuns),
+    turboForcedMs: ms(turboForced),
+    slipwayMs: ms(slipwayRuns),
+    turboWarmCpuMs: ms(turboRuns, "cpuMs"),
+    turboForcedCpuMs: ms(turboForced, "cpuMs"),
+    slipwayCpuMs: ms(slipwayRuns, "cpuMs"),
     slipwayAffectedCommandMs: Math.round(affectedOnly),
   };
   result.ratio = Number((result.slipwayMs / result.turboWarmMs).toFixed(2));
   result.ratioForced = Number((result.slipwayMs / result.turboForcedMs).toFixed(2));
+  result.cpuRatio = Number((result.slipwayCpuMs / result.turboWarmCpuMs).toFixed(2));
+  result.cpuRatioForced = Number((result.slipwayCpuMs / result.turboForcedCpuMs).toFixed(2));
   console.log(result);
   if (!args["no-write"]) {
     writeResultsSection(
       "pipelines-affected",
       `## Pipelines: affected-only run vs turbo (\`node bench/pipelines-affected.mjs\`)
 
-${machineLine()} · peer: turbo ${turboVersion} (npm package \`turbo\`, linux-64 binary)
+${machine} · load average at the end ${loadAverage()} · peer: turbo ${turboVersion} (npm package \`turbo\`, linux-64 binary)
 
-A generated npm-workspaces monorepo of ${COUNT} packages (${LIBS} libraries, the others each depending on one), one application package (\`${changed}\`, nothing depends on it) changed in the last commit. Both warm: turbo's local cache holds every build and Slipway has run the workflow before. Medians of ${ROUNDS} rounds, wall time of the whole command.
+A generated npm-workspaces monorepo of ${COUNT} packages (${LIBS} libraries, the others each depending on one), one application package (\`${changed}\`, nothing depends on it) changed in the last commit. Both warm: turbo's local cache holds every build and Slipway has run the workflow before. Each job of the workflow checks out (\`actions/checkout\`), as a real workflow must. ${ROUNDS} rounds, the three commands in turn in each; medians of wall time and of CPU time (user + system of the command and all its processes).
 
-| command | wall time | Slipway / it |
-|---|---|---|
-| \`turbo run build --affected\` (cache hit for the changed package) | ${result.turboWarmMs} ms | ${result.ratio}x |
-| \`turbo run build --affected --force\` (the build really runs) | ${result.turboForcedMs} ms | ${result.ratioForced}x |
-| \`slipway run\` (job 1: \`slipway affected\`; job 2: a matrix building only \`${changed}\`) | ${result.slipwayMs} ms | — |
-| \`slipway affected --base HEAD~1 --head HEAD\` alone | ${result.slipwayAffectedCommandMs} ms | — |
+| command | wall | CPU | Slipway / it: wall | Slipway / it: CPU |
+|---|---|---|---|---|
+| \`turbo run build --affected\` (cache hit for the changed package) | ${result.turboWarmMs} ms | ${result.turboWarmCpuMs} ms | ${result.ratio}x | ${result.cpuRatio}x |
+| \`turbo run build --affected --force\` (without its cache: the build really runs) | ${result.turboForcedMs} ms | ${result.turboForcedCpuMs} ms | **${result.ratioForced}x** | **${result.cpuRatioForced}x** |
+| \`slipway run\` (job 1: checkout, \`slipway affected\`; job 2: a matrix building only \`${changed}\`) | ${result.slipwayMs} ms | ${result.slipwayCpuMs} ms | — | — |
+| \`slipway affected --base HEAD~1 --head HEAD\` alone | ${result.slipwayAffectedCommandMs} ms | | — | — |
 
-Target: Slipway at most 0.35x turbo's wall time. Slipway has no task cache (the build always runs) and gives each job a fresh git worktree of the whole repository; the affected computation itself is the last row.`,
+Target (issue 13): Slipway ≤ 1.0x turbo's affected run without its cache (the \`--force\` row), same run. Slipway has no task cache (the build always runs); the second job reuses the first one's worktree (reset and cleaned) instead of writing the repository's files again.`,
     );
   }
 } finally {

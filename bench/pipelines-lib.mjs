@@ -1,6 +1,6 @@
 // Helpers shared by the pipelines benchmarks (bench/pipelines-*.mjs).
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,6 +53,56 @@ export function timed(cmd, args, options = {}) {
   });
 }
 
+/**
+ * Like timed(), through GNU time: also the CPU time (user + system) of the command and every
+ * process it waited for. On a shared, loaded machine CPU time swings much less than wall time.
+ */
+export async function timedCpu(cmd, args, options = {}) {
+  const dir = mkdtempSync(join(os.tmpdir(), "slipway-bench-time-"));
+  try {
+    const report = join(dir, "time");
+    const result = await timed("/usr/bin/time", ["-f", "%U %S", "-o", report, cmd, ...args], options);
+    const [user, system] = readFileSync(report, "utf8").trim().split("\n").at(-1).split(" ").map(Number);
+    return { ...result, cpuMs: (user + system) * 1000 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The files of a generated npm-workspaces monorepo: `count` packages, the first `libs` of them
+ * libraries and every other one depending on one library; each has `npm run build` (node build.js).
+ */
+export function monorepoFiles(count, libs = 10) {
+  const name = (i) => `pkg-${String(i).padStart(3, "0")}`;
+  const files = {
+    "package.json": JSON.stringify(
+      { name: "bench-mono", private: true, workspaces: ["packages/*"] },
+      null,
+      2,
+    ),
+    ".gitignore": "node_modules/\ndist/\n.turbo/\n.slipway/\n",
+  };
+  for (let i = 0; i < count; i++) {
+    const deps = i < libs ? {} : { [name(i % libs)]: "*" };
+    files[`packages/${name(i)}/package.json`] = JSON.stringify(
+      {
+        name: name(i),
+        version: "1.0.0",
+        private: true,
+        dependencies: deps,
+        scripts: { build: "node build.js" },
+      },
+      null,
+      2,
+    );
+    files[`packages/${name(i)}/src/index.js`] = `export const id = ${i};\n`;
+    files[`packages/${name(i)}/build.js`] =
+      `import { mkdirSync, readFileSync, writeFileSync } from "node:fs";\nmkdirSync("dist", { recursive: true });\nwriteFileSync("dist/index.js", readFileSync("src/index.js"));\n`;
+  }
+  return files;
+}
+
 export const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -68,12 +118,16 @@ export function machine() {
     kernel: `${os.type()} ${os.release()}`,
     node: process.version,
     git: execFileSync("git", ["--version"], { encoding: "utf8" }).trim(),
-    load: os
-      .loadavg()
-      .map((n) => n.toFixed(1))
-      .join(" "),
+    load: loadAverage(),
   };
 }
+
+/** "12.3 13.2 15.3": the 1, 5 and 15 minute load averages. */
+export const loadAverage = () =>
+  os
+    .loadavg()
+    .map((n) => n.toFixed(1))
+    .join(" ");
 
 export function machineLine(m = machine()) {
   return `${m.date} · ${m.cpu} · ${m.memory} · ${m.kernel} · Node ${m.node} · ${m.git} · load average at start ${m.load}`;

@@ -1,8 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join, relative, sep } from "node:path";
 import { globSync } from "tinyglobby";
-import { parse as parseYaml } from "yaml";
+import type * as Yaml from "yaml";
 import type { ServiceNode } from "./affected.js";
+
+/** The YAML parser, loaded only when a YAML file is read (most repositories here have none). */
+function parseYaml(text: string): unknown {
+  return (createRequire(import.meta.url)("yaml") as typeof Yaml).parse(text);
+}
 
 export type ServiceSource = "slipway.yaml" | "npm-workspaces" | "pnpm-workspaces" | "none";
 

@@ -75,6 +75,7 @@ export async function runActionStep(
     setOutput: (name, value) => options.setOutput(name, value),
     addPath: (dir) => options.addPath(dir),
     settings: scope.settings,
+    reuseWorktree: (sha) => scope.worktrees.claim(options.workspace, sha),
     state: options.state,
     signal: options.signal,
   };

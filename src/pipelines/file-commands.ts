@@ -12,16 +12,19 @@ export interface StepFiles {
   state: string;
 }
 
-/** Creates a step's empty command files below the job's temp directory. */
+/**
+ * Creates a step's empty command files in the job's `<temp>/_runner_file_commands`, named as
+ * GitHub's runner names them (`set_output_<step>`…): one folder for all steps, not one per step.
+ */
 export function stepFiles(temp: string, index: number | string): StepFiles {
-  const dir = join(temp, "_runner_file_commands", String(index));
+  const dir = join(temp, "_runner_file_commands");
   mkdirSync(dir, { recursive: true });
   const files = {
-    output: join(dir, "output"),
-    env: join(dir, "env"),
-    path: join(dir, "path"),
-    summary: join(dir, "step_summary"),
-    state: join(dir, "state"),
+    output: join(dir, `set_output_${index}`),
+    env: join(dir, `set_env_${index}`),
+    path: join(dir, `add_path_${index}`),
+    summary: join(dir, `step_summary_${index}`),
+    state: join(dir, `save_state_${index}`),
   };
   for (const path of Object.values(files)) writeFileSync(path, "");
   return files;

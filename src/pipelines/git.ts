@@ -1,4 +1,6 @@
 import { execFile, execFileSync } from "node:child_process";
+import { access, readFile, rename, writeFile } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
 import { promisify } from "node:util";
 import { SlipwayError } from "../core/errors.js";
 
@@ -153,6 +155,22 @@ export async function removeWorktree(repoRoot: string, path: string): Promise<vo
       // Already gone, or never created: prune below forgets it either way.
       await execFileAsync("git", ["worktree", "prune"], { cwd: repoRoot }).catch(() => undefined);
     }
+  });
+}
+
+/**
+ * Moves the worktree at `from` to `to` (a path that does not exist, or an empty folder) and points
+ * git's bookkeeping at it: what `git worktree move` does, without starting git. In the worktree
+ * queue, so no prune of this process sees it half-moved. Throws when `from` is not a worktree
+ * whose bookkeeping is there (the caller then removes it).
+ */
+export async function moveWorktree(repoRoot: string, from: string, to: string): Promise<void> {
+  await inWorktreeQueue(repoRoot, async () => {
+    const admin = /^gitdir: (.+)$/m.exec(await readFile(join(from, ".git"), "utf8"))?.[1]?.trim();
+    if (!admin || !isAbsolute(admin)) throw new Error(`${from} is not a git worktree`);
+    await access(join(admin, "gitdir"));
+    await rename(from, to);
+    await writeFile(join(admin, "gitdir"), `${join(to, ".git")}\n`);
   });
 }
 

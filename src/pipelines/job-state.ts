@@ -20,6 +20,11 @@ export interface JobState {
   jobDir: string;
   workspace: string;
   temp: string;
+  /**
+   * Where the steps' command files ($GITHUB_OUTPUT…) and script files go: the run's scratch folder
+   * on tmpfs when the host has one (see workflow-run.ts), else the job's temp dir.
+   */
+  scratch: string;
   /** HOME and shared tool locations of the job's processes (job-home.ts). */
   homeEnv: Record<string, string>;
   /** Aborted when the job is cancelled or times out. */

@@ -1,15 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { Conclusion } from "../core/workflow/status.js";
-import {
-  ExpressionFailure,
-  evaluateToken,
-  toExpressionString,
-  type Contexts,
-  type ExtraFunctions,
-} from "./expressions.js";
+import { evaluateToken, toExpressionString, type Contexts, type ExtraFunctions } from "./expressions.js";
 import { numberValue, stringMap, truthyValue } from "./expression-values.js";
-import { addWorktree, removeWorktree } from "./git.js";
 import { hashFiles } from "./hash-files.js";
 import { prepareJobHome } from "./job-home.js";
 import { jobStatus, type EvaluateToken, type JobState } from "./job-state.js";
@@ -23,7 +17,10 @@ const TIMEOUT_REASON = "timeout";
 /** How long a log line waits at most before it is stored while its step still runs. */
 const LIVE_LOG_FLUSH_MS = 1000;
 
-/** Runs one job (or matrix combination) on the host, in its own clean worktree of the run's commit. */
+/**
+ * Runs one job (or matrix combination) on the host. Its workspace starts as an empty directory, as
+ * on GitHub; `actions/checkout` makes it a git worktree of the run's commit (see checkout.ts).
+ */
 export async function runJob(scope: RunScope, instance: JobInstance): Promise<JobResult> {
   const started = Date.now();
   const { job } = instance;
@@ -33,7 +30,9 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   const jobDir = mkdtempSync(join(scope.runDir, `${safeKey}-`));
   const workspace = join(jobDir, `workspace-${basename(jobDir).slice(safeKey.length + 1)}`);
   const temp = join(jobDir, "temp");
-  mkdirSync(temp, { recursive: true });
+  mkdirSync(workspace);
+  mkdirSync(temp);
+  const scratch = scope.scratchDir ? mkdtempSync(join(scope.scratchDir, `${safeKey}-`)) : temp;
   const homeEnv = prepareJobHome(jobDir, scope.hostEnv, scope.settings.jobHome);
   const logLines: LogLine[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
@@ -65,6 +64,7 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
     jobDir,
     workspace,
     temp,
+    scratch,
     homeEnv,
     signal: jobController.signal,
     baseContexts: {},
@@ -113,13 +113,6 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   let timer: NodeJS.Timeout | undefined;
   let continueOnError = false;
   try {
-    try {
-      await addWorktree(scope.repoRoot, workspace, toExpressionString(scope.github.sha));
-    } catch (error) {
-      throw new ExpressionFailure(
-        `cannot check out ${toExpressionString(scope.github.sha)}: ${(error as Error).message}`,
-      );
-    }
     const workflowEnv = stringMap(evaluate(scope.workflow.env, baseContexts));
     state.jobEnv = {
       ...workflowEnv,
@@ -194,9 +187,13 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   await state.flushLogs();
   await storeSummary(scope, instance, join(jobDir, "summary.md"));
   if (!scope.keepWorkspaces) {
-    await removeWorktree(scope.repoRoot, workspace);
-    // Processes killed just above may still be closing files: retry rather than fail the job.
-    rmSync(jobDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    scope.cleanUp(async () => {
+      // A workspace that a checkout made a worktree goes back to the run's pool (or is removed).
+      if (existsSync(join(workspace, ".git"))) await scope.worktrees.release(workspace);
+      // Processes killed just above may still be closing files: retry rather than fail.
+      await rm(jobDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+      if (scratch !== temp) await rm(scratch, { recursive: true, force: true });
+    });
   }
 
   let conclusion: Conclusion = statusSoFar === "success" && postFailed ? "failure" : statusSoFar;

@@ -32,7 +32,7 @@ export function runLocalActionStep(
     actionDir?: string;
   },
 ): Promise<Conclusion> {
-  const { scope, workspace, temp, jobDir, evaluate, log, postQueue, addedEnv, addedPath } = job;
+  const { scope, workspace, temp, scratch, jobDir, evaluate, log, postQueue, addedEnv, addedPath } = job;
   const jobId = job.instance.job.id;
   const { index } = step;
   let subIndex = 0;
@@ -80,7 +80,7 @@ export function runLocalActionStep(
         },
       ),
     runProcess: async (command, options) => {
-      const files = stepFiles(temp, `${index}-${++subIndex}`);
+      const files = stepFiles(scratch, `${index}-${++subIndex}`);
       const env = buildProcessEnv(scope, {
         workspace,
         temp,
@@ -95,7 +95,7 @@ export function runLocalActionStep(
         ...command,
         cwd: options.cwd ?? workspace,
         env,
-        temp,
+        scriptDir: scratch,
         index: `${index}-${subIndex}`,
         timeoutMs: step.timeoutMinutes !== undefined ? step.timeoutMinutes * 60_000 : undefined,
         signal: options.signal ?? step.signal,

@@ -4,6 +4,7 @@ import type { BuiltinAction } from "./actions/contract.js";
 import type { LoadedJob, LoadedWorkflow } from "./load.js";
 import type { RemoteActions } from "./remote-actions.js";
 import type { PipelineSettings } from "./settings.js";
+import type { WorktreePool } from "./worktree-pool.js";
 import type { LogLine, RunEvent } from "../core/workflow/model.js";
 
 /** What every job of a run shares. */
@@ -14,6 +15,12 @@ export interface RunScope {
   workflow: LoadedWorkflow;
   /** Temp directory of the run: workspaces and runner temp dirs live below it. */
   runDir: string;
+  /**
+   * The run's folder on tmpfs (/dev/shm) for the steps' command files and scripts, when the host
+   * has one: a handful of tiny files per step, whose creation on a disk costs more than the rest
+   * of a trivial job. Undefined: they go to each job's temp dir.
+   */
+  scratchDir: string | undefined;
   dataDir: string;
   github: Record<string, unknown>;
   eventPath: string;
@@ -32,6 +39,13 @@ export interface RunScope {
   emit(event: RunEvent): void;
   storeLogs(jobKey: string, jobId: string, lines: readonly LogLine[]): Promise<void>;
   keepWorkspaces: boolean;
+  /** Worktrees of finished jobs, kept clean for the run's next checkouts. */
+  worktrees: WorktreePool;
+  /**
+   * Runs a finished job's clean-up (its worktree, its folder) in the background, off the path to
+   * the jobs that need it; the run waits for every one before it ends.
+   */
+  cleanUp(task: () => Promise<void>): void;
 }
 
 /** One job, or one matrix combination of it, ready to run. */

@@ -17,7 +17,8 @@ export interface ScriptStep {
   nodeBinary?: string;
   cwd: string;
   env: Record<string, string>;
-  temp: string;
+  /** Where a `run:` script's file is written. */
+  scriptDir: string;
   index: number | string;
   timeoutMs: number | undefined;
   signal: AbortSignal;
@@ -42,7 +43,7 @@ export async function runScriptStep(scope: RunScope, step: ScriptStep): Promise<
     step.log(`Error: working-directory ${step.cwd} does not exist`, "error");
     return "failure";
   }
-  const scriptPath = step.nodeFile ?? join(step.temp, `step-${step.index}${shell.extension}`);
+  const scriptPath = step.nodeFile ?? join(step.scriptDir, `step-${step.index}${shell.extension}`);
   if (step.nodeFile === undefined) writeFileSync(scriptPath, step.script);
   const args = shell.args.map((arg) => arg.replace("{0}", scriptPath));
   const commands = new WorkflowCommands(scope, step);

@@ -27,6 +27,11 @@ export interface PipelineSettings {
   npmRegistry: string;
   /** `SLIPWAY_JOB_HOME`: `isolated` (default, a HOME per job) or `shared` (the host's HOME); see job-home.ts. */
   jobHome: JobHomeMode;
+  /**
+   * Where each run makes its scratch folder for the steps' command files and scripts (tmpfs:
+   * /dev/shm by default); undefined: in each job's temp dir. SLIPWAY_SCRATCH_DIR, "none" for none.
+   */
+  scratchRoot: string | undefined;
 }
 
 export const DEFAULT_ACTIONS_SERVER = "https://github.com";
@@ -54,6 +59,8 @@ export function pipelineSettings(env: Record<string, string | undefined>): Pipel
     throw new Error(`SLIPWAY_JOB_HOME: expected isolated or shared, got ${JSON.stringify(jobHome)}`);
   return {
     jobHome,
+    scratchRoot:
+      env.SLIPWAY_SCRATCH_DIR === "none" ? undefined : (nonEmpty(env.SLIPWAY_SCRATCH_DIR) ?? "/dev/shm"),
     cacheDir,
     actionsServerUrl: trimSlash(nonEmpty(env.SLIPWAY_ACTIONS_SERVER_URL) ?? DEFAULT_ACTIONS_SERVER),
     actionsToken: nonEmpty(env.SLIPWAY_ACTIONS_TOKEN),

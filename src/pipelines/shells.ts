@@ -55,12 +55,26 @@ export function resolveShell(shell: string | undefined, path: string): ShellComm
   return { command, args, extension };
 }
 
+/**
+ * Where each command was found, per PATH: every step resolves its shell, and a PATH scan costs a
+ * syscall per folder. Only hits are kept (a step may install what was missing); a hit that has
+ * since gone is checked and scanned for again.
+ */
+const found = new Map<string, string>();
+
 export function findOnPath(command: string, path: string): string | undefined {
   if (command.includes("/")) return isExecutable(command) ? command : undefined;
+  const key = `${command}\0${path}`;
+  const known = found.get(key);
+  if (known !== undefined && isExecutable(known)) return known;
   for (const dir of path.split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, command);
-    if (isExecutable(candidate)) return candidate;
+    if (isExecutable(candidate)) {
+      if (found.size > 1000) found.clear();
+      found.set(key, candidate);
+      return candidate;
+    }
   }
   return undefined;
 }

@@ -19,7 +19,8 @@ import { buildProcessEnv } from "./step-environment.js";
  * action that cannot be resolved) fails here, when the step is reached — never before.
  */
 export async function runStep(job: JobState, loaded: LoadedStep, index: number): Promise<void> {
-  const { scope, instance, evaluate, extra, log, workspace, temp, jobDir, addedEnv, addedPath } = job;
+  const { scope, instance, evaluate, extra, log, workspace, temp, scratch, jobDir, addedEnv, addedPath } =
+    job;
   const file = scope.workflow.file;
   const stepStarted = Date.now();
   const envContext = { ...job.jobEnv, ...addedEnv };
@@ -77,7 +78,7 @@ export async function runStep(job: JobState, loaded: LoadedStep, index: number):
     const env = { ...envContext, ...stepEnv };
     const stepContexts: Contexts = { ...contexts, env };
     const timeoutMinutes = numberValue(evaluate(loaded.timeoutMinutes, stepContexts));
-    const files = stepFiles(temp, index);
+    const files = stepFiles(scratch, index);
     const processEnv = buildProcessEnv(scope, {
       workspace,
       temp,
@@ -153,7 +154,7 @@ export async function runStep(job: JobState, loaded: LoadedStep, index: number):
         shell: shell ?? job.defaults.shell,
         cwd: workingDirectory ? resolve(workspace, workingDirectory) : workspace,
         env: processEnv,
-        temp,
+        scriptDir: scratch,
         index,
         timeoutMs: timeoutMinutes !== undefined ? timeoutMinutes * 60_000 : undefined,
         signal: stepController.signal,

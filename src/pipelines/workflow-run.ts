@@ -24,6 +24,7 @@ import { Semaphore } from "./semaphore.js";
 import { pipelineSettings } from "./settings.js";
 import type { TriggerInfo } from "./trigger.js";
 import { workflowInputs } from "./workflow-inputs.js";
+import { WorktreePool } from "./worktree-pool.js";
 
 /**
  * Runs one workflow the event triggered: records the run, builds its contexts, takes its
@@ -67,6 +68,7 @@ export async function runWorkflow(
   emit({ type: "run-started", runId, workflow: workflow.name, file: workflow.file, event: eventName });
 
   const runDir = mkdtempSync(join(tmpdir(), `slipway-run-${runId}-`));
+
   const eventPath = join(runDir, "event.json");
   const github = githubContext({
     repoRoot,
@@ -90,15 +92,18 @@ export async function runWorkflow(
     ),
   );
   const settings = options.settings ?? pipelineSettings(options.hostEnv ?? process.env);
+  const scratchDir = makeScratchDir(settings.scratchRoot, runId);
   if (settings.actionsToken) masker.add(settings.actionsToken);
   const dataDir = options.dataDir ?? join(repoRoot, DEFAULTS.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  const cleanUps: Promise<void>[] = [];
   const scope: RunScope = {
     runId,
     runNumber: ids.runNumber,
     repoRoot,
     workflow,
     runDir,
+    scratchDir,
     dataDir,
     github,
     eventPath,
@@ -120,6 +125,9 @@ export async function runWorkflow(
       await history?.appendLogs(runId, key, jobId, lines);
     },
     keepWorkspaces: options.keepWorkspaces ?? false,
+    worktrees: new WorktreePool(repoRoot, join(runDir, "worktrees")),
+    // A clean-up that fails leaves files the run directory's removal below retries.
+    cleanUp: (task) => void cleanUps.push(task().catch(() => undefined)),
   };
 
   const runController = new AbortController();
@@ -185,7 +193,10 @@ export async function runWorkflow(
   } finally {
     releaseWorkflowGroup?.();
     options.signal?.removeEventListener("abort", onAbort);
+    await Promise.all(cleanUps);
+    await scope.worktrees.close();
     rmSync(runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
   }
 
   const jobResults = jobs.flatMap((job) => groups.get(job.id)?.results ?? []);
@@ -214,6 +225,16 @@ export async function runWorkflow(
 
 /** Jobs of one run in a queue at once (a bound on memory, not on the runners' work). */
 const REMOTE_PARALLEL = 256;
+
+/** The run's scratch folder below `root` (settings.scratchRoot); none when it cannot be made there. */
+export function makeScratchDir(root: string | undefined, runId: string): string | undefined {
+  if (root === undefined) return undefined;
+  try {
+    return mkdtempSync(join(root, `slipway-run-${runId}-`));
+  } catch {
+    return undefined;
+  }
+}
 
 /** The result of a workflow whose `on:` did not match the event. */
 export function skippedRun(workflow: LoadedWorkflow, trigger: TriggerInfo, reason: string): RunResult {

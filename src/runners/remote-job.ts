@@ -9,6 +9,8 @@ import { loadWorkflow } from "../pipelines/load.js";
 import { RemoteActions } from "../pipelines/remote-actions.js";
 import type { RunScope } from "../pipelines/run-scope.js";
 import { pipelineSettings } from "../pipelines/settings.js";
+import { makeScratchDir } from "../pipelines/workflow-run.js";
+import { WorktreePool } from "../pipelines/worktree-pool.js";
 import type { RemoteJobSpec } from "./protocol.js";
 
 export interface RemoteJobHost {
@@ -41,6 +43,9 @@ export async function runRemoteJob(spec: RemoteJobSpec, host: RemoteJobHost): Pr
   const settings = pipelineSettings(host.hostEnv);
   if (settings.actionsToken) masker.add(settings.actionsToken);
   const runDir = mkdtempSync(join(host.workDir, `run-${spec.runId}-`));
+  const scratchDir = makeScratchDir(settings.scratchRoot, spec.runId);
+  const worktrees = new WorktreePool(host.repo, join(runDir, "worktrees"));
+  const cleanUps: Promise<void>[] = [];
   try {
     const eventPath = join(runDir, "event.json");
     writeFileSync(eventPath, JSON.stringify(spec.github.event ?? {}, null, 2));
@@ -50,6 +55,7 @@ export async function runRemoteJob(spec: RemoteJobSpec, host: RemoteJobHost): Pr
       repoRoot: host.repo,
       workflow,
       runDir,
+      scratchDir,
       dataDir: host.dataDir,
       github: spec.github,
       eventPath,
@@ -72,6 +78,8 @@ export async function runRemoteJob(spec: RemoteJobSpec, host: RemoteJobHost): Pr
         return Promise.resolve();
       },
       keepWorkspaces: false,
+      worktrees,
+      cleanUp: (task) => void cleanUps.push(task().catch(() => undefined)),
     };
     return await runJob(scope, {
       job,
@@ -83,6 +91,9 @@ export async function runRemoteJob(spec: RemoteJobSpec, host: RemoteJobHost): Pr
       signal: host.signal,
     });
   } finally {
+    await Promise.all(cleanUps);
+    await worktrees.close();
     rmSync(runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
   }
 }

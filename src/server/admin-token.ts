@@ -1,11 +1,10 @@
-import { chmodSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { issueApiToken } from "../auth/accounts.js";
+import { ADMIN_TOKEN_FILE, readTokenFile } from "./admin-token-file.js";
 import type { AccessStore } from "../store/ports/access-store.js";
 import { parseApiToken, verifyApiToken } from "../auth/tokens.js";
 
-/** `<data>/admin-token`: the local admin's API token, readable by the data directory's owner only. */
-export const ADMIN_TOKEN_FILE = "admin-token";
 export const ADMIN_TOKEN_NAME = "local admin (admin-token file)";
 
 /**
@@ -44,14 +43,4 @@ export async function ensureAdminToken(
   chmodSync(temporary, 0o600);
   renameSync(temporary, file);
   return { token, created: true, file };
-}
-
-/** The token in an admin-token file, or undefined when there is none. */
-export function readTokenFile(file: string): string | undefined {
-  try {
-    const text = readFileSync(file, "utf8").trim();
-    return text === "" ? undefined : text;
-  } catch {
-    return undefined;
-  }
 }

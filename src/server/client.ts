@@ -3,7 +3,8 @@ import { join, resolve } from "node:path";
 import { DEFAULTS } from "../core/defaults.js";
 import { SlipwayError, type ErrorCode } from "../core/errors.js";
 import { describeSearch, locateProject } from "../config/project-search.js";
-import { ADMIN_TOKEN_FILE, readTokenFile } from "./admin-token.js";
+import { ADMIN_TOKEN_FILE, readTokenFile } from "./admin-token-file.js";
+import { httpRequest } from "./http-request.js";
 import { SERVER_INFO_FILE } from "./server-info-file.js";
 
 /**
@@ -91,19 +92,16 @@ export class ApiClient {
   }
 
   private async call<T>(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<T> {
-    let res;
+    let res: { statusCode: number; text: string };
     try {
-      // Loaded on the first request: a command that fails before it starts faster.
-      const { request } = await import("undici");
-      res = await request(`${this.baseUrl}${path}`, {
+      res = await httpRequest(`${this.baseUrl}${path}`, {
         method,
         headers: {
           ...(body === undefined ? {} : { "content-type": "application/json" }),
           ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        headersTimeout: 120_000,
-        bodyTimeout: 120_000,
+        timeoutMs: 120_000,
       });
     } catch (error) {
       const cause = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
@@ -113,7 +111,7 @@ export class ApiClient {
           (process.env.SLIPWAY_URL ? "" : searchedFor(SERVER_INFO_FILE, this.dir)),
       );
     }
-    const text = await res.body.text();
+    const text = res.text;
     let payload: unknown;
     try {
       payload = JSON.parse(text);

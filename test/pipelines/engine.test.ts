@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -277,12 +277,53 @@ describe("planning and status functions", () => {
 });
 
 describe("execution on the host", () => {
-  it("gives each job a clean checkout of the run's commit", async () => {
+  it("writes the steps' command files and scripts to the run's scratch folder, removed with the run", async () => {
+    const workflow = `name: Scratch
+on: push
+jobs:
+  where:
+    runs-on: ubuntu-latest
+    steps:
+      - id: out
+        run: |
+          echo "output_dir=$(dirname "$GITHUB_OUTPUT") script=$0"
+          echo "answer=42" >> "$GITHUB_OUTPUT"
+      - run: echo "answer ${"${{ steps.out.outputs.answer }}"} temp=$RUNNER_TEMP"
+`;
+    for (const [root, expectedBelow] of [
+      [markDir(), "scratch"],
+      ["none", "temp"],
+    ] as const) {
+      const target = makeRepo([], { ".github/workflows/scratch.yml": workflow });
+      cleanups.push(() => target.cleanup());
+      const { logs } = await run(target, {
+        settings: pipelineSettings({ ...process.env, SLIPWAY_SCRATCH_DIR: root }),
+      });
+      const lines = logs("where");
+      const temp = /temp=(\S+)/.exec(lines.find((l) => l.startsWith("answer 42")) ?? "")?.[1] ?? "?";
+      const [, outputDir, script] = /^output_dir=(\S+) script=(\S+)$/.exec(lines[0] ?? "") ?? [];
+      if (expectedBelow === "scratch") {
+        expect(outputDir?.startsWith(`${root}/slipway-run-`)).toBe(true);
+        expect(script?.startsWith(`${root}/slipway-run-`)).toBe(true);
+        // Nothing is left there once the run is over.
+        expect(readdirSync(root)).toEqual([]);
+      } else {
+        expect(outputDir).toBe(join(temp, "_runner_file_commands"));
+        expect(script?.startsWith(temp)).toBe(true);
+      }
+    }
+  });
+
+  it("gives each job an empty workspace, and a clean checkout of the run's commit with actions/checkout", async () => {
     const target = repo(["isolation.yml"], { "tracked.txt": "committed\n" });
     const sha = target.git("rev-parse", "HEAD");
     const { logs } = await run(target);
     expect(logs("writer")).toContain(`git sees ${sha}`);
     expect(logs("reader")).toContain("tracked=committed untracked=absent");
+    // As on GitHub: GITHUB_WORKSPACE exists and is empty until a checkout, which replaces what
+    // steps wrote there before it.
+    expect(logs("no-checkout")).toContain("workspace exists=yes pwd_is_workspace=yes entries=0");
+    expect(logs("no-checkout")).toContain("after checkout: scratch=absent tracked=committed");
     expect(readFileSync(join(target.dir, "tracked.txt"), "utf8")).toBe("committed\n");
     expect(target.git("worktree", "list").split("\n")).toHaveLength(1);
   });

@@ -34,6 +34,7 @@ jobs:
     needs: test
     runs-on: ubuntu-latest
     steps:
+      - uses: actions/checkout@v4
       - id: js
         uses: ./.github/actions/version
       - run: echo "node24 action ran on \${{ steps.js.outputs.version }}"

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { describeStep } from "../../core/rollout/canary.js";
+import { describeStep } from "../../core/rollout/format.js";
 import type { RolloutProgress } from "../../core/rollout/progress.js";
 import { isFinal, type AnalysisRecord, type Rollout } from "../../core/rollout/types.js";
 import type { RolloutController } from "../../rollouts/controller.js";

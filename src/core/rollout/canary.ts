@@ -9,7 +9,7 @@ import {
   startAnalysis,
   stepRecord,
 } from "./analysis-records.js";
-import { secs } from "./format.js";
+import { describeStep, secs } from "./format.js";
 import { evaluateTriggers } from "./triggers.js";
 import type { Action, CanaryState, CanaryStep, Observations, Rollout, Transition } from "./types.js";
 
@@ -27,21 +27,6 @@ import type { Action, CanaryState, CanaryStep, Observations, Rollout, Transition
 
 const total = (c: CanaryState) => c.steps.length;
 const stepName = (c: CanaryState, i = c.stepIndex) => `step ${i + 1}/${total(c)}`;
-
-export function describeStep(step: CanaryStep): string {
-  switch (step.kind) {
-    case "setWeight":
-      return `setWeight ${step.weight}%`;
-    case "pause":
-      return "manual" in step ? "pause until promoted" : `pause ${secs(step.durationMs)}`;
-    case "analysis":
-      return `analysis (${step.metrics.map((m) => m.name).join(", ") || "no metrics"})`;
-    default: {
-      const never: never = step;
-      return never;
-    }
-  }
-}
 
 /** Ready candidate, stable revision present: begin the steps at weight 0. */
 export function enterStepping(rollout: Rollout, obs: Observations, now: number): Transition {

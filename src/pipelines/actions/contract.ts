@@ -43,6 +43,11 @@ export interface ActionContext {
   addPath(dir: string): void;
   /** The runner's persistent settings: tool cache, download sources. */
   settings: PipelineSettings;
+  /**
+   * Makes the job's empty workspace a clean worktree at `sha` from one a finished job of the run
+   * left (false when there is none); actions/checkout adds a new worktree otherwise.
+   */
+  reuseWorktree?(sha: string): Promise<boolean>;
   /** Keep state between run() and post() (like core.saveState). */
   state: Map<string, string>;
   signal: AbortSignal;

@@ -1,4 +1,15 @@
-import pg from "pg";
+import { createRequire } from "node:module";
+import type pg from "pg";
+
+/**
+ * The driver, loaded when a PostgreSQL store is opened: commands on SQLite (`slipway run`, most
+ * of the CLI) do not pay for loading it.
+ */
+let driver: typeof pg | undefined;
+function loadDriver(): typeof pg {
+  driver ??= createRequire(import.meta.url)("pg") as typeof pg;
+  return driver;
+}
 import { SlipwayError } from "../../core/errors.js";
 import { pendingMigrations, type Migration, type MigrationReport } from "../migrations/index.js";
 import { POSTGRES_MIGRATIONS } from "./migrations.js";
@@ -35,7 +46,9 @@ const INT8_OID = 20;
 /** Epoch milliseconds, ids and counts are BIGINT: numbers below 2^53, read back as numbers. */
 const TYPES = {
   getTypeParser: (oid: number, format?: "text" | "binary"): unknown =>
-    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? "text"),
+    oid === INT8_OID
+      ? (value: string) => Number(value)
+      : loadDriver().types.getTypeParser(oid, format ?? "text"),
 };
 
 /** The URL without its password (or query), for logs and messages. */
@@ -140,7 +153,7 @@ export class PostgresDatabase implements Queryable {
     } = {},
   ) {
     this.fence = options.fence;
-    this.pool = new pg.Pool({
+    this.pool = new (loadDriver().Pool)({
       connectionString: url,
       types: TYPES,
       max: options.max ?? 10,
@@ -232,9 +245,14 @@ async function checkFence(tx: Queryable, fence: Fence): Promise<void> {
   const epoch = fence.epoch();
   const held =
     epoch !== undefined &&
-    (await tx.rows("SELECT 1 FROM control_leases WHERE name = $1 AND epoch = $2 FOR SHARE", [fence.lease, epoch]))
-      .length === 1;
-  if (!held) throw new SlipwayError("SLIPWAY_CONFLICT", `${FENCED} (${fence.lease}, epoch ${epoch ?? "none"})`);
+    (
+      await tx.rows("SELECT 1 FROM control_leases WHERE name = $1 AND epoch = $2 FOR SHARE", [
+        fence.lease,
+        epoch,
+      ])
+    ).length === 1;
+  if (!held)
+    throw new SlipwayError("SLIPWAY_CONFLICT", `${FENCED} (${fence.lease}, epoch ${epoch ?? "none"})`);
 }
 
 /** Takes the transaction-scoped advisory lock `key` (see LOCKS): waits while another holds it. */

@@ -7,7 +7,7 @@ import { commit, git, makeContext, tempDirs, writeFiles } from "./test-context.j
 const dirs = tempDirs();
 afterEach(() => dirs.cleanup());
 
-/** A repository with two commits and a job workspace that is a worktree at the second, as the engine makes. */
+/** A repository with two commits and a job workspace that an earlier checkout made a worktree at the second. */
 function setup() {
   const repoRoot = dirs.make("slipway-co-");
   git(repoRoot, "init", "-q", "-b", "main");
@@ -20,6 +20,25 @@ function setup() {
 }
 
 describe("actions/checkout", { timeout: 60_000 }, () => {
+  it("makes the job's empty workspace a worktree of the run's commit, replacing what steps wrote there", async () => {
+    const { repoRoot, second } = setup();
+    const workspace = join(dirs.make("slipway-ws-"), "workspace-fresh");
+    writeFiles(workspace, { "before-checkout.txt": "x", "dir/nested.txt": "y" });
+    const ctx = makeContext({
+      workspace,
+      repoRoot,
+      dataDir: dirs.make(),
+      github: { sha: second, ref: "refs/heads/main", eventName: "push", event: {} },
+    });
+    await checkoutAction.run(ctx);
+    expect(readFileSync(join(workspace, "app.js"), "utf8")).toBe("v2");
+    expect(existsSync(join(workspace, "before-checkout.txt"))).toBe(false);
+    expect(existsSync(join(workspace, "dir"))).toBe(false);
+    expect(git(workspace, "rev-parse", "HEAD")).toBe(second);
+    expect(git(repoRoot, "worktree", "list")).toContain("workspace-fresh");
+    expect(ctx.outputs).toEqual({ ref: "refs/heads/main", commit: second });
+  });
+
   it("leaves the workspace at the run's commit, cleaning stray files", async () => {
     const { repoRoot, workspace, second } = setup();
     writeFiles(workspace, { "stray.txt": "x" });

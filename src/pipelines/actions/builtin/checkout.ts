@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
-import { mkdir, readdir } from "node:fs/promises";
-import { resolve } from "node:path";
+import { mkdir, readdir, rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { git } from "../../../affected/git.js";
+import { addWorktree } from "../../git.js";
 import type { ActionContext, BuiltinAction } from "../contract.js";
 import { booleanInput, integerInput, stringInput } from "./inputs.js";
 
@@ -21,9 +22,25 @@ function resolveInRepository(context: ActionContext, ref: string): string {
 }
 
 /**
- * `actions/checkout` for the host: the job's workspace is already a clean checkout of the run's
- * commit, so this only moves it to another `ref`, or clones into `path`. Clones are local and share
- * objects with the repository, so full history is always there (and cheaper than a shallow fetch).
+ * Makes the job's workspace (empty until now, as on GitHub) a git worktree of `sha`: detached,
+ * sharing the repository's objects; one a finished job of the run left, reset and cleaned, when
+ * there is one. What a step wrote there before is removed first, as
+ * actions/checkout removes a workspace that is not the repository.
+ */
+async function worktreeInWorkspace(context: ActionContext, sha: string): Promise<void> {
+  const workspace = context.workspace;
+  for (const entry of await readdir(workspace)) {
+    await rm(join(workspace, entry), { recursive: true, force: true, maxRetries: 3 });
+  }
+  if (await context.reuseWorktree?.(sha)) return;
+  await addWorktree(context.repoRoot, workspace, sha);
+}
+
+/**
+ * `actions/checkout` for the host: the job's workspace becomes a worktree of the run's commit
+ * (or of `ref`) the first time; a later checkout only moves it; with `path` it clones into a
+ * folder of the workspace. Clones are local and share objects with the repository, so full
+ * history is always there (and cheaper than a shallow fetch).
  */
 export const checkoutAction: BuiltinAction = {
   name: "actions/checkout",
@@ -60,9 +77,10 @@ export const checkoutAction: BuiltinAction = {
       );
     }
 
-    if (target === context.workspace) {
-      const isRepository = existsSync(resolve(target, ".git"));
-      if (!isRepository) throw new Error(`the workspace ${target} is not a git checkout`);
+    if (target === context.workspace && !existsSync(resolve(target, ".git"))) {
+      await worktreeInWorkspace(context, sha);
+      context.log(`Checked out ${ref || "the run's commit"} (${sha}) in the workspace`);
+    } else if (target === context.workspace) {
       const current = mustGit(target, ["rev-parse", "HEAD"]);
       if (booleanInput(context, "clean", true)) {
         mustGit(target, ["reset", "--hard", "--quiet"]);

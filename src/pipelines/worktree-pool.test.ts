@@ -1,0 +1,94 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { commit, git, tempDirs, writeFiles } from "./actions/builtin/test-context.js";
+import { addWorktree } from "./git.js";
+import { WorktreePool } from "./worktree-pool.js";
+
+const dirs = tempDirs();
+afterEach(() => dirs.cleanup());
+
+function setup() {
+  const repoRoot = dirs.make("slipway-pool-repo-");
+  git(repoRoot, "init", "-q", "-b", "main");
+  writeFiles(repoRoot, { ".gitignore": "ignored/\n" });
+  const first = commit(repoRoot, { "app.js": "v1", "lib/util.js": "u1" }, "one");
+  const second = commit(repoRoot, { "app.js": "v2", "lib/extra.js": "e2" }, "two");
+  const runDir = dirs.make("slipway-pool-run-");
+  const pool = new WorktreePool(repoRoot, join(runDir, "worktrees"));
+  const workspace = (name: string) => {
+    const path = join(runDir, name);
+    mkdirSync(path);
+    return path;
+  };
+  const worktrees = () => git(repoRoot, "worktree", "list", "--porcelain").match(/^worktree /gm)?.length ?? 0;
+  return { repoRoot, first, second, pool, workspace, worktrees };
+}
+
+describe("WorktreePool", { timeout: 60_000 }, () => {
+  it("hands a finished job's worktree to the next checkout, reset to the commit and without stray files", async () => {
+    const { repoRoot, first, second, pool, workspace, worktrees } = setup();
+    const one = workspace("workspace-one");
+    expect(await pool.claim(one, second)).toBe(false);
+    await addWorktree(repoRoot, one, second);
+    // The job changes a tracked file, deletes one, adds untracked and ignored files and a nested clone.
+    writeFiles(one, { "app.js": "changed", "new.txt": "x", "ignored/big.bin": "y" });
+    rmSync(join(one, "lib", "extra.js"));
+    git(repoRoot, "clone", "-q", "--shared", repoRoot, join(one, "nested"));
+    await pool.release(one);
+    expect(existsSync(one)).toBe(false);
+
+    const two = workspace("workspace-two");
+    expect(await pool.claim(two, first)).toBe(true);
+    expect(git(two, "rev-parse", "HEAD")).toBe(first);
+    expect(readFileSync(join(two, "app.js"), "utf8")).toBe("v1");
+    expect(readdirSync(two).sort()).toEqual([".git", ".gitignore", "app.js", "lib"]);
+    expect(readdirSync(join(two, "lib"))).toEqual(["util.js"]);
+    expect(git(two, "status", "--porcelain", "--ignored")).toBe("");
+    // git's bookkeeping follows the move: the worktree is listed at its new place.
+    expect(git(repoRoot, "worktree", "list")).toContain(two);
+    expect(worktrees()).toBe(2);
+
+    await pool.release(two);
+    const three = workspace("workspace-three");
+    expect(await pool.claim(three, second)).toBe(true);
+    expect(readdirSync(join(three, "lib")).sort()).toEqual(["extra.js", "util.js"]);
+    writeFiles(three, { "app.js": "changed again", "stray.txt": "x" });
+    await pool.release(three);
+    // Released at the commit the next checkout wants: handed over as it is, clean.
+    const four = workspace("workspace-four");
+    expect(await pool.claim(four, second)).toBe(true);
+    expect(readFileSync(join(four, "app.js"), "utf8")).toBe("v2");
+    expect(git(four, "status", "--porcelain", "--ignored")).toBe("");
+    // A checkout that starts while the worktree is on its way back waits for it.
+    const released = pool.release(four);
+    const five = workspace("workspace-five");
+    expect(await pool.claim(five, second)).toBe(true);
+    await released;
+    expect(readFileSync(join(five, "app.js"), "utf8")).toBe("v2");
+    await pool.release(five);
+    await pool.close();
+    expect(worktrees()).toBe(1);
+  });
+
+  it("removes a kept worktree that cannot be reused, and the workspace stays an empty folder", async () => {
+    const { repoRoot, second, pool, workspace, worktrees } = setup();
+    const one = workspace("workspace-one");
+    await addWorktree(repoRoot, one, second);
+    await pool.release(one);
+    // Its bookkeeping goes (a prune after its folder was lost, say): it cannot be reused.
+    const kept = readdirSync(join(one, "..", "worktrees"))[0] as string;
+    rmSync(join(repoRoot, ".git", "worktrees", "workspace-one"), { recursive: true, force: true });
+    const two = workspace("workspace-two");
+    expect(await pool.claim(two, second)).toBe(false);
+    expect(readdirSync(two)).toEqual([]);
+    expect(existsSync(join(one, "..", "worktrees", kept))).toBe(false);
+    expect(worktrees()).toBe(1);
+
+    // A workspace where a step ran `git init` (not a worktree) is not kept.
+    const three = workspace("workspace-three");
+    git(three, "init", "-q");
+    await pool.release(three);
+    expect(await pool.claim(workspace("workspace-four"), second)).toBe(false);
+  });
+});
