@@ -498,3 +498,31 @@ describe("reusable workflows", () => {
     expect(logs("after")).toContain("called workflow said https://staging.example.com (success)");
   });
 });
+
+describe("artifacts between jobs", () => {
+  it("download-artifact without a path writes into the workspace itself, as GitHub's does", async () => {
+    const target = repo([], {
+      ".github/workflows/artifacts.yml": [
+        "on: push",
+        "jobs:",
+        "  make:",
+        "    runs-on: ubuntu-latest",
+        "    steps:",
+        "      - run: mkdir out && echo built > out/result.txt",
+        "      - uses: actions/upload-artifact@v4",
+        "        with: { name: result, path: out }",
+        "  use:",
+        "    needs: make",
+        "    runs-on: ubuntu-latest",
+        "    steps:",
+        "      - uses: actions/download-artifact@v4",
+        "        with: { name: result }",
+        '      - run: cat result.txt && test ! -e "\\$GITHUB_WORKSPACE"',
+        "",
+      ].join("\n"),
+    });
+    const outcome = await run(target);
+    expect(outcome.job("use").conclusion, outcome.logs("use").join("\n")).toBe("success");
+    expect(outcome.logs("use")).toContain("built");
+  });
+});

@@ -82,7 +82,8 @@ export const downloadArtifactAction: BuiltinAction = {
   name: "actions/download-artifact",
   inputs: {
     name: { description: "Artifact to download; all artifacts of the run when empty" },
-    path: { description: "Destination directory", default: "$GITHUB_WORKSPACE" },
+    // No default text: an empty path is the workspace (a literal "$GITHUB_WORKSPACE" was a folder of that name).
+    path: { description: "Destination directory; the workspace when empty" },
     pattern: { description: "Glob over artifact names, when name is empty" },
     "merge-multiple": { description: "Put every matched artifact's files in path itself", default: "false" },
     "run-id": { description: "Another run (of this host) to download from; default this run" },
