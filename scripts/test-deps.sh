@@ -9,6 +9,8 @@ declare -A NEEDED=(
   [git]=git
   [haproxy]=haproxy
   [chromium]=chromium
+  # `ip netns`: network namespaces stand in for other hosts (runners, data planes)
+  [ip]=iproute2
 )
 
 missing=()

@@ -175,7 +175,7 @@ describe("runners on several hosts through the PostgreSQL job queue", () => {
     expect(artifacts.json.artifacts.map((a) => a.name).sort()).toEqual(["report", "where"]);
     // The report job downloaded the setup job's artifact (from another runner, through the server).
     const report = readFileSync(join(dir, ".slipway", "artifacts", runId, "report", "report.txt"), "utf8");
-    expect(report).toMatch(/^setup in slwr-.*\nreport in slwr-/);
+    expect(report).toMatch(/^setup in slw-.*\nreport in slw-/);
     // …and the cache entry the setup job saved (its post step) too.
     const entries = readdirSync(join(dir, ".slipway", "cache")).filter((name) => name.endsWith(".json"));
     expect(entries.map((name) => (JSON.parse(readFileSync(join(dir, ".slipway", "cache", name), "utf8")) as { key: string }).key)).toEqual([

@@ -13,7 +13,7 @@ import { serve, type RunningServer } from "../../src/server/serve.js";
 import { createTestDatabase } from "../../src/store/postgres/test-support.js";
 import { projectYaml, START_SCRIPT, withoutBaselineTrigger } from "../rollouts/project.js";
 import { commitWorkflows } from "../support/workflow-repo.js";
-import { createNamespaces, type Namespace } from "./namespaces.js";
+import { createNamespace, removeAllNamespaces, type Namespace } from "../support/netns.js";
 
 /** The CLI (built: `node scripts/build.mjs`); a bundled copy of this module passes its own. */
 const DEFAULT_BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
@@ -76,7 +76,9 @@ export async function startRunnersWorld(options: {
     () => rmSync(dir, { recursive: true, force: true }),
     () => {
       try {
-        const proxy = JSON.parse(readFileSync(join(dir, ".slipway", "proxy", "proxy.json"), "utf8")) as { pid: number };
+        const proxy = JSON.parse(readFileSync(join(dir, ".slipway", "proxy", "proxy.json"), "utf8")) as {
+          pid: number;
+        };
         killGroup(proxy.pid);
       } catch {
         // never started
@@ -84,7 +86,8 @@ export async function startRunnersWorld(options: {
     },
   ];
   const close = async (): Promise<void> => {
-    for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+    for (const cleanup of cleanups.splice(0).reverse())
+      await Promise.resolve(cleanup()).catch(() => undefined);
   };
   try {
     mkdirSync(join(dir, "web"));
@@ -96,14 +99,15 @@ export async function startRunnersWorld(options: {
 
     const database = await createTestDatabase("runners");
     cleanups.push(() => database.drop());
-    const network = options.runners > 0 ? createNamespaces(options.runners) : undefined;
-    if (network) cleanups.push(() => network.remove());
+    cleanups.push(() => removeAllNamespaces());
+    const namespaces = Array.from({ length: options.runners }, () => createNamespace());
+    const networked = namespaces.length > 0;
     const server = await serve({
       dir,
       port: 0,
-      host: network ? "0.0.0.0" : "127.0.0.1",
+      host: networked ? "0.0.0.0" : "127.0.0.1",
       database: database.url,
-      ...(network ? { runners: "queue" as const } : {}),
+      ...(networked ? { runners: "queue" as const } : {}),
       ...(options.runnerTimings ? { runnerTimings: options.runnerTimings } : {}),
       webRoot: dir,
     });
@@ -112,7 +116,10 @@ export async function startRunnersWorld(options: {
     const api = async <T>(method: string, path: string, body?: unknown, token = admin) => {
       const response = await fetch(`${server.apiUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body ? { "content-type": "application/json" } : {}),
+        },
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
       const text = await response.text();
@@ -123,12 +130,27 @@ export async function startRunnersWorld(options: {
     const runnerToken = created.json.token;
     const port = Number(new URL(server.apiUrl).port);
     const runners: Runner[] = [];
-    for (const ns of network?.namespaces ?? []) {
+    for (const ns of namespaces) {
       const workDir = mkdtempSync(join(tmpdir(), `slipway-runner-${ns.name}-`));
       const child = spawn(
         "ip",
-        ["netns", "exec", ns.name, process.execPath, bin, "runner", "--server", `http://${ns.hostAddress}:${port}`, "--work-dir", workDir],
-        { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, SLIPWAY_RUNNER_TOKEN: runnerToken, NO_COLOR: "1" } },
+        [
+          "netns",
+          "exec",
+          ns.name,
+          process.execPath,
+          bin,
+          "runner",
+          "--server",
+          `http://${ns.host}:${port}`,
+          "--work-dir",
+          workDir,
+        ],
+        {
+          stdio: ["ignore", "pipe", "pipe"],
+          detached: true,
+          env: { ...process.env, SLIPWAY_RUNNER_TOKEN: runnerToken, NO_COLOR: "1" },
+        },
       );
       let out = "";
       child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
@@ -143,7 +165,7 @@ export async function startRunnersWorld(options: {
       dir,
       server,
       runners,
-      namespaces: network?.namespaces ?? [],
+      namespaces,
       runnerToken,
       api,
       async waitRun(runId, timeoutMs = 90_000) {
@@ -151,7 +173,8 @@ export async function startRunnersWorld(options: {
         for (;;) {
           const { json } = await api<{ run: RunView }>("GET", `/api/runs/${runId}`);
           if (json.run.status === "completed") return json.run;
-          if (Date.now() > deadline) throw new Error(`run ${runId} did not finish: ${JSON.stringify(json.run.jobs)}`);
+          if (Date.now() > deadline)
+            throw new Error(`run ${runId} did not finish: ${JSON.stringify(json.run.jobs)}`);
           await sleep(100);
         }
       },
