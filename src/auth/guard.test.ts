@@ -50,6 +50,9 @@ describe("guardRequest: every route × every role × anonymous", async () => {
     const rank = { anonymous: -1, viewer: 0, deployer: 1, admin: 2 };
     if (caller === "anonymous")
       expect(result).toMatchObject({ ok: false, status: 401, code: "SLIPWAY_UNAUTHENTICATED" });
+    // Taking workflow jobs needs a runner token, whatever the role (src/core/access/can.ts).
+    else if (action === "take-jobs")
+      expect(result).toMatchObject({ ok: false, status: 403, code: "SLIPWAY_FORBIDDEN" });
     else if (rank[caller] >= rank[needed])
       expect(result).toMatchObject({ ok: true, decision: { effect: "allow" } });
     else expect(result).toMatchObject({ ok: false, status: 403, code: "SLIPWAY_FORBIDDEN" });
