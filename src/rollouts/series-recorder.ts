@@ -17,8 +17,8 @@ export interface SeriesRecorderDeps {
 /**
  * Records each unfinished rollout's weights and rates (one point per SERIES_INTERVAL_MS), and one
  * last point when it finishes, so its page can show what it did after the environment moved on.
- * Recording is best effort: a failed write is logged and the next interval tries again; the
- * rollout itself never waits for it.
+ * Recording is best effort: a failed write is logged and the next interval tries again; it never
+ * fails or holds a rollout's transition.
  */
 export class SeriesRecorder {
   private readonly lastAt = new Map<string, number>();

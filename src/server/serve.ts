@@ -366,11 +366,6 @@ function highlyAvailable(location: string, leaseMs = DEFAULT_LEASE_MS, log: Logg
 }
 
 /**
- * `runtime:` of slipway.yaml, read once at start. A missing or invalid file must not keep the
- * control plane (and its supervision of running instances) down, as it never did: the default
- * runtime then, with a warning; `slipway config validate` says what is wrong.
- */
-/**
  * The remote data planes slipway.yaml lists, with the local proxy; undefined when none (or the file
  * is not loadable: runtimeAtStart has said so). A token reference that is not set fails the start.
  */
@@ -384,6 +379,11 @@ function dataPlanesAtStart(dir: string, local: ProxySupervisor, log: Logger): Da
   return dataPlanesFromConfig({ environments, local, logger: log });
 }
 
+/**
+ * `runtime:` of slipway.yaml, read once at start. A missing or invalid file must not keep the
+ * control plane (and its supervision of running instances) down, as it never did: the default
+ * runtime then, with a warning; `slipway config validate` says what is wrong.
+ */
 function runtimeAtStart(dir: string, log: Logger): RuntimeConfig {
   try {
     return loadProjectConfig(dir).runtime;
