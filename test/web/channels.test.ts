@@ -4,76 +4,63 @@
  * with its strategy, what it controls and its version, and each channel's history names who moved
  * what and why.
  */
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { projectYaml, withoutBaselineTrigger } from "../rollouts/world.js";
-import {
-  horizontalOverflow,
-  launchChromium,
-  shot,
-  startDashboardWorld,
-  unnamedControls,
-  type DashboardWorld,
-} from "./harness.js";
+import { horizontalOverflow, shot, dashboardSuite, startDashboardWorld, unnamedControls } from "./harness.js";
 
 const CHANNELS = `channels:
   stable: { strategy: blue-green, environment: production, description: what customers get }
   alpha: { strategy: flag, flag: web-release, variant: alpha }
 `;
 
-let world: DashboardWorld | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  world = await startDashboardWorld({}, withoutBaselineTrigger(projectYaml("1s", CHANNELS)));
-  const flag = {
-    state: "ENABLED",
-    variants: { stable: "v1", alpha: "v1" },
-    defaultVariant: "stable",
-    targeting: { if: [{ "==": [{ var: "group" }, "alpha"] }, "alpha", "stable"] },
-  };
-  expect((await world.api("PUT", "/api/flags/web-release", { flag, reason: "alpha testers" })).status).toBe(
-    201,
-  );
-  const stable = await world.api("POST", "/api/channels/stable/moves", {
-    service: "web",
-    version: "v1",
-    reason: "first release",
-  });
-  expect(stable.status).toBe(202);
-  const alpha = await world.api("POST", "/api/channels/alpha/moves", {
-    service: "web",
-    version: "v2-rc1",
-    reason: "alpha tries v2",
-  });
-  expect(alpha.status).toBe(202);
-  browser = await launchChromium();
-}, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await world?.close();
-}, 60_000);
+const { world, browser } = dashboardSuite(
+  () => startDashboardWorld({}, withoutBaselineTrigger(projectYaml("1s", CHANNELS))),
+  {
+    seed: async (world) => {
+      const flag = {
+        state: "ENABLED",
+        variants: { stable: "v1", alpha: "v1" },
+        defaultVariant: "stable",
+        targeting: { if: [{ "==": [{ var: "group" }, "alpha"] }, "alpha", "stable"] },
+      };
+      expect(
+        (await world.api("PUT", "/api/flags/web-release", { flag, reason: "alpha testers" })).status,
+      ).toBe(201);
+      const stable = await world.api("POST", "/api/channels/stable/moves", {
+        service: "web",
+        version: "v1",
+        reason: "first release",
+      });
+      expect(stable.status).toBe(202);
+      const alpha = await world.api("POST", "/api/channels/alpha/moves", {
+        service: "web",
+        version: "v2-rc1",
+        reason: "alpha tries v2",
+      });
+      expect(alpha.status).toBe(202);
+    },
+  },
+);
 
 describe("channels page", () => {
   it("lists channels with strategy, what they control, version and history", async () => {
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await browser().newContext({ viewport: { width: 1280, height: 900 } });
     try {
       const page = await context.newPage();
       expect(
         (
-          await world!.api("POST", "/api/users", {
+          await world().api("POST", "/api/users", {
             name: "cora",
             password: "channels viewer",
             role: "viewer",
           })
         ).status,
       ).toBe(201);
-      const signIn = await context.request.post(`${world!.apiUrl}/api/session`, {
+      const signIn = await context.request.post(`${world().apiUrl}/api/session`, {
         data: { username: "cora", password: "channels viewer" },
       });
       expect(signIn.status()).toBe(200);
-      await page.goto(`${world!.apiUrl}/channels`);
+      await page.goto(`${world().apiUrl}/channels`);
       const rows = page.getByTestId("channels").locator("tbody tr");
       await expect.poll(() => rows.count()).toBe(2);
       // Config order: stable, then alpha.

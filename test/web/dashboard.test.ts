@@ -4,33 +4,21 @@
  * by keyboard and sees the traffic split change. Screenshots land in test-results/web/.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import {
   horizontalOverflow,
   focused,
-  launchChromium,
   shot,
+  dashboardSuite,
   startDashboardWorld,
   steadyLoad,
   unnamedControls,
-  type DashboardWorld,
 } from "./harness.js";
 
 const USER = { name: "dora", password: "correct horse battery", role: "deployer" };
 
-let world: DashboardWorld | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  world = await startDashboardWorld();
-  browser = await launchChromium();
-}, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await world?.close();
-}, 60_000);
+const { world, browser } = dashboardSuite(() => startDashboardWorld());
 
 async function phaseOn(page: Page): Promise<string> {
   return (await page.getByTestId("phase").textContent())?.trim() ?? "";
@@ -50,7 +38,7 @@ async function watchUntil(page: Page, phases: string[], timeoutMs = 45_000): Pro
 }
 
 async function deployFromForm(page: Page, version: string): Promise<void> {
-  await page.goto(world!.apiUrl);
+  await page.goto(world().apiUrl);
   await page.getByRole("heading", { name: "Overview" }).waitFor();
   const form = page.getByRole("form", { name: "Deploy" });
   await form.getByLabel("Service").fill("web");
@@ -62,7 +50,7 @@ async function deployFromForm(page: Page, version: string): Promise<void> {
 
 describe("dashboard in headless Chromium", () => {
   it("sends the security headers on the page, its assets and the API", async () => {
-    const w = world!;
+    const w = world();
     const page = await fetch(w.apiUrl);
     const script = /src="(\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
     expect(script).toBeDefined();
@@ -81,11 +69,11 @@ describe("dashboard in headless Chromium", () => {
   });
 
   it("signs in, deploys v1 and v2, watches the rollout live, rolls back by keyboard", async () => {
-    const w = world!;
+    const w = world();
     const created = await w.api<{ user: { id: string } }>("POST", "/api/users", USER);
     expect(created.status, JSON.stringify(created.body)).toBe(201);
 
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await browser().newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const consoleErrors: string[] = [];
     page.on("pageerror", (error) => consoleErrors.push(error.message));

@@ -2,16 +2,9 @@
  * A release's evidence on the dashboard: reports attached through the API and the production
  * policy's verdict, each failed rule named with its evidence.
  */
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { projectYaml, withoutBaselineTrigger } from "../rollouts/world.js";
-import {
-  launchChromium,
-  shot,
-  startDashboardWorld,
-  unnamedControls,
-  type DashboardWorld,
-} from "./harness.js";
+import { shot, dashboardSuite, startDashboardWorld, unnamedControls } from "./harness.js";
 
 const USER = { name: "vera", password: "evidence page pass", role: "viewer" };
 const POLICY = `    policy:
@@ -19,22 +12,13 @@ const POLICY = `    policy:
       minCoverage: 90
 `;
 
-let world: DashboardWorld | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  world = await startDashboardWorld({}, withoutBaselineTrigger(projectYaml("1s", POLICY)));
-  browser = await launchChromium();
-}, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await world?.close();
-}, 60_000);
+const { world, signedInPage } = dashboardSuite(() =>
+  startDashboardWorld({}, withoutBaselineTrigger(projectYaml("1s", POLICY))),
+);
 
 describe("release evidence page", () => {
   it("shows the attestations and the policy verdict naming each failed rule", async () => {
-    const w = world!;
+    const w = world();
     expect((await w.api("POST", "/api/users", USER)).status).toBe(201);
     const lcov = "TN:\nSF:src/price.js\nDA:1,1\nDA:2,1\nDA:3,0\nDA:4,1\nLF:4\nLH:3\nend_of_record\n";
     const added = await w.api("POST", "/api/releases/web/v7/evidence", {
@@ -45,13 +29,8 @@ describe("release evidence page", () => {
     });
     expect(added.status).toBe(201);
 
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const { context, page } = await signedInPage(USER);
     try {
-      const res = await context.request.post(`${w.apiUrl}/api/session`, {
-        data: { username: USER.name, password: USER.password },
-      });
-      expect(res.status()).toBe(200);
-      const page = await context.newPage();
       await page.goto(`${w.apiUrl}/releases/web/v7`);
       await expect.poll(() => page.locator("tbody tr").count()).toBe(1);
       expect(await page.locator("tbody tr").first().textContent()).toMatch(

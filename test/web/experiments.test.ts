@@ -3,16 +3,8 @@
  * experiment whose results table, drawn intervals and exposures over time follow the API's
  * numbers, a sample-ratio mismatch shown as a warning, and stop / ship through the page.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  horizontalOverflow,
-  launchChromium,
-  shot,
-  startDashboardWorld,
-  unnamedControls,
-  type DashboardWorld,
-} from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { horizontalOverflow, shot, dashboardSuite, startDashboardWorld, unnamedControls } from "./harness.js";
 
 const DEPLOYER = { name: "erin", password: "experiments deployer pass", role: "deployer" };
 
@@ -27,9 +19,6 @@ const split = {
     ],
   },
 };
-
-let world: DashboardWorld | undefined;
-let browser: Browser | undefined;
 
 /** `users` exposures split `onShare` / rest, and purchases at the given rates. */
 function traffic(
@@ -65,55 +54,41 @@ function traffic(
 async function postAll(events: unknown[]) {
   for (let i = 0; i < events.length; i += 1000) {
     expect(
-      (await world!.api("POST", "/api/flags/events", { events: events.slice(i, i + 1000) })).status,
+      (await world().api("POST", "/api/flags/events", { events: events.slice(i, i + 1000) })).status,
     ).toBe(202);
   }
 }
 
-beforeAll(async () => {
-  world = await startDashboardWorld();
-  expect((await world.api("POST", "/api/users", DEPLOYER)).status).toBe(201);
-  for (const key of ["checkout", "banner"]) {
-    expect((await world.api("PUT", `/api/flags/${key}`, { flag: split, reason: "a/b" })).status).toBe(201);
-  }
-  for (const [key, flag] of [
-    ["checkout-ab", "checkout"],
-    ["banner-srm", "banner"],
-  ]) {
-    const created = await world.api("POST", "/api/experiments", {
-      key,
-      flag,
-      metrics: [{ event: "purchase", kind: "conversion" }],
-      reason: "test",
-    });
-    expect(created.status).toBe(201);
-    expect((await world.api("POST", `/api/experiments/${key}/start`, { reason: "go" })).status).toBe(200);
-  }
-  await postAll(traffic("checkout", "c", 4000, 0.5, { on: 0.3, off: 0.1 }));
-  // 60 / 40 where 50 / 50 was expected: a sample-ratio mismatch.
-  await postAll(traffic("banner", "b", 1000, 0.6, { on: 0.1, off: 0.1 }));
-  browser = await launchChromium();
-}, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await world?.close();
-}, 60_000);
-
-async function signedIn(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
-  const res = await context.request.post(`${world!.apiUrl}/api/session`, {
-    data: { username: DEPLOYER.name, password: DEPLOYER.password },
-  });
-  expect(res.status()).toBe(200);
-  return { context, page: await context.newPage() };
-}
+const { world, signedInPage } = dashboardSuite(() => startDashboardWorld(), {
+  seed: async (world) => {
+    expect((await world.api("POST", "/api/users", DEPLOYER)).status).toBe(201);
+    for (const key of ["checkout", "banner"]) {
+      expect((await world.api("PUT", `/api/flags/${key}`, { flag: split, reason: "a/b" })).status).toBe(201);
+    }
+    for (const [key, flag] of [
+      ["checkout-ab", "checkout"],
+      ["banner-srm", "banner"],
+    ]) {
+      const created = await world.api("POST", "/api/experiments", {
+        key,
+        flag,
+        metrics: [{ event: "purchase", kind: "conversion" }],
+        reason: "test",
+      });
+      expect(created.status).toBe(201);
+      expect((await world.api("POST", `/api/experiments/${key}/start`, { reason: "go" })).status).toBe(200);
+    }
+    await postAll(traffic("checkout", "c", 4000, 0.5, { on: 0.3, off: 0.1 }));
+    // 60 / 40 where 50 / 50 was expected: a sample-ratio mismatch.
+    await postAll(traffic("banner", "b", 1000, 0.6, { on: 0.1, off: 0.1 }));
+  },
+});
 
 describe("experiments pages", () => {
   it("lists experiments and shows results with the intervals drawn and exposures over time", async () => {
-    const { context, page } = await signedIn();
+    const { context, page } = await signedInPage(DEPLOYER);
     try {
-      await page.goto(`${world!.apiUrl}/experiments`);
+      await page.goto(`${world().apiUrl}/experiments`);
       const rows = page.locator("tbody tr");
       await expect.poll(() => rows.count()).toBe(2);
       expect(await rows.allTextContents()).toEqual(
@@ -130,7 +105,7 @@ describe("experiments pages", () => {
       const on = metric.locator("tbody tr").filter({ hasText: /^on/ });
       await expect.poll(() => on.textContent()).toMatch(/^on2000600/);
       // The page shows the API's numbers: rate 30.0 %, lift +200.0 %, verdict better.
-      const api = await world!.api<{
+      const api = await world().api<{
         metrics: { variants: { variant: string; lift: { interval: { lower: number } } | null }[] }[];
       }>("GET", "/api/experiments/checkout-ab/results");
       const lower = api.body.metrics[0]!.variants.find((v) => v.variant === "on")!.lift!.interval.lower;
@@ -156,9 +131,9 @@ describe("experiments pages", () => {
   }, 120_000);
 
   it("warns of a sample-ratio mismatch and names no winner", async () => {
-    const { context, page } = await signedIn();
+    const { context, page } = await signedInPage(DEPLOYER);
     try {
-      await page.goto(`${world!.apiUrl}/experiments/banner-srm`);
+      await page.goto(`${world().apiUrl}/experiments/banner-srm`);
       const alert = page.getByRole("alert");
       await expect.poll(() => alert.count()).toBe(1);
       expect(await alert.textContent()).toMatch(
@@ -172,15 +147,15 @@ describe("experiments pages", () => {
   }, 120_000);
 
   it("ships the winner from the page: the flag serves it to everyone", async () => {
-    const { context, page } = await signedIn();
+    const { context, page } = await signedInPage(DEPLOYER);
     try {
-      await page.goto(`${world!.apiUrl}/experiments/checkout-ab`);
+      await page.goto(`${world().apiUrl}/experiments/checkout-ab`);
       const ship = page.getByRole("form", { name: "Ship a variant of checkout-ab" });
       await ship.getByLabel("Variant").selectOption("on");
       await ship.getByLabel("Reason").fill("30 % against 10 %");
       await ship.getByRole("button", { name: "Ship" }).click();
       await expect.poll(() => page.locator("dl.facts dd").first().textContent()).toBe("shipped (on shipped)");
-      const flag = await world!.api<{ flag: { defaultVariant: string } }>("GET", "/api/flags/checkout");
+      const flag = await world().api<{ flag: { defaultVariant: string } }>("GET", "/api/flags/checkout");
       expect(flag.body.flag.defaultVariant).toBe("on");
     } finally {
       await context.close();

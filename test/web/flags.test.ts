@@ -6,16 +6,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  horizontalOverflow,
-  launchChromium,
-  shot,
-  startDashboardWorld,
-  unnamedControls,
-  type DashboardWorld,
-} from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { horizontalOverflow, shot, dashboardSuite, startDashboardWorld, unnamedControls } from "./harness.js";
 
 const DEPLOYER = { name: "dana", password: "flags deployer pass", role: "deployer" };
 const VIEWER = { name: "vic", password: "flags viewer pass", role: "viewer" };
@@ -39,58 +31,39 @@ const checkout = (onShare: number) => ({
   metadata: { owner: "payments" },
 });
 
-let world: DashboardWorld | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  world = await startDashboardWorld();
-  mkdirSync(join(world.dir, "flags"), { recursive: true });
-  writeFileSync(
-    join(world.dir, "flags", "site.json"),
-    JSON.stringify({
-      flags: {
-        banner: { state: "ENABLED", variants: { sale: "Spring sale", none: "" }, defaultVariant: "sale" },
-      },
-    }),
-  );
-  for (const user of [DEPLOYER, VIEWER])
-    expect((await world.api("POST", "/api/users", user)).status).toBe(201);
-  const created = await world.api("PUT", "/api/flags/new-checkout", {
-    flag: checkout(10),
-    reason: "launch to 10%",
-  });
-  expect(created.status).toBe(201);
-  // The catalog notices new flag files by polling; wait until the file's flag is served.
-  for (const deadline = Date.now() + 20_000; ; await sleep(100)) {
-    const list = await world.api<{ flags: { key: string }[] }>("GET", "/api/flags");
-    if (list.body.flags.length === 2) break;
-    if (Date.now() > deadline) throw new Error(`flags/site.json not picked up: ${JSON.stringify(list.body)}`);
-  }
-  browser = await launchChromium();
-}, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await world?.close();
-}, 60_000);
-
-async function signedIn(user: {
-  name: string;
-  password: string;
-}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
-  const res = await context.request.post(`${world!.apiUrl}/api/session`, {
-    data: { username: user.name, password: user.password },
-  });
-  expect(res.status()).toBe(200);
-  return { context, page: await context.newPage() };
-}
+const { world, signedInPage } = dashboardSuite(() => startDashboardWorld(), {
+  seed: async (world) => {
+    mkdirSync(join(world.dir, "flags"), { recursive: true });
+    writeFileSync(
+      join(world.dir, "flags", "site.json"),
+      JSON.stringify({
+        flags: {
+          banner: { state: "ENABLED", variants: { sale: "Spring sale", none: "" }, defaultVariant: "sale" },
+        },
+      }),
+    );
+    for (const user of [DEPLOYER, VIEWER])
+      expect((await world.api("POST", "/api/users", user)).status).toBe(201);
+    const created = await world.api("PUT", "/api/flags/new-checkout", {
+      flag: checkout(10),
+      reason: "launch to 10%",
+    });
+    expect(created.status).toBe(201);
+    // The catalog notices new flag files by polling; wait until the file's flag is served.
+    for (const deadline = Date.now() + 20_000; ; await sleep(100)) {
+      const list = await world.api<{ flags: { key: string }[] }>("GET", "/api/flags");
+      if (list.body.flags.length === 2) break;
+      if (Date.now() > deadline)
+        throw new Error(`flags/site.json not picked up: ${JSON.stringify(list.body)}`);
+    }
+  },
+});
 
 describe("flags pages", () => {
   it("lists flags and shows a flag's targeting as rules and a split bar", async () => {
-    const { context, page } = await signedIn(DEPLOYER);
+    const { context, page } = await signedInPage(DEPLOYER);
     try {
-      await page.goto(`${world!.apiUrl}/flags`);
+      await page.goto(`${world().apiUrl}/flags`);
       const rows = page.locator("tbody tr");
       await expect.poll(() => rows.count()).toBe(2);
       expect(await rows.nth(0).textContent()).toMatch(/banner.*ENABLED.*static: sale.*flags\/site\.json/);
@@ -116,9 +89,9 @@ describe("flags pages", () => {
   }, 120_000);
 
   it("disables with a reason, shows a refused edit's problems, saves a fixed one, and records who, what and why", async () => {
-    const { context, page } = await signedIn(DEPLOYER);
+    const { context, page } = await signedInPage(DEPLOYER);
     try {
-      await page.goto(`${world!.apiUrl}/flags/new-checkout`);
+      await page.goto(`${world().apiUrl}/flags/new-checkout`);
       const disable = page.getByRole("form", { name: "Disable new-checkout" });
       await disable.getByLabel("Reason").fill("checkout errors in EU");
       await disable.getByRole("button", { name: "Disable" }).click();
@@ -144,7 +117,7 @@ describe("flags pages", () => {
       );
       await shot(page, "52-flag-refused");
       expect(
-        (await world!.api<{ flag: { variants: object } }>("GET", "/api/flags/new-checkout")).body.flag
+        (await world().api<{ flag: { variants: object } }>("GET", "/api/flags/new-checkout")).body.flag
           .variants,
       ).toEqual({
         on: true,
@@ -171,9 +144,9 @@ describe("flags pages", () => {
   }, 120_000);
 
   it("creates a flag from the list page", async () => {
-    const { context, page } = await signedIn(DEPLOYER);
+    const { context, page } = await signedInPage(DEPLOYER);
     try {
-      await page.goto(`${world!.apiUrl}/flags`);
+      await page.goto(`${world().apiUrl}/flags`);
       await page.getByText("New flag").click();
       await page.getByLabel("Key").fill("dark-mode");
       await page.getByLabel("Reason").fill("design review");
@@ -191,9 +164,9 @@ describe("flags pages", () => {
   }, 120_000);
 
   it("shows a file's flag read-only, and a viewer no edit controls at all", async () => {
-    const deployer = await signedIn(DEPLOYER);
+    const deployer = await signedInPage(DEPLOYER);
     try {
-      await deployer.page.goto(`${world!.apiUrl}/flags/banner`);
+      await deployer.page.goto(`${world().apiUrl}/flags/banner`);
       await expect
         .poll(() =>
           deployer.page.getByRole("status").filter({ hasText: "Defined in flags/site.json" }).count(),
@@ -208,9 +181,9 @@ describe("flags pages", () => {
     } finally {
       await deployer.context.close();
     }
-    const viewer = await signedIn(VIEWER);
+    const viewer = await signedInPage(VIEWER);
     try {
-      await viewer.page.goto(`${world!.apiUrl}/flags/new-checkout`);
+      await viewer.page.goto(`${world().apiUrl}/flags/new-checkout`);
       await expect
         .poll(() => viewer.page.getByTestId("history").locator("tbody tr").count())
         .toBeGreaterThan(0);
@@ -221,7 +194,7 @@ describe("flags pages", () => {
           .count(),
       ).toBe(0);
       expect(await viewer.page.getByText("Edit definition").count()).toBe(0);
-      await viewer.page.goto(`${world!.apiUrl}/flags`);
+      await viewer.page.goto(`${world().apiUrl}/flags`);
       await expect.poll(() => viewer.page.locator("tbody tr").count()).toBe(3);
       expect(await viewer.page.getByText("New flag").count()).toBe(0);
       await shot(viewer.page, "53-flags-viewer");

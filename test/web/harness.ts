@@ -253,8 +253,9 @@ export async function signedInContext(
   browser: Browser,
   apiUrl: string,
   user: { name: string; password: string },
+  viewport = { width: 1280, height: 900 },
 ): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({ viewport });
   const res = await context.request.post(`${apiUrl}/api/session`, {
     data: { username: user.name, password: user.password },
   });
@@ -262,23 +263,39 @@ export async function signedInContext(
   return context;
 }
 
-/**
- * A canary world (canaryYaml, v2 a little slower than v1) under steady load with Chromium, set up
- * before the file's tests and closed after them.
- */
-export function canaryWorld(): {
+export interface DashboardSuite {
   world: () => DashboardWorld;
-  signedIn: (user: { name: string; password: string }) => Promise<BrowserContext>;
-} {
+  browser: () => Browser;
+  /** A browser context signed in as `user` (1280 × 900 unless told). */
+  signedIn: (
+    user: { name: string; password: string },
+    viewport?: { width: number; height: number },
+  ) => Promise<BrowserContext>;
+  /** The same, with a page open in it. */
+  signedInPage: (user: {
+    name: string;
+    password: string;
+  }) => Promise<{ context: BrowserContext; page: Page }>;
+}
+
+/**
+ * A dashboard world and Chromium for one test file: started before its tests, with steady traffic
+ * through the proxy when `load` (from before `seed`, which runs once the world is up), and closed
+ * after them.
+ */
+export function dashboardSuite(
+  start: () => Promise<DashboardWorld>,
+  options: { seed?: (world: DashboardWorld) => Promise<void>; load?: boolean; timeoutMs?: number } = {},
+): DashboardSuite {
   let world: DashboardWorld | undefined;
   let browser: Browser | undefined;
   let stopLoad: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    world = await startDashboardWorld({ v1: { LATENCY_MS: "20" }, v2: { LATENCY_MS: "24" } }, canaryYaml());
+    world = await start();
+    if (options.load) stopLoad = steadyLoad(world.proxyUrl);
+    await options.seed?.(world);
     browser = await launchChromium();
-    // Steady traffic: the analysis judges, and the series records, what the proxy saw of each revision.
-    stopLoad = steadyLoad(world.proxyUrl);
-  }, 90_000);
+  }, options.timeoutMs ?? 90_000);
   afterAll(async () => {
     await stopLoad?.();
     await browser?.close();
@@ -286,6 +303,23 @@ export function canaryWorld(): {
   }, 60_000);
   return {
     world: () => world!,
-    signedIn: (user) => signedInContext(browser!, world!.apiUrl, user),
+    browser: () => browser!,
+    signedIn: (user, viewport) => signedInContext(browser!, world!.apiUrl, user, viewport),
+    async signedInPage(user) {
+      const context = await signedInContext(browser!, world!.apiUrl, user);
+      return { context, page: await context.newPage() };
+    },
   };
 }
+
+/**
+ * A canary world (canaryYaml, v2 a little slower than v1) under steady load with Chromium: the
+ * analysis judges, and the series records, what the proxy saw of each revision.
+ */
+export const canaryWorld = (): DashboardSuite =>
+  dashboardSuite(
+    () => startDashboardWorld({ v1: { LATENCY_MS: "20" }, v2: { LATENCY_MS: "24" } }, canaryYaml()),
+    {
+      load: true,
+    },
+  );

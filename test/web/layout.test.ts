@@ -13,16 +13,9 @@ import type { AddressInfo } from "node:net";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  canaryYaml,
-  launchChromium,
-  REPO,
-  startDashboardWorld,
-  steadyLoad,
-  type DashboardWorld,
-} from "./harness.js";
+import type { BrowserContext, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { canaryYaml, dashboardSuite, REPO, startDashboardWorld, type DashboardWorld } from "./harness.js";
 import { layoutProblems, MAX_PAGE_HEIGHT } from "./layout.js";
 
 const SHOTS = join(REPO, "test-results/layout");
@@ -76,13 +69,10 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-let world: DashboardWorld | undefined;
-let browser: Browser | undefined;
-let stopLoad: (() => Promise<void>) | undefined;
 const ids = { finished: "", running: "", run: "" };
 
 async function phaseOf(id: string): Promise<string> {
-  return (await world!.api<{ rollout: { phase: string } }>("GET", `/api/rollouts/${id}`)).body.rollout.phase;
+  return (await world().api<{ rollout: { phase: string } }>("GET", `/api/rollouts/${id}`)).body.rollout.phase;
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
@@ -92,7 +82,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 }
 
 async function deploy(version: string): Promise<string> {
-  const res = await world!.api<{ rollout: { id: string } }>("POST", "/api/deployments", {
+  const res = await world().api<{ rollout: { id: string } }>("POST", "/api/deployments", {
     service: "web",
     environment: "production",
     version,
@@ -208,23 +198,17 @@ async function seed(w: DashboardWorld): Promise<void> {
   });
 }
 
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  const hook = `http://127.0.0.1:${await closedPort()}/hook`;
-  world = await startDashboardWorld({ v1: { LATENCY_MS: "5" }, v2: { LATENCY_MS: "6" } }, yaml(hook), {
-    "ci.yml": CI,
-  });
-  // Steady traffic: the canary's analysis judges what the proxy saw of each revision.
-  stopLoad = steadyLoad(world.proxyUrl);
-  await seed(world);
-  browser = await launchChromium();
-}, 240_000);
-
-afterAll(async () => {
-  await stopLoad?.();
-  await browser?.close();
-  await world?.close();
-}, 60_000);
+const { world, browser } = dashboardSuite(
+  async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const hook = `http://127.0.0.1:${await closedPort()}/hook`;
+    return startDashboardWorld({ v1: { LATENCY_MS: "5" }, v2: { LATENCY_MS: "6" } }, yaml(hook), {
+      "ci.yml": CI,
+    });
+  },
+  // Steady traffic (from before the seeding): the canary's analysis judges what the proxy saw.
+  { load: true, seed, timeoutMs: 240_000 },
+);
 
 interface Visit {
   name: string;
@@ -286,15 +270,15 @@ let session: Awaited<ReturnType<BrowserContext["storageState"]>> | undefined;
 
 async function signedIn(viewport: { width: number; height: number }): Promise<BrowserContext> {
   if (!session) {
-    const context = await browser!.newContext();
-    const res = await context.request.post(`${world!.apiUrl}/api/session`, {
+    const context = await browser().newContext();
+    const res = await context.request.post(`${world().apiUrl}/api/session`, {
       data: { username: USER.name, password: USER.password },
     });
     expect(res.status()).toBe(200);
     session = await context.storageState();
     await context.close();
   }
-  return browser!.newContext({ viewport, storageState: session });
+  return browser().newContext({ viewport, storageState: session });
 }
 
 async function measure(page: Page, name: string, width: number): Promise<void> {
@@ -307,10 +291,10 @@ async function measure(page: Page, name: string, width: number): Promise<void> {
 
 describe.each(VIEWPORTS)("dashboard layout at $width px", (viewport) => {
   it("signs in on a page that fits", async () => {
-    const context = await browser!.newContext({ viewport });
+    const context = await browser().newContext({ viewport });
     try {
       const page = await context.newPage();
-      await page.goto(world!.apiUrl);
+      await page.goto(world().apiUrl);
       await page.getByRole("heading", { name: "Sign in to Slipway" }).waitFor();
       await measure(page, "sign-in", viewport.width);
     } finally {
@@ -324,7 +308,7 @@ describe.each(VIEWPORTS)("dashboard layout at $width px", (viewport) => {
       const context = await signedIn(viewport);
       try {
         const page = await context.newPage();
-        await page.goto(`${world!.apiUrl}${visit.path()}`);
+        await page.goto(`${world().apiUrl}${visit.path()}`);
         await visit.ready(page);
         await visit.then?.(page);
         await measure(page, visit.name, viewport.width);
@@ -341,7 +325,7 @@ describe("history at a phone's width", () => {
     const context = await signedIn(VIEWPORTS[0]!);
     try {
       const page = await context.newPage();
-      await page.goto(`${world!.apiUrl}/history`);
+      await page.goto(`${world().apiUrl}/history`);
       const shown = page.locator("main tbody tr");
       await shown.first().waitFor();
       const first = await shown.count();

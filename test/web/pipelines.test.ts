@@ -4,16 +4,15 @@
  * time per line, the commit, the step summaries and the artifacts; Run, Re-run and Cancel by role.
  */
 import { execFileSync } from "node:child_process";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import {
   GIT_ENV,
   horizontalOverflow,
-  launchChromium,
   shot,
+  dashboardSuite,
   startDashboardWorld,
   unnamedControls,
-  type DashboardWorld,
 } from "./harness.js";
 
 const CI = `name: CI
@@ -95,21 +94,12 @@ function commit(dir: string, ...message: string[]): string {
   return execFileSync("git", ["rev-parse", "HEAD"], { cwd: dir, encoding: "utf8" }).trim();
 }
 
-async function signedIn(user: { name: string; password: string }, width = 1280): Promise<BrowserContext> {
-  const context = await browser!.newContext({ viewport: { width, height: 900 } });
-  const res = await context.request.post(`${world!.apiUrl}/api/session`, {
-    data: { username: user.name, password: user.password },
-  });
-  expect(res.status()).toBe(200);
-  return context;
-}
-
 async function finished(runId: string): Promise<RunReply> {
   let run: RunReply | undefined;
   await expect
     .poll(
       async () => {
-        run = (await world!.api<{ run: RunReply }>("GET", `/api/runs/${runId}`)).body.run;
+        run = (await world().api<{ run: RunReply }>("GET", `/api/runs/${runId}`)).body.run;
         return run.status;
       },
       { timeout: 90_000, interval: 250 },
@@ -121,34 +111,20 @@ async function finished(runId: string): Promise<RunReply> {
 const step = (page: Page, job: string, name: string) =>
   page.getByRole("region", { name: new RegExp(`^${job}\\b`) }).locator(`details[data-step="${name}"]`);
 
-let world: DashboardWorld | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  world = await startDashboardWorld({}, undefined, { "ci.yml": CI, "steps.yml": STEPS, "slow.yml": SLOW });
-  browser = await launchChromium();
-}, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await world?.close();
-}, 60_000);
+const { world, signedIn, signedInPage } = dashboardSuite(() =>
+  startDashboardWorld({}, undefined, { "ci.yml": CI, "steps.yml": STEPS, "slow.yml": SLOW }),
+);
 
 describe("pipelines pages", () => {
   it("list runs and show a run's job graph, logs, step summaries and artifacts", async () => {
-    const w = world!;
+    const w = world();
     expect((await w.api("POST", "/api/users", USER)).status).toBe(201);
     const started = await w.api<{ run: { runId: string } }>("POST", "/api/runs", { workflow: "ci.yml" });
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     const runId = started.body.run.runId;
 
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const { context, page } = await signedInPage(USER);
     try {
-      const res = await context.request.post(`${w.apiUrl}/api/session`, {
-        data: { username: USER.name, password: USER.password },
-      });
-      expect(res.status()).toBe(200);
-      const page = await context.newPage();
       await page.goto(`${w.apiUrl}/pipelines`);
       // The run finishes while we watch: the list follows it over /api/events.
       const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: /^#/ }) });
@@ -180,7 +156,7 @@ describe("pipelines pages", () => {
   }, 120_000);
 
   it("show each job's steps with timed lines and the commit; Re-run runs the same commit again", async () => {
-    const w = world!;
+    const w = world();
     expect((await w.api("POST", "/api/users", DEPLOYER)).status).toBe(201);
     const sha = commit(w.dir, "Fix the checkout button", "It sent the form twice when clicked fast.");
     const started = await w.api<{ run: RunReply }>("POST", "/api/runs", { workflow: "steps.yml" });
@@ -267,7 +243,7 @@ describe("pipelines pages", () => {
   }, 180_000);
 
   it("start a run from the page, follow its step live and cancel it; refuse what cannot be done", async () => {
-    const w = world!;
+    const w = world();
     const context = await signedIn(DEPLOYER);
     try {
       const page = await context.newPage();
