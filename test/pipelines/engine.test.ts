@@ -1,30 +1,17 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { BuiltinAction } from "../../src/pipelines/actions/contract.js";
 import type { JobResult, RunEvent, RunResult } from "../../src/core/workflow/model.js";
 import { runWorkflows, type RunOptions } from "../../src/pipelines/run.js";
 import { pipelineSettings } from "../../src/pipelines/settings.js";
 import { openStore, type RunStore } from "../../src/store/index.js";
-import { FIXTURES, isAlive, makeRepo, type TestRepo } from "./helpers.js";
+import { FIXTURES, isAlive, makeRepo, type TestRepo, scratch } from "./helpers.js";
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-function repo(workflows: string[], files: Record<string, string> = {}): TestRepo {
-  const created = makeRepo(workflows, files);
-  cleanups.push(() => created.cleanup());
-  return created;
-}
-
-function markDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "slipway-marks-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const { tempDir, onCleanup, ...made } = scratch();
+const repo = (workflows: string[], files: Record<string, string> = {}): TestRepo =>
+  made.repo(files, workflows);
+const markDir = (): string => tempDir("slipway-marks-");
 
 interface Outcome {
   results: RunResult[];
@@ -38,7 +25,7 @@ interface Outcome {
 
 async function run(target: TestRepo, options: Partial<RunOptions> = {}): Promise<Outcome> {
   const store = await openStore("sqlite::memory:");
-  cleanups.push(() => void store.close());
+  onCleanup(() => void store.close());
   const history = store.runs;
   const events: RunEvent[] = [];
   const results = await runWorkflows({
@@ -295,7 +282,7 @@ jobs:
       ["none", "temp"],
     ] as const) {
       const target = makeRepo([], { ".github/workflows/scratch.yml": workflow });
-      cleanups.push(() => target.cleanup());
+      onCleanup(() => target.cleanup());
       const { logs } = await run(target, {
         settings: pipelineSettings({ ...process.env, SLIPWAY_SCRATCH_DIR: root }),
       });

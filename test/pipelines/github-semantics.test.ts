@@ -1,21 +1,12 @@
 // GitHub Actions semantics found wrong on real projects' workflows (issue 13), each checked end
 // to end through the library API (runWorkflows) on a real git repository.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { JobResult, RunEvent, RunResult } from "../../src/core/workflow/model.js";
 import { runWorkflows, type RunOptions } from "../../src/pipelines/run.js";
 import { openStore } from "../../src/store/index.js";
-import { makeRepo, type TestRepo } from "./helpers.js";
+import { type TestRepo, scratch } from "./helpers.js";
 
-const cleanups: (() => void | Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function repo(files: Record<string, string>): TestRepo {
-  const created = makeRepo([], files);
-  cleanups.push(() => created.cleanup());
-  return created;
-}
+const { repo, onCleanup } = scratch();
 
 interface Outcome {
   results: RunResult[];
@@ -26,7 +17,7 @@ interface Outcome {
 
 async function run(target: TestRepo, options: Partial<RunOptions> = {}): Promise<Outcome> {
   const store = await openStore("sqlite::memory:");
-  cleanups.push(() => store.close());
+  onCleanup(() => store.close());
   const events: RunEvent[] = [];
   const results = await runWorkflows({
     dir: target.dir,

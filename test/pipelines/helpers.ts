@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterEach } from "vitest";
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 export const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "slipway.js");
@@ -21,6 +22,34 @@ export interface TestRepo {
   /** Writes files and commits them; returns the new sha. */
   commit(files: Record<string, string>, message?: string): string;
   cleanup(): void;
+}
+
+/**
+ * What one test file makes and throws away: temp folders and repositories (and anything given to
+ * `onCleanup`), removed after each test, newest first.
+ */
+export function scratch(): {
+  tempDir(prefix: string): string;
+  repo(files: Record<string, string>, workflows?: string[]): TestRepo;
+  onCleanup(cleanup: () => void | Promise<void>): void;
+} {
+  const cleanups: (() => void | Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return {
+    tempDir(prefix) {
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      return dir;
+    },
+    repo(files, workflows = []) {
+      const created = makeRepo(workflows, files);
+      cleanups.push(() => created.cleanup());
+      return created;
+    },
+    onCleanup: (cleanup) => void cleanups.push(cleanup),
+  };
 }
 
 /** A temporary git repository on `main` whose first commit holds the given fixture workflows and files. */

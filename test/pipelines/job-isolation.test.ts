@@ -1,26 +1,11 @@
 // Per-job HOME, github.token and the Node of JavaScript actions, through `slipway run`.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { makeRepo, runCli, type TestRepo } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { runCli, scratch } from "./helpers.js";
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function repo(files: Record<string, string>): TestRepo {
-  const target = makeRepo([], files);
-  cleanups.push(() => target.cleanup());
-  return target;
-}
+const { tempDir, repo } = scratch();
 
 /** A host user's HOME with an ~/.npmrc, as the CLI's HOME. */
 function hostHome(): string {

@@ -2,15 +2,14 @@
 // (git http-backend): JavaScript actions with pre/main/post, outputs and state, composite actions
 // with nested remote uses, Docker actions refused when reached, unreachable actions behind
 // `if: false`, SHA pinning, and the actions cache reused by the next run.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunEvent, RunResult } from "../../src/core/workflow/model.js";
 import { runWorkflows } from "../../src/pipelines/run.js";
 import { pipelineSettings } from "../../src/pipelines/settings.js";
 import { startGitServer, type GitServer } from "./git-server.js";
-import { makeRepo, runCli, type TestRepo } from "./helpers.js";
+import { runCli, type TestRepo, scratch } from "./helpers.js";
 
 const JS_ACTION = {
   "action.yml": `name: hello
@@ -135,22 +134,7 @@ afterAll(async () => {
   await server.close();
 });
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function repo(files: Record<string, string>): TestRepo {
-  const created = makeRepo([], files);
-  cleanups.push(() => created.cleanup());
-  return created;
-}
+const { tempDir, repo, onCleanup } = scratch();
 
 async function run(target: TestRepo, cacheDir: string, serverUrl = server.url) {
   const events: RunEvent[] = [];
@@ -221,7 +205,7 @@ describe("remote actions", () => {
     const cacheDir = tempDir("slipway-actions-cache-");
     // Its own server, stopped at the end to show the pinned action needs no network.
     const own = await startGitServer();
-    cleanups.push(() => void own.close());
+    onCleanup(() => void own.close());
     const helloV1 = own.publish("acme/hello", JS_ACTION, { tag: "v1" });
     const pinned = `name: remote
 on: push
