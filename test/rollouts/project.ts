@@ -16,10 +16,8 @@ Object.assign(process.env, { VERSION: version }, faults[version] ?? {});
 await import(process.env.SLIPWAY_FIXTURE_APP);
 `;
 
-export function projectYaml(analysis = "3s", extra = ""): string {
-  return `project:
-  name: e2e
-services:
+/** The `services:` of every generated project: `web`, two replicas of the fixture app. */
+export const WEB_SERVICE_YAML = `services:
   web:
     path: web
     start: node start.mjs
@@ -31,7 +29,12 @@ services:
       period: 200ms
       timeout: 1s
     stopGracePeriod: 2s
-environments:
+`;
+
+export function projectYaml(analysis = "3s", extra = ""): string {
+  return `project:
+  name: e2e
+${WEB_SERVICE_YAML}environments:
   production:
     readinessTimeout: 6s
     scaleDownDelay: 1s

@@ -27,7 +27,13 @@ import { testDatabase } from "./test-database.js";
 
 import { projectYaml, START_SCRIPT } from "./project.js";
 
-export { FIXTURE_APP, projectYaml, START_SCRIPT, withoutBaselineTrigger } from "./project.js";
+export {
+  FIXTURE_APP,
+  projectYaml,
+  START_SCRIPT,
+  WEB_SERVICE_YAML,
+  withoutBaselineTrigger,
+} from "./project.js";
 
 export interface World {
   dir: string;

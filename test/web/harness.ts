@@ -14,7 +14,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll } from "vitest";
 import { spawnProxy, type SpawnedProxy } from "../../src/traffic/admin-client.js";
 import { serve, type RunningServer } from "../../src/server/serve.js";
-import { FIXTURE_APP, projectYaml, START_SCRIPT, withoutBaselineTrigger } from "../rollouts/world.js";
+import { projectYaml, START_SCRIPT, WEB_SERVICE_YAML, withoutBaselineTrigger } from "../rollouts/world.js";
 
 export const REPO = resolve(import.meta.dirname, "../..");
 export const WEB_DIST = join(REPO, "web/dist");
@@ -155,19 +155,7 @@ export function launchChromium(): Promise<Browser> {
 export function canaryYaml(): string {
   return `project:
   name: shop
-services:
-  web:
-    path: web
-    start: node start.mjs
-    replicas: 2
-    env:
-      SLIPWAY_FIXTURE_APP: ${FIXTURE_APP}
-    readiness:
-      http: { path: /healthz }
-      period: 200ms
-      timeout: 1s
-    stopGracePeriod: 2s
-environments:
+${WEB_SERVICE_YAML}environments:
   production:
     strategy: canary
     readinessTimeout: 8s
