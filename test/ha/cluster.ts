@@ -14,7 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { projectYaml, START_SCRIPT, withoutBaselineTrigger } from "../rollouts/project.js";
-import { processesUnder } from "../support/processes.js";
+import { killProjectProcesses } from "../support/processes.js";
 
 const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
 export const FINAL = ["promoted", "rolled-back", "failed", "superseded"];
@@ -115,11 +115,6 @@ async function spawnSlipway(args: string[], env: Record<string, string>, ready: 
   throw new Error(`slipway ${args[0]} did not start: ${out}`);
 }
 
-/** Node processes running from one of web's release directories: the instances. */
-function instanceProcesses(dir: string): number[] {
-  return processesUnder(join(dir, ".slipway", "releases", "web") + "/", { node: true });
-}
-
 export async function startCluster(options: { leaseMs: number; analysis?: string }): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), "slipway-ha-"));
   const database = await createDatabase();
@@ -209,21 +204,7 @@ export async function startCluster(options: { leaseMs: number; analysis?: string
       for (const replica of live()) replica.child.kill("SIGTERM");
       await Promise.race([Promise.all(replicas.map((r) => r.exited)), sleep(5_000)]);
       for (const replica of live()) replica.child.kill("SIGKILL");
-      for (const pid of instanceProcesses(dir)) {
-        try {
-          process.kill(-pid, "SIGKILL");
-        } catch {
-          // gone
-        }
-      }
-      try {
-        const info = JSON.parse(readFileSync(join(dir, ".slipway", "proxy", "proxy.json"), "utf8")) as {
-          pid: number;
-        };
-        process.kill(-info.pid, "SIGKILL");
-      } catch {
-        // gone
-      }
+      killProjectProcesses(dir);
       await new Promise<void>((ok) => receiver.close(() => ok()));
       rmSync(dir, { recursive: true, force: true });
       await database.drop();

@@ -34,7 +34,9 @@ describe("highly available control plane: two replicas on one PostgreSQL", () =>
     const next = await cluster.leader(30_000);
     expect(next).not.toBe(old);
     // A change through the new leader, while the old one sleeps.
-    await withRetry(cluster, (api) => api.post("/api/deployments", { service: "web", environment: "production", version: "after-pause" }));
+    await withRetry(cluster, (api) =>
+      api.post("/api/deployments", { service: "web", environment: "production", version: "after-pause" }),
+    );
     old.paused = false;
     old.child.kill("SIGCONT");
     expect(await old.exited).toBe(75);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -8,7 +8,7 @@ import type { Rollout } from "../../src/core/rollout/types.js";
 import { ApiClient } from "../../src/server/client.js";
 import { databaseEnv, testDatabase } from "./test-database.js";
 import { projectYaml, START_SCRIPT, withoutBaselineTrigger } from "./world.js";
-import { processesUnder } from "../support/processes.js";
+import { killProjectProcesses, processesUnder } from "../support/processes.js";
 
 const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
 const dir = mkdtempSync(join(tmpdir(), "slipway-durability-"));
@@ -53,21 +53,7 @@ afterAll(async () => {
     await Promise.race([exited, sleep(5_000)]);
   }
   // Everything this test started: instances (own process groups) and the detached proxy.
-  for (const pid of instanceProcesses()) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      // gone
-    }
-  }
-  try {
-    const info = JSON.parse(readFileSync(join(dir, ".slipway", "proxy", "proxy.json"), "utf8")) as {
-      pid: number;
-    };
-    process.kill(-info.pid, "SIGKILL");
-  } catch {
-    // gone
-  }
+  killProjectProcesses(dir);
   rmSync(dir, { recursive: true, force: true });
   await database?.drop();
 });

@@ -106,7 +106,9 @@ describe("runners on several hosts through the PostgreSQL job queue", () => {
     try {
       await expect(serve({ dir, port: 0, runners: "queue" })).rejects.toMatchObject({
         code: "SLIPWAY_UNSUPPORTED",
-        message: expect.stringMatching(/^--runners queue needs PostgreSQL: .* --database postgres:/) as unknown,
+        message: expect.stringMatching(
+          /^--runners queue needs PostgreSQL: .* --database postgres:/,
+        ) as unknown,
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -117,7 +119,12 @@ describe("runners on several hosts through the PostgreSQL job queue", () => {
     const { runnerToken } = world();
     expect((await api("GET", "/api/runs", undefined, runnerToken)).status).toBe(403);
     expect((await api("POST", "/api/runner/claim", { labels: ["self-hosted"], waitMs: 0 })).status).toBe(403);
-    const claim = await api<{ job: unknown }>("POST", "/api/runner/claim", { labels: ["nothing-has-this"], waitMs: 0 }, runnerToken);
+    const claim = await api<{ job: unknown }>(
+      "POST",
+      "/api/runner/claim",
+      { labels: ["nothing-has-this"], waitMs: 0 },
+      runnerToken,
+    );
     expect(claim).toEqual({ status: 200, json: { job: null } });
   });
 
@@ -132,9 +139,13 @@ describe("runners on several hosts through the PostgreSQL job queue", () => {
     if (!victim) throw new Error("no third runner");
     let victimJob = "";
     for (let i = 0; i < 600 && victimJob === ""; i++) {
-      const { json } = await api<{ jobs: { key: string; lines: { text: string }[] }[] }>("GET", `/api/runs/${runId}/logs`);
+      const { json } = await api<{ jobs: { key: string; lines: { text: string }[] }[] }>(
+        "GET",
+        `/api/runs/${runId}/logs`,
+      );
       const job = json.jobs.find(
-        (j) => j.key.startsWith("work-") && j.lines.some((l) => l.text.includes(`started in ${victim.ns.name}`)),
+        (j) =>
+          j.key.startsWith("work-") && j.lines.some((l) => l.text.includes(`started in ${victim.ns.name}`)),
       );
       if (job) victimJob = job.key;
       else await sleep(100);
@@ -145,7 +156,8 @@ describe("runners on several hosts through the PostgreSQL job queue", () => {
     let detectedInMs = -1;
     for (let i = 0; i < 600 && detectedInMs < 0; i++) {
       const { json } = await api<{ run: RunView }>("GET", `/api/runs/${runId}`);
-      if (json.run.jobs.find((job) => job.key === victimJob)?.conclusion) detectedInMs = Date.now() - killedAt;
+      if (json.run.jobs.find((job) => job.key === victimJob)?.conclusion)
+        detectedInMs = Date.now() - killedAt;
       else await sleep(100);
     }
 
@@ -155,11 +167,18 @@ describe("runners on several hosts through the PostgreSQL job queue", () => {
     const lost = byKey.get(victimJob);
     expect(lost?.conclusion).toBe("failure");
     expect(lost?.reason).toMatch(/^runner runners\/.* lost: no heartbeat for \d+(\.\d+)?s$/);
-    const { json: logs } = await api<{ jobs: { key: string; lines: { text: string }[] }[] }>("GET", `/api/runs/${runId}/logs`);
+    const { json: logs } = await api<{ jobs: { key: string; lines: { text: string }[] }[] }>(
+      "GET",
+      `/api/runs/${runId}/logs`,
+    );
     const linesOf = (key: string) => logs.jobs.find((job) => job.key === key)?.lines.map((l) => l.text) ?? [];
     for (const job of run.jobs.filter((j) => j.key !== victimJob)) {
       const failed = job.conclusion === "success" ? [] : linesOf(job.key);
-      expect({ key: job.key, conclusion: job.conclusion, failed }).toEqual({ key: job.key, conclusion: "success", failed: [] });
+      expect({ key: job.key, conclusion: job.conclusion, failed }).toEqual({
+        key: job.key,
+        conclusion: "success",
+        failed: [],
+      });
     }
     expect(run.conclusion).toBe("failure");
 
@@ -178,11 +197,16 @@ describe("runners on several hosts through the PostgreSQL job queue", () => {
     expect(report).toMatch(/^setup in slw-.*\nreport in slw-/);
     // …and the cache entry the setup job saved (its post step) too.
     const entries = readdirSync(join(dir, ".slipway", "cache")).filter((name) => name.endsWith(".json"));
-    expect(entries.map((name) => (JSON.parse(readFileSync(join(dir, ".slipway", "cache", name), "utf8")) as { key: string }).key)).toEqual([
-      `deps-${run.sha}`,
-    ]);
+    expect(
+      entries.map(
+        (name) =>
+          (JSON.parse(readFileSync(join(dir, ".slipway", "cache", name), "utf8")) as { key: string }).key,
+      ),
+    ).toEqual([`deps-${run.sha}`]);
     expect(detectedInMs).toBeGreaterThan(0);
-    process.stdout.write(`killed runner's job failed ${detectedInMs} ms after the kill (lost after ${LOST_AFTER_MS} ms)\n`);
+    process.stdout.write(
+      `killed runner's job failed ${detectedInMs} ms after the kill (lost after ${LOST_AFTER_MS} ms)\n`,
+    );
   }, 180_000);
 
   it("cancelling a run stops its job on the runner at its next heartbeat", async () => {
@@ -196,7 +220,9 @@ describe("runners on several hosts through the PostgreSQL job queue", () => {
     const cancelledAt = Date.now();
     expect((await api("POST", `/api/runs/${runId}/cancel`, {})).status).toBeLessThan(300);
     const run = await world().waitRun(runId, 60_000);
-    process.stdout.write(`a cancelled job on a runner ended ${Date.now() - cancelledAt} ms after the cancel\n`);
+    process.stdout.write(
+      `a cancelled job on a runner ended ${Date.now() - cancelledAt} ms after the cancel\n`,
+    );
     expect(run.jobs.map((job) => job.conclusion)).toEqual(["cancelled"]);
     expect(run.conclusion).toBe("cancelled");
   }, 120_000);

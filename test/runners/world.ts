@@ -14,6 +14,7 @@ import { createTestDatabase } from "../../src/store/postgres/test-support.js";
 import { projectYaml, START_SCRIPT, withoutBaselineTrigger } from "../rollouts/project.js";
 import { commitWorkflows } from "../support/workflow-repo.js";
 import { createNamespace, removeAllNamespaces, type Namespace } from "../support/netns.js";
+import { killGroup, killProjectProcesses } from "../support/processes.js";
 
 /** The CLI (built: `node scripts/build.mjs`); a bundled copy of this module passes its own. */
 const DEFAULT_BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
@@ -54,14 +55,6 @@ async function startProxy(dir: string, bin: string): Promise<void> {
   if (!/admin-token/.test(out)) throw new Error(`slipway up did not start: ${out}`);
 }
 
-function killGroup(pid: number | undefined): void {
-  try {
-    if (pid) process.kill(-pid, "SIGKILL");
-  } catch {
-    // gone
-  }
-}
-
 export async function startRunnersWorld(options: {
   /** File name → YAML, committed under .github/workflows. */
   workflows: Record<string, string>;
@@ -74,16 +67,7 @@ export async function startRunnersWorld(options: {
   const dir = mkdtempSync(join(tmpdir(), "slipway-runners-"));
   const cleanups: (() => void | Promise<void>)[] = [
     () => rmSync(dir, { recursive: true, force: true }),
-    () => {
-      try {
-        const proxy = JSON.parse(readFileSync(join(dir, ".slipway", "proxy", "proxy.json"), "utf8")) as {
-          pid: number;
-        };
-        killGroup(proxy.pid);
-      } catch {
-        // never started
-      }
-    },
+    () => killProjectProcesses(dir),
   ];
   const close = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse())

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { rmSync } from "node:fs";
+import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { processesUnder } from "./processes.js";
+import { killProjectProcesses } from "./processes.js";
 
 const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
 
@@ -25,17 +25,7 @@ export async function startUp(dir: string, timeoutMs = 30_000): Promise<RunningU
   const stop = async () => {
     up.kill("SIGTERM");
     await new Promise((ok) => (up.exitCode !== null ? ok(undefined) : up.once("exit", ok)));
-    // The proxy outlives the server on purpose (its own process group): end it here.
-    try {
-      const info = JSON.parse(readFileSync(join(dir, ".slipway", "proxy", "proxy.json"), "utf8")) as {
-        pid: number;
-      };
-      process.kill(-info.pid, "SIGKILL");
-    } catch {
-      // gone
-    }
-    // Instances the test started: processes running from one of the project's release directories.
-    for (const pid of processesUnder(join(dir, ".slipway", "releases") + "/")) process.kill(pid, "SIGKILL");
+    killProjectProcesses(dir);
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + timeoutMs;
