@@ -329,13 +329,19 @@ describe("a project whose proxy and instances die", () => {
     await until("v2 served", async () => ((await served(traffic)) === "v2" ? true : undefined), 60_000);
     // "ok", not just 200: a degraded project (an instance still unready) also answers 200.
     await until("health ok", async () => ((await health(apiUrl)).body.status === "ok" ? true : undefined));
-    const status = await api.get<{
+    type Status = {
       environments: Array<{
         live: string;
         serving: { status: string };
         revisions: Array<{ version: string; instances: Array<{ state: string }> }>;
       }>;
-    }>("/api/status");
+    };
+    // On a loaded machine the status can still list a revision the restart is settling (seen once in
+    // four CI rehearsals); what must hold, within the bound, is v2 alone with both instances ready.
+    const status = await until("v2 alone in the status", async () => {
+      const now = await api.get<Status>("/api/status");
+      return now.environments[0]?.revisions.length === 1 ? now : undefined;
+    });
     const env = status.environments[0];
     expect(env?.live).toBe("v2");
     expect(env?.revisions.map((r) => [r.version, r.instances.map((i) => i.state)])).toEqual([
