@@ -1,9 +1,26 @@
 import { execFileSync } from "node:child_process";
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { packJobFiles, receiveJobFiles, uploadedParts } from "./files.js";
+import {
+  DEFAULT_UPLOAD_MAX_BYTES,
+  packJobFiles,
+  receiveJobFiles,
+  uploadedParts,
+  uploadLimitFrom,
+} from "./files.js";
 
 const dirs: string[] = [];
 const temp = (): string => {
@@ -58,9 +75,35 @@ describe("job files between a runner and the server", () => {
     expect(existsSync(join(server, "artifacts/9"))).toBe(false);
   });
 
-  it("refuses what is not a gzip tar", async () => {
+  it("refuses what is not a gzip tar, and a gzip of something else than a tar", async () => {
     const file = join(temp(), "junk");
     writeFileSync(file, "not a tar");
+    await expect(receiveJobFiles(createReadStream(file), temp(), "7")).rejects.toThrow(
+      /^the upload is not a gzip tar: /,
+    );
+    writeFileSync(file, gzipSync("not a tar either"));
     await expect(receiveJobFiles(createReadStream(file), temp(), "7")).rejects.toThrow(/^tar: /);
+  });
+
+  it("stops unpacking an upload that grows past its limit, keeps none of it, and leaves no scratch folder", async () => {
+    const job = temp();
+    put(job, "artifacts/7/small.txt", "small");
+    put(job, "cache/zeros.bin", "\0".repeat(4 * 1024 * 1024)); // 4 MiB of zeros: a few KiB gzipped
+    const file = join(temp(), "upload.tgz");
+    execFileSync("tar", ["-czf", file, "-C", job, "artifacts", "cache"]);
+    const server = temp();
+    await expect(receiveJobFiles(createReadStream(file), server, "7", 1024 * 1024)).rejects.toThrow(
+      "the upload unpacks to more than 1048576 bytes (SLIPWAY_RUNNER_UPLOAD_MAX_BYTES)",
+    );
+    expect(readdirSync(server)).toEqual([]);
+    expect(await receiveJobFiles(createReadStream(file), server, "7", 8 * 1024 * 1024)).toBe(2);
+  });
+
+  it("reads its limit from SLIPWAY_RUNNER_UPLOAD_MAX_BYTES and refuses a value that is not a whole number", () => {
+    expect(uploadLimitFrom({})).toBe(DEFAULT_UPLOAD_MAX_BYTES);
+    expect(uploadLimitFrom({ SLIPWAY_RUNNER_UPLOAD_MAX_BYTES: "1000" })).toBe(1000);
+    expect(() => uploadLimitFrom({ SLIPWAY_RUNNER_UPLOAD_MAX_BYTES: "10G" })).toThrow(
+      /must be a positive whole number, got "10G"/,
+    );
   });
 });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { z } from "zod";
 import { SlipwayError } from "../../core/errors.js";
-import { packJobFiles, receiveJobFiles } from "../../runners/files.js";
+import { packJobFiles, receiveJobFiles, uploadLimitFrom } from "../../runners/files.js";
 import { commitBundle } from "../../runners/source.js";
 import type { HeartbeatBody } from "../../runners/protocol.js";
 import type { JobResult } from "../../core/workflow/model.js";
@@ -127,9 +127,12 @@ export const runnerRoutes: ApiRoute[] = [
     path: "/api/runner/jobs/:id/files",
     tag: "runners",
     summary: "The artifacts and cache entries the job saved (a gzip tar of artifacts/<run> and cache/)",
+    description:
+      "Refused with 400 when it is not a gzip tar or unpacks to more than SLIPWAY_RUNNER_UPLOAD_MAX_BYTES " +
+      "(default 10 GiB); nothing of a refused upload is kept.",
     handler: async (ctx): Promise<ApiReply> => {
       const scope = queueOf(ctx.app).jobScope(ctx.params.id ?? "", runnerOf(ctx));
-      const files = await receiveJobFiles(ctx.req, scope.dataDir, scope.runId);
+      const files = await receiveJobFiles(ctx.req, scope.dataDir, scope.runId, uploadLimitFrom(process.env));
       return { status: 200, body: { files } };
     },
   }),
