@@ -13,6 +13,7 @@ function world(initial: Traffic) {
   let traffic = initial;
   let stored: Rollout = rollout("stepping");
   const points: [string, SeriesPoint][] = [];
+  const prunes: number[] = [];
   const recorder = new SeriesRecorder({
     store: {
       traffic: (service, environment) => Promise.resolve({ service, environment, routes: [], traffic }),
@@ -24,14 +25,20 @@ function world(initial: Traffic) {
         return Promise.resolve();
       },
       series: () => Promise.resolve([]),
+      prune: (keep) => {
+        prunes.push(keep);
+        return Promise.resolve(0);
+      },
     },
     samplesOf: () => [],
     logger: pino({ enabled: false }),
     intervalMs: 1000,
+    keepRollouts: 7,
   });
   return {
     recorder,
     points,
+    prunes,
     move: (next: Traffic, r: Rollout) => {
       traffic = next;
       stored = r;
@@ -56,6 +63,7 @@ describe("SeriesRecorder", () => {
       ["r-2", 1000, { candidate: 20, stable: 80 }],
       ["r-2", 1100, { candidate: 100, stable: 0 }],
     ]);
+    expect(w.prunes).toEqual([7]); // once, when it finished
   });
 
   it("records nothing while a rollout waits for an approval", async () => {

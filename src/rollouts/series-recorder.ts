@@ -1,4 +1,4 @@
-import { SERIES_INTERVAL_MS, seriesPoint } from "../core/rollout/series.js";
+import { SERIES_INTERVAL_MS, SERIES_KEEP_ROLLOUTS, seriesPoint } from "../core/rollout/series.js";
 import type { Rollout, StatsSample } from "../core/rollout/types.js";
 import type { Logger } from "../log.js";
 import { RepeatedFailureGate } from "../log-repeats.js";
@@ -12,12 +12,14 @@ export interface SeriesRecorderDeps {
   samplesOf: (revisionId: string) => StatsSample[];
   logger: Logger;
   intervalMs?: number;
+  /** Rollouts whose series is kept (SERIES_KEEP_ROLLOUTS). */
+  keepRollouts?: number;
 }
 
 /**
  * Records each unfinished rollout's weights and rates (one point per SERIES_INTERVAL_MS), and one
- * last point when it finishes, so its page can show what it did after the environment moved on.
- * Recording is best effort: a failed write is logged and the next interval tries again; it never
+ * last point when it finishes, so its page can show what it did after the environment moved on;
+ * then drops the series of all but the newest SERIES_KEEP_ROLLOUTS rollouts. Recording is best effort: a failed write is logged and the next interval tries again; it never
  * fails or holds a rollout's transition.
  */
 export class SeriesRecorder {
@@ -45,6 +47,16 @@ export class SeriesRecorder {
       if (done) await this.append(done, now);
       // One final point, written or not (the page then falls back to the outcome): forget it.
       this.lastAt.delete(id);
+      await this.prune();
+    }
+  }
+
+  /** Once per finished rollout: the table grows only while rollouts finish. */
+  private async prune(): Promise<void> {
+    try {
+      await this.deps.series.prune(this.deps.keepRollouts ?? SERIES_KEEP_ROLLOUTS);
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, "cannot prune the rollouts' series");
     }
   }
 

@@ -11,6 +11,12 @@ import type { Rollout, StatsSample, Traffic } from "./types.js";
 export const SERIES_INTERVAL_MS = 2_000;
 /** Points a reply holds at most (the newest), a little over an hour at SERIES_INTERVAL_MS. */
 export const SERIES_LIMIT = 2_000;
+/**
+ * Rollouts whose series is kept (the most recently recorded); an older rollout's page shows its
+ * outcome without the chart. A 10-minute canary is 300 points, so the table stays in the
+ * hundreds of thousands of rows however long Slipway runs.
+ */
+export const SERIES_KEEP_ROLLOUTS = 1_000;
 
 /** What the proxy saw of one revision over the interval before `at`. */
 export interface RevisionRates {

@@ -38,5 +38,21 @@ export function rolloutSeriesStoreContract(
       expect(await store.series("r-1")).toEqual([point(T0, 20), point(T0 + 1, 30), point(T0 + 2, 40)]);
       expect((await store.series("r-1", 2)).map((p) => p.weights.candidate)).toEqual([30, 40]);
     });
+
+    it("prunes to the series of the rollouts recorded most recently, whole", async () => {
+      const { rolloutSeries: store } = await makeStore();
+      // r-old started first but was recorded last: its newest point is what counts.
+      await store.append("r-old", point(T0, 0));
+      await store.append("r-a", point(T0 + 1000, 0));
+      await store.append("r-a", point(T0 + 2000, 50));
+      await store.append("r-b", point(T0 + 3000, 0));
+      await store.append("r-old", point(T0 + 9000, 100));
+      expect(await store.prune(2)).toBe(2);
+      expect(await store.series("r-a")).toEqual([]);
+      expect(await store.series("r-b")).toEqual([point(T0 + 3000, 0)]);
+      expect(await store.series("r-old")).toEqual([point(T0, 0), point(T0 + 9000, 100)]);
+      expect(await store.prune(2)).toBe(0);
+      expect(await store.prune(0)).toBe(3);
+    });
   });
 }

@@ -21,4 +21,12 @@ export class PostgresRolloutSeriesStore implements RolloutSeriesStore {
     );
     return rows.map(pointFromRow).reverse();
   }
+
+  prune(keep: number): Promise<number> {
+    return this.db.run(
+      `DELETE FROM rollout_series WHERE rollout_id NOT IN (
+        SELECT rollout_id FROM rollout_series GROUP BY rollout_id ORDER BY MAX(at) DESC LIMIT $1)`,
+      [keep],
+    );
+  }
 }

@@ -3,6 +3,9 @@ import type { RolloutSeriesStore } from "../ports/rollout-series-store.js";
 import { pointFromRow, seriesParams, type SeriesRow } from "../rows/series-rows.js";
 import { settle, type SqliteDatabase } from "./database.js";
 
+const PRUNE_SQL = `DELETE FROM rollout_series WHERE rollout_id NOT IN (
+  SELECT rollout_id FROM rollout_series GROUP BY rollout_id ORDER BY MAX(at) DESC LIMIT ?)`;
+
 /** SQLite adapter of the RolloutSeriesStore port (table from migration 020). */
 export class SqliteRolloutSeriesStore implements RolloutSeriesStore {
   constructor(private readonly db: SqliteDatabase) {}
@@ -25,5 +28,9 @@ export class SqliteRolloutSeriesStore implements RolloutSeriesStore {
         .map(pointFromRow)
         .reverse(),
     );
+  }
+
+  prune(keep: number): Promise<number> {
+    return settle(() => this.db.prepare(PRUNE_SQL).run(keep).changes);
   }
 }
