@@ -11,6 +11,7 @@ import type { RunScope } from "../pipelines/run-scope.js";
 import { pipelineSettings } from "../pipelines/settings.js";
 import { makeScratchDir } from "../pipelines/workflow-run.js";
 import { WorktreePool } from "../pipelines/worktree-pool.js";
+import { markUsed } from "./keep-newest.js";
 import type { RemoteJobSpec } from "./protocol.js";
 
 export interface RemoteJobHost {
@@ -34,6 +35,7 @@ export interface RemoteJobHost {
 export async function runRemoteJob(spec: RemoteJobSpec, host: RemoteJobHost): Promise<JobResult> {
   const source = join(host.workDir, "source", spec.sha);
   if (!existsSync(source)) await addWorktree(host.repo, source, spec.sha);
+  else markUsed(source); // kept among the checkouts used most recently (pruneSources)
   const workflow = await loadWorkflow(join(source, spec.workflowFile), { repoRoot: source });
   const job = workflow.jobs.find((candidate) => candidate.id === spec.jobId);
   if (!job) throw new Error(`${spec.workflowFile} at ${spec.sha.slice(0, 12)} has no job ${spec.jobId}`);

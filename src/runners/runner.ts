@@ -7,7 +7,7 @@ import type { JobResult, LogLine, RunEvent } from "../core/workflow/model.js";
 import { packJobFiles, unpackInto, uploadedParts } from "./files.js";
 import { RUNNER_PATHS, type HeartbeatReply, type RemoteJobSpec } from "./protocol.js";
 import { runRemoteJob } from "./remote-job.js";
-import { repositoryWith } from "./source.js";
+import { pruneSources, repositoryWith } from "./source.js";
 
 export interface RunnerOptions {
   /** The control plane's URL, e.g. http://10.0.0.1:7070. */
@@ -177,6 +177,10 @@ async function runOne(
     say(`runner: reporting job ${spec.key} failed: ${(error as Error).message}`);
   } finally {
     rmSync(jobData, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    // One job at a time per runner: no other job is using a checkout now.
+    await pruneSources(options.workDir).catch((error: unknown) =>
+      say(`runner: removing old checkouts failed: ${(error as Error).message}`),
+    );
   }
   return result;
 }
