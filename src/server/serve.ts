@@ -35,6 +35,7 @@ import { createApp } from "./app.js";
 import type { ServerInfo } from "./app-context.js";
 import { createHttpHandler } from "./http-api.js";
 import { withRequestMetrics } from "./metrics/app.js";
+import { sweepAbandonedRuns } from "../pipelines/runs/run-owner.js";
 import { attachRunsAndNotifier } from "./runs-and-notifier.js";
 import { defaultWebRoot } from "./static.js";
 
@@ -240,6 +241,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       .catch((error: unknown) =>
         log.warn({ err: (error as Error).message }, "could not mark interrupted runs"),
       );
+    // And those of a `slipway run` in a terminal whose process was killed.
+    await sweepAbandonedRuns(data, controlState.runs).catch((error: unknown) =>
+      log.warn({ err: (error as Error).message }, "could not mark abandoned runs"),
+    );
     runs.startSchedules(); // `on: schedule` crons, in UTC
   };
   if (!ha) await lead();

@@ -256,6 +256,85 @@ describe("output to a closed pipe", () => {
   }, 120_000);
 });
 
+describe("stopped from outside", () => {
+  it("slipway run ended by SIGTERM (a CI deadline): the run is recorded cancelled, its steps end, nothing is left behind", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "slipway-newcomer-tmp-"));
+    temps.push(tmp);
+    const pidFile = join(tmp, "step-pid");
+    const repo = makeRepo([], {
+      ".github/workflows/ci.yml": [
+        "on: push",
+        "jobs:",
+        "  long:",
+        "    runs-on: ubuntu-latest",
+        "    steps:",
+        `      - run: echo "$$" > ${pidFile}; echo started; sleep 60`,
+      ].join("\n"),
+    });
+    repos.push(repo);
+    const child = spawn(process.execPath, [CLI, "run"], {
+      cwd: repo.dir,
+      env: { ...process.env, NO_COLOR: "1", CI: "true", ...ENV, TMPDIR: tmp, SLIPWAY_SCRATCH_DIR: tmp },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    const deadline = Date.now() + 60_000;
+    // The pid file, not "started": the step's title (its script's text) is printed before it runs.
+    while (!existsSync(pidFile) && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 100));
+    const stepPid = Number(readFileSync(pidFile, "utf8"));
+    expect(isAlive(stepPid)).toBe(true);
+    child.kill("SIGTERM");
+    const code = await exited;
+    expect(code).not.toBe(0);
+    expect(output).not.toMatch(/internal error|at .*\.js:\d+/);
+    const runs = await cli(["runs", "--json"], repo.dir);
+    const [recorded] = JSON.parse(runs.stdout) as { status: string; conclusion: string }[];
+    expect(recorded).toMatchObject({ status: "completed", conclusion: "cancelled" });
+    expect(isAlive(stepPid)).toBe(false);
+    expect(readdirSync(tmp).filter((name) => name.startsWith("slipway-"))).toEqual([]);
+    expect(repo.git("worktree", "list").split("\n")).toHaveLength(1);
+  }, 120_000);
+
+  it("slipway run killed outright (SIGKILL): the next look at the runs shows it interrupted, not running", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "slipway-newcomer-tmp-"));
+    temps.push(tmp);
+    const pidFile = join(tmp, "step-pid");
+    const repo = makeRepo([], {
+      ".github/workflows/ci.yml": [
+        "on: push",
+        "jobs:",
+        "  long:",
+        "    runs-on: ubuntu-latest",
+        "    steps:",
+        `      - run: echo "$$" > ${pidFile}; sleep 60`,
+      ].join("\n"),
+    });
+    repos.push(repo);
+    const child = spawn(process.execPath, [CLI, "run"], {
+      cwd: repo.dir,
+      env: { ...process.env, NO_COLOR: "1", CI: "true", ...ENV },
+      stdio: "ignore",
+    });
+    const exited = new Promise((resolve) => child.on("close", resolve));
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(pidFile) && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 100));
+    const stepPid = Number(readFileSync(pidFile, "utf8"));
+    child.kill("SIGKILL");
+    await exited;
+    try {
+      const runs = await cli(["runs", "--json"], repo.dir);
+      const [recorded] = JSON.parse(runs.stdout) as { status: string; conclusion: string }[];
+      expect(recorded).toMatchObject({ status: "completed", conclusion: "interrupted" });
+    } finally {
+      // A step outlives a SIGKILLed CLI (nothing was left to stop it): this test ends it.
+      if (isAlive(stepPid)) process.kill(-stepPid, "SIGKILL");
+    }
+  }, 120_000);
+});
+
 describe("arguments", () => {
   it("refuses a malformed option value, suggests the flag for a typo, and prints {error} with --json", async () => {
     const dir = mkdtempSync(join(tmpdir(), "slipway-newcomer-args-"));

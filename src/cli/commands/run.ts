@@ -94,12 +94,17 @@ async function runCommand(flags: RunFlags): Promise<number> {
   const secrets = collectSecrets({ env: process.env, file: flags.secretsFile, flags: flags.secret });
   const eventPayload = flags.eventFile ? readEventFile(flags.eventFile) : undefined;
   // The engine and the database drivers load when a run starts, not for `slipway run --help`.
-  const [{ openStore }, { runWorkflows }] = await Promise.all([
+  const [{ openStore }, { runWorkflows }, { recordRunOwner, sweepAbandonedRuns }] = await Promise.all([
     import("../../store/index.js"),
     import("../../pipelines/run.js"),
+    import("../../pipelines/runs/run-owner.js"),
   ]);
   const store = await openStore(databasePath(flags.dir, flags.database ?? flags.db));
   const history = store.runs;
+  const dataDir = join(repositoryRoot(resolve(flags.dir)), DEFAULTS.dataDir);
+  // Runs of an earlier `slipway run` that was killed are "running" no more.
+  await sweepAbandonedRuns(dataDir, history);
+  const releaseOwners: (() => void)[] = [];
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -136,17 +141,19 @@ async function runCommand(flags: RunFlags): Promise<number> {
       vars,
       labels: flags.label,
       ...(maxParallel !== undefined ? { maxParallel } : {}),
-      dataDir: join(repositoryRoot(resolve(flags.dir)), DEFAULTS.dataDir),
+      dataDir,
       history,
       signal: controller.signal,
       keepWorkspaces: flags.keepWorkspaces ?? false,
       onEvent: (event) => {
+        if (event.type === "run-started") releaseOwners.push(recordRunOwner(dataDir, event.runId));
         if (live) live.onEvent(event);
         else if (plain) plain(event);
         else if (event.type === "warning") process.stderr.write(`warning: ${event.message}\n`);
       },
     });
   } finally {
+    for (const release of releaseOwners) release();
     live?.stop();
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);

@@ -1,4 +1,7 @@
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
+import { DEFAULTS } from "../../core/defaults.js";
+import { repositoryRoot } from "../../pipelines/git.js";
 import { wholeNumber } from "../options.js";
 import { formatDuration, printJson, style } from "../output.js";
 import { DATABASE_HELP, withStore } from "../state.js";
@@ -15,6 +18,9 @@ export function registerRuns(program: Command): void {
     .option("--json", "print JSON")
     .action((flags: { limit: number; dir: string; db?: string; database?: string; json?: boolean }) =>
       withStore(databasePath(flags.dir, flags.database ?? flags.db), async (store) => {
+        const { sweepAbandonedRuns } = await import("../../pipelines/runs/run-owner.js");
+        // A run whose `slipway run` was killed shows as interrupted, not as running for ever.
+        await sweepAbandonedRuns(join(repositoryRoot(resolve(flags.dir)), DEFAULTS.dataDir), store.runs);
         const runs = await store.runs.listRuns(flags.limit);
         if (flags.json) {
           printJson(runs);

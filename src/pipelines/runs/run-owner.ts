@@ -1,0 +1,87 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { RunStore } from "../../store/ports/run-store.js";
+
+/**
+ * The process that runs a run of `slipway run`, recorded as `<dataDir>/run-owners/<runId>`
+ * ("pid start-time"), so a run whose process was killed (SIGKILL, the OOM killer, a host that
+ * rebooted) does not stay "running" forever: whoever looks next finds its owner gone and marks it
+ * interrupted. Runs of `slipway server` have their own record (the run manager's metadata).
+ */
+const OWNERS = "run-owners";
+
+/** Records this process as the run's owner; the function it answers forgets it (the run ended). */
+export function recordRunOwner(dataDir: string, runId: string): () => void {
+  const dir = join(dataDir, OWNERS);
+  const file = join(dir, runId);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, `${process.pid} ${statOf(process.pid)?.startTime ?? ""}\n`);
+  } catch {
+    return () => undefined; // without the record the run is only not swept: no reason to fail it
+  }
+  return () => rmSync(file, { force: true });
+}
+
+/**
+ * Marks interrupted each run still "running" whose recorded owner is gone (no such process, or
+ * another one under its pid); answers their ids. Runs without a record are left alone.
+ */
+export async function sweepAbandonedRuns(
+  dataDir: string,
+  store: Pick<RunStore, "getRun" | "markInterrupted">,
+  now = Date.now(),
+): Promise<string[]> {
+  let owned: string[];
+  try {
+    owned = readdirSync(join(dataDir, OWNERS));
+  } catch {
+    return [];
+  }
+  const marked: string[] = [];
+  for (const runId of owned) {
+    const file = join(dataDir, OWNERS, runId);
+    if (ownerAlive(file)) continue;
+    const run = await store.getRun(runId);
+    if (run?.status === "running") {
+      const duration = Math.max(0, now - Date.parse(run.startedAt));
+      if (await store.markInterrupted(runId, duration)) marked.push(runId);
+    }
+    rmSync(file, { force: true });
+  }
+  return marked;
+}
+
+function ownerAlive(file: string): boolean {
+  let pid: number;
+  let startTime: string | undefined;
+  try {
+    const [pidText, start] = readFileSync(file, "utf8").trim().split(" ");
+    pid = Number(pidText);
+    startTime = start || undefined;
+  } catch {
+    return true; // being written or removed right now: look again next time
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"; // alive, another user's
+  }
+  const stat = statOf(pid);
+  if (stat === undefined) return true; // no /proc here: the signal said enough
+  if (stat.zombie) return false; // dead, its parent has not reaped it
+  // The pid may have been given to another process since.
+  return startTime === undefined || stat.startTime === startTime;
+}
+
+/** /proc/<pid>/stat: the state and the start time in clock ticks since boot (field 22); undefined off Linux. */
+function statOf(pid: number): { zombie: boolean; startTime: string | undefined } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { zombie: fields[0] === "Z", startTime: fields[19] };
+  } catch {
+    return undefined;
+  }
+}
