@@ -7,7 +7,8 @@
 //                        [--only direct,haproxy,nginx] [--compare path/to/dist/proxy.js --compare-label before]
 //                        [--no-write]
 // Reference rows: "node pipe" (http.request + pipe with a keep-alive agent) and "undici pool"
-// (the built-in proxy's server and upstream client alone, the floor for its design).
+// (the built-in proxy's server and upstream client alone, the floor for its design), "llhttp socket"
+// (the same server with plain sockets and Node's own response parser upstream: a leaner client's floor).
 // Each peer gets --duration seconds in total, split over --rounds turns; medians are reported.
 // --only keeps the peers whose names contain one of the given words (the HAProxy data plane
 // against HAProxy alone, nginx and direct: --only direct,haproxy,nginx); such a run writes its own
@@ -16,6 +17,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -136,6 +138,10 @@ const allPeers = {
     await waitForPort(port);
     return { url: `http://127.0.0.1:${port}/`, pid: proc.child.pid };
   },
+  // What a leaner upstream client would give: the same server, upstream requests written on plain
+  // keep-alive sockets and responses parsed by Node's own llhttp binding (the internal
+  // node:_http_common HTTPParser). GET/HEAD-only sketch, no errors handled: a floor, not a proxy.
+  ...(hasHttpParser() ? { "llhttp socket (reference)": llhttpSocket } : {}),
   // The HAProxy data plane (issue 14): `slipway proxy --data-plane haproxy`, 2 HAProxy threads.
   ...(hasCommand("haproxy") ? { "slipway (haproxy)": (upstreamPort) => slipwayHaproxy(upstreamPort) } : {}),
   "nginx (1 worker)": (upstreamPort) => nginxProxy(upstreamPort, 1),
@@ -168,6 +174,65 @@ backend be
     return { url: `http://127.0.0.1:${port}/`, pid: proc.child.pid };
   },
 };
+
+/** The "llhttp socket (reference)" peer (see allPeers). */
+async function llhttpSocket(upstreamPort) {
+  const port = await freePort();
+  const proc = startChild(process.execPath, [
+    "--input-type=module",
+    "-e",
+    `import http from "node:http";
+     import net from "node:net";
+     import { createRequire } from "node:module";
+     const { HTTPParser } = createRequire(import.meta.url)("_http_common");
+     const HOP = new Set(["connection", "keep-alive", "transfer-encoding"]);
+     const idle = [];
+     const connect = () => {
+       const socket = net.connect(${upstreamPort}, "127.0.0.1");
+       const parser = new HTTPParser();
+       parser.initialize(HTTPParser.RESPONSE, {}, 0, 0);
+       parser[HTTPParser.kOnHeadersComplete] = (major, minor, headers, method, url, status, message, upgrade, keepAlive) => {
+         const out = [];
+         for (let i = 0; i < headers.length; i += 2) if (!HOP.has(headers[i].toLowerCase())) out.push(headers[i], headers[i + 1]);
+         socket.res.writeHead(status, message, out);
+         socket.keep = keepAlive;
+         return socket.head ? 1 : 0;
+       };
+       parser[HTTPParser.kOnBody] = (chunk) => socket.res.write(chunk);
+       parser[HTTPParser.kOnMessageComplete] = () => {
+         const res = socket.res;
+         socket.res = null;
+         res.end();
+         if (socket.keep) idle.push(socket); else socket.destroy();
+       };
+       socket.setNoDelay(true);
+       socket.on("data", (data) => parser.execute(data));
+       socket.on("error", () => socket.res?.destroy());
+       return socket;
+     };
+     http.createServer((req, res) => {
+       const socket = idle.pop() ?? connect();
+       socket.res = res;
+       socket.head = req.method === "HEAD";
+       let head = req.method + " " + req.url + " HTTP/1.1\\r\\n";
+       const raw = req.rawHeaders;
+       for (let i = 0; i < raw.length; i += 2) head += raw[i] + ": " + raw[i + 1] + "\\r\\n";
+       socket.write(head + "\\r\\n", "latin1");
+     }).listen(${port}, "127.0.0.1");`,
+  ]);
+  cleanups.push(() => proc.stop());
+  await waitForPort(port);
+  return { url: `http://127.0.0.1:${port}/`, pid: proc.child.pid };
+}
+
+/** Node's own HTTP parser is internal (node:_http_common): the reference row needs it. */
+function hasHttpParser() {
+  try {
+    return typeof createRequire(import.meta.url)("_http_common").HTTPParser === "function";
+  } catch {
+    return false;
+  }
+}
 
 async function slipway(upstreamPort, workers, entry) {
   const [listenPort, adminPort] = [await freePort(), await freePort()];
@@ -303,8 +368,7 @@ function targets() {
     own.length > 0 && nginx2 && direct
       ? `Targets (issue 14) for the built-in proxy: ≥ 0.5x the req/s of nginx (2 workers), p99 added ≤ 10 ms → ${own
           .map(
-            (r) =>
-              `${r.name} **${(r.rps / nginx2.rps).toFixed(2)}x**, **${signedMs(r.p99 - direct.p99)}**`,
+            (r) => `${r.name} **${(r.rps / nginx2.rps).toFixed(2)}x**, **${signedMs(r.p99 - direct.p99)}**`,
           )
           .join("; ")}.`
       : "";
