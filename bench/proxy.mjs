@@ -6,6 +6,9 @@
 //   node bench/proxy.mjs [--duration 9] [--rounds 3] [--connections 50] [--upstream nginx|node]
 //                        [--only direct,haproxy,nginx] [--compare path/to/dist/proxy.js --compare-label before]
 //                        [--no-write]
+// Reference rows: "node pipe" (http.request + pipe with a keep-alive agent) and "undici pool"
+// (the built-in proxy's server and upstream client alone, the floor for its design), "llhttp socket"
+// (the same server with plain sockets and Node's own response parser upstream: a leaner client's floor).
 // Each peer gets --duration seconds in total, split over --rounds turns; medians are reported.
 // --only keeps the peers whose names contain one of the given words (the HAProxy data plane
 // against HAProxy alone, nginx and direct: --only direct,haproxy,nginx); such a run writes its own
@@ -14,6 +17,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -83,7 +87,8 @@ const allPeers = {
           : {}),
       }
     : {}),
-  // The floor for any Node proxy: http.request + pipe with a keep-alive agent, nothing else.
+  // The plain Node way: http.request + pipe with a keep-alive agent, nothing else (its client
+  // costs more CPU per request than undici's: compare with "undici pool (reference)").
   "node pipe (reference)": async (upstreamPort) => {
     const port = await freePort();
     const proc = startChild(process.execPath, [
@@ -103,6 +108,40 @@ const allPeers = {
     await waitForPort(port);
     return { url: `http://127.0.0.1:${port}/`, pid: proc.child.pid };
   },
+  // The floor for the built-in proxy's design: the same server and the same upstream client (an
+  // undici Pool, as src/traffic/builtin), request and response headers passed through, nothing
+  // else. What slipway (1 worker) costs above it is its own work (routing, headers, timers, stats).
+  "undici pool (reference)": async (upstreamPort) => {
+    const port = await freePort();
+    const proc = startChild(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import http from "node:http";
+       import { Pool } from "undici";
+       const pool = new Pool("http://127.0.0.1:${upstreamPort}", { keepAliveTimeout: 4000, headersTimeout: 0, bodyTimeout: 0 });
+       http.createServer((req, res) => {
+         pool.dispatch({ method: req.method, path: req.url, headers: req.rawHeaders, body: req.method === "GET" || req.method === "HEAD" ? null : req }, {
+           onRequestStart() {},
+           onResponseStart(controller, status, headers) { if (status >= 200) res.writeHead(status, headers); },
+           onResponseData(controller, chunk) { if (!res.write(chunk)) { controller.pause(); res.once("drain", () => controller.resume()); } },
+           onResponseEnd() { res.end(); },
+           onResponseError() { res.destroy(); },
+         });
+       }).listen(${port}, "127.0.0.1");`,
+      ],
+      // "undici" resolves from this checkout's node_modules.
+      { cwd: ROOT },
+    );
+    cleanups.push(() => proc.stop());
+    await waitForPort(port);
+    return { url: `http://127.0.0.1:${port}/`, pid: proc.child.pid };
+  },
+  // What a leaner upstream client would give: the same server, upstream requests written on plain
+  // keep-alive sockets and responses parsed by Node's own llhttp binding (the internal
+  // node:_http_common HTTPParser). GET/HEAD-only sketch, no errors handled: a floor, not a proxy.
+  ...(hasHttpParser() ? { "llhttp socket (reference)": llhttpSocket } : {}),
   // The HAProxy data plane (issue 14): `slipway proxy --data-plane haproxy`, 2 HAProxy threads.
   ...(hasCommand("haproxy") ? { "slipway (haproxy)": (upstreamPort) => slipwayHaproxy(upstreamPort) } : {}),
   "nginx (1 worker)": (upstreamPort) => nginxProxy(upstreamPort, 1),
@@ -135,6 +174,65 @@ backend be
     return { url: `http://127.0.0.1:${port}/`, pid: proc.child.pid };
   },
 };
+
+/** The "llhttp socket (reference)" peer (see allPeers). */
+async function llhttpSocket(upstreamPort) {
+  const port = await freePort();
+  const proc = startChild(process.execPath, [
+    "--input-type=module",
+    "-e",
+    `import http from "node:http";
+     import net from "node:net";
+     import { createRequire } from "node:module";
+     const { HTTPParser } = createRequire(import.meta.url)("_http_common");
+     const HOP = new Set(["connection", "keep-alive", "transfer-encoding"]);
+     const idle = [];
+     const connect = () => {
+       const socket = net.connect(${upstreamPort}, "127.0.0.1");
+       const parser = new HTTPParser();
+       parser.initialize(HTTPParser.RESPONSE, {}, 0, 0);
+       parser[HTTPParser.kOnHeadersComplete] = (major, minor, headers, method, url, status, message, upgrade, keepAlive) => {
+         const out = [];
+         for (let i = 0; i < headers.length; i += 2) if (!HOP.has(headers[i].toLowerCase())) out.push(headers[i], headers[i + 1]);
+         socket.res.writeHead(status, message, out);
+         socket.keep = keepAlive;
+         return socket.head ? 1 : 0;
+       };
+       parser[HTTPParser.kOnBody] = (chunk) => socket.res.write(chunk);
+       parser[HTTPParser.kOnMessageComplete] = () => {
+         const res = socket.res;
+         socket.res = null;
+         res.end();
+         if (socket.keep) idle.push(socket); else socket.destroy();
+       };
+       socket.setNoDelay(true);
+       socket.on("data", (data) => parser.execute(data));
+       socket.on("error", () => socket.res?.destroy());
+       return socket;
+     };
+     http.createServer((req, res) => {
+       const socket = idle.pop() ?? connect();
+       socket.res = res;
+       socket.head = req.method === "HEAD";
+       let head = req.method + " " + req.url + " HTTP/1.1\\r\\n";
+       const raw = req.rawHeaders;
+       for (let i = 0; i < raw.length; i += 2) head += raw[i] + ": " + raw[i + 1] + "\\r\\n";
+       socket.write(head + "\\r\\n", "latin1");
+     }).listen(${port}, "127.0.0.1");`,
+  ]);
+  cleanups.push(() => proc.stop());
+  await waitForPort(port);
+  return { url: `http://127.0.0.1:${port}/`, pid: proc.child.pid };
+}
+
+/** Node's own HTTP parser is internal (node:_http_common): the reference row needs it. */
+function hasHttpParser() {
+  try {
+    return typeof createRequire(import.meta.url)("_http_common").HTTPParser === "function";
+  } catch {
+    return false;
+  }
+}
 
 async function slipway(upstreamPort, workers, entry) {
   const [listenPort, adminPort] = [await freePort(), await freePort()];
@@ -255,6 +353,8 @@ const rows = results.map(
   (r) =>
     `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${!direct || r.name === "direct" ? "—" : `${r.p99 >= direct.p99 ? "+" : "−"}${Math.abs(r.p99 - direct.p99).toFixed(2)}`} | ${micros(r.cpuUs)} | ${micros(r.nodeUs)} | ${r.errors} |`,
 );
+/** A difference in ms with its sign ("+1.20 ms", "−0.40 ms"). */
+const signedMs = (value) => `${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(2)} ms`;
 /** The issue's targets for the built-in proxy, per row of this run. */
 function targets() {
   const own = results.filter((r) => /^slipway \(\d workers?\)$/.test(r.name));
@@ -262,14 +362,13 @@ function targets() {
   const haproxyAlone = results.find((r) => r.name === "haproxy (2 threads)");
   const viaHaproxy =
     haproxyRow && haproxyAlone && nginx2 && direct
-      ? `\nTargets (issue 14) for the HAProxy data plane: within 5 % of haproxy alone, ≥ nginx (2 workers), p99 added ≤ 1 ms → **${((haproxyRow.rps / haproxyAlone.rps) * 100).toFixed(0)} %** of haproxy alone, **${(haproxyRow.rps / nginx2.rps).toFixed(2)}x** nginx, **${haproxyRow.p99 >= direct.p99 ? "+" : "−"}${Math.abs(haproxyRow.p99 - direct.p99).toFixed(2)} ms**; CPU ${haproxyRow.cpuUs.toFixed(0)} vs ${haproxyAlone.cpuUs.toFixed(0)} µs/req.`
+      ? `\nTargets (issue 14) for the HAProxy data plane: within 5 % of haproxy alone, ≥ nginx (2 workers), p99 added ≤ 1 ms → **${((haproxyRow.rps / haproxyAlone.rps) * 100).toFixed(0)} %** of haproxy alone, **${(haproxyRow.rps / nginx2.rps).toFixed(2)}x** nginx, **${signedMs(haproxyRow.p99 - direct.p99)}**; CPU ${haproxyRow.cpuUs.toFixed(0)} vs ${haproxyAlone.cpuUs.toFixed(0)} µs/req.`
       : "";
   const builtIn =
     own.length > 0 && nginx2 && direct
       ? `Targets (issue 14) for the built-in proxy: ≥ 0.5x the req/s of nginx (2 workers), p99 added ≤ 10 ms → ${own
           .map(
-            (r) =>
-              `${r.name} **${(r.rps / nginx2.rps).toFixed(2)}x**, **+${(r.p99 - direct.p99).toFixed(2)} ms**`,
+            (r) => `${r.name} **${(r.rps / nginx2.rps).toFixed(2)}x**, **${signedMs(r.p99 - direct.p99)}**`,
           )
           .join("; ")}.`
       : "";
