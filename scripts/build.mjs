@@ -9,7 +9,7 @@ const keepExternal = {
   name: "external-except-actions",
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, (args) =>
-      args.path.startsWith("@actions/") ? undefined : { external: true },
+      args.path.startsWith("@actions/") || args.path === "commander" ? undefined : { external: true },
     );
   },
 };
@@ -30,10 +30,15 @@ await esbuild.build({
   chunkNames: "chunks/[name]-[hash]",
   sourcemap: true,
   logLevel: "warning",
+  // Bundled CommonJS (commander) requires Node's built-ins: give every chunk a real `require`.
+  banner: {
+    js: 'import { createRequire as __slipwayCreateRequire } from "node:module"; const require = __slipwayCreateRequire(import.meta.url);',
+  },
   plugins: [keepExternal],
 });
 
-// dist/commands.json: what `slipway --help` lists without loading every command (command-table.ts).
+// dist/commands.json and dist/help.txt: what `slipway --help` lists and prints without loading every
+// command or commander (command-table.ts, src/cli/main.ts).
 execFileSync(process.execPath, ["dist/cli.js"], {
   env: { ...process.env, SLIPWAY_WRITE_COMMAND_TABLE: "1" },
 });
