@@ -10,7 +10,7 @@
 // --before: also time another build's `slipway run` in each round (same workflow; that build must
 // know the workflow's actions).
 import { execFileSync } from "node:child_process";
-import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -139,7 +139,14 @@ try {
   appendFileSync(join(repo, "packages", name(COUNT - 1), "src", "index.js"), "export const warm = true;\n");
   git(repo, "commit", "-qam", "warm-up change");
   await timed(turbo, ["run", "build"], { cwd: repo, env });
-  const slipwayEnv = { ...env, SLIPWAY_REUSE_WORKTREES: args["fresh-worktrees"] ? "0" : "1" };
+  // TMPDIR in the bench's folder: the runs' folders and the worktrees kept between runs go with it.
+  const slipwayTmp = join(tmp, "tmp");
+  mkdirSync(slipwayTmp);
+  const slipwayEnv = {
+    ...env,
+    TMPDIR: slipwayTmp,
+    SLIPWAY_REUSE_WORKTREES: args["fresh-worktrees"] ? "0" : "1",
+  };
   const runArgs = (cli) => [cli, "run", "--event", "push", "--var", `SLIPWAY_CLI=${cli}`, "--json"];
   for (const cli of [CLI, ...(args.before ? [args.before] : [])])
     await timed(process.execPath, runArgs(cli), { cwd: repo, env: slipwayEnv });
