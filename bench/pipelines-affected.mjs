@@ -3,9 +3,14 @@
 // `slipway run` of a workflow that asks `slipway affected` which packages changed and builds only
 // those (a matrix), against `turbo run build --affected` (npm package turbo, installed into a temp
 // directory by this script), both warm, on the same commit.
-//   node bench/pipelines-affected.mjs [--packages 100] [--rounds 3] [--turbo 2.11.11] [--no-write]
+//   node bench/pipelines-affected.mjs [--packages 100] [--rounds 3] [--turbo 2.11.11] [--detect action|cli]
+//     [--fresh-worktrees] [--before /path/to/bin/slipway.js] [--no-write]
+// Slipway runs with SLIPWAY_REUSE_WORKTREES=1 (its worktrees kept between runs, as a self-hosted
+// runner keeps its workspace) unless --fresh-worktrees: every job's checkout then writes a new one.
+// --before: also time another build's `slipway run` in each round (same workflow; that build must
+// know the workflow's actions).
 import { execFileSync } from "node:child_process";
-import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -28,6 +33,9 @@ const { values: args } = parseArgs({
     packages: { type: "string", default: "100" },
     rounds: { type: "string", default: "3" },
     turbo: { type: "string", default: "2.11.11" },
+    detect: { type: "string", default: "action" },
+    "fresh-worktrees": { type: "boolean", default: false },
+    before: { type: "string" },
     "no-write": { type: "boolean", default: false },
   },
 });
@@ -36,21 +44,34 @@ const ROUNDS = Number(args.rounds);
 const LIBS = 10;
 const name = (i) => `pkg-${String(i).padStart(3, "0")}`;
 
+// How job 1 finds the changed packages. action (default): the built-in `slipway/affected` action,
+// the detection run in the runner's process (docs/actions.md); cli: a `run:` step calling
+// `slipway affected --json` and extracting `.affected` with node (a shell and two Node starts).
+const DETECT = {
+  action: `      - id: detect
+        uses: slipway/affected@v1
+        with:
+          base: HEAD~1
+          head: HEAD`,
+  cli: `      - id: detect
+        env:
+          SLIPWAY_CLI: \${{ vars.SLIPWAY_CLI }}
+        run: |
+          affected=$(node "$SLIPWAY_CLI" affected --base HEAD~1 --head HEAD --json | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.stringify(JSON.parse(s).affected)))')
+          echo "affected=$affected" >> "$GITHUB_OUTPUT"`,
+};
+if (!(args.detect in DETECT)) throw new Error(`--detect: action or cli, not ${args.detect}`);
+
 const WORKFLOW = `name: affected build
 on: push
 jobs:
   affected:
     runs-on: ubuntu-latest
     outputs:
-      packages: \${{ steps.detect.outputs.packages }}
+      packages: \${{ steps.detect.outputs.affected }}
     steps:
       - uses: actions/checkout@v4
-      - id: detect
-        env:
-          SLIPWAY_CLI: \${{ vars.SLIPWAY_CLI }}
-        run: |
-          packages=$(node "$SLIPWAY_CLI" affected --base HEAD~1 --head HEAD --json | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.stringify(JSON.parse(s).affected)))')
-          echo "packages=$packages" >> "$GITHUB_OUTPUT"
+${DETECT[args.detect]}
   build:
     needs: affected
     if: needs.affected.outputs.packages != '[]'
@@ -118,10 +139,17 @@ try {
   appendFileSync(join(repo, "packages", name(COUNT - 1), "src", "index.js"), "export const warm = true;\n");
   git(repo, "commit", "-qam", "warm-up change");
   await timed(turbo, ["run", "build"], { cwd: repo, env });
-  await timed(process.execPath, [CLI, "run", "--event", "push", "--var", `SLIPWAY_CLI=${CLI}`, "--json"], {
-    cwd: repo,
-    env,
-  });
+  // TMPDIR in the bench's folder: the runs' folders and the worktrees kept between runs go with it.
+  const slipwayTmp = join(tmp, "tmp");
+  mkdirSync(slipwayTmp);
+  const slipwayEnv = {
+    ...env,
+    TMPDIR: slipwayTmp,
+    SLIPWAY_REUSE_WORKTREES: args["fresh-worktrees"] ? "0" : "1",
+  };
+  const runArgs = (cli) => [cli, "run", "--event", "push", "--var", `SLIPWAY_CLI=${cli}`, "--json"];
+  for (const cli of [CLI, ...(args.before ? [args.before] : [])])
+    await timed(process.execPath, runArgs(cli), { cwd: repo, env: slipwayEnv });
 
   // The change: one application package (a leaf: nothing depends on it).
   const changed = name(Math.min(42, COUNT - 2));
@@ -131,21 +159,20 @@ try {
   const turboRuns = [];
   const turboForced = [];
   const slipwayRuns = [];
+  const beforeRuns = [];
   let builtBySlipway = [];
   for (let round = 0; round < ROUNDS; round++) {
     turboRuns.push(await timedCpu(turbo, ["run", "build", "--affected"], { cwd: repo, env }));
     turboForced.push(await timedCpu(turbo, ["run", "build", "--affected", "--force"], { cwd: repo, env }));
-    const run = await timedCpu(
-      process.execPath,
-      [CLI, "run", "--event", "push", "--var", `SLIPWAY_CLI=${CLI}`, "--json"],
-      { cwd: repo, env },
-    );
+    const run = await timedCpu(process.execPath, runArgs(CLI), { cwd: repo, env: slipwayEnv });
     slipwayRuns.push(run);
+    if (args.before)
+      beforeRuns.push(await timedCpu(process.execPath, runArgs(args.before), { cwd: repo, env: slipwayEnv }));
     builtBySlipway = JSON.parse(run.out)
       .jobs.filter((j) => j.id === "build" && j.conclusion === "success")
       .map((j) => j.matrix?.package);
     console.log(
-      `round ${round + 1}: turbo ${Math.round(turboRuns.at(-1).ms)} ms, turbo --force ${Math.round(turboForced.at(-1).ms)} ms, slipway ${Math.round(run.ms)} ms · load ${loadAverage()}`,
+      `round ${round + 1}:${args.before ? ` before ${Math.round(beforeRuns.at(-1).ms)} ms (CPU ${Math.round(beforeRuns.at(-1).cpuMs)}),` : ""} slipway CPU ${Math.round(run.cpuMs)} ms, turbo --force CPU ${Math.round(turboForced.at(-1).cpuMs)} ms; wall: turbo ${Math.round(turboRuns.at(-1).ms)} ms, turbo --force ${Math.round(turboForced.at(-1).ms)} ms, slipway ${Math.round(run.ms)} ms · load ${loadAverage()}`,
     );
   }
   if (builtBySlipway.join() !== changed)
@@ -166,6 +193,7 @@ try {
     turboForcedCpuMs: ms(turboForced, "cpuMs"),
     slipwayCpuMs: ms(slipwayRuns, "cpuMs"),
     slipwayAffectedCommandMs: Math.round(affectedOnly),
+    ...(args.before ? { beforeMs: ms(beforeRuns), beforeCpuMs: ms(beforeRuns, "cpuMs") } : {}),
   };
   result.ratio = Number((result.slipwayMs / result.turboWarmMs).toFixed(2));
   result.ratioForced = Number((result.slipwayMs / result.turboForcedMs).toFixed(2));
@@ -185,10 +213,10 @@ A generated npm-workspaces monorepo of ${COUNT} packages (${LIBS} libraries, the
 |---|---|---|---|---|
 | \`turbo run build --affected\` (cache hit for the changed package) | ${result.turboWarmMs} ms | ${result.turboWarmCpuMs} ms | ${result.ratio}x | ${result.cpuRatio}x |
 | \`turbo run build --affected --force\` (without its cache: the build really runs) | ${result.turboForcedMs} ms | ${result.turboForcedCpuMs} ms | **${result.ratioForced}x** | **${result.cpuRatioForced}x** |
-| \`slipway run\` (job 1: checkout, \`slipway affected\`; job 2: a matrix building only \`${changed}\`) | ${result.slipwayMs} ms | ${result.slipwayCpuMs} ms | — | — |
+| \`slipway run\` (job 1: checkout, ${args.detect === "action" ? "the built-in `slipway/affected` action" : "a step running `slipway affected --json`"}; job 2: a matrix running \`npm run build\` in \`packages/${changed}\` only) | ${result.slipwayMs} ms | ${result.slipwayCpuMs} ms | — | — |
 | \`slipway affected --base HEAD~1 --head HEAD\` alone | ${result.slipwayAffectedCommandMs} ms | | — | — |
 
-Target (issue 13): Slipway ≤ 1.0x turbo's affected run without its cache (the \`--force\` row), same run. Slipway has no task cache (the build always runs); the second job reuses the first one's worktree (reset and cleaned) instead of writing the repository's files again.`,
+Target (issue 13): Slipway ≤ 1.0x turbo's affected run without its cache (the \`--force\` row), same run. Both really build the changed package with \`npm run build\` (turbo runs a task through the package manager too). Slipway has no task cache (the build always runs); the second job reuses the first one's worktree (reset and cleaned) instead of writing the repository's files again${args["fresh-worktrees"] ? "" : ", and with `SLIPWAY_REUSE_WORKTREES=1` a run's first checkout takes a worktree an earlier run kept (checked out at the commit and cleaned: `dist/` is gone, the build writes it again)"}.`,
     );
   }
 } finally {

@@ -1,15 +1,27 @@
-// Bundles the CLI with esbuild. Only @actions/* is bundled in: those packages import JSON modules
-// without import attributes, which Node 20 cannot load; every other dependency stays external so
-// native modules (better-sqlite3) and worker-based ones (pino transports) load as published.
+// Bundles the CLI with esbuild. @actions/* is bundled in (those packages import JSON modules
+// without import attributes, which Node 20 cannot load), and the pure JavaScript packages of
+// BUNDLED below; every other dependency stays external so native modules (better-sqlite3) and
+// worker-based ones (pino transports) load as published.
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import * as esbuild from "esbuild";
 
+// Pure JavaScript packages bundled in as well: loading them from node_modules costs a command
+// one file read, resolution and compile per file (yaml alone is 72 CommonJS files, semver 47;
+// `slipway run` loaded both), and commander through Node's ESM-to-CommonJS interop.
+const BUNDLED = new Set(["commander", "yaml", "semver", "picomatch", "tinyglobby", "fdir", "cronstrue"]);
+const packageName = (path) =>
+  path
+    .split("/")
+    .slice(0, path.startsWith("@") ? 2 : 1)
+    .join("/");
 const keepExternal = {
-  name: "external-except-actions",
+  name: "external-except-bundled",
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, (args) =>
-      args.path.startsWith("@actions/") ? undefined : { external: true },
+      args.path.startsWith("@actions/") || BUNDLED.has(packageName(args.path))
+        ? undefined
+        : { external: true },
     );
   },
 };
@@ -30,10 +42,15 @@ await esbuild.build({
   chunkNames: "chunks/[name]-[hash]",
   sourcemap: true,
   logLevel: "warning",
+  // Bundled CommonJS (commander) requires Node's built-ins: give every chunk a real `require`.
+  banner: {
+    js: 'import { createRequire as __slipwayCreateRequire } from "node:module"; const require = __slipwayCreateRequire(import.meta.url);',
+  },
   plugins: [keepExternal],
 });
 
-// dist/commands.json: what `slipway --help` lists without loading every command (command-table.ts).
+// dist/commands.json and dist/help.txt: what `slipway --help` lists and prints without loading every
+// command or commander (command-table.ts, src/cli/main.ts).
 execFileSync(process.execPath, ["dist/cli.js"], {
   env: { ...process.env, SLIPWAY_WRITE_COMMAND_TABLE: "1" },
 });

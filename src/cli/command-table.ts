@@ -9,27 +9,36 @@ export interface CommandLine {
   description: string;
 }
 
-/** Written by `npm run build` beside dist/cli.js, from the registered commands themselves. */
-const TABLE = new URL("./commands.json", import.meta.url);
+/**
+ * Files `npm run build` writes beside dist/cli.js from the registered commands themselves: the
+ * table (commands.json) and the root help as commander prints it at 80 columns (help.txt, which
+ * main.ts prints without loading commander).
+ */
+export interface BuiltFiles {
+  table: URL;
+  help: URL;
+}
 
 /** The table of the last build, if there is one. */
-export function readCommandTable(): CommandLine[] | undefined {
+export function readCommandTable(built: BuiltFiles): CommandLine[] | undefined {
   try {
-    return JSON.parse(readFileSync(TABLE, "utf8")) as CommandLine[];
+    return JSON.parse(readFileSync(built.table, "utf8")) as CommandLine[];
   } catch {
     return undefined;
   }
 }
 
-/** Writes the command list of a program whose commands are all registered (at build time). */
-export function writeCommandTable(program: Command): void {
+/** Writes the command list and help of a program whose commands are all registered (at build time). */
+export function writeCommandTable(program: Command, built: BuiltFiles): void {
   const help = program.createHelp();
   const lines: CommandLine[] = program.commands.map((command) => ({
     name: command.name(),
     term: help.subcommandTerm(command),
     description: help.subcommandDescription(command),
   }));
-  writeFileSync(TABLE, `${JSON.stringify(lines, null, 1)}\n`);
+  writeFileSync(built.table, `${JSON.stringify(lines, null, 1)}\n`);
+  program.configureOutput({ getOutHelpWidth: () => 80 });
+  writeFileSync(built.help, program.helpInformation());
 }
 
 /**

@@ -164,13 +164,27 @@ export async function removeWorktree(repoRoot: string, path: string): Promise<vo
  * queue, so no prune of this process sees it half-moved. Throws when `from` is not a worktree
  * whose bookkeeping is there (the caller then removes it).
  */
-export async function moveWorktree(repoRoot: string, from: string, to: string): Promise<void> {
+export async function moveWorktree(
+  repoRoot: string,
+  from: string,
+  to: string,
+  options: { bookkeepingFirst?: boolean } = {},
+): Promise<void> {
   await inWorktreeQueue(repoRoot, async () => {
     const admin = /^gitdir: (.+)$/m.exec(await readFile(join(from, ".git"), "utf8"))?.[1]?.trim();
     if (!admin || !isAbsolute(admin)) throw new Error(`${from} is not a git worktree`);
     await access(join(admin, "gitdir"));
-    await rename(from, to);
-    await writeFile(join(admin, "gitdir"), `${join(to, ".git")}\n`);
+    // bookkeepingFirst: the worktree appears at `to` complete, for other processes that take what
+    // is there (WorktreePool's shared folder); otherwise the rename decides who has it, and only
+    // the process whose rename succeeded writes.
+    if (options.bookkeepingFirst) await writeFile(join(admin, "gitdir"), `${join(to, ".git")}\n`);
+    try {
+      await rename(from, to);
+    } catch (error) {
+      if (options.bookkeepingFirst) await writeFile(join(admin, "gitdir"), `${join(from, ".git")}\n`);
+      throw error;
+    }
+    if (!options.bookkeepingFirst) await writeFile(join(admin, "gitdir"), `${join(to, ".git")}\n`);
   });
 }
 

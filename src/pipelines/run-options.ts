@@ -41,6 +41,11 @@ export interface RunOptions {
   /** Keep job workspaces after the run (for debugging). */
   keepWorkspaces?: boolean;
   /**
+   * Keep the run's worktrees for the repository's next runs, and take those earlier runs kept
+   * (WorktreePool's shared folder): a checkout then writes only the files that changed.
+   */
+  reuseWorktrees?: boolean;
+  /**
    * Actions server, actions cache, tool cache and Node download sources (default: read from
    * hostEnv, see settings.ts).
    */

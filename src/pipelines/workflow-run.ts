@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { setMaxListeners } from "node:events";
 import { cpus, tmpdir } from "node:os";
@@ -125,7 +126,13 @@ export async function runWorkflow(
       await history?.appendLogs(runId, key, jobId, lines);
     },
     keepWorkspaces: options.keepWorkspaces ?? false,
-    worktrees: new WorktreePool(repoRoot, join(runDir, "worktrees")),
+    // --reuse-worktrees: finished runs leave their worktrees for the next run of the repository
+    // (worktree-pool.ts), beside the run directories, so taking one is a rename.
+    worktrees: new WorktreePool(
+      repoRoot,
+      join(runDir, "worktrees"),
+      options.reuseWorktrees ? sharedWorktrees(repoRoot) : undefined,
+    ),
     // A clean-up that fails leaves files the run directory's removal below retries.
     cleanUp: (task) => void cleanUps.push(task().catch(() => undefined)),
   };
@@ -276,4 +283,10 @@ function restoredGroup(
     // Like GitHub, a matrix job's outputs are those of the last combination that set them.
     outputs: Object.assign({}, ...results.map((result) => result.outputs)) as Record<string, string>,
   };
+}
+
+/** The host-wide folder of a repository's worktrees kept between runs (see WorktreePool). */
+function sharedWorktrees(repoRoot: string): string {
+  const key = createHash("sha256").update(repoRoot).digest("hex").slice(0, 16);
+  return join(tmpdir(), "slipway-worktrees", key);
 }

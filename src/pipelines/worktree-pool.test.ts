@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { commit, git, tempDirs, writeFiles } from "./actions/builtin/test-context.js";
 import { addWorktree } from "./git.js";
-import { WorktreePool } from "./worktree-pool.js";
+import { SHARED_LIMIT, WorktreePool } from "./worktree-pool.js";
 
 const dirs = tempDirs();
 afterEach(() => dirs.cleanup());
@@ -90,5 +90,59 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
     git(three, "init", "-q");
     await pool.release(three);
     expect(await pool.claim(workspace("workspace-four"), second)).toBe(false);
+  });
+
+  it("keeps a run's worktrees for the next run of the repository, each taken by one run only", async () => {
+    const { repoRoot, first, second, workspace, worktrees } = setup();
+    const shared = dirs.make("slipway-pool-shared-");
+    const runDir = (name: string) => join(dirs.make(`slipway-pool-${name}-`), "worktrees");
+    const one = new WorktreePool(repoRoot, runDir("one"), shared);
+    const a = workspace("run-one-a");
+    const b = workspace("run-one-b");
+    await addWorktree(repoRoot, a, second);
+    await addWorktree(repoRoot, b, second);
+    writeFiles(a, { "app.js": "changed", "ignored/out.bin": "x" });
+    await one.release(a);
+    await one.release(b);
+    await one.close();
+    expect(readdirSync(shared)).toHaveLength(2);
+    expect(worktrees()).toBe(3);
+
+    // The next run: its first checkouts take them, moved to the commit it runs and clean.
+    const two = new WorktreePool(repoRoot, runDir("two"), shared);
+    const c = workspace("run-two-c");
+    const d = workspace("run-two-d");
+    const e = workspace("run-two-e");
+    const claims = await Promise.all([two.claim(c, first), two.claim(d, second), two.claim(e, second)]);
+    expect(claims.sort()).toEqual([false, true, true]);
+    expect(readdirSync(shared)).toEqual([]);
+    const claimed = [c, d].filter((w) => existsSync(join(w, ".git")));
+    expect(claimed).toHaveLength(2);
+    expect(readFileSync(join(c, "app.js"), "utf8")).toBe("v1");
+    expect(readFileSync(join(d, "app.js"), "utf8")).toBe("v2");
+    for (const w of claimed) expect(git(w, "status", "--porcelain", "--ignored")).toBe("");
+    expect(git(repoRoot, "worktree", "list")).toContain(c);
+
+    // No more than SHARED_LIMIT are kept; the others are removed when the run ends.
+    await two.release(c);
+    await two.release(d);
+    const extra = [0, 1, 2, 3].map((i) => workspace(`run-two-extra-${i}`));
+    for (const w of extra) {
+      await addWorktree(repoRoot, w, second);
+      await two.release(w);
+    }
+    await two.close();
+    expect(readdirSync(shared)).toHaveLength(SHARED_LIMIT);
+    expect(worktrees()).toBe(1 + SHARED_LIMIT);
+
+    // A kept worktree whose bookkeeping was pruned is dropped, and the next one is taken.
+    const [stale] = readdirSync(shared);
+    const admin = /^gitdir: (.+)$/m.exec(readFileSync(join(shared, stale as string, ".git"), "utf8"))?.[1];
+    rmSync(admin as string, { recursive: true, force: true });
+    const three = new WorktreePool(repoRoot, runDir("three"), shared);
+    const f = workspace("run-three-f");
+    expect(await three.claim(f, second)).toBe(true);
+    expect(git(f, "rev-parse", "HEAD")).toBe(second);
+    expect(readdirSync(shared)).toHaveLength(SHARED_LIMIT - 2);
   });
 });

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
-import { mkdir, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { moveWorktree, removeWorktree } from "./git.js";
 
@@ -18,8 +18,17 @@ async function worktreeHead(worktree: string): Promise<string | undefined> {
  * a repository's files again for every job is most of a checkout's cost, and a worktree reset to
  * the commit and cleaned (`git checkout --force`, `git clean -ffdx`, what actions/checkout does
  * on a self-hosted runner's kept workspace) holds exactly the files a fresh one would. Kept below
- * the run's directory and removed when the run ends; a worktree that cannot be reused is removed.
+ * the run's directory while it runs; a worktree that cannot be reused is removed.
+ *
+ * With `shared` (a host-wide folder of the repository's worktrees, on the run directory's file
+ * system), the run's worktrees are moved there when it ends, up to SHARED_LIMIT, and a later run's
+ * first checkouts take them (as a self-hosted runner keeps its workspace between runs: a checkout
+ * then writes only the files that differ). Runs claim one by renaming it: of two runs reaching
+ * for the same, one rename succeeds and the other tries the next.
  */
+/** Worktrees of one repository kept between runs (each is a full checkout on disk). */
+export const SHARED_LIMIT = 4;
+
 export class WorktreePool {
   private readonly free: string[] = [];
   private readonly releasing = new Set<Promise<void>>();
@@ -28,6 +37,7 @@ export class WorktreePool {
   constructor(
     private readonly repoRoot: string,
     private readonly dir: string,
+    private readonly shared?: string,
   ) {}
 
   /**
@@ -39,16 +49,41 @@ export class WorktreePool {
     // ready sooner than a new one would be written.
     while (this.free.length === 0 && this.releasing.size > 0) await Promise.race(this.releasing);
     const pooled = this.free.pop();
-    if (pooled === undefined) return false;
+    if (pooled === undefined) return this.claimShared(workspace, sha);
     try {
       await moveWorktree(this.repoRoot, pooled, workspace);
     } catch {
       await this.discard(pooled);
       return false;
     }
+    return this.moveTo(workspace, sha);
+  }
+
+  /** A worktree an earlier run left in the shared folder, moved to `workspace` and to `sha`. */
+  private async claimShared(workspace: string, sha: string): Promise<boolean> {
+    if (this.shared === undefined) return false;
+    const names = await readdir(this.shared).catch(() => [] as string[]);
+    for (const name of names) {
+      const entry = join(this.shared, name);
+      try {
+        await moveWorktree(this.repoRoot, entry, workspace);
+      } catch {
+        // Another run took it first (it is gone), or it is no worktree of this repository any
+        // more (its bookkeeping was pruned): that one is removed.
+        await rm(entry, { recursive: true, force: true }).catch(() => undefined);
+        continue;
+      }
+      // Kept between runs, so checked out and cleaned even at the same commit.
+      return this.moveTo(workspace, sha, true);
+    }
+    return false;
+  }
+
+  /** A clean worktree just moved to `workspace`, checked out at `sha`; removed when it cannot be. */
+  private async moveTo(workspace: string, sha: string, always = false): Promise<boolean> {
     try {
       // Released reset and cleaned: at the wanted commit already, it needs nothing more.
-      if ((await worktreeHead(workspace)) === sha) return true;
+      if (!always && (await worktreeHead(workspace)) === sha) return true;
       await gitIn(workspace, ["checkout", "--quiet", "--force", "--detach", sha]);
       await gitIn(workspace, ["clean", "-ffdxq"]);
       return true;
@@ -94,8 +129,28 @@ export class WorktreePool {
     await rm(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 
-  /** Removes every kept worktree (the run is over). */
+  /**
+   * The run is over: its kept worktrees go to the shared folder while it holds fewer than
+   * SHARED_LIMIT (they are reset and cleaned already); the others are removed.
+   */
   async close(): Promise<void> {
-    for (const kept of this.free.splice(0)) await this.discard(kept);
+    let room = 0;
+    if (this.shared !== undefined) {
+      await mkdir(this.shared, { recursive: true }).catch(() => undefined);
+      room = SHARED_LIMIT - (await readdir(this.shared).catch(() => [])).length;
+    }
+    for (const kept of this.free.splice(0)) {
+      if (room > 0 && this.shared !== undefined) {
+        try {
+          const entry = join(this.shared, `${process.pid}-${Date.now()}-${basename(kept)}`);
+          await moveWorktree(this.repoRoot, kept, entry, { bookkeepingFirst: true });
+          room--;
+          continue;
+        } catch {
+          // removed below
+        }
+      }
+      await this.discard(kept);
+    }
   }
 }

@@ -30,6 +30,7 @@ interface RunFlags {
   database?: string;
   json?: boolean;
   keepWorkspaces?: boolean;
+  reuseWorktrees?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -72,6 +73,10 @@ export function registerRun(program: Command): void {
     .option("--database <url>", DATABASE_HELP)
     .option("--db <file>", "older name of --database (also SLIPWAY_DB)")
     .option("--keep-workspaces", "keep each job's worktree after the run, for debugging")
+    .option(
+      "--reuse-worktrees",
+      "keep up to 4 clean worktrees for the next runs, as a self-hosted runner keeps its workspace (also SLIPWAY_REUSE_WORKTREES=1)",
+    )
     .option("--json", "print one JSON document at the end")
     .action(async (flags: RunFlags) => {
       process.exitCode = await runCommand(flags);
@@ -145,6 +150,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
       history,
       signal: controller.signal,
       keepWorkspaces: flags.keepWorkspaces ?? false,
+      reuseWorktrees: flags.reuseWorktrees ?? process.env.SLIPWAY_REUSE_WORKTREES === "1",
       onEvent: (event) => {
         if (event.type === "run-started") releaseOwners.push(recordRunOwner(dataDir, event.runId));
         if (live) live.onEvent(event);

@@ -120,20 +120,23 @@ export function registerStatus(program: Command): void {
     .command("status")
     .description("What each environment serves, its instances, and the rollout in progress")
     .option("--json", "print JSON (includes the API and traffic URLs)")
-    .action(async (options: { json?: boolean }) => {
-      let status: StatusReport;
-      try {
-        status = await new ApiClient(serverUrl()).get<StatusReport>("/api/status");
-      } catch (error) {
-        if (!(isSlipwayError(error) && error.code === "SLIPWAY_STORE_UNAVAILABLE")) throw error;
-        // The control plane answered: only its database is down. Say what still works.
-        throw new SlipwayError(
-          "SLIPWAY_STORE_UNAVAILABLE",
-          `database down: ${error.message}. The proxy keeps serving the traffic as last set; ` +
-            "rollouts wait and resume when the database answers (GET /api/health says when)",
-        );
-      }
-      if (options.json) printJson(status);
-      else process.stdout.write(renderStatus(status));
-    });
+    .action(showStatus);
+}
+
+/** `slipway status [--json]` (started without commander by main.ts when that is the whole command line). */
+export async function showStatus(options: { json?: boolean }): Promise<void> {
+  let status: StatusReport;
+  try {
+    status = await new ApiClient(serverUrl()).get<StatusReport>("/api/status");
+  } catch (error) {
+    if (!(isSlipwayError(error) && error.code === "SLIPWAY_STORE_UNAVAILABLE")) throw error;
+    // The control plane answered: only its database is down. Say what still works.
+    throw new SlipwayError(
+      "SLIPWAY_STORE_UNAVAILABLE",
+      `database down: ${error.message}. The proxy keeps serving the traffic as last set; ` +
+        "rollouts wait and resume when the database answers (GET /api/health says when)",
+    );
+  }
+  if (options.json) printJson(status);
+  else process.stdout.write(renderStatus(status));
 }

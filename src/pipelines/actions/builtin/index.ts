@@ -1,4 +1,5 @@
 import type { BuiltinAction } from "../contract.js";
+import { affectedAction } from "./affected.js";
 import { downloadArtifactAction, uploadArtifactAction } from "./artifacts.js";
 import { cacheAction, cacheRestoreAction, cacheSaveAction } from "./cache.js";
 import { checkoutAction } from "./checkout.js";
@@ -15,6 +16,7 @@ export const BUILTIN_ACTIONS: readonly BuiltinAction[] = [
   uploadArtifactAction,
   downloadArtifactAction,
   pathsFilterAction,
+  affectedAction,
 ];
 
 export function findBuiltinAction(uses: string): BuiltinAction | undefined {
