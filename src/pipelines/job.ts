@@ -29,11 +29,17 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   // workspace's last path part names its git worktree, so it is unique too.
   const jobDir = mkdtempSync(join(scope.runDir, `${safeKey}-`));
   const workspace = join(jobDir, `workspace-${basename(jobDir).slice(safeKey.length + 1)}`);
-  const temp = join(jobDir, "temp");
   mkdirSync(workspace);
+  // The job's own folders (RUNNER_TEMP, HOME, the steps' command files and scripts, the summary)
+  // go to the run's scratch folder on tmpfs when there is one: creating a folder or a file costs
+  // about 1 ms of system time on some disks, 7 µs on tmpfs, and a trivial job makes a dozen.
+  // Only the workspace, which a checkout fills, stays on disk.
+  const own = scope.scratchDir ? mkdtempSync(join(scope.scratchDir, `${safeKey}-`)) : undefined;
+  const temp = join(own ?? jobDir, "temp");
   mkdirSync(temp);
-  const scratch = scope.scratchDir ? mkdtempSync(join(scope.scratchDir, `${safeKey}-`)) : temp;
-  const homeEnv = prepareJobHome(jobDir, scope.hostEnv, scope.settings.jobHome);
+  const scratch = own ?? temp;
+  const summaryFile = join(own ?? jobDir, "summary.md");
+  const homeEnv = prepareJobHome(own ?? jobDir, scope.hostEnv, scope.settings.jobHome);
   const logLines: LogLine[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
   // Batches are stored one after the other, so lines keep their order whatever the store does;
@@ -65,6 +71,7 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
     workspace,
     temp,
     scratch,
+    summaryFile,
     homeEnv,
     signal: jobController.signal,
     baseContexts: {},
@@ -185,14 +192,14 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   instance.signal.removeEventListener("abort", cancelJob);
   for (const pgid of state.groups) signalGroup(pgid, "SIGKILL");
   await state.flushLogs();
-  await storeSummary(scope, instance, join(jobDir, "summary.md"));
+  await storeSummary(scope, instance, summaryFile);
   if (!scope.keepWorkspaces) {
     scope.cleanUp(async () => {
       // A workspace that a checkout made a worktree goes back to the run's pool (or is removed).
       if (existsSync(join(workspace, ".git"))) await scope.worktrees.release(workspace);
       // Processes killed just above may still be closing files: retry rather than fail.
       await rm(jobDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-      if (scratch !== temp) await rm(scratch, { recursive: true, force: true });
+      if (own !== undefined) await rm(own, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     });
   }
 
