@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { Conclusion } from "../core/workflow/status.js";
@@ -197,9 +197,8 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
     scope.cleanUp(async () => {
       // A workspace that a checkout made a worktree goes back to the run's pool (or is removed).
       if (existsSync(join(workspace, ".git"))) await scope.worktrees.release(workspace);
-      // Processes killed just above may still be closing files: retry rather than fail.
-      await rm(jobDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-      if (own !== undefined) await rm(own, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+      await removeFolder(jobDir, workspace);
+      if (own !== undefined) await removeFolder(own);
     });
   }
 
@@ -224,6 +223,25 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   };
   scope.emit({ type: "job-finished", key: instance.key, result });
   return result;
+}
+
+/**
+ * Removes a finished job's folder. The common cases cost a few synchronous calls: an empty
+ * workspace and its folder (a job that never checked out), a small tree on tmpfs; anything else,
+ * or anything in the way (processes killed at the job's end may still be closing files), goes to
+ * the retrying asynchronous removal.
+ */
+async function removeFolder(dir: string, emptyChild?: string): Promise<void> {
+  try {
+    if (emptyChild !== undefined) {
+      rmdirSync(emptyChild);
+      rmdirSync(dir);
+    } else {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } catch {
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  }
 }
 
 /** `defaults.run` (shell, working-directory) of the workflow or the job. */
