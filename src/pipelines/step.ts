@@ -19,8 +19,7 @@ import { buildProcessEnv } from "./step-environment.js";
  * action that cannot be resolved) fails here, when the step is reached — never before.
  */
 export async function runStep(job: JobState, loaded: LoadedStep, index: number): Promise<void> {
-  const { scope, instance, evaluate, extra, log, workspace, temp, scratch, addedEnv, addedPath } =
-    job;
+  const { scope, instance, evaluate, extra, log, workspace, temp, scratch, addedEnv, addedPath } = job;
   const file = scope.workflow.file;
   const stepStarted = Date.now();
   const envContext = { ...job.jobEnv, ...addedEnv };
