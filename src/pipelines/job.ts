@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdir, mkdtemp, rm, rmdir } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { Conclusion } from "../core/workflow/status.js";
 import { evaluateToken, toExpressionString, type Contexts, type ExtraFunctions } from "./expressions.js";
@@ -27,9 +27,10 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   const safeKey = instance.key.replace(/[^A-Za-z0-9_.-]+/g, "_").slice(0, 80);
   // Unique per job even when two reusable-workflow calls run jobs with the same key; the
   // workspace's last path part names its git worktree, so it is unique too.
-  const jobDir = mkdtempSync(join(scope.runDir, `${safeKey}-`));
+  // On disk, off the event loop: a busy disk makes each of these wait for milliseconds.
+  const jobDir = await mkdtemp(join(scope.runDir, `${safeKey}-`));
   const workspace = join(jobDir, `workspace-${basename(jobDir).slice(safeKey.length + 1)}`);
-  mkdirSync(workspace);
+  await mkdir(workspace);
   // The job's own folders (RUNNER_TEMP, HOME, the steps' command files and scripts, the summary)
   // go to the run's scratch folder on tmpfs when there is one: creating a folder or a file costs
   // about 1 ms of system time on some disks, 7 µs on tmpfs, and a trivial job makes a dozen.
@@ -226,16 +227,16 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
 }
 
 /**
- * Removes a finished job's folder. The common cases cost a few synchronous calls: an empty
- * workspace and its folder (a job that never checked out), a small tree on tmpfs; anything else,
- * or anything in the way (processes killed at the job's end may still be closing files), goes to
- * the retrying asynchronous removal.
+ * Removes a finished job's folder. The common cases cost two calls (an empty workspace and its
+ * folder on disk: a job that never checked out) or a few synchronous ones (a small tree on
+ * tmpfs); anything else, or anything in the way (processes killed at the job's end may still be
+ * closing files), goes to the retrying removal.
  */
 async function removeFolder(dir: string, emptyChild?: string): Promise<void> {
   try {
     if (emptyChild !== undefined) {
-      rmdirSync(emptyChild);
-      rmdirSync(dir);
+      await rmdir(emptyChild);
+      await rmdir(dir);
     } else {
       rmSync(dir, { recursive: true, force: true });
     }
