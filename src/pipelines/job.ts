@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, rmdir } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { Conclusion } from "../core/workflow/status.js";
@@ -35,12 +35,15 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   // go to the run's scratch folder on tmpfs when there is one: creating a folder or a file costs
   // about 1 ms of system time on some disks, 7 µs on tmpfs, and a trivial job makes a dozen.
   // Only the workspace, which a checkout fills, stays on disk.
+  // RUNNER_TEMP and HOME only when the scratch filesystem has room for what jobs download there
+  // (a container's /dev/shm is 64 MiB); the command files and scripts are tiny, they always go.
   const own = scope.scratchDir ? mkdtempSync(join(scope.scratchDir, `${safeKey}-`)) : undefined;
-  const temp = join(own ?? jobDir, "temp");
+  const folders = own !== undefined && hasRoom(own) ? own : jobDir;
+  const temp = join(folders, "temp");
   mkdirSync(temp);
   const scratch = own ?? temp;
   const summaryFile = join(own ?? jobDir, "summary.md");
-  const homeEnv = prepareJobHome(own ?? jobDir, scope.hostEnv, scope.settings.jobHome);
+  const homeEnv = prepareJobHome(folders, scope.hostEnv, scope.settings.jobHome);
   const logLines: LogLine[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
   // Batches are stored one after the other, so lines keep their order whatever the store does;
@@ -224,6 +227,18 @@ export async function runJob(scope: RunScope, instance: JobInstance): Promise<Jo
   };
   scope.emit({ type: "job-finished", key: instance.key, result });
   return result;
+}
+
+/** Free space a scratch filesystem needs to hold jobs' RUNNER_TEMP and HOME. */
+const SCRATCH_ROOM_BYTES = 1024 ** 3;
+
+function hasRoom(dir: string): boolean {
+  try {
+    const { bavail, bsize } = statfsSync(dir);
+    return bavail * bsize >= SCRATCH_ROOM_BYTES;
+  } catch {
+    return false;
+  }
 }
 
 /**
