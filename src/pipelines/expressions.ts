@@ -90,7 +90,7 @@ export function evaluateExpression(
   try {
     const tokens = lex(expression);
     const tree = new Parser(tokens, [...CONTEXT_NAMES], infos).parse();
-    const dictionary = toData(contexts) as data.Dictionary;
+    const dictionary = contextData(tokens, contexts);
     return fromData(new Evaluator(tree, dictionary, map).evaluate());
   } catch (error) {
     if (error instanceof ExpressionFailure) throw error;
@@ -104,7 +104,7 @@ export function evaluateCondition(expression: string, contexts: Contexts, extra:
   try {
     const tokens = lex(expression);
     const tree = new Parser(tokens, [...CONTEXT_NAMES], infos).parse();
-    return truthy(new Evaluator(tree, toData(contexts) as data.Dictionary, map).evaluate());
+    return truthy(new Evaluator(tree, contextData(tokens, contexts), map).evaluate());
   } catch (error) {
     if (error instanceof ExpressionFailure) throw error;
     throw new ExpressionFailure(`${(error as Error).message} in if: ${expression}`);
@@ -186,6 +186,21 @@ export function toExpressionString(value: unknown): string {
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return JSON.stringify(value, null, 2);
+}
+
+/**
+ * The contexts an expression names, as expression data: converting every context for every `if:`
+ * (most are the default `success()`, which names none) would copy the event payload and all the
+ * `needs` of a job each time. Names are matched case-insensitively, as the evaluator does.
+ */
+function contextData(tokens: Token[], contexts: Contexts): data.Dictionary {
+  const used: Record<string, unknown> = {};
+  for (const token of tokens) {
+    if (token.type !== TokenType.IDENTIFIER) continue;
+    const name = token.lexeme.toLowerCase();
+    if (Object.hasOwn(contexts, name)) used[name] = contexts[name as keyof Contexts];
+  }
+  return toData(used) as data.Dictionary;
 }
 
 function toData(value: unknown): ExpressionData {

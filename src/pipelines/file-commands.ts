@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseKeyValueFile } from "../core/workflow/file-commands.js";
 import type { LogLevel } from "../core/workflow/model.js";
@@ -18,7 +18,6 @@ export interface StepFiles {
  */
 export function stepFiles(temp: string, index: number | string): StepFiles {
   const dir = join(temp, "_runner_file_commands");
-  mkdirSync(dir, { recursive: true });
   const files = {
     output: join(dir, `set_output_${index}`),
     env: join(dir, `set_env_${index}`),
@@ -26,7 +25,16 @@ export function stepFiles(temp: string, index: number | string): StepFiles {
     summary: join(dir, `step_summary_${index}`),
     state: join(dir, `save_state_${index}`),
   };
-  for (const path of Object.values(files)) writeFileSync(path, "");
+  // They must exist (@actions/core checks before it appends); the folder is made by the first step.
+  for (const path of Object.values(files)) {
+    try {
+      closeSync(openSync(path, "w"));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      mkdirSync(dir, { recursive: true });
+      closeSync(openSync(path, "w"));
+    }
+  }
   return files;
 }
 
@@ -43,7 +51,14 @@ export function applyFileCommands(
   },
 ): boolean {
   let ok = true;
-  const read = (path: string): string => (existsSync(path) ? readFileSync(path, "utf8") : "");
+  const read = (path: string): string => {
+    try {
+      return readFileSync(path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
+      throw error;
+    }
+  };
   for (const [file, apply] of [
     [files.env, (k: string, v: string) => (into.env[k] = v)],
     [files.output, (k: string, v: string) => (into.outputs[k] = v)],

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -30,9 +30,48 @@ const SHARED_LOCATIONS: { variable: string; path: string; always: boolean }[] = 
   { variable: "npm_config_store_dir", path: ".local/share/pnpm/store", always: false }, // pnpm's store
 ];
 
+/** What every job of a run gets from the host user's HOME: the files to seed, the variables. */
+interface HomeSeed {
+  files: { path: string; content: Buffer; mode: number }[];
+  env: Record<string, string>;
+}
+
 /**
- * Creates `<jobDir>/home`, seeds it with the host user's configuration files and returns the
- * variables the job's processes get on top of the host environment (nothing for `shared`).
+ * The host's side of the jobs' HOMEs, read once per run (per host environment object) rather than
+ * once per job: a trivial job should cost a folder and a few small writes, not a dozen lookups.
+ */
+const seeds = new WeakMap<Record<string, string>, HomeSeed>();
+
+function homeSeed(hostEnv: Record<string, string>): HomeSeed {
+  const known = seeds.get(hostEnv);
+  if (known) return known;
+  const hostHome = hostEnv.HOME ?? homedir();
+  const files: HomeSeed["files"] = [];
+  for (const file of SEEDED_FILES) {
+    try {
+      const from = join(hostHome, file);
+      const { mode } = statSync(from);
+      files.push({ path: file, content: readFileSync(from), mode: mode & 0o777 });
+    } catch {
+      // Not there (or not readable): nothing to seed.
+    }
+  }
+  const env: Record<string, string> = {};
+  for (const { variable, path, always } of SHARED_LOCATIONS) {
+    const hostPath = join(hostHome, path);
+    if (hostEnv[variable] !== undefined || hostEnv[variable.toUpperCase()] !== undefined) continue;
+    if (variable === "npm_config_cache" && npmrcSetsCache(hostHome)) continue;
+    if (always || existsSync(hostPath)) env[variable] = hostPath;
+  }
+  const seed = { files, env };
+  seeds.set(hostEnv, seed);
+  return seed;
+}
+
+/**
+ * Creates `<jobDir>/home`, seeds it with (copies of) the host user's configuration files and
+ * returns the variables the job's processes get on top of the host environment (nothing for
+ * `shared`). The host's files are read once per run, see homeSeed().
  */
 export function prepareJobHome(
   jobDir: string,
@@ -40,23 +79,15 @@ export function prepareJobHome(
   mode: JobHomeMode,
 ): Record<string, string> {
   if (mode === "shared") return {};
-  const hostHome = hostEnv.HOME ?? homedir();
+  const seed = homeSeed(hostEnv);
   const home = join(jobDir, "home");
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  for (const file of SEEDED_FILES) {
-    const from = join(hostHome, file);
-    if (!existsSync(from)) continue;
-    mkdirSync(dirname(join(home, file)), { recursive: true });
-    copyFileSync(from, join(home, file));
+  mkdirSync(home, { mode: 0o700 });
+  for (const file of seed.files) {
+    const to = join(home, file.path);
+    if (file.path.includes("/")) mkdirSync(dirname(to), { recursive: true });
+    writeFileSync(to, file.content, { mode: file.mode });
   }
-  const env: Record<string, string> = { HOME: home };
-  for (const { variable, path, always } of SHARED_LOCATIONS) {
-    const hostPath = join(hostHome, path);
-    if (hostEnv[variable] !== undefined || hostEnv[variable.toUpperCase()] !== undefined) continue;
-    if (variable === "npm_config_cache" && npmrcSetsCache(hostHome)) continue;
-    if (always || existsSync(hostPath)) env[variable] = hostPath;
-  }
-  return env;
+  return { HOME: home, ...seed.env };
 }
 
 /** The environment outranks ~/.npmrc, so a `cache=` there must not be overridden. */

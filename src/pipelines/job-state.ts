@@ -22,9 +22,12 @@ export interface JobState {
   temp: string;
   /**
    * Where the steps' command files ($GITHUB_OUTPUT…) and script files go: the run's scratch folder
-   * on tmpfs when the host has one (see workflow-run.ts), else the job's temp dir.
+   * on tmpfs when the host has one (see workflow-run.ts), else the job's temp dir. RUNNER_TEMP
+   * and HOME are there too then.
    */
   scratch: string;
+  /** Where the steps' $GITHUB_STEP_SUMMARY files are gathered, stored with the logs at the end. */
+  summaryFile: string;
   /** HOME and shared tool locations of the job's processes (job-home.ts). */
   homeEnv: Record<string, string>;
   /** Aborted when the job is cancelled or times out. */

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { parseActionUse } from "../core/workflow/action-ref.js";
 import type { Conclusion } from "../core/workflow/status.js";
 import type { ActionContext } from "./actions/contract.js";
@@ -32,7 +31,7 @@ export function runLocalActionStep(
     actionDir?: string;
   },
 ): Promise<Conclusion> {
-  const { scope, workspace, temp, scratch, jobDir, evaluate, log, postQueue, addedEnv, addedPath } = job;
+  const { scope, workspace, temp, scratch, evaluate, log, postQueue, addedEnv, addedPath } = job;
   const jobId = job.instance.job.id;
   const { index } = step;
   let subIndex = 0;
@@ -112,7 +111,7 @@ export function runLocalActionStep(
         outputs: options.outputs,
         state: options.state,
         log,
-        summaryTarget: join(jobDir, "summary.md"),
+        summaryTarget: job.summaryFile,
       });
       return ok || ended !== "success" ? ended : "failure";
     },

@@ -1,5 +1,5 @@
 import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
+import { delimiter, isAbsolute, join } from "node:path";
 import { DEFAULTS } from "../core/defaults.js";
 
 export interface ShellCommand {
@@ -47,12 +47,16 @@ export function resolveShell(shell: string | undefined, path: string): ShellComm
   }
   const [command, ...args] = template.split(/\s+/);
   if (!command) return { missing: `shell '${shell ?? ""}' is empty` };
-  if (!findOnPath(command, path)) {
+  const found = findOnPath(command, path);
+  if (!found) {
     return {
       missing: `shell '${name ?? "bash"}' needs '${command}', which is not installed on this host (not on PATH)`,
     };
   }
-  return { command, args, extension };
+  // Started by its path, as GitHub's runner does (`/usr/bin/bash -e {0}`): no exec attempt per
+  // PATH folder in the child, and bash knows where it is without searching PATH itself. (A
+  // relative PATH folder is left to the child, which resolves it from the step's folder.)
+  return { command: isAbsolute(found) ? found : command, args, extension };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseActionUse } from "../core/workflow/action-ref.js";
 import { statusFunctions, stepConclusion, type Conclusion } from "../core/workflow/status.js";
 import { runActionStep } from "./action-step.js";
@@ -19,8 +19,7 @@ import { buildProcessEnv } from "./step-environment.js";
  * action that cannot be resolved) fails here, when the step is reached — never before.
  */
 export async function runStep(job: JobState, loaded: LoadedStep, index: number): Promise<void> {
-  const { scope, instance, evaluate, extra, log, workspace, temp, scratch, jobDir, addedEnv, addedPath } =
-    job;
+  const { scope, instance, evaluate, extra, log, workspace, temp, scratch, addedEnv, addedPath } = job;
   const file = scope.workflow.file;
   const stepStarted = Date.now();
   const envContext = { ...job.jobEnv, ...addedEnv };
@@ -172,7 +171,7 @@ export async function runStep(job: JobState, loaded: LoadedStep, index: number):
       outputs: stepOutputs,
       state: job.state,
       log,
-      summaryTarget: join(jobDir, "summary.md"),
+      summaryTarget: job.summaryFile,
     });
     if (!fileResults && outcome === "success") outcome = "failure";
   } catch (error) {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { setMaxListeners } from "node:events";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -233,13 +233,56 @@ export async function runWorkflow(
 /** Jobs of one run in a queue at once (a bound on memory, not on the runners' work). */
 const REMOTE_PARALLEL = 256;
 
-/** The run's scratch folder below `root` (settings.scratchRoot); none when it cannot be made there. */
+/**
+ * The run's scratch folder below `root` (settings.scratchRoot); none when it cannot be made there.
+ * Its name carries the process id, so that the first run of a later process removes what a killed
+ * one left behind there (on tmpfs it would hold memory until the next reboot).
+ */
 export function makeScratchDir(root: string | undefined, runId: string): string | undefined {
   if (root === undefined) return undefined;
+  if (!swept.has(root)) {
+    swept.add(root);
+    removeAbandonedScratch(root);
+  }
   try {
-    return mkdtempSync(join(root, `slipway-run-${runId}-`));
+    return mkdtempSync(join(root, `slipway-run-${runId}-p${process.pid}-`));
   } catch {
     return undefined;
+  }
+}
+
+/** Scratch roots this process has already swept. */
+const swept = new Set<string>();
+
+/** Removes this user's scratch folders below `root` whose process is gone. */
+export function removeAbandonedScratch(root: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return;
+  }
+  const uid = process.getuid?.();
+  for (const name of names) {
+    const pid = /^slipway-run-.+-p(\d+)-[^-]+$/.exec(name)?.[1];
+    if (pid === undefined || processExists(Number(pid))) continue;
+    const dir = join(root, name);
+    try {
+      if (uid !== undefined && statSync(dir).uid !== uid) continue;
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Another process got there first, or it is not ours to remove.
+    }
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, as another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
