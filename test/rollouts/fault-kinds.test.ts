@@ -66,7 +66,11 @@ describe.each(DATA_PLANES)("with the %s data plane", (dataPlane) => {
     // "late crash" candidate dies mid-request HAProxy closes a keep-alive client connection
     // unanswered instead of a 502 (its rule for a failed request that is not the first on the
     // connection: the client should retry), which undici reports as "other side closed" (~7 here).
-    // `retry-on empty-response` would fix it but also retries what the drain deadline cuts.
+    // No 2.6 setting turns it into a 502: `retry-on empty-response` would retry a request the app
+    // may have run (the contract forbids it, and it would retry what the drain deadline cuts), and
+    // once the retries are spent (both instances die together here) http_wait_for_response takes
+    // the same `abort_keep_alive` path, which also drops the request's log line. Only closing every
+    // client connection after its response (`option httpclose`) would make each request "first".
     it.skipIf(dataPlane === "haproxy")(
       "never lost a request to a fault that struck before the switch",
       async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseLines } from "./log-collector.js";
+import { LineParser, parseLines } from "./log-collector.js";
 
 const collect = (text: string, from = 0) => {
   const seen: unknown[][] = [];
@@ -28,6 +28,25 @@ describe("HAProxy request log lines", () => {
     expect(seen).toEqual([
       ["b", "s", 200, 0, false],
       ["sync", "/sync/1", 204, 0, false],
+    ]);
+  });
+
+  it("gives each line its own names when a stream's parser reuses the strings of the last line", () => {
+    const seen: unknown[][] = [];
+    const parser = new LineParser((...args) => seen.push(args));
+    const feed = (text: string) => {
+      const buf = Buffer.from(text, "latin1");
+      return buf.subarray(parser.parse(buf, 0, buf.length)).toString("latin1");
+    };
+    expect(feed("slw r_abc s_def 200 1 ----\nslw r_abc s_deg 200 2 ----\nslw r_abd s_deg 5")).toBe(
+      "slw r_abd s_deg 5",
+    );
+    feed("slw r_abd s_deg 500 3 ----\nslw r_abc s_def 200 4 ----\n");
+    expect(seen).toEqual([
+      ["r_abc", "s_def", 200, 1, false],
+      ["r_abc", "s_deg", 200, 2, false],
+      ["r_abd", "s_deg", 500, 3, false],
+      ["r_abc", "s_def", 200, 4, false],
     ]);
   });
 });
