@@ -402,7 +402,9 @@ export class UpstreamPool {
       if (call && !call.done) {
         call.done = true;
         call.detachBody();
-        call.handler.onError(upstreamError("upstream pool closed", "SLIPWAY_UPSTREAM_CLOSED"));
+        // Reported later: the pool's owner is in the middle of disposing of it.
+        const error = upstreamError("upstream pool closed", "SLIPWAY_UPSTREAM_CLOSED");
+        queueMicrotask(() => call.handler.onError(error));
       }
     }
   }
