@@ -1,9 +1,9 @@
-import { Pool } from "undici";
 import type { Logger } from "../../log.js";
 import { compileTable, type CompiledRoute, type CompiledTable } from "./pick-revision.js";
 import type { RevisionStats, RouteTable, TrafficPolicy, Upstream } from "../../core/traffic/index.js";
 import { EMPTY_TABLE } from "./route-store.js";
 import { RevisionCounters } from "./stats.js";
+import { UpstreamPool } from "./upstream-client.js";
 
 /** Something in flight on an instance that a drain may have to cut. */
 export interface Cuttable {
@@ -16,7 +16,7 @@ export interface Cuttable {
  * pool and counters.
  */
 export class Instance {
-  readonly pool: Pool;
+  readonly pool: UpstreamPool;
   inflight = 0;
   consecutiveErrors = 0;
   ejectedUntil = 0;
@@ -31,17 +31,12 @@ export class Instance {
     readonly upstream: Upstream,
     readonly revision: Revision,
   ) {
-    // undici's pool costs less per request than node:http's Agent + ClientRequest (bench/proxy.mjs).
-    // Idle sockets close after 4 s, under Node's 5 s server keepAliveTimeout, so the proxy never
-    // reuses a socket the app is closing (an app's Keep-Alive: timeout= hint is honoured, minus 2 s).
-    // No undici timeouts: the per-try timeout is the proxy's own, and a streaming response may idle.
-    // undici sets TCP_NODELAY: with Nagle on, measured throughput behind nginx halved.
-    const host = upstream.host.includes(":") ? `[${upstream.host}]` : upstream.host;
-    this.pool = new Pool(`http://${host}:${upstream.port}`, {
-      keepAliveTimeout: 4_000,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
+    // A lean HTTP/1.1 client (upstream-client.ts): less CPU per request than undici's Pool or
+    // node:http's Agent (bench/proxy.mjs). Idle sockets close after 4 s, under Node's 5 s server
+    // keepAliveTimeout (an app's Keep-Alive: timeout= hint is honoured, minus 2 s). No timeouts of
+    // its own: the per-try timeout is the proxy's, and a streaming response may idle. It sets
+    // TCP_NODELAY: with Nagle on, measured throughput behind nginx halved.
+    this.pool = new UpstreamPool(upstream.host, upstream.port, { keepAliveMs: 4_000 });
   }
 }
 
@@ -310,5 +305,5 @@ export class DataPlane {
 
 /** Closes an instance's upstream connections, failing whatever still runs on them. */
 function destroyPool(instance: Instance): void {
-  instance.pool.destroy().catch(() => undefined);
+  instance.pool.destroy();
 }

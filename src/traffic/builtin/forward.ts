@@ -5,9 +5,9 @@ import http, {
   type ServerResponse,
 } from "node:http";
 import type { Socket } from "node:net";
-import { PassThrough, type Duplex } from "node:stream";
+import type { Duplex } from "node:stream";
 import { performance } from "node:perf_hooks";
-import type { Dispatcher } from "undici";
+import type { UpstreamCall, UpstreamError, UpstreamHandler } from "./upstream-client.js";
 import type { DataPlane, Instance, Revision, RouteRuntime, Waiter } from "./data-plane.js";
 import { hostOf, matchRoute, pathOf, pickRevision, REVISION_HEADER } from "./pick-revision.js";
 import { failureBody, failureStatus, type ProxyFailure } from "./errors.js";
@@ -41,79 +41,44 @@ const NOT_SENT = new Set([
   "EHOSTUNREACH",
   "ENETUNREACH",
   "EADDRNOTAVAIL",
-  "UND_ERR_CONNECT_TIMEOUT",
 ]);
-/** undici refused the request itself (e.g. the path `*` of `OPTIONS *`): it never left the proxy. */
-const UNFORWARDABLE = new Set(["UND_ERR_INVALID_ARG", "UND_ERR_NOT_SUPPORTED"]);
-/** An upstream failure as undici reports it; a closed socket comes with its byte counts. */
-type UpstreamError = NodeJS.ErrnoException & { socket?: { bytesRead?: number } };
 
 /** What routing sees of a request's headers on a route that looks at none. */
 const NO_HEADERS: IncomingHttpHeaders = Object.freeze({});
 
-/** Response headers as undici reports them. */
-type UpstreamHeaders = Record<string, string | string[] | undefined>;
-
 type Phase = "routing" | "queued" | "upstream" | "streaming" | "done";
 
 /**
- * One try of a request on one instance: undici's handler for it. A try the exchange gave up on
- * (timed out, cut, client gone) is aborted, and whatever it still reports is ignored.
+ * One try of a request on one instance: the upstream client's handler for it. A try the exchange
+ * gave up on (timed out, cut, client gone) is aborted, and reports nothing more.
  */
-class UpstreamTry implements Dispatcher.DispatchHandler {
-  controller: Dispatcher.DispatchController | undefined;
-  /**
-   * What undici reads the request body from, fed from the client's request once writing starts.
-   * undici destroys the body it was given when the upstream fails; the client's request must
-   * survive that to receive the 502.
-   */
-  readonly body: PassThrough | null;
-  private abandoned: Error | undefined;
+class UpstreamTry implements UpstreamHandler {
+  call: UpstreamCall | undefined;
 
-  constructor(
-    private readonly exchange: HttpExchange,
-    hasBody: boolean,
-  ) {
-    this.body = hasBody ? new PassThrough() : null;
-    this.body?.on("error", () => undefined);
-  }
+  constructor(private readonly exchange: HttpExchange) {}
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    // Given up while its connection was still being made: never send it.
-    if (this.abandoned) return controller.abort(this.abandoned);
+  onRequestStart(): void {
     this.exchange.onRequestStart(this);
   }
 
-  onResponseStart(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: UpstreamHeaders,
-    statusMessage?: string,
-  ): void {
-    // 1xx informational answers (103 Early Hints) are not relayed; the final answer follows.
-    if (statusCode < 200) return;
-    this.exchange.onResponse(this, statusCode, headers, statusMessage);
+  onResponse(status: number, statusMessage: string, rawHeaders: string[]): void {
+    this.exchange.onResponse(this, status, rawHeaders, statusMessage);
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): void {
     this.exchange.onData(this, chunk);
   }
 
-  onResponseEnd(): void {
+  onEnd(): void {
     this.exchange.onEnd(this);
   }
 
-  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
+  onError(error: UpstreamError): void {
     this.exchange.onUpstreamError(this, error);
   }
 
-  /** True when undici got the abort (and reports it through onResponseError, at once). */
-  abort(reason: Error): boolean {
-    this.abandoned ??= reason;
-    if (!this.controller) return false;
-    this.controller.abort(reason);
-    return true;
+  abort(): void {
+    this.call?.abort();
   }
 }
 
@@ -235,40 +200,33 @@ class HttpExchange implements Waiter {
     this.phase = "upstream";
     this.timedOut = false;
     const req = this.req;
-    const attempt = new UpstreamTry(this, this.hasBody);
+    const attempt = new UpstreamTry(this);
     this.attempt = attempt;
     const timer = setTimeout(() => this.onTimeout(attempt), revision.policy.tryTimeoutMs);
     this.timer = timer;
-    instance.pool.dispatch(
+    attempt.call = instance.pool.request(
       {
         method: req.method ?? "GET",
         path: req.url ?? "/",
         headers: this.head.headers,
-        body: attempt.body,
+        body: this.hasBody ? req : null,
       },
       attempt,
     );
   }
 
   /**
-   * undici is about to write the request on a connected socket. The body is read from the client
-   * only from here on, so a refused connection leaves it unread and the request can still go to
-   * another instance.
+   * The request is being written on a connected socket. The client reads the body only from here
+   * on, so a refused connection leaves it unread and the request can still go to another instance.
    */
   onRequestStart(attempt: UpstreamTry): void {
-    if (attempt !== this.attempt || this.phase !== "upstream" || !attempt.body) return;
+    if (attempt !== this.attempt || this.phase !== "upstream" || !this.hasBody) return;
     this.bodyStarted = true;
-    this.req.pipe(attempt.body);
   }
 
-  onResponse(
-    attempt: UpstreamTry,
-    status: number,
-    headers: UpstreamHeaders,
-    statusMessage: string | undefined,
-  ): void {
+  onResponse(attempt: UpstreamTry, status: number, headers: string[], statusMessage: string): void {
     if (attempt !== this.attempt || this.phase !== "upstream") {
-      attempt.abort(new Error("abandoned"));
+      attempt.abort();
       return;
     }
     clearTimeout(this.timer);
@@ -285,8 +243,8 @@ class HttpExchange implements Waiter {
     if (attempt !== this.attempt || this.phase !== "streaming") return;
     // Backpressure: a slow client pauses the upstream instead of filling the proxy's memory.
     if (!this.res.write(chunk)) {
-      attempt.controller?.pause();
-      this.res.once("drain", () => attempt.controller?.resume());
+      attempt.call?.pause();
+      this.res.once("drain", () => attempt.call?.resume());
     }
   }
 
@@ -299,8 +257,8 @@ class HttpExchange implements Waiter {
     if (attempt !== this.attempt || this.phase !== "upstream") return;
     this.timedOut = true;
     const error = Object.assign(new Error("per-try timeout"), { code: "SLIPWAY_TRY_TIMEOUT" });
-    // Still connecting: undici has nothing to abort yet (the try is dropped once connected).
-    if (!attempt.abort(error)) this.onUpstreamError(attempt, error);
+    attempt.abort();
+    this.onUpstreamError(attempt, error);
   }
 
   onUpstreamError(attempt: UpstreamTry, error: UpstreamError): void {
@@ -311,13 +269,12 @@ class HttpExchange implements Waiter {
     clearTimeout(this.timer);
     const instance = this.instance!;
     // The request's fault, not the instance's: never retried, never counted toward ejection.
-    if (UNFORWARDABLE.has(error.code ?? "")) {
+    if (error.code === "SLIPWAY_UNFORWARDABLE") {
       this.leaveInstance();
       return this.fail("unforwardable");
     }
     this.plane.noteOutcome(instance, true);
     this.leaveInstance();
-    if (attempt.body) this.req.unpipe(attempt.body);
     if (this.mayRetry(error)) {
       (this.tried ??= new Set()).add(instance);
       this.phase = "routing";
@@ -331,10 +288,10 @@ class HttpExchange implements Waiter {
     if (this.tries > this.revision!.policy.retries || this.bodyStarted || this.res.destroyed) return false;
     const code = error.code ?? "";
     if (NOT_SENT.has(code)) return true;
-    // Keep-alive race: the app closed an idle connection as the proxy wrote on it. undici looks for
-    // a pending close before it reuses a socket, which leaves a narrow window; a socket that had
-    // read bytes before this request's answer carried an earlier response, so it was reused.
-    if (code === "UND_ERR_SOCKET" && (error.socket?.bytesRead ?? 0) > 0 && !this.hasBody) return true;
+    // Keep-alive race: the app closed an idle connection as the proxy wrote on it (the client sends
+    // idempotent requests again on a fresh socket itself; others without a body come here).
+    if (error.reused && !this.hasBody && (code === "SLIPWAY_UPSTREAM_CLOSED" || code === "ECONNRESET"))
+      return true;
     return IDEMPOTENT.has(this.req.method ?? "") && !this.hasBody;
   }
 
@@ -361,8 +318,7 @@ class HttpExchange implements Waiter {
     const attempt = this.attempt;
     this.attempt = undefined;
     if (!attempt) return;
-    if (attempt.body) this.req.unpipe(attempt.body);
-    attempt.abort(new Error("abandoned"));
+    attempt.abort();
   }
 
   private onClose(): void {
@@ -636,25 +592,17 @@ function withoutNamed(headers: string[], named: string[]): string[] {
 }
 
 /**
- * The upstream's response headers for the client (undici's: lower-case names, a repeated header
- * as an array), without hop-by-hop ones, plus the serving revision and any sticky assignment.
+ * The upstream's response headers for the client as a flat [name, value, ...] list, in the order
+ * sent (repeated ones such as Set-Cookie kept), without hop-by-hop ones, plus the serving revision
+ * and any sticky assignment (appended: the app's own cookies must all reach the client).
  */
-function responseHeaders(
-  source: UpstreamHeaders,
-  revision: string,
-  setCookie: string | undefined,
-): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  for (const name in source) {
-    if (!HOP_BY_HOP.has(name)) out[name] = source[name];
+function responseHeaders(source: string[], revision: string, setCookie: string | undefined): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < source.length; i += 2) {
+    const name = source[i]!;
+    if (!HOP_BY_HOP.has(name.toLowerCase())) out.push(name, source[i + 1]!);
   }
-  out[REVISION_HEADER] = revision;
-  // Appended, never replacing: the app's own cookies (sessions, CSRF) must all reach the client.
-  if (setCookie !== undefined) out["set-cookie"] = [...asList(source["set-cookie"]), setCookie];
+  out.push(REVISION_HEADER, revision);
+  if (setCookie !== undefined) out.push("set-cookie", setCookie);
   return out;
-}
-
-function asList(value: string | string[] | undefined): string[] {
-  if (value === undefined) return [];
-  return typeof value === "string" ? [value] : value;
 }
