@@ -9,7 +9,10 @@
  * With `--database postgres` the seeded history is moved into a fresh PostgreSQL database
  * (`slipway backup` of the SQLite file, `slipway restore` into 127.0.0.1:5432 or SLIPWAY_TEST_POSTGRES)
  * and the server runs on it; its figures go to a section of their own, beside SQLite's.
- * Usage: npm run build && node bench/api-latency.mjs [--rollouts 10000] [--requests 2000] [--connections 1,10] [--database sqlite|postgres] [--keep]
+ * Each Slipway row also gives the CPU time per request of the server process (user + sys, /proc)
+ * and, on PostgreSQL, of the database's backends (its pool's connections).
+ * Usage: npm run build && node bench/api-latency.mjs [--rollouts 10000] [--requests 2000] [--connections 1,10]
+ *   [--database sqlite|postgres] [--endpoints /api/status,/api/history] [--keep] [--no-write]
  */
 import {
   mkdirSync,
@@ -25,7 +28,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import autocannon from "autocannon";
 import * as esbuild from "esbuild";
-import { machine, percentile, ROOT, startChild, writeResultsSection } from "./lib/proxy-bench.mjs";
+import { cpuTicks, machine, percentile, ROOT, startChild, writeResultsSection } from "./lib/proxy-bench.mjs";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,13 +44,15 @@ const ENDPOINTS = [
   "/api/history?limit=50",
   "/api/rollouts?limit=50",
   "/api/metrics/delivery?environment=production",
-];
+].filter((path) => (arg("endpoints", undefined)?.split(",") ?? [path]).some((e) => path.startsWith(e)));
+const WRITE = !process.argv.includes("--no-write");
 const TARGET_MS = 10;
 const DATABASE = arg("database", "sqlite");
 if (DATABASE !== "sqlite" && DATABASE !== "postgres")
   throw new Error(`--database: sqlite or postgres, not ${DATABASE}`);
 
 // ---- project and seeded store -------------------------------------------------------------------
+mkdirSync(join(ROOT, "node_modules", ".cache"), { recursive: true });
 const dir = mkdtempSync(join(ROOT, "node_modules", ".cache", "slipway-bench-api-"));
 const yaml = [
   "project: { name: bench }",
@@ -252,9 +257,17 @@ if (DATABASE === "postgres") {
   const name = `slipway_bench_api_${process.pid}`;
   const url = new URL(base);
   url.pathname = `/${name}`;
-  const psql = (sql) => execFileSync("psql", [base, "-qAtc", sql], { stdio: "pipe" });
+  const psql = (sql) => execFileSync("psql", [base, "-qAtc", sql], { stdio: "pipe" }).toString();
   psql(`CREATE DATABASE "${name}"`);
-  postgres = { url: url.toString(), drop: () => psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+  postgres = {
+    url: url.toString(),
+    drop: () => psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    /** CPU ticks of each backend connected to the database now. */
+    backends() {
+      const pids = psql(`SELECT pid FROM pg_stat_activity WHERE datname = '${name}'`).trim();
+      return new Map((pids ? pids.split("\n") : []).map((pid) => [pid, cpuTicks(Number(pid), true)]));
+    },
+  };
   process.on("exit", () => postgres.drop());
   const file = join(dir, "history.jsonl");
   const cli = (...args) =>
@@ -382,11 +395,27 @@ for (const connections of CONNECTIONS) {
       // The delivery report reads thousands of rows per answer: fewer requests keep the run short.
       const amount = path.startsWith("/api/metrics") ? Math.max(50, REQUESTS / 10) : REQUESTS;
       await load(`${base}${path}`, connections, Math.max(50, amount / 10)); // warm-up
+      const mine = peer === "slipway";
+      const cpuBefore = mine ? cpuTicks(up.child.pid, true) : 0;
+      const pgBefore = mine && postgres ? postgres.backends() : undefined;
       const r = await load(`${base}${path}`, connections, amount);
-      rows.push({ connections, path, peer, ...r, amount, bytes: Buffer.byteLength(bodies[path]) });
+      const cost = {};
+      if (mine) {
+        // Ticks are 10 ms: per request in ms = ticks × 10 / requests.
+        cost.cpuMs = ((cpuTicks(up.child.pid, true) - cpuBefore) * 10) / amount;
+        if (pgBefore) {
+          // Backends are the server's pool connections (a pool may open more meanwhile).
+          let ticks = 0;
+          for (const [pid, after] of postgres.backends()) ticks += after - (pgBefore.get(pid) ?? 0);
+          cost.dbCpuMs = (ticks * 10) / amount;
+        }
+      }
+      rows.push({ connections, path, peer, ...r, ...cost, amount, bytes: Buffer.byteLength(bodies[path]) });
       const row = rows.at(-1);
       console.log(
-        `c=${connections} ${path} ${peer}: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms, ${row.rps} req/s, errors ${row.errors}`,
+        `c=${connections} ${path} ${peer}: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms, ${row.rps} req/s, errors ${row.errors}` +
+          (mine ? `, server CPU ${row.cpuMs.toFixed(2)} ms/req` : "") +
+          (row.dbCpuMs !== undefined ? `, PostgreSQL CPU ${row.dbCpuMs.toFixed(2)} ms/req` : ""),
       );
     }
   }
@@ -418,24 +447,25 @@ function killLeftovers() {
 // ---- RESULTS.md ------------------------------------------------------------------------------------
 const m = machine();
 const fmt = (n) => (Number.isFinite(n) ? n.toFixed(2) : "n/a");
+const dash = (n) => (n === undefined ? "–" : fmt(n));
 const table = [
-  "| connections | endpoint | peer | requests | p50 ms | p99 ms | req/s | body | errors |",
-  "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+  `| connections | endpoint | peer | requests | p50 ms | p99 ms | req/s | server CPU ms/req |${postgres ? " PostgreSQL CPU ms/req |" : ""} body | errors |`,
+  `| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |${postgres ? " ---: |" : ""} ---: | ---: |`,
   ...rows.map(
     (r) =>
-      `| ${r.connections} | \`${r.path}\` | ${r.peer} | ${r.amount} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.rps} | ${(r.bytes / 1024).toFixed(1)} KiB | ${r.errors} |`,
+      `| ${r.connections} | \`${r.path}\` | ${r.peer} | ${r.amount} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.rps} | ${dash(r.cpuMs)} |${postgres ? ` ${dash(r.dbCpuMs)} |` : ""} ${(r.bytes / 1024).toFixed(1)} KiB | ${r.errors} |`,
   ),
 ];
 const misses = rows.filter(
   (r) => r.peer === "slipway" && !r.path.startsWith("/api/metrics") && r.p99 > TARGET_MS,
 );
-writeResultsSection(
+(WRITE ? writeResultsSection : (_marker, markdown) => console.log(`\n${markdown}`))(
   DATABASE === "postgres" ? "api-latency-postgres" : "api-latency",
   `## API: latency with ${seeded.rollouts} rollouts in history${DATABASE === "postgres" ? ", on PostgreSQL" : ""} (\`node bench/api-latency.mjs${DATABASE === "postgres" ? " --database postgres" : ""}\`)
 
 ${m.date} · ${m.cpu} · ${m.memory} · ${m.kernel} · Node ${m.node} · load average at the end ${m.load} (shared machine; figures are noisy).
 Store: ${DATABASE === "postgres" ? "PostgreSQL (local server, 127.0.0.1:5432; the history below moved in by `slipway backup` of the seeded SQLite file and `slipway restore`): " : ""}SQLite seeded with ${seeded.rollouts} finished rollouts and ${seeded.events} audit events (${SERVICES.length} services × ${ENVIRONMENTS.length} environments over 60 days; 85 % promoted, 10 % rolled back, 5 % superseded; one release with its commit time per rollout) in ${seedSeconds.toFixed(1)} s.
-Server: \`slipway up\` (real proxy, control plane, bearer token). Load: autocannon at a fixed request count per endpoint and peer (after a tenth as many to warm up), keep-alive, loopback, spread over 200 tokens (the API allows 20 req/s per token); percentiles from every response's own time (autocannon's are whole milliseconds).
+Server: \`slipway up\` (real proxy, control plane, bearer token). Load: autocannon at a fixed request count per endpoint and peer (after a tenth as many to warm up), keep-alive, loopback, spread over 200 tokens (the API allows 20 req/s per token); percentiles from every response's own time (autocannon's are whole milliseconds); CPU ms/req: user + sys of the server process${DATABASE === "postgres" ? " and of PostgreSQL's backends serving it" : ""} over the measured requests (/proc, 10 ms ticks).
 Peer: a bare node:http server answering the same JSON bodies from memory — the floor of HTTP + JSON transfer on this machine.
 
 ${table.join("\n")}

@@ -2,6 +2,7 @@ import { DATA_PLANE, type ServingHealth } from "../core/heal/reconcile.js";
 import { rolloutProgress, type RolloutProgress } from "../core/rollout/progress.js";
 import { liveRevision } from "../core/rollout/traffic.js";
 import type { Rollout } from "../core/rollout/types.js";
+import type { RevisionSpec } from "../core/revision/spec.js";
 import type { DataPlaneHostStatus } from "../core/traffic/index.js";
 import type { Instance, Runtime } from "../runtimes/port.js";
 import type { RolloutStore } from "../store/ports/rollout-store.js";
@@ -20,16 +21,12 @@ export async function statusView(
   /** Data planes on several hosts: each host of an environment, with its generation and health. */
   hostsOf: (environment: string) => DataPlaneHostStatus[] = () => [],
 ) {
-  const environments = await store.allTraffic();
-  const statuses = environments.map(async (env) => {
-    const holder = await store.lockHolder(env.service, env.environment);
-    const last = (await store.list({ service: env.service, environment: env.environment, limit: 1 }))[0];
+  // One read for every environment: on PostgreSQL each query is a round trip, and this document
+  // is polled by every open dashboard.
+  const environments = await store.statusInputs();
+  return environments.map((env) => {
+    const { holder, last } = env;
     const liveId = liveRevision(env.traffic);
-    const replicas = new Map<string, number>();
-    for (const t of env.traffic) {
-      const spec = await store.revisionSpec(t.revision);
-      if (spec) replicas.set(t.revision, spec.replicas);
-    }
     const mine = new Set([DATA_PLANE, ...env.traffic.map((t) => t.revision)]);
     const problems = serving.problems.filter((p) => mine.has(p.subject));
     return {
@@ -48,16 +45,15 @@ export async function statusView(
         id: t.revision,
         version: refOf(t.revision).version,
         weight: t.weight,
-        replicas: replicas.get(t.revision) ?? null,
+        replicas: env.specs.get(t.revision)?.replicas ?? null,
         instances: runtime.instances(t.revision).map(instanceView),
       })),
       rollout: holder ?? null,
       lastRollout: last ?? null,
       /** The rollout in progress (else the last one): its step, what it waits for, time left. */
-      progress: holder || last ? await progressOf(store, runtime, (holder ?? last) as Rollout, now) : null,
+      progress: holder || last ? progressWith(runtime, (holder ?? last) as Rollout, env.specs, now) : null,
     };
   });
-  return Promise.all(statuses);
 }
 
 /** One instance as the status document shows it: where it listens, its state, its last probe. */
@@ -99,6 +95,18 @@ export async function progressOf(
 ): Promise<RolloutProgress> {
   if (rollout.phase !== "starting") return rolloutProgress(rollout, now);
   const spec = await store.revisionSpec(rollout.candidate.id);
+  return progressWith(runtime, rollout, new Map(spec ? [[rollout.candidate.id, spec]] : []), now);
+}
+
+/** progressOf with the candidate's spec (if stored) among `specs`, read already. */
+function progressWith(
+  runtime: Pick<Runtime, "instances">,
+  rollout: Rollout,
+  specs: ReadonlyMap<string, RevisionSpec>,
+  now: number,
+): RolloutProgress {
+  if (rollout.phase !== "starting") return rolloutProgress(rollout, now);
   const ready = runtime.instances(rollout.candidate.id).filter((i) => i.state === "ready").length;
-  return rolloutProgress(rollout, now, { candidate: { ready, desired: spec?.replicas ?? 1 } });
+  const desired = specs.get(rollout.candidate.id)?.replicas ?? 1;
+  return rolloutProgress(rollout, now, { candidate: { ready, desired } });
 }

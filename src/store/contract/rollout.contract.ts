@@ -238,6 +238,48 @@ export function rolloutStoreContract(
       expect((await store.unfinished()).map((x) => x.id)).toEqual(["r-2", "r-3"]);
     });
 
+    it("answers every environment's status inputs as the one-environment reads do", async () => {
+      const store = await makeStore();
+      expect(await store.statusInputs()).toEqual([]);
+      // worker: promoted, nothing holds the lock.
+      let worker = await store.createRollout(newRollout("v1", undefined, "worker"));
+      for (let t = 1; worker.phase !== "promoted"; t++) worker = await step(store, worker, T0 + t);
+      // web: v1 promoted, then v2 pending (holds the lock, its spec not in the traffic yet).
+      let web = await store.createRollout(newRollout("v1"));
+      for (let t = 1; web.phase !== "promoted"; t++) web = await step(store, web, T0 + t);
+      await store.createRollout(newRollout("v2", "v1"));
+      // api: its candidate starting on a preview route.
+      await step(store, await store.createRollout(newRollout("v1", undefined, "api")), T0 + 1);
+
+      const inputs = await store.statusInputs();
+      const expected = await Promise.all(
+        (await store.allTraffic()).map(async (env) => {
+          const holder = await store.lockHolder(env.service, env.environment);
+          const [last] = await store.list({ service: env.service, environment: env.environment, limit: 1 });
+          const ids = [...env.traffic.map((t) => t.revision), (holder ?? last)?.candidate.id ?? ""];
+          const specs = new Map();
+          for (const id of ids) {
+            const spec = await store.revisionSpec(id);
+            if (spec) specs.set(id, spec);
+          }
+          return { ...env, ...(holder && { holder }), ...(last && { last }), specs };
+        }),
+      );
+      expect(inputs).toEqual(expected);
+      expect(
+        inputs.map((e) => [
+          `${e.service}/${e.environment}`,
+          e.holder?.id ?? null,
+          e.last?.id ?? null,
+          [...e.specs.keys()],
+        ]),
+      ).toEqual([
+        ["api/production", "r-4", "r-4", ["api/production@v1"]],
+        ["web/production", "r-3", "r-3", ["web/production@v1", "web/production@v2"]],
+        ["worker/production", null, "r-1", ["worker/production@v1"]],
+      ]);
+    });
+
     it("serializes concurrent creates: one per (service, environment) wins, every id is distinct", async () => {
       const store = await makeStore();
       const same = await Promise.allSettled(

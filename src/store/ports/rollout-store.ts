@@ -18,6 +18,19 @@ export interface EnvironmentTraffic {
   traffic: Traffic;
 }
 
+/** What the status document shows of one environment, read at once (RolloutStore.statusInputs). */
+export interface EnvironmentStatusInputs extends EnvironmentTraffic {
+  /** The rollout holding the environment's lock, if any (as lockHolder). */
+  holder?: Rollout;
+  /** The environment's newest rollout, if any (as list({ service, environment, limit: 1 })). */
+  last?: Rollout;
+  /**
+   * The stored specs of the traffic's revisions and of the candidate of `holder` (else `last`), by
+   * revision id (as revisionSpec); a revision without one is absent.
+   */
+  specs: Map<string, RevisionSpec>;
+}
+
 export interface StoredEvent {
   seq: number;
   at: string;
@@ -77,6 +90,12 @@ export interface RolloutStore {
   /** Every environment's desired traffic: the source of the proxy's route table. */
   allTraffic(): Promise<EnvironmentTraffic[]>;
   traffic(service: string, environment: string): Promise<EnvironmentTraffic | undefined>;
+  /**
+   * Every environment as allTraffic answers it (same order), with its lock holder, newest rollout
+   * and the revision specs the status document shows: a fixed number of queries, not several per
+   * environment (GET /api/status on PostgreSQL paid a round trip for each).
+   */
+  statusInputs(): Promise<EnvironmentStatusInputs[]>;
   /** The newest `limit` (100) events matching the filter, oldest first. */
   events(filter?: {
     service?: string;

@@ -2,6 +2,7 @@ import { SlipwayError } from "../../core/errors.js";
 import { applyTrafficChange } from "../../core/rollout/traffic.js";
 import { isDeciding, type AnalysisRecord, type Rollout, type Transition } from "../../core/rollout/types.js";
 import type {
+  EnvironmentStatusInputs,
   EnvironmentTraffic,
   NewRollout,
   RolloutStore,
@@ -18,10 +19,13 @@ import {
   rolloutFromRow,
   rolloutParams,
   scopeOf,
+  statusFromRows,
   toTraffic,
   transitionEvent,
   transitionParams,
+  withSpecs,
   type RolloutRow,
+  type StatusRow,
   type TrafficRow,
 } from "../rows/rollout-rows.js";
 import { lock, LOCKS, type PostgresDatabase, type Queryable } from "./database.js";
@@ -152,6 +156,31 @@ export class PostgresRolloutStore implements RolloutStore {
 
   traffic(service: string, environment: string): Promise<EnvironmentTraffic | undefined> {
     return trafficOf(this.db, service, environment);
+  }
+
+  async statusInputs(): Promise<EnvironmentStatusInputs[]> {
+    // Two statements for all environments: the holder by the lock's key, the newest rollout by
+    // the (service, environment, seq) index backwards; then the specs those name.
+    const rows = await this.db.rows<StatusRow>(
+      `SELECT t.service, t.environment, t.route, t.traffic, h.doc AS holder, n.doc AS last
+       FROM environment_traffic t
+       LEFT JOIN rollout_locks l ON l.scope = t.service || '/' || t.environment
+       LEFT JOIN rollouts h ON h.id = l.rollout_id
+       LEFT JOIN LATERAL (
+         SELECT r.doc FROM rollouts r WHERE r.service = t.service AND r.environment = t.environment
+         ORDER BY r.seq DESC LIMIT 1
+       ) n ON TRUE
+       ORDER BY t.service COLLATE "C", t.environment COLLATE "C"`,
+    );
+    const { inputs, specIds } = statusFromRows(rows);
+    const specs =
+      specIds.length === 0
+        ? []
+        : await this.db.rows<{ id: string; spec: string }>(
+            "SELECT id, spec FROM revisions WHERE id = ANY($1::text[])",
+            [specIds],
+          );
+    return withSpecs(inputs, specs);
   }
 
   async events(

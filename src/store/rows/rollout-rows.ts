@@ -1,5 +1,12 @@
 import { isFinal, type Rollout, type Transition } from "../../core/rollout/types.js";
-import type { EnvironmentTraffic, NewRollout, RouteSpec, StoredEvent } from "../ports/rollout-store.js";
+import { upgradeRevisionSpec } from "../../core/revision/upgrade.js";
+import type {
+  EnvironmentStatusInputs,
+  EnvironmentTraffic,
+  NewRollout,
+  RouteSpec,
+  StoredEvent,
+} from "../ports/rollout-store.js";
 
 // Rows of the rollout tables (migration 002) as both adapters read them, and the values they write.
 
@@ -29,6 +36,43 @@ export function toTraffic(row: TrafficRow): EnvironmentTraffic {
     routes: JSON.parse(row.route) as RouteSpec[],
     traffic: JSON.parse(row.traffic) as EnvironmentTraffic["traffic"],
   };
+}
+
+/** An `environment_traffic` row with the docs of its lock holder and newest rollout (statusInputs). */
+export interface StatusRow extends TrafficRow {
+  holder: string | null;
+  last: string | null;
+}
+
+/** The status inputs of `rows` (specs still empty) and the revision ids whose specs they need. */
+export function statusFromRows(rows: StatusRow[]): { inputs: EnvironmentStatusInputs[]; specIds: string[] } {
+  const specIds = new Set<string>();
+  const inputs = rows.map((row): EnvironmentStatusInputs => {
+    const holder = row.holder === null ? undefined : rolloutFromRow({ doc: row.holder });
+    const last = row.last === null ? undefined : rolloutFromRow({ doc: row.last });
+    const env = toTraffic(row);
+    for (const t of env.traffic) specIds.add(t.revision);
+    const shown = holder ?? last;
+    if (shown) specIds.add(shown.candidate.id);
+    return { ...env, ...(holder && { holder }), ...(last && { last }), specs: new Map() };
+  });
+  return { inputs, specIds: [...specIds] };
+}
+
+/** Fills each environment's `specs` with those of its revisions among `specs` rows. */
+export function withSpecs(
+  inputs: EnvironmentStatusInputs[],
+  rows: { id: string; spec: string }[],
+): EnvironmentStatusInputs[] {
+  const all = new Map(rows.map((r) => [r.id, upgradeRevisionSpec(JSON.parse(r.spec))]));
+  for (const env of inputs) {
+    const shown = env.holder ?? env.last;
+    for (const id of [...env.traffic.map((t) => t.revision), ...(shown ? [shown.candidate.id] : [])]) {
+      const spec = all.get(id);
+      if (spec) env.specs.set(id, spec);
+    }
+  }
+  return inputs;
 }
 
 /**

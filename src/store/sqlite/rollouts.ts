@@ -2,6 +2,7 @@ import { SlipwayError } from "../../core/errors.js";
 import { applyTrafficChange } from "../../core/rollout/traffic.js";
 import { isDeciding, type AnalysisRecord, type Rollout, type Transition } from "../../core/rollout/types.js";
 import type {
+  EnvironmentStatusInputs,
   EnvironmentTraffic,
   NewRollout,
   RolloutStore,
@@ -19,10 +20,13 @@ import {
   rolloutFromRow,
   rolloutParams,
   scopeOf,
+  statusFromRows,
   toTraffic,
   transitionEvent,
   transitionParams,
+  withSpecs,
   type RolloutRow,
+  type StatusRow,
   type TrafficRow,
 } from "../rows/rollout-rows.js";
 
@@ -211,6 +215,27 @@ export class SqliteRolloutStore implements RolloutStore {
 
   traffic(service: string, environment: string): Promise<EnvironmentTraffic | undefined> {
     return settle(() => this.trafficOf(service, environment));
+  }
+
+  statusInputs(): Promise<EnvironmentStatusInputs[]> {
+    return settle(() => {
+      const rows = this.db
+        .prepare(
+          `SELECT t.service, t.environment, t.route, t.traffic, h.doc AS holder,
+             (SELECT r.doc FROM rollouts r WHERE r.service = t.service AND r.environment = t.environment
+              ORDER BY r.seq DESC LIMIT 1) AS last
+           FROM environment_traffic t
+           LEFT JOIN rollout_locks l ON l.scope = t.service || '/' || t.environment
+           LEFT JOIN rollouts h ON h.id = l.rollout_id
+           ORDER BY t.service, t.environment`,
+        )
+        .all() as StatusRow[];
+      const { inputs, specIds } = statusFromRows(rows);
+      const specs = this.db
+        .prepare("SELECT id, spec FROM revisions WHERE id IN (SELECT value FROM json_each(?))")
+        .all(JSON.stringify(specIds)) as { id: string; spec: string }[];
+      return withSpecs(inputs, specs);
+    });
   }
 
   private trafficOf(service: string, environment: string): EnvironmentTraffic | undefined {
