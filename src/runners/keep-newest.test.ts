@@ -1,18 +1,16 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { tempDirs } from "../pipelines/actions/builtin/test-context.js";
 import { beyondNewest, markUsed } from "./keep-newest.js";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const dirs = tempDirs();
+const temp = (): string => dirs.make("slipway-keep-");
+afterEach(() => dirs.cleanup());
 
 describe("beyondNewest", () => {
   it("names what lies beyond the entries used most recently, and only the wanted ones", () => {
-    const dir = mkdtempSync(join(tmpdir(), "slipway-keep-"));
-    dirs.push(dir);
+    const dir = temp();
     const at = (name: string, seconds: number) => {
       writeFileSync(join(dir, name), name);
       utimesSync(join(dir, name), seconds, seconds);

@@ -1,19 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { tempDirs } from "../pipelines/actions/builtin/test-context.js";
 import { commitBundle, pruneSources, repositoryWith } from "./source.js";
 
-const dirs: string[] = [];
-const temp = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), "slipway-runner-source-"));
-  dirs.push(dir);
-  return dir;
-};
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const dirs = tempDirs();
+const temp = (): string => dirs.make("slipway-runner-source-");
+afterEach(() => dirs.cleanup());
 const git = (cwd: string, ...args: string[]): string =>
   execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd })
     .toString()

@@ -256,81 +256,67 @@ describe("output to a closed pipe", () => {
   }, 120_000);
 });
 
+/**
+ * `slipway run` in a new repository whose one step writes its shell's pid and sleeps, started in
+ * the background with TMPDIR and the scratch folder in a folder of its own; answers once the step
+ * runs (the pid file, not its output: the step's title, its script's text, is printed first).
+ */
+async function runWithLongStep() {
+  const tmp = mkdtempSync(join(tmpdir(), "slipway-newcomer-tmp-"));
+  temps.push(tmp);
+  const pidFile = join(tmp, "step-pid");
+  const repo = makeRepo([], {
+    ".github/workflows/ci.yml": [
+      "on: push",
+      "jobs:",
+      "  long:",
+      "    runs-on: ubuntu-latest",
+      "    steps:",
+      `      - run: echo "$$" > ${pidFile}; sleep 60`,
+    ].join("\n"),
+  });
+  repos.push(repo);
+  const child = spawn(process.execPath, [CLI, "run"], {
+    cwd: repo.dir,
+    env: { ...process.env, NO_COLOR: "1", CI: "true", ...ENV, TMPDIR: tmp, SLIPWAY_SCRATCH_DIR: tmp },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(pidFile) && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 100));
+  const stepPid = Number(readFileSync(pidFile, "utf8"));
+  const lastRun = async () => {
+    const runs = await cli(["runs", "--json"], repo.dir);
+    return (JSON.parse(runs.stdout) as { status: string; conclusion: string }[])[0];
+  };
+  return { tmp, repo, child, exited, stepPid, lastRun, output: () => output };
+}
+
 describe("stopped from outside", () => {
   it("slipway run ended by SIGTERM (a CI deadline): the run is recorded cancelled, its steps end, nothing is left behind", async () => {
-    const tmp = mkdtempSync(join(tmpdir(), "slipway-newcomer-tmp-"));
-    temps.push(tmp);
-    const pidFile = join(tmp, "step-pid");
-    const repo = makeRepo([], {
-      ".github/workflows/ci.yml": [
-        "on: push",
-        "jobs:",
-        "  long:",
-        "    runs-on: ubuntu-latest",
-        "    steps:",
-        `      - run: echo "$$" > ${pidFile}; echo started; sleep 60`,
-      ].join("\n"),
-    });
-    repos.push(repo);
-    const child = spawn(process.execPath, [CLI, "run"], {
-      cwd: repo.dir,
-      env: { ...process.env, NO_COLOR: "1", CI: "true", ...ENV, TMPDIR: tmp, SLIPWAY_SCRATCH_DIR: tmp },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-    const deadline = Date.now() + 60_000;
-    // The pid file, not "started": the step's title (its script's text) is printed before it runs.
-    while (!existsSync(pidFile) && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 100));
-    const stepPid = Number(readFileSync(pidFile, "utf8"));
-    expect(isAlive(stepPid)).toBe(true);
-    child.kill("SIGTERM");
-    const code = await exited;
-    expect(code).not.toBe(0);
-    expect(output).not.toMatch(/internal error|at .*\.js:\d+/);
-    const runs = await cli(["runs", "--json"], repo.dir);
-    const [recorded] = JSON.parse(runs.stdout) as { status: string; conclusion: string }[];
-    expect(recorded).toMatchObject({ status: "completed", conclusion: "cancelled" });
-    expect(isAlive(stepPid)).toBe(false);
-    expect(readdirSync(tmp).filter((name) => name.startsWith("slipway-"))).toEqual([]);
-    expect(repo.git("worktree", "list").split("\n")).toHaveLength(1);
+    const run = await runWithLongStep();
+    expect(isAlive(run.stepPid)).toBe(true);
+    run.child.kill("SIGTERM");
+    expect(await run.exited).not.toBe(0);
+    expect(run.output()).not.toMatch(/internal error|at .*\.js:\d+/);
+    expect(await run.lastRun()).toMatchObject({ status: "completed", conclusion: "cancelled" });
+    expect(isAlive(run.stepPid)).toBe(false);
+    expect(readdirSync(run.tmp).filter((name) => name.startsWith("slipway-"))).toEqual([]);
+    expect(run.repo.git("worktree", "list").split("\n")).toHaveLength(1);
   }, 120_000);
 
   it("slipway run killed outright (SIGKILL): the next look at the runs shows it interrupted, not running", async () => {
-    const tmp = mkdtempSync(join(tmpdir(), "slipway-newcomer-tmp-"));
-    temps.push(tmp);
-    const pidFile = join(tmp, "step-pid");
-    const repo = makeRepo([], {
-      ".github/workflows/ci.yml": [
-        "on: push",
-        "jobs:",
-        "  long:",
-        "    runs-on: ubuntu-latest",
-        "    steps:",
-        `      - run: echo "$$" > ${pidFile}; sleep 60`,
-      ].join("\n"),
-    });
-    repos.push(repo);
-    const child = spawn(process.execPath, [CLI, "run"], {
-      cwd: repo.dir,
-      env: { ...process.env, NO_COLOR: "1", CI: "true", ...ENV },
-      stdio: "ignore",
-    });
-    const exited = new Promise((resolve) => child.on("close", resolve));
-    const deadline = Date.now() + 60_000;
-    while (!existsSync(pidFile) && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 100));
-    const stepPid = Number(readFileSync(pidFile, "utf8"));
-    child.kill("SIGKILL");
-    await exited;
+    const run = await runWithLongStep();
+    run.child.kill("SIGKILL");
+    await run.exited;
     try {
-      const runs = await cli(["runs", "--json"], repo.dir);
-      const [recorded] = JSON.parse(runs.stdout) as { status: string; conclusion: string }[];
-      expect(recorded).toMatchObject({ status: "completed", conclusion: "interrupted" });
+      expect(await run.lastRun()).toMatchObject({ status: "completed", conclusion: "interrupted" });
     } finally {
       // A step outlives a SIGKILLed CLI (nothing was left to stop it): this test ends it.
-      if (isAlive(stepPid)) process.kill(-stepPid, "SIGKILL");
+      if (isAlive(run.stepPid)) process.kill(-run.stepPid, "SIGKILL");
     }
   }, 120_000);
 });

@@ -1,20 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { tempDirs } from "../actions/builtin/test-context.js";
 import type { RunStore } from "../../store/ports/run-store.js";
 import { recordRunOwner, sweepAbandonedRuns } from "./run-owner.js";
 
-const dirs: string[] = [];
-const temp = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), "slipway-run-owner-"));
-  dirs.push(dir);
-  return dir;
-};
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const dirs = tempDirs();
+const temp = (): string => dirs.make("slipway-run-owner-");
+afterEach(() => dirs.cleanup());
 
 /** A store of runs "1"…"4", all running, started at 0; records what was marked. */
 function store() {
