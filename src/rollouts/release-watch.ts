@@ -39,7 +39,12 @@ export class ReleaseWatch {
   /** Rollouts whose automatic rollback the controller refused, with why: one attempt per promotion. */
   private readonly refused = new Map<string, string>();
 
-  constructor(private readonly o: ReleaseWatchOptions) {}
+  /** When this process began watching: a promotion before it was made by an earlier control plane. */
+  private readonly startedAt: number;
+
+  constructor(private readonly o: ReleaseWatchOptions) {
+    this.startedAt = o.clock();
+  }
 
   /** One pass over every environment. Returns true when it recorded an event or rolled back. */
   async check(): Promise<boolean> {
@@ -84,10 +89,11 @@ export class ReleaseWatch {
     // release crashing. Until then only "no ready instance for downAfter" can trip.
     if (!this.restartsBaseline.has(liveId) && health.ready > 0)
       this.restartsBaseline.set(liveId, health.restarts);
+    const promotion = newest?.outcome === "promoted" ? await this.promotion(newest.id) : {};
     const release: WatchedRelease = {
       live: { id: liveId, version: liveId.slice(liveId.lastIndexOf("@") + 1) },
       ...(newest ? { newest } : {}),
-      ...(newest?.outcome === "promoted" ? await this.promotion(newest.id) : {}),
+      ...promotion,
       busy: (await store.lockHolder(service, environment)) !== undefined,
       downReported: await this.isDown(key, service, environment),
       ...(newest && this.refused.has(newest.id) ? { rollbackRefused: this.refused.get(newest.id) } : {}),
@@ -98,6 +104,10 @@ export class ReleaseWatch {
         health,
         samples: this.o.observer.samplesOf(liveId),
         restartsBaseline: this.restartsBaseline.get(liveId) ?? health.restarts,
+        starting:
+          !this.restartsBaseline.has(liveId) &&
+          promotion.promotedAt !== undefined &&
+          promotion.promotedAt < this.startedAt,
         ...(since !== undefined ? { unreadySince: since } : {}),
       },
       now,

@@ -151,6 +151,26 @@ const rows: Row[] = [
     /no ready instance for 5\.0s/,
   ],
   [
+    "a release started again after a crash of everything fails its probes and errors while it starts: not rolled back",
+    release(),
+    obs({
+      health: { ...healthy, ready: 0, consecutiveHealthFailures: 3 },
+      samples: [sample(PROMOTED + 1_000, 0, 0), sample(PROMOTED + 2_000, 40, 40)],
+      unreadySince: PROMOTED + 1_000,
+      starting: true,
+    }),
+    PROMOTED + 2_000,
+    "quiet",
+  ],
+  [
+    "a release that does not get ready again within downAfter after such a restart is rolled back",
+    release(),
+    obs({ health: { ...healthy, ready: 0 }, unreadySince: PROMOTED + 1_000, starting: true }),
+    PROMOTED + 6_000,
+    "rollback",
+    /no ready instance for 5\.0s/,
+  ],
+  [
     "instances unready for less than downAfter are given time",
     release(),
     obs({ health: { ...healthy, ready: 0 }, unreadySince: PROMOTED + 1_000 }),

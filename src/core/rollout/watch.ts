@@ -36,6 +36,13 @@ export interface LiveObservations {
    * counted as crashes when re-adopted: that is not the release crashing, so only later ones count.
    */
   restartsBaseline?: number;
+  /**
+   * This control plane started after the promotion and has not seen an instance of the live
+   * revision ready yet: the release is being started again (a reboot, a crash of everything), not
+   * failing. Its probes fail and its requests error while it starts, so only "no ready instance for
+   * downAfter" can trip until an instance is ready.
+   */
+  starting?: boolean;
 }
 
 export type WatchVerdict =
@@ -131,6 +138,7 @@ function tripOf(
   if (obs.health.ready === 0 && unreadyFor >= settings.downAfterMs) {
     return { trigger: "health", reason: `no ready instance for ${secs(unreadyFor)}` };
   }
+  if (obs.starting) return undefined;
   return evaluateTriggers({
     settings: promoted.rollout.settings.triggers,
     now,
