@@ -34,7 +34,17 @@ const SHARED_LOCATIONS: { variable: string; path: string; always: boolean }[] = 
 interface HomeSeed {
   files: { path: string; content: Buffer; mode: number }[];
   env: Record<string, string>;
+  /** The variables naming the user's npm config file, to point at the job's copy. */
+  npmUserConfig: string[];
 }
+
+/**
+ * `npm run` and `npx` tell their child processes where the user's npm config is
+ * (`npm_config_userconfig`, the host user's ~/.npmrc): a job under `npm test` or `npx slipway run`
+ * would read and write the host's file through it (`npm config set` rewrote it). That file is the
+ * one seeded as the job's ~/.npmrc, and the variable then names the job's copy.
+ */
+const NPM_USERCONFIG = ["npm_config_userconfig", "NPM_CONFIG_USERCONFIG"];
 
 /**
  * The host's side of the jobs' HOMEs, read once per run (per host environment object) rather than
@@ -47,9 +57,11 @@ function homeSeed(hostEnv: Record<string, string>): HomeSeed {
   if (known) return known;
   const hostHome = hostEnv.HOME ?? homedir();
   const files: HomeSeed["files"] = [];
+  const npmUserConfig = NPM_USERCONFIG.filter((variable) => nonEmpty(hostEnv[variable]));
   for (const file of SEEDED_FILES) {
     try {
-      const from = join(hostHome, file);
+      const named = file === ".npmrc" ? npmUserConfig.map((v) => hostEnv[v])[0] : undefined;
+      const from = named ?? join(hostHome, file);
       const { mode } = statSync(from);
       files.push({ path: file, content: readFileSync(from), mode: mode & 0o777 });
     } catch {
@@ -63,7 +75,7 @@ function homeSeed(hostEnv: Record<string, string>): HomeSeed {
     if (variable === "npm_config_cache" && npmrcSetsCache(hostHome)) continue;
     if (always || existsSync(hostPath)) env[variable] = hostPath;
   }
-  const seed = { files, env };
+  const seed = { files, env, npmUserConfig };
   seeds.set(hostEnv, seed);
   return seed;
 }
@@ -87,7 +99,9 @@ export function prepareJobHome(
     if (file.path.includes("/")) mkdirSync(dirname(to), { recursive: true });
     writeFileSync(to, file.content, { mode: file.mode });
   }
-  return { HOME: home, ...seed.env };
+  const env: Record<string, string> = { HOME: home, ...seed.env };
+  for (const variable of seed.npmUserConfig) env[variable] = join(home, ".npmrc");
+  return env;
 }
 
 /** The environment outranks ~/.npmrc, so a `cache=` there must not be overridden. */
@@ -98,3 +112,5 @@ function npmrcSetsCache(hostHome: string): boolean {
     return false;
   }
 }
+
+const nonEmpty = (value: string | undefined): boolean => value !== undefined && value !== "";

@@ -37,7 +37,14 @@ describe("per-job HOME", () => {
     const target = repo({ ".github/workflows/homes.yml": HOME_WORKFLOW });
     const result = await runCli(["run", "--max-parallel", "2"], {
       cwd: target.dir,
-      env: { HOME: home, HOST_HOME: home, SLIPWAY_CACHE_DIR: tempDir("slipway-cache-") },
+      // npm_config_userconfig as `npm run` sets it for its scripts: a job's `npm config set` must
+      // still write its own copy, not the host user's file.
+      env: {
+        HOME: home,
+        HOST_HOME: home,
+        SLIPWAY_CACHE_DIR: tempDir("slipway-cache-"),
+        npm_config_userconfig: join(home, ".npmrc"),
+      },
       timeoutMs: 120_000,
     });
     expect(result.code, result.stdout + result.stderr).toBe(0);
