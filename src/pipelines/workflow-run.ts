@@ -4,6 +4,7 @@ import { setMaxListeners } from "node:events";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULTS } from "../core/defaults.js";
+import { processExists } from "../proc.js";
 import { selectWithNeeds } from "../core/workflow/graph.js";
 import { Masker } from "../core/workflow/masker.js";
 import { aggregateConclusion } from "../core/workflow/status.js";
@@ -273,16 +274,6 @@ export function removeAbandonedScratch(root: string): void {
     } catch {
       // Another process got there first, or it is not ours to remove.
     }
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, as another user.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

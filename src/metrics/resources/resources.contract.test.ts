@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { groupMembers, rssBytes } from "../../runtimes/local/proc.js";
+import { groupMembers, rssBytes } from "../../proc.js";
 import { metricProviderContract } from "../contract/metric-provider.contract.js";
 import { createMetricProvider, type ResourcesSource } from "../index.js";
 
@@ -27,7 +27,7 @@ function kill(proc: ChildProcess): void {
   }
 }
 
-// Real processes read from /proc the way the local runtime does (its proc.ts): the canary holds
+// Real processes read from /proc the way the local runtime does (src/proc.ts): the canary holds
 // 128 MiB it has written to, stable is a `sleep`. Real memory is only known as a range.
 metricProviderContract(
   "resources",

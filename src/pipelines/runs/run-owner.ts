@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isSameProcess, processExists, readProcStat } from "../../proc.js";
 import type { RunStore } from "../../store/ports/run-store.js";
 
 /**
@@ -16,7 +17,7 @@ export function recordRunOwner(dataDir: string, runId: string): () => void {
   const file = join(dir, runId);
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(file, `${process.pid} ${statOf(process.pid)?.startTime ?? ""}\n`);
+    writeFileSync(file, `${process.pid} ${readProcStat(process.pid)?.startTime ?? ""}\n`);
   } catch {
     return () => undefined; // without the record the run is only not swept: no reason to fail it
   }
@@ -54,34 +55,16 @@ export async function sweepAbandonedRuns(
 
 function ownerAlive(file: string): boolean {
   let pid: number;
-  let startTime: string | undefined;
+  let startTime: number | undefined;
   try {
     const [pidText, start] = readFileSync(file, "utf8").trim().split(" ");
     pid = Number(pidText);
-    startTime = start || undefined;
+    startTime = start ? Number(start) : undefined;
   } catch {
     return true; // being written or removed right now: look again next time
   }
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM"; // alive, another user's
-  }
-  const stat = statOf(pid);
-  if (stat === undefined) return true; // no /proc here: the signal said enough
-  if (stat.zombie) return false; // dead, its parent has not reaped it
-  // The pid may have been given to another process since.
-  return startTime === undefined || stat.startTime === startTime;
-}
-
-/** /proc/<pid>/stat: the state and the start time in clock ticks since boot (field 22); undefined off Linux. */
-function statOf(pid: number): { zombie: boolean; startTime: string | undefined } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { zombie: fields[0] === "Z", startTime: fields[19] };
-  } catch {
-    return undefined;
-  }
+  // No start time recorded (no /proc where it ran): whether the pid answers a signal.
+  if (startTime === undefined) return processExists(pid);
+  return isSameProcess(pid, startTime);
 }

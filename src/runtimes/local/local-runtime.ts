@@ -38,7 +38,7 @@ import {
   rssBytes,
   signalGroup,
   uptimeSeconds,
-} from "./proc.js";
+} from "../../proc.js";
 import { StateFiles, type InstanceRecord } from "./state-files.js";
 
 export interface LocalRuntimeOptions {

@@ -8,7 +8,7 @@ import type { Logger } from "../../log.js";
 import type { Instance, InstanceState, Probe, ProbeResult, RevisionSpec } from "../port.js";
 import { workDirOf } from "./work-dir.js";
 import { decideRestart, type RestartPolicy } from "./backoff.js";
-import { groupMembers, isSameProcess, readProcStat, signalGroup } from "./proc.js";
+import { groupMembers, isSameProcess, readProcStat, signalGroup } from "../../proc.js";
 import { runProbe } from "./probes.js";
 import type { InstanceRecord, StateFiles } from "./state-files.js";
 

@@ -40,6 +40,16 @@ export function readProcStat(pid: number): ProcStat | undefined {
 const isGone = (stat: ProcStat | undefined): boolean =>
   stat === undefined || stat.state === "Z" || stat.state === "X";
 
+/** A process `pid` exists, ours or another user's (a signal 0 reaches it, or is refused); no /proc needed. */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** The process `pid` is running and is the one that started at `startTime` (not a recycled pid). */
 export function isSameProcess(pid: number, startTime: number): boolean {
   const stat = readProcStat(pid);
