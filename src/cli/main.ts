@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dropOutputWhenClosed } from "./closed-output.js";
+import { SLIPWAY_VERSION } from "../version.js";
 
 /**
  * The CLI's entry (dist/cli.js): a dispatcher that starts the commands whose whole command line
@@ -21,7 +22,7 @@ const built = {
 try {
   let help: string | undefined;
   if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
-    process.stdout.write(`${process.env.SLIPWAY_VERSION ?? "0.1.0"}\n`);
+    process.stdout.write(`${SLIPWAY_VERSION}\n`);
   } else if ((help = rootHelp(args)) !== undefined) {
     process.stdout.write(help);
   } else if (args[0] === "status" && (args.length === 1 || (args.length === 2 && args[1] === "--json"))) {

@@ -3,6 +3,7 @@ import { readCommandTable, registerStandIns, writeCommandTable, type BuiltFiles 
 import { COMMANDS } from "./commands/index.js";
 import { printJsonError } from "./failure.js";
 import { SlipwayCommand } from "./options.js";
+import { SLIPWAY_VERSION } from "../version.js";
 
 /**
  * The full CLI: commander and the module of the command that runs (main.ts starts the rest).
@@ -14,7 +15,7 @@ export async function runProgram(args: readonly string[], built: BuiltFiles): Pr
     .description(
       "Self-hosted delivery: GitHub Actions workflows on the host, blue-green and canary rollouts through Slipway's own router.",
     )
-    .version(process.env.SLIPWAY_VERSION ?? "0.1.0")
+    .version(SLIPWAY_VERSION)
     // Program options only before the command: `slipway deploy web --version v3` is the deploy's version.
     .enablePositionalOptions()
     .showHelpAfterError("(run with --help for usage)")

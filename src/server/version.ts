@@ -1,2 +1,4 @@
-/** The version shown in the OpenAPI document (the CLI's, see src/cli/program.ts). */
-export const API_VERSION: string = process.env.SLIPWAY_VERSION ?? "0.1.0";
+import { SLIPWAY_VERSION } from "../version.js";
+
+/** The version shown in the OpenAPI document: Slipway's own (src/version.ts). */
+export const API_VERSION: string = SLIPWAY_VERSION;

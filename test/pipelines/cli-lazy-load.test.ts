@@ -1,5 +1,6 @@
 // The CLI loads only the command it runs; `slipway --help` lists the commands from the table the
 // build wrote (dist/commands.json). These check that the list is the commands' own.
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers.js";
@@ -21,7 +22,12 @@ describe("CLI start-up", () => {
   }, 180_000);
 
   it("answers --version and refuses an unknown command with a suggestion", async () => {
-    expect((await runCli(["--version"], { cwd: tmpdir() })).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    // Inside a deployed instance $SLIPWAY_VERSION is the app's version; Slipway still names its own.
+    const env = { SLIPWAY_VERSION: "v7-of-the-app" };
+    expect((await runCli(["--version"], { cwd: tmpdir(), env })).stdout).toBe(`${version}\n`);
     const unknown = await runCli(["rnu"], { cwd: tmpdir() });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command 'rnu'.*Did you mean run/s);
