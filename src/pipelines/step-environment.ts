@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { toExpressionString } from "./expressions.js";
 import type { StepFiles } from "./file-commands.js";
 import type { RunScope } from "./run-scope.js";
+import { TRACKING_VARIABLE, trackingId } from "./runs/tracked-processes.js";
 
 /** The `runner` context of a job. */
 export function runnerContext(temp: string, jobDir: string, toolCache: string): Record<string, string> {
@@ -74,6 +75,7 @@ export function buildProcessEnv(
     // Persistent and shared by every run, as on a self-hosted runner (setup-node fills it).
     RUNNER_TOOL_CACHE: scope.settings.toolCache,
     RUNNER_WORKSPACE: join(options.workspace, ".."),
+    [TRACKING_VARIABLE]: trackingId(scope.runId),
   };
   const env = { ...scope.hostEnv, ...options.home, ...defaults, ...options.env };
   if (options.addedPath.length > 0)

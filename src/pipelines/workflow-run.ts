@@ -22,6 +22,7 @@ import { SlipwayError } from "../core/errors.js";
 import type { RunOptions } from "./run-options.js";
 import type { RunScope } from "./run-scope.js";
 import { RemoteActions } from "./remote-actions.js";
+import { killRunProcesses } from "./runs/tracked-processes.js";
 import { Semaphore } from "./semaphore.js";
 import { pipelineSettings } from "./settings.js";
 import type { TriggerInfo } from "./trigger.js";
@@ -203,6 +204,8 @@ export async function runWorkflow(
     options.signal?.removeEventListener("abort", onAbort);
     await Promise.all(cleanUps);
     await scope.worktrees.close();
+    // What left its step's process group (a setsid daemon) ends with the run, as on GitHub.
+    killRunProcesses(runId);
     rmSync(runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
   }

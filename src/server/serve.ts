@@ -36,6 +36,7 @@ import type { ServerInfo } from "./app-context.js";
 import { createHttpHandler } from "./http-api.js";
 import { withRequestMetrics } from "./metrics/app.js";
 import { sweepAbandonedRuns } from "../pipelines/runs/run-owner.js";
+import { killOrphans } from "../pipelines/runs/tracked-processes.js";
 import { attachRunsAndNotifier } from "./runs-and-notifier.js";
 import { defaultWebRoot } from "./static.js";
 
@@ -241,6 +242,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       .catch((error: unknown) =>
         log.warn({ err: (error as Error).message }, "could not mark interrupted runs"),
       );
+    // What their steps left running, which nobody can stop now (their runs' ends never came).
+    killOrphans();
     // And those of a `slipway run` in a terminal whose process was killed.
     await sweepAbandonedRuns(data, controlState.runs).catch((error: unknown) =>
       log.warn({ err: (error as Error).message }, "could not mark abandoned runs"),

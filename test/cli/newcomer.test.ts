@@ -19,7 +19,10 @@ import { CLI, isAlive, makeRepo, runCli, type CliResult, type TestRepo } from ".
 
 const repos: TestRepo[] = [];
 const temps: string[] = [];
+/** Processes a test keeps alive on purpose (a daemon that opted out of the run's clean-up). */
+const kept: number[] = [];
 afterAll(() => {
+  for (const pid of kept) if (isAlive(pid)) process.kill(pid, "SIGKILL");
   for (const repo of repos) repo.cleanup();
   for (const dir of temps) rmSync(dir, { recursive: true, force: true });
 });
@@ -265,6 +268,10 @@ async function runWithLongStep() {
   const tmp = mkdtempSync(join(tmpdir(), "slipway-newcomer-tmp-"));
   temps.push(tmp);
   const pidFile = join(tmp, "step-pid");
+  // Daemons that leave the step's process group: one marked as the run's (RUNNER_TRACKING_ID),
+  // one that opted out the way GitHub's runner documents (an empty RUNNER_TRACKING_ID).
+  const escapedFile = join(tmp, "escaped-pid");
+  const keptFile = join(tmp, "kept-pid");
   const repo = makeRepo([], {
     ".github/workflows/ci.yml": [
       "on: push",
@@ -272,7 +279,7 @@ async function runWithLongStep() {
       "  long:",
       "    runs-on: ubuntu-latest",
       "    steps:",
-      `      - run: echo "$$" > ${pidFile}; sleep 60`,
+      `      - run: setsid sleep 61 & echo $! > ${escapedFile}; RUNNER_TRACKING_ID= setsid sleep 62 & echo $! > ${keptFile}; echo "$$" > ${pidFile}; sleep 60`,
     ].join("\n"),
   });
   repos.push(repo);
@@ -288,11 +295,14 @@ async function runWithLongStep() {
   const deadline = Date.now() + 60_000;
   while (!existsSync(pidFile) && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 100));
   const stepPid = Number(readFileSync(pidFile, "utf8"));
+  const escapedPid = Number(readFileSync(escapedFile, "utf8"));
+  const keptPid = Number(readFileSync(keptFile, "utf8"));
+  kept.push(keptPid);
   const lastRun = async () => {
     const runs = await cli(["runs", "--json"], repo.dir);
     return (JSON.parse(runs.stdout) as { status: string; conclusion: string }[])[0];
   };
-  return { tmp, repo, child, exited, stepPid, lastRun, output: () => output };
+  return { tmp, repo, child, exited, stepPid, escapedPid, keptPid, lastRun, output: () => output };
 }
 
 describe("stopped from outside", () => {
@@ -304,6 +314,8 @@ describe("stopped from outside", () => {
     expect(run.output()).not.toMatch(/internal error|at .*\.js:\d+/);
     expect(await run.lastRun()).toMatchObject({ status: "completed", conclusion: "cancelled" });
     expect(isAlive(run.stepPid)).toBe(false);
+    expect(isAlive(run.escapedPid)).toBe(false);
+    expect(isAlive(run.keptPid)).toBe(true);
     expect(readdirSync(run.tmp).filter((name) => name.startsWith("slipway-"))).toEqual([]);
     expect(run.repo.git("worktree", "list").split("\n")).toHaveLength(1);
   }, 120_000);
@@ -313,10 +325,14 @@ describe("stopped from outside", () => {
     run.child.kill("SIGKILL");
     await run.exited;
     try {
+      expect(isAlive(run.stepPid)).toBe(true); // nothing was left to stop it…
       expect(await run.lastRun()).toMatchObject({ status: "completed", conclusion: "interrupted" });
+      // …until the next look at the runs found its owner gone.
+      expect(isAlive(run.stepPid)).toBe(false);
+      expect(isAlive(run.escapedPid)).toBe(false);
     } finally {
-      // A step outlives a SIGKILLed CLI (nothing was left to stop it): this test ends it.
       if (isAlive(run.stepPid)) process.kill(-run.stepPid, "SIGKILL");
+      if (isAlive(run.escapedPid)) process.kill(run.escapedPid, "SIGKILL");
     }
   }, 120_000);
 });

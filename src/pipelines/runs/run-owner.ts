@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { isSameProcess, processExists, readProcStat } from "../../proc.js";
 import type { RunStore } from "../../store/ports/run-store.js";
+import { killOrphans } from "./tracked-processes.js";
 
 /**
  * The process that runs a run of `slipway run`, recorded as `<dataDir>/run-owners/<runId>`
@@ -26,7 +27,8 @@ export function recordRunOwner(dataDir: string, runId: string): () => void {
 
 /**
  * Marks interrupted each run still "running" whose recorded owner is gone (no such process, or
- * another one under its pid); answers their ids. Runs without a record are left alone.
+ * another one under its pid), and kills what the steps of such a run left running; answers
+ * their ids. Runs without a record are left alone.
  */
 export async function sweepAbandonedRuns(
   dataDir: string,
@@ -40,6 +42,7 @@ export async function sweepAbandonedRuns(
     return [];
   }
   const marked: string[] = [];
+  let orphans = false;
   for (const runId of owned) {
     const file = join(dataDir, OWNERS, runId);
     if (ownerAlive(file)) continue;
@@ -49,7 +52,10 @@ export async function sweepAbandonedRuns(
       if (await store.markInterrupted(runId, duration)) marked.push(runId);
     }
     rmSync(file, { force: true });
+    orphans = true;
   }
+  // What its steps left running: nobody is left to stop it.
+  if (orphans) killOrphans();
   return marked;
 }
 
