@@ -75,6 +75,63 @@ describe("haproxy: changes a rollout makes need no reload", () => {
   });
 });
 
+describe("haproxy: a reload Slipway did not ask for", () => {
+  const fx = new Fixture();
+  afterEach(() => fx.cleanup());
+
+  it("keeps the weights changed at run time, counts the new worker's requests and sends it the next change", async () => {
+    const stateDir = fx.tempDir();
+    const plane = await HaproxyDataPlane.start({ stateDir, listen: "127.0.0.1:0", threads: 1 });
+    fx.defer(() => plane.close());
+    const url = `http://${plane.listenAddress()}`;
+    // The master re-executes itself on a reload: its socket refuses connections for a moment.
+    const workers = async () =>
+      parseShowProc(await runtimeCommand(plane.masterSocket, "show proc").catch(() => ""));
+    const [v1, v2] = [await fx.upstream("v1"), await fx.upstream("v2")];
+    const served = async () =>
+      tally(await inParallel(8, 4, async () => (await send(`${url}/`)).body.split(" ")[0] ?? ""));
+    const counted = async (revision: string) =>
+      (await plane.stats()).find((s) => s.revision === revision)?.responses["2xx"] ?? 0;
+    let generation = 0;
+    const apply = (revisions: Parameters<typeof route>[1]) =>
+      plane.applyRoutes({ generation: ++generation, routes: [route("web", revisions)] });
+    await apply([
+      ["web@v1", 100, v1],
+      ["web@v2", 0, v2],
+    ]);
+    await apply([
+      ["web@v1", 0, v1],
+      ["web@v2", 100, v2],
+    ]);
+    expect(await served()).toEqual({ v2: 8 });
+    // The data plane's own reload (the first table) is over, and so its watch of the old worker:
+    // from here on, nothing tells it of a new worker but what it reads.
+    await until(async () => (await workers()).old.length === 0, "the first worker gone");
+    await new Promise((done) => setTimeout(done, 500));
+    expect(await counted("web@v2")).toBe(8);
+
+    // An operator's `systemctl reload`, say: a new worker reads the files, not the Runtime API's changes.
+    const [before] = (await workers()).current;
+    await runtimeCommand(plane.masterSocket, "reload");
+    await until(async () => {
+      const now = await workers();
+      return now.current.length === 1 && now.current[0] !== before;
+    }, "a new worker");
+    expect(await served()).toEqual({ v2: 8 });
+
+    // The rollback reaches the worker the data plane never listed itself…
+    await apply([
+      ["web@v1", 100, v1],
+      ["web@v2", 0, v2],
+    ]);
+    expect(await served()).toEqual({ v1: 8 });
+    // …whose requests are counted once a stats read has seen it, and the replaced one exits.
+    await until(async () => (await counted("web@v2")) === 16, "the new worker's requests counted");
+    expect(await counted("web@v1")).toBe(8);
+    await until(async () => (await workers()).old.length === 0, "the replaced worker gone");
+  });
+});
+
 describe("haproxy: the request log loses no line", () => {
   const fx = new Fixture();
   afterEach(() => fx.cleanup());

@@ -139,6 +139,7 @@ interface Follower {
  */
 export class RingLogCollector {
   private readonly followers = new Map<number, Follower>();
+  private readonly opening = new Map<number, Promise<void>>();
 
   constructor(
     private readonly statsSocket: string,
@@ -150,13 +151,28 @@ export class RingLogCollector {
     return [...this.followers.keys()];
   }
 
+  /** Whether worker `pid`'s ring is read, or about to be. */
+  isFollowing(pid: number): boolean {
+    return this.followers.has(pid) || this.opening.has(pid);
+  }
+
   /**
    * Starts reading worker `pid`'s ring: from its first line, or only new lines (`fromEnd`, for a
    * worker adopted from a previous control plane, whose earlier lines that one counted). Retries
    * while the stats socket answers from another worker (both hold the listener during a reload).
    */
-  async follow(pid: number, opts: { fromEnd?: boolean; timeoutMs?: number } = {}): Promise<void> {
-    if (this.followers.has(pid)) return;
+  follow(pid: number, opts: { fromEnd?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    if (this.followers.has(pid)) return Promise.resolve();
+    // Two callers at once (a reload, and a stats read that saw the new worker) share one stream.
+    let opening = this.opening.get(pid);
+    if (!opening) {
+      opening = this.openFollower(pid, opts).finally(() => this.opening.delete(pid));
+      this.opening.set(pid, opening);
+    }
+    return opening;
+  }
+
+  private async openFollower(pid: number, opts: { fromEnd?: boolean; timeoutMs?: number }): Promise<void> {
     const deadline = Date.now() + (opts.timeoutMs ?? 5_000);
     for (;;) {
       const follower = await this.open(pid, opts.fromEnd ?? false).catch((error: Error) => error);
