@@ -128,6 +128,21 @@ export interface EnvironmentStatus {
   serving?: { status: "ok" | "degraded" | "down"; problems: string[] };
   rollout: Rollout | null;
   lastRollout: Rollout | null;
+  /** The environment's data planes on other hosts (`dataPlanes` in slipway.yaml); empty without. */
+  dataPlanes?: DataPlaneHost[];
+}
+
+/** A host serving an environment's routes, as the control plane last heard from it. */
+export interface DataPlaneHost {
+  name: string;
+  admin: string;
+  health: "in-sync" | "behind" | "unreachable";
+  /** Generation of the route table it last acknowledged; null before its first. */
+  generation: number | null;
+  desiredGeneration: number | null;
+  error?: string;
+  /** ms since epoch; null before its first acknowledgement. */
+  acknowledgedAt: number | null;
 }
 
 export interface StatusReply {

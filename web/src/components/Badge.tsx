@@ -16,6 +16,9 @@ const TONE: Record<string, string> = {
   "awaiting-approval": "warn",
   ENABLED: "ok",
   DISABLED: "muted",
+  "in-sync": "ok",
+  behind: "warn",
+  unreachable: "bad",
 };
 
 /** A phase or status as a coloured pill; the colour only repeats what the text says. */

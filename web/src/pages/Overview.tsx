@@ -7,7 +7,7 @@ import { useData } from "../data.js";
 import { ago } from "../format.js";
 import { field } from "../form.js";
 import { navigate } from "../router.js";
-import type { EnvironmentStatus, Rollout, Session, StatusReply } from "../types.js";
+import type { DataPlaneHost, EnvironmentStatus, Rollout, Session, StatusReply } from "../types.js";
 
 /** Services as rows, environments as columns: what is live, the rollout in progress, the split. */
 export function Overview({ session }: { session: Session }) {
@@ -62,6 +62,7 @@ export function Overview({ session }: { session: Session }) {
           </tbody>
         </table>
       )}
+      <DataPlanes envs={envs} />
       {session.user.role !== "viewer" && <DeployForm envs={envs} />}
       <h2>Recent rollouts</h2>
       <LoadState error={rollouts.error} loading={rollouts.loading && !rollouts.data} what="rollouts" />
@@ -99,6 +100,63 @@ function Cell({ status }: { status: EnvironmentStatus | undefined }) {
       <WeightsBar revisions={status.revisions} />
     </div>
   );
+}
+
+/**
+ * The hosts that serve each environment's routes besides this machine (`dataPlanes`): whether each
+ * holds the current route table, and why not. Nothing without such hosts.
+ */
+function DataPlanes({ envs }: { envs: EnvironmentStatus[] }) {
+  // Every service of an environment reports the same hosts: one row per environment and host.
+  const hosts = new Map<string, DataPlaneHost[]>();
+  for (const e of envs)
+    if (e.dataPlanes?.length && !hosts.has(e.environment)) hosts.set(e.environment, e.dataPlanes);
+  if (hosts.size === 0) return null;
+  return (
+    <>
+      <h2>Data planes</h2>
+      <table class="list" data-testid="data-planes">
+        <caption class="sr-only">
+          Hosts serving each environment's routes and the route table each holds
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Environment</th>
+            <th scope="col">Host</th>
+            <th scope="col">State</th>
+            <th scope="col">Route table</th>
+            <th scope="col">Acknowledged</th>
+          </tr>
+        </thead>
+        <tbody>
+          {[...hosts]
+            .sort(([a], [b]) => a.localeCompare(b))
+            .flatMap(([environment, list]) =>
+              list.map((host) => (
+                <tr key={`${environment}/${host.name}`} data-testid={`data-plane-${host.name}`}>
+                  <td>{environment}</td>
+                  <td>
+                    {host.name} <span class="muted">{host.admin}</span>
+                  </td>
+                  <td>
+                    <Badge value={host.health} />
+                    {host.error && <span class="muted"> {host.error}</span>}
+                  </td>
+                  <td>{tableOf(host)}</td>
+                  <td>{host.acknowledgedAt === null ? "never" : ago(host.acknowledgedAt)}</td>
+                </tr>
+              )),
+            )}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+function tableOf(host: DataPlaneHost): string {
+  if (host.generation === null) return "none yet";
+  const behind = host.desiredGeneration !== null && host.generation !== host.desiredGeneration;
+  return `generation ${host.generation}${behind ? ` of ${host.desiredGeneration}` : ""}`;
 }
 
 export function RolloutList({ rollouts }: { rollouts: Rollout[] }) {
