@@ -33,7 +33,10 @@ describe("Timeouts", () => {
     clock = 0;
     expired.length = 0;
   });
-  afterEach(() => vi.useRealTimers());
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.useRealTimers();
+  });
 
   /** Moves both the fake timers and the Timeouts' clock. */
   const advance = (ms: number) => {
@@ -89,6 +92,20 @@ describe("Timeouts", () => {
     expect(vi.getTimerCount()).toBe(1);
     advance(100);
     expect(expired).toEqual(["first", "retry"]);
+  });
+
+  it("waits out a timeout longer than one Node timer can take, in steps Node accepts", () => {
+    // Node fires a timer of more than 2^31 - 1 ms after 1 ms (fake timers do not mimic that).
+    const armed = vi.spyOn(globalThis, "setTimeout");
+    const timeouts = new Timeouts(() => clock);
+    timeouts.start(item("long"), 3_000_000_000);
+    advance(2 ** 31);
+    expect(expired).toEqual([]);
+    advance(3_000_000_000 - 2 ** 31);
+    expect(expired).toEqual(["long"]);
+    const delays = armed.mock.calls.map(([, ms]) => ms ?? 0);
+    expect(delays.length).toBeGreaterThan(1);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(2 ** 31 - 1);
   });
 
   it("never expires anything after close", () => {

@@ -1,6 +1,9 @@
 import { performance } from "node:perf_hooks";
 import { LinkedList, ListNode } from "./linked-list.js";
 
+/** Node's timers take at most this (longer ones fire after 1 ms): a longer wait is armed in steps. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
 /** What a timeout tells when its time passed. */
 export interface Expiring {
   expire(): void;
@@ -41,7 +44,7 @@ export class Timeouts {
     }
     deadline.at = this.now() + ms;
     list.append(deadline);
-    list.timer ??= setTimeout(list.onTimer, ms).unref();
+    list.timer ??= setTimeout(list.onTimer, Math.min(ms, MAX_DELAY_MS)).unref();
   }
 
   /** Stops a deadline; one not started, expired or cancelled already is left alone. */
@@ -65,6 +68,7 @@ export class Timeouts {
     }
     const next = list.first() as Deadline | undefined;
     // Node's timers may fire a little before `now()` reaches a deadline: at least 1 ms more then.
-    list.timer = next ? setTimeout(list.onTimer, Math.max(1, Math.ceil(next.at - now))).unref() : undefined;
+    const delay = next ? Math.min(MAX_DELAY_MS, Math.max(1, Math.ceil(next.at - now))) : 0;
+    list.timer = next ? setTimeout(list.onTimer, delay).unref() : undefined;
   }
 }
