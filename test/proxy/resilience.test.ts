@@ -98,6 +98,27 @@ describe("timeouts", () => {
     expect(replies.map((r) => r.body)).toEqual(["fine /a", "fine /b"]);
     expect(stuck.seen.length).toBeGreaterThan(0);
   });
+
+  it("answers 503 to a request queued for a connection longer than the per-try timeout", async () => {
+    // The first response streams (its try is over, its connection still taken); the second queues.
+    const ends: (() => void)[] = [];
+    const app = await upstream("app", (_req, res) => {
+      res.write("part ");
+      ends.push(() => res.end("end"));
+    });
+    await proxy.apply([
+      route("web/prod", [["web@1", 1, app]], {
+        policy: policy({ tryTimeoutMs: 200, maxConnections: 1, maxPending: 1, retries: 0 }),
+      }),
+    ]);
+    const streaming = send(`${proxy.url}/long`);
+    await until(() => ends.length === 1, "the first response streaming");
+    const queued = await send(`${proxy.url}/queued`);
+    expect(queued.status).toBe(503);
+    expect(app.seen).toHaveLength(1);
+    ends[0]!();
+    expect(await streaming).toMatchObject({ status: 200, body: "part end" });
+  });
 });
 
 describe("circuit breaker", () => {

@@ -2,7 +2,9 @@ import type { Logger } from "../../log.js";
 import { compileTable, type CompiledRoute, type CompiledTable } from "./pick-revision.js";
 import type { RevisionStats, RouteTable, TrafficPolicy, Upstream } from "../../core/traffic/index.js";
 import { EMPTY_TABLE } from "./route-store.js";
+import { LinkedList, type ListNode } from "./linked-list.js";
 import { RevisionCounters } from "./stats.js";
+import { Timeouts } from "./timeouts.js";
 import { UpstreamPool } from "./upstream-client.js";
 
 /** Something in flight on an instance that a drain may have to cut. */
@@ -23,7 +25,8 @@ export class Instance {
   draining = false;
   disposed = false;
   drainTimer: NodeJS.Timeout | undefined;
-  readonly exchanges = new Set<Cuttable>();
+  /** Requests running on it (each joins with its own node: see linked-list.ts for why not a Set). */
+  readonly exchanges = new LinkedList<Cuttable>();
   readonly websockets = new Set<Cuttable>();
 
   constructor(
@@ -90,6 +93,8 @@ export class DataPlane {
   readonly routes = new Map<string, RouteRuntime>();
   readonly revisions = new Map<string, Revision>();
   private readonly instances = new Map<string, Instance>();
+  /** The requests' queue and per-try timeouts. */
+  readonly timeouts = new Timeouts();
   unrouted = 0;
 
   constructor(
@@ -208,10 +213,10 @@ export class DataPlane {
     );
   }
 
-  /** Called when a request leaves an instance. */
-  release(instance: Instance, work: Cuttable): void {
+  /** Called when a request leaves an instance (with the node it joined `exchanges` with). */
+  release(instance: Instance, work: ListNode<Cuttable>): void {
     instance.inflight--;
-    instance.exchanges.delete(work);
+    instance.exchanges.remove(work);
     if (instance.draining && instance.inflight === 0 && instance.exchanges.size === 0)
       this.disposeInstance(instance);
     else this.wakeWaiters(instance.revision);
@@ -248,7 +253,7 @@ export class DataPlane {
     const timeout = instance.revision.policy.drainTimeoutMs;
     instance.drainTimer = setTimeout(() => {
       if (!instance.draining) return;
-      const left = [...instance.exchanges];
+      const left = instance.exchanges.values();
       if (left.length > 0)
         this.log.warn(
           { revision: instance.revision.id, instance: instance.upstream.id, cut: left.length },
@@ -299,6 +304,7 @@ export class DataPlane {
 
   /** Closes every pool (shutdown). */
   close(): void {
+    this.timeouts.close();
     for (const instance of this.instances.values()) destroyPool(instance);
   }
 }

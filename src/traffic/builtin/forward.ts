@@ -8,7 +8,9 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { performance } from "node:perf_hooks";
 import type { UpstreamCall, UpstreamError, UpstreamHandler } from "./upstream-client.js";
-import type { DataPlane, Instance, Revision, RouteRuntime, Waiter } from "./data-plane.js";
+import type { Cuttable, DataPlane, Instance, Revision, RouteRuntime, Waiter } from "./data-plane.js";
+import { ListNode } from "./linked-list.js";
+import { Deadline, type Expiring } from "./timeouts.js";
 import { hostOf, matchRoute, pathOf, pickRevision, REVISION_HEADER } from "./pick-revision.js";
 import { failureBody, failureStatus, type ProxyFailure } from "./errors.js";
 
@@ -86,14 +88,17 @@ class UpstreamTry implements UpstreamHandler {
  * One proxied HTTP request, from routing to the last byte. Errors the proxy makes up go through
  * `fail`, which maps the cause to a status in one place (errors.ts).
  */
-class HttpExchange implements Waiter {
+class HttpExchange implements Waiter, Cuttable, Expiring {
   private phase: Phase = "routing";
   private readonly startedAt = performance.now();
   private route: RouteRuntime | undefined;
   private revision: Revision | undefined;
   private instance: Instance | undefined;
   private attempt: UpstreamTry | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  /** The queue wait or the running try's timeout (plane.timeouts). */
+  private readonly deadline = new Deadline(this);
+  /** Its place among the requests running on `instance`. */
+  private readonly onInstance = new ListNode<Cuttable>(this);
   private tries = 0;
   private tried: Set<Instance> | undefined;
   private bodyStarted = false;
@@ -156,10 +161,8 @@ class HttpExchange implements Waiter {
         route.pending++;
         revision.waiters.push(this);
         this.phase = "queued";
-        // Waiting longer than one try would take is answered like a full circuit.
-        this.timer = setTimeout(() => {
-          if (this.leaveQueue()) this.fail("circuit-open");
-        }, revision.policy.tryTimeoutMs);
+        // Waiting longer than one try would take is answered like a full circuit (see `expire`).
+        this.plane.timeouts.start(this.deadline, revision.policy.tryTimeoutMs);
         return;
       }
       default: {
@@ -169,9 +172,20 @@ class HttpExchange implements Waiter {
     }
   }
 
+  /** The queue wait or the running try took too long. */
+  expire(): void {
+    if (this.phase === "queued") {
+      if (this.leaveQueue()) this.fail("circuit-open");
+    } else if (this.attempt) this.onTimeout(this.attempt);
+  }
+
+  private stopTimer(): void {
+    this.plane.timeouts.cancel(this.deadline);
+  }
+
   wake(reason: "slot" | "reroute"): void {
     if (this.phase !== "queued") return;
-    clearTimeout(this.timer);
+    this.stopTimer();
     this.route!.pending--;
     this.phase = "routing";
     if (reason === "slot") return this.dispatch();
@@ -195,15 +209,14 @@ class HttpExchange implements Waiter {
     const revision = this.revision!;
     this.instance = instance;
     instance.inflight++;
-    instance.exchanges.add(this);
+    instance.exchanges.append(this.onInstance);
     this.tries++;
     this.phase = "upstream";
     this.timedOut = false;
     const req = this.req;
     const attempt = new UpstreamTry(this);
     this.attempt = attempt;
-    const timer = setTimeout(() => this.onTimeout(attempt), revision.policy.tryTimeoutMs);
-    this.timer = timer;
+    this.plane.timeouts.start(this.deadline, revision.policy.tryTimeoutMs);
     attempt.call = instance.pool.request(
       {
         method: req.method ?? "GET",
@@ -229,7 +242,7 @@ class HttpExchange implements Waiter {
       attempt.abort();
       return;
     }
-    clearTimeout(this.timer);
+    this.stopTimer();
     this.plane.noteOutcome(this.instance!, status >= 500);
     this.phase = "streaming";
     const res = this.res;
@@ -266,7 +279,7 @@ class HttpExchange implements Waiter {
     // The status line already went out: all we can do is cut the client's response short.
     if (this.phase === "streaming") return this.abortStreaming(502);
     if (this.phase !== "upstream") return;
-    clearTimeout(this.timer);
+    this.stopTimer();
     const instance = this.instance!;
     // The request's fault, not the instance's: never retried, never counted toward ejection.
     if (error.code === "SLIPWAY_UNFORWARDABLE") {
@@ -299,7 +312,7 @@ class HttpExchange implements Waiter {
     const instance = this.instance;
     if (!instance) return;
     this.instance = undefined;
-    this.plane.release(instance, this);
+    this.plane.release(instance, this.onInstance);
   }
 
   /** Drain deadline passed with this request still running on its revision. */
@@ -308,7 +321,7 @@ class HttpExchange implements Waiter {
     this.revision!.counters.cutAtDrain++;
     this.abandonAttempt();
     if (this.phase === "streaming") return this.abortStreaming(504);
-    clearTimeout(this.timer);
+    this.stopTimer();
     this.leaveInstance();
     this.fail("drain-cut");
   }
@@ -325,7 +338,7 @@ class HttpExchange implements Waiter {
     if (this.phase === "done") return;
     if (this.phase === "streaming" && this.res.writableFinished) return this.complete(this.status);
     // The client left before its response was complete: stop the upstream work and log it.
-    clearTimeout(this.timer);
+    this.stopTimer();
     this.leaveQueue();
     this.abandonAttempt();
     this.plane.log.info(
@@ -371,7 +384,7 @@ class HttpExchange implements Waiter {
   private complete(status: number): void {
     if (this.phase === "done") return;
     this.phase = "done";
-    clearTimeout(this.timer);
+    this.stopTimer();
     this.leaveInstance();
     const revision = this.revision;
     if (revision) {

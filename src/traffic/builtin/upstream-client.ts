@@ -307,7 +307,11 @@ export class UpstreamPool {
   readonly keepAliveMs: number;
   private readonly maxIdle: number;
   private readonly idle: Connection[] = [];
-  private readonly active = new Set<Connection>();
+  /**
+   * Every open socket, idle or not. Changed only when a socket opens or closes: a set sockets
+   * joined and left per request cost a hash table per few requests (see linked-list.ts).
+   */
+  private readonly open = new Set<Connection>();
   private sweeper: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -344,10 +348,8 @@ export class UpstreamPool {
       if (now - conn.idleSince < conn.idleMs) break;
       conn.destroy();
     }
-    if (conn) {
-      this.active.add(conn);
-      call.write(conn);
-    } else this.connect(call);
+    if (conn) call.write(conn);
+    else this.connect(call);
     return call;
   }
 
@@ -362,11 +364,10 @@ export class UpstreamPool {
     const conn = new Connection(this, socket);
     conn.call = call;
     call.conn = conn;
-    this.active.add(conn);
+    this.open.add(conn);
   }
 
   putIdle(conn: Connection): void {
-    this.active.delete(conn);
     if (this.closed || this.idle.length >= this.maxIdle) return conn.destroy();
     conn.idleSince = performance.now();
     this.idle.push(conn);
@@ -375,7 +376,7 @@ export class UpstreamPool {
 
   /** A socket is gone: out of both lists. */
   forget(conn: Connection): void {
-    this.active.delete(conn);
+    this.open.delete(conn);
     const index = this.idle.indexOf(conn);
     if (index >= 0) this.idle.splice(index, 1);
   }
@@ -395,8 +396,7 @@ export class UpstreamPool {
     this.closed = true;
     clearInterval(this.sweeper);
     this.sweeper = undefined;
-    for (const conn of [...this.idle]) conn.destroy();
-    for (const conn of [...this.active]) {
+    for (const conn of [...this.open]) {
       const call = conn.call;
       conn.destroy();
       if (call && !call.done) {
