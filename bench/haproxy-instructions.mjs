@@ -49,8 +49,20 @@ const plan = planConfig(table(1, [{ id: "app@1", ports: [upstream.port] }]), {
 });
 // One process under valgrind: no master.
 const base = plan.text.replace("  master-worker\n", "");
-const line = (start) => base.split("\n").find((l) => l.startsWith(start)) ?? "";
-const drop = (start) => (text) => text.replace(`${line(start)}\n`, "");
+const line = (start) => base.split("\n").find((l) => l.startsWith(start));
+const drop = (start) => (text) => (line(start) ? text.replace(`${line(start)}\n`, "") : text);
+const revisionHeader = / {2}http-after-response set-header (\S+) (%\[[^\]]*\]) if (.*)\n/;
+
+/**
+ * The revision header set by each backend's `http-response` (one map lookup, no condition), with a
+ * frontend rule left for HAProxy's own 5xx (which `http-response` does not see).
+ */
+function headerInBackends(text, action) {
+  const [rule, name, value, condition] = revisionHeader.exec(text);
+  return text
+    .replace(rule, `  http-after-response set-header ${name} ${value} if { status ge 500 } ${condition}\n`)
+    .replace(/( {2}server s_)/, `  http-response ${action} ${name} ${value}\n$1`);
+}
 
 const variants = {
   "Slipway's haproxy.cfg": (t) => t,
@@ -58,11 +70,30 @@ const variants = {
   "log line without fields": (t) => t.replace(/log-format "slw [^"]*"/, 'log-format "slw"'),
   "without set-var of the start (%Ta in the log)": (t) =>
     drop("  http-request set-var(txn.t0)")(t).replace("%[date(0,us),sub(txn.t0)]", "%Ta"),
-  "without the revision header": drop("  http-after-response set-header"),
+  "start in a capture, not a var (end - start in Node)": (t) =>
+    drop("  http-request set-var(txn.t0)")(t)
+      .replace("%[date(0,us),sub(txn.t0)]", "%[date(0,us)] %[capture.req.hdr(0)]")
+      .replace(
+        "frontend slipway\n",
+        "frontend slipway\n  declare capture request len 20\n  http-request capture date(0,us) id 0\n",
+      ),
+  "without the revision header": (t) => t.replace(revisionHeader, ""),
+  "revision header of a fixed value (no lookup)": (t) =>
+    t.replace(revisionHeader, "  http-after-response set-header $1 app@1\n"),
+  "revision header from one lookup in a var": (t) =>
+    t.replace(
+      revisionHeader,
+      "  http-after-response set-var(txn.rev) $2\n  http-after-response set-header $1 %[var(txn.rev)] if { var(txn.rev) -m found }\n",
+    ),
+  "revision header set in each backend": (t) => headerInBackends(t, "set-header"),
+  "revision header added in each backend": (t) => headerInBackends(t, "add-header"),
   "without the 504 rule of the drain cut": drop("  http-after-response set-status 504"),
-  "without the preview rules": (t) =>
-    drop("  http-request del-header")(drop("  http-request set-var(txn.previewdigest)")(t)),
+  "without stripping the client's revision header": drop("  http-request del-header"),
+  "stripping the client's revision header if present": (t) =>
+    t.replace(/( {2}http-request del-header (\S+))\n/, "$1 if { req.hdr($2) -m found }\n"),
   "without health checks / observe": (t) => t.replace(/ check inter .*$/m, ""),
+  "without server maxconn / maxqueue": (t) => t.replace(/maxconn \d+ maxqueue \d+ /, ""),
+  "tune.bufsize at its default (16384)": drop("  tune.bufsize"),
   "haproxy alone (bench/proxy.mjs)": () =>
     [
       "global",

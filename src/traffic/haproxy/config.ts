@@ -211,7 +211,9 @@ export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: Pre
   const back: string[] = [];
   const maxDrain = Math.max(0, ...table.routes.map((r) => r.policy.drainTimeoutMs));
 
-  matchOrder(table.routes).forEach((route) => {
+  const ordered = matchOrder(table.routes);
+  let fallback = "unrouted";
+  ordered.forEach((route, index) => {
     const id = routeName(route.id);
     const acl = `rt_${id}`;
     const { lines, when } = routeCondition(route, acl);
@@ -268,7 +270,10 @@ export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: Pre
       }
       back.push("");
     }
-    front.push(`  use_backend r_${id} if ${when}`);
+    // The last route, when it takes every host and path, is the default backend: a rule less per request.
+    if (index === ordered.length - 1 && route.hosts.length === 0 && route.pathPrefix === "/")
+      fallback = `r_${id}`;
+    else front.push(`  use_backend r_${id} if ${when}`);
 
     const weights = serverWeights(route.revisions);
     const routeBackend = `r_${id}`;
@@ -370,14 +375,20 @@ export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: Pre
     "frontend slipway",
     `  bind ${paths.listen}`,
     "  http-request set-var(txn.t0) date(0,us)",
-    `  http-request set-var(txn.previewdigest) req.hdr(${REVISION_HEADER}),digest(sha256),hex,lower if { req.hdr(${REVISION_HEADER}) -m found }`,
+    // Only where some route serves previews: even a rule whose condition fails costs each request.
+    ...(table.routes.some((r) => r.preview)
+      ? [
+          `  http-request set-var(txn.previewdigest) req.hdr(${REVISION_HEADER}),digest(sha256),hex,lower if { req.hdr(${REVISION_HEADER}) -m found }`,
+        ]
+      : []),
+    // The client's header never reaches an app (unconditional: cheaper than testing for it first).
     `  http-request del-header ${REVISION_HEADER}`,
     // Published asset bundles come from Slipway's origin (docs/assets.md), before any route.
     ...(paths.assetsSocket
       ? [`  use_backend slipway_assets if { path,map_beg(${paths.dir}/${ASSETS_MAP}) -m found }`]
       : []),
     ...front,
-    "  default_backend unrouted",
+    `  default_backend ${fallback}`,
     // Every response names its revision; a request cut at its revision's drain deadline is a 504.
     `  http-after-response set-status 504 if { status 502 } { srv_name,map(${paths.dir}/${CUT_MAP}) -m found }`,
     `  http-after-response set-header ${REVISION_HEADER} %[srv_name,map(${paths.dir}/${SERVERS_MAP})] if { srv_name,map(${paths.dir}/${SERVERS_MAP}) -m found }`,
