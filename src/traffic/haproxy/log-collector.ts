@@ -134,10 +134,12 @@ interface Follower {
 /**
  * How long a stream rests after each read: meanwhile HAProxy's lines wait in the socket and then in
  * its ring, so one read takes the lines of many requests instead of a wake-up (and a context switch
- * on a busy machine) every few requests. Readers that need the log now (a log barrier) end the rest.
+ * on a busy machine) every few requests, and HAProxy, once the socket is full, sends them in larger
+ * writes. Readers that need the log now (a log barrier) end the rest. 100 ms read 2.5x less Node
+ * CPU per request than 20 ms, and cost HAProxy fewer system calls and context switches.
  */
-const PACE_MS = 20;
-/** Bytes per read: at 40k requests/s a rest gathers ~40 kB of lines. */
+const PACE_MS = 100;
+/** Bytes per read: more than a unix socket holds, so one read takes what a rest gathered. */
 const READ_BYTES = 256 * 1024;
 
 /**
