@@ -161,7 +161,8 @@ function serverDefaults(policy: TrafficPolicy): string {
   return `  default-server ${serverArgs(policy)}`;
 }
 
-function backendHead(name: string, policy: TrafficPolicy): string[] {
+/** A revision's backend (route, canary or preview); `dir` holds the map files. */
+function backendHead(name: string, policy: TrafficPolicy, dir: string): string[] {
   return [
     `backend ${name}`,
     "  balance roundrobin",
@@ -173,6 +174,9 @@ function backendHead(name: string, policy: TrafficPolicy): string[] {
     `  retries ${policy.retries}`,
     "  retry-on conn-failure",
     "  option redispatch 1",
+    // Every response names its revision, HAProxy's own errors included (after-response): here, not
+    // in the frontend, every server is in servers.map, so "a server answered" is the cheaper test.
+    `  http-after-response set-header ${REVISION_HEADER} %[srv_name,map(${dir}/${SERVERS_MAP})] if { srv_name -m found }`,
     serverDefaults(policy),
   ];
 }
@@ -251,7 +255,7 @@ export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: Pre
         front.push(`  use_backend ${name} if ${when} { ${fetch} ${test} }`);
       }
       backends.set(name, { route: route.id, kind: "canary" });
-      back.push(...backendHead(name, route.policy));
+      back.push(...backendHead(name, route.policy, paths.dir));
       for (const i of canaryRevision.instances) {
         const s = serverName(canaryRevision.id, i.id);
         servers.set(s, canaryRevision.id);
@@ -278,7 +282,7 @@ export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: Pre
     const weights = serverWeights(route.revisions);
     const routeBackend = `r_${id}`;
     backends.set(routeBackend, { route: route.id, kind: "route" });
-    back.push(...backendHead(routeBackend, route.policy));
+    back.push(...backendHead(routeBackend, route.policy, paths.dir));
     const sticky = canary?.sticky;
     if (sticky)
       back.push(
@@ -319,7 +323,7 @@ export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: Pre
       for (let slot = 0; slot < count; slot++) {
         const name = `p_${id}_${slot}`;
         backends.set(name, { route: route.id, kind: "preview" });
-        back.push(...backendHead(name, route.policy));
+        back.push(...backendHead(name, route.policy, paths.dir));
         const revision = route.revisions.find((r) => slots.get(r.id) === slot);
         for (const i of revision?.instances ?? []) {
           const s = serverName(revision!.id, i.id);
@@ -389,9 +393,8 @@ export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: Pre
       : []),
     ...front,
     `  default_backend ${fallback}`,
-    // Every response names its revision; a request cut at its revision's drain deadline is a 504.
+    // A request cut at its revision's drain deadline is a 504 (the revision header: backendHead).
     `  http-after-response set-status 504 if { status 502 } { srv_name,map(${paths.dir}/${CUT_MAP}) -m found }`,
-    `  http-after-response set-header ${REVISION_HEADER} %[srv_name,map(${paths.dir}/${SERVERS_MAP})] if { srv_name,map(${paths.dir}/${SERVERS_MAP}) -m found }`,
     "",
     "frontend sync",
     `  bind unix@${paths.syncSocket} mode 600`,
