@@ -60,8 +60,8 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
  * (it outlives this one; a new one adopts it), turns each route table into haproxy.cfg, changes
  * weights through the Runtime API and reloads seamlessly when the structure changed, and counts
  * every request from HAProxy's request log (its ring, read by log-collector.ts) into the same
- * per-revision stats the built-in proxy reports. Implements the traffic port's DataPlaneAdmin, so the contract suite and the
- * controller drive it like the built-in proxy.
+ * per-revision stats the built-in proxy reports. Implements the traffic port's DataPlaneAdmin, so
+ * the contract suite and the controller drive it like the built-in proxy.
  */
 export class HaproxyDataPlane implements DataPlaneAdmin {
   private table: RouteTable = EMPTY;
