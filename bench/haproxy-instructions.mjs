@@ -49,8 +49,9 @@ const plan = planConfig(table(1, [{ id: "app@1", ports: [upstream.port] }]), {
 });
 // One process under valgrind: no master.
 const base = plan.text.replace("  master-worker\n", "");
-const line = (start) => base.split("\n").find((l) => l.startsWith(start)) ?? "";
-const drop = (start) => (text) => text.replace(`${line(start)}\n`, "");
+const line = (start) => base.split("\n").find((l) => l.startsWith(start));
+const drop = (start) => (text) => (line(start) ? text.replace(`${line(start)}\n`, "") : text);
+const revisionHeader = / {2}http-after-response set-header (\S+) (%\[[^\]]*\]) if (.*)\n/;
 
 const variants = {
   "Slipway's haproxy.cfg": (t) => t,
@@ -58,11 +59,25 @@ const variants = {
   "log line without fields": (t) => t.replace(/log-format "slw [^"]*"/, 'log-format "slw"'),
   "without set-var of the start (%Ta in the log)": (t) =>
     drop("  http-request set-var(txn.t0)")(t).replace("%[date(0,us),sub(txn.t0)]", "%Ta"),
-  "without the revision header": drop("  http-after-response set-header"),
+  "start in a capture, not a var (end - start in Node)": (t) =>
+    drop("  http-request set-var(txn.t0)")(t)
+      .replace("%[date(0,us),sub(txn.t0)]", "%[date(0,us)] %[capture.req.hdr(0)]")
+      .replace(
+        "frontend slipway\n",
+        "frontend slipway\n  declare capture request len 20\n  http-request capture date(0,us) id 0\n",
+      ),
+  "without the revision header": (t) => t.replace(revisionHeader, ""),
+  "revision header of a fixed value (no lookup, no test)": (t) =>
+    t.replace(revisionHeader, "  http-after-response set-header $1 app@1\n"),
+  "revision header added, not set (an app's own one kept)": (t) =>
+    t.replace(revisionHeader, "  http-after-response add-header $1 $2 if $3\n"),
   "without the 504 rule of the drain cut": drop("  http-after-response set-status 504"),
-  "without the preview rules": (t) =>
-    drop("  http-request del-header")(drop("  http-request set-var(txn.previewdigest)")(t)),
+  "without stripping the client's revision header": drop("  http-request del-header"),
+  "stripping the client's revision header if present": (t) =>
+    t.replace(/( {2}http-request del-header (\S+))\n/, "$1 if { req.hdr($2) -m found }\n"),
   "without health checks / observe": (t) => t.replace(/ check inter .*$/m, ""),
+  "without server maxconn / maxqueue": (t) => t.replace(/maxconn \d+ maxqueue \d+ /, ""),
+  "tune.bufsize at its default (16384)": drop("  tune.bufsize"),
   "haproxy alone (bench/proxy.mjs)": () =>
     [
       "global",

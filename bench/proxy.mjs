@@ -324,7 +324,7 @@ try {
         : NaN;
       runs[name].push(result);
       console.log(
-        `round ${round} ${name.padEnd(22)} ${result.rps.toFixed(0).padStart(8)} req/s   p50 ${result.p50.toFixed(2)} ms   p99 ${result.p99.toFixed(2)} ms   cpu ${result.cpuUs.toFixed(0)} µs/req   errors ${result.errors}`,
+        `round ${round} ${name.padEnd(22)} ${result.rps.toFixed(0).padStart(8)} req/s   p50 ${result.p50.toFixed(2)} ms   p99 ${result.p99.toFixed(2)} ms   cpu ${result.cpuUs.toFixed(1)} µs/req${Number.isNaN(result.nodeUs) ? "" : ` (Node ${result.nodeUs.toFixed(1)})`}   errors ${result.errors}`,
       );
     }
   }
@@ -348,7 +348,7 @@ try {
 const info = machine();
 const direct = results.find((r) => r.name === "direct");
 const nginx2 = results.find((r) => r.name === "nginx (2 workers)");
-const micros = (value) => (Number.isNaN(value) ? "—" : value.toFixed(0));
+const micros = (value) => (Number.isNaN(value) ? "—" : value.toFixed(1));
 const rows = results.map(
   (r) =>
     `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${!direct || r.name === "direct" ? "—" : `${r.p99 >= direct.p99 ? "+" : "−"}${Math.abs(r.p99 - direct.p99).toFixed(2)}`} | ${micros(r.cpuUs)} | ${micros(r.nodeUs)} | ${r.errors} |`,

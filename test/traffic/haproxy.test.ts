@@ -132,6 +132,47 @@ describe("haproxy: a reload Slipway did not ask for", () => {
   });
 });
 
+describe("haproxy: routing by host and path", () => {
+  const fx = new Fixture();
+  afterEach(() => fx.cleanup());
+
+  it("matches hosts before paths, answers 404 where no route matches, and a catch-all route takes the rest", async () => {
+    const stateDir = fx.tempDir();
+    const plane = await HaproxyDataPlane.start({ stateDir, listen: "127.0.0.1:0", threads: 1 });
+    fx.defer(() => plane.close());
+    const url = `http://${plane.listenAddress()}`;
+    const [api, docs, site] = [
+      await fx.upstream("api"),
+      await fx.upstream("docs"),
+      await fx.upstream("site"),
+    ];
+    const apiRoute = route("api", [["api@1", 1, api]], { hosts: ["api.test"] });
+    const docsRoute = route("docs", [["docs@1", 1, docs]], { pathPrefix: "/docs/" });
+    const get = (path: string, host = "www.test") => send(`${url}${path}`, { headers: { host } });
+    const served = async (path: string, host?: string) => {
+      const reply = await get(path, host);
+      return `${reply.status} ${String(reply.headers[REVISION_HEADER])}`;
+    };
+
+    await plane.applyRoutes({ generation: 1, routes: [docsRoute, apiRoute] });
+    expect(await served("/docs/a", "api.test")).toBe("200 api@1");
+    expect(await served("/docs/a")).toBe("200 docs@1");
+    expect(await served("/elsewhere")).toBe("404 undefined");
+    await plane.stats();
+    expect(plane.unroutedCount()).toBe(1);
+
+    await plane.applyRoutes({
+      generation: 2,
+      routes: [route("site", [["site@1", 1, site]]), docsRoute, apiRoute],
+    });
+    expect(await served("/elsewhere")).toBe("200 site@1");
+    expect(await served("/docs/a")).toBe("200 docs@1");
+    expect(await served("/", "api.test")).toBe("200 api@1");
+    await plane.stats();
+    expect(plane.unroutedCount()).toBe(1);
+  });
+});
+
 describe("haproxy: the request log loses no line", () => {
   const fx = new Fixture();
   afterEach(() => fx.cleanup());

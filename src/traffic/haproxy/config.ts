@@ -161,7 +161,8 @@ function serverDefaults(policy: TrafficPolicy): string {
   return `  default-server ${serverArgs(policy)}`;
 }
 
-function backendHead(name: string, policy: TrafficPolicy): string[] {
+/** A revision's backend (route, canary or preview); `dir` holds the map files. */
+function backendHead(name: string, policy: TrafficPolicy, dir: string): string[] {
   return [
     `backend ${name}`,
     "  balance roundrobin",
@@ -173,6 +174,9 @@ function backendHead(name: string, policy: TrafficPolicy): string[] {
     `  retries ${policy.retries}`,
     "  retry-on conn-failure",
     "  option redispatch 1",
+    // Every response names its revision, HAProxy's own errors included (after-response): here, not
+    // in the frontend, every server is in servers.map, so "a server answered" is the cheaper test.
+    `  http-after-response set-header ${REVISION_HEADER} %[srv_name,map(${dir}/${SERVERS_MAP})] if { srv_name -m found }`,
     serverDefaults(policy),
   ];
 }
@@ -211,7 +215,9 @@ export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: Pre
   const back: string[] = [];
   const maxDrain = Math.max(0, ...table.routes.map((r) => r.policy.drainTimeoutMs));
 
-  matchOrder(table.routes).forEach((route) => {
+  const ordered = matchOrder(table.routes);
+  let fallback = "unrouted";
+  ordered.forEach((route, index) => {
     const id = routeName(route.id);
     const acl = `rt_${id}`;
     const { lines, when } = routeCondition(route, acl);
@@ -249,7 +255,7 @@ export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: Pre
         front.push(`  use_backend ${name} if ${when} { ${fetch} ${test} }`);
       }
       backends.set(name, { route: route.id, kind: "canary" });
-      back.push(...backendHead(name, route.policy));
+      back.push(...backendHead(name, route.policy, paths.dir));
       for (const i of canaryRevision.instances) {
         const s = serverName(canaryRevision.id, i.id);
         servers.set(s, canaryRevision.id);
@@ -268,12 +274,15 @@ export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: Pre
       }
       back.push("");
     }
-    front.push(`  use_backend r_${id} if ${when}`);
+    // The last route, when it takes every host and path, is the default backend: a rule less per request.
+    if (index === ordered.length - 1 && route.hosts.length === 0 && route.pathPrefix === "/")
+      fallback = `r_${id}`;
+    else front.push(`  use_backend r_${id} if ${when}`);
 
     const weights = serverWeights(route.revisions);
     const routeBackend = `r_${id}`;
     backends.set(routeBackend, { route: route.id, kind: "route" });
-    back.push(...backendHead(routeBackend, route.policy));
+    back.push(...backendHead(routeBackend, route.policy, paths.dir));
     const sticky = canary?.sticky;
     if (sticky)
       back.push(
@@ -314,7 +323,7 @@ export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: Pre
       for (let slot = 0; slot < count; slot++) {
         const name = `p_${id}_${slot}`;
         backends.set(name, { route: route.id, kind: "preview" });
-        back.push(...backendHead(name, route.policy));
+        back.push(...backendHead(name, route.policy, paths.dir));
         const revision = route.revisions.find((r) => slots.get(r.id) === slot);
         for (const i of revision?.instances ?? []) {
           const s = serverName(revision!.id, i.id);
@@ -370,17 +379,22 @@ export function planConfig(table: RouteTable, paths: ConfigPaths, previous?: Pre
     "frontend slipway",
     `  bind ${paths.listen}`,
     "  http-request set-var(txn.t0) date(0,us)",
-    `  http-request set-var(txn.previewdigest) req.hdr(${REVISION_HEADER}),digest(sha256),hex,lower if { req.hdr(${REVISION_HEADER}) -m found }`,
+    // Only where some route serves previews: even a rule whose condition fails costs each request.
+    ...(table.routes.some((r) => r.preview)
+      ? [
+          `  http-request set-var(txn.previewdigest) req.hdr(${REVISION_HEADER}),digest(sha256),hex,lower if { req.hdr(${REVISION_HEADER}) -m found }`,
+        ]
+      : []),
+    // The client's header never reaches an app (unconditional: cheaper than testing for it first).
     `  http-request del-header ${REVISION_HEADER}`,
     // Published asset bundles come from Slipway's origin (docs/assets.md), before any route.
     ...(paths.assetsSocket
       ? [`  use_backend slipway_assets if { path,map_beg(${paths.dir}/${ASSETS_MAP}) -m found }`]
       : []),
     ...front,
-    "  default_backend unrouted",
-    // Every response names its revision; a request cut at its revision's drain deadline is a 504.
+    `  default_backend ${fallback}`,
+    // A request cut at its revision's drain deadline is a 504 (the revision header: backendHead).
     `  http-after-response set-status 504 if { status 502 } { srv_name,map(${paths.dir}/${CUT_MAP}) -m found }`,
-    `  http-after-response set-header ${REVISION_HEADER} %[srv_name,map(${paths.dir}/${SERVERS_MAP})] if { srv_name,map(${paths.dir}/${SERVERS_MAP}) -m found }`,
     "",
     "frontend sync",
     `  bind unix@${paths.syncSocket} mode 600`,

@@ -59,9 +59,9 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
  * Slipway's side of an HAProxy data plane: runs HAProxy in master-worker mode as a detached process
  * (it outlives this one; a new one adopts it), turns each route table into haproxy.cfg, changes
  * weights through the Runtime API and reloads seamlessly when the structure changed, and counts
- * every request from HAProxy's log (a ring read over the Runtime API) into the same per-revision
- * stats the built-in proxy reports. Implements the traffic port's DataPlaneAdmin, so the contract
- * suite and the controller drive it like the built-in proxy.
+ * every request from HAProxy's request log (its ring, read by log-collector.ts) into the same
+ * per-revision stats the built-in proxy reports. Implements the traffic port's DataPlaneAdmin, so
+ * the contract suite and the controller drive it like the built-in proxy.
  */
 export class HaproxyDataPlane implements DataPlaneAdmin {
   private table: RouteTable = EMPTY;
@@ -460,7 +460,12 @@ export class HaproxyDataPlane implements DataPlaneAdmin {
    * Waits until HAProxy's log has caught up with every request answered so far: a request to the
    * internal `sync` frontend is logged after them, so its line arriving closes the gap.
    */
-  private async logBarrier(): Promise<void> {
+  private logBarrier(): Promise<void> {
+    return this.collector.promptly(() => this.syncRequest());
+  }
+
+  /** A request to the `sync` frontend, resolved when its log line arrived (or after a timeout). */
+  private async syncRequest(): Promise<void> {
     const path = `/sync/${randomUUID()}`;
     const arrived = new Promise<void>((done) => {
       const timer = setTimeout(done, LOG_BARRIER_TIMEOUT_MS);

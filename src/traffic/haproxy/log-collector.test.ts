@@ -1,5 +1,10 @@
-import { describe, expect, it } from "vitest";
-import { LineParser, parseLines } from "./log-collector.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { until } from "../../../test/proxy/helpers.js";
+import { LineParser, parseLines, RingLogCollector } from "./log-collector.js";
 
 const collect = (text: string, from = 0) => {
   const seen: unknown[][] = [];
@@ -48,5 +53,50 @@ describe("HAProxy request log lines", () => {
       ["r_abd", "s_deg", 500, 3, false],
       ["r_abc", "s_def", 200, 4, false],
     ]);
+  });
+});
+
+describe("RingLogCollector", () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const clean of cleanups.splice(0)) clean();
+  });
+
+  it("counts every line of a fast stream once, across reads, rests and lines split between reads", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "slipway-ring-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const socketPath = join(dir, "admin.sock");
+    const lines = 60_000;
+    let text = "Name: HAProxy\nPid: 42\n";
+    for (let i = 0; i < lines; i++) text += `slw r_a s_${i % 3} 200 ${i} ----\n`;
+    const payload = Buffer.from(text, "latin1");
+    // Stands in for HAProxy's stats socket: `show info` names worker 42, then the ring's lines come
+    // as fast as the socket takes them, in writes of uneven sizes that split lines.
+    const server = createServer((socket) => {
+      socket.once("data", () => {
+        let at = 0;
+        let writes = 0;
+        const pump = () => {
+          while (at < payload.length) {
+            // Runs of tiny writes, then large ones: reads of very different sizes follow.
+            writes++;
+            const size = writes % 300 < 250 ? 1 + ((writes * 7) % 64) : 20_000 + ((writes * 13) % 997);
+            const more = socket.write(payload.subarray(at, (at += size)));
+            if (!more) return void socket.once("drain", pump);
+          }
+          socket.end();
+        };
+        pump();
+      });
+    });
+    await new Promise<void>((done) => server.listen(socketPath, done));
+    cleanups.push(() => server.close());
+    const seen: number[] = [];
+    const collector = new RingLogCollector(socketPath, (_backend, _server, _status, us) => seen.push(us));
+    cleanups.push(() => collector.close());
+    await collector.follow(42);
+    await until(() => collector.following().length === 0, "the stream ended", 20_000);
+    expect(seen.length).toBe(lines);
+    expect(seen.every((us, i) => us === i)).toBe(true);
   });
 });
