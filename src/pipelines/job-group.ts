@@ -3,9 +3,10 @@ import { statusFunctions, type Conclusion } from "../core/workflow/status.js";
 import type { ConcurrencyGroups } from "./concurrency.js";
 import type { JobDispatch } from "./job-dispatch.js";
 import { evaluateCondition, evaluateToken, type Contexts } from "./expressions.js";
-import type { LoadedJob } from "./load.js";
+import { at, type LoadedJob, type LoadedWorkflow } from "./load.js";
 import { runMatrix, type Strategy } from "./matrix-jobs.js";
 import type { JobResult } from "../core/workflow/model.js";
+import { loadRemoteReusable } from "./remote-reusable.js";
 import { runReusable } from "./reusable-workflow.js";
 import type { JobEnvironmentGate } from "./run-options.js";
 import type { JobInstance, RunScope } from "./run-scope.js";
@@ -81,6 +82,19 @@ export async function runJobGroup(job: LoadedJob, ctx: GroupContext): Promise<Jo
 
   if (job.refused) return skip(job.refused, "failure");
   if (job.reusable) return runReusable(job, job.reusable, ctx, contexts, skip, runJobGroup);
+  if (job.remoteCall) {
+    let callee: LoadedWorkflow;
+    try {
+      callee = await loadRemoteReusable(ctx.scope, job.remoteCall);
+    } catch (error) {
+      const { ref } = job.remoteCall.call;
+      return skip(
+        `${at(file, ref)}job '${job.id}' calls ${ref.value}: ${(error as Error).message}`,
+        "failure",
+      );
+    }
+    return runReusable(job, { call: job.remoteCall.call, callee }, ctx, contexts, skip, runJobGroup);
+  }
 
   const refused = await passEnvironmentGate(job, ctx, contexts);
   if (refused) return skip(refused.reason, refused.conclusion);

@@ -10,6 +10,7 @@ import type { Job, ReusableWorkflowJob, Step } from "@actions/workflow-parser/mo
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import { SlipwayError } from "../core/errors.js";
+import { parseActionUse, type RemoteUse } from "../core/workflow/action-ref.js";
 import { readYamlText } from "./yaml-text.js";
 
 /** A step with the keys the converter drops, read from the raw token tree. */
@@ -34,12 +35,17 @@ export interface LoadedJob {
   timeoutMinutes?: TemplateToken;
   continueOnError?: TemplateToken;
   /**
-   * Why the host cannot run this job (`container:`, `services:`, a remote reusable workflow), with
+   * Why the host cannot run this job (`container:`, `services:`, a `uses:` it cannot read), with
    * its file:line:col; the job fails with it when it is reached, so a skipped job costs nothing.
    */
   refused?: string;
   /** Set for `jobs.<id>.uses: ./.github/workflows/x.yml`: the call and the called workflow. */
   reusable?: { call: ReusableWorkflowJob; callee: LoadedWorkflow };
+  /**
+   * Set for `jobs.<id>.uses: owner/repo/.github/workflows/x.yml@ref`: fetched and loaded when the
+   * job is reached (remote-reusable.ts); `depth` is the calling workflow's nesting.
+   */
+  remoteCall?: { call: ReusableWorkflowJob; use: RemoteUse; depth: number };
 }
 
 /** A parsed, converted and checked workflow file. */
@@ -72,19 +78,28 @@ export function discoverWorkflows(repoRoot: string): string[] {
 
 export interface LoadOptions {
   repoRoot: string;
+  /**
+   * What names the file in messages before its path: a reusable workflow of another repository is
+   * `owner/repo/.github/workflows/x.yml@ref` there, as its caller wrote it.
+   */
+  label?: (path: string) => string;
 }
+
+/** Where another repository's reusable workflows live (GitHub accepts no other folder). */
+const REMOTE_WORKFLOW = /^\.github\/workflows\/[^/]+\.ya?ml$/;
 
 /**
  * Parses one workflow with GitHub's parser. Every problem is reported at once, each as
  * `file:line:col: message`; throws SLIPWAY_INVALID_WORKFLOW (or SLIPWAY_UNSUPPORTED for nesting
- * deeper than GitHub allows). What the host cannot run (Docker, remote reusable workflows, an
- * action that cannot be downloaded) is not decided here but when the job or step is reached.
+ * deeper than GitHub allows). What the host cannot run (Docker, an action or another repository's
+ * workflow that cannot be downloaded) is not decided here but when the job or step is reached.
  */
 /** GitHub's limit on nested reusable workflows. */
-const MAX_CALL_DEPTH = 4;
+export const MAX_CALL_DEPTH = 4;
 
 export async function loadWorkflow(path: string, options: LoadOptions, depth = 0): Promise<LoadedWorkflow> {
-  const file = relative(options.repoRoot, resolve(path)) || path;
+  const relativePath = relative(options.repoRoot, resolve(path)) || path;
+  const file = options.label ? options.label(relativePath) : relativePath;
   let content: string;
   try {
     content = readYamlText(path);
@@ -115,13 +130,20 @@ export async function loadWorkflow(path: string, options: LoadOptions, depth = 0
     if (workflowJob.type !== "job") {
       const ref = workflowJob.ref.value;
       if (!ref.startsWith("./")) {
+        const use = parseActionUse(ref);
+        const remote =
+          "kind" in use && use.kind === "remote" && REMOTE_WORKFLOW.test(use.path) ? use : undefined;
         jobs.push({
           id,
           job: workflowJob as unknown as Job,
           raw,
           needs: (workflowJob.needs ?? []).map((need) => need.value),
           steps: [],
-          refused: `${at(file, workflowJob.ref)}job '${id}' calls ${ref}: only local reusable workflows (./.github/workflows/x.yml) run on the host`,
+          ...(remote
+            ? { remoteCall: { call: workflowJob, use: remote, depth } }
+            : {
+                refused: `${at(file, workflowJob.ref)}job '${id}' calls ${ref}: expected ./.github/workflows/x.yml or owner/repo/.github/workflows/x.yml@ref`,
+              }),
         });
         continue;
       }
@@ -268,7 +290,8 @@ function findPath(token: TemplateToken, path: string[]): TemplateToken | undefin
   return current;
 }
 
-function at(file: string, token: TemplateToken | undefined): string {
+/** `file:line:col: ` of a token, for messages (`file: ` when the token has no position). */
+export function at(file: string, token: TemplateToken | undefined): string {
   return token?.line !== undefined ? `${file}:${token.line}:${token.col ?? 1}: ` : `${file}: `;
 }
 

@@ -2,11 +2,9 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { isFullSha, type ActionUse } from "../core/workflow/action-ref.js";
+import { isFullSha, type RemoteUse } from "../core/workflow/action-ref.js";
 
 const execFileAsync = promisify(execFile);
-
-type RemoteUse = Extract<ActionUse, { kind: "remote" }>;
 
 /** A remote action ready to run: its directory in the actions cache and the commit it is. */
 export interface ResolvedAction {

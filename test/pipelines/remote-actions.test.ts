@@ -268,6 +268,100 @@ jobs:
     expect(existsSync(join(cacheDir, "actions"))).toBe(true);
   }, 120_000);
 
+  it("runs another repository's reusable workflow when its caller is reached, with its own local calls", async () => {
+    const cacheDir = tempDir("slipway-actions-cache-");
+    const workflowsV1 = server.publish(
+      "acme/workflows",
+      {
+        ".github/workflows/build.yml": `on:
+  workflow_call:
+    inputs:
+      who: { type: string, required: true }
+    outputs:
+      said:
+        value: \${{ jobs.greet.outputs.said }}
+jobs:
+  greet:
+    runs-on: ubuntu-latest
+    outputs:
+      said: \${{ steps.say.outputs.said }}
+    steps:
+      - id: say
+        run: echo "said=hello \${{ inputs.who }} from acme/workflows" >> "$GITHUB_OUTPUT"
+  nested:
+    uses: ./.github/workflows/inner.yml
+`,
+        ".github/workflows/inner.yml": `on: workflow_call
+jobs:
+  deep:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "inner workflow of acme/workflows ran"
+`,
+        ".github/workflows/push-only.yml": `on: push
+jobs:
+  x:
+    runs-on: ubuntu-latest
+    steps:
+      - run: "true"
+`,
+      },
+      { tag: "v1" },
+    );
+    const target = repo({
+      ".github/workflows/remote.yml": `name: remote
+on: push
+jobs:
+  build:
+    uses: acme/workflows/.github/workflows/build.yml@v1
+    with:
+      who: caller
+  after:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "build said '\${{ needs.build.outputs.said }}'"
+  not-callable:
+    uses: acme/workflows/.github/workflows/push-only.yml@v1
+  absent:
+    uses: acme/workflows/.github/workflows/absent.yml@v1
+  skipped:
+    if: false
+    uses: nobody/nowhere/.github/workflows/never.yml@v9
+`,
+    });
+    const { result, logs } = await run(target, cacheDir);
+    const job = (id: string) => result.jobs.find((j) => j.id === id || j.name === id);
+    expect(job("build / greet")?.conclusion).toBe("success");
+    expect(logs("build / nested / deep")).toContain("inner workflow of acme/workflows ran");
+    expect(logs("after")).toContain("build said 'hello caller from acme/workflows'");
+    expect(job("not-callable")?.conclusion).toBe("failure");
+    expect(job("not-callable")?.reason).toMatch(
+      /^\.github\/workflows\/remote\.yml:\d+:\d+: job 'not-callable' calls acme\/workflows\/\.github\/workflows\/push-only\.yml@v1: it is not triggered by workflow_call$/,
+    );
+    expect(job("absent")?.conclusion).toBe("failure");
+    expect(job("absent")?.reason).toContain(
+      "cannot read workflow acme/workflows/.github/workflows/absent.yml@v1",
+    );
+    expect(job("skipped")?.conclusion).toBe("skipped");
+    // One download for the three calls of acme/workflows, none for the skipped call.
+    expect(
+      readdirSync(join(cacheDir, "actions", readdirSync(join(cacheDir, "actions"))[0]!, "acme")),
+    ).toEqual(["workflows"]);
+    expect(
+      existsSync(
+        join(
+          cacheDir,
+          "actions",
+          readdirSync(join(cacheDir, "actions"))[0]!,
+          "acme",
+          "workflows",
+          workflowsV1,
+        ),
+      ),
+    ).toBe(true);
+  }, 120_000);
+
   it("takes the server and the cache from the environment in slipway run", async () => {
     const cacheDir = tempDir("slipway-actions-cache-");
     const target = repo({

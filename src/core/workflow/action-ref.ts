@@ -4,6 +4,9 @@ export type ActionUse =
   | { kind: "docker"; image: string }
   | { kind: "remote"; owner: string; repo: string; path: string; ref: string };
 
+/** A `uses:` of another repository. */
+export type RemoteUse = Extract<ActionUse, { kind: "remote" }>;
+
 const NAME = /^[A-Za-z0-9_.-]+$/;
 
 /**
