@@ -1,15 +1,19 @@
 import { resolveInputs, type InputDeclaration } from "../core/workflow/dispatch-inputs.js";
+import { describeCombination, expandMatrix } from "../core/workflow/matrix.js";
 import { aggregateConclusion, type Conclusion } from "../core/workflow/status.js";
 import { evaluateToken, toExpressionString, type Contexts } from "./expressions.js";
 import type { GroupContext, JobGroupState } from "./job-group.js";
 import { scheduleJobs } from "./job-scheduler.js";
 import type { LoadedJob } from "./load.js";
+import type { Strategy } from "./matrix-jobs.js";
 import type { RunScope } from "./run-scope.js";
 
 /**
- * Runs a local reusable workflow as part of this run: its jobs get the caller's event and github
+ * Runs a reusable workflow as part of this run: its jobs get the caller's event and github
  * context, typed inputs from `with:`, secrets mapped or inherited; its `workflow_call.outputs`
- * become this job's outputs. Its jobs appear as `caller / job`.
+ * become this job's outputs. Its jobs appear as `caller / job`. A call with `strategy.matrix` calls
+ * it once per combination, at once (`caller (a, b) / job`, `matrix` in `with:`); fail-fast does not
+ * stop the other calls, and each output is that of the last call to finish that set it.
  */
 export async function runReusable(
   job: LoadedJob,
@@ -19,6 +23,59 @@ export async function runReusable(
   skip: (reason: string, conclusion?: Conclusion) => JobGroupState,
   // Passed in rather than imported: job-group.ts calls this module for `uses:` jobs.
   runGroup: (job: LoadedJob, ctx: GroupContext) => Promise<JobGroupState>,
+): Promise<JobGroupState> {
+  const file = ctx.scope.workflow.file;
+  let strategy: Strategy;
+  try {
+    strategy = evaluateToken(reusable.call.strategy, contexts, {}, file) ?? {};
+  } catch (error) {
+    return skip((error as Error).message, "failure");
+  }
+  if (strategy.matrix === undefined || strategy.matrix === null)
+    return callOnce(job, reusable, ctx, contexts, skip, runGroup, job.id);
+  const expansion = expandMatrix(strategy.matrix);
+  if (!expansion.ok) return skip(`${file}: job '${job.id}': ${expansion.problem}`, "failure");
+  const { combinations } = expansion;
+  // Each call's outputs as it finishes: the last one to set an output wins, as for matrix jobs.
+  let outputs: Record<string, string> = {};
+  const states = await Promise.all(
+    combinations.map(async (combination, index) => {
+      const state = await callOnce(
+        job,
+        reusable,
+        ctx,
+        {
+          ...contexts,
+          matrix: combination,
+          strategy: { "job-index": index, "job-total": combinations.length },
+        },
+        skip,
+        runGroup,
+        `${job.id} (${describeCombination(combination)})`,
+      );
+      outputs = { ...outputs, ...state.outputs };
+      return state;
+    }),
+  );
+  return {
+    results: states.flatMap((state) => state.results),
+    conclusion: aggregateConclusion(
+      states.map((state) => state.conclusion),
+      false,
+    ),
+    outputs,
+  };
+}
+
+/** One call of the reusable workflow; its jobs appear as `<label> / job`. */
+async function callOnce(
+  job: LoadedJob,
+  reusable: NonNullable<LoadedJob["reusable"]>,
+  ctx: GroupContext,
+  contexts: Contexts,
+  skip: (reason: string, conclusion?: Conclusion) => JobGroupState,
+  runGroup: (job: LoadedJob, ctx: GroupContext) => Promise<JobGroupState>,
+  label: string,
 ): Promise<JobGroupState> {
   const { scope } = ctx;
   const { call, callee } = reusable;
@@ -47,7 +104,7 @@ export async function runReusable(
   const resolved = resolveInputs(declared, withValues);
   if (!resolved.ok) return skip(`${callee.file}: ${resolved.problems.join("; ")}`, "failure");
 
-  const prefix = (key: string): string => `${job.id} / ${key}`;
+  const prefix = (key: string): string => `${label} / ${key}`;
   const childScope: RunScope = {
     ...scope,
     workflow: callee,

@@ -109,6 +109,62 @@ jobs:
   });
 });
 
+describe("reusable workflows called with a matrix", () => {
+  it("calls the workflow once per combination with matrix in with:, and the job's outputs follow the last call", async () => {
+    const target = repo({
+      ".github/workflows/caller.yml": `name: Caller
+on: push
+jobs:
+  test:
+    strategy:
+      matrix:
+        node: [20, 22]
+        os: [linux]
+    uses: ./.github/workflows/called.yml
+    with:
+      node: \${{ matrix.node }}
+  report:
+    needs: test
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "result=\${{ needs.test.result }} node=\${{ needs.test.outputs.node }}"
+`,
+      ".github/workflows/called.yml": `name: Called
+on:
+  workflow_call:
+    inputs:
+      node: { type: number, required: true }
+    outputs:
+      node:
+        value: \${{ jobs.work.outputs.node }}
+jobs:
+  work:
+    runs-on: ubuntu-latest
+    outputs:
+      node: \${{ steps.v.outputs.node }}
+    steps:
+      - id: v
+        run: |
+          echo "testing on node \${{ inputs.node }}"
+          echo "node=\${{ inputs.node }}" >> "$GITHUB_OUTPUT"
+`,
+    });
+    // One job at a time: the calls run in the matrix's order, so the one for 22 finishes last.
+    const { result, logs } = await run(target, {
+      workflowFile: ".github/workflows/caller.yml",
+      maxParallel: 1,
+    });
+    expect(result.jobs.map((job) => `${job.key}: ${job.conclusion}`)).toEqual([
+      "test (20, linux) / work: success",
+      "test (22, linux) / work: success",
+      "report: success",
+    ]);
+    expect(logs("test (20, linux) / work")).toContain("testing on node 20");
+    expect(logs("test (22, linux) / work")).toContain("testing on node 22");
+    expect(logs("report")).toContain("result=success node=22");
+  });
+});
+
 describe("CRLF files", () => {
   it("runs a CRLF workflow and CRLF local action as if they had LF line ends", async () => {
     const target = repo({
