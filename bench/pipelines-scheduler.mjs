@@ -216,8 +216,8 @@ The overhead per job above is the whole command's overhead divided by its jobs, 
 |---|---|---|---|---|
 | ${S} jobs | ${f(small.directMs)} | ${f(small.directCpuMs)} | ${f(small.slipwayMs)} | ${f(small.slipwayCpuMs)} |
 | ${L} jobs | ${f(large.directMs)} | ${f(large.directCpuMs)} | ${f(large.slipwayMs)} | ${f(large.slipwayCpuMs)} |
-| **marginal per job** | | | **${perJob(sl.marginalMs)}** | **${perJob(sl.marginalCpuMs)}** |
-| **fixed start** | | | **${f(sl.fixedMs)}** | **${f(sl.fixedCpuMs)}** |
+| **marginal overhead per job** (slipway − direct) | | | **${perJob(sl.marginalMs)}** | **${perJob(sl.marginalCpuMs)}** |
+| **fixed start** (the overhead at zero jobs) | | | **${f(sl.fixedMs)}** | **${f(sl.fixedCpuMs)}** |
 
 Targets (issue 13): ≤ 5 ms per trivial job (aim ≤ 2 ms); ≤ 50 ms per job with a checkout step on the 100-package repository. Where a job's time goes: its workspace is an empty folder until \`actions/checkout\` makes it a git worktree (as on GitHub); a checkout reuses a finished job's worktree of the run, reset and cleaned, and writes a new one (\`git worktree add\`) only when none is free; a job's own folders (RUNNER_TEMP, HOME, the steps' command files and scripts) are on tmpfs (/dev/shm) when it has 1 GiB free, so only the job folder and its workspace are made on disk, off the event loop, and removed in the background; a step's shell is started by its full path. \`slipway run\` turns V8's optimising compiler (TurboFan) off: its threads cost a run more CPU than its code saved. What is left per trivial job (perf, --cpu-prof and strace, 2026-12-06): starting the step's shell (libuv forks the ~100 MB Node process and waits until the child has exec'd, so the event loop stands still meanwhile), V8's garbage collector, and the two folders on this disk per job. The fixed start: Node's own start, loading the engine and the SQLite driver (about 100 ms of CPU), the workflow schema and the YAML, and 11 git processes.`,
   );
