@@ -28,7 +28,12 @@ const MAX_PUSH_COMMITS = 20;
  */
 export function synthesizePayload(eventName: string, facts: PayloadFacts): Record<string, unknown> {
   const repository = repositoryObject(facts);
-  const head = commitObject(facts.repoRoot, facts.sha, facts.repository);
+  const commits = eventName === "push" ? pushCommits(facts) : [];
+  // A push's last commit is its head: no second git process for it.
+  const head =
+    commits.at(-1)?.id === facts.sha
+      ? commits.at(-1)
+      : commitObject(facts.repoRoot, facts.sha, facts.repository);
   const sender = { login: head?.author.name ?? "slipway", type: "User" };
   switch (eventName) {
     case "push": {
@@ -42,7 +47,7 @@ export function synthesizePayload(eventName: string, facts: PayloadFacts): Recor
         forced: false,
         base_ref: null,
         compare: `https://github.com/${facts.repository}/compare/${before.slice(0, 12)}...${facts.sha.slice(0, 12)}`,
-        commits: pushCommits(facts),
+        commits,
         head_commit: head,
         pusher: { name: head?.author.name ?? "slipway", email: head?.author.email ?? "" },
         repository,

@@ -22,14 +22,21 @@ function tryGit(cwd: string, args: string[]): string | undefined {
   }
 }
 
+/**
+ * Top-level directories found so far, by the directory asked about: `slipway run` asks for the
+ * same one three times (the database, the run owners, the run), and each ask is a git process.
+ */
+const roots = new Map<string, string>();
+
 /** The repository's top-level directory, or a clear error when `dir` is not in a git repository. */
 export function repositoryRoot(dir: string): string {
-  const root = tryGit(dir, ["rev-parse", "--show-toplevel"]);
+  const root = roots.get(dir) ?? tryGit(dir, ["rev-parse", "--show-toplevel"]);
   if (!root)
     throw new SlipwayError(
       "SLIPWAY_INVALID_ARGUMENT",
       `${dir} is not inside a git repository (slipway run needs one)`,
     );
+  roots.set(dir, root);
   return root;
 }
 
@@ -69,11 +76,28 @@ export function parentOf(repoRoot: string, sha: string): string | undefined {
  * `init.defaultBranch` when that branch exists, else `main` or `master` (local or on origin).
  */
 export function defaultBranch(repoRoot: string): string | undefined {
-  const originHead = tryGit(repoRoot, ["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"]);
+  // One git process answers for origin's HEAD and the usual names, rather than one per ref.
+  const usual = ["main", "master"];
+  const listed = tryGit(repoRoot, [
+    "for-each-ref",
+    "--format=%(refname)%00%(symref)%00%(objecttype)",
+    "refs/remotes/origin/HEAD",
+    ...usual.flatMap((name) => [`refs/heads/${name}`, `refs/remotes/origin/${name}`]),
+  ]);
+  const symrefs = new Map<string, string>();
+  const commits = new Set<string>();
+  for (const line of listed ? listed.split("\n") : []) {
+    const [ref = "", symref = "", type = ""] = line.split("\0");
+    if (symref) symrefs.set(ref, symref);
+    if (type === "commit") commits.add(ref);
+  }
+  const originHead = symrefs.get("refs/remotes/origin/HEAD");
   if (originHead) return originHead.replace(/^refs\/remotes\/origin\//, "");
   const configured = tryGit(repoRoot, ["config", "--get", "init.defaultBranch"]);
-  for (const name of [configured, "main", "master"]) {
-    if (name && branchCommit(repoRoot, name) !== undefined) return name;
+  if (configured && !usual.includes(configured) && branchCommit(repoRoot, configured) !== undefined)
+    return configured;
+  for (const name of configured && usual.includes(configured) ? [configured, ...usual] : usual) {
+    if (commits.has(`refs/heads/${name}`) || commits.has(`refs/remotes/origin/${name}`)) return name;
   }
   return undefined;
 }

@@ -15,6 +15,7 @@ export function githubContext(run: {
   const { repoRoot, repository, workflow, trigger, inputs, runId } = run;
   const eventName = trigger.event.name;
   const refName = trigger.ref.replace(/^refs\/(heads|tags)\//, "");
+  const author = authorOf(repoRoot, trigger.sha);
   return {
     event_name: eventName,
     event: {
@@ -30,8 +31,8 @@ export function githubContext(run: {
     base_ref: trigger.baseRef,
     repository,
     repository_owner: repository.split("/")[0],
-    actor: authorOf(repoRoot, trigger.sha),
-    triggering_actor: authorOf(repoRoot, trigger.sha),
+    actor: author,
+    triggering_actor: author,
     workflow: workflow.name,
     workflow_ref: `${repository}/${workflow.file}@${trigger.ref}`,
     run_id: runId,

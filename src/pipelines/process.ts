@@ -50,6 +50,7 @@ export function runProcess(command: string, args: string[], options: ProcessOpti
     child.stderr.on("data", (chunk: Buffer) => feed("stderr", chunk));
 
     let killTimer: NodeJS.Timeout | undefined;
+    let drainTimer: NodeJS.Timeout | undefined;
     const killGroup = (reason: "timed-out" | "cancelled"): void => {
       if (ending || settled) return;
       ending = reason;
@@ -69,6 +70,9 @@ export function runProcess(command: string, args: string[], options: ProcessOpti
       settled = true;
       if (timer) clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
+      // Pipes usually close right after exit: a drain timer left armed would keep the command
+      // alive for EXIT_DRAIN_MS after its last step.
+      clearTimeout(drainTimer);
       options.signal.removeEventListener("abort", onAbort);
       if (end.kind !== "exited") signalGroup(child.pid, "SIGKILL");
       resolvePromise(end);
@@ -85,13 +89,12 @@ export function runProcess(command: string, args: string[], options: ProcessOpti
     // runner we let it live until the job ends, and stop waiting for its output shortly after exit.
     // Output still in the pipe keeps arriving after exit, so we wait until it has been quiet for a while.
     child.on("exit", (code, signal) => {
-      let idle: NodeJS.Timeout;
       let chunks = 0;
       const arm = (): void => {
         chunks++;
-        clearTimeout(idle);
+        clearTimeout(drainTimer);
         const seen = chunks;
-        idle = setTimeout(() => {
+        drainTimer = setTimeout(() => {
           // Timers run before pending I/O after a busy loop: give reads one more turn first.
           setImmediate(() => {
             if (settled || chunks !== seen) return;

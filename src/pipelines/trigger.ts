@@ -21,6 +21,8 @@ export interface TriggerInfo {
   sha: string;
   ref: string;
   baseSha: string | undefined;
+  /** `owner/name` from the origin remote, else `local/<dir name>` (see repositoryName). */
+  repository: string;
   /** The payload as GitHub would deliver it: built from git, with `--event-file`'s values on top. */
   payload: Record<string, unknown>;
   headRef: string;
@@ -79,9 +81,10 @@ export function describeTrigger(
       : baseSha
         ? changedFiles(repoRoot, baseSha, resolved.sha)
         : filesOfCommit(repoRoot, resolved.sha);
+  const repository = repositoryName(repoRoot);
   const synthesized = synthesizePayload(eventName, {
     repoRoot,
-    repository: repositoryName(repoRoot),
+    repository,
     defaultBranch: mainBranch,
     sha: resolved.sha,
     ref: resolved.ref,
@@ -103,6 +106,7 @@ export function describeTrigger(
     sha: resolved.sha,
     ref,
     baseSha,
+    repository,
     payload,
     headRef,
     baseRef,

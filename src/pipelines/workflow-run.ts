@@ -11,7 +11,6 @@ import { aggregateConclusion } from "../core/workflow/status.js";
 import type { BuiltinAction } from "./actions/contract.js";
 import { concurrencySetting, processConcurrency } from "./concurrency.js";
 import type { Contexts } from "./expressions.js";
-import { repositoryName } from "./git.js";
 import { githubContext } from "./github-context.js";
 import { inProcessDispatch } from "./job-dispatch.js";
 import { runJobGroup, type JobGroupState } from "./job-group.js";
@@ -56,7 +55,7 @@ export async function runWorkflow(
   const masker = new Masker();
   const secrets = options.secrets ?? {};
   for (const value of Object.values(secrets)) masker.add(value);
-  const repository = repositoryName(repoRoot);
+  const { repository } = trigger;
   const history = options.history;
   const ids = resume ??
     (await history?.startRun({

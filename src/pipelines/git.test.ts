@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { commit, git, tempDirs } from "./actions/builtin/test-context.js";
+import { defaultBranch, repositoryRoot } from "./git.js";
+
+const dirs = tempDirs();
+afterEach(() => dirs.cleanup());
+
+function repo(branch: string): string {
+  const root = dirs.make("slipway-git-");
+  git(root, "init", "-q", "-b", branch);
+  commit(root, { "a.txt": "a" }, "first");
+  return root;
+}
+
+describe("defaultBranch", () => {
+  it("is origin's HEAD in a clone, whatever the local branches are called", () => {
+    const origin = repo("trunk");
+    const clone = dirs.make("slipway-git-clone-");
+    git(clone, "clone", "-q", origin, ".");
+    git(clone, "checkout", "-q", "-b", "main");
+    expect(defaultBranch(clone)).toBe("trunk");
+  });
+
+  it("is init.defaultBranch when that branch exists, else main, else master", () => {
+    const root = repo("master");
+    expect(defaultBranch(root)).toBe("master");
+    git(root, "branch", "main");
+    expect(defaultBranch(root)).toBe("main");
+    git(root, "config", "init.defaultBranch", "develop");
+    expect(defaultBranch(root)).toBe("main");
+    git(root, "branch", "develop");
+    expect(defaultBranch(root)).toBe("develop");
+    git(root, "config", "init.defaultBranch", "master");
+    expect(defaultBranch(root)).toBe("master");
+  });
+
+  it("is a branch of origin when the clone has no local one of that name", () => {
+    const origin = repo("master");
+    const clone = dirs.make("slipway-git-clone-");
+    git(clone, "clone", "-q", origin, ".");
+    git(clone, "remote", "set-head", "origin", "--delete");
+    git(clone, "checkout", "-q", "-b", "feature");
+    git(clone, "branch", "-q", "-D", "master");
+    expect(defaultBranch(clone)).toBe("master");
+  });
+
+  it("is unknown without origin's HEAD, the configured branch, main or master", () => {
+    const root = repo("feature");
+    expect(defaultBranch(root)).toBeUndefined();
+  });
+});
+
+describe("repositoryRoot", () => {
+  it("is the top-level directory from a subdirectory, and a clear error outside a repository", () => {
+    const root = repo("main");
+    commit(root, { "sub/b.txt": "b" }, "second");
+    expect(repositoryRoot(`${root}/sub`)).toBe(git(root, "rev-parse", "--show-toplevel"));
+    expect(() => repositoryRoot(dirs.make("slipway-not-git-"))).toThrow(/not inside a git repository/);
+  });
+});
