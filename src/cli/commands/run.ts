@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { setFlagsFromString } from "node:v8";
 import type { Command } from "commander";
 import { DEFAULTS } from "../../core/defaults.js";
 import { SlipwayError } from "../../core/errors.js";
@@ -85,11 +84,6 @@ export function registerRun(program: Command): void {
 }
 
 async function runCommand(flags: RunFlags): Promise<number> {
-  // A run lives for seconds to minutes and mostly waits on its steps' processes: V8's optimising
-  // compiler (TurboFan) spent more CPU on its threads, compiling the YAML parser and the engine,
-  // than its code saved (bench/pipelines-scheduler.mjs, 200 trivial jobs: the process's CPU time
-  // a quarter lower without it, its main thread's no higher). The baseline compilers still run.
-  setFlagsFromString("--no-turbofan");
   const maxParallel = flags.maxParallel === undefined ? undefined : Number(flags.maxParallel);
   if (maxParallel !== undefined && (!Number.isInteger(maxParallel) || maxParallel < 1)) {
     throw new SlipwayError(
