@@ -1,3 +1,4 @@
+import type { CacheStore, RestoreResult } from "../cache/cache-store.js";
 import type { PipelineSettings } from "../settings.js";
 
 /**
@@ -24,6 +25,8 @@ export interface ActionContext {
   repoRoot: string;
   /** Slipway's data directory (caches, artifacts live below it). */
   dataDir: string;
+  /** Where caches are restored from when the store of record is on another host (a runner's job). */
+  sharedCache?: SharedCache;
   runId: string;
   jobId: string;
   github: {
@@ -51,4 +54,24 @@ export interface ActionContext {
   /** Keep state between run() and post() (like core.saveState). */
   state: Map<string, string>;
   signal: AbortSignal;
+}
+
+/**
+ * A cache store of record on another host (the server, for a job on a runner), reached through a
+ * store of copies on this one. Saves still go to the data directory's store.
+ */
+export interface SharedCache {
+  /** This host's copies: restored from when the store of record cannot be asked. */
+  local: CacheStore;
+  /**
+   * The store of record's match for the keys (matchCacheEntry), extracted under `cwd` unless
+   * `lookupOnly`. Throws when the store of record cannot be asked or its archive not fetched.
+   */
+  restore(
+    key: string,
+    restoreKeys: readonly string[],
+    version: string,
+    cwd: string,
+    options: { lookupOnly?: boolean },
+  ): Promise<RestoreResult>;
 }

@@ -1,0 +1,97 @@
+import { createWriteStream } from "node:fs";
+import { rename } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { SharedCache } from "../pipelines/actions/contract.js";
+import {
+  cacheEntryId,
+  type CacheEntry,
+  type CacheStore,
+  type RestoreResult,
+} from "../pipelines/cache/cache-store.js";
+import { RUNNER_PATHS, type CacheLookupBody, type CacheLookupReply } from "./protocol.js";
+
+/** A runner API call (runner.ts adds the server's address and the runner token). */
+export type RunnerCall = (path: string, init?: RequestInit) => Promise<Response>;
+
+/**
+ * A job's caches on a runner: the server's store is the store of record (it holds what every
+ * runner and the server saved), asked for each restore; the chosen archive is fetched into this
+ * runner's store of copies, where the next restore of the same entry finds it without a download.
+ */
+export class ServerCache implements SharedCache {
+  constructor(
+    readonly local: CacheStore,
+    private readonly call: RunnerCall,
+    /** The queue job's id: the server answers only the runner holding it. */
+    private readonly jobId: string,
+  ) {}
+
+  async restore(
+    key: string,
+    restoreKeys: readonly string[],
+    version: string,
+    cwd: string,
+    options: { lookupOnly?: boolean },
+  ): Promise<RestoreResult> {
+    const body: CacheLookupBody = { key, restoreKeys: [...restoreKeys], version };
+    const response = await this.call(RUNNER_PATHS.cacheLookup(this.jobId), {
+      method: "POST",
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`lookup: ${response.status} ${text.slice(0, 300)}`);
+    const reply = JSON.parse(text) as CacheLookupReply;
+    if (reply.kind === "miss") return reply;
+    // The record decides how the copy is checked and unpacked: only what this side knows passes.
+    const { compression, sizeBytes } = reply.entry;
+    if (
+      (compression !== "zstd" && compression !== "gzip") ||
+      !Number.isSafeInteger(sizeBytes) ||
+      sizeBytes < 0
+    ) {
+      throw new Error(`lookup: the server's record of ${reply.entry.key} is not one this runner reads`);
+    }
+    const { id: _id, ...result } = reply;
+    if (!options.lookupOnly) {
+      await this.fetchCopy(reply.entry);
+      await this.local.extract(reply.entry, cwd);
+    }
+    return result;
+  }
+
+  /** Downloads the entry's archive unless this runner's copy is the same one (record and hash). */
+  private async fetchCopy(entry: CacheEntry): Promise<void> {
+    // The id is computed here, from the record: nothing the server sends names a local path.
+    const id = cacheEntryId(entry.key, entry.version);
+    const copy = await this.local.find(id);
+    if (copy && sameArchive(copy.entry, entry)) {
+      await this.local.lookup(entry.key, [], entry.version); // marks the copy used, for eviction
+      return;
+    }
+    await this.local.adopt(entry, async (file) => {
+      const response = await this.call(RUNNER_PATHS.cacheArchive(this.jobId, id), { method: "POST" });
+      if (!response.ok || !response.body) {
+        throw new Error(`cache archive: ${response.status} ${(await response.text()).slice(0, 300)}`);
+      }
+      await pipeline(Readable.fromWeb(response.body as never), createWriteStream(file, { mode: 0o600 }));
+    });
+  }
+}
+
+function sameArchive(a: CacheEntry, b: CacheEntry): boolean {
+  return a.sizeBytes === b.sizeBytes && a.createdAt === b.createdAt && a.sha256 === b.sha256;
+}
+
+/**
+ * After a job (and its upload): the entries it saved join this runner's copies, so a restore that
+ * chooses one of them needs no download, and a restore without the server still finds them.
+ */
+export async function keepSavedEntries(saved: CacheStore, copies: CacheStore): Promise<void> {
+  for (const entry of await saved.list()) {
+    const found = await saved.find(cacheEntryId(entry.key, entry.version));
+    if (!found) continue;
+    const archive = found.archive;
+    await copies.adopt(entry, (file) => rename(archive, file));
+  }
+}
