@@ -79,8 +79,10 @@ export class ServerCache implements SharedCache {
   }
 }
 
+/** The same record (a copy of the runner's own save has no sha256 until the server hashes it). */
 function sameArchive(a: CacheEntry, b: CacheEntry): boolean {
-  return a.sizeBytes === b.sizeBytes && a.createdAt === b.createdAt && a.sha256 === b.sha256;
+  const hashes = a.sha256 === undefined || b.sha256 === undefined || a.sha256 === b.sha256;
+  return a.sizeBytes === b.sizeBytes && a.createdAt === b.createdAt && hashes;
 }
 
 /**

@@ -11,7 +11,10 @@ export interface CacheEntry {
   version: string;
   compression: Compression;
   sizeBytes: number;
-  /** Of the archive, so a copy fetched from another host can be checked (absent in older entries). */
+  /**
+   * Of the archive, so a copy fetched from another host can be checked. Computed when another host
+   * first asks for the entry (withSha256), not at save: most entries never leave their host.
+   */
   sha256?: string;
   createdAt: number;
   lastAccessedAt: number;
@@ -126,6 +129,14 @@ export class CacheStore {
     return (await exists(archive)) ? { entry, archive } : undefined;
   }
 
+  /** The entry with its archive's sha256, computed and recorded the first time it is asked for. */
+  async withSha256(entry: CacheEntry): Promise<CacheEntry> {
+    if (entry.sha256 !== undefined) return entry;
+    const sealed = { ...entry, sha256: await sha256Of(this.archivePath(entry)) };
+    await this.writeMeta(sealed);
+    return sealed;
+  }
+
   /**
    * Keeps a copy of an entry another store holds: `write` fills a file with its archive, which is
    * kept only when its size (and sha256, when the record has one) match the record. Evicts as save
@@ -179,7 +190,6 @@ export class CacheStore {
         version,
         compression,
         sizeBytes,
-        sha256: await sha256Of(tmp),
         createdAt: now,
         lastAccessedAt: now,
       };

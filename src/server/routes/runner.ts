@@ -177,14 +177,22 @@ export const runnerRoutes: ApiRoute[] = [
     summary: "The server's cache entry an actions/cache restore of the job takes (exact key, else restore-key prefixes)",
     description:
       "The server's store holds what every runner and the server itself saved. Answers `{ kind: \"miss\" }`, " +
-      "or the entry's record and `id` for the archive; the entry counts as used (least-recently-used eviction).",
+      "or the entry's record (with its archive's sha256) and `id` for the archive; the entry counts as used " +
+      "(least-recently-used eviction).",
     body: cacheLookupBody,
     handler: async (ctx) => {
       const scope = queueOf(ctx.app).jobScope(ctx.params.id ?? "", runnerOf(ctx));
       const { key, restoreKeys, version } = ctx.body;
-      const result = await cacheStoreFor(scope.dataDir).lookup(key, restoreKeys, version);
+      const store = cacheStoreFor(scope.dataDir);
+      const result = await store.lookup(key, restoreKeys, version);
       const reply: CacheLookupReply =
-        result.kind === "miss" ? result : { ...result, id: cacheEntryId(result.entry.key, result.entry.version) };
+        result.kind === "miss"
+          ? result
+          : {
+              ...result,
+              id: cacheEntryId(result.entry.key, result.entry.version),
+              entry: await store.withSha256(result.entry), // what the runner checks its download against
+            };
       return { status: 200, body: reply };
     },
   }),
