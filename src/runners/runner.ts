@@ -139,7 +139,7 @@ async function runOne(
       repo,
       workDir: options.workDir,
       dataDir: jobData,
-      sharedCache: new ServerCache(copies, call, spec.id),
+      sharedCache: new ServerCache(copies, cacheStoreFor(jobData, hostEnv), call, spec.id),
       hostEnv,
       emit: (event) => events.push(event),
       storeLogs: (lines) => stored.push(...lines),

@@ -12,6 +12,9 @@ afterEach(() => dirs.cleanup());
 /** A server address nothing listens on (the discard port, closed here). */
 const unreachable = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:9${path}`, init);
 
+const emptyStore = (now?: () => number) =>
+  new CacheStore({ root: join(dirs.make(), "cache"), maxBytes: 1e9, ...(now ? { now } : {}) });
+
 describe("ServerCache", { timeout: 60_000 }, () => {
   it("when the server cannot be asked, restores from the runner's copies with a warning", async () => {
     const copies = new CacheStore({ root: join(dirs.make(), "cache"), maxBytes: 1e9 });
@@ -22,7 +25,7 @@ describe("ServerCache", { timeout: 60_000 }, () => {
     const ctx = makeContext({
       workspace: dirs.make(),
       dataDir: dirs.make(),
-      sharedCache: new ServerCache(copies, unreachable, "job-1"),
+      sharedCache: new ServerCache(copies, emptyStore(), unreachable, "job-1"),
       inputs: { key: "deps-2", path: "out", "restore-keys": "deps-" },
     });
     await cacheRestoreAction.run(ctx);
@@ -39,16 +42,38 @@ describe("ServerCache", { timeout: 60_000 }, () => {
     const ctx = makeContext({
       workspace: dirs.make(),
       dataDir: dirs.make(),
-      sharedCache: new ServerCache(
-        new CacheStore({ root: join(dirs.make(), "c"), maxBytes: 1e9 }),
-        unreachable,
-        "j",
-      ),
+      sharedCache: new ServerCache(emptyStore(), emptyStore(), unreachable, "j"),
       inputs: { key: "k", path: "out" },
     });
     await cacheRestoreAction.run(ctx);
     expect(ctx.outputs["cache-hit"]).toBe("false");
     expect(ctx.logs).toContain("Cache not found for input keys: k");
+  });
+
+  it("counts the job's own saves with the other entries: by exact key, and the newest for a prefix", async () => {
+    const version = cacheVersion(["out"]);
+    const copies = emptyStore(() => 1_000);
+    const saved = emptyStore(() => 2_000); // saved by this job, after the runner's copy was made
+    const ws = dirs.make();
+    writeFiles(ws, { "out/f": "older copy" });
+    await copies.save("deps-1", version, ws, ["out"]);
+    writeFiles(ws, { "out/f": "saved by this job" });
+    await saved.save("deps-2", version, ws, ["out"]);
+    const cache = new ServerCache(copies, saved, unreachable, "j");
+    for (const [key, restoreKeys, matched, content] of [
+      ["deps-2", [], "deps-2", "saved by this job"],
+      ["deps-3", ["deps-"], "deps-2", "saved by this job"],
+      ["deps-1", ["deps-"], "deps-1", "older copy"],
+    ] as const) {
+      const target = dirs.make();
+      const warnings: string[] = [];
+      const result = await cache.restore(key, restoreKeys, version, target, {
+        warn: (w) => warnings.push(w),
+      });
+      expect(result.kind !== "miss" && result.entry.key).toBe(matched);
+      expect(readFileSync(join(target, "out/f"), "utf8")).toBe(content);
+      expect(warnings).toHaveLength(1);
+    }
   });
 
   it("after a job, the entries it saved join the runner's copies", async () => {

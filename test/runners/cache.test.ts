@@ -40,6 +40,14 @@ jobs:
         id: other-paths
         with: { path: elsewhere, key: deps-one }
       - run: echo "other-paths hit=\${{ steps.other-paths.outputs.cache-hit }} matched=[\${{ steps.other-paths.outputs.cache-matched-key }}]"
+      - run: mkdir -p own && echo "saved by this job" > own/what
+      - uses: actions/cache/save@v4
+        with: { path: own, key: "own-\${{ github.run_id }}" }
+      - run: rm -rf own
+      - uses: actions/cache/restore@v4
+        id: own
+        with: { path: own, key: "own-\${{ github.run_id }}" }
+      - run: echo "own hit=\${{ steps.own.outputs.cache-hit }} $(cat own/what)"
 `;
 
 let w: RunnersWorld | undefined;
@@ -96,16 +104,20 @@ describe("actions/cache on runners restores from the server's store", () => {
     expect(said("exact")).toBe(`exact hit=true matched=deps-one deps-one saved in ${a!.name}`);
     expect(said("prefix")).toBe(`prefix hit=false matched=deps-two deps-two saved in ${a!.name}`);
     expect(said("other-paths")).toBe("other-paths hit=false matched=[]");
+    // A restore later in the job finds what the job saved (its upload comes after the job).
+    expect(said("own")).toBe("own hit=true saved by this job");
     expect(restored.lines.some((line) => line.includes("Cannot restore from the server's cache"))).toBe(
       false,
     );
 
-    // Runner B kept copies of the two entries it fetched, as the server's records describe them.
+    // Runner B kept copies of the two entries it fetched, as the server's records describe them
+    // (and, once it is done with the job, the entry the job saved).
     const records = (dir: string) =>
       readdirSync(dir)
         .filter((name) => name.endsWith(".json"))
         .map((name) => JSON.parse(readFileSync(join(dir, name), "utf8")) as { key: string; sha256: string })
         .map(({ key, sha256 }) => ({ key, sha256 }))
+        .filter(({ key }) => key.startsWith("deps-"))
         .sort((x, y) => x.key.localeCompare(y.key));
     expect(records(copies)).toEqual(records(serverCache()));
     expect(records(copies)).toEqual([
@@ -124,6 +136,7 @@ describe("actions/cache on runners restores from the server's store", () => {
       `exact hit=true matched=deps-one deps-one saved in ${world().namespaces[0]!.name}`,
       `prefix hit=false matched=deps-two deps-two saved in ${world().namespaces[0]!.name}`,
       "other-paths hit=false matched=[]",
+      "own hit=true saved by this job",
     ]);
     expect(again.lines.some((line) => line.includes("Cannot restore from the server's cache"))).toBe(false);
   }, 120_000);

@@ -1,4 +1,4 @@
-import type { CacheStore, RestoreResult } from "../cache/cache-store.js";
+import type { RestoreResult } from "../cache/cache-store.js";
 import type { PipelineSettings } from "../settings.js";
 
 /**
@@ -61,17 +61,16 @@ export interface ActionContext {
  * store of copies on this one. Saves still go to the data directory's store.
  */
 export interface SharedCache {
-  /** This host's copies: restored from when the store of record cannot be asked. */
-  local: CacheStore;
   /**
-   * The store of record's match for the keys (matchCacheEntry), extracted under `cwd` unless
-   * `lookupOnly`. Throws when the store of record cannot be asked or its archive not fetched.
+   * The match for the keys (matchCacheEntry) among the store of record's entries and the job's own
+   * saves, extracted under `cwd` unless `lookupOnly`. When the store of record cannot be asked, or
+   * its archive not fetched, `warn` says so and this host's copies stand in: a miss, never a throw.
    */
   restore(
     key: string,
     restoreKeys: readonly string[],
     version: string,
     cwd: string,
-    options: { lookupOnly?: boolean },
+    options: { lookupOnly?: boolean; signal?: AbortSignal; warn(message: string): void },
   ): Promise<RestoreResult>;
 }

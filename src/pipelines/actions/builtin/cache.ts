@@ -25,18 +25,16 @@ function pathLines(context: ActionContext): string[] {
 
 /**
  * From the shared store when there is one (a job on a runner restores what any runner or the
- * server saved, as GitHub's cache service gives), else from this data directory's store. A shared
- * store that cannot be asked costs a warning, never the step: this host's copies are used then.
+ * server saved, as GitHub's cache service gives), else from this data directory's store.
  */
-async function restoreFromStore(
+function restoreFromStore(
   context: ActionContext,
   key: string,
   restoreKeys: readonly string[],
   version: string,
   options: { lookupOnly: boolean },
 ): Promise<RestoreResult> {
-  const shared = context.sharedCache;
-  if (!shared) {
+  if (!context.sharedCache) {
     return cacheStoreFor(context.dataDir, context.env).restore(
       key,
       restoreKeys,
@@ -45,14 +43,11 @@ async function restoreFromStore(
       options,
     );
   }
-  try {
-    return await shared.restore(key, restoreKeys, version, context.workspace, options);
-  } catch (error) {
-    context.warning(
-      `Cannot restore from the server's cache (${(error as Error).message}); using this runner's own copies.`,
-    );
-    return shared.local.restore(key, restoreKeys, version, context.workspace, options);
-  }
+  return context.sharedCache.restore(key, restoreKeys, version, context.workspace, {
+    ...options,
+    signal: context.signal,
+    warn: (message) => context.warning(message),
+  });
 }
 
 async function restore(context: ActionContext): Promise<void> {
