@@ -1,4 +1,5 @@
 import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -200,7 +201,7 @@ export const runnerRoutes: ApiRoute[] = [
     method: "POST",
     path: "/api/runner/jobs/:id/cache/entries/:entry",
     tag: "runners",
-    summary: "The archive of a cache entry the lookup named (its size is the record's sizeBytes)",
+    summary: "The archive of a cache entry the lookup named (the runner checks it against the record's sizeBytes and sha256)",
     responses: { 400: "Not an entry id (32 hex digits)", 404: "No such entry (evicted since the lookup)" },
     handler: async (ctx): Promise<ApiReply> => {
       const id = ctx.params.entry ?? "";
@@ -210,7 +211,9 @@ export const runnerRoutes: ApiRoute[] = [
       const scope = queueOf(ctx.app).jobScope(ctx.params.id ?? "", runnerOf(ctx));
       const found = await cacheStoreFor(scope.dataDir).find(id);
       if (!found) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no cache entry ${id} (evicted since the lookup?)`);
-      return sendStream(ctx.res, "application/octet-stream", createReadStream(found.archive), found.entry.sizeBytes);
+      // The file's own size: a record that disagrees (an odd upload) fails the runner's check, not the framing.
+      const size = (await stat(found.archive)).size;
+      return sendStream(ctx.res, "application/octet-stream", createReadStream(found.archive), size);
     },
   }),
 ];
