@@ -60,6 +60,7 @@ export async function runActionStep(
     workspace: options.workspace,
     repoRoot: scope.repoRoot,
     dataDir: scope.dataDir,
+    ...(scope.sharedCache ? { sharedCache: scope.sharedCache } : {}),
     runId: scope.runId,
     jobId: options.jobId,
     github: {

@@ -1,6 +1,6 @@
 import type { Masker } from "../core/workflow/masker.js";
 import type { Conclusion } from "../core/workflow/status.js";
-import type { BuiltinAction } from "./actions/contract.js";
+import type { BuiltinAction, SharedCache } from "./actions/contract.js";
 import type { LoadedJob, LoadedWorkflow } from "./load.js";
 import type { RemoteActions } from "./remote-actions.js";
 import type { PipelineSettings } from "./settings.js";
@@ -22,6 +22,8 @@ export interface RunScope {
    */
   scratchDir: string | undefined;
   dataDir: string;
+  /** Set on a runner: caches are restored from the server's store (runners/server-cache.ts). */
+  sharedCache?: SharedCache;
   github: Record<string, unknown>;
   eventPath: string;
   baseSha: string | undefined;

@@ -1,3 +1,4 @@
+import type { CacheEntry } from "../pipelines/cache/cache-store.js";
 import type { JobInstance } from "../pipelines/run-scope.js";
 import type { JobResult, LogLine, RunEvent } from "../core/workflow/model.js";
 
@@ -41,6 +42,20 @@ export interface FinishBody {
   result: JobResult;
 }
 
+/** POST /api/runner/jobs/:id/cache/lookup: the keys of an `actions/cache` restore. */
+export interface CacheLookupBody {
+  key: string;
+  restoreKeys: string[];
+  /** cacheVersion of the step's paths. */
+  version: string;
+}
+
+/** The server store's match (matchCacheEntry); `id` names the entry's archive for the download. */
+export type CacheLookupReply =
+  | { kind: "exact"; id: string; entry: CacheEntry }
+  | { kind: "partial"; id: string; entry: CacheEntry; matchedPrefix: string }
+  | { kind: "miss" };
+
 /** The runner API's paths (src/server/routes/runner.ts serves them). */
 export const RUNNER_PATHS = {
   claim: "/api/runner/claim",
@@ -50,4 +65,9 @@ export const RUNNER_PATHS = {
   artifacts: (id: string) => `/api/runner/jobs/${encodeURIComponent(id)}/artifacts`,
   files: (id: string) => `/api/runner/jobs/${encodeURIComponent(id)}/files`,
   finish: (id: string) => `/api/runner/jobs/${encodeURIComponent(id)}/finish`,
+  /** POST: the server's cache entry an `actions/cache` restore takes (CacheLookupReply). */
+  cacheLookup: (id: string) => `/api/runner/jobs/${encodeURIComponent(id)}/cache/lookup`,
+  /** POST: the archive of a cache entry the lookup named. */
+  cacheArchive: (id: string, entry: string) =>
+    `/api/runner/jobs/${encodeURIComponent(id)}/cache/entries/${encodeURIComponent(entry)}`,
 } as const;

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Masker } from "../core/workflow/masker.js";
 import type { JobResult, LogLine, RunEvent } from "../core/workflow/model.js";
 import { findBuiltinAction } from "../pipelines/actions/builtin/index.js";
+import type { SharedCache } from "../pipelines/actions/contract.js";
 import { addWorktree } from "../pipelines/git.js";
 import { runJob } from "../pipelines/job.js";
 import { loadWorkflow } from "../pipelines/load.js";
@@ -21,6 +22,8 @@ export interface RemoteJobHost {
   workDir: string;
   /** The job's own data directory: what its artifacts and cache saves go to, then uploaded. */
   dataDir: string;
+  /** Where the job's cache restores come from: the server's store (server-cache.ts). */
+  sharedCache?: SharedCache;
   hostEnv: Record<string, string>;
   emit(event: RunEvent): void;
   storeLogs(lines: readonly LogLine[]): void;
@@ -59,6 +62,7 @@ export async function runRemoteJob(spec: RemoteJobSpec, host: RemoteJobHost): Pr
       runDir,
       scratchDir,
       dataDir: host.dataDir,
+      ...(host.sharedCache ? { sharedCache: host.sharedCache } : {}),
       github: spec.github,
       eventPath,
       baseSha: spec.baseSha,

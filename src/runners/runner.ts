@@ -4,9 +4,11 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { JobResult, LogLine, RunEvent } from "../core/workflow/model.js";
+import { cacheStoreFor } from "../pipelines/actions/builtin/cache.js";
 import { packJobFiles, unpackInto, uploadedParts } from "./files.js";
 import { RUNNER_PATHS, type HeartbeatReply, type RemoteJobSpec } from "./protocol.js";
 import { runRemoteJob } from "./remote-job.js";
+import { keepSavedEntries, ServerCache } from "./server-cache.js";
 import { pruneSources, repositoryWith } from "./source.js";
 
 export interface RunnerOptions {
@@ -117,6 +119,9 @@ async function runOne(
   };
   const timer = setInterval(() => void beat(), spec.heartbeatMs);
   const jobData = mkdtempSync(join(options.workDir, "job-"));
+  const hostEnv = options.hostEnv ?? hostEnvironment();
+  // The runner's copies of cache entries outlive its jobs; a job's own saves go to jobData (uploaded).
+  const copies = cacheStoreFor(options.workDir, hostEnv);
   let result: JobResult;
   try {
     const repo = await repositoryWith(options.workDir, spec.sha, async (file) => {
@@ -134,7 +139,8 @@ async function runOne(
       repo,
       workDir: options.workDir,
       dataDir: jobData,
-      hostEnv: options.hostEnv ?? hostEnvironment(),
+      sharedCache: new ServerCache(copies, cacheStoreFor(jobData, hostEnv), call, spec.id),
+      hostEnv,
       emit: (event) => events.push(event),
       storeLogs: (lines) => stored.push(...lines),
       signal: cancel.signal,
@@ -175,6 +181,11 @@ async function runOne(
     }
   } catch (error) {
     say(`runner: reporting job ${spec.key} failed: ${(error as Error).message}`);
+  }
+  try {
+    await keepSavedEntries(cacheStoreFor(jobData, hostEnv), copies);
+  } catch (error) {
+    say(`runner: keeping the job's cache entries failed: ${(error as Error).message}`);
   } finally {
     rmSync(jobData, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     // One job at a time per runner: no other job is using a checkout now.

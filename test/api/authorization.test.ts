@@ -198,6 +198,17 @@ const CASES: Record<
     body: { result: { conclusion: "success" } },
     allowed: 503,
   },
+  "POST /api/runner/jobs/:id/cache/lookup": {
+    least: "runner",
+    path: "/api/runner/jobs/j-404/cache/lookup",
+    body: { key: "deps", restoreKeys: [], version: "0123456789abcdef" },
+    allowed: 503,
+  },
+  "POST /api/runner/jobs/:id/cache/entries/:entry": {
+    least: "runner",
+    path: `/api/runner/jobs/j-404/cache/entries/${"0".repeat(32)}`,
+    allowed: 503,
+  },
 };
 
 const RANK: Record<Who, number> = { anonymous: -1, viewer: 0, deployer: 1, admin: 2 };

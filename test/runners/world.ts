@@ -60,6 +60,8 @@ export async function startRunnersWorld(options: {
   workflows: Record<string, string>;
   /** Runners, one per namespace; 0: jobs run in the server's process (`--runners process`). */
   runners: number;
+  /** Labels each runner has besides the defaults (`--label`), by runner. */
+  labels?: string[][];
   runnerTimings?: { heartbeatMs?: number; lostAfterMs?: number };
   bin?: string;
 }): Promise<RunnersWorld> {
@@ -114,7 +116,7 @@ export async function startRunnersWorld(options: {
     const runnerToken = created.json.token;
     const port = Number(new URL(server.apiUrl).port);
     const runners: Runner[] = [];
-    for (const ns of namespaces) {
+    for (const [index, ns] of namespaces.entries()) {
       const workDir = mkdtempSync(join(tmpdir(), `slipway-runner-${ns.name}-`));
       const child = spawn(
         "ip",
@@ -129,6 +131,7 @@ export async function startRunnersWorld(options: {
           `http://${ns.host}:${port}`,
           "--work-dir",
           workDir,
+          ...(options.labels?.[index] ?? []).flatMap((label) => ["--label", label]),
         ],
         {
           stdio: ["ignore", "pipe", "pipe"],

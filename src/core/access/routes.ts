@@ -62,13 +62,15 @@ export const ROUTES: readonly RoutePermission[] = [
   // Prometheus text; the server listens on loopback only.
   { method: "GET", path: "/metrics", action: "public" },
 
-  // Runners (`slipway runner`, runner tokens only): take jobs, beat, upload, finish.
+  // Runners (`slipway runner`, runner tokens only): take jobs, beat, upload, finish, restore caches.
   { method: "POST", path: "/api/runner/claim", action: "take-jobs" },
   { method: "POST", path: "/api/runner/jobs/:id/source", action: "take-jobs" },
   { method: "POST", path: "/api/runner/jobs/:id/heartbeat", action: "take-jobs" },
   { method: "POST", path: "/api/runner/jobs/:id/artifacts", action: "take-jobs" },
   { method: "PUT", path: "/api/runner/jobs/:id/files", action: "take-jobs" },
   { method: "POST", path: "/api/runner/jobs/:id/finish", action: "take-jobs" },
+  { method: "POST", path: "/api/runner/jobs/:id/cache/lookup", action: "take-jobs" },
+  { method: "POST", path: "/api/runner/jobs/:id/cache/entries/:entry", action: "take-jobs" },
 
   { method: "GET", path: "/api/dead-letters", action: "read-dead-letters" },
   { method: "POST", path: "/api/dead-letters/:id/resend", action: "resend-dead-letter" },

@@ -1,3 +1,4 @@
+import type { RestoreResult } from "../cache/cache-store.js";
 import type { PipelineSettings } from "../settings.js";
 
 /**
@@ -24,6 +25,8 @@ export interface ActionContext {
   repoRoot: string;
   /** Slipway's data directory (caches, artifacts live below it). */
   dataDir: string;
+  /** Where caches are restored from when the store of record is on another host (a runner's job). */
+  sharedCache?: SharedCache;
   runId: string;
   jobId: string;
   github: {
@@ -51,4 +54,23 @@ export interface ActionContext {
   /** Keep state between run() and post() (like core.saveState). */
   state: Map<string, string>;
   signal: AbortSignal;
+}
+
+/**
+ * A cache store of record on another host (the server, for a job on a runner), reached through a
+ * store of copies on this one. Saves still go to the data directory's store.
+ */
+export interface SharedCache {
+  /**
+   * The match for the keys (matchCacheEntry) among the store of record's entries and the job's own
+   * saves, extracted under `cwd` unless `lookupOnly`. When the store of record cannot be asked, or
+   * its archive not fetched, `warn` says so and this host's copies stand in: a miss, never a throw.
+   */
+  restore(
+    key: string,
+    restoreKeys: readonly string[],
+    version: string,
+    cwd: string,
+    options: { lookupOnly?: boolean; signal?: AbortSignal; warn(message: string): void },
+  ): Promise<RestoreResult>;
 }

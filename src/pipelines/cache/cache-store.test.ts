@@ -8,10 +8,18 @@ import {
   readdirSync,
   statSync,
 } from "node:fs";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { CacheStore, cacheVersion } from "./cache-store.js";
+import {
+  CACHE_ENTRY_ID,
+  CacheStore,
+  cacheEntryId,
+  cacheVersion,
+  matchCacheEntry,
+  type CacheEntry,
+} from "./cache-store.js";
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -143,5 +151,92 @@ describe("CacheStore", { timeout: 60_000 }, () => {
   it("reports a path that does not exist as a tar error", async () => {
     const store = new CacheStore({ root: join(tempDir(), "cache"), maxBytes: 1e9 });
     await expect(store.save("k", version, tempDir(), ["missing-dir"])).rejects.toThrow(/tar exited/);
+  });
+});
+
+describe("matchCacheEntry", () => {
+  const entry = (key: string, createdAt: number, version = "v1"): CacheEntry => ({
+    key,
+    version,
+    compression: "gzip",
+    sizeBytes: 1,
+    createdAt,
+    lastAccessedAt: createdAt,
+  });
+  const entries = [
+    entry("deps-a", 1),
+    entry("deps-b", 3),
+    entry("deps-c", 2),
+    entry("tools-x", 4),
+    entry("deps-z", 9, "v2"),
+  ];
+
+  it("takes the exact key before any prefix, and only entries of the same version", () => {
+    expect(matchCacheEntry(entries, "deps-a", ["deps-"], "v1")).toEqual({ kind: "exact", entry: entries[0] });
+    expect(matchCacheEntry(entries, "deps-z", [], "v1")).toEqual({ kind: "miss" });
+  });
+
+  it("takes the newest entry of the first prefix any entry starts with", () => {
+    expect(matchCacheEntry(entries, "deps-new", ["nothing-", "deps-", "tools-"], "v1")).toEqual({
+      kind: "partial",
+      entry: entries[1],
+      matchedPrefix: "deps-",
+    });
+    expect(matchCacheEntry(entries, "deps-new", ["tools-", "deps-"], "v1")).toMatchObject({
+      entry: { key: "tools-x" },
+    });
+    expect(matchCacheEntry(entries, "deps-new", ["deps-z"], "v1")).toEqual({ kind: "miss" });
+  });
+});
+
+describe("CacheStore copies of another store's entries", { timeout: 60_000 }, () => {
+  const version = cacheVersion(["out"]);
+
+  async function savedElsewhere(): Promise<{ entry: CacheEntry; archive: string }> {
+    const origin = new CacheStore({ root: join(tempDir(), "origin"), maxBytes: 1e9 });
+    const saved = await origin.save("k-1", version, workspaceWith({ "out/f": "from origin" }), ["out"]);
+    if (saved.kind !== "saved") throw new Error(saved.kind);
+    expect(saved.entry.sha256).toBeUndefined(); // a save does not hash: most entries stay local
+    const found = await origin.find(cacheEntryId("k-1", version));
+    if (!found) throw new Error("not found");
+    const entry = await origin.withSha256(found.entry);
+    expect(entry.sha256).toBe(createHash("sha256").update(readFileSync(found.archive)).digest("hex"));
+    // …and recorded: the next reader gets it without hashing again.
+    expect((await origin.find(cacheEntryId("k-1", version)))?.entry.sha256).toBe(entry.sha256);
+    return { entry, archive: found.archive };
+  }
+
+  it("keeps a copy whose size and sha256 match the record, and restores from it", async () => {
+    const { entry, archive } = await savedElsewhere();
+    const copies = new CacheStore({ root: join(tempDir(), "copies"), maxBytes: 1e9 });
+    await copies.adopt(entry, (file) => Promise.resolve(writeFileSync(file, readFileSync(archive))));
+    const target = tempDir();
+    expect(await copies.restore("k-1", [], version, target)).toMatchObject({ kind: "exact" });
+    expect(readFileSync(join(target, "out/f"), "utf8")).toBe("from origin");
+  });
+
+  it("refuses a copy of another size or another hash, and keeps nothing of it", async () => {
+    const { entry, archive } = await savedElsewhere();
+    const root = join(tempDir(), "copies");
+    const copies = new CacheStore({ root, maxBytes: 1e9 });
+    const bytes = readFileSync(archive);
+    await expect(
+      copies.adopt(entry, (file) => Promise.resolve(writeFileSync(file, bytes.subarray(1)))),
+    ).rejects.toThrow(/has \d+ bytes, its record says \d+/);
+    const flipped = Buffer.from(bytes);
+    const last = flipped.length - 1;
+    flipped.writeUInt8(flipped.readUInt8(last) ^ 0xff, last);
+    await expect(
+      copies.adopt(entry, (file) => Promise.resolve(writeFileSync(file, flipped))),
+    ).rejects.toThrow(/does not have the sha256/);
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it("finds entries only by an id of 32 hex digits", async () => {
+    const { entry } = await savedElsewhere();
+    const store = new CacheStore({ root: join(tempDir(), "copies"), maxBytes: 1e9 });
+    expect(await store.find("../origin/x")).toBeUndefined();
+    expect(await store.find(cacheEntryId(entry.key, entry.version))).toBeUndefined();
+    expect(CACHE_ENTRY_ID.test(cacheEntryId("any key", "any version"))).toBe(true);
   });
 });

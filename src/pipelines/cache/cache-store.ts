@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createArchive, extractArchive, preferredCompression, type Compression } from "./archive.js";
@@ -10,6 +11,11 @@ export interface CacheEntry {
   version: string;
   compression: Compression;
   sizeBytes: number;
+  /**
+   * Of the archive, so a copy fetched from another host can be checked. Computed when another host
+   * first asks for the entry (withSha256), not at save: most entries never leave their host.
+   */
+  sha256?: string;
   createdAt: number;
   lastAccessedAt: number;
 }
@@ -40,6 +46,37 @@ export function cacheVersion(paths: readonly string[]): string {
     .slice(0, 16);
 }
 
+/** An entry's file name (without extension): a hash, so no key can name a path outside the store. */
+export function cacheEntryId(key: string, version: string): string {
+  return createHash("sha256").update(`${version}\0${key}`).digest("hex").slice(0, 32);
+}
+
+/** What cacheEntryId gives; anything else names no entry (and is refused before touching a path). */
+export const CACHE_ENTRY_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * GitHub's matching rules, one place for every store (a runner's, the server's): the entry whose
+ * key is `key`, else the newest entry whose key starts with the first of `restoreKeys` any entry
+ * starts with; only entries of `version` count.
+ */
+export function matchCacheEntry(
+  entries: readonly CacheEntry[],
+  key: string,
+  restoreKeys: readonly string[],
+  version: string,
+): RestoreResult {
+  const candidates = entries.filter((entry) => entry.version === version);
+  const exact = candidates.find((entry) => entry.key === key);
+  if (exact) return { kind: "exact", entry: exact };
+  for (const prefix of restoreKeys) {
+    const newest = candidates
+      .filter((entry) => entry.key.startsWith(prefix))
+      .sort((a, b) => b.createdAt - a.createdAt)[0];
+    if (newest) return { kind: "partial", entry: newest, matchedPrefix: prefix };
+  }
+  return { kind: "miss" };
+}
+
 /**
  * A local, size-bounded store of tar archives keyed like `actions/cache`. One `<id>.json` per entry
  * (written by rename, so concurrent jobs never see half a record) instead of one shared index file.
@@ -61,29 +98,72 @@ export class CacheStore {
     cwd: string,
     options: { lookupOnly?: boolean } = {},
   ): Promise<RestoreResult> {
-    const entries = (await this.list()).filter((entry) => entry.version === version);
-    let result: RestoreResult = { kind: "miss" };
-    const exact = entries.find((entry) => entry.key === key);
-    if (exact) result = { kind: "exact", entry: exact };
-    else {
-      for (const prefix of restoreKeys) {
-        const newest = entries
-          .filter((entry) => entry.key.startsWith(prefix))
-          .sort((a, b) => b.createdAt - a.createdAt)[0];
-        if (newest) {
-          result = { kind: "partial", entry: newest, matchedPrefix: prefix };
-          break;
-        }
-      }
-    }
-    if (result.kind === "miss") return result;
-    const entry = result.entry;
-    if (!options.lookupOnly) {
-      await extractArchive(this.archivePath(entry), cwd, entry.compression);
-    }
-    entry.lastAccessedAt = this.now();
-    await this.writeMeta(entry);
+    const result = await this.lookup(key, restoreKeys, version);
+    if (result.kind !== "miss" && !options.lookupOnly) await this.extract(result.entry, cwd);
     return result;
+  }
+
+  /** The entry restore() would take (matchCacheEntry), marked recently used; nothing is extracted. */
+  async lookup(key: string, restoreKeys: readonly string[], version: string): Promise<RestoreResult> {
+    const result = matchCacheEntry(await this.list(), key, restoreKeys, version);
+    if (result.kind === "miss") return result;
+    result.entry.lastAccessedAt = this.now();
+    await this.writeMeta(result.entry);
+    return result;
+  }
+
+  async extract(entry: CacheEntry, cwd: string): Promise<void> {
+    await extractArchive(this.archivePath(entry), cwd, entry.compression);
+  }
+
+  /** The record and archive of the entry with this id (CACHE_ENTRY_ID), or undefined. */
+  async find(id: string): Promise<{ entry: CacheEntry; archive: string } | undefined> {
+    if (!CACHE_ENTRY_ID.test(id)) return undefined;
+    let entry: CacheEntry;
+    try {
+      entry = JSON.parse(await readFile(join(this.options.root, `${id}.json`), "utf8")) as CacheEntry;
+    } catch {
+      return undefined;
+    }
+    const archive = this.archivePath(entry);
+    return (await exists(archive)) ? { entry, archive } : undefined;
+  }
+
+  /** The entry with its archive's sha256, computed and recorded the first time it is asked for. */
+  async withSha256(entry: CacheEntry): Promise<CacheEntry> {
+    if (entry.sha256 !== undefined) return entry;
+    const sealed = { ...entry, sha256: await sha256Of(this.archivePath(entry)) };
+    await this.writeMeta(sealed);
+    return sealed;
+  }
+
+  /**
+   * Keeps a copy of an entry another store holds: `write` fills a file with its archive, which is
+   * kept only when its size (and sha256, when the record has one) match the record. Evicts as save
+   * does: the copy itself stays even when larger than the store, as the entry about to be extracted.
+   */
+  async adopt(entry: CacheEntry, write: (file: string) => Promise<void>): Promise<void> {
+    await mkdir(this.options.root, { recursive: true, mode: 0o700 });
+    const tmp = join(this.options.root, `.tmp-${randomUUID()}`);
+    try {
+      await write(tmp);
+      const sizeBytes = (await stat(tmp)).size;
+      if (sizeBytes !== entry.sizeBytes) {
+        throw new Error(
+          `the archive of cache ${entry.key} has ${sizeBytes} bytes, its record says ${entry.sizeBytes}`,
+        );
+      }
+      if (entry.sha256 !== undefined && (await sha256Of(tmp)) !== entry.sha256) {
+        throw new Error(`the archive of cache ${entry.key} does not have the sha256 its record names`);
+      }
+      const copy: CacheEntry = { ...entry, lastAccessedAt: this.now() };
+      await chmod(tmp, 0o600);
+      await rename(tmp, this.archivePath(copy));
+      await this.writeMeta(copy);
+      await this.evict(cacheEntryId(copy.key, copy.version));
+    } finally {
+      await rm(tmp, { force: true });
+    }
   }
 
   /** Archives `paths` (relative to `cwd` or absolute) under `key`; an existing key is never overwritten. */
@@ -95,7 +175,7 @@ export class CacheStore {
     compression: Compression = preferredCompression(),
   ): Promise<SaveResult> {
     await mkdir(this.options.root, { recursive: true, mode: 0o700 }); // owner-only state (docs/runtime.md)
-    const id = entryId(key, version);
+    const id = cacheEntryId(key, version);
     if (await exists(join(this.options.root, `${id}.json`))) return { kind: "exists" };
     const tmp = join(this.options.root, `.tmp-${randomUUID()}`);
     try {
@@ -105,7 +185,14 @@ export class CacheStore {
         return { kind: "too-large", sizeBytes, maxBytes: this.options.maxBytes };
       }
       const now = this.now();
-      const entry: CacheEntry = { key, version, compression, sizeBytes, createdAt: now, lastAccessedAt: now };
+      const entry: CacheEntry = {
+        key,
+        version,
+        compression,
+        sizeBytes,
+        createdAt: now,
+        lastAccessedAt: now,
+      };
       await chmod(tmp, 0o600); // tar creates it with the umask's mode
       await rename(tmp, this.archivePath(entry));
       await this.writeMeta(entry);
@@ -147,7 +234,7 @@ export class CacheStore {
     const evicted: string[] = [];
     for (const entry of entries) {
       if (total <= this.options.maxBytes) break;
-      if (entryId(entry.key, entry.version) === keepId) continue;
+      if (cacheEntryId(entry.key, entry.version) === keepId) continue;
       await this.remove(entry);
       total -= entry.sizeBytes;
       evicted.push(entry.key);
@@ -156,26 +243,28 @@ export class CacheStore {
   }
 
   private async remove(entry: CacheEntry): Promise<void> {
-    const id = entryId(entry.key, entry.version);
+    const id = cacheEntryId(entry.key, entry.version);
     await rm(join(this.options.root, `${id}.json`), { force: true });
     await rm(this.archivePath(entry), { force: true });
   }
 
   private archivePath(entry: Pick<CacheEntry, "key" | "version" | "compression">): string {
     const extension = entry.compression === "zstd" ? "tar.zst" : "tar.gz";
-    return join(this.options.root, `${entryId(entry.key, entry.version)}.${extension}`);
+    return join(this.options.root, `${cacheEntryId(entry.key, entry.version)}.${extension}`);
   }
 
   private async writeMeta(entry: CacheEntry): Promise<void> {
-    const target = join(this.options.root, `${entryId(entry.key, entry.version)}.json`);
+    const target = join(this.options.root, `${cacheEntryId(entry.key, entry.version)}.json`);
     const tmp = `${target}.${randomUUID()}.tmp`;
     await writeFile(tmp, JSON.stringify(entry), { mode: 0o600 });
     await rename(tmp, target);
   }
 }
 
-function entryId(key: string, version: string): string {
-  return createHash("sha256").update(`${version}\0${key}`).digest("hex").slice(0, 32);
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }
 
 async function exists(path: string): Promise<boolean> {

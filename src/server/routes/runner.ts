@@ -1,12 +1,15 @@
 import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { z } from "zod";
 import { SlipwayError } from "../../core/errors.js";
+import { cacheStoreFor } from "../../pipelines/actions/builtin/cache.js";
+import { CACHE_ENTRY_ID, cacheEntryId } from "../../pipelines/cache/cache-store.js";
 import { packJobFiles, receiveJobFiles, uploadLimitFrom } from "../../runners/files.js";
 import { commitBundle } from "../../runners/source.js";
-import type { HeartbeatBody } from "../../runners/protocol.js";
+import type { CacheLookupReply, HeartbeatBody } from "../../runners/protocol.js";
 import type { JobResult } from "../../core/workflow/model.js";
 import { STREAMED, defineRoute, type ApiReply, type ApiRoute, type RouteContext } from "../api-route.js";
 import { runsAndNotifierOf } from "../runs-and-notifier.js";
@@ -34,6 +37,21 @@ const finishBody = z.strictObject({
     .passthrough(),
 });
 
+/** GitHub's limits on actions/cache keys: 512 characters, no commas, at most 10 keys in all. */
+const cacheKey = z
+  .string()
+  .min(1)
+  .max(512)
+  .refine((key) => !key.includes(","), "a cache key cannot contain commas");
+export const cacheLookupBody = z.strictObject({
+  key: cacheKey.describe("The primary key (exact match)"),
+  restoreKeys: z.array(cacheKey).max(9).describe("Key prefixes tried in order; the newest match of the first wins"),
+  version: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/, "a cache version is 16 hex digits (cacheVersion of the paths)")
+    .describe("cacheVersion of the step's paths: entries of other paths never match"),
+});
+
 function queueOf(app: RouteContext<unknown, unknown>["app"]) {
   const queue = runsAndNotifierOf(app).runnerQueue;
   if (!queue) {
@@ -55,8 +73,14 @@ function runnerOf(ctx: RouteContext<unknown, unknown>): string {
 }
 
 /** Answers 200 with a stream's bytes (none, with `content-length: 0`, for no stream). */
-async function sendStream(res: ServerResponse, type: string, body: Readable | undefined): Promise<ApiReply> {
-  res.writeHead(200, { "content-type": type, ...(body ? {} : { "content-length": "0" }) });
+async function sendStream(
+  res: ServerResponse,
+  type: string,
+  body: Readable | undefined,
+  length?: number,
+): Promise<ApiReply> {
+  const size = body ? length : 0;
+  res.writeHead(200, { "content-type": type, ...(size !== undefined ? { "content-length": String(size) } : {}) });
   if (!body) res.end();
   else {
     await new Promise<void>((resolve, reject) => {
@@ -145,6 +169,51 @@ export const runnerRoutes: ApiRoute[] = [
     handler: async (ctx) => {
       await queueOf(ctx.app).finish(ctx.params.id ?? "", runnerOf(ctx), ctx.body.result as unknown as JobResult);
       return { status: 200, body: { ok: true } };
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/api/runner/jobs/:id/cache/lookup",
+    tag: "runners",
+    summary: "The server's cache entry an actions/cache restore of the job takes (exact key, else restore-key prefixes)",
+    description:
+      "The server's store holds what every runner and the server itself saved. Answers `{ kind: \"miss\" }`, " +
+      "or the entry's record (with its archive's sha256) and `id` for the archive; the entry counts as used " +
+      "(least-recently-used eviction).",
+    body: cacheLookupBody,
+    handler: async (ctx) => {
+      const scope = queueOf(ctx.app).jobScope(ctx.params.id ?? "", runnerOf(ctx));
+      const { key, restoreKeys, version } = ctx.body;
+      const store = cacheStoreFor(scope.dataDir);
+      const result = await store.lookup(key, restoreKeys, version);
+      const reply: CacheLookupReply =
+        result.kind === "miss"
+          ? result
+          : {
+              ...result,
+              id: cacheEntryId(result.entry.key, result.entry.version),
+              entry: await store.withSha256(result.entry), // what the runner checks its download against
+            };
+      return { status: 200, body: reply };
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/api/runner/jobs/:id/cache/entries/:entry",
+    tag: "runners",
+    summary: "The archive of a cache entry the lookup named (the runner checks it against the record's sizeBytes and sha256)",
+    responses: { 400: "Not an entry id (32 hex digits)", 404: "No such entry (evicted since the lookup)" },
+    handler: async (ctx): Promise<ApiReply> => {
+      const id = ctx.params.entry ?? "";
+      if (!CACHE_ENTRY_ID.test(id)) {
+        throw new SlipwayError("SLIPWAY_INVALID_ARGUMENT", "a cache entry id is 32 hex digits, as the lookup names it");
+      }
+      const scope = queueOf(ctx.app).jobScope(ctx.params.id ?? "", runnerOf(ctx));
+      const found = await cacheStoreFor(scope.dataDir).find(id);
+      if (!found) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no cache entry ${id} (evicted since the lookup?)`);
+      // The file's own size: a record that disagrees (an odd upload) fails the runner's check, not the framing.
+      const size = (await stat(found.archive)).size;
+      return sendStream(ctx.res, "application/octet-stream", createReadStream(found.archive), size);
     },
   }),
 ];

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { DEFAULTS } from "../../../core/defaults.js";
-import { CacheStore, cacheVersion } from "../../cache/cache-store.js";
+import { CacheStore, cacheVersion, type RestoreResult } from "../../cache/cache-store.js";
 import type { ActionContext, BuiltinAction } from "../contract.js";
 import { booleanInput, listInput, requiredInput } from "./inputs.js";
 import { parsePathPatterns, resolveCacheEntries } from "./path-patterns.js";
@@ -23,12 +23,38 @@ function pathLines(context: ActionContext): string[] {
   return lines;
 }
 
+/**
+ * From the shared store when there is one (a job on a runner restores what any runner or the
+ * server saved, as GitHub's cache service gives), else from this data directory's store.
+ */
+function restoreFromStore(
+  context: ActionContext,
+  key: string,
+  restoreKeys: readonly string[],
+  version: string,
+  options: { lookupOnly: boolean },
+): Promise<RestoreResult> {
+  if (!context.sharedCache) {
+    return cacheStoreFor(context.dataDir, context.env).restore(
+      key,
+      restoreKeys,
+      version,
+      context.workspace,
+      options,
+    );
+  }
+  return context.sharedCache.restore(key, restoreKeys, version, context.workspace, {
+    ...options,
+    signal: context.signal,
+    warn: (message) => context.warning(message),
+  });
+}
+
 async function restore(context: ActionContext): Promise<void> {
   const key = requiredInput(context, "key");
   const lines = pathLines(context);
   const restoreKeys = listInput(context, "restore-keys");
-  const store = cacheStoreFor(context.dataDir, context.env);
-  const result = await store.restore(key, restoreKeys, cacheVersion(lines), context.workspace, {
+  const result = await restoreFromStore(context, key, restoreKeys, cacheVersion(lines), {
     lookupOnly: booleanInput(context, "lookup-only", false),
   });
   context.setOutput("cache-primary-key", key);
@@ -121,7 +147,7 @@ export const cacheAction: BuiltinAction = {
     "fail-on-cache-miss": { description: "Fail the step when no cache is found", default: "false" },
     "lookup-only": { description: "Check whether a cache exists without restoring it", default: "false" },
     enableCrossOsArchive: {
-      description: "Accepted for compatibility; the store is per host",
+      description: "Accepted for compatibility; ignored",
       default: "false",
     },
     "save-always": { description: "Deprecated on GitHub; accepted and ignored", default: "false" },
