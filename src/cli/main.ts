@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import module from "node:module";
 import { dropOutputWhenClosed } from "./closed-output.js";
 import { SLIPWAY_VERSION } from "../version.js";
 
@@ -9,6 +10,9 @@ import { SLIPWAY_VERSION } from "../version.js";
  * about a quarter of Node's own start, so `slipway status`, `--version` and `--help` skip it.
  */
 dropOutputWhenClosed();
+// Node 22.1+ keeps the compiled code of the modules a command loads on disk (os.tmpdir()), so the
+// next command skips compiling them again (npm does the same); Node 20 has no such cache.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 const args = process.argv.slice(2);
 /**
