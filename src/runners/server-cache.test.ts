@@ -38,6 +38,36 @@ describe("ServerCache", { timeout: 60_000 }, () => {
     expect(readFileSync(join(ctx.workspace, "out/f"), "utf8")).toBe("kept on this runner");
   });
 
+  it("gives up a download that stops sending, and restores from the runner's copies instead", async () => {
+    const version = cacheVersion(["out"]);
+    const copies = emptyStore();
+    const seed = dirs.make();
+    writeFiles(seed, { "out/f": "kept on this runner" });
+    await copies.save("deps-1", version, seed, ["out"]);
+    const entry = { ...(await copies.list())[0]!, sizeBytes: 1 << 20, createdAt: 5, sha256: "0".repeat(64) };
+    // The server names an entry, then sends the first bytes of its archive and nothing more.
+    const stalling = (path: string) =>
+      Promise.resolve(
+        path.endsWith("/cache/lookup")
+          ? Response.json({ kind: "exact", id: "0".repeat(32), entry })
+          : new Response(new ReadableStream({ start: (c) => c.enqueue(new Uint8Array(512)) })),
+      );
+    const warnings: string[] = [];
+    const target = dirs.make();
+    const result = await new ServerCache(copies, emptyStore(), stalling, "j", 200).restore(
+      "deps-1",
+      [],
+      version,
+      target,
+      { warn: (w) => warnings.push(w) },
+    );
+    expect(warnings).toEqual([
+      "Cannot restore from the server's cache (the download of deps-1 stalled: no data for 0.2 s); using this runner's own copies.",
+    ]);
+    expect(result.kind).toBe("exact");
+    expect(readFileSync(join(target, "out/f"), "utf8")).toBe("kept on this runner");
+  });
+
   it("a miss everywhere is no failure (and says which keys it tried)", async () => {
     const ctx = makeContext({
       workspace: dirs.make(),

@@ -1,6 +1,6 @@
 import { createWriteStream } from "node:fs";
 import { rename } from "node:fs/promises";
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { SharedCache } from "../pipelines/actions/contract.js";
 import {
@@ -14,6 +14,11 @@ import { RUNNER_PATHS, type CacheLookupBody, type CacheLookupReply } from "./pro
 
 /** How long a lookup may take before the runner restores from its own copies. */
 const LOOKUP_TIMEOUT_MS = 30_000;
+/**
+ * How long a download may go without a byte before it is given up (the runner's copies serve
+ * then): an archive may take minutes, a server that stopped sending must not hold the step.
+ */
+const DOWNLOAD_IDLE_MS = 60_000;
 
 /** A runner API call (runner.ts adds the server's address and the runner token). */
 export type RunnerCall = (path: string, init?: RequestInit) => Promise<Response>;
@@ -34,6 +39,7 @@ export class ServerCache implements SharedCache {
     private readonly call: RunnerCall,
     /** The queue job's id: the server answers only the runner holding it. */
     private readonly jobId: string,
+    private readonly downloadIdleMs = DOWNLOAD_IDLE_MS,
   ) {}
 
   async restore(
@@ -115,15 +121,37 @@ export class ServerCache implements SharedCache {
       return;
     }
     await this.copies.adopt(entry, async (file) => {
-      // No time limit (an archive may be gigabytes); cancelling the job stops it.
-      const response = await this.call(RUNNER_PATHS.cacheArchive(this.jobId, id), {
-        method: "POST",
-        ...(signal ? { signal } : {}),
+      // No limit on the whole (an archive may be gigabytes), one on silence; cancelling the job stops it too.
+      const idle = new AbortController();
+      const seconds = this.downloadIdleMs / 1000;
+      const timer = setTimeout(() => idle.abort(), this.downloadIdleMs);
+      const alive = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          timer.refresh();
+          done(null, chunk);
+        },
       });
-      if (!response.ok || !response.body) {
-        throw new Error(`cache archive: ${response.status} ${(await response.text()).slice(0, 300)}`);
+      try {
+        const response = await this.call(RUNNER_PATHS.cacheArchive(this.jobId, id), {
+          method: "POST",
+          signal: signal ? AbortSignal.any([signal, idle.signal]) : idle.signal,
+        });
+        if (!response.ok || !response.body) {
+          throw new Error(`cache archive: ${response.status} ${(await response.text()).slice(0, 300)}`);
+        }
+        await pipeline(
+          Readable.fromWeb(response.body as never),
+          alive,
+          createWriteStream(file, { mode: 0o600 }),
+          { signal: idle.signal },
+        );
+      } catch (error) {
+        throw idle.signal.aborted
+          ? new Error(`the download of ${entry.key} stalled: no data for ${seconds} s`)
+          : error;
+      } finally {
+        clearTimeout(timer);
       }
-      await pipeline(Readable.fromWeb(response.body as never), createWriteStream(file, { mode: 0o600 }));
     });
   }
 }
