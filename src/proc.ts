@@ -37,6 +37,14 @@ export function readProcStat(pid: number): ProcStat | undefined {
   };
 }
 
+let ownStart: number | undefined;
+
+/** This process's start time (its identity with the pid, see readProcStat); undefined without /proc. */
+export function ownStartTime(): number | undefined {
+  ownStart ??= readProcStat(process.pid)?.startTime;
+  return ownStart;
+}
+
 const isGone = (stat: ProcStat | undefined): boolean =>
   stat === undefined || stat.state === "Z" || stat.state === "X";
 

@@ -8,6 +8,10 @@ import type { LoadedJob } from "./load.js";
 import type { Strategy } from "./matrix-jobs.js";
 import type { RunScope } from "./run-scope.js";
 
+/** Ends the calling job without running it (job-group.ts), with the reason. */
+type Skip = (reason: string, conclusion?: Conclusion) => JobGroupState;
+type RunGroup = (job: LoadedJob, ctx: GroupContext) => Promise<JobGroupState>;
+
 /**
  * Runs a reusable workflow as part of this run: its jobs get the caller's event and github
  * context, typed inputs from `with:`, secrets mapped or inherited; its `workflow_call.outputs`
@@ -20,9 +24,9 @@ export async function runReusable(
   reusable: NonNullable<LoadedJob["reusable"]>,
   ctx: GroupContext,
   contexts: Contexts,
-  skip: (reason: string, conclusion?: Conclusion) => JobGroupState,
+  skip: Skip,
   // Passed in rather than imported: job-group.ts calls this module for `uses:` jobs.
-  runGroup: (job: LoadedJob, ctx: GroupContext) => Promise<JobGroupState>,
+  runGroup: RunGroup,
 ): Promise<JobGroupState> {
   const file = ctx.scope.workflow.file;
   let strategy: Strategy;
@@ -73,8 +77,8 @@ async function callOnce(
   reusable: NonNullable<LoadedJob["reusable"]>,
   ctx: GroupContext,
   contexts: Contexts,
-  skip: (reason: string, conclusion?: Conclusion) => JobGroupState,
-  runGroup: (job: LoadedJob, ctx: GroupContext) => Promise<JobGroupState>,
+  skip: Skip,
+  runGroup: RunGroup,
   label: string,
 ): Promise<JobGroupState> {
   const { scope } = ctx;

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isSameProcess, processExists, readProcStat } from "../../proc.js";
+import { isSameProcess, ownStartTime, processExists } from "../../proc.js";
 import type { RunStore } from "../../store/ports/run-store.js";
 import { killOrphans } from "./tracked-processes.js";
 
@@ -18,7 +18,7 @@ export function recordRunOwner(dataDir: string, runId: string): () => void {
   const file = join(dir, runId);
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(file, `${process.pid} ${readProcStat(process.pid)?.startTime ?? ""}\n`);
+    writeFileSync(file, `${process.pid} ${ownStartTime() ?? ""}\n`);
   } catch {
     return () => undefined; // without the record the run is only not swept: no reason to fail it
   }

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { isSameProcess, readProcStat } from "../../proc.js";
+import { isSameProcess, ownStartTime } from "../../proc.js";
 
 /**
  * The processes a run's steps started, found by a mark in their environment, as GitHub's runner
@@ -17,12 +17,9 @@ export const TRACKING_VARIABLE = "RUNNER_TRACKING_ID";
 const PREFIX = `${TRACKING_VARIABLE}=slipway_`;
 const MARK = /^(\d+)_(\d+)_(.+)$/;
 
-let ownStart: number | undefined;
-
 /** The mark of this process's steps of run `runId`. */
 export function trackingId(runId: string): string {
-  ownStart ??= readProcStat(process.pid)?.startTime ?? 0;
-  return `slipway_${process.pid}_${ownStart}_${runId}`;
+  return `slipway_${process.pid}_${ownStartTime() ?? 0}_${runId}`;
 }
 
 /** Kills (SIGKILL) the live processes still marked for run `runId` by this process; answers their pids. */
