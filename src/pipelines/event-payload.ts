@@ -1,4 +1,4 @@
-import { git } from "./git.js";
+import { gitAsync } from "./git.js";
 
 /** What git says about the run, from which a payload is built. */
 export interface PayloadFacts {
@@ -26,14 +26,12 @@ const MAX_PUSH_COMMITS = 20;
  * pull_request.head/base with ref and sha), workflow_dispatch (ref, inputs). Values from an event
  * file win over these (see mergePayload).
  */
-export function synthesizePayload(eventName: string, facts: PayloadFacts): Record<string, unknown> {
+export function synthesizePayload(
+  eventName: string,
+  facts: PayloadFacts,
+  { commits, head }: EventCommits,
+): Record<string, unknown> {
   const repository = repositoryObject(facts);
-  const commits = eventName === "push" ? pushCommits(facts) : [];
-  // A push's last commit is its head: no second git process for it.
-  const head =
-    commits.at(-1)?.id === facts.sha
-      ? commits.at(-1)
-      : commitObject(facts.repoRoot, facts.sha, facts.repository);
   const sender = { login: head?.author.name ?? "slipway", type: "User" };
   switch (eventName) {
     case "push": {
@@ -161,21 +159,27 @@ function parseCommits(out: string, repository: string): CommitObject[] {
     });
 }
 
-function commitObject(repoRoot: string, sha: string, repository: string): CommitObject | undefined {
-  try {
-    return parseCommits(git(repoRoot, ["show", "-s", `--format=${FORMAT}`, sha]), repository)[0];
-  } catch {
-    return undefined;
-  }
+/** The commits a payload names: a push's (oldest first, GitHub's order, at most 20) and the head. */
+export interface EventCommits {
+  commits: CommitObject[];
+  head: CommitObject | undefined;
 }
 
-/** The commits a push brings, oldest first (GitHub's order), at most 20. */
-function pushCommits(facts: PayloadFacts): CommitObject[] {
-  const range = facts.baseSha ? [`${facts.baseSha}..${facts.sha}`] : ["-1", facts.sha];
-  try {
-    const out = git(facts.repoRoot, ["log", "--reverse", `--format=${FORMAT}`, ...range]);
-    return parseCommits(out, facts.repository).slice(-MAX_PUSH_COMMITS);
-  } catch {
-    return [];
+/** Asks git for the commits of the event's payload: one process (a push's last commit is its head). */
+export async function eventCommits(eventName: string, facts: PayloadFacts): Promise<EventCommits> {
+  if (eventName === "push") {
+    const range = facts.baseSha ? [`${facts.baseSha}..${facts.sha}`] : ["-1", facts.sha];
+    const commits = await gitAsync(facts.repoRoot, ["log", "--reverse", `--format=${FORMAT}`, ...range])
+      .then((out) => parseCommits(out, facts.repository).slice(-MAX_PUSH_COMMITS))
+      .catch(() => []);
+    if (commits.at(-1)?.id === facts.sha) return { commits, head: commits.at(-1) };
+    return { commits, head: await commitObject(facts.repoRoot, facts.sha, facts.repository) };
   }
+  return { commits: [], head: await commitObject(facts.repoRoot, facts.sha, facts.repository) };
+}
+
+function commitObject(repoRoot: string, sha: string, repository: string): Promise<CommitObject | undefined> {
+  return gitAsync(repoRoot, ["show", "-s", `--format=${FORMAT}`, sha])
+    .then((out) => parseCommits(out, repository)[0])
+    .catch(() => undefined);
 }

@@ -13,40 +13,40 @@ function repo(branch: string): string {
 }
 
 describe("defaultBranch", () => {
-  it("is origin's HEAD in a clone, whatever the local branches are called", () => {
+  it("is origin's HEAD in a clone, whatever the local branches are called", async () => {
     const origin = repo("trunk");
     const clone = dirs.make("slipway-git-clone-");
     git(clone, "clone", "-q", origin, ".");
     git(clone, "checkout", "-q", "-b", "main");
-    expect(defaultBranch(clone)).toBe("trunk");
+    expect(await defaultBranch(clone)).toBe("trunk");
   });
 
-  it("is init.defaultBranch when that branch exists, else main, else master", () => {
+  it("is init.defaultBranch when that branch exists, else main, else master", async () => {
     const root = repo("master");
-    expect(defaultBranch(root)).toBe("master");
+    expect(await defaultBranch(root)).toBe("master");
     git(root, "branch", "main");
-    expect(defaultBranch(root)).toBe("main");
+    expect(await defaultBranch(root)).toBe("main");
     git(root, "config", "init.defaultBranch", "develop");
-    expect(defaultBranch(root)).toBe("main");
+    expect(await defaultBranch(root)).toBe("main");
     git(root, "branch", "develop");
-    expect(defaultBranch(root)).toBe("develop");
+    expect(await defaultBranch(root)).toBe("develop");
     git(root, "config", "init.defaultBranch", "master");
-    expect(defaultBranch(root)).toBe("master");
+    expect(await defaultBranch(root)).toBe("master");
   });
 
-  it("is a branch of origin when the clone has no local one of that name", () => {
+  it("is a branch of origin when the clone has no local one of that name", async () => {
     const origin = repo("master");
     const clone = dirs.make("slipway-git-clone-");
     git(clone, "clone", "-q", origin, ".");
     git(clone, "remote", "set-head", "origin", "--delete");
     git(clone, "checkout", "-q", "-b", "feature");
     git(clone, "branch", "-q", "-D", "master");
-    expect(defaultBranch(clone)).toBe("master");
+    expect(await defaultBranch(clone)).toBe("master");
   });
 
-  it("is unknown without origin's HEAD, the configured branch, main or master", () => {
+  it("is unknown without origin's HEAD, the configured branch, main or master", async () => {
     const root = repo("feature");
-    expect(defaultBranch(root)).toBeUndefined();
+    expect(await defaultBranch(root)).toBeUndefined();
   });
 });
 

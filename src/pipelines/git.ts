@@ -40,6 +40,34 @@ export function repositoryRoot(dir: string): string {
   return root;
 }
 
+const execFileAsync = promisify(execFile);
+
+/**
+ * Like git(), without blocking: a run asks git about its event before its first job, and the
+ * questions that do not depend on each other go to git at once (each git process costs ~3 ms).
+ */
+export async function gitAsync(cwd: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync("git", args, {
+      cwd,
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    return stdout.trim();
+  } catch (error) {
+    const stderr = String((error as { stderr?: string }).stderr ?? "").trim();
+    throw new Error(`git ${args.join(" ")}: ${stderr || (error as Error).message}`, { cause: error });
+  }
+}
+
+async function tryGitAsync(cwd: string, args: string[]): Promise<string | undefined> {
+  try {
+    return await gitAsync(cwd, args);
+  } catch {
+    return undefined;
+  }
+}
+
 export interface ResolvedRef {
   sha: string;
   /** Full ref name: refs/heads/x, refs/tags/v1, or the sha itself when detached. */
@@ -47,42 +75,45 @@ export interface ResolvedRef {
 }
 
 /** Resolves `--ref` (a branch, tag, full ref or sha; default HEAD) to a commit and a full ref name. */
-export function resolveRef(repoRoot: string, ref: string | undefined): ResolvedRef {
+export async function resolveRef(repoRoot: string, ref: string | undefined): Promise<ResolvedRef> {
   const wanted = ref ?? "HEAD";
-  const sha = tryGit(repoRoot, ["rev-parse", "--verify", "--quiet", `${wanted}^{commit}`]);
+  const exists = (full: string) =>
+    tryGitAsync(repoRoot, ["show-ref", "--verify", "--quiet", full]).then((out) => out !== undefined);
+  const [sha, branch, isTag, isBranch] = await Promise.all([
+    tryGitAsync(repoRoot, ["rev-parse", "--verify", "--quiet", `${wanted}^{commit}`]),
+    ref === undefined ? tryGitAsync(repoRoot, ["symbolic-ref", "--quiet", "HEAD"]) : undefined,
+    ref === undefined || wanted.startsWith("refs/") ? false : exists(`refs/tags/${wanted}`),
+    ref === undefined || wanted.startsWith("refs/") ? false : exists(`refs/heads/${wanted}`),
+  ]);
   if (!sha)
     throw new SlipwayError("SLIPWAY_INVALID_ARGUMENT", `--ref ${wanted}: no such commit, branch or tag`);
   if (wanted.startsWith("refs/")) return { sha, ref: wanted };
-  if (ref === undefined) {
-    const branch = tryGit(repoRoot, ["symbolic-ref", "--quiet", "HEAD"]);
-    return { sha, ref: branch ?? sha };
-  }
-  if (tryGit(repoRoot, ["show-ref", "--verify", "--quiet", `refs/tags/${wanted}`]) !== undefined) {
-    return { sha, ref: `refs/tags/${wanted}` };
-  }
-  if (tryGit(repoRoot, ["show-ref", "--verify", "--quiet", `refs/heads/${wanted}`]) !== undefined) {
-    return { sha, ref: `refs/heads/${wanted}` };
-  }
+  if (ref === undefined) return { sha, ref: branch ?? sha };
+  if (isTag) return { sha, ref: `refs/tags/${wanted}` };
+  if (isBranch) return { sha, ref: `refs/heads/${wanted}` };
   return { sha, ref: wanted };
 }
 
 /** The parent of `sha`, if it has one (the default base of a push). */
-export function parentOf(repoRoot: string, sha: string): string | undefined {
-  return tryGit(repoRoot, ["rev-parse", "--verify", "--quiet", `${sha}^`]);
+export function parentOf(repoRoot: string, sha: string): Promise<string | undefined> {
+  return tryGitAsync(repoRoot, ["rev-parse", "--verify", "--quiet", `${sha}^`]);
 }
 
 /**
  * The repository's default branch, as GitHub would name it: origin's HEAD, else
  * `init.defaultBranch` when that branch exists, else `main` or `master` (local or on origin).
  */
-export function defaultBranch(repoRoot: string): string | undefined {
+export async function defaultBranch(repoRoot: string): Promise<string | undefined> {
   // One git process answers for origin's HEAD and the usual names, rather than one per ref.
   const usual = ["main", "master"];
-  const listed = tryGit(repoRoot, [
-    "for-each-ref",
-    "--format=%(refname)%00%(symref)%00%(objecttype)",
-    "refs/remotes/origin/HEAD",
-    ...usual.flatMap((name) => [`refs/heads/${name}`, `refs/remotes/origin/${name}`]),
+  const [listed, configured] = await Promise.all([
+    tryGitAsync(repoRoot, [
+      "for-each-ref",
+      "--format=%(refname)%00%(symref)%00%(objecttype)",
+      "refs/remotes/origin/HEAD",
+      ...usual.flatMap((name) => [`refs/heads/${name}`, `refs/remotes/origin/${name}`]),
+    ]),
+    tryGitAsync(repoRoot, ["config", "--get", "init.defaultBranch"]),
   ]);
   const symrefs = new Map<string, string>();
   const commits = new Set<string>();
@@ -93,8 +124,7 @@ export function defaultBranch(repoRoot: string): string | undefined {
   }
   const originHead = symrefs.get("refs/remotes/origin/HEAD");
   if (originHead) return originHead.replace(/^refs\/remotes\/origin\//, "");
-  const configured = tryGit(repoRoot, ["config", "--get", "init.defaultBranch"]);
-  if (configured && !usual.includes(configured) && branchCommit(repoRoot, configured) !== undefined)
+  if (configured && !usual.includes(configured) && (await branchCommit(repoRoot, configured)) !== undefined)
     return configured;
   for (const name of configured && usual.includes(configured) ? [configured, ...usual] : usual) {
     if (commits.has(`refs/heads/${name}`) || commits.has(`refs/remotes/origin/${name}`)) return name;
@@ -103,38 +133,37 @@ export function defaultBranch(repoRoot: string): string | undefined {
 }
 
 /** The commit of a branch, local or else on origin (a fresh clone has only origin's branches). */
-export function branchCommit(repoRoot: string, branch: string): string | undefined {
-  for (const ref of [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`]) {
-    const sha = tryGit(repoRoot, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
-    if (sha) return sha;
-  }
-  return undefined;
+export async function branchCommit(repoRoot: string, branch: string): Promise<string | undefined> {
+  const [local, origin] = await Promise.all(
+    [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`].map((ref) =>
+      tryGitAsync(repoRoot, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]),
+    ),
+  );
+  return local ?? origin;
 }
 
-export function mergeBase(repoRoot: string, a: string, b: string): string | undefined {
-  return tryGit(repoRoot, ["merge-base", a, b]);
+export function mergeBase(repoRoot: string, a: string, b: string): Promise<string | undefined> {
+  return tryGitAsync(repoRoot, ["merge-base", a, b]);
 }
 
-export function resolveCommit(repoRoot: string, rev: string): string {
-  const sha = tryGit(repoRoot, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
+export async function resolveCommit(repoRoot: string, rev: string): Promise<string> {
+  const sha = await tryGitAsync(repoRoot, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
   if (!sha)
     throw new SlipwayError("SLIPWAY_INVALID_ARGUMENT", `--base ${rev}: no such commit, branch or tag`);
   return sha;
 }
 
 /** Files changed between two commits (paths relative to the repository root). */
-export function changedFiles(repoRoot: string, base: string, head: string): string[] {
-  const out = git(repoRoot, ["diff", "--name-only", "--no-renames", base, head]);
+export async function changedFiles(repoRoot: string, base: string, head: string): Promise<string[]> {
+  const out = await gitAsync(repoRoot, ["diff", "--name-only", "--no-renames", base, head]);
   return out === "" ? [] : out.split("\n");
 }
 
 /** Files of the commit itself (a root commit: everything it adds). */
-export function filesOfCommit(repoRoot: string, sha: string): string[] {
-  const out = git(repoRoot, ["ls-tree", "-r", "--name-only", sha]);
+export async function filesOfCommit(repoRoot: string, sha: string): Promise<string[]> {
+  const out = await gitAsync(repoRoot, ["ls-tree", "-r", "--name-only", sha]);
   return out === "" ? [] : out.split("\n");
 }
-
-const execFileAsync = promisify(execFile);
 
 /**
  * Worktree bookkeeping (`.git/worktrees/<name>`) is not safe against concurrent `add`, `remove`
@@ -213,15 +242,11 @@ export async function moveWorktree(
 }
 
 /** `owner/name` from the origin remote when it looks like one, else `local/<dir name>`. */
-export function repositoryName(repoRoot: string): string {
-  const url = tryGit(repoRoot, ["remote", "get-url", "origin"]);
+export async function repositoryName(repoRoot: string): Promise<string> {
+  const url = await tryGitAsync(repoRoot, ["remote", "get-url", "origin"]);
   const match = url ? /[:/]([^/:]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url) : null;
   if (match) return `${match[1]}/${match[2]}`;
   return `local/${repoRoot.split("/").filter(Boolean).pop() ?? "repo"}`;
-}
-
-export function authorOf(repoRoot: string, sha: string): string {
-  return tryGit(repoRoot, ["log", "-1", "--format=%an", sha]) ?? "slipway";
 }
 
 /** A commit as a run page shows it. */

@@ -1,10 +1,8 @@
-import { authorOf } from "./git.js";
 import type { LoadedWorkflow } from "./load.js";
 import type { TriggerInfo } from "./trigger.js";
 
 /** The `github` context of a run, as GitHub fills it for the same event (`token` is filled by the run from its GITHUB_TOKEN secret). */
 export function githubContext(run: {
-  repoRoot: string;
   repository: string;
   workflow: LoadedWorkflow;
   trigger: TriggerInfo;
@@ -12,10 +10,10 @@ export function githubContext(run: {
   runId: string;
   runNumber: number;
 }): Record<string, unknown> {
-  const { repoRoot, repository, workflow, trigger, inputs, runId } = run;
+  const { repository, workflow, trigger, inputs, runId } = run;
   const eventName = trigger.event.name;
   const refName = trigger.ref.replace(/^refs\/(heads|tags)\//, "");
-  const author = authorOf(repoRoot, trigger.sha);
+  const author = trigger.author;
   return {
     event_name: eventName,
     event: {

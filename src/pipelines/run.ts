@@ -39,12 +39,15 @@ export async function runWorkflows(options: RunOptions): Promise<RunResult[]> {
       `no workflows found in ${join(repoRoot, ".github/workflows")} (or pass -W FILE)`,
     );
   }
+  // git answers about the event while the workflows parse; a workflow's problem is reported first.
+  const describing = describeTrigger(repoRoot, event, options);
+  describing.catch(() => undefined);
   const loaded = await loadAll(files, repoRoot);
   const wanted = options.job;
   if (wanted !== undefined && !loaded.some((workflow) => workflow.jobs.some((job) => job.id === wanted))) {
     throw new SlipwayError("SLIPWAY_INVALID_ARGUMENT", `--job ${wanted}: no workflow has a job with that id`);
   }
-  const trigger = describeTrigger(repoRoot, event, options);
+  const trigger = await describing;
   const results: RunResult[] = [];
   for (const workflow of loaded) {
     if (options.job !== undefined && !workflow.jobs.some((job) => job.id === options.job)) {

@@ -1,5 +1,5 @@
 import type { TriggerEvent } from "../core/workflow/triggers.js";
-import { mergePayload, synthesizePayload } from "./event-payload.js";
+import { eventCommits, mergePayload, synthesizePayload, type PayloadFacts } from "./event-payload.js";
 import {
   branchCommit,
   changedFiles,
@@ -27,27 +27,32 @@ export interface TriggerInfo {
   payload: Record<string, unknown>;
   headRef: string;
   baseRef: string;
+  /** The head commit's author (`github.actor`). */
+  author: string;
 }
 
 /**
  * Resolves the event's ref and the base to diff against (the merge base with the target branch
  * for a pull request, the `before` commit or the parent for a push, `--base` when given), lists
- * the changed files that `paths:` filters match, and builds the event payload.
+ * the changed files that `paths:` filters match, and builds the event payload. Questions that do
+ * not depend on each other's answers go to git at once.
  */
-export function describeTrigger(
+export async function describeTrigger(
   repoRoot: string,
   eventName: string,
   options: Pick<RunOptions, "eventPayload" | "ref" | "base" | "sha">,
-): TriggerInfo {
+): Promise<TriggerInfo> {
   const given = options.eventPayload ?? {};
   const pr = given.pull_request as
     { head?: { ref?: string }; base?: { ref?: string; sha?: string }; number?: number } | undefined;
   const refFromPayload = eventName === "push" && typeof given.ref === "string" ? given.ref : undefined;
-  const resolved =
+  const [resolved, mainBranch, repository] = await Promise.all([
     options.sha === undefined
       ? resolveRef(repoRoot, options.ref ?? refFromPayload)
-      : pinnedCommit(repoRoot, options.sha, options.ref ?? refFromPayload);
-  const mainBranch = defaultBranch(repoRoot);
+      : pinnedCommit(repoRoot, options.sha, options.ref ?? refFromPayload),
+    defaultBranch(repoRoot),
+    repositoryName(repoRoot),
+  ]);
   let baseSha: string | undefined;
   let headRef = "";
   let baseRef = "";
@@ -60,39 +65,41 @@ export function describeTrigger(
     ref = `refs/pull/${pr?.number ?? 1}/merge`;
     const target =
       options.base !== undefined
-        ? safeCommit(repoRoot, options.base)
-        : (safeCommit(repoRoot, pr?.base?.sha) ?? (baseRef ? branchCommit(repoRoot, baseRef) : undefined));
-    baseSha = target ? mergeBase(repoRoot, target, resolved.sha) : undefined;
+        ? await safeCommit(repoRoot, options.base)
+        : ((await safeCommit(repoRoot, pr?.base?.sha)) ??
+          (baseRef ? await branchCommit(repoRoot, baseRef) : undefined));
+    baseSha = target ? await mergeBase(repoRoot, target, resolved.sha) : undefined;
     if (!baseSha) {
       changedFilesProblem = baseRef
         ? `the pull request's base branch '${baseRef}' has no commit here (neither a local branch nor origin/${baseRef}); pass --base REV`
         : "the repository's default branch is unknown (no origin/HEAD, init.defaultBranch, main or master); pass --base REV";
     }
   } else if (options.base !== undefined) {
-    baseSha = resolveCommit(repoRoot, options.base);
+    baseSha = await resolveCommit(repoRoot, options.base);
   } else if (eventName === "push") {
     const before = typeof given.before === "string" && !/^0+$/.test(given.before) ? given.before : undefined;
-    baseSha = before ? safeCommit(repoRoot, before) : parentOf(repoRoot, resolved.sha);
+    baseSha = before ? await safeCommit(repoRoot, before) : await parentOf(repoRoot, resolved.sha);
   }
-  // Without a base (a root commit, a new branch), a push changes every file of its commit.
-  const changed =
-    changedFilesProblem !== undefined
-      ? undefined
-      : baseSha
-        ? changedFiles(repoRoot, baseSha, resolved.sha)
-        : filesOfCommit(repoRoot, resolved.sha);
-  const repository = repositoryName(repoRoot);
-  const synthesized = synthesizePayload(eventName, {
+  const facts: PayloadFacts = {
     repoRoot,
     repository,
     defaultBranch: mainBranch,
     sha: resolved.sha,
     ref: resolved.ref,
-    baseSha: eventName === "pull_request" ? (target(baseSha, repoRoot, baseRef) ?? baseSha) : baseSha,
+    baseSha: eventName === "pull_request" ? ((await target(baseSha, repoRoot, baseRef)) ?? baseSha) : baseSha,
     headRef,
     baseRef,
-  });
-  const payload = mergePayload(synthesized, given);
+  };
+  // Without a base (a root commit, a new branch), a push changes every file of its commit.
+  const [changed, commits] = await Promise.all([
+    changedFilesProblem !== undefined
+      ? undefined
+      : baseSha
+        ? changedFiles(repoRoot, baseSha, resolved.sha)
+        : filesOfCommit(repoRoot, resolved.sha),
+    eventCommits(eventName, facts),
+  ]);
+  const payload = mergePayload(synthesizePayload(eventName, facts, commits), given);
   const action = typeof payload.action === "string" ? payload.action : undefined;
   return {
     event: {
@@ -110,12 +117,13 @@ export function describeTrigger(
     payload,
     headRef,
     baseRef,
+    author: commits.head?.author.name ?? "slipway",
   };
 }
 
 /** A re-run: the commit the first run had, under the ref it ran for (which may have moved or gone). */
-function pinnedCommit(repoRoot: string, sha: string, ref: string | undefined): ResolvedRef {
-  const commit = safeCommit(repoRoot, sha);
+async function pinnedCommit(repoRoot: string, sha: string, ref: string | undefined): Promise<ResolvedRef> {
+  const commit = await safeCommit(repoRoot, sha);
   if (!commit) {
     throw new SlipwayError("SLIPWAY_INVALID_ARGUMENT", `commit ${sha} is not in the repository (any more)`);
   }
@@ -123,15 +131,15 @@ function pinnedCommit(repoRoot: string, sha: string, ref: string | undefined): R
 }
 
 /** The base branch's tip (what GitHub shows as pull_request.base.sha), else the merge base. */
-function target(mergeBaseSha: string | undefined, repoRoot: string, baseRef: string): string | undefined {
-  return (baseRef ? branchCommit(repoRoot, baseRef) : undefined) ?? mergeBaseSha;
+async function target(
+  mergeBaseSha: string | undefined,
+  repoRoot: string,
+  baseRef: string,
+): Promise<string | undefined> {
+  return (baseRef ? await branchCommit(repoRoot, baseRef) : undefined) ?? mergeBaseSha;
 }
 
-function safeCommit(repoRoot: string, rev: string | undefined): string | undefined {
-  if (rev === undefined) return undefined;
-  try {
-    return resolveCommit(repoRoot, rev);
-  } catch {
-    return undefined;
-  }
+function safeCommit(repoRoot: string, rev: string | undefined): Promise<string | undefined> {
+  if (rev === undefined) return Promise.resolve(undefined);
+  return resolveCommit(repoRoot, rev).catch(() => undefined);
 }

@@ -73,7 +73,6 @@ export async function runWorkflow(
 
   const eventPath = join(runDir, "event.json");
   const github = githubContext({
-    repoRoot,
     repository,
     workflow,
     trigger,
