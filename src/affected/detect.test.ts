@@ -54,7 +54,7 @@ function workspaceRepo(): string {
 
 // Each case builds a git repository: generous time on a busy machine.
 describe("detectAffected", { timeout: 60_000 }, () => {
-  it("on a feature branch compares with the merge base of main and includes dependents", () => {
+  it("on a feature branch compares with the merge base of main and includes dependents", async () => {
     const root = workspaceRepo();
     git(root, "checkout", "-q", "-b", "feature");
     write(root, { "packages/core/index.js": "export const x = 2;\n" });
@@ -65,45 +65,45 @@ describe("detectAffected", { timeout: 60_000 }, () => {
     commitAll(root, "api on main");
     git(root, "checkout", "-q", "feature");
 
-    const report = detectAffected({ cwd: root });
+    const report = await detectAffected({ cwd: root });
     expect(report.source).toBe("npm-workspaces");
     expect(report.base).toMatchObject({ kind: "commit", description: "merge base of main and the head" });
     expect(report.changedFiles).toEqual(["packages/core/index.js"]);
     expect(report.affected.sort()).toEqual(["@m/core", "@m/ui"]);
   });
 
-  it("on main compares with the previous commit, and counts uncommitted and untracked files", () => {
+  it("on main compares with the previous commit, and counts uncommitted and untracked files", async () => {
     const root = workspaceRepo();
     write(root, { "apps/api/index.js": "3\n" });
     commitAll(root, "api change");
     write(root, { "apps/ui/new-file.js": "untracked\n" });
-    const report = detectAffected({ cwd: root });
+    const report = await detectAffected({ cwd: root });
     expect(report.base).toMatchObject({ kind: "commit", description: "the previous commit" });
     expect(report.changedFiles).toEqual(["apps/api/index.js", "apps/ui/new-file.js"]);
     expect(report.affected.sort()).toEqual(["@m/api", "@m/ui"]);
   });
 
-  it("with an explicit --head ignores the working tree", () => {
+  it("with an explicit --head ignores the working tree", async () => {
     const root = workspaceRepo();
     const first = git(root, "rev-parse", "HEAD");
     write(root, { "apps/api/index.js": "3\n" });
     commitAll(root, "api change");
     write(root, { "apps/ui/index.js": "dirty\n" });
-    const report = detectAffected({ cwd: root, base: first, head: "HEAD" });
+    const report = await detectAffected({ cwd: root, base: first, head: "HEAD" });
     expect(report.head.includesWorkingTree).toBe(false);
     expect(report.affected).toEqual(["@m/api"]);
   });
 
-  it("treats a lockfile change as affecting everything", () => {
+  it("treats a lockfile change as affecting everything", async () => {
     const root = workspaceRepo();
     write(root, { "package-lock.json": "{}" });
     commitAll(root, "lock");
-    const report = detectAffected({ cwd: root });
+    const report = await detectAffected({ cwd: root });
     expect(report.globalChange).toBe("package-lock.json");
     expect(report.affected).toHaveLength(3);
   });
 
-  it("reads services from slipway.yaml paths when present", () => {
+  it("reads services from slipway.yaml paths when present", async () => {
     const root = workspaceRepo();
     write(root, {
       "slipway.yaml":
@@ -111,44 +111,44 @@ describe("detectAffected", { timeout: 60_000 }, () => {
     });
     commitAll(root, "config");
     write(root, { "packages/core/index.js": "changed\n" });
-    const report = detectAffected({ cwd: root, base: "HEAD" });
+    const report = await detectAffected({ cwd: root, base: "HEAD" });
     expect(report.source).toBe("slipway.yaml");
     expect(report.services.map((s) => s.name)).toEqual(["web", "core"]);
     // web's package.json depends on @m/core, the package at core's path.
     expect(report.affected.sort()).toEqual(["core", "web"]);
   });
 
-  it("says every service changed when the clone is shallow and the base is missing", () => {
+  it("says every service changed when the clone is shallow and the base is missing", async () => {
     const origin = workspaceRepo();
     write(origin, { "apps/api/index.js": "3\n" });
     commitAll(origin, "second");
     const clone = mkdtempSync(join(tmpdir(), "slipway-shallow-"));
     dirs.push(clone);
     execFileSync("git", ["clone", "-q", "--depth", "1", `file://${origin}`, clone]);
-    const report = detectAffected({ cwd: clone });
+    const report = await detectAffected({ cwd: clone });
     expect(report.base.kind).toBe("everything");
     expect(report.base.kind === "everything" && report.base.why).toMatch(/shallow clone/);
     expect(report.affected).toHaveLength(3);
   });
 
-  it("rejects an unknown base in a full clone", () => {
+  it("rejects an unknown base in a full clone", async () => {
     const root = workspaceRepo();
-    expect(() => detectAffected({ cwd: root, base: "no-such-branch" })).toThrow(AffectedInputError);
-    expect(() => detectAffected({ cwd: root, base: "no-such-branch" })).toThrow(
+    await expect(detectAffected({ cwd: root, base: "no-such-branch" })).rejects.toThrow(AffectedInputError);
+    await expect(detectAffected({ cwd: root, base: "no-such-branch" })).rejects.toThrow(
       /unknown revision "no-such-branch"/,
     );
   });
 
-  it("names an invalid slipway.yaml as an input error", () => {
+  it("names an invalid slipway.yaml as an input error", async () => {
     const root = workspaceRepo();
     write(root, { "slipway.yaml": "services: [unclosed\n" });
-    expect(() => detectAffected({ cwd: root })).toThrow(AffectedInputError);
-    expect(() => detectAffected({ cwd: root })).toThrow(/slipway\.yaml: not valid YAML/);
+    await expect(detectAffected({ cwd: root })).rejects.toThrow(AffectedInputError);
+    await expect(detectAffected({ cwd: root })).rejects.toThrow(/slipway\.yaml: not valid YAML/);
   });
 
-  it("rejects a directory that is not a git repository", () => {
+  it("rejects a directory that is not a git repository", async () => {
     const dir = mkdtempSync(join(tmpdir(), "slipway-nogit-"));
     dirs.push(dir);
-    expect(() => detectAffected({ cwd: dir })).toThrow(/not inside a git repository/);
+    await expect(detectAffected({ cwd: dir })).rejects.toThrow(/not inside a git repository/);
   });
 });

@@ -24,11 +24,21 @@ export class AffectedInputError extends Error {}
  * Without `head`, the working tree counts too (uncommitted and untracked files), like
  * `nx affected` and `turbo --affected`.
  */
-export function detectAffected(options: { cwd: string; base?: string; head?: string }): AffectedReport {
-  const root = topLevel(options.cwd);
-  if (!root) throw new AffectedInputError(`${options.cwd} is not inside a git repository`);
+export async function detectAffected(options: {
+  cwd: string;
+  base?: string;
+  head?: string;
+}): Promise<AffectedReport> {
   const headRev = options.head ?? "HEAD";
-  const headSha = revParse(root, headRev);
+  const [root, headSha] = await Promise.all([topLevel(options.cwd), revParse(options.cwd, headRev)]);
+  if (!root) throw new AffectedInputError(`${options.cwd} is not inside a git repository`);
+  // git looks for the base while the services are read from disk.
+  const resolvingBase = headSha
+    ? options.base
+      ? resolveExplicitBase(root, options.base, headSha)
+      : resolveDefaultBase(root, headSha)
+    : undefined;
+  resolvingBase?.catch(() => undefined);
   let discovered: ReturnType<typeof discoverServices>;
   try {
     discovered = discoverServices(root);
@@ -37,7 +47,7 @@ export function detectAffected(options: { cwd: string; base?: string; head?: str
     throw new AffectedInputError((error as Error).message, { cause: error });
   }
   const { source, services } = discovered;
-  if (!headSha) {
+  if (!headSha || !resolvingBase) {
     if (options.head)
       throw new AffectedInputError(`unknown revision ${JSON.stringify(options.head)} for --head`);
     // A repository without commits: everything is new.
@@ -53,9 +63,7 @@ export function detectAffected(options: { cwd: string; base?: string; head?: str
   }
   let base: BaseResolution;
   try {
-    base = options.base
-      ? resolveExplicitBase(root, options.base, headSha)
-      : resolveDefaultBase(root, headSha);
+    base = await resolvingBase;
   } catch (error) {
     throw new AffectedInputError(`--base: ${(error as Error).message}`);
   }
@@ -71,6 +79,6 @@ export function detectAffected(options: { cwd: string; base?: string; head?: str
       ...computeAffected(services, { everything: base.why }),
     };
   }
-  const files = changedFiles(root, base.sha, headSha, { includeWorkingTree: includesWorkingTree });
+  const files = await changedFiles(root, base.sha, headSha, { includeWorkingTree: includesWorkingTree });
   return { root, source, base, head, changedFiles: files, ...computeAffected(services, files) };
 }

@@ -1,24 +1,32 @@
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 
-/** Runs git in `cwd`; returns stdout, or undefined when git fails (unknown revision, not a repo…). */
-export function git(cwd: string, args: readonly string[]): string | undefined {
-  const result = spawnSync("git", args, { cwd, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-  if (result.error) throw new Error(`cannot run git: ${result.error.message}`);
-  return result.status === 0 ? result.stdout : undefined;
+/**
+ * Runs git in `cwd`; resolves with stdout, or undefined when git fails (unknown revision, not a
+ * repo…). Asynchronous: the built-in actions run in the runner's process, whose event loop reads
+ * the other jobs' output meanwhile, and independent questions go to git at once.
+ */
+export function git(cwd: string, args: readonly string[]): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    execFile("git", args, { cwd, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 }, (error, stdout) => {
+      // A numeric code is git's exit status; anything else (ENOENT, a full buffer) is not git's answer.
+      if (error && typeof error.code !== "number") reject(new Error(`cannot run git: ${error.message}`));
+      else resolve(error ? undefined : stdout);
+    });
+  });
 }
 
 const NULL_SHA = /^0{40}$/;
 
-export function revParse(cwd: string, rev: string): string | undefined {
-  return git(cwd, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`])?.trim() || undefined;
+export async function revParse(cwd: string, rev: string): Promise<string | undefined> {
+  return (await git(cwd, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]))?.trim() || undefined;
 }
 
-export function isShallow(cwd: string): boolean {
-  return git(cwd, ["rev-parse", "--is-shallow-repository"])?.trim() === "true";
+export async function isShallow(cwd: string): Promise<boolean> {
+  return (await git(cwd, ["rev-parse", "--is-shallow-repository"]))?.trim() === "true";
 }
 
-export function topLevel(cwd: string): string | undefined {
-  return git(cwd, ["rev-parse", "--show-toplevel"])?.trim() || undefined;
+export async function topLevel(cwd: string): Promise<string | undefined> {
+  return (await git(cwd, ["rev-parse", "--show-toplevel"]))?.trim() || undefined;
 }
 
 /** The comparison point, or why there is none (then every service counts as changed). */
@@ -26,21 +34,25 @@ export type BaseResolution =
   { kind: "commit"; sha: string; description: string } | { kind: "everything"; why: string };
 
 /** A pinned base whose history exists: the merge base of `base` and `head` (three-dot semantics). */
-export function resolveExplicitBase(cwd: string, base: string, headSha: string): BaseResolution {
+export async function resolveExplicitBase(
+  cwd: string,
+  base: string,
+  headSha: string,
+): Promise<BaseResolution> {
   if (NULL_SHA.test(base)) return { kind: "everything", why: "the base is the null commit (a new branch)" };
-  const baseSha = revParse(cwd, base);
+  const baseSha = await revParse(cwd, base);
   if (!baseSha) {
-    const why = isShallow(cwd)
+    const why = (await isShallow(cwd))
       ? `shallow clone: the base ${base} is not in the fetched history (fetch with fetch-depth: 0)`
       : undefined;
     if (why) return { kind: "everything", why };
     throw new Error(`unknown revision ${JSON.stringify(base)}: not a commit in this repository`);
   }
-  const mergeBase = git(cwd, ["merge-base", baseSha, headSha])?.trim();
+  const mergeBase = (await git(cwd, ["merge-base", baseSha, headSha]))?.trim();
   if (!mergeBase) {
     return {
       kind: "everything",
-      why: isShallow(cwd)
+      why: (await isShallow(cwd))
         ? `shallow clone: no common ancestor of ${base} and the head in the fetched history`
         : `${base} and the head share no history`,
     };
@@ -58,21 +70,21 @@ const DEFAULT_BRANCHES = ["origin/HEAD", "main", "master", "origin/main", "origi
  * No --base: on a feature branch, compare with where it left the default branch (as Turborepo's
  * `main...HEAD`); on the default branch itself, with the previous commit (what a push brought).
  */
-export function resolveDefaultBase(cwd: string, headSha: string): BaseResolution {
+export async function resolveDefaultBase(cwd: string, headSha: string): Promise<BaseResolution> {
   for (const branch of DEFAULT_BRANCHES) {
-    const branchSha = revParse(cwd, branch);
+    const branchSha = await revParse(cwd, branch);
     if (!branchSha) continue;
-    const mergeBase = git(cwd, ["merge-base", branchSha, headSha])?.trim();
+    const mergeBase = (await git(cwd, ["merge-base", branchSha, headSha]))?.trim();
     if (mergeBase && mergeBase !== headSha) {
       return { kind: "commit", sha: mergeBase, description: `merge base of ${branch} and the head` };
     }
     if (mergeBase === headSha) break; // the head is on the default branch: use its parent
   }
-  const parent = revParse(cwd, `${headSha}~1`);
+  const parent = await revParse(cwd, `${headSha}~1`);
   if (parent) return { kind: "commit", sha: parent, description: "the previous commit" };
   return {
     kind: "everything",
-    why: isShallow(cwd)
+    why: (await isShallow(cwd))
       ? "shallow clone: no earlier commit to compare with (fetch with fetch-depth: 0)"
       : "the head is the first commit",
   };
@@ -86,20 +98,20 @@ function nulSeparated(output: string | undefined): string[] {
  * Files changed between `baseSha` and `headSha` (both sides of a rename), plus, when
  * `includeWorkingTree`, uncommitted and untracked files — the union Turborepo computes.
  */
-export function changedFiles(
+export async function changedFiles(
   cwd: string,
   baseSha: string,
   headSha: string,
   options: { includeWorkingTree: boolean },
-): string[] {
-  const files = new Set(
-    nulSeparated(git(cwd, ["diff", "--name-only", "--no-renames", "-z", baseSha, headSha])),
-  );
-  if (options.includeWorkingTree) {
-    for (const file of nulSeparated(git(cwd, ["diff", "--name-only", "--no-renames", "-z", "HEAD"])))
-      files.add(file);
-    for (const file of nulSeparated(git(cwd, ["ls-files", "--others", "--exclude-standard", "-z"])))
-      files.add(file);
-  }
-  return [...files].sort();
+): Promise<string[]> {
+  const lists = await Promise.all([
+    git(cwd, ["diff", "--name-only", "--no-renames", "-z", baseSha, headSha]),
+    ...(options.includeWorkingTree
+      ? [
+          git(cwd, ["diff", "--name-only", "--no-renames", "-z", "HEAD"]),
+          git(cwd, ["ls-files", "--others", "--exclude-standard", "-z"]),
+        ]
+      : []),
+  ]);
+  return [...new Set(lists.flatMap(nulSeparated))].sort();
 }

@@ -17,10 +17,10 @@ export function registerAffected(program: Command): void {
     .option("--head <rev>", "revision to compare (default: HEAD plus uncommitted and untracked files)")
     .option("--dir <path>", "repository directory", ".")
     .option("--json", "print one JSON document")
-    .action((options: { base?: string; head?: string; dir: string; json?: boolean }) => {
+    .action(async (options: { base?: string; head?: string; dir: string; json?: boolean }) => {
       let report: AffectedReport;
       try {
-        report = detectAffected({ cwd: options.dir, base: options.base, head: options.head });
+        report = await detectAffected({ cwd: options.dir, base: options.base, head: options.head });
       } catch (error) {
         if (error instanceof AffectedInputError)
           throw new SlipwayError("SLIPWAY_INVALID_ARGUMENT", error.message);

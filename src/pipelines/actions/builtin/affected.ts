@@ -19,14 +19,13 @@ export const affectedAction: BuiltinAction = {
     head: { description: "Revision to compare", default: "HEAD" },
     "working-directory": { description: "The repository (any directory inside it); default the workspace" },
   },
-  // Synchronous work, but a thrown error must reach the engine as a rejected promise.
-  run: (context) => Promise.resolve().then(() => runAffected(context)),
+  run: runAffected,
 };
 
-function runAffected(context: ActionContext): void {
+async function runAffected(context: ActionContext): Promise<void> {
   const cwd = resolve(context.workspace, stringInput(context, "working-directory", "."));
   const base = stringInput(context, "base") || undefined;
-  const report = detectAffected({ cwd, base, head: stringInput(context, "head", "HEAD") });
+  const report = await detectAffected({ cwd, base, head: stringInput(context, "head", "HEAD") });
   if (report.base.kind === "commit") {
     context.log(
       `Changes against ${report.base.description} (${report.base.sha.slice(0, 12)}): ${report.changedFiles.length} file(s)`,

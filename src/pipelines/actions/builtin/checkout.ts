@@ -6,16 +6,18 @@ import { addWorktree } from "../../git.js";
 import type { ActionContext, BuiltinAction } from "../contract.js";
 import { booleanInput, integerInput, stringInput } from "./inputs.js";
 
-function mustGit(cwd: string, args: string[]): string {
-  const out = git(cwd, args);
+async function mustGit(cwd: string, args: string[]): Promise<string> {
+  const out = await git(cwd, args);
   if (out === undefined) throw new Error(`git ${args.join(" ")} failed in ${cwd}`);
   return out.trim();
 }
 
 /** The commit `ref` names in the run's repository (branch, tag, full ref or sha). */
-function resolveInRepository(context: ActionContext, ref: string): string {
+async function resolveInRepository(context: ActionContext, ref: string): Promise<string> {
   for (const candidate of [ref, `refs/remotes/origin/${ref}`]) {
-    const sha = git(context.repoRoot, ["rev-parse", "--verify", "--quiet", `${candidate}^{commit}`])?.trim();
+    const sha = (
+      await git(context.repoRoot, ["rev-parse", "--verify", "--quiet", `${candidate}^{commit}`])
+    )?.trim();
     if (sha) return sha;
   }
   throw new Error(`ref ${JSON.stringify(ref)} is not a branch, tag or commit of ${context.repoRoot}`);
@@ -23,8 +25,8 @@ function resolveInRepository(context: ActionContext, ref: string): string {
 
 /**
  * Makes the job's workspace (empty until now, as on GitHub) a git worktree of `sha`: detached,
- * sharing the repository's objects; one a finished job of the run left, reset and cleaned, when
- * there is one. What a step wrote there before is removed first, as
+ * sharing the repository's objects; one a finished job of the run left (checked out and cleaned
+ * when taken), when there is one. What a step wrote there before is removed first, as
  * actions/checkout removes a workspace that is not the repository.
  */
 async function worktreeInWorkspace(context: ActionContext, sha: string): Promise<void> {
@@ -68,7 +70,7 @@ export const checkoutAction: BuiltinAction = {
     }
     integerInput(context, "fetch-depth", 1); // validated, see the input's description
     const ref = stringInput(context, "ref");
-    const sha = ref === "" ? context.github.sha : resolveInRepository(context, ref);
+    const sha = ref === "" ? context.github.sha : await resolveInRepository(context, ref);
     const pathInput = stringInput(context, "path");
     const target = resolve(context.workspace, pathInput === "" ? "." : pathInput);
     if (!target.startsWith(context.workspace)) {
@@ -81,12 +83,12 @@ export const checkoutAction: BuiltinAction = {
       await worktreeInWorkspace(context, sha);
       context.log(`Checked out ${ref || "the run's commit"} (${sha}) in the workspace`);
     } else if (target === context.workspace) {
-      const current = mustGit(target, ["rev-parse", "HEAD"]);
+      const current = await mustGit(target, ["rev-parse", "HEAD"]);
       if (booleanInput(context, "clean", true)) {
-        mustGit(target, ["reset", "--hard", "--quiet"]);
-        mustGit(target, ["clean", "-ffdxq"]);
+        await mustGit(target, ["reset", "--hard", "--quiet"]);
+        await mustGit(target, ["clean", "-ffdxq"]);
       }
-      if (current !== sha) mustGit(target, ["checkout", "--quiet", "--force", "--detach", sha]);
+      if (current !== sha) await mustGit(target, ["checkout", "--quiet", "--force", "--detach", sha]);
       context.log(
         current === sha ? `Workspace already at ${sha}` : `Checked out ${ref} (${sha}) in the workspace`,
       );
@@ -96,9 +98,9 @@ export const checkoutAction: BuiltinAction = {
         if (!existsSync(resolve(target, ".git")))
           throw new Error(`path ${pathInput} exists and is not empty`);
       } else {
-        mustGit(target, ["clone", "--quiet", "--shared", "--no-checkout", context.repoRoot, "."]);
+        await mustGit(target, ["clone", "--quiet", "--shared", "--no-checkout", context.repoRoot, "."]);
       }
-      mustGit(target, ["checkout", "--quiet", "--force", "--detach", sha]);
+      await mustGit(target, ["checkout", "--quiet", "--force", "--detach", sha]);
       context.log(`Checked out ${ref || "the run's commit"} (${sha}) into ${pathInput}`);
     }
     context.setOutput("ref", ref === "" ? context.github.ref : ref);

@@ -93,18 +93,18 @@ export function applyFilters(
 }
 
 /** Which commit to compare with, following dorny/paths-filter's rules (see docs/actions.md). */
-export function chooseBase(
+export async function chooseBase(
   context: ActionContext,
-): { sha: string; description: string } | { everything: string } {
+): Promise<{ sha: string; description: string } | { everything: string }> {
   const repo = context.repoRoot;
   const head = context.github.sha;
   const event = context.github.event;
-  const mergeBaseWith = (rev: string): string | undefined => {
-    const sha = revParse(repo, rev) ?? revParse(repo, `origin/${rev}`);
-    return sha ? git(repo, ["merge-base", sha, head])?.trim() || undefined : undefined;
+  const mergeBaseWith = async (rev: string): Promise<string | undefined> => {
+    const sha = (await revParse(repo, rev)) ?? (await revParse(repo, `origin/${rev}`));
+    return sha ? (await git(repo, ["merge-base", sha, head]))?.trim() || undefined : undefined;
   };
-  const missing = (what: string): { everything: string } => ({
-    everything: isShallow(repo)
+  const missing = async (what: string): Promise<{ everything: string }> => ({
+    everything: (await isShallow(repo))
       ? `shallow clone: ${what} is not in the history (check out with fetch-depth: 0)`
       : `${what} cannot be found in the repository`,
   });
@@ -113,7 +113,7 @@ export function chooseBase(
     const pr = event.pull_request as { base?: { sha?: string; ref?: string } } | undefined;
     const target = context.github.baseSha ?? pr?.base?.sha ?? pr?.base?.ref;
     if (!target) return { everything: "the pull_request event names no base" };
-    const base = mergeBaseWith(target);
+    const base = await mergeBaseWith(target);
     return base
       ? { sha: base, description: `merge base with the pull request's base ${target}` }
       : missing(target);
@@ -122,7 +122,7 @@ export function chooseBase(
   const repository = event.repository as { default_branch?: string } | undefined;
   const baseInput = stringInput(context, "base", repository?.default_branch ?? "main");
   if (/^[0-9a-f]{40}$/i.test(baseInput)) {
-    return revParse(repo, baseInput)
+    return (await revParse(repo, baseInput))
       ? { sha: baseInput, description: `base ${baseInput}` }
       : missing(baseInput);
   }
@@ -130,11 +130,11 @@ export function chooseBase(
   const before = typeof event.before === "string" && !/^0+$/.test(event.before) ? event.before : undefined;
   if (branch === baseInput.replace(/^refs\/heads\//, "")) {
     // A push to the base branch itself: what this push brought.
-    const previous = context.github.baseSha ?? before ?? revParse(repo, `${head}~1`);
+    const previous = context.github.baseSha ?? before ?? (await revParse(repo, `${head}~1`));
     if (!previous) return missing("the commit before the push");
     return { sha: previous, description: "the commit before the push" };
   }
-  const base = mergeBaseWith(baseInput);
+  const base = await mergeBaseWith(baseInput);
   if (base) return { sha: base, description: `merge base with ${baseInput}` };
   if (context.github.baseSha) return { sha: context.github.baseSha, description: "the run's base revision" };
   return missing(`the base branch ${baseInput}`);
@@ -147,8 +147,8 @@ const STATUS_LETTERS: Record<string, ChangeStatus> = {
   D: "deleted",
 };
 
-function changesBetween(repo: string, base: string, head: string): FileChange[] {
-  const out = git(repo, ["diff", "--name-status", "--no-renames", "-z", base, head]);
+async function changesBetween(repo: string, base: string, head: string): Promise<FileChange[]> {
+  const out = await git(repo, ["diff", "--name-status", "--no-renames", "-z", base, head]);
   if (out === undefined) throw new Error(`git diff ${base} ${head} failed in ${repo}`);
   const parts = out.split("\0").filter((p) => p !== "");
   const changes: FileChange[] = [];
@@ -161,8 +161,8 @@ function changesBetween(repo: string, base: string, head: string): FileChange[] 
   return changes;
 }
 
-function allFiles(repo: string, head: string): FileChange[] {
-  const out = git(repo, ["ls-tree", "-r", "-z", "--name-only", head]) ?? "";
+async function allFiles(repo: string, head: string): Promise<FileChange[]> {
+  const out = (await git(repo, ["ls-tree", "-r", "-z", "--name-only", head])) ?? "";
   return out
     .split("\0")
     .filter((p) => p !== "")
@@ -214,11 +214,10 @@ export const pathsFilterAction: BuiltinAction = {
     "initial-fetch-depth": { description: "Accepted; history is local" },
     token: { description: "Accepted; ignored (no API calls)" },
   },
-  // Synchronous work, but a thrown error must reach the engine as a rejected promise.
-  run: (context) => Promise.resolve().then(() => runPathsFilter(context)),
+  run: runPathsFilter,
 };
 
-function runPathsFilter(context: ActionContext): void {
+async function runPathsFilter(context: ActionContext): Promise<void> {
   const filtersInput = stringInput(context, "filters");
   if (filtersInput === "") throw new Error("input filters is required and was not supplied");
   const asFile = resolve(context.workspace, filtersInput);
@@ -236,13 +235,13 @@ function runPathsFilter(context: ActionContext): void {
     );
   }
 
-  const base = chooseBase(context);
+  const base = await chooseBase(context);
   let changes: FileChange[];
   if ("everything" in base) {
     context.warning(`paths-filter: every file counts as changed: ${base.everything}`);
-    changes = allFiles(context.repoRoot, context.github.sha);
+    changes = await allFiles(context.repoRoot, context.github.sha);
   } else {
-    changes = changesBetween(context.repoRoot, base.sha, context.github.sha);
+    changes = await changesBetween(context.repoRoot, base.sha, context.github.sha);
     context.log(`Changes against ${base.description} (${base.sha.slice(0, 12)}): ${changes.length} file(s)`);
   }
   const matched = applyFilters(filters, changes, quantifier);
