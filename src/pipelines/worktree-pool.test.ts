@@ -55,7 +55,7 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
     expect(readdirSync(join(three, "lib")).sort()).toEqual(["extra.js", "util.js"]);
     writeFiles(three, { "app.js": "changed again", "stray.txt": "x" });
     await pool.release(three);
-    // Released at the commit the next checkout wants: handed over as it is, clean.
+    // Taken at the commit it already has: its changed and stray files are gone all the same.
     const four = workspace("workspace-four");
     expect(await pool.claim(four, second)).toBe(true);
     expect(readFileSync(join(four, "app.js"), "utf8")).toBe("v2");

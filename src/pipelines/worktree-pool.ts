@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { moveWorktree, removeWorktree } from "./git.js";
@@ -7,18 +7,14 @@ import { moveWorktree, removeWorktree } from "./git.js";
 const execFileAsync = promisify(execFile);
 const gitIn = (cwd: string, args: string[]) => execFileAsync("git", args, { cwd });
 
-/** The commit a worktree's HEAD names when detached (read from git's bookkeeping, no process). */
-async function worktreeHead(worktree: string): Promise<string | undefined> {
-  const admin = /^gitdir: (.+)$/m.exec(await readFile(join(worktree, ".git"), "utf8"))?.[1]?.trim();
-  return admin ? (await readFile(join(admin, "HEAD"), "utf8")).trim() : undefined;
-}
-
 /**
- * The worktrees of a run's finished jobs, cleaned and kept for the run's next checkouts: writing
- * a repository's files again for every job is most of a checkout's cost, and a worktree reset to
- * the commit and cleaned (`git checkout --force`, `git clean -ffdx`, what actions/checkout does
- * on a self-hosted runner's kept workspace) holds exactly the files a fresh one would. Kept below
- * the run's directory while it runs; a worktree that cannot be reused is removed.
+ * The worktrees of a run's finished jobs, kept for the run's next checkouts: writing a
+ * repository's files again for every job is most of a checkout's cost, and a worktree checked out
+ * at the commit and cleaned (`git checkout --force`, `git clean -ffdx`, what actions/checkout does
+ * on a self-hosted runner's kept workspace) holds exactly the files a fresh one would. A worktree
+ * is cleaned when it is taken, not when it is given back: the last job's would be cleaned for
+ * nothing, and the run would wait for it. Kept below the run's directory while it runs; a
+ * worktree that cannot be reused is removed.
  *
  * With `shared` (a host-wide folder of the repository's worktrees, on the run directory's file
  * system), the run's worktrees are moved there when it ends, up to SHARED_LIMIT, and a later run's
@@ -73,17 +69,17 @@ export class WorktreePool {
         await rm(entry, { recursive: true, force: true }).catch(() => undefined);
         continue;
       }
-      // Kept between runs, so checked out and cleaned even at the same commit.
-      return this.moveTo(workspace, sha, true);
+      return this.moveTo(workspace, sha);
     }
     return false;
   }
 
-  /** A clean worktree just moved to `workspace`, checked out at `sha`; removed when it cannot be. */
-  private async moveTo(workspace: string, sha: string, always = false): Promise<boolean> {
+  /**
+   * A used worktree just moved to `workspace`, checked out at `sha` (its changed files restored
+   * even at the same commit) and cleaned; removed when it cannot be.
+   */
+  private async moveTo(workspace: string, sha: string): Promise<boolean> {
     try {
-      // Released reset and cleaned: at the wanted commit already, it needs nothing more.
-      if (!always && (await worktreeHead(workspace)) === sha) return true;
       await gitIn(workspace, ["checkout", "--quiet", "--force", "--detach", sha]);
       await gitIn(workspace, ["clean", "-ffdxq"]);
       return true;
@@ -94,7 +90,7 @@ export class WorktreePool {
     }
   }
 
-  /** Takes a finished job's worktree into the pool, reset and cleaned; removes it when it cannot. */
+  /** Takes a finished job's worktree into the pool as it is; removes it when it cannot. */
   async release(workspace: string): Promise<void> {
     const releasing = this.keep(workspace);
     this.releasing.add(releasing);
@@ -110,16 +106,9 @@ export class WorktreePool {
     try {
       await mkdir(this.dir, { recursive: true });
       await moveWorktree(this.repoRoot, workspace, kept);
-    } catch {
-      await this.discard(workspace);
-      return;
-    }
-    try {
-      await gitIn(kept, ["reset", "--hard", "--quiet"]);
-      await gitIn(kept, ["clean", "-ffdxq"]);
       this.free.push(kept);
     } catch {
-      await this.discard(kept);
+      await this.discard(workspace);
     }
   }
 
@@ -131,7 +120,7 @@ export class WorktreePool {
 
   /**
    * The run is over: its kept worktrees go to the shared folder while it holds fewer than
-   * SHARED_LIMIT (they are reset and cleaned already); the others are removed.
+   * SHARED_LIMIT (the run that takes one cleans it); the others are removed.
    */
   async close(): Promise<void> {
     let room = 0;

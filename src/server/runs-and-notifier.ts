@@ -74,6 +74,7 @@ function createRunsAndNotifier(app: AppContext, options: RunsAndNotifierOptions)
     dataDir: app.dataDir,
     store: app.store.runs,
     secrets: collectSecrets({ env: { ...env } }),
+    reuseWorktrees: env.SLIPWAY_REUSE_WORKTREES === "1",
     publish: app.events.publish,
     ...(options.runnerQueue ? { dispatch: options.runnerQueue } : {}),
     log,

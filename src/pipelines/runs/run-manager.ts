@@ -102,6 +102,8 @@ export interface RunManagerOptions {
   secrets?: Record<string, string>;
   vars?: Record<string, string>;
   maxParallel?: number;
+  /** Keep runs' worktrees for the next runs (RunOptions.reuseWorktrees; SLIPWAY_REUSE_WORKTREES=1). */
+  reuseWorktrees?: boolean;
   /** Live updates (SSE): called after every run and job change. */
   publish?: (change: RunChange) => void;
   /** Called once per finished run (notifications). */
@@ -771,6 +773,7 @@ export class RunManager {
       vars: this.options.vars ?? {},
       ...(this.options.maxParallel === undefined ? {} : { maxParallel: this.options.maxParallel }),
       ...(this.options.dispatch ? { dispatch: this.options.dispatch } : {}),
+      ...(this.options.reuseWorktrees ? { reuseWorktrees: true } : {}),
       dataDir: this.options.dataDir,
       history: {
         startRun: (run) => this.options.store.startRun(run),
