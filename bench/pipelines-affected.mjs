@@ -9,11 +9,19 @@
 // runner keeps its workspace) unless --fresh-worktrees: every job's checkout then writes a new one.
 // --before: also time another build's `slipway run` in each round (same workflow; that build must
 // know the workflow's actions).
+// Also timed: the same workflow started through a warm `slipway up` (POST /api/runs, as a push
+// webhook starts it), until /api/events reports the run completed. The project's slipway.yaml is
+// in ops/ (one idle service), so `slipway/affected` still reads the npm workspaces.
+// NODE_EXTRA_CA_CERTS is removed from every command's environment: each Node process that sees it
+// reads the bundle at start, and turbo's strict environment mode keeps it from its tasks while
+// Slipway passes the host's environment to steps (as GitHub's runner does); with it set on the
+// machine, `slipway run` is also timed with it, in a row of its own.
 import { execFileSync } from "node:child_process";
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { startSlipwayServer } from "./lib/slipway-server.mjs";
 import {
   CLI,
   build,
@@ -85,6 +93,15 @@ ${DETECT[args.detect]}
         working-directory: packages/\${{ matrix.package }}
 `;
 
+// The control plane's project: one idle service, so that `slipway up` has something to serve.
+const SERVER_PROJECT = `project:
+  name: bench
+services:
+  web:
+    path: .
+    start: node -e 'require("node:http").createServer((q, s) => s.end("ok")).listen(process.env.PORT)'
+`;
+
 function monorepo(dir) {
   const npmVersion = execFileSync("npm", ["--version"], { encoding: "utf8" }).trim();
   const files = monorepoFiles(COUNT, LIBS);
@@ -99,6 +116,7 @@ function monorepo(dir) {
     2,
   );
   files[".github/workflows/affected.yml"] = WORKFLOW;
+  files["ops/slipway.yaml"] = SERVER_PROJECT;
   writeTree(dir, files);
   execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], {
     cwd: dir,
@@ -114,6 +132,7 @@ const machine = machineLine();
 const tmp = mkdtempSync(join(os.tmpdir(), "slipway-bench-affected-"));
 const repo = join(tmp, "repo");
 const turboDir = join(tmp, "turbo");
+let server;
 try {
   console.log(`installing turbo@${args.turbo} into ${turboDir}`);
   execFileSync(
@@ -125,8 +144,9 @@ try {
   const turboVersion = execFileSync(turbo, ["--version"], { encoding: "utf8" }).trim();
   monorepo(repo);
 
+  const { NODE_EXTRA_CA_CERTS: extraCaCerts, ...hostEnv } = process.env;
   const env = {
-    ...process.env,
+    ...hostEnv,
     TURBO_TELEMETRY_DISABLED: "1",
     DO_NOT_TRACK: "1",
     TURBO_SCM_BASE: "HEAD~1",
@@ -150,6 +170,10 @@ try {
   const runArgs = (cli) => [cli, "run", "--event", "push", "--var", `SLIPWAY_CLI=${cli}`, "--json"];
   for (const cli of [CLI, ...(args.before ? [args.before] : [])])
     await timed(process.execPath, runArgs(cli), { cwd: repo, env: slipwayEnv });
+  const withCaCerts =
+    extraCaCerts === undefined ? undefined : { ...slipwayEnv, NODE_EXTRA_CA_CERTS: extraCaCerts };
+  server = await startSlipwayServer({ cli: CLI, projectDir: join(repo, "ops"), env: slipwayEnv });
+  await server.run("affected.yml", "push");
 
   // The change: one application package (a leaf: nothing depends on it).
   const changed = name(Math.min(42, COUNT - 2));
@@ -159,6 +183,8 @@ try {
   const turboRuns = [];
   const turboForced = [];
   const slipwayRuns = [];
+  const serverRuns = [];
+  const caCertRuns = [];
   const beforeRuns = [];
   let builtBySlipway = [];
   for (let round = 0; round < ROUNDS; round++) {
@@ -166,13 +192,18 @@ try {
     turboForced.push(await timedCpu(turbo, ["run", "build", "--affected", "--force"], { cwd: repo, env }));
     const run = await timedCpu(process.execPath, runArgs(CLI), { cwd: repo, env: slipwayEnv });
     slipwayRuns.push(run);
+    const served = await server.run("affected.yml", "push");
+    if (served.run.conclusion !== "success") throw new Error(`server run: ${JSON.stringify(served.run)}`);
+    serverRuns.push(served);
+    if (withCaCerts)
+      caCertRuns.push(await timedCpu(process.execPath, runArgs(CLI), { cwd: repo, env: withCaCerts }));
     if (args.before)
       beforeRuns.push(await timedCpu(process.execPath, runArgs(args.before), { cwd: repo, env: slipwayEnv }));
     builtBySlipway = JSON.parse(run.out)
       .jobs.filter((j) => j.id === "build" && j.conclusion === "success")
       .map((j) => j.matrix?.package);
     console.log(
-      `round ${round + 1}:${args.before ? ` before ${Math.round(beforeRuns.at(-1).ms)} ms (CPU ${Math.round(beforeRuns.at(-1).cpuMs)}),` : ""} slipway CPU ${Math.round(run.cpuMs)} ms, turbo --force CPU ${Math.round(turboForced.at(-1).cpuMs)} ms; wall: turbo ${Math.round(turboRuns.at(-1).ms)} ms, turbo --force ${Math.round(turboForced.at(-1).ms)} ms, slipway ${Math.round(run.ms)} ms · load ${loadAverage()}`,
+      `round ${round + 1}:${args.before ? ` before ${Math.round(beforeRuns.at(-1).ms)} ms (CPU ${Math.round(beforeRuns.at(-1).cpuMs)}),` : ""} slipway CPU ${Math.round(run.cpuMs)} ms, turbo --force CPU ${Math.round(turboForced.at(-1).cpuMs)} ms; wall: turbo ${Math.round(turboRuns.at(-1).ms)} ms, turbo --force ${Math.round(turboForced.at(-1).ms)} ms, slipway ${Math.round(run.ms)} ms, through the server ${Math.round(serverRuns.at(-1).ms)} ms (CPU ${Math.round(serverRuns.at(-1).cpuMs)})${withCaCerts ? `, with NODE_EXTRA_CA_CERTS ${Math.round(caCertRuns.at(-1).ms)} ms` : ""} · load ${loadAverage()}`,
     );
   }
   if (builtBySlipway.join() !== changed)
@@ -192,6 +223,9 @@ try {
     turboWarmCpuMs: ms(turboRuns, "cpuMs"),
     turboForcedCpuMs: ms(turboForced, "cpuMs"),
     slipwayCpuMs: ms(slipwayRuns, "cpuMs"),
+    serverMs: ms(serverRuns),
+    serverCpuMs: ms(serverRuns, "cpuMs"),
+    ...(withCaCerts ? { caCertsMs: ms(caCertRuns), caCertsCpuMs: ms(caCertRuns, "cpuMs") } : {}),
     slipwayAffectedCommandMs: Math.round(affectedOnly),
     ...(args.before ? { beforeMs: ms(beforeRuns), beforeCpuMs: ms(beforeRuns, "cpuMs") } : {}),
   };
@@ -199,6 +233,8 @@ try {
   result.ratioForced = Number((result.slipwayMs / result.turboForcedMs).toFixed(2));
   result.cpuRatio = Number((result.slipwayCpuMs / result.turboWarmCpuMs).toFixed(2));
   result.cpuRatioForced = Number((result.slipwayCpuMs / result.turboForcedCpuMs).toFixed(2));
+  result.serverRatioForced = Number((result.serverMs / result.turboForcedMs).toFixed(2));
+  result.serverCpuRatioForced = Number((result.serverCpuMs / result.turboForcedCpuMs).toFixed(2));
   console.log(result);
   if (!args["no-write"]) {
     writeResultsSection(
@@ -207,19 +243,21 @@ try {
 
 ${machine} · load average at the end ${loadAverage()} · peer: turbo ${turboVersion} (npm package \`turbo\`, linux-64 binary)
 
-A generated npm-workspaces monorepo of ${COUNT} packages (${LIBS} libraries, the others each depending on one), one application package (\`${changed}\`, nothing depends on it) changed in the last commit. Both warm: turbo's local cache holds every build and Slipway has run the workflow before. Each job of the workflow checks out (\`actions/checkout\`), as a real workflow must. ${ROUNDS} rounds, the three commands in turn in each; medians of wall time and of CPU time (user + system of the command and all its processes).
+A generated npm-workspaces monorepo of ${COUNT} packages (${LIBS} libraries, the others each depending on one), one application package (\`${changed}\`, nothing depends on it) changed in the last commit. Both warm: turbo's local cache holds every build and Slipway has run the workflow before. Each job of the workflow checks out (\`actions/checkout\`), as a real workflow must: job 1 checks out and runs ${args.detect === "action" ? "the built-in `slipway/affected` action" : "a step running `slipway affected --json`"}, job 2 is a matrix running \`npm run build\` in \`packages/${changed}\` only. ${ROUNDS} rounds, the commands in turn in each; medians of wall time and of CPU time (user + system of the command and all its processes; for the server, its own and its steps' CPU time from /proc, in 10 ms ticks).
 
-| command | wall | CPU | Slipway / it: wall | Slipway / it: CPU |
+| command | wall | CPU | / turbo \`--force\`: wall | CPU |
 |---|---|---|---|---|
-| \`turbo run build --affected\` (cache hit for the changed package) | ${result.turboWarmMs} ms | ${result.turboWarmCpuMs} ms | ${result.ratio}x | ${result.cpuRatio}x |
-| \`turbo run build --affected --force\` (without its cache: the build really runs) | ${result.turboForcedMs} ms | ${result.turboForcedCpuMs} ms | **${result.ratioForced}x** | **${result.cpuRatioForced}x** |
-| \`slipway run\` (job 1: checkout, ${args.detect === "action" ? "the built-in `slipway/affected` action" : "a step running `slipway affected --json`"}; job 2: a matrix running \`npm run build\` in \`packages/${changed}\` only) | ${result.slipwayMs} ms | ${result.slipwayCpuMs} ms | — | — |
-| \`slipway affected --base HEAD~1 --head HEAD\` alone | ${result.slipwayAffectedCommandMs} ms | | — | — |
+| \`turbo run build --affected\` (cache hit for the changed package) | ${result.turboWarmMs} ms | ${result.turboWarmCpuMs} ms | | |
+| \`turbo run build --affected --force\` (without its cache: the build really runs) | ${result.turboForcedMs} ms | ${result.turboForcedCpuMs} ms | 1x | 1x |
+| \`slipway run\` (the CLI: a Node process started for the run) | ${result.slipwayMs} ms | ${result.slipwayCpuMs} ms | **${result.ratioForced}x** | ${result.cpuRatioForced}x |
+| the same workflow started through a warm \`slipway up\` (\`POST /api/runs\` until \`/api/events\` says completed, as a push webhook starts it) | ${result.serverMs} ms | ${result.serverCpuMs} ms | **${result.serverRatioForced}x** | ${result.serverCpuRatioForced}x |
+${withCaCerts ? `| \`slipway run\` with this machine's \`NODE_EXTRA_CA_CERTS\` kept (see below) | ${result.caCertsMs} ms | ${result.caCertsCpuMs} ms | ${(result.caCertsMs / result.turboForcedMs).toFixed(2)}x | |\n` : ""}| \`slipway affected --base HEAD~1 --head HEAD\` alone | ${result.slipwayAffectedCommandMs} ms | | | |
 
-Target (issue 13): Slipway ≤ 1.0x turbo's affected run without its cache (the \`--force\` row), same run. Both really build the changed package with \`npm run build\` (turbo runs a task through the package manager too). Slipway has no task cache (the build always runs); the second job reuses the first one's worktree (reset and cleaned) instead of writing the repository's files again${args["fresh-worktrees"] ? "" : ", and with `SLIPWAY_REUSE_WORKTREES=1` a run's first checkout takes a worktree an earlier run kept (checked out at the commit and cleaned: `dist/` is gone, the build writes it again)"}.`,
+Target (issue 13): Slipway ≤ 1.0x turbo's affected run without its cache (the \`--force\` row), same run. Both really build the changed package with \`npm run build\` (turbo runs a task through the package manager too). Slipway has no task cache (the build always runs); the second job takes the first one's worktree (checked out and cleaned when taken) instead of writing the repository's files again${args["fresh-worktrees"] ? "" : ", and with `SLIPWAY_REUSE_WORKTREES=1` (the CLI and the server) a run's first checkout takes a worktree an earlier run kept (checked out at the commit and cleaned: `dist/` is gone, the build writes it again)"}. The server's project (\`ops/slipway.yaml\`, one idle service behind the proxy) is part of the repository. \`NODE_EXTRA_CA_CERTS\` is removed from every command's environment${extraCaCerts === undefined ? " (this machine does not set it)" : ""}: every Node process that sees it reads the certificate bundle at start${withCaCerts ? " (the row with it kept shows what that costs here)" : ""}, and turbo's strict environment mode keeps it from its tasks while Slipway passes the host's environment to steps, as GitHub's runner does.`,
     );
   }
 } finally {
+  await server?.close().catch((error) => console.error(`stopping slipway up: ${error.message}`));
   try {
     git(repo, "worktree", "prune");
   } catch {
