@@ -4,7 +4,7 @@ import type { ConcurrencyGroups } from "./concurrency.js";
 import type { JobDispatch } from "./job-dispatch.js";
 import { evaluateCondition, evaluateToken, type Contexts } from "./expressions.js";
 import { at, type LoadedJob, type LoadedWorkflow } from "./load.js";
-import { runMatrix, type Strategy } from "./matrix-jobs.js";
+import { cancelReason, runMatrix, type Strategy } from "./matrix-jobs.js";
 import type { JobResult } from "../core/workflow/model.js";
 import { loadRemoteReusable } from "./remote-reusable.js";
 import { runReusable } from "./reusable-workflow.js";
@@ -59,7 +59,7 @@ export async function runJobGroup(job: LoadedJob, ctx: GroupContext): Promise<Jo
     scope.emit({ type: "job-finished", key: job.id, result });
     return { results: [result], conclusion, outputs: {} };
   };
-  if (ctx.runSignal.aborted) return skip("the run was cancelled", "cancelled");
+  if (ctx.runSignal.aborted) return skip(cancelReason(ctx.runSignal), "cancelled");
 
   const transitive = transitiveNeeds(ctx.jobs, job.id).map(
     (id) => ctx.groups.get(id)?.conclusion ?? "skipped",
@@ -136,7 +136,7 @@ async function passEnvironmentGate(
     environment: name,
     signal: ctx.runSignal,
   });
-  if (ctx.runSignal.aborted) return { reason: "the run was cancelled", conclusion: "cancelled" };
+  if (ctx.runSignal.aborted) return { reason: cancelReason(ctx.runSignal), conclusion: "cancelled" };
   if (!verdict.ok) return { reason: verdict.reason, conclusion: "failure" };
   return undefined;
 }

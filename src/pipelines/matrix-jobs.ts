@@ -20,6 +20,29 @@ export interface Strategy {
  * Runs each combination of a job's matrix (one combination without a matrix) on a runner with its
  * labels, honouring max-parallel, fail-fast and the job's concurrency group.
  */
+export const FAIL_FAST = "cancelled by fail-fast";
+
+/**
+ * Why a group's jobs are cancelled: the text its signal was aborted with (fail-fast of a matrix of
+ * reusable-workflow calls), else the run's cancellation.
+ */
+export function cancelReason(signal: AbortSignal): string {
+  return typeof signal.reason === "string" ? signal.reason : "the run was cancelled";
+}
+
+/** `fail-fast` (default true) and `max-parallel` (default all) of a matrix of `total` combinations. */
+export function strategyLimits(
+  strategy: Strategy,
+  total: number,
+): { failFast: boolean; maxParallel: number } {
+  const failFast =
+    strategy["fail-fast"] === undefined
+      ? true
+      : strategy["fail-fast"] === true || strategy["fail-fast"] === "true";
+  const maxParallel = Number(strategy["max-parallel"] ?? total) || total;
+  return { failFast, maxParallel: Math.max(1, maxParallel) };
+}
+
 export async function runMatrix(
   job: LoadedJob,
   ctx: GroupContext,
@@ -34,12 +57,8 @@ export async function runMatrix(
   if (!expansion.ok) return skip(`${file}: job '${job.id}': ${expansion.problem}`, "failure");
   const combinations = expansion.combinations;
   const isMatrix = strategy.matrix !== undefined && strategy.matrix !== null;
-  const failFast =
-    strategy["fail-fast"] === undefined
-      ? true
-      : strategy["fail-fast"] === true || strategy["fail-fast"] === "true";
-  const maxParallel = Number(strategy["max-parallel"] ?? combinations.length) || combinations.length;
-  const local = new Semaphore(Math.max(1, maxParallel));
+  const { failFast, maxParallel } = strategyLimits(strategy, combinations.length);
+  const local = new Semaphore(maxParallel);
   const failFastController = new AbortController();
   const results: JobResult[] = new Array<JobResult>(combinations.length);
 
@@ -100,7 +119,7 @@ export async function runMatrix(
           failFastController.signal.addEventListener("abort", abort, { once: true });
           if (ctx.runSignal.aborted || failFastController.signal.aborted) {
             finishSkipped(
-              failFastController.signal.aborted ? "cancelled by fail-fast" : "the run was cancelled",
+              failFastController.signal.aborted ? FAIL_FAST : cancelReason(ctx.runSignal),
               "cancelled",
             );
             return;

@@ -5,7 +5,8 @@ import { evaluateToken, toExpressionString, type Contexts } from "./expressions.
 import type { GroupContext, JobGroupState } from "./job-group.js";
 import { scheduleJobs } from "./job-scheduler.js";
 import type { LoadedJob } from "./load.js";
-import type { Strategy } from "./matrix-jobs.js";
+import { FAIL_FAST, strategyLimits, type Strategy } from "./matrix-jobs.js";
+import { Semaphore } from "./semaphore.js";
 import type { RunScope } from "./run-scope.js";
 
 /** Ends the calling job without running it (job-group.ts), with the reason. */
@@ -16,8 +17,9 @@ type RunGroup = (job: LoadedJob, ctx: GroupContext) => Promise<JobGroupState>;
  * Runs a reusable workflow as part of this run: its jobs get the caller's event and github
  * context, typed inputs from `with:`, secrets mapped or inherited; its `workflow_call.outputs`
  * become this job's outputs. Its jobs appear as `caller / job`. A call with `strategy.matrix` calls
- * it once per combination, at once (`caller (a, b) / job`, `matrix` in `with:`); fail-fast does not
- * stop the other calls, and each output is that of the last call to finish that set it.
+ * it once per combination (`caller (a, b) / job`, `matrix` in `with:`), up to `max-parallel` at once;
+ * with fail-fast (the default) a call that fails cancels the others' jobs, and each output is that
+ * of the last call to finish that set it.
  */
 export async function runReusable(
   job: LoadedJob,
@@ -40,26 +42,42 @@ export async function runReusable(
   const expansion = expandMatrix(strategy.matrix);
   if (!expansion.ok) return skip(`${file}: job '${job.id}': ${expansion.problem}`, "failure");
   const { combinations } = expansion;
+  const { failFast, maxParallel } = strategyLimits(strategy, combinations.length);
+  const calls = new Semaphore(maxParallel);
+  // The calls' jobs end as cancelled when the run is cancelled or, with fail-fast, a call fails.
+  const failFastController = new AbortController();
+  const callCtx: GroupContext = {
+    ...ctx,
+    runSignal: AbortSignal.any([ctx.runSignal, failFastController.signal]),
+  };
   // Each call's outputs as it finishes: the last one to set an output wins, as for matrix jobs.
   let outputs: Record<string, string> = {};
   const states = await Promise.all(
-    combinations.map(async (combination, index) => {
-      const state = await callOnce(
-        job,
-        reusable,
-        ctx,
-        {
-          ...contexts,
-          matrix: combination,
-          strategy: { "job-index": index, "job-total": combinations.length },
-        },
-        skip,
-        runGroup,
-        `${job.id} (${describeCombination(combination)})`,
-      );
-      outputs = { ...outputs, ...state.outputs };
-      return state;
-    }),
+    combinations.map((combination, index) =>
+      calls.run(async () => {
+        const state = await callOnce(
+          job,
+          reusable,
+          callCtx,
+          {
+            ...contexts,
+            matrix: combination,
+            strategy: {
+              "fail-fast": failFast,
+              "job-index": index,
+              "job-total": combinations.length,
+              "max-parallel": maxParallel,
+            },
+          },
+          skip,
+          runGroup,
+          `${job.id} (${describeCombination(combination)})`,
+        );
+        outputs = { ...outputs, ...state.outputs };
+        if (failFast && state.conclusion === "failure") failFastController.abort(FAIL_FAST);
+        return state;
+      }),
+    ),
   );
   return {
     results: states.flatMap((state) => state.results),

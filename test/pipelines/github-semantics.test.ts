@@ -163,6 +163,55 @@ jobs:
     expect(logs("test (22, linux) / work")).toContain("testing on node 22");
     expect(logs("report")).toContain("result=success node=22");
   });
+
+  it("with fail-fast, a failing call cancels the running call and the one max-parallel held back", async () => {
+    const target = repo({
+      ".github/workflows/caller.yml": `name: Caller
+on: push
+jobs:
+  test:
+    strategy:
+      max-parallel: 2
+      matrix:
+        leg: [fails, slow, later]
+    uses: ./.github/workflows/called.yml
+    with:
+      leg: \${{ matrix.leg }}
+  report:
+    needs: test
+    if: always()
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "result=\${{ needs.test.result }}"
+`,
+      ".github/workflows/called.yml": `name: Called
+on:
+  workflow_call:
+    inputs:
+      leg: { type: string, required: true }
+jobs:
+  work:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo "leg \${{ inputs.leg }}, index \${{ strategy.job-index }} of \${{ strategy.job-total }}"
+          if [ "\${{ inputs.leg }}" = fails ]; then sleep 0.3; exit 1; fi
+          sleep 30
+`,
+    });
+    const { result, job, logs } = await run(target, { workflowFile: ".github/workflows/caller.yml" });
+    // "slow" was stopped in its sleep (it would have succeeded after 30 s).
+    expect(result.jobs.map((j) => `${j.key}: ${j.conclusion}`)).toEqual([
+      "test (fails) / work: failure",
+      "test (slow) / work: cancelled",
+      "test (later) / work: cancelled",
+      "report: success",
+    ]);
+    expect(job("test (later) / work").reason).toBe("cancelled by fail-fast");
+    expect(logs("test (later) / work")).toEqual([]);
+    expect(logs("report")).toContain("result=failure");
+    expect(result.conclusion).toBe("failure");
+  });
 });
 
 describe("CRLF files", () => {
