@@ -36,6 +36,15 @@ on: { push: { branches: [main] } }
 jobs:
   noop: { runs-on: ubuntu-latest, steps: [{ run: "true" }] }
 `;
+const CHECKOUT = `name: Checkout
+on: workflow_dispatch
+jobs:
+  look:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: test -f .github/workflows/checkout.yml && touch built.txt
+`;
 const SECRET = "s3cr3t-deploy-token";
 
 let h: HooksWorld;
@@ -49,8 +58,8 @@ const call = (method: string, path: string, body?: unknown) =>
 
 beforeAll(async () => {
   h = await startHooksWorld({
-    workflows: { "ci.yml": CI, "push.yml": PUSH_ONLY },
-    env: { SLIPWAY_SECRET_DEPLOY_TOKEN: SECRET },
+    workflows: { "ci.yml": CI, "push.yml": PUSH_ONLY, "checkout.yml": CHECKOUT },
+    env: { SLIPWAY_SECRET_DEPLOY_TOKEN: SECRET, SLIPWAY_REUSE_WORKTREES: "1" },
   });
   h.api.app.events.subscribe((event) => {
     const change = event.change as RunChange;
@@ -195,6 +204,27 @@ describe("runs API over HTTP", () => {
     const { status: got, json } = await call("POST", "/api/runs", body);
     expect(got).toBe(status);
     expect(json.error?.message).toMatch(message);
+  });
+
+  it("keeps a run's worktree for the next run with SLIPWAY_REUSE_WORKTREES=1, as slipway run does", async () => {
+    const shared = join(tmpdir(), "slipway-worktrees");
+    const kept = () =>
+      execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: h.world.dir, encoding: "utf8" })
+        .split("\n")
+        .flatMap((line) => (line.startsWith(`worktree ${shared}/`) ? [line.slice("worktree ".length)] : []));
+    try {
+      for (let round = 0; round < 2; round++) {
+        const started = await call("POST", "/api/runs", { workflow: "checkout.yml" });
+        expect(started.status).toBe(202);
+        const run = await h.waitRun(started.json.run?.runId ?? "");
+        expect(run.conclusion).toBe("success");
+        // Taken by the second run's checkout and given back: still one, cleaned when next taken.
+        expect(kept()).toHaveLength(1);
+      }
+    } finally {
+      for (const path of kept()) rmSync(join(path, ".."), { recursive: true, force: true });
+      execFileSync("git", ["worktree", "prune"], { cwd: h.world.dir });
+    }
   });
 
   it("answers 404 for an unknown run and 401 without a token", async () => {
