@@ -5,6 +5,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { JobResult, LogLine, RunEvent } from "../core/workflow/model.js";
 import { cacheStoreFor } from "../pipelines/actions/builtin/cache.js";
+import { killOrphans, killRunProcesses } from "../pipelines/runs/tracked-processes.js";
 import { packJobFiles, unpackInto, uploadedParts } from "./files.js";
 import { RUNNER_PATHS, type HeartbeatReply, type RemoteJobSpec } from "./protocol.js";
 import { runRemoteJob } from "./remote-job.js";
@@ -59,6 +60,10 @@ export async function runRunner(options: RunnerOptions): Promise<void> {
     return JSON.parse(text) as T;
   };
   mkdirSync(options.workDir, { recursive: true });
+  // What the steps of a runner process that was killed left running: nobody else will end it.
+  const orphans = killOrphans();
+  if (orphans.length > 0)
+    say(`runner: killed ${orphans.length} process(es) an earlier runner's steps left running`);
   say(`runner ${instance}: taking jobs from ${base} with labels ${options.labels.join(", ")}`);
   let done = 0;
   while (!options.signal.aborted && (options.maxJobs === undefined || done < options.maxJobs)) {
@@ -163,6 +168,10 @@ async function runOne(
   } finally {
     clearInterval(timer);
     options.signal.removeEventListener("abort", onStop);
+    // As GitHub's runner does at a job's end ("Cleaning up orphan processes"): what the job's
+    // steps left running outside their process groups (a setsid daemon) ends with the job, before
+    // the server hears that the job is done.
+    killRunProcesses(spec.runId);
   }
   try {
     await beat();

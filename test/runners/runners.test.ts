@@ -9,6 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunView } from "../../src/pipelines/runs/run-view.js";
 import { serve } from "../../src/server/serve.js";
+import { isAlive } from "../pipelines/helpers.js";
 import { startRunnersWorld, type RunnersWorld } from "./world.js";
 const BIN = resolve(import.meta.dirname, "../../bin/slipway.js");
 const HEARTBEAT_MS = 500;
@@ -59,6 +60,18 @@ jobs:
       - run: sleep 120
 `;
 
+// A step that leaves a daemon outside its process group (setsid), its pid in a file of the test's.
+const scratch = mkdtempSync(join(tmpdir(), "slipway-runners-daemon-"));
+const DAEMON_PID = join(scratch, "daemon.pid");
+const DAEMON = `name: Daemon
+on: workflow_dispatch
+jobs:
+  leave:
+    runs-on: self-hosted
+    steps:
+      - run: setsid sleep 300 > /dev/null 2>&1 & echo $! > ${DAEMON_PID}
+`;
+
 let w: RunnersWorld | undefined;
 const world = (): RunnersWorld => {
   if (!w) throw new Error("the world did not start");
@@ -69,7 +82,7 @@ const api = <T>(method: string, path: string, body?: unknown, token?: string) =>
 
 beforeAll(async () => {
   w = await startRunnersWorld({
-    workflows: { "fan.yml": FAN, "slow.yml": SLOW },
+    workflows: { "fan.yml": FAN, "slow.yml": SLOW, "daemon.yml": DAEMON },
     runners: 3,
     runnerTimings: { heartbeatMs: HEARTBEAT_MS, lostAfterMs: LOST_AFTER_MS },
   });
@@ -77,6 +90,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await w?.close();
+  rmSync(scratch, { recursive: true, force: true });
 }, 60_000);
 
 describe("runners on several hosts through the PostgreSQL job queue", () => {
@@ -225,5 +239,18 @@ describe("runners on several hosts through the PostgreSQL job queue", () => {
     );
     expect(run.jobs.map((job) => job.conclusion)).toEqual(["cancelled"]);
     expect(run.conclusion).toBe("cancelled");
+  }, 120_000);
+
+  it("what a job's steps left running outside their process group ends with the job, as on GitHub", async () => {
+    const started = await api<{ run: RunView }>("POST", "/api/runs", { workflow: "daemon.yml" });
+    const run = await world().waitRun(started.json.run.runId, 60_000);
+    const pid = Number(readFileSync(DAEMON_PID, "utf8"));
+    try {
+      expect(run.conclusion).toBe("success");
+      expect(pid).toBeGreaterThan(0);
+      expect(isAlive(pid)).toBe(false);
+    } finally {
+      if (isAlive(pid)) process.kill(pid, "SIGKILL");
+    }
   }, 120_000);
 });
