@@ -2,6 +2,9 @@
 // connection) against a bare `node -e 0`, same run, through hyperfine. Optionally against another
 // build (`--before /path/to/bin/slipway.js`, e.g. the main checkout's single-bundle build).
 // CPU time (user + system) is reported beside wall time: on a shared machine it is the steadier one.
+// Measured without NODE_EXTRA_CA_CERTS (every Node process that sees it reads the certificate
+// bundle at start, which hides a command's own start-up cost in the ratio); when the machine sets
+// it, also with it, in columns of their own.
 //   node bench/pipelines-cli-start.mjs [--before /path/to/bin/slipway.js] [--runs 10] [--no-build] [--no-write]
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -16,10 +19,12 @@ if (!args.includes("--no-build")) build();
 
 const COMMANDS = [["--version"], ["--help"], ["run", "--help"], ["status"]];
 const cwd = mkdtempSync(join(tmpdir(), "slipway-bench-cli-")); // no project, no server: status fails fast
-const env = { ...process.env, SLIPWAY_URL: "http://127.0.0.1:9" };
+const { NODE_EXTRA_CA_CERTS: extraCaCerts, ...hostEnv } = process.env;
+const plainEnv = { ...hostEnv, SLIPWAY_URL: "http://127.0.0.1:9" };
+const caEnv = extraCaCerts === undefined ? undefined : { ...plainEnv, NODE_EXTRA_CA_CERTS: extraCaCerts };
 const node = process.execPath;
 
-function measure(label, command) {
+function measure(label, command, env = plainEnv) {
   const out = join(cwd, "h.json");
   execFileSync(
     "hyperfine",
@@ -32,12 +37,14 @@ function measure(label, command) {
 
 const machine = machineLine();
 const baseline = measure("node -e 0", `${node} -e 0`);
+const caBaseline = caEnv ? measure("node -e 0 (CA)", `${node} -e 0`, caEnv) : undefined;
 const rows = [];
 for (const command of COMMANDS) {
   const text = command.join(" ");
   const after = measure(`slipway ${text}`, `${node} ${CLI} ${text}`);
+  const withCa = caEnv ? measure(`slipway ${text} (CA)`, `${node} ${CLI} ${text}`, caEnv) : undefined;
   const old = before ? measure(`before: slipway ${text}`, `${node} ${before} ${text}`) : undefined;
-  rows.push({ text, after, old });
+  rows.push({ text, after, withCa, old });
 }
 rmSync(cwd, { recursive: true, force: true });
 
@@ -48,14 +55,14 @@ const lines = [
   "",
   `${machine} · hyperfine ${execFileSync("hyperfine", ["--version"], { encoding: "utf8" }).trim().split(" ")[1]} · ${runs} runs each, 2 warm-ups`,
   "",
-  "Peer: a bare `node -e 0`, same run. CPU is user + system time (the machine was shared: wall time swings with the load, CPU time much less). `status` runs with no server (`SLIPWAY_URL` on a closed port), so it measures start-up plus one refused connection.",
+  `Peer: a bare \`node -e 0\`, same run. CPU is user + system time (the machine was shared: wall time swings with the load, CPU time much less). \`status\` runs with no server (\`SLIPWAY_URL\` on a closed port), so it measures start-up plus one refused connection. Without \`NODE_EXTRA_CA_CERTS\`${caBaseline ? " (this machine sets it: every Node process that sees it, the peer too, reads the certificate bundle at start, which makes a command's own start-up look smaller beside it; the columns with it show that)" : ""}.`,
   "",
-  `| command | wall | CPU | CPU / node -e 0 |${before ? " before (one bundle): wall | before: CPU | before: CPU / node -e 0 |" : ""}`,
-  `|---|---|---|---|${before ? "---|---|---|" : ""}`,
-  `| \`node -e 0\` | ${f(baseline.wall)} | ${f(baseline.cpu)} | 1.00x |${before ? " | | |" : ""}`,
+  `| command | wall | CPU | CPU / node -e 0 |${caBaseline ? " with NODE_EXTRA_CA_CERTS: wall | CPU | CPU / node -e 0 |" : ""}${before ? " before: wall | before: CPU | before: CPU / node -e 0 |" : ""}`,
+  `|---|---|---|---|${caBaseline ? "---|---|---|" : ""}${before ? "---|---|---|" : ""}`,
+  `| \`node -e 0\` | ${f(baseline.wall)} | ${f(baseline.cpu)} | 1.00x |${caBaseline ? ` ${f(caBaseline.wall)} | ${f(caBaseline.cpu)} | 1.00x |` : ""}${before ? " | | |" : ""}`,
   ...rows.map(
-    ({ text, after, old }) =>
-      `| \`slipway ${text}\` | ${f(after.wall)} | ${f(after.cpu)} | **${x(after.cpu, baseline.cpu)}** |${old ? ` ${f(old.wall)} | ${f(old.cpu)} | ${x(old.cpu, baseline.cpu)} |` : ""}`,
+    ({ text, after, withCa, old }) =>
+      `| \`slipway ${text}\` | ${f(after.wall)} | ${f(after.cpu)} | **${x(after.cpu, baseline.cpu)}** |${withCa && caBaseline ? ` ${f(withCa.wall)} | ${f(withCa.cpu)} | ${x(withCa.cpu, caBaseline.cpu)} |` : ""}${old ? ` ${f(old.wall)} | ${f(old.cpu)} | ${x(old.cpu, baseline.cpu)} |` : ""}`,
   ),
   "",
   "Target (issue 13): `slipway --help` and `slipway status` ≤ 1.5x a bare `node -e ''` start. Each command is a chunk of its own (esbuild code splitting) imported when it runs; dist/cli.js answers `--version`, `--help` (its text rendered at build time, `dist/help.txt`) and `status [--json]` without loading commander (bundled, like the other pure JavaScript dependencies); `run` loads the engine and the database driver only when a run starts.",
