@@ -298,6 +298,38 @@ jobs:
     );
   });
 
+  it("gives a composite step's env the strings GitHub does: a missing value is empty, not 'null'", async () => {
+    // codecov/codecov-action@v5 sets GITHUB_EVENT_PULL_REQUEST_HEAD_REPO_FULL_NAME from
+    // github.event.pull_request.head.repo.full_name and takes any non-empty value on a push for a fork.
+    const target = repo({
+      ".github/workflows/local.yml": `name: Local
+on: push
+jobs:
+  use:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: ./.github/actions/composite
+`,
+      ".github/actions/composite/action.yml": `runs:
+  using: composite
+  steps:
+    - run: echo "missing=[$MISSING] number=[$NUMBER] flag=[$FLAG] object=$(echo $OBJECT | tr -d " ")"
+      shell: bash
+      env:
+        MISSING: \${{ github.event.pull_request.head.repo.full_name }}
+        NUMBER: \${{ fromJSON('1') }}
+        FLAG: \${{ github.event_name == 'push' }}
+        OBJECT: \${{ fromJSON('{"a":1}') }}
+`,
+    });
+    const { result, logs } = await run(target);
+    expect(logs("use").filter((line) => line.startsWith("Error"))).toEqual([]);
+    expect(result.conclusion).toBe("success");
+    const line = logs("use").find((text) => text.startsWith("missing="));
+    expect(line?.replace(/\s+/g, "")).toBe('missing=[]number=[1]flag=[true]object={"a":1}');
+  });
+
   it("still reports what action.yml lacks that the runner needs (runs.using)", async () => {
     const target = repo({
       ".github/workflows/local.yml": `name: Local
