@@ -592,3 +592,44 @@ jobs:
     ]);
   });
 });
+
+describe("boolean inputs of the built-in actions", () => {
+  it("reads them as actions/checkout, setup-node and cache do: only 'true' (any case) is true", async () => {
+    // npm/ini (@npmcli/template-oss) passes `check-latest: contains('26.x', '.x')`, a plain
+    // string: setup-node reads it as false, where Slipway failed the step.
+    const major = process.versions.node.split(".")[0] ?? "";
+    const target = repo({
+      ".github/workflows/inputs.yml": `name: Inputs
+on: push
+jobs:
+  inputs:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo kept > untracked.txt
+      - uses: actions/checkout@v4
+        with:
+          clean: "no"
+      - run: cat untracked.txt
+      - uses: actions/setup-node@v4
+        with:
+          node-version: ${major}.x
+          check-latest: contains('${major}.x', '.x')
+      - uses: actions/cache@v4
+        with:
+          path: untracked.txt
+          key: inputs-\${{ github.sha }}
+          lookup-only: "yes"
+          fail-on-cache-miss: "True "
+`,
+    });
+    const { result, logs } = await run(target);
+    const lines = logs("inputs");
+    expect(lines).toContain("kept");
+    // fail-on-cache-miss "True " is true (inputs are trimmed): the miss is the only error.
+    expect(lines.filter((line) => line.startsWith("Error"))).toEqual([
+      expect.stringMatching(/^Error: Failed to restore cache entry/),
+    ]);
+    expect(result.conclusion).toBe("failure");
+  });
+});

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { DEFAULTS } from "../../../core/defaults.js";
 import { CacheStore, cacheVersion, type RestoreResult } from "../../cache/cache-store.js";
 import type { ActionContext, BuiltinAction } from "../contract.js";
-import { booleanInput, listInput, requiredInput } from "./inputs.js";
+import { lenientBooleanInput, listInput, requiredInput } from "./inputs.js";
 import { parsePathPatterns, resolveCacheEntries } from "./path-patterns.js";
 
 /** The store every cache action of a data directory shares; SLIPWAY_CACHE_MAX_BYTES overrides the limit. */
@@ -55,7 +55,7 @@ async function restore(context: ActionContext): Promise<void> {
   const lines = pathLines(context);
   const restoreKeys = listInput(context, "restore-keys");
   const result = await restoreFromStore(context, key, restoreKeys, cacheVersion(lines), {
-    lookupOnly: booleanInput(context, "lookup-only", false),
+    lookupOnly: lenientBooleanInput(context, "lookup-only", false),
   });
   context.setOutput("cache-primary-key", key);
   context.state.set("primary-key", key);
@@ -77,7 +77,7 @@ async function restore(context: ActionContext): Promise<void> {
     case "miss":
       context.setOutput("cache-hit", "false");
       context.setOutput("cache-matched-key", "");
-      if (booleanInput(context, "fail-on-cache-miss", false)) {
+      if (lenientBooleanInput(context, "fail-on-cache-miss", false)) {
         throw new Error(
           `Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${key}`,
         );
