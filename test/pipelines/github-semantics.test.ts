@@ -1,12 +1,13 @@
 // GitHub Actions semantics found wrong on real projects' workflows (issue 13), each checked end
 // to end through the library API (runWorkflows) on a real git repository.
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { JobResult, RunEvent, RunResult } from "../../src/core/workflow/model.js";
 import { runWorkflows, type RunOptions } from "../../src/pipelines/run.js";
 import { openStore } from "../../src/store/index.js";
 import { type TestRepo, scratch } from "./helpers.js";
 
-const { repo, onCleanup } = scratch();
+const { repo, onCleanup, tempDir } = scratch();
 
 interface Outcome {
   results: RunResult[];
@@ -631,5 +632,45 @@ jobs:
       expect.stringMatching(/^Error: Failed to restore cache entry/),
     ]);
     expect(result.conclusion).toBe("failure");
+  });
+});
+
+describe("caches of paths outside the workspace", () => {
+  it("restores one cache into the same host folder from 4 parallel legs without tar clashing", async () => {
+    // helmetjs/helmet caches ~/.npm (the host's npm cache, which jobs share): two legs restoring
+    // it at once failed in tar with "Cannot open: File exists". GitHub gives each job a machine.
+    const dataDir = tempDir("slipway-cache-outside-");
+    const shared = join(dataDir, "shared-folder");
+    const target = repo({
+      ".github/workflows/cache.yml": `name: Cache
+on: push
+jobs:
+  legs:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        leg: [1, 2, 3, 4]
+    steps:
+      - run: |
+          for d in $(seq 1 20); do mkdir -p "${shared}/d$d"; for f in $(seq 1 150); do echo $f > "${shared}/d$d/f$f"; done; done
+      - uses: actions/cache@v4
+        with:
+          path: ${shared}
+          key: outside-\${{ github.sha }}
+`,
+    });
+    const first = await run(target, { dataDir, workflowFile: ".github/workflows/cache.yml", maxParallel: 1 });
+    expect(first.result.conclusion).toBe("success");
+    const second = await run(target, {
+      dataDir,
+      workflowFile: ".github/workflows/cache.yml",
+      maxParallel: 4,
+    });
+    const errors = ["legs (1)", "legs (2)", "legs (3)", "legs (4)"].flatMap((leg) =>
+      second.logs(leg).filter((line) => line.startsWith("Error")),
+    );
+    expect(errors).toEqual([]);
+    expect(second.result.jobs.map((job) => job.conclusion)).toEqual(Array<string>(4).fill("success"));
+    expect(second.logs("legs (1)").join("\n")).toMatch(/Cache restored from key: outside-/);
   });
 });
