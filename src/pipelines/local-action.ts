@@ -11,6 +11,7 @@ import { parseActionUse } from "../core/workflow/action-ref.js";
 import { statusFunctions, stepConclusion, type Conclusion } from "../core/workflow/status.js";
 import type { BuiltinAction } from "./actions/contract.js";
 import { evaluateCondition, toExpressionString, type Contexts } from "./expressions.js";
+import { stringMap } from "./expression-values.js";
 import { formatParserError } from "./load.js";
 import type { LogLevel } from "../core/workflow/model.js";
 
@@ -260,7 +261,8 @@ async function runComposite(host: LocalActionHost, run: CompositeRun): Promise<C
       stepsContext[step.id] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
       continue;
     }
-    const env = { ...run.env, ...(host.evaluate(step.env, contexts) as Record<string, string> | undefined) };
+    // As on a workflow's step: null is empty, an object its JSON (`stringMap`).
+    const env = { ...run.env, ...stringMap(host.evaluate(step.env, contexts)) };
     const stepContexts = { ...contexts, env };
     const outputs = Object.create(null) as Record<string, string>;
     let outcome: Conclusion;
@@ -313,8 +315,8 @@ async function runComposite(host: LocalActionHost, run: CompositeRun): Promise<C
       }
       const script = toExpressionString(host.evaluate(raw ? find(raw, "run") : undefined, stepContexts));
       const workingDirectory = raw
-        ? (host.evaluate(find(raw, "working-directory"), stepContexts) as string | undefined)
-        : undefined;
+        ? toExpressionString(host.evaluate(find(raw, "working-directory"), stepContexts))
+        : "";
       outcome = await host.runProcess(
         { script, shell },
         {

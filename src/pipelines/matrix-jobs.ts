@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { describeCombination, expandMatrix } from "../core/workflow/matrix.js";
 import { runsOnLabels, unmatchedLabels } from "../core/workflow/runs-on.js";
 import { aggregateConclusion, type Conclusion } from "../core/workflow/status.js";
@@ -60,6 +61,8 @@ export async function runMatrix(
   const { failFast, maxParallel } = strategyLimits(strategy, combinations.length);
   const local = new Semaphore(maxParallel);
   const failFastController = new AbortController();
+  // Every running leg listens to it, as to the run's signal (a 27-leg matrix is not a leak).
+  setMaxListeners(0, failFastController.signal);
   const results: JobResult[] = new Array<JobResult>(combinations.length);
 
   await Promise.all(
@@ -113,10 +116,7 @@ export async function runMatrix(
       }
       await local.run(() =>
         ctx.semaphore.run(async () => {
-          const controller = new AbortController();
-          const abort = (): void => controller.abort();
-          ctx.runSignal.addEventListener("abort", abort, { once: true });
-          failFastController.signal.addEventListener("abort", abort, { once: true });
+          // A leg that never starts adds no listener: one added to an aborted signal stays there.
           if (ctx.runSignal.aborted || failFastController.signal.aborted) {
             finishSkipped(
               failFastController.signal.aborted ? FAIL_FAST : cancelReason(ctx.runSignal),
@@ -124,6 +124,10 @@ export async function runMatrix(
             );
             return;
           }
+          const controller = new AbortController();
+          const abort = (): void => controller.abort();
+          ctx.runSignal.addEventListener("abort", abort, { once: true });
+          failFastController.signal.addEventListener("abort", abort, { once: true });
           let release: (() => void) | undefined;
           if (group) {
             release = await ctx.concurrency.acquire(group.group, group.cancelInProgress, abort);

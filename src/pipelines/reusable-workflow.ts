@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { resolveInputs, type InputDeclaration } from "../core/workflow/dispatch-inputs.js";
 import { describeCombination, expandMatrix } from "../core/workflow/matrix.js";
 import { aggregateConclusion, type Conclusion } from "../core/workflow/status.js";
@@ -46,10 +47,10 @@ export async function runReusable(
   const calls = new Semaphore(maxParallel);
   // The calls' jobs end as cancelled when the run is cancelled or, with fail-fast, a call fails.
   const failFastController = new AbortController();
-  const callCtx: GroupContext = {
-    ...ctx,
-    runSignal: AbortSignal.any([ctx.runSignal, failFastController.signal]),
-  };
+  const callsSignal = AbortSignal.any([ctx.runSignal, failFastController.signal]);
+  // Every job of every call listens to it, as to the run's signal.
+  setMaxListeners(0, callsSignal);
+  const callCtx: GroupContext = { ...ctx, runSignal: callsSignal };
   // Each call's outputs as it finishes: the last one to set an output wins, as for matrix jobs.
   let outputs: Record<string, string> = {};
   const states = await Promise.all(

@@ -64,3 +64,54 @@ jobs:
     expect(summary.stdout).not.toContain("testing on");
   }, 180_000);
 });
+
+describe("slipway run on a wide matrix", () => {
+  // expressjs/cors runs 27 legs; when the first failed, each leg cancelled by fail-fast left a
+  // listener on the matrix's signal and Node printed "MaxListenersExceededWarning: Possible
+  // EventTarget memory leak detected" into the user's terminal.
+  it("cancels 14 legs by fail-fast, and runs 15 legs at once, without a listener-leak warning", async () => {
+    const legs = Array.from({ length: 15 }, (_, index) => index + 1).join(", ");
+    const target = makeRepo([], {
+      ".github/workflows/wide.yml": `name: Wide
+on: push
+jobs:
+  failing:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        leg: [${legs}]
+    steps:
+      - run: exit 1
+  passing:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        leg: [${legs}]
+    steps:
+      - run: echo "leg \${{ matrix.leg }}"
+`,
+    });
+    try {
+      const serial = await runCli(
+        ["run", "--json", "--max-parallel", "1", "-W", ".github/workflows/wide.yml"],
+        {
+          cwd: target.dir,
+        },
+      );
+      expect(serial.code).toBe(1);
+      const result = JSON.parse(serial.stdout) as { jobs: { id: string; conclusion: string }[] };
+      const failing = result.jobs.filter((job) => job.id === "failing").map((job) => job.conclusion);
+      expect(failing).toEqual(["failure", ...Array<string>(14).fill("cancelled")]);
+      const wide = await runCli(
+        ["run", "--json", "--max-parallel", "15", "-W", ".github/workflows/wide.yml"],
+        {
+          cwd: target.dir,
+        },
+      );
+      expect(wide.code).toBe(1);
+      expect(`${serial.stderr}\n${wide.stderr}`).not.toMatch(/MaxListenersExceededWarning|memory leak/);
+    } finally {
+      target.cleanup();
+    }
+  }, 120_000);
+});

@@ -1,12 +1,13 @@
 // GitHub Actions semantics found wrong on real projects' workflows (issue 13), each checked end
 // to end through the library API (runWorkflows) on a real git repository.
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { JobResult, RunEvent, RunResult } from "../../src/core/workflow/model.js";
 import { runWorkflows, type RunOptions } from "../../src/pipelines/run.js";
 import { openStore } from "../../src/store/index.js";
 import { type TestRepo, scratch } from "./helpers.js";
 
-const { repo, onCleanup } = scratch();
+const { repo, onCleanup, tempDir } = scratch();
 
 interface Outcome {
   results: RunResult[];
@@ -298,6 +299,38 @@ jobs:
     );
   });
 
+  it("gives a composite step's env the strings GitHub does: a missing value is empty, not 'null'", async () => {
+    // codecov/codecov-action@v5 sets GITHUB_EVENT_PULL_REQUEST_HEAD_REPO_FULL_NAME from
+    // github.event.pull_request.head.repo.full_name and takes any non-empty value on a push for a fork.
+    const target = repo({
+      ".github/workflows/local.yml": `name: Local
+on: push
+jobs:
+  use:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: ./.github/actions/composite
+`,
+      ".github/actions/composite/action.yml": `runs:
+  using: composite
+  steps:
+    - run: echo "missing=[$MISSING] number=[$NUMBER] flag=[$FLAG] object=$(echo $OBJECT | tr -d " ")"
+      shell: bash
+      env:
+        MISSING: \${{ github.event.pull_request.head.repo.full_name }}
+        NUMBER: \${{ fromJSON('1') }}
+        FLAG: \${{ github.event_name == 'push' }}
+        OBJECT: \${{ fromJSON('{"a":1}') }}
+`,
+    });
+    const { result, logs } = await run(target);
+    expect(logs("use").filter((line) => line.startsWith("Error"))).toEqual([]);
+    expect(result.conclusion).toBe("success");
+    const line = logs("use").find((text) => text.startsWith("missing="));
+    expect(line?.replace(/\s+/g, "")).toBe('missing=[]number=[1]flag=[true]object={"a":1}');
+  });
+
   it("still reports what action.yml lacks that the runner needs (runs.using)", async () => {
     const target = repo({
       ".github/workflows/local.yml": `name: Local
@@ -558,5 +591,86 @@ jobs:
       "api:8080 node 20 lts=true true",
       "web:3000 node 20 lts=true true",
     ]);
+  });
+});
+
+describe("boolean inputs of the built-in actions", () => {
+  it("reads them as actions/checkout, setup-node and cache do: only 'true' (any case) is true", async () => {
+    // npm/ini (@npmcli/template-oss) passes `check-latest: contains('26.x', '.x')`, a plain
+    // string: setup-node reads it as false, where Slipway failed the step.
+    const major = process.versions.node.split(".")[0] ?? "";
+    const target = repo({
+      ".github/workflows/inputs.yml": `name: Inputs
+on: push
+jobs:
+  inputs:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo kept > untracked.txt
+      - uses: actions/checkout@v4
+        with:
+          clean: "no"
+      - run: cat untracked.txt
+      - uses: actions/setup-node@v4
+        with:
+          node-version: ${major}.x
+          check-latest: contains('${major}.x', '.x')
+      - uses: actions/cache@v4
+        with:
+          path: untracked.txt
+          key: inputs-\${{ github.sha }}
+          lookup-only: "yes"
+          fail-on-cache-miss: "True "
+`,
+    });
+    const { result, logs } = await run(target);
+    const lines = logs("inputs");
+    expect(lines).toContain("kept");
+    // fail-on-cache-miss "True " is true (inputs are trimmed): the miss is the only error.
+    expect(lines.filter((line) => line.startsWith("Error"))).toEqual([
+      expect.stringMatching(/^Error: Failed to restore cache entry/),
+    ]);
+    expect(result.conclusion).toBe("failure");
+  });
+});
+
+describe("caches of paths outside the workspace", () => {
+  it("restores one cache into the same host folder from 4 parallel legs without tar clashing", async () => {
+    // helmetjs/helmet caches ~/.npm (the host's npm cache, which jobs share): two legs restoring
+    // it at once failed in tar with "Cannot open: File exists". GitHub gives each job a machine.
+    const dataDir = tempDir("slipway-cache-outside-");
+    const shared = join(dataDir, "shared-folder");
+    const target = repo({
+      ".github/workflows/cache.yml": `name: Cache
+on: push
+jobs:
+  legs:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        leg: [1, 2, 3, 4]
+    steps:
+      - run: |
+          for d in $(seq 1 20); do mkdir -p "${shared}/d$d"; for f in $(seq 1 150); do echo $f > "${shared}/d$d/f$f"; done; done
+      - uses: actions/cache@v4
+        with:
+          path: ${shared}
+          key: outside-\${{ github.sha }}
+`,
+    });
+    const first = await run(target, { dataDir, workflowFile: ".github/workflows/cache.yml", maxParallel: 1 });
+    expect(first.result.conclusion).toBe("success");
+    const second = await run(target, {
+      dataDir,
+      workflowFile: ".github/workflows/cache.yml",
+      maxParallel: 4,
+    });
+    const errors = ["legs (1)", "legs (2)", "legs (3)", "legs (4)"].flatMap((leg) =>
+      second.logs(leg).filter((line) => line.startsWith("Error")),
+    );
+    expect(errors).toEqual([]);
+    expect(second.result.jobs.map((job) => job.conclusion)).toEqual(Array<string>(4).fill("success"));
+    expect(second.logs("legs (1)").join("\n")).toMatch(/Cache restored from key: outside-/);
   });
 });

@@ -2,7 +2,8 @@
 // tarball also bundles npm, npx and (up to Node 24) corepack. Without them a leg's `npm` was the
 // host's, which fails on other majors ("tracingChannel is not a function" on Node 19). Through
 // `slipway run` against an npm-shaped registry on loopback serving real .tgz files: each leg gets
-// the newest npm whose engines accept its Node, corepack only where Node bundled it.
+// an npm of the major its Node line bundles (else the newest whose engines accept that Node),
+// corepack only where Node bundled it.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -53,7 +54,7 @@ function publish(
 
 beforeAll(async () => {
   // Two Node majors nobody has on the host; bin/node is a script printing its version.
-  for (const version of ["24.99.0", "95.2.0"]) {
+  for (const version of ["24.99.0", "95.2.0", "14.99.0", "22.99.0"]) {
     publish(
       `node-linux-${arch}`,
       version,
@@ -74,6 +75,11 @@ beforeAll(async () => {
   publish("npm", "49.0.0", npm("49.0.0"), { bin: npmBins, engines: { node: "^24.0.0" } });
   publish("npm", "51.0.0", npm("51.0.0"), { bin: npmBins, engines: { node: ">=95" } });
   publish("npm", "52.0.0-pre.1", npm("52.0.0-pre.1"), { bin: npmBins, engines: { node: ">=20" } });
+  // For Node 14 and 22: their own npm majors (6, 10) and newer ones whose engines accept them too.
+  publish("npm", "6.99.0", npm("6.99.0"), { bin: npmBins, engines: { node: "^14.0.0" } });
+  publish("npm", "9.99.0", npm("9.99.0"), { bin: npmBins, engines: { node: "^14.17.0 || ^16.13.0" } });
+  publish("npm", "10.99.0", npm("10.99.0"), { bin: npmBins, engines: { node: "^22.0.0" } });
+  publish("npm", "11.99.0", npm("11.99.0"), { bin: npmBins, engines: { node: "^22.9.0" } });
   publish(
     "corepack",
     "0.99.0",
@@ -119,7 +125,7 @@ jobs:
 `;
 
 describe("Node from the npm registry comes with its npm", () => {
-  it("gives each leg the newest npm its Node supports (and corepack up to Node 24), from the tool cache", async () => {
+  it("gives each leg the newest npm its Node supports when none of its bundled major does (and corepack up to Node 24)", async () => {
     const repo = makeRepo([], { ".github/workflows/legs.yml": WORKFLOW });
     const toolCache = join(scratch, "tool-cache");
     try {
@@ -144,6 +150,35 @@ describe("Node from the npm registry comes with its npm", () => {
       expect(logs).toMatch(/corepack 0\.99\.0 added to Node 24\.99\.0/);
       const npmCli = join(toolCache, "node", "95.2.0", arch, "bin", "npm");
       expect(execFileSync(npmCli, { encoding: "utf8" })).toBe("npm 51.0.0\n");
+    } finally {
+      repo.cleanup();
+    }
+  }, 180_000);
+
+  it("gives Node 14 and 22 the npm major their official tarballs bundle, not a newer one their engines accept", async () => {
+    // yargs-parser's leg on Node 22 got npm 11.21, which skipped puppeteer's install script that
+    // npm 10 (Node 22's own) runs on GitHub; npm 7+ on Node 10–14 installs peer dependencies.
+    const repo = makeRepo([], {
+      ".github/workflows/legs.yml": WORKFLOW.replace("node: [24, 95]", "node: [14, 22]"),
+    });
+    const toolCache = join(scratch, "tool-cache-bundled");
+    try {
+      const result = await runCli(["run", "--json", "--max-parallel", "2"], {
+        cwd: repo.dir,
+        env: {
+          SLIPWAY_CACHE_DIR: join(scratch, "cache"),
+          RUNNER_TOOL_CACHE: toolCache,
+          SLIPWAY_NODE_SOURCE: "npm",
+          SLIPWAY_NODE_NPM_REGISTRY: base,
+        },
+        timeoutMs: 120_000,
+      });
+      expect(result.code, result.stderr.slice(-3000)).toBe(0);
+      const { runId } = JSON.parse(result.stdout) as { runId: string };
+      const logs = (await runCli(["logs", runId], { cwd: repo.dir, timeoutMs: 60_000 })).stdout;
+      expect(logs).toContain("leg 14: v14.99.0 npm 6.99.0 npx 6.99.0");
+      expect(logs).toContain("leg 22: v22.99.0 npm 10.99.0 npx 10.99.0");
+      expect(logs).toMatch(/npm 10\.99\.0 added to Node 22\.99\.0 \(npm 10 is what Node 22 bundles\)/);
     } finally {
       repo.cleanup();
     }

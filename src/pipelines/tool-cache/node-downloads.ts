@@ -133,9 +133,62 @@ export function npmPackageSource(registry: string, arch: string): NodeSource {
 }
 
 /**
- * Puts the newest release of `companion` whose `engines.node` accepts Node `nodeVersion` into
+ * The npm major each Node line ships in its official tarball (its latest releases: Node 14.21.3
+ * bundles npm 6.14.18, 20.20 npm 10.8, 22 npm 10.9, 24 npm 11). A newer npm major behaves
+ * differently (npm 7 installs peer dependencies, npm 11.21 blocks install scripts), so a job would
+ * not see what it sees on GitHub's runner.
+ */
+const BUNDLED_NPM_MAJOR: Readonly<Record<number, number>> = {
+  6: 3,
+  7: 4,
+  8: 6,
+  9: 5,
+  10: 6,
+  11: 6,
+  12: 6,
+  13: 6,
+  14: 6,
+  15: 7,
+  16: 8,
+  17: 8,
+  18: 10,
+  19: 9,
+  20: 10,
+  21: 10,
+  22: 10,
+  23: 10,
+  24: 11,
+  25: 11,
+};
+
+/**
+ * Which release of `companion` goes with Node `nodeVersion`, from those whose `engines.node`
+ * accept it (newest first): for npm, the newest of the major that Node line bundled, else of an
+ * older major (Node 18.0 predates npm 10's engines), else the newest; for the others the newest.
+ */
+function companionRelease<T>(
+  companion: string,
+  nodeVersion: string,
+  fits: readonly (readonly [string, T])[],
+): { found: readonly [string, T] | undefined; why: string } {
+  const bundled = companion === "npm" ? BUNDLED_NPM_MAJOR[semver.major(nodeVersion)] : undefined;
+  if (bundled !== undefined) {
+    const same = fits.find(([version]) => semver.major(version) === bundled);
+    if (same) return { found: same, why: `npm ${bundled} is what Node ${semver.major(nodeVersion)} bundles` };
+    const older = fits.find(([version]) => semver.major(version) < bundled);
+    if (older)
+      return {
+        found: older,
+        why: `no npm ${bundled} (what Node ${semver.major(nodeVersion)} bundles) supports it`,
+      };
+  }
+  return { found: fits[0], why: "the newest whose engines accept it" };
+}
+
+/**
+ * Puts the release of `companion` that goes with Node `nodeVersion` (`companionRelease`) into
  * `<dir>/lib/node_modules/<name>`, with bin links, as the official tarball lays it out. The exact
- * version Node bundled is not on the registry; this one is what `npm i -g npm` would pick there.
+ * version Node bundled is not on the registry; the same major is.
  * Best effort: a registry without the package leaves the Node usable (logged).
  */
 async function installCompanion(
@@ -163,7 +216,8 @@ async function installCompanion(
       return engines === undefined || semver.satisfies(nodeVersion, engines, { includePrerelease: true });
     })
     .sort(([a], [b]) => semver.rcompare(a, b));
-  const [version, meta] = fits[0] ?? [];
+  const { found, why } = companionRelease(companion.name, nodeVersion, fits);
+  const [version, meta] = found ?? [];
   const sha512 = meta?.dist?.integrity ? /^sha512-(.+)$/.exec(meta.dist.integrity)?.[1] : undefined;
   if (!version || !meta?.dist?.tarball || !sha512) {
     log?.(`${companion.name} not added to Node ${nodeVersion}: no release in ${registry} supports it`);
@@ -188,7 +242,7 @@ async function installCompanion(
     chmodSync(join(target, file), 0o755);
     symlinkSync(join("..", "lib", "node_modules", companion.name, file), join(dir, "bin", bin));
   }
-  log?.(`${companion.name} ${version} added to Node ${nodeVersion} (the newest whose engines accept it)`);
+  log?.(`${companion.name} ${version} added to Node ${nodeVersion} (${why})`);
 }
 
 /** Downloads a .tar.gz while hashing it, refuses it when `verify` says so, and unpacks it into `dir`. */

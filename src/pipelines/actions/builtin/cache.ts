@@ -1,8 +1,8 @@
-import { join } from "node:path";
+import { isAbsolute, join, relative, sep } from "node:path";
 import { DEFAULTS } from "../../../core/defaults.js";
 import { CacheStore, cacheVersion, type RestoreResult } from "../../cache/cache-store.js";
 import type { ActionContext, BuiltinAction } from "../contract.js";
-import { booleanInput, listInput, requiredInput } from "./inputs.js";
+import { lenientBooleanInput, listInput, requiredInput } from "./inputs.js";
 import { parsePathPatterns, resolveCacheEntries } from "./path-patterns.js";
 
 /** The store every cache action of a data directory shares; SLIPWAY_CACHE_MAX_BYTES overrides the limit. */
@@ -13,6 +13,37 @@ export function cacheStoreFor(
   const override = Number(env.SLIPWAY_CACHE_MAX_BYTES);
   const maxBytes = Number.isFinite(override) && override > 0 ? override : DEFAULTS.cacheMaxBytes;
   return new CacheStore({ root: join(dataDir, "cache"), maxBytes });
+}
+
+/**
+ * GitHub gives each job a machine; here jobs share the host, and a cache of a path outside the
+ * workspace (`~/.npm`, which jobs share) is one folder for all of them: two tar processes
+ * extracting into it at once fail ("Cannot open: File exists"), and one archiving it while another
+ * extracts reads half-written files. Such restores and saves take turns in this process; caches
+ * inside a job's own workspace need no turn.
+ */
+let outsideTurn: Promise<void> = Promise.resolve();
+
+async function inTurnIfOutside<T>(
+  context: ActionContext,
+  lines: readonly string[],
+  task: () => Promise<T>,
+): Promise<T> {
+  const { include } = parsePathPatterns(lines.join("\n"), context.workspace);
+  const outside = include.some((path) => {
+    const inWorkspace = relative(context.workspace, path);
+    return inWorkspace === ".." || inWorkspace.startsWith(`..${sep}`) || isAbsolute(inWorkspace);
+  });
+  if (!outside) return task();
+  const previous = outsideTurn;
+  let done!: () => void;
+  outsideTurn = new Promise<void>((resolve) => (done = resolve));
+  await previous;
+  try {
+    return await task();
+  } finally {
+    done();
+  }
 }
 
 const formatMB = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
@@ -54,9 +85,10 @@ async function restore(context: ActionContext): Promise<void> {
   const key = requiredInput(context, "key");
   const lines = pathLines(context);
   const restoreKeys = listInput(context, "restore-keys");
-  const result = await restoreFromStore(context, key, restoreKeys, cacheVersion(lines), {
-    lookupOnly: booleanInput(context, "lookup-only", false),
-  });
+  const lookupOnly = lenientBooleanInput(context, "lookup-only", false);
+  const result = await inTurnIfOutside(context, lines, () =>
+    restoreFromStore(context, key, restoreKeys, cacheVersion(lines), { lookupOnly }),
+  );
   context.setOutput("cache-primary-key", key);
   context.state.set("primary-key", key);
   switch (result.kind) {
@@ -77,7 +109,7 @@ async function restore(context: ActionContext): Promise<void> {
     case "miss":
       context.setOutput("cache-hit", "false");
       context.setOutput("cache-matched-key", "");
-      if (booleanInput(context, "fail-on-cache-miss", false)) {
+      if (lenientBooleanInput(context, "fail-on-cache-miss", false)) {
         throw new Error(
           `Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${key}`,
         );
@@ -101,11 +133,8 @@ async function save(context: ActionContext, key: string): Promise<void> {
     context.warning(`Path Validation Error: no path of ${lines.join(", ")} exists, so no cache is saved.`);
     return;
   }
-  const result = await cacheStoreFor(context.dataDir, context.env).save(
-    key,
-    cacheVersion(lines),
-    context.workspace,
-    entries,
+  const result = await inTurnIfOutside(context, lines, () =>
+    cacheStoreFor(context.dataDir, context.env).save(key, cacheVersion(lines), context.workspace, entries),
   );
   switch (result.kind) {
     case "saved":

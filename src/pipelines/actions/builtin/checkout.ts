@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { git } from "../../../affected/git.js";
 import { addWorktree } from "../../git.js";
 import type { ActionContext, BuiltinAction } from "../contract.js";
-import { booleanInput, integerInput, stringInput } from "./inputs.js";
+import { lenientBooleanInput, integerInput, stringInput } from "./inputs.js";
 
 async function mustGit(cwd: string, args: string[]): Promise<string> {
   const out = await git(cwd, args);
@@ -84,7 +84,7 @@ export const checkoutAction: BuiltinAction = {
       context.log(`Checked out ${ref || "the run's commit"} (${sha}) in the workspace`);
     } else if (target === context.workspace) {
       const current = await mustGit(target, ["rev-parse", "HEAD"]);
-      if (booleanInput(context, "clean", true)) {
+      if (lenientBooleanInput(context, "clean", true)) {
         await mustGit(target, ["reset", "--hard", "--quiet"]);
         await mustGit(target, ["clean", "-ffdxq"]);
       }

@@ -9,6 +9,16 @@ export function booleanInput(context: ActionContext, name: string, fallback: boo
   throw new Error(`input ${name}: expected true or false, got ${JSON.stringify(raw)}`);
 }
 
+/**
+ * A boolean input as actions/checkout, setup-node and cache read theirs: empty is the default,
+ * "true" in any case is true, anything else false (`contains('26.x', '.x')` written as plain
+ * text is false there, not an error). Actions that call core.getBooleanInput use `booleanInput`.
+ */
+export function lenientBooleanInput(context: ActionContext, name: string, fallback: boolean): boolean {
+  const raw = (context.inputs[name] ?? "").trim();
+  return raw === "" ? fallback : raw.toUpperCase() === "TRUE";
+}
+
 export function integerInput(context: ActionContext, name: string, fallback: number): number {
   const raw = (context.inputs[name] ?? "").trim();
   if (raw === "") return fallback;

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import semver from "semver";
 import type { ActionContext, BuiltinAction } from "../contract.js";
-import { booleanInput, stringInput } from "./inputs.js";
+import { lenientBooleanInput, stringInput } from "./inputs.js";
 import { provideNode } from "../../tool-cache/node-provider.js";
 import { own } from "../../../core/own.js";
 import { LTS_CODENAMES } from "../../tool-cache/node-versions.js";
@@ -121,7 +121,7 @@ async function runSetupNode(context: ActionContext): Promise<void> {
       wanted,
       settings: context.settings,
       hostVersion,
-      checkLatest: booleanInput(context, "check-latest", false),
+      checkLatest: lenientBooleanInput(context, "check-latest", false),
       ...(mirror !== "" ? { mirror: mirror.replace(/\/+$/, "") } : {}),
       signal: context.signal,
       log: (line) => context.log(line),
