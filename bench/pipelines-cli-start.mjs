@@ -7,7 +7,7 @@
 // it, also with it, in columns of their own.
 //   node bench/pipelines-cli-start.mjs [--before /path/to/bin/slipway.js] [--runs 10] [--no-build] [--no-write]
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI, build, machineLine, writeResultsSection } from "./pipelines-lib.mjs";
@@ -36,7 +36,16 @@ function measure(label, command, env = plainEnv) {
 }
 
 const machine = machineLine();
+// The floor under `status`: a CommonJS script that makes only the same request with Node's own
+// http client (no Slipway code), to the same closed port.
+const request = join(cwd, "request.cjs");
+writeFileSync(
+  request,
+  `require("node:http").request(process.env.SLIPWAY_URL + "/api/status").on("error", () => {}).end();\n`,
+);
 const baseline = measure("node -e 0", `${node} -e 0`);
+const floor = measure("http request", `${node} ${request}`);
+const caFloor = caEnv ? measure("http request (CA)", `${node} ${request}`, caEnv) : undefined;
 const caBaseline = caEnv ? measure("node -e 0 (CA)", `${node} -e 0`, caEnv) : undefined;
 const rows = [];
 for (const command of COMMANDS) {
@@ -60,12 +69,13 @@ const lines = [
   `| command | wall | CPU | CPU / node -e 0 |${caBaseline ? " with NODE_EXTRA_CA_CERTS: wall | CPU | CPU / node -e 0 |" : ""}${before ? " before: wall | before: CPU | before: CPU / node -e 0 |" : ""}`,
   `|---|---|---|---|${caBaseline ? "---|---|---|" : ""}${before ? "---|---|---|" : ""}`,
   `| \`node -e 0\` | ${f(baseline.wall)} | ${f(baseline.cpu)} | 1.00x |${caBaseline ? ` ${f(caBaseline.wall)} | ${f(caBaseline.cpu)} | 1.00x |` : ""}${before ? " | | |" : ""}`,
+  `| a script making only \`status\`'s request with Node's \`http\` | ${f(floor.wall)} | ${f(floor.cpu)} | ${x(floor.cpu, baseline.cpu)} |${caBaseline && caFloor ? ` ${f(caFloor.wall)} | ${f(caFloor.cpu)} | ${x(caFloor.cpu, caBaseline.cpu)} |` : ""}${before ? " | | |" : ""}`,
   ...rows.map(
     ({ text, after, withCa, old }) =>
       `| \`slipway ${text}\` | ${f(after.wall)} | ${f(after.cpu)} | **${x(after.cpu, baseline.cpu)}** |${withCa && caBaseline ? ` ${f(withCa.wall)} | ${f(withCa.cpu)} | ${x(withCa.cpu, caBaseline.cpu)} |` : ""}${old ? ` ${f(old.wall)} | ${f(old.cpu)} | ${x(old.cpu, baseline.cpu)} |` : ""}`,
   ),
   "",
-  "Target (issue 13): `slipway --help` and `slipway status` ≤ 1.5x a bare `node -e ''` start. Each command is a chunk of its own (esbuild code splitting) imported when it runs; dist/cli.js answers `--version`, `--help` (its text rendered at build time, `dist/help.txt`) and `status [--json]` without loading commander (bundled, like the other pure JavaScript dependencies); `run` loads the engine and the database driver only when a run starts.",
+  "Target (issue 13): `slipway --help` and `slipway status` ≤ 1.5x a bare `node -e ''` start. Each command is a chunk of its own (esbuild code splitting) imported when it runs; dist/cli.js answers `--version`, `--help` (its text rendered at build time, `dist/help.txt`) and `status [--json]` without loading commander (bundled, like the other pure JavaScript dependencies); `run` loads the engine and the database driver only when a run starts. The second row is the floor under `status`: Node's own http client, loaded and making the one request, without any Slipway code.",
 ];
 if (args.includes("--no-write")) console.log(lines.join("\n"));
 else writeResultsSection("pipelines-cli-start", lines.join("\n"));
