@@ -65,6 +65,12 @@ jobs:
     expect(build?.conclusion).toBe("failure");
     expect(build?.reason).toMatch(/services\.yml:12:7: .*'services' needs Docker/);
     expect(document.jobs.find((job) => job.id === "lint")).not.toHaveProperty("reason");
+
+    const { runId } = document as unknown as { runId: string };
+    const logs = await runCli(["logs", runId, "--job", "build"], { cwd: target.dir });
+    expect(logs.stderr).toBe("");
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(/build[\s\S]*services\.yml:12:7: .*'services' needs Docker/);
   });
 
   it("finds a job's logs by its display name and prints stored step summaries, masked", async () => {
