@@ -1,6 +1,12 @@
 import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseAction } from "@actions/workflow-parser/actions/action-parser";
+import { getActionSchema } from "@actions/workflow-parser/actions/action-schema";
+import {
+  TemplateContext,
+  TemplateValidationErrors,
+} from "@actions/workflow-parser/templates/template-context";
+import type { TemplateSchema } from "@actions/workflow-parser/templates/schema/template-schema";
 import { convertActionTemplate, type ActionTemplate } from "@actions/workflow-parser/actions/action-template";
 import { NoOperationTraceWriter } from "@actions/workflow-parser";
 import { ErrorPolicy } from "@actions/workflow-parser/model/convert";
@@ -194,7 +200,12 @@ function loadAction(
   path: string,
   shown: string,
 ): { template: ActionTemplate; root: TemplateToken } | { problems: string[] } {
-  const parsed = parseAction({ name: shown, content: readYamlText(path) }, new NoOperationTraceWriter());
+  const context = new TemplateContext(
+    new TemplateValidationErrors(),
+    runnerActionSchema(),
+    new NoOperationTraceWriter(),
+  );
+  const parsed = parseAction({ name: shown, content: readYamlText(path) }, context);
   const problems = actionProblems(parsed.context.errors.getErrors(), shown);
   if (problems.length > 0 || !parsed.value)
     return { problems: problems.length > 0 ? problems : [`${shown}: empty action`] };
@@ -205,6 +216,26 @@ function loadAction(
   const more = actionProblems(parsed.context.errors.getErrors(), shown);
   if (more.length > 0) return { problems: more };
   return { template, root: parsed.value };
+}
+
+let runnerSchema: TemplateSchema | undefined;
+
+/**
+ * The parser's action schema with `branding` accepting anything: its lists of icons and colours are
+ * the Marketplace's (and miss some, such as `black`); GitHub's runner does not look at branding.
+ */
+function runnerActionSchema(): TemplateSchema {
+  if (runnerSchema) return runnerSchema;
+  const strict = getActionSchema();
+  const definitions = { ...strict.definitions, branding: strict.getDefinition("any") };
+  runnerSchema = Object.assign(
+    Object.create(Object.getPrototypeOf(strict) as object) as TemplateSchema,
+    strict,
+    {
+      definitions,
+    },
+  );
+  return runnerSchema;
 }
 
 /**

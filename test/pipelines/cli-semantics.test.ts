@@ -21,6 +21,22 @@ jobs:
           echo "### Results for \${{ matrix.node }}" >> "$GITHUB_STEP_SUMMARY"
           echo "- 3 passed, token \${{ secrets.TOKEN }}" >> "$GITHUB_STEP_SUMMARY"
 `,
+      ".github/workflows/services.yml": `name: Services
+on: push
+jobs:
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo lint
+  build:
+    needs: lint
+    runs-on: ubuntu-latest
+    services:
+      postgres:
+        image: postgres:18
+    steps:
+      - run: echo build
+`,
       ".github/workflows/broken.yml":
         "name: Broken\non: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    bogus: 1\n    steps:\n      - run: true\n",
     });
@@ -33,6 +49,28 @@ jobs:
     const document = JSON.parse(result.stdout) as { error: { code: string; message: string } };
     expect(document.error.code).toBe("SLIPWAY_INVALID_WORKFLOW");
     expect(document.error.message).toContain(".github/workflows/broken.yml:6:5:");
+  });
+
+  it("says under --json why a job failed without running a step (services refused when reached)", async () => {
+    // brianc/node-postgres: the job with services printed only "conclusion": "failure" and no logs.
+    const result = await runCli(["run", "--json", "-W", ".github/workflows/services.yml"], {
+      cwd: target.dir,
+      timeoutMs: 120_000,
+    });
+    expect(result.code).toBe(1);
+    const document = JSON.parse(result.stdout) as {
+      jobs: { id: string; conclusion: string; reason?: string }[];
+    };
+    const build = document.jobs.find((job) => job.id === "build");
+    expect(build?.conclusion).toBe("failure");
+    expect(build?.reason).toMatch(/services\.yml:12:7: .*'services' needs Docker/);
+    expect(document.jobs.find((job) => job.id === "lint")).not.toHaveProperty("reason");
+
+    const { runId } = document as unknown as { runId: string };
+    const logs = await runCli(["logs", runId, "--job", "build"], { cwd: target.dir });
+    expect(logs.stderr).toBe("");
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(/build[\s\S]*services\.yml:12:7: .*'services' needs Docker/);
   });
 
   it("finds a job's logs by its display name and prints stored step summaries, masked", async () => {

@@ -299,6 +299,46 @@ jobs:
     );
   });
 
+  it("ignores action.yml's Marketplace metadata (branding, author), which GitHub's runner does not check", async () => {
+    // danielroe/uppt/pr@v0.5.5 has branding.color 'black', outside the parser's Marketplace list.
+    const target = repo({
+      ".github/workflows/local.yml": `name: Local
+on: push
+jobs:
+  use:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: ./.github/actions/composite
+      - uses: ./.github/actions/node
+`,
+      ".github/actions/composite/action.yml": `name: composite
+description: branded
+branding:
+  icon: coffee
+  color: black
+runs:
+  using: composite
+  steps:
+    - run: echo "branded composite ran"
+      shell: bash
+`,
+      ".github/actions/node/action.yml": `name: node
+branding:
+  color: pink
+  extra: 1
+runs:
+  using: node20
+  main: main.js
+`,
+      ".github/actions/node/main.js": `console.log("branded node action ran");\n`,
+    });
+    const { result, logs } = await run(target);
+    expect(logs("use").filter((line) => line.startsWith("Error"))).toEqual([]);
+    expect(result.conclusion).toBe("success");
+    expect(logs("use")).toEqual(expect.arrayContaining(["branded composite ran", "branded node action ran"]));
+  });
+
   it("gives a composite step's env the strings GitHub does: a missing value is empty, not 'null'", async () => {
     // codecov/codecov-action@v5 sets GITHUB_EVENT_PULL_REQUEST_HEAD_REPO_FULL_NAME from
     // github.event.pull_request.head.repo.full_name and takes any non-empty value on a push for a fork.

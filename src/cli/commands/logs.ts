@@ -41,6 +41,25 @@ export function registerLogs(program: Command): void {
             const keys = jobKeysNamed(run.result?.jobs ?? [], flags.job);
             if (keys.size > 0) lines = (await history.getLogs(runId)).filter((line) => keys.has(line.jobKey));
           }
+          if (flags.job !== undefined && lines.length === 0 && !flags.summary && !flags.json) {
+            // A job that ended before any step (refused services:, skipped by labels…) has no lines,
+            // only the reason its result records.
+            const wanted = flags.job;
+            const stopped = (run.result?.jobs ?? []).filter(
+              (job) =>
+                (job.id === wanted ||
+                  job.key === wanted ||
+                  job.name.toLowerCase() === wanted.toLowerCase()) &&
+                job.reason !== undefined,
+            );
+            if (stopped.length > 0) {
+              for (const job of stopped)
+                process.stdout.write(
+                  `${style.bold(`== ${job.key}`)}\n${job.conclusion}: ${job.reason ?? ""}\n`,
+                );
+              return;
+            }
+          }
           if (flags.job !== undefined && lines.length === 0) {
             const known = (run.result?.jobs ?? []).map((job) => job.name);
             throw new SlipwayError(

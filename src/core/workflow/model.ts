@@ -54,6 +54,7 @@ export function runDocument(result: RunResult): Record<string, unknown> {
       matrix: job.matrix,
       conclusion: job.conclusion,
       outputs: job.outputs,
+      ...(job.reason !== undefined ? { reason: job.reason } : {}),
       steps: job.steps.map((step) => ({
         name: step.name,
         outcome: step.outcome,
