@@ -38,19 +38,14 @@ export function registerLogs(program: Command): void {
           let lines = await history.getLogs(runId, flags.job);
           if (flags.job !== undefined && lines.length === 0) {
             // Not an id or a key: the name shown for the job (`name: Node ${{ matrix.node }}`).
-            const keys = jobKeysNamed(run.result?.jobs ?? [], flags.job);
+            const keys = new Set(jobsNamed(run.result?.jobs ?? [], flags.job).map((job) => job.key));
             if (keys.size > 0) lines = (await history.getLogs(runId)).filter((line) => keys.has(line.jobKey));
           }
           if (flags.job !== undefined && lines.length === 0 && !flags.summary && !flags.json) {
             // A job that ended before any step (refused services:, skipped by labels…) has no lines,
             // only the reason its result records.
-            const wanted = flags.job;
-            const stopped = (run.result?.jobs ?? []).filter(
-              (job) =>
-                (job.id === wanted ||
-                  job.key === wanted ||
-                  job.name.toLowerCase() === wanted.toLowerCase()) &&
-                job.reason !== undefined,
+            const stopped = jobsNamed(run.result?.jobs ?? [], flags.job).filter(
+              (job) => job.reason !== undefined,
             );
             if (stopped.length > 0) {
               for (const job of stopped)
@@ -94,10 +89,13 @@ export function registerLogs(program: Command): void {
     );
 }
 
-/** Keys of the jobs shown as `name` (exactly, else ignoring case). */
-function jobKeysNamed(jobs: readonly { key: string; name: string }[], name: string): Set<string> {
-  const exact = jobs.filter((job) => job.name === name);
-  const chosen =
-    exact.length > 0 ? exact : jobs.filter((job) => job.name.toLowerCase() === name.toLowerCase());
-  return new Set(chosen.map((job) => job.key));
+/** The jobs `--job` names: by id or key, else by the name shown (exactly, else ignoring case). */
+function jobsNamed<T extends { id: string; key: string; name: string }>(
+  jobs: readonly T[],
+  wanted: string,
+): T[] {
+  const byId = jobs.filter((job) => job.id === wanted || job.key === wanted);
+  if (byId.length > 0) return byId;
+  const exact = jobs.filter((job) => job.name === wanted);
+  return exact.length > 0 ? exact : jobs.filter((job) => job.name.toLowerCase() === wanted.toLowerCase());
 }
