@@ -124,63 +124,54 @@ jobs:
       - run: echo "leg \${{ matrix.node }}:" "$(node --version)" "$(npm --version)" "$(npx --version)" $(ls "$(dirname "$(command -v node)")")
 `;
 
+/**
+ * Runs the legs workflow (the Nodes of `nodes`) with Node from the fake registry into its own tool
+ * cache; answers the run's logs and the tool cache.
+ */
+async function runLegs(nodes: string, toolCacheName: string): Promise<{ logs: string; toolCache: string }> {
+  const repo = makeRepo([], {
+    ".github/workflows/legs.yml": WORKFLOW.replace("node: [24, 95]", `node: ${nodes}`),
+  });
+  const toolCache = join(scratch, toolCacheName);
+  try {
+    const result = await runCli(["run", "--json", "--max-parallel", "2"], {
+      cwd: repo.dir,
+      env: {
+        SLIPWAY_CACHE_DIR: join(scratch, "cache"),
+        RUNNER_TOOL_CACHE: toolCache,
+        SLIPWAY_NODE_SOURCE: "npm",
+        SLIPWAY_NODE_NPM_REGISTRY: base,
+      },
+      timeoutMs: 120_000,
+    });
+    expect(result.code, result.stderr.slice(-3000)).toBe(0);
+    const { runId } = JSON.parse(result.stdout) as { runId: string };
+    const logs = (await runCli(["logs", runId], { cwd: repo.dir, timeoutMs: 60_000 })).stdout;
+    return { logs, toolCache };
+  } finally {
+    repo.cleanup();
+  }
+}
+
 describe("Node from the npm registry comes with its npm", () => {
   it("gives each leg the newest npm its Node supports when none of its bundled major does (and corepack up to Node 24)", async () => {
-    const repo = makeRepo([], { ".github/workflows/legs.yml": WORKFLOW });
-    const toolCache = join(scratch, "tool-cache");
-    try {
-      const result = await runCli(["run", "--json", "--max-parallel", "2"], {
-        cwd: repo.dir,
-        env: {
-          SLIPWAY_CACHE_DIR: join(scratch, "cache"),
-          RUNNER_TOOL_CACHE: toolCache,
-          SLIPWAY_NODE_SOURCE: "npm",
-          SLIPWAY_NODE_NPM_REGISTRY: base,
-        },
-        timeoutMs: 120_000,
-      });
-      expect(result.code, result.stderr.slice(-3000)).toBe(0);
-      const { runId } = JSON.parse(result.stdout) as { runId: string };
-      const logs = (await runCli(["logs", runId], { cwd: repo.dir, timeoutMs: 60_000 })).stdout;
-      // The host's npm would print its own version; these are the tool cache's.
-      // corepack left Node's tarball after 24: Node 95 gets none.
-      expect(logs).toContain("leg 24: v24.99.0 npm 49.0.0 npx 49.0.0 corepack node npm npx\n");
-      expect(logs).toContain("leg 95: v95.2.0 npm 51.0.0 npx 51.0.0 node npm npx\n");
-      expect(logs).toMatch(/npm 49\.0\.0 added to Node 24\.99\.0/);
-      expect(logs).toMatch(/corepack 0\.99\.0 added to Node 24\.99\.0/);
-      const npmCli = join(toolCache, "node", "95.2.0", arch, "bin", "npm");
-      expect(execFileSync(npmCli, { encoding: "utf8" })).toBe("npm 51.0.0\n");
-    } finally {
-      repo.cleanup();
-    }
+    const { logs, toolCache } = await runLegs("[24, 95]", "tool-cache");
+    // The host's npm would print its own version; these are the tool cache's.
+    // corepack left Node's tarball after 24: Node 95 gets none.
+    expect(logs).toContain("leg 24: v24.99.0 npm 49.0.0 npx 49.0.0 corepack node npm npx\n");
+    expect(logs).toContain("leg 95: v95.2.0 npm 51.0.0 npx 51.0.0 node npm npx\n");
+    expect(logs).toMatch(/npm 49\.0\.0 added to Node 24\.99\.0/);
+    expect(logs).toMatch(/corepack 0\.99\.0 added to Node 24\.99\.0/);
+    const npmCli = join(toolCache, "node", "95.2.0", arch, "bin", "npm");
+    expect(execFileSync(npmCli, { encoding: "utf8" })).toBe("npm 51.0.0\n");
   }, 180_000);
 
   it("gives Node 14 and 22 the npm major their official tarballs bundle, not a newer one their engines accept", async () => {
     // yargs-parser's leg on Node 22 got npm 11.21, which skipped puppeteer's install script that
     // npm 10 (Node 22's own) runs on GitHub; npm 7+ on Node 10–14 installs peer dependencies.
-    const repo = makeRepo([], {
-      ".github/workflows/legs.yml": WORKFLOW.replace("node: [24, 95]", "node: [14, 22]"),
-    });
-    const toolCache = join(scratch, "tool-cache-bundled");
-    try {
-      const result = await runCli(["run", "--json", "--max-parallel", "2"], {
-        cwd: repo.dir,
-        env: {
-          SLIPWAY_CACHE_DIR: join(scratch, "cache"),
-          RUNNER_TOOL_CACHE: toolCache,
-          SLIPWAY_NODE_SOURCE: "npm",
-          SLIPWAY_NODE_NPM_REGISTRY: base,
-        },
-        timeoutMs: 120_000,
-      });
-      expect(result.code, result.stderr.slice(-3000)).toBe(0);
-      const { runId } = JSON.parse(result.stdout) as { runId: string };
-      const logs = (await runCli(["logs", runId], { cwd: repo.dir, timeoutMs: 60_000 })).stdout;
-      expect(logs).toContain("leg 14: v14.99.0 npm 6.99.0 npx 6.99.0");
-      expect(logs).toContain("leg 22: v22.99.0 npm 10.99.0 npx 10.99.0");
-      expect(logs).toMatch(/npm 10\.99\.0 added to Node 22\.99\.0 \(npm 10 is what Node 22 bundles\)/);
-    } finally {
-      repo.cleanup();
-    }
+    const { logs } = await runLegs("[14, 22]", "tool-cache-bundled");
+    expect(logs).toContain("leg 14: v14.99.0 npm 6.99.0 npx 6.99.0");
+    expect(logs).toContain("leg 22: v22.99.0 npm 10.99.0 npx 10.99.0");
+    expect(logs).toMatch(/npm 10\.99\.0 added to Node 22\.99\.0 \(npm 10 is what Node 22 bundles\)/);
   }, 180_000);
 });
