@@ -266,19 +266,20 @@ runs:
   });
 });
 
-describe("local actions", () => {
-  it("accepts action.yml files with only runs (no name or description), as GitHub's runner does", async () => {
-    const target = repo({
-      ".github/workflows/local.yml": `name: Local
+/** A workflow whose one job checks out and uses the local actions `.github/actions/<name>` in turn. */
+const usesLocal = (...names: string[]): string => `name: Local
 on: push
 jobs:
   use:
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
-      - uses: ./.github/actions/composite
-      - uses: ./.github/actions/node
-`,
+${names.map((name) => `      - uses: ./.github/actions/${name}\n`).join("")}`;
+
+describe("local actions", () => {
+  it("accepts action.yml files with only runs (no name or description), as GitHub's runner does", async () => {
+    const target = repo({
+      ".github/workflows/local.yml": usesLocal("composite", "node"),
       ".github/actions/composite/action.yml": `runs:
   using: composite
   steps:
@@ -302,16 +303,7 @@ jobs:
   it("ignores action.yml's Marketplace metadata (branding, author), which GitHub's runner does not check", async () => {
     // danielroe/uppt/pr@v0.5.5 has branding.color 'black', outside the parser's Marketplace list.
     const target = repo({
-      ".github/workflows/local.yml": `name: Local
-on: push
-jobs:
-  use:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: ./.github/actions/composite
-      - uses: ./.github/actions/node
-`,
+      ".github/workflows/local.yml": usesLocal("composite", "node"),
       ".github/actions/composite/action.yml": `name: composite
 description: branded
 branding:
@@ -343,15 +335,7 @@ runs:
     // codecov/codecov-action@v5 sets GITHUB_EVENT_PULL_REQUEST_HEAD_REPO_FULL_NAME from
     // github.event.pull_request.head.repo.full_name and takes any non-empty value on a push for a fork.
     const target = repo({
-      ".github/workflows/local.yml": `name: Local
-on: push
-jobs:
-  use:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: ./.github/actions/composite
-`,
+      ".github/workflows/local.yml": usesLocal("composite"),
       ".github/actions/composite/action.yml": `runs:
   using: composite
   steps:
@@ -373,15 +357,7 @@ jobs:
 
   it("still reports what action.yml lacks that the runner needs (runs.using)", async () => {
     const target = repo({
-      ".github/workflows/local.yml": `name: Local
-on: push
-jobs:
-  use:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: ./.github/actions/broken
-`,
+      ".github/workflows/local.yml": usesLocal("broken"),
       ".github/actions/broken/action.yml": `runs:
   main: main.js
 `,
