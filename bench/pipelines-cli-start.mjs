@@ -75,7 +75,7 @@ const lines = [
       `| \`slipway ${text}\` | ${f(after.wall)} | ${f(after.cpu)} | **${x(after.cpu, baseline.cpu)}** |${withCa && caBaseline ? ` ${f(withCa.wall)} | ${f(withCa.cpu)} | ${x(withCa.cpu, caBaseline.cpu)} |` : ""}${old ? ` ${f(old.wall)} | ${f(old.cpu)} | ${x(old.cpu, baseline.cpu)} |` : ""}`,
   ),
   "",
-  "Target (issue 13): `slipway --help` and `slipway status` ≤ 1.5x a bare `node -e ''` start. Each command is a chunk of its own (esbuild code splitting) imported when it runs; dist/cli.js answers `--version`, `--help` (its text rendered at build time, `dist/help.txt`) and `status [--json]` without loading commander (bundled, like the other pure JavaScript dependencies); `run` loads the engine and the database driver only when a run starts. The second row is the floor under `status`: Node's own http client, loaded and making the one request, without any Slipway code.",
+  "Target (issue 13): `slipway --help` and `slipway status` ≤ 1.5x a bare `node -e ''` start. `slipway` starts dist/launch.cjs, one CommonJS file that answers `--version`, `--help` (its text rendered at build time, `dist/help.txt`) and `status [--json]` itself, without Node's ESM loader, commander or the chunks of the full CLI; every other command line imports dist/cli.js, where each command is a chunk of its own (esbuild code splitting) imported when it runs (`run` loads the engine and the database driver only when a run starts). The second row is the floor under `status`: Node's own http client, loaded and making the one request, without any Slipway code.",
 ];
 if (args.includes("--no-write")) console.log(lines.join("\n"));
 else writeResultsSection("pipelines-cli-start", lines.join("\n"));

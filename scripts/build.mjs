@@ -49,6 +49,30 @@ await esbuild.build({
   plugins: [keepExternal],
 });
 
+// dist/launch.cjs: what bin/slipway.js starts. One CommonJS file, no chunks: `--version`, `--help`
+// and `status` are answered without Node's ESM loader or the chunks of dist/cli.js (launch.ts),
+// which it imports for every other command line.
+await esbuild.build({
+  entryPoints: { launch: "src/cli/launch.ts" },
+  outdir: "dist",
+  outExtension: { ".js": ".cjs" },
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  sourcemap: true,
+  logLevel: "warning",
+  plugins: [
+    keepExternal,
+    {
+      name: "full-cli-beside",
+      setup(build) {
+        build.onResolve({ filter: /^\.\/main\.js$/ }, () => ({ path: "./cli.js", external: true }));
+      },
+    },
+  ],
+});
+
 // dist/commands.json and dist/help.txt: what `slipway --help` lists and prints without loading every
 // command or commander (command-table.ts, src/cli/main.ts).
 execFileSync(process.execPath, ["dist/cli.js"], {

@@ -1,3 +1,6 @@
+/** A registry symbol: the same in every bundle of the CLI loaded into one process. */
+const GUARDED = Symbol.for("slipway.dropOutputWhenClosed");
+
 /**
  * `slipway history | head -1`: the reader goes away and the next write fails with EPIPE. Without a
  * listener that error is thrown from the stream and the command dies with a stack trace, halfway
@@ -9,6 +12,10 @@
  */
 export function dropOutputWhenClosed(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
   for (const stream of streams) {
+    // Once per stream: the launcher (launch.ts) and the full CLI (main.ts), two bundles, both ask.
+    const marked = stream as NodeJS.WriteStream & { [GUARDED]?: true };
+    if (marked[GUARDED]) continue;
+    marked[GUARDED] = true;
     stream.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
       // Later writes (and their callbacks) become no-ops: nothing reads them any more.

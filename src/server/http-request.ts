@@ -1,7 +1,8 @@
 /**
  * One HTTP(S) request with node:http, body read whole: what the CLI's API client needs. node:http
  * (loaded on the first request) rather than undici or fetch, whose load costs a CLI command more
- * than the request itself. Rejects with the socket's error (`code` such as ECONNREFUSED), or
+ * than the request itself; through process.getBuiltinModule, which a CommonJS bundle (dist/launch.cjs)
+ * loads without starting Node's ESM loader as `import()` would. Rejects with the socket's error (`code` such as ECONNREFUSED), or
  * ETIMEDOUT when the server is silent for `timeoutMs`.
  */
 export async function httpRequest(
@@ -9,7 +10,10 @@ export async function httpRequest(
   options: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number },
 ): Promise<{ statusCode: number; text: string }> {
   const target = new URL(url);
-  const { request } = target.protocol === "https:" ? await import("node:https") : await import("node:http");
+  const { request } =
+    target.protocol === "https:"
+      ? process.getBuiltinModule("node:https")
+      : process.getBuiltinModule("node:http");
   return new Promise((resolve, reject) => {
     const req = request(
       target,

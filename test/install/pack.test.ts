@@ -52,6 +52,8 @@ describe("npm pack → npm install -g → slipway on a project of one's own", ()
     const listing = run("tar", ["tzf", join(packDir, tarball!)], work);
     for (const file of [
       "package/bin/slipway.js",
+      "package/bin/package.json",
+      "package/dist/launch.cjs",
       "package/dist/cli.js",
       "package/dist/proxy.js",
       "package/web/dist/index.html",

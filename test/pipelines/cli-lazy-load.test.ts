@@ -1,7 +1,10 @@
 // The CLI loads only the command it runs; `slipway --help` lists the commands from the table the
-// build wrote (dist/commands.json). These check that the list is the commands' own.
-import { readFileSync } from "node:fs";
+// build wrote (dist/commands.json). These check that the list is the commands' own, and that the
+// short commands are answered by the launcher alone (dist/launch.cjs, without the full CLI).
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers.js";
 
@@ -31,5 +34,36 @@ describe("CLI start-up", () => {
     const unknown = await runCli(["rnu"], { cwd: tmpdir() });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command 'rnu'.*Did you mean run/s);
+  }, 60_000);
+
+  it("answers --version, --help and status from the launcher alone; the rest is the full CLI's", () => {
+    // An installation with only bin/ and the launcher's files: no dist/cli.js, no chunks.
+    const repo = new URL("../../", import.meta.url).pathname;
+    const install = mkdtempSync(join(tmpdir(), "slipway-launcher-"));
+    try {
+      cpSync(join(repo, "bin"), join(install, "bin"), { recursive: true });
+      for (const file of ["launch.cjs", "help.txt", "commands.json"])
+        cpSync(join(repo, "dist", file), join(install, "dist", file));
+      const slipway = (...args: string[]) =>
+        spawnSync(process.execPath, [join(install, "bin/slipway.js"), ...args], {
+          cwd: install,
+          encoding: "utf8",
+          timeout: 30_000,
+          env: { ...process.env, NO_COLOR: "1", SLIPWAY_URL: "http://127.0.0.1:9" },
+        });
+      const { version } = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string };
+      expect(slipway("--version").stdout).toBe(`${version}\n`);
+      expect(slipway("--help").stdout).toBe(readFileSync(join(repo, "dist/help.txt"), "utf8"));
+      const status = slipway("status", "--json");
+      expect(status.status).toBe(1);
+      expect(JSON.parse(status.stdout)).toMatchObject({ error: { code: "SLIPWAY_UNAVAILABLE" } });
+      expect(status.stderr).toContain("cannot reach the Slipway server at http://127.0.0.1:9");
+      // Any other command line is handed to dist/cli.js, which this installation lacks.
+      const history = slipway("history");
+      expect(history.status).not.toBe(0);
+      expect(history.stderr).toContain("dist/cli.js");
+    } finally {
+      rmSync(install, { recursive: true, force: true });
+    }
   }, 60_000);
 });
