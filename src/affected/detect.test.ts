@@ -94,6 +94,31 @@ describe("detectAffected", { timeout: 60_000 }, () => {
     expect(report.affected).toEqual(["@m/api"]);
   });
 
+  it("with an explicit --base from a subfolder: the merge base, the commits and the whole working tree", async () => {
+    const root = workspaceRepo();
+    git(root, "checkout", "-q", "-b", "feature");
+    write(root, { "packages/core/index.js": "export const x = 2;\n" });
+    commitAll(root, "core change");
+    git(root, "checkout", "-q", "main");
+    write(root, { "apps/api/index.js": "2\n" });
+    commitAll(root, "api on main");
+    git(root, "checkout", "-q", "feature");
+    // Untracked and uncommitted files outside the folder asked from count too.
+    write(root, { "apps/ui/new-file.js": "untracked\n", "README.md": "dirty\n" });
+    git(root, "add", "README.md");
+
+    const report = await detectAffected({ cwd: join(root, "apps/api"), base: "main" });
+    expect(report.root).toBe(git(root, "rev-parse", "--show-toplevel"));
+    expect(report.base).toEqual({
+      kind: "commit",
+      sha: git(root, "merge-base", "main", "feature"),
+      description: "merge base of main and the head",
+    });
+    expect(report.head).toEqual({ rev: "HEAD", sha: git(root, "rev-parse", "HEAD"), includesWorkingTree: true });
+    expect(report.changedFiles).toEqual(["README.md", "apps/ui/new-file.js", "packages/core/index.js"]);
+    expect(report.affected.sort()).toEqual(["@m/core", "@m/ui"]);
+  });
+
   it("treats a lockfile change as affecting everything", async () => {
     const root = workspaceRepo();
     write(root, { "package-lock.json": "{}" });

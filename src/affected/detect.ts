@@ -2,6 +2,7 @@ import { computeAffected, type AffectedResult } from "./affected.js";
 import { discoverServices, type ServiceSource } from "./discover.js";
 import {
   changedFiles,
+  compareAtOnce,
   resolveDefaultBase,
   resolveExplicitBase,
   revParse,
@@ -30,6 +31,18 @@ export async function detectAffected(options: {
   head?: string;
 }): Promise<AffectedReport> {
   const headRev = options.head ?? "HEAD";
+  const includesWorkingTree = options.head === undefined;
+  const compared =
+    options.base === undefined
+      ? undefined
+      : await compareAtOnce(options.cwd, options.base, headRev, { includeWorkingTree: includesWorkingTree });
+  if (compared) {
+    const { root, headSha, base, files } = compared;
+    const { source, services } = servicesOf(root);
+    const head = { rev: headRev, sha: headSha, includesWorkingTree };
+    return { root, source, base, head, changedFiles: files, ...computeAffected(services, files) };
+  }
+  // Step by step: no base given, or one of the questions above failed and this finds out why.
   const [root, headSha] = await Promise.all([topLevel(options.cwd), revParse(options.cwd, headRev)]);
   if (!root) throw new AffectedInputError(`${options.cwd} is not inside a git repository`);
   // git looks for the base while the services are read from disk.
@@ -39,14 +52,7 @@ export async function detectAffected(options: {
       : resolveDefaultBase(root, headSha)
     : undefined;
   resolvingBase?.catch(() => undefined);
-  let discovered: ReturnType<typeof discoverServices>;
-  try {
-    discovered = discoverServices(root);
-  } catch (error) {
-    // An unreadable slipway.yaml or package.json is the user's to fix: say which file and why.
-    throw new AffectedInputError((error as Error).message, { cause: error });
-  }
-  const { source, services } = discovered;
+  const { source, services } = servicesOf(root);
   if (!headSha || !resolvingBase) {
     if (options.head)
       throw new AffectedInputError(`unknown revision ${JSON.stringify(options.head)} for --head`);
@@ -67,7 +73,6 @@ export async function detectAffected(options: {
   } catch (error) {
     throw new AffectedInputError(`--base: ${(error as Error).message}`);
   }
-  const includesWorkingTree = options.head === undefined;
   const head = { rev: headRev, sha: headSha, includesWorkingTree };
   if (base.kind === "everything") {
     return {
@@ -81,4 +86,13 @@ export async function detectAffected(options: {
   }
   const files = await changedFiles(root, base.sha, headSha, { includeWorkingTree: includesWorkingTree });
   return { root, source, base, head, changedFiles: files, ...computeAffected(services, files) };
+}
+
+function servicesOf(root: string): ReturnType<typeof discoverServices> {
+  try {
+    return discoverServices(root);
+  } catch (error) {
+    // An unreadable slipway.yaml or package.json is the user's to fix: say which file and why.
+    throw new AffectedInputError((error as Error).message, { cause: error });
+  }
 }

@@ -64,6 +64,46 @@ export async function resolveExplicitBase(
   };
 }
 
+/** An explicit base and head compared in one round of git questions. */
+export interface Comparison {
+  root: string;
+  headSha: string;
+  base: BaseResolution & { kind: "commit" };
+  files: string[];
+}
+
+/**
+ * `compare base...head` as one round of three git processes asked at once (the top level and both
+ * commits; their merge base; the files changed since it) rather than five in turn: each git
+ * process costs a run several milliseconds. Undefined when one of them fails (an unknown revision,
+ * no common history, not a repository): the step-by-step path then finds out which and says why.
+ */
+export async function compareAtOnce(
+  cwd: string,
+  base: string,
+  head: string,
+  options: { includeWorkingTree: boolean },
+): Promise<Comparison | undefined> {
+  if (NULL_SHA.test(base) || [base, head].some((rev) => rev.startsWith("-"))) return undefined;
+  const [resolved, mergeBase, committed, ...workingTree] = await Promise.all([
+    git(cwd, ["rev-parse", "--show-toplevel", `${head}^{commit}`, `${base}^{commit}`]),
+    git(cwd, ["merge-base", base, head]),
+    // Three dots: from the merge base, as the merge-base question above finds it.
+    git(cwd, ["diff", "--name-only", "--no-renames", "-z", `${base}...${head}`]),
+    ...(options.includeWorkingTree ? workingTreeChanges(cwd) : []),
+  ]);
+  const [root, headSha, baseSha] = resolved?.trim().split("\n") ?? [];
+  const sha = mergeBase?.trim();
+  if (!root || !headSha || !baseSha || !sha || committed === undefined) return undefined;
+  const description = sha === baseSha ? base : `merge base of ${base} and the head`;
+  return {
+    root,
+    headSha,
+    base: { kind: "commit", sha, description },
+    files: [...new Set([committed, ...workingTree].flatMap(nulSeparated))].sort(),
+  };
+}
+
 const DEFAULT_BRANCHES = ["origin/HEAD", "main", "master", "origin/main", "origin/master"];
 
 /**
@@ -106,12 +146,15 @@ export async function changedFiles(
 ): Promise<string[]> {
   const lists = await Promise.all([
     git(cwd, ["diff", "--name-only", "--no-renames", "-z", baseSha, headSha]),
-    ...(options.includeWorkingTree
-      ? [
-          git(cwd, ["diff", "--name-only", "--no-renames", "-z", "HEAD"]),
-          git(cwd, ["ls-files", "--others", "--exclude-standard", "-z"]),
-        ]
-      : []),
+    ...(options.includeWorkingTree ? workingTreeChanges(cwd) : []),
   ]);
   return [...new Set(lists.flatMap(nulSeparated))].sort();
+}
+
+/** Uncommitted and untracked files, relative to the top level from any folder of the repository. */
+function workingTreeChanges(cwd: string): Promise<string | undefined>[] {
+  return [
+    git(cwd, ["diff", "--name-only", "--no-renames", "-z", "HEAD"]),
+    git(cwd, ["ls-files", "--others", "--exclude-standard", "--full-name", "-z", "--", ":/"]),
+  ];
 }
