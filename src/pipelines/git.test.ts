@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { commit, git, tempDirs } from "./actions/builtin/test-context.js";
-import { defaultBranch, repositoryRoot } from "./git.js";
+import { defaultBranch, repositoryName, repositoryRoot, resolveRef } from "./git.js";
 
 const dirs = tempDirs();
 afterEach(() => dirs.cleanup());
@@ -56,5 +56,36 @@ describe("repositoryRoot", () => {
     commit(root, { "sub/b.txt": "b" }, "second");
     expect(repositoryRoot(`${root}/sub`)).toBe(git(root, "rev-parse", "--show-toplevel"));
     expect(() => repositoryRoot(dirs.make("slipway-not-git-"))).toThrow(/not inside a git repository/);
+  });
+});
+
+describe("resolveRef without --ref", () => {
+  it("is HEAD's commit, its first parent and its branch; the commit itself when detached", async () => {
+    const root = repo("main");
+    const first = git(root, "rev-parse", "HEAD");
+    expect(await resolveRef(root, undefined)).toEqual({ sha: first, ref: "refs/heads/main", parent: null });
+    commit(root, { "b.txt": "b" }, "second");
+    const second = git(root, "rev-parse", "HEAD");
+    expect(await resolveRef(root, undefined)).toEqual({ sha: second, ref: "refs/heads/main", parent: first });
+    git(root, "checkout", "-q", "--detach", "HEAD");
+    expect(await resolveRef(root, undefined)).toEqual({ sha: second, ref: second, parent: first });
+  });
+
+  it("says there is no commit in a repository without one", async () => {
+    const root = dirs.make("slipway-git-empty-");
+    git(root, "init", "-q", "-b", "main");
+    await expect(resolveRef(root, undefined)).rejects.toThrow(/--ref HEAD: no such commit/);
+  });
+});
+
+describe("repositoryName", () => {
+  it("is owner/name of origin's URL, with url.*.insteadOf applied as git does", async () => {
+    const root = repo("main");
+    expect(await repositoryName(root)).toMatch(/^local\/slipway-git-/);
+    git(root, "remote", "add", "origin", "gh:acme/widgets.git");
+    git(root, "config", "url.https://github.com/.insteadOf", "gh:");
+    git(root, "config", "url.https://mirror.example/.insteadOf", "g");
+    expect(git(root, "remote", "get-url", "origin")).toBe("https://github.com/acme/widgets.git");
+    expect(await repositoryName(root)).toBe("acme/widgets");
   });
 });

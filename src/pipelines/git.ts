@@ -72,10 +72,24 @@ export interface ResolvedRef {
   sha: string;
   /** Full ref name: refs/heads/x, refs/tags/v1, or the sha itself when detached. */
   ref: string;
+  /** The commit's first parent, null for a root commit; absent when it was not asked on the way. */
+  parent?: string | null;
 }
 
 /** Resolves `--ref` (a branch, tag, full ref or sha; default HEAD) to a commit and a full ref name. */
 export async function resolveRef(repoRoot: string, ref: string | undefined): Promise<ResolvedRef> {
+  if (ref === undefined) {
+    // The usual case in one git process: HEAD's commit, its parents (none for a root commit) and
+    // the branch HEAD names ("HEAD" when detached). An unborn HEAD fails it: asked below, one by one.
+    const lines = (
+      await tryGitAsync(repoRoot, ["rev-parse", "HEAD^{commit}", "HEAD^@", "--symbolic-full-name", "HEAD"])
+    )?.split("\n");
+    if (lines && lines.length >= 2) {
+      const [sha = "", ...rest] = lines;
+      const branch = rest.pop();
+      return { sha, ref: branch === "HEAD" || !branch ? sha : branch, parent: rest[0] ?? null };
+    }
+  }
   const wanted = ref ?? "HEAD";
   const exists = (full: string) =>
     tryGitAsync(repoRoot, ["show-ref", "--verify", "--quiet", full]).then((out) => out !== undefined);
@@ -103,7 +117,10 @@ export function parentOf(repoRoot: string, sha: string): Promise<string | undefi
  * The repository's default branch, as GitHub would name it: origin's HEAD, else
  * `init.defaultBranch` when that branch exists, else `main` or `master` (local or on origin).
  */
-export async function defaultBranch(repoRoot: string): Promise<string | undefined> {
+export async function defaultBranch(
+  repoRoot: string,
+  settings: Promise<RepositorySettings> = repositorySettings(repoRoot),
+): Promise<string | undefined> {
   // One git process answers for origin's HEAD and the usual names, rather than one per ref.
   const usual = ["main", "master"];
   const [listed, configured] = await Promise.all([
@@ -113,7 +130,7 @@ export async function defaultBranch(repoRoot: string): Promise<string | undefine
       "refs/remotes/origin/HEAD",
       ...usual.flatMap((name) => [`refs/heads/${name}`, `refs/remotes/origin/${name}`]),
     ]),
-    tryGitAsync(repoRoot, ["config", "--get", "init.defaultBranch"]),
+    settings.then((found) => found.initDefaultBranch),
   ]);
   const symrefs = new Map<string, string>();
   const commits = new Set<string>();
@@ -241,9 +258,47 @@ export async function moveWorktree(
   });
 }
 
+/** What a run reads from the repository's git configuration. */
+export interface RepositorySettings {
+  /** `init.defaultBranch`. */
+  initDefaultBranch?: string;
+  /** The origin remote's URL as `git remote get-url origin` gives it (`url.*.insteadOf` applied). */
+  originUrl?: string;
+}
+
+/** The settings a run needs, from one `git config` process rather than one per setting. */
+export async function repositorySettings(repoRoot: string): Promise<RepositorySettings> {
+  const out = await tryGitAsync(repoRoot, [
+    "config",
+    "--get-regexp",
+    "^(init\\.defaultbranch|remote\\.origin\\.url|url\\..*\\.insteadof)$",
+  ]);
+  const settings: RepositorySettings = {};
+  const insteadOf: { prefix: string; base: string }[] = [];
+  for (const line of out ? out.split("\n") : []) {
+    const space = line.indexOf(" ");
+    // Git prints the section and the key in lower case; a subsection (url.<base>.) as written.
+    const [key, value] = space === -1 ? [line, ""] : [line.slice(0, space), line.slice(space + 1)];
+    if (key === "init.defaultbranch") settings.initDefaultBranch ??= value;
+    else if (key === "remote.origin.url") settings.originUrl ??= value;
+    else if (key.startsWith("url.") && key.endsWith(".insteadof"))
+      insteadOf.push({ prefix: value, base: key.slice("url.".length, -".insteadof".length) });
+  }
+  // As git rewrites a remote URL: the longest matching insteadOf prefix wins.
+  const rewrite = insteadOf
+    .filter(({ prefix }) => settings.originUrl?.startsWith(prefix))
+    .sort((a, b) => b.prefix.length - a.prefix.length)[0];
+  if (rewrite && settings.originUrl)
+    settings.originUrl = rewrite.base + settings.originUrl.slice(rewrite.prefix.length);
+  return settings;
+}
+
 /** `owner/name` from the origin remote when it looks like one, else `local/<dir name>`. */
-export async function repositoryName(repoRoot: string): Promise<string> {
-  const url = await tryGitAsync(repoRoot, ["remote", "get-url", "origin"]);
+export async function repositoryName(
+  repoRoot: string,
+  settings: Promise<RepositorySettings> = repositorySettings(repoRoot),
+): Promise<string> {
+  const url = (await settings).originUrl;
   const match = url ? /[:/]([^/:]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url) : null;
   if (match) return `${match[1]}/${match[2]}`;
   return `local/${repoRoot.split("/").filter(Boolean).pop() ?? "repo"}`;

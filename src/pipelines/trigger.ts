@@ -8,6 +8,7 @@ import {
   mergeBase,
   parentOf,
   repositoryName,
+  repositorySettings,
   resolveCommit,
   resolveRef,
   type ResolvedRef,
@@ -46,12 +47,13 @@ export async function describeTrigger(
   const pr = given.pull_request as
     { head?: { ref?: string }; base?: { ref?: string; sha?: string }; number?: number } | undefined;
   const refFromPayload = eventName === "push" && typeof given.ref === "string" ? given.ref : undefined;
+  const settings = repositorySettings(repoRoot);
   const [resolved, mainBranch, repository] = await Promise.all([
     options.sha === undefined
       ? resolveRef(repoRoot, options.ref ?? refFromPayload)
       : pinnedCommit(repoRoot, options.sha, options.ref ?? refFromPayload),
-    defaultBranch(repoRoot),
-    repositoryName(repoRoot),
+    defaultBranch(repoRoot, settings),
+    repositoryName(repoRoot, settings),
   ]);
   let baseSha: string | undefined;
   let headRef = "";
@@ -78,7 +80,11 @@ export async function describeTrigger(
     baseSha = await resolveCommit(repoRoot, options.base);
   } else if (eventName === "push") {
     const before = typeof given.before === "string" && !/^0+$/.test(given.before) ? given.before : undefined;
-    baseSha = before ? await safeCommit(repoRoot, before) : await parentOf(repoRoot, resolved.sha);
+    baseSha = before
+      ? await safeCommit(repoRoot, before)
+      : resolved.parent !== undefined
+        ? (resolved.parent ?? undefined)
+        : await parentOf(repoRoot, resolved.sha);
   }
   const facts: PayloadFacts = {
     repoRoot,
