@@ -114,7 +114,11 @@ describe("detectAffected", { timeout: 60_000 }, () => {
       sha: git(root, "merge-base", "main", "feature"),
       description: "merge base of main and the head",
     });
-    expect(report.head).toEqual({ rev: "HEAD", sha: git(root, "rev-parse", "HEAD"), includesWorkingTree: true });
+    expect(report.head).toEqual({
+      rev: "HEAD",
+      sha: git(root, "rev-parse", "HEAD"),
+      includesWorkingTree: true,
+    });
     expect(report.changedFiles).toEqual(["README.md", "apps/ui/new-file.js", "packages/core/index.js"]);
     expect(report.affected.sort()).toEqual(["@m/core", "@m/ui"]);
   });
