@@ -28,6 +28,8 @@ const SHARED_LOCATIONS: { variable: string; path: string; always: boolean }[] = 
   { variable: "RUSTUP_HOME", path: ".rustup", always: false },
   { variable: "GOPATH", path: "go", always: false },
   { variable: "npm_config_store_dir", path: ".local/share/pnpm/store", always: false }, // pnpm's store
+  // Playwright's browsers (hundreds of MB per browser): installs take a lock (`__dirlock`).
+  { variable: "PLAYWRIGHT_BROWSERS_PATH", path: ".cache/ms-playwright", always: true },
 ];
 
 /** What every job of a run gets from the host user's HOME: the files to seed, the variables. */

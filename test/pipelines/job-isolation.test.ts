@@ -29,6 +29,7 @@ jobs:
           sleep 1
           echo "leg \${{ matrix.n }} owner=$(cat ~/owner) home_is_host=$([ "$HOME" = "$HOST_HOME" ] && echo yes || echo no)"
           echo "leg \${{ matrix.n }} npmrc=$(grep -c registry.example.test ~/.npmrc) cache=$npm_config_cache"
+          echo "leg \${{ matrix.n }} browsers=$PLAYWRIGHT_BROWSERS_PATH"
 `;
 
 describe("per-job HOME", () => {
@@ -54,6 +55,9 @@ describe("per-job HOME", () => {
       // unless the environment names one (npm run sets npm_config_cache for the tests).
       const cache = process.env.npm_config_cache ?? join(home, ".npm");
       expect(result.stdout).toContain(`leg ${leg} npmrc=1 cache=${cache}`);
+      // Playwright's browsers too: `~/.cache/ms-playwright` in a cache path is the folder it uses.
+      const browsers = process.env.PLAYWRIGHT_BROWSERS_PATH ?? join(home, ".cache/ms-playwright");
+      expect(result.stdout).toContain(`leg ${leg} browsers=${browsers}`);
     }
     expect(existsSync(join(home, "owner"))).toBe(false);
     expect(readFileSync(join(home, ".npmrc"), "utf8")).toBe("registry=http://registry.example.test/\n");
