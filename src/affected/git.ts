@@ -1,18 +1,18 @@
-import { execFile } from "node:child_process";
+import { execFileAsync } from "../fork-server.js";
 
 /**
  * Runs git in `cwd`; resolves with stdout, or undefined when git fails (unknown revision, not a
  * repo…). Asynchronous: the built-in actions run in the runner's process, whose event loop reads
  * the other jobs' output meanwhile, and independent questions go to git at once.
  */
-export function git(cwd: string, args: readonly string[]): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    execFile("git", args, { cwd, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 }, (error, stdout) => {
-      // A numeric code is git's exit status; anything else (ENOENT, a full buffer) is not git's answer.
-      if (error && typeof error.code !== "number") reject(new Error(`cannot run git: ${error.message}`));
-      else resolve(error ? undefined : stdout);
-    });
-  });
+export async function git(cwd: string, args: readonly string[]): Promise<string | undefined> {
+  try {
+    return (await execFileAsync("git", args, { cwd })).stdout;
+  } catch (error) {
+    // A numeric code is git's exit status; anything else (ENOENT, a full buffer) is not git's answer.
+    if (typeof (error as { code?: unknown }).code === "number") return undefined;
+    throw new Error(`cannot run git: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 const NULL_SHA = /^0{40}$/;

@@ -3,6 +3,7 @@ import { access, readFile, rename, writeFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { promisify } from "node:util";
 import { SlipwayError } from "../core/errors.js";
+import { execFileAsync as execCaptured } from "../fork-server.js";
 
 /** Runs git in `cwd` and returns its trimmed stdout; throws with git's own message on failure. */
 export function git(cwd: string, args: string[]): string {
@@ -48,11 +49,7 @@ const execFileAsync = promisify(execFile);
  */
 export async function gitAsync(cwd: string, args: string[]): Promise<string> {
   try {
-    const { stdout } = await execFileAsync("git", args, {
-      cwd,
-      encoding: "utf8",
-      maxBuffer: 256 * 1024 * 1024,
-    });
+    const { stdout } = await execCaptured("git", args, { cwd });
     return stdout.trim();
   } catch (error) {
     const stderr = String((error as { stderr?: string }).stderr ?? "").trim();

@@ -1,10 +1,8 @@
-import { execFile } from "node:child_process";
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { promisify } from "node:util";
+import { execFileAsync } from "../fork-server.js";
 import { moveWorktree, removeWorktree } from "./git.js";
 
-const execFileAsync = promisify(execFile);
 const gitIn = (cwd: string, args: string[]) => execFileAsync("git", args, { cwd });
 
 /**

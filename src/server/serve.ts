@@ -41,6 +41,7 @@ import { attachRunsAndNotifier } from "./runs-and-notifier.js";
 import { defaultWebRoot } from "./static.js";
 
 import { SERVER_INFO_FILE } from "./server-info-file.js";
+import { startForkServer } from "../fork-server.js";
 
 export { SERVER_INFO_FILE };
 
@@ -101,6 +102,8 @@ export const dataDirOf = (dir: string) => join(resolve(dir), DEFAULTS.dataDir);
  * the HTTP API on loopback. Writes `<data>/server.json` so the CLI finds it without SLIPWAY_URL.
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
+  // The runs' git questions start from a small helper, not from this process (fork-server.ts).
+  startForkServer();
   const dir = resolve(options.dir);
   const data = dataDirOf(dir);
   const log = options.logger ?? createLogger("server");
