@@ -94,6 +94,22 @@ describe("jobs in an environment with approval", () => {
       conclusion: "failure",
       reason: "bob rejected the production job: not today",
     });
+    // Its logs: none, and why (as `slipway logs --job` prints it); a job the run lacks is a 404.
+    const logs = await h.api.call<{ jobs: unknown[] }>("GET", `/api/runs/${run.runId}/logs?job=ship`, {
+      token: alice,
+    });
+    expect(logs.status).toBe(200);
+    expect(logs.json.jobs).toEqual([
+      { key: "ship", id: "ship", lines: [], reason: "bob rejected the production job: not today" },
+    ]);
+    const plain = await h.api.call<string>("GET", `/api/runs/${run.runId}/logs?job=ship`, {
+      token: alice,
+      headers: { accept: "text/plain" },
+    });
+    expect(plain.json).toBe("== ship\nbob rejected the production job: not today\n");
+    const missing = await call(alice, "GET", `/api/runs/${run.runId}/logs?job=deploy`);
+    expect(missing.status).toBe(404);
+    expect(missing.json.error?.message).toBe(`run ${run.runId} has no job deploy (jobs: build, ship)`);
   }, 60_000);
 
   it("fail the job when the approval expires", async () => {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { SlipwayError } from "../../core/errors.js";
+import { jobsNamed } from "../../pipelines/runs/run-view.js";
 import { printJson, style } from "../output.js";
 import { DATABASE_HELP, withStore } from "../state.js";
 import { databasePath } from "./run.js";
@@ -87,15 +88,4 @@ export function registerLogs(program: Command): void {
           }
         }),
     );
-}
-
-/** The jobs `--job` names: by id or key, else by the name shown (exactly, else ignoring case). */
-function jobsNamed<T extends { id: string; key: string; name: string }>(
-  jobs: readonly T[],
-  wanted: string,
-): T[] {
-  const byId = jobs.filter((job) => job.id === wanted || job.key === wanted);
-  if (byId.length > 0) return byId;
-  const exact = jobs.filter((job) => job.name === wanted);
-  return exact.length > 0 ? exact : jobs.filter((job) => job.name.toLowerCase() === wanted.toLowerCase());
 }

@@ -28,6 +28,7 @@ import type { RunEvent, RunResult } from "../../core/workflow/model.js";
 import type { JobDispatch } from "../job-dispatch.js";
 import { runWorkflows, type RunOptions } from "../run.js";
 import {
+  jobsNamed,
   runView,
   type JobNode,
   type LiveJobs,
@@ -64,6 +65,14 @@ export interface RunLogLine {
   text: string;
   /** ISO-8601, when the line was written; absent on lines recorded before times were kept. */
   at?: string;
+}
+
+/** A job's stored log lines; `reason` when it ended before its first step (or was skipped). */
+export interface RunJobLogs {
+  key: string;
+  id: string;
+  lines: RunLogLine[];
+  reason?: string;
 }
 
 /** A workflow file the dashboard's Run offers. */
@@ -375,11 +384,29 @@ export class RunManager {
     return stored && this.view(stored);
   }
 
-  /** Stored (masked) log lines per job key, in order. */
-  async logs(runId: string, job?: string): Promise<{ key: string; id: string; lines: RunLogLine[] }[]> {
-    if (!(await this.get(runId))) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${runId}`);
-    const byKey = new Map<string, { key: string; id: string; lines: RunLogLine[] }>();
-    for (const line of await this.options.store.getLogs(runId, job)) {
+  /**
+   * Stored (masked) log lines per job key, in order; `job` names jobs as `slipway logs --job` does
+   * (id, key or the name shown). A job named that has no lines (it ended before its first step,
+   * or was skipped) is there with none, and the reason its result gives.
+   */
+  async logs(runId: string, job?: string): Promise<RunJobLogs[]> {
+    const run = await this.get(runId);
+    if (!run) throw new SlipwayError("SLIPWAY_NOT_FOUND", `no run ${runId}`);
+    const named = job === undefined ? undefined : jobsNamed(run.jobs, job);
+    if (named?.length === 0) {
+      const known = [...new Set(run.jobs.map((j) => j.name))];
+      throw new SlipwayError(
+        "SLIPWAY_NOT_FOUND",
+        `run ${runId} has no job ${job}${known.length > 0 ? ` (jobs: ${known.join(", ")})` : ""}`,
+      );
+    }
+    const byKey = new Map<string, RunJobLogs>();
+    for (const { key, id, reason } of named ?? [])
+      byKey.set(key, { key, id, lines: [], ...(reason === undefined ? {} : { reason }) });
+    const stored = named
+      ? (await Promise.all(named.map(({ key }) => this.options.store.getLogs(runId, key)))).flat()
+      : await this.options.store.getLogs(runId);
+    for (const line of stored) {
       let entry = byKey.get(line.jobKey);
       if (!entry) byKey.set(line.jobKey, (entry = { key: line.jobKey, id: line.jobId, lines: [] }));
       entry.lines.push({

@@ -246,3 +246,17 @@ export function runView(stored: StoredRun, meta: RunMeta | undefined, live?: Liv
     jobs: jobViews(meta?.graph ?? [], result?.jobs ?? [], result ? undefined : live, meta?.jobStartedAt),
   };
 }
+
+/**
+ * The jobs `slipway logs --job` and `GET /api/runs/:id/logs?job=` name: by id or key, else by
+ * the name shown (exactly, else ignoring case).
+ */
+export function jobsNamed<T extends { id: string; key: string; name: string }>(
+  jobs: readonly T[],
+  wanted: string,
+): T[] {
+  const byId = jobs.filter((job) => job.id === wanted || job.key === wanted);
+  if (byId.length > 0) return byId;
+  const exact = jobs.filter((job) => job.name === wanted);
+  return exact.length > 0 ? exact : jobs.filter((job) => job.name.toLowerCase() === wanted.toLowerCase());
+}

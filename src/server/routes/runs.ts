@@ -69,20 +69,20 @@ export const runRoutes: ApiRoute[] = [
     tag: "runs",
     summary: "A run's log lines per job, masked as stored",
     description:
-      "JSON `{ runId, jobs: [{ key, id, lines: [{ step, level, text, at? }] }] }` (`at`: when the line was " +
-      "written, ISO-8601); with `Accept: text/plain` " +
-      "the lines as `slipway logs` prints them, under `== job / step` headings.",
+      "JSON `{ runId, jobs: [{ key, id, lines: [{ step, level, text, at? }], reason? }] }` (`at`: when the line " +
+      "was written, ISO-8601); with `Accept: text/plain` " +
+      "the lines as `slipway logs` prints them, under `== job / step` headings. `job` names jobs as " +
+      "`slipway logs --job` does (id, key, or the name shown); a job that ended before its first step has no " +
+      "lines and the `reason` it ended; 404 when the run has no such job.",
     query: logsQuery,
     handler: async ({ app, params, query, req, res }): Promise<ApiReply> => {
       const jobs = await runsAndNotifierOf(app).runs.logs(params.id ?? "", query.job);
-      if (query.job !== undefined && jobs.length === 0) {
-        throw new SlipwayError("SLIPWAY_NOT_FOUND", `run ${params.id} has no logs for job ${query.job}`);
-      }
       if (!(req.headers.accept ?? "").startsWith("text/plain")) {
         return { status: 200, body: { runId: params.id, jobs } };
       }
       const out: string[] = [];
       for (const job of jobs) {
+        if (job.lines.length === 0 && job.reason !== undefined) out.push(`== ${job.key}`, job.reason);
         let heading = "";
         for (const line of job.lines) {
           const next = `== ${job.key} / ${line.step}`;
