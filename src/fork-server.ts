@@ -88,6 +88,7 @@ interface Reply {
  * start; a request that names one passes it on.
  */
 const HELPER = `
+process.title = "slipway fork-server";
 const { execFile } = require("node:child_process");
 process.on("message", ({ id, file, args, options }) => {
   execFile(file, args, { ...options, encoding: "utf8" }, (error, stdout, stderr) => {
