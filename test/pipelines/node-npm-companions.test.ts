@@ -54,7 +54,7 @@ function publish(
 
 beforeAll(async () => {
   // Two Node majors nobody has on the host; bin/node is a script printing its version.
-  for (const version of ["24.99.0", "95.2.0", "14.99.0", "22.99.0"]) {
+  for (const version of ["24.99.0", "95.2.0", "14.99.0", "22.99.0", "26.99.0"]) {
     publish(
       `node-linux-${arch}`,
       version,
@@ -75,11 +75,12 @@ beforeAll(async () => {
   publish("npm", "49.0.0", npm("49.0.0"), { bin: npmBins, engines: { node: "^24.0.0" } });
   publish("npm", "51.0.0", npm("51.0.0"), { bin: npmBins, engines: { node: ">=95" } });
   publish("npm", "52.0.0-pre.1", npm("52.0.0-pre.1"), { bin: npmBins, engines: { node: ">=20" } });
-  // For Node 14 and 22: their own npm majors (6, 10) and newer ones whose engines accept them too.
+  // For Node 14, 22 and 26: their own npm majors (6, 10, 11) and newer ones whose engines accept them too.
   publish("npm", "6.99.0", npm("6.99.0"), { bin: npmBins, engines: { node: "^14.0.0" } });
   publish("npm", "9.99.0", npm("9.99.0"), { bin: npmBins, engines: { node: "^14.17.0 || ^16.13.0" } });
   publish("npm", "10.99.0", npm("10.99.0"), { bin: npmBins, engines: { node: "^22.0.0" } });
-  publish("npm", "11.99.0", npm("11.99.0"), { bin: npmBins, engines: { node: "^22.9.0" } });
+  publish("npm", "11.99.0", npm("11.99.0"), { bin: npmBins, engines: { node: "^22.9.0 || >=26" } });
+  publish("npm", "12.99.0", npm("12.99.0"), { bin: npmBins, engines: { node: ">=26" } });
   publish(
     "corepack",
     "0.99.0",
@@ -166,12 +167,14 @@ describe("Node from the npm registry comes with its npm", () => {
     expect(execFileSync(npmCli, { encoding: "utf8" })).toBe("npm 51.0.0\n");
   }, 180_000);
 
-  it("gives Node 14 and 22 the npm major their official tarballs bundle, not a newer one their engines accept", async () => {
+  it("gives Node 14, 22 and 26 the npm major their official tarballs bundle, not a newer one their engines accept", async () => {
     // yargs-parser's leg on Node 22 got npm 11.21, which skipped puppeteer's install script that
     // npm 10 (Node 22's own) runs on GitHub; npm 7+ on Node 10–14 installs peer dependencies.
-    const { logs } = await runLegs("[14, 22]", "tool-cache-bundled");
+    // Node 26 got npm 12, whose `npm view --json` array broke node-semver's install-latest-npm.
+    const { logs } = await runLegs("[14, 22, 26]", "tool-cache-bundled");
     expect(logs).toContain("leg 14: v14.99.0 npm 6.99.0 npx 6.99.0");
     expect(logs).toContain("leg 22: v22.99.0 npm 10.99.0 npx 10.99.0");
+    expect(logs).toContain("leg 26: v26.99.0 npm 11.99.0 npx 11.99.0");
     expect(logs).toMatch(/npm 10\.99\.0 added to Node 22\.99\.0 \(npm 10 is what Node 22 bundles\)/);
   }, 180_000);
 });

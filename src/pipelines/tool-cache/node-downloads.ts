@@ -134,9 +134,10 @@ export function npmPackageSource(registry: string, arch: string): NodeSource {
 
 /**
  * The npm major each Node line ships in its official tarball (its latest releases: Node 14.21.3
- * bundles npm 6.14.18, 20.20 npm 10.8, 22 npm 10.9, 24 npm 11). A newer npm major behaves
- * differently (npm 7 installs peer dependencies, npm 11.21 blocks install scripts), so a job would
- * not see what it sees on GitHub's runner.
+ * bundles npm 6.14.18, 20.20 npm 10.8, 22 npm 10.9, 24 npm 11, 26 npm 11). A newer npm major behaves
+ * differently (npm 7 installs peer dependencies, npm 11.21 blocks install scripts, npm 12's
+ * `npm view --json` always prints an array), so a job would not see what it sees on GitHub's
+ * runner. A line missing here gets the newest npm its engines accept: add each new Node major.
  */
 const BUNDLED_NPM_MAJOR: Readonly<Record<number, number>> = {
   6: 3,
@@ -159,6 +160,7 @@ const BUNDLED_NPM_MAJOR: Readonly<Record<number, number>> = {
   23: 10,
   24: 11,
   25: 11,
+  26: 11,
 };
 
 /**
