@@ -187,6 +187,53 @@ jobs:
       );
   }, 120_000);
 
+  // GitHub's runners have node20 and node24 actions; a host on another major has no such action to run.
+  const hostMajor = Number(process.versions.node.split(".")[0]);
+  it.skipIf(hostMajor !== 20 && hostMajor !== 24)(
+    "runs an action of Slipway's own Node major on that Node when the job put another node on PATH",
+    async () => {
+      // scule: setup-node 18, then codecov-action (node20) downloaded a Node 20 that Slipway itself
+      // runs on; with no download source the action ran on the job's Node 18.
+      const toolCache = tempDir("slipway-empty-toolcache-");
+      mkdirSync(join(toolCache, "node"));
+      const using = `node${hostMajor}`;
+      const target = repo({
+        ".github/workflows/js.yml": `name: js
+on: push
+jobs:
+  js:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo "$GITHUB_WORKSPACE/old-node" >> "$GITHUB_PATH"
+      - run: echo "PATH has $(node --version)"
+      - uses: ./.github/actions/js
+`,
+        "old-node/node": '#!/bin/sh\necho "v18.99.0 (the job\'s node)"\n',
+        ".github/actions/js/action.yml": `runs:\n  using: ${using}\n  main: index.js\n`,
+        ".github/actions/js/index.js": 'console.log("action ran " + process.version);\n',
+      });
+      target.git("update-index", "--chmod=+x", "old-node/node");
+      target.git("commit", "-qm", "executable");
+      const result = await runCli(["run"], {
+        cwd: target.dir,
+        env: {
+          SLIPWAY_CACHE_DIR: tempDir("slipway-cache-"),
+          RUNNER_TOOL_CACHE: toolCache,
+          SLIPWAY_NODE_SOURCE: "nodejs",
+          // Nothing listens there: a download would fail at once.
+          SLIPWAY_NODE_MIRROR: "http://127.0.0.1:9/dist",
+        },
+        timeoutMs: 90_000,
+      });
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toContain("PATH has v18.99.0 (the job's node)");
+      expect(result.stdout).toContain(`action ran ${process.version}`);
+      expect(result.stdout + result.stderr).not.toMatch(/none could be downloaded|Downloading Node/);
+    },
+    120_000,
+  );
+
   it("downloads the Node a node24 action declares into the tool cache when the host has another", async () => {
     // The tool cache node-matrix.test.ts shares: the ~30 MB download happens once per machine.
     const toolCache = join(tmpdir(), "slipway-test-toolcache");

@@ -17,9 +17,11 @@ export function actionNodeMajor(using: string): number | undefined {
 }
 
 /**
- * The Node binary for a JavaScript action: the tool cache's newest of that major, else the `node`
- * on the step's PATH when it is that major, else one downloaded into the tool cache (as setup-node
- * would). When nothing can be had the action runs with the `node` on PATH and `note` says so.
+ * The Node binary for a JavaScript action: the tool cache's newest of that major, else the Node
+ * running Slipway when it is that major (GitHub's runner runs actions on its own Node, whatever
+ * setup-node put on PATH), else the `node` on the step's PATH when it is, else one downloaded into
+ * the tool cache (as setup-node would). When nothing can be had the action runs with the `node` on
+ * PATH and `note` says so.
  */
 export async function actionNode(
   using: string,
@@ -38,6 +40,9 @@ export async function actionNode(
   const { toolCache } = options.settings;
   const cached = findCached(toolCache, "node", process.arch, `${major}.x`);
   if (cached) return { binary: join(cached.dir, "bin", "node") };
+  // A job that set up another Node (setup-node 18, then a node20 action) would otherwise download
+  // a Node 20 the host already runs, or without a download source run the action on Node 18.
+  if (semver.major(process.version) === major) return { binary: process.execPath };
   const probe = spawnSync("node", ["--version"], { env: options.env, encoding: "utf8" });
   const hostVersion = probe.error || probe.status !== 0 ? undefined : probe.stdout.trim();
   if (hostVersion && semver.coerce(hostVersion)?.major === major) return {};
