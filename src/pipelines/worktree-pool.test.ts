@@ -71,6 +71,43 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
     expect(worktrees()).toBe(1);
   });
 
+  it("sets a reused worktree's untracked top-level folders aside: the checkout does not wait for their deletion, the run's end does", async () => {
+    const { repoRoot, second, workspace } = setup();
+    // A deletion that takes as long as the test says (as 30,000 files of a node_modules would).
+    const deleting: { path: string; entries: string[]; finish: () => void }[] = [];
+    const removeFolder = (path: string) =>
+      new Promise<void>((resolve) => {
+        deleting.push({
+          path,
+          entries: readdirSync(path).sort(),
+          finish: () => resolve(rmSync(path, { recursive: true })),
+        });
+      });
+    const runDir = dirs.make("slipway-pool-run-");
+    const pool = new WorktreePool(repoRoot, join(runDir, "worktrees"), undefined, removeFolder);
+    const one = workspace("workspace-one");
+    await addWorktree(repoRoot, one, second);
+    // The last job's install and build: untracked at the top level, and inside a tracked folder.
+    writeFiles(one, { "node_modules/p/index.js": "x", "dist/app.js": "built", "lib/generated.js": "g" });
+    await pool.release(one);
+
+    const two = workspace("workspace-two");
+    expect(await pool.claim(two, second)).toBe(true);
+    expect(readdirSync(two).sort()).toEqual([".git", ".gitignore", "app.js", "lib"]);
+    expect(readdirSync(join(two, "lib")).sort()).toEqual(["extra.js", "util.js"]);
+    expect(git(two, "status", "--porcelain", "--ignored")).toBe("");
+    // Claimed while the deletion of what was set aside still runs.
+    expect(deleting.map((d) => d.entries)).toEqual([["dist", "node_modules"]]);
+    await pool.release(two);
+    let closed = false;
+    const closing = pool.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed).toBe(false);
+    deleting[0]!.finish();
+    await closing;
+    expect(existsSync(deleting[0]!.path)).toBe(false);
+  });
+
   it("removes a kept worktree that cannot be reused, and the workspace stays an empty folder", async () => {
     const { repoRoot, second, pool, workspace, worktrees } = setup();
     const one = workspace("workspace-one");
