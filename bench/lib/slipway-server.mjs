@@ -10,11 +10,33 @@ import { join } from "node:path";
 const TICK_MS = 1000 / 100; // /proc/<pid>/stat counts in clock ticks (USER_HZ, 100 on Linux)
 
 /** utime + stime + cutime + cstime of a process, in ms. */
-function cpuOf(pid) {
+function ownCpuOf(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // fields[0] is field 3 (state): utime..cstime are fields 14..17.
   return fields.slice(11, 15).reduce((sum, ticks) => sum + Number(ticks), 0) * TICK_MS;
+}
+
+/**
+ * The server's CPU time with its fork server's (the helper that starts the runs' git processes
+ * lives as long as the server, so what it and its children use is never added to the server's
+ * own children's time).
+ */
+function cpuOf(pid) {
+  let children = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+  } catch {
+    // no children file (older kernels): the server alone
+  }
+  const helpers = children.filter((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, "utf8").startsWith("slipway fork-server");
+    } catch {
+      return false;
+    }
+  });
+  return helpers.reduce((sum, helper) => sum + ownCpuOf(helper), ownCpuOf(pid));
 }
 
 /**
