@@ -52,18 +52,26 @@ function workspaceRepo(): string {
   return root;
 }
 
+/**
+ * On branch `feature`, which changed core; main moved on since (an api change) and must not count:
+ * three-dot semantics.
+ */
+function featureBranchRepo(): string {
+  const root = workspaceRepo();
+  git(root, "checkout", "-q", "-b", "feature");
+  write(root, { "packages/core/index.js": "export const x = 2;\n" });
+  commitAll(root, "core change");
+  git(root, "checkout", "-q", "main");
+  write(root, { "apps/api/index.js": "2\n" });
+  commitAll(root, "api on main");
+  git(root, "checkout", "-q", "feature");
+  return root;
+}
+
 // Each case builds a git repository: generous time on a busy machine.
 describe("detectAffected", { timeout: 60_000 }, () => {
   it("on a feature branch compares with the merge base of main and includes dependents", async () => {
-    const root = workspaceRepo();
-    git(root, "checkout", "-q", "-b", "feature");
-    write(root, { "packages/core/index.js": "export const x = 2;\n" });
-    commitAll(root, "core change");
-    // A later commit on main must not count: three-dot semantics.
-    git(root, "checkout", "-q", "main");
-    write(root, { "apps/api/index.js": "2\n" });
-    commitAll(root, "api on main");
-    git(root, "checkout", "-q", "feature");
+    const root = featureBranchRepo();
 
     const report = await detectAffected({ cwd: root });
     expect(report.source).toBe("npm-workspaces");
@@ -95,14 +103,7 @@ describe("detectAffected", { timeout: 60_000 }, () => {
   });
 
   it("with an explicit --base from a subfolder: the merge base, the commits and the whole working tree", async () => {
-    const root = workspaceRepo();
-    git(root, "checkout", "-q", "-b", "feature");
-    write(root, { "packages/core/index.js": "export const x = 2;\n" });
-    commitAll(root, "core change");
-    git(root, "checkout", "-q", "main");
-    write(root, { "apps/api/index.js": "2\n" });
-    commitAll(root, "api on main");
-    git(root, "checkout", "-q", "feature");
+    const root = featureBranchRepo();
     // Untracked and uncommitted files outside the folder asked from count too.
     write(root, { "apps/ui/new-file.js": "untracked\n", "README.md": "dirty\n" });
     git(root, "add", "README.md");

@@ -146,9 +146,24 @@ describe("github.token", () => {
 });
 
 describe("the Node of JavaScript actions", () => {
-  it("runs node16 actions on Node 20 and, when no Node 24 can be had, a node24 action on the host's node with a warning", async () => {
+  /** `slipway run` with an empty tool cache and a Node source that cannot download anything. */
+  const runWithoutDownloads = (dir: string) => {
     const toolCache = tempDir("slipway-empty-toolcache-");
     mkdirSync(join(toolCache, "node"));
+    return runCli(["run"], {
+      cwd: dir,
+      env: {
+        SLIPWAY_CACHE_DIR: tempDir("slipway-cache-"),
+        RUNNER_TOOL_CACHE: toolCache,
+        SLIPWAY_NODE_SOURCE: "nodejs",
+        // Nothing listens there: a download fails at once.
+        SLIPWAY_NODE_MIRROR: "http://127.0.0.1:9/dist",
+      },
+      timeoutMs: 90_000,
+    });
+  };
+
+  it("runs node16 actions on Node 20 and, when no Node 24 can be had, a node24 action on the host's node with a warning", async () => {
     const action = (using: string): Record<string, string> => ({
       [`.github/actions/${using}/action.yml`]: `runs:\n  using: ${using}\n  main: index.js\n`,
       [`.github/actions/${using}/index.js`]: `console.log("${using} action ran " + process.version);\n`,
@@ -167,17 +182,7 @@ jobs:
       ...action("node16"),
       ...action("node24"),
     });
-    const result = await runCli(["run"], {
-      cwd: target.dir,
-      env: {
-        SLIPWAY_CACHE_DIR: tempDir("slipway-cache-"),
-        RUNNER_TOOL_CACHE: toolCache,
-        SLIPWAY_NODE_SOURCE: "nodejs",
-        // Nothing listens there: the download fails at once.
-        SLIPWAY_NODE_MIRROR: "http://127.0.0.1:9/dist",
-      },
-      timeoutMs: 90_000,
-    });
+    const result = await runWithoutDownloads(target.dir);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain(`node16 action ran ${process.version}`);
     expect(result.stdout).toContain(`node24 action ran ${process.version}`);
@@ -194,8 +199,6 @@ jobs:
     async () => {
       // scule: setup-node 18, then codecov-action (node20) downloaded a Node 20 that Slipway itself
       // runs on; with no download source the action ran on the job's Node 18.
-      const toolCache = tempDir("slipway-empty-toolcache-");
-      mkdirSync(join(toolCache, "node"));
       const using = `node${hostMajor}`;
       const target = repo({
         ".github/workflows/js.yml": `name: js
@@ -215,17 +218,7 @@ jobs:
       });
       target.git("update-index", "--chmod=+x", "old-node/node");
       target.git("commit", "-qm", "executable");
-      const result = await runCli(["run"], {
-        cwd: target.dir,
-        env: {
-          SLIPWAY_CACHE_DIR: tempDir("slipway-cache-"),
-          RUNNER_TOOL_CACHE: toolCache,
-          SLIPWAY_NODE_SOURCE: "nodejs",
-          // Nothing listens there: a download would fail at once.
-          SLIPWAY_NODE_MIRROR: "http://127.0.0.1:9/dist",
-        },
-        timeoutMs: 90_000,
-      });
+      const result = await runWithoutDownloads(target.dir);
       expect(result.code, result.stdout + result.stderr).toBe(0);
       expect(result.stdout).toContain("PATH has v18.99.0 (the job's node)");
       expect(result.stdout).toContain(`action ran ${process.version}`);
