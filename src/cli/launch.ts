@@ -20,12 +20,11 @@ const built = {
   table: pathToFileURL(join(__dirname, "commands.json")),
   help: pathToFileURL(join(__dirname, "help.txt")),
 };
-answerQuickly(args, built).then(
-  async (answered) => {
+answerQuickly(args, built)
+  .then(async (answered) => {
     // dist/cli.js: the full CLI is a bundle of its own (scripts/build.mjs maps this import to it).
     if (!answered) await import("./main.js");
-  },
-  (error: unknown) => {
+  })
+  .catch((error: unknown) => {
     process.exitCode = handleError(error);
-  },
-);
+  });
