@@ -26,7 +26,8 @@ export interface ExecResult {
 
 /**
  * Rejects as promisified execFile does: an Error with `code` (the exit status, or an errno string
- * such as ENOENT when the command cannot start), `signal`, `stdout` and `stderr`.
+ * such as ENOENT when the command cannot start), `signal`, `stdout` and `stderr`. For commands that
+ * may run twice: one a dying helper had started is run again from this process.
  */
 export function execFileAsync(
   file: string,
