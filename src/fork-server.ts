@@ -38,8 +38,8 @@ export function execFileAsync(
 }
 
 /**
- * From now on, commands run through the helper: started here, and again if it dies; until it
- * listens, they run from this process as before.
+ * From now on, commands run through the helper: started by the first command (a server that runs
+ * no pipeline starts none), and again if it dies; until it listens, they run from this process.
  */
 export function startForkServer(): void {
   server ??= new ForkServer();
@@ -111,10 +111,6 @@ class ForkServer {
   private nextId = 0;
   /** The helper has started and listens; until then (a Node start) commands run from here. */
   private ready = false;
-
-  constructor() {
-    this.start();
-  }
 
   run(file: string, args: readonly string[], options: ExecOptions): Promise<ExecResult> {
     const helper = this.helper ?? this.start();
