@@ -30,8 +30,8 @@ export interface ReleaseWatchOptions {
  */
 export class ReleaseWatch {
   private readonly unreadySince = new Map<string, number>();
-  /** Restarts of each live revision when this process first saw it ready (see LiveObservations). */
-  private readonly restartsBaseline = new Map<string, number>();
+  /** Per live revision, when this process first saw it ready and its restarts then (see LiveObservations). */
+  private readonly firstSeenReady = new Map<string, { at: number; restarts: number }>();
   /** Promotion time per rollout id, read once from its rollout.promoted event. */
   private readonly promotedAt = new Map<string, number | undefined>();
   /** Per environment: is a service.down open? Read from the Store on first look, then kept. */
@@ -64,7 +64,7 @@ export class ReleaseWatch {
       }
     }
     // Forget revisions that are no longer live, so the maps stay as small as the environments.
-    for (const map of [this.unreadySince, this.restartsBaseline]) {
+    for (const map of [this.unreadySince, this.firstSeenReady]) {
       for (const id of map.keys()) if (!live.has(id)) map.delete(id);
     }
     return acted;
@@ -87,9 +87,12 @@ export class ReleaseWatch {
     // Restarts count from the first moment this process saw the revision serve: instances found dead
     // at start (a reboot, a crash of everything) and started again by the reconciler are not the
     // release crashing. Until then only "no ready instance for downAfter" can trip.
-    if (!this.restartsBaseline.has(liveId) && health.ready > 0)
-      this.restartsBaseline.set(liveId, health.restarts);
+    if (!this.firstSeenReady.has(liveId) && health.ready > 0)
+      this.firstSeenReady.set(liveId, { at: now, restarts: health.restarts });
+    const seen = this.firstSeenReady.get(liveId);
     const promotion = newest?.outcome === "promoted" ? await this.promotion(newest.id) : {};
+    // A promotion made before this process started: the release was started again since.
+    const restarted = promotion.promotedAt !== undefined && promotion.promotedAt < this.startedAt;
     const release: WatchedRelease = {
       live: { id: liveId, version: liveId.slice(liveId.lastIndexOf("@") + 1) },
       ...(newest ? { newest } : {}),
@@ -103,11 +106,9 @@ export class ReleaseWatch {
       {
         health,
         samples: this.o.observer.samplesOf(liveId),
-        restartsBaseline: this.restartsBaseline.get(liveId) ?? health.restarts,
-        starting:
-          !this.restartsBaseline.has(liveId) &&
-          promotion.promotedAt !== undefined &&
-          promotion.promotedAt < this.startedAt,
+        restartsBaseline: seen?.restarts ?? health.restarts,
+        starting: restarted && !seen,
+        ...(restarted && seen ? { servingSince: seen.at } : {}),
         ...(since !== undefined ? { unreadySince: since } : {}),
       },
       now,

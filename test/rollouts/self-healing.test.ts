@@ -318,8 +318,12 @@ describe("a project whose proxy and instances die", () => {
     kill(proxyInfo().pid, "SIGKILL");
     await until("instances gone", () => (instanceProcesses().length === 0 ? true : undefined));
     // The restarted instances take 8 s to be ready: a window in which health must say down, wide
-    // enough for `slipway up` to start on a loaded machine (3 s was missed once on CI's Node 24 leg).
-    writeFileSync(join(dir, "web", "faults.json"), JSON.stringify({ v2: { READY_AFTER_MS: "8000" } }));
+    // enough for `slipway up` to start on a loaded machine. The instances run from v2's release
+    // directory (a copy of web/ made at deploy time), so that is where the knob goes.
+    writeFileSync(
+      join(dir, ".slipway", "releases", "web", "v2", "faults.json"),
+      JSON.stringify({ v2: { READY_AFTER_MS: "8000" } }),
+    );
     ({ api, apiUrl, traffic } = await startUp());
 
     const down = await until("health down while instances start", async () => {

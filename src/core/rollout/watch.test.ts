@@ -163,6 +163,35 @@ const rows: Row[] = [
     "quiet",
   ],
   [
+    "once it serves again, the errors it answered while it started are not counted",
+    release(),
+    obs({
+      samples: [
+        sample(PROMOTED + 1_000, 0, 0),
+        sample(PROMOTED + 2_000, 40, 40),
+        sample(PROMOTED + 3_000, 45, 40),
+      ],
+      servingSince: PROMOTED + 2_000,
+    }),
+    PROMOTED + 3_000,
+    "quiet",
+  ],
+  [
+    "errors after it serves again are",
+    release(),
+    obs({
+      samples: [
+        sample(PROMOTED + 1_000, 0, 0),
+        sample(PROMOTED + 2_000, 40, 40),
+        sample(PROMOTED + 3_000, 80, 70),
+      ],
+      servingSince: PROMOTED + 2_000,
+    }),
+    PROMOTED + 3_000,
+    "rollback",
+    /error rate 75\.0%/,
+  ],
+  [
     "a release that does not get ready again within downAfter after such a restart is rolled back",
     release(),
     obs({ health: { ...healthy, ready: 0 }, unreadySince: PROMOTED + 1_000, starting: true }),

@@ -43,6 +43,12 @@ export interface LiveObservations {
    * downAfter" can trip until an instance is ready.
    */
   starting?: boolean;
+  /**
+   * When this control plane, started after the promotion, first saw an instance of the live
+   * revision ready. The requests before it were answered while the release was being started again
+   * (503s with no instance ready): they are not the release failing, so the triggers count from here.
+   */
+  servingSince?: number;
 }
 
 export type WatchVerdict =
@@ -142,7 +148,7 @@ function tripOf(
   return evaluateTriggers({
     settings: promoted.rollout.settings.triggers,
     now,
-    switchedAt: promoted.at,
+    switchedAt: Math.max(promoted.at, obs.servingSince ?? promoted.at),
     health: obs.health,
     // Restarts while it started, before the switch, were tolerated then and are not counted now.
     restartsAtSwitch: Math.max(promoted.rollout.restartsAtSwitch ?? 0, obs.restartsBaseline ?? 0),
