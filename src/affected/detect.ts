@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { computeAffected, type AffectedResult } from "./affected.js";
 import { discoverServices, type ServiceSource } from "./discover.js";
 import {
@@ -32,13 +34,18 @@ export async function detectAffected(options: {
 }): Promise<AffectedReport> {
   const headRev = options.head ?? "HEAD";
   const includesWorkingTree = options.head === undefined;
-  const compared =
+  const comparing =
     options.base === undefined
       ? undefined
-      : await compareAtOnce(options.cwd, options.base, headRev, { includeWorkingTree: includesWorkingTree });
+      : compareAtOnce(options.cwd, options.base, headRev, { includeWorkingTree: includesWorkingTree });
+  // The services are read while git answers, from where the top level most likely is (a checkout
+  // runs its steps there); read again if git names another folder.
+  const likelyRoot = comparing && existsSync(join(options.cwd, ".git")) ? resolve(options.cwd) : undefined;
+  const early = likelyRoot === undefined ? undefined : attempt(() => servicesOf(likelyRoot));
+  const compared = await comparing;
   if (compared) {
     const { root, headSha, base, files } = compared;
-    const { source, services } = servicesOf(root);
+    const { source, services } = root === likelyRoot && early ? early() : servicesOf(root);
     const head = { rev: headRev, sha: headSha, includesWorkingTree };
     return { root, source, base, head, changedFiles: files, ...computeAffected(services, files) };
   }
@@ -86,6 +93,18 @@ export async function detectAffected(options: {
   }
   const files = await changedFiles(root, base.sha, headSha, { includeWorkingTree: includesWorkingTree });
   return { root, source, base, head, changedFiles: files, ...computeAffected(services, files) };
+}
+
+/** Runs `read` now; the returned function gives its value or throws its error, when asked. */
+function attempt<T>(read: () => T): () => T {
+  try {
+    const value = read();
+    return () => value;
+  } catch (error) {
+    return () => {
+      throw error;
+    };
+  }
 }
 
 function servicesOf(root: string): ReturnType<typeof discoverServices> {

@@ -61,7 +61,7 @@ export function discoverServices(root: string): DiscoveredServices {
 
 function workspacePackages(
   root: string,
-): { source: "npm-workspaces" | "pnpm-workspaces"; packages: { name: string; path: string }[] } | undefined {
+): { source: "npm-workspaces" | "pnpm-workspaces"; packages: WorkspacePackage[] } | undefined {
   const rootPackage = readJson(join(root, "package.json"));
   const npmGlobs = Array.isArray(rootPackage?.workspaces)
     ? rootPackage.workspaces
@@ -99,7 +99,14 @@ function servicesFromSlipwayYaml(root: string): { name: string; path: string }[]
   return declared.length > 0 ? declared : undefined;
 }
 
-function expandWorkspaces(root: string, globs: readonly string[]): { name: string; path: string }[] {
+/** A workspace package and its package.json, read once for its name and its dependencies. */
+interface WorkspacePackage {
+  name: string;
+  path: string;
+  manifest?: PackageJson | undefined;
+}
+
+function expandWorkspaces(root: string, globs: readonly string[]): WorkspacePackage[] {
   const include = globs.filter((g) => !g.startsWith("!"));
   const ignore = globs.filter((g) => g.startsWith("!")).map((g) => g.slice(1));
   const dirs = globSync(
@@ -109,16 +116,19 @@ function expandWorkspaces(root: string, globs: readonly string[]): { name: strin
   return dirs
     .map((file) => toPosix(relative(root, join(root, file, ".."))))
     .sort()
-    .map((path) => ({ name: readJson(join(root, path, "package.json"))?.name ?? path, path }));
+    .map((path) => {
+      const manifest = readJson(join(root, path, "package.json"));
+      return { name: manifest?.name ?? path, path, manifest };
+    });
 }
 
 function withDependencies(
   root: string,
-  services: { name: string; path: string; internal?: boolean }[],
+  services: (WorkspacePackage & { internal?: boolean })[],
 ): ServiceNode[] {
   const manifests = services.map((service) => ({
     service,
-    manifest: readJson(join(root, service.path, "package.json")),
+    manifest: "manifest" in service ? service.manifest : readJson(join(root, service.path, "package.json")),
   }));
   // Dependencies name packages; a service from slipway.yaml is known by its package's name too.
   const serviceByPackage = new Map<string, string>();

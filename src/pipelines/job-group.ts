@@ -3,7 +3,7 @@ import { statusFunctions, type Conclusion } from "../core/workflow/status.js";
 import type { ConcurrencyGroups } from "./concurrency.js";
 import type { JobDispatch } from "./job-dispatch.js";
 import { evaluateCondition, evaluateToken, type Contexts } from "./expressions.js";
-import { at, type LoadedJob, type LoadedWorkflow } from "./load.js";
+import { at, staticJobName, type LoadedJob, type LoadedWorkflow } from "./load.js";
 import { cancelReason, runMatrix, type Strategy } from "./matrix-jobs.js";
 import type { JobResult } from "../core/workflow/model.js";
 import { loadRemoteReusable } from "./remote-reusable.js";
@@ -48,7 +48,7 @@ export async function runJobGroup(job: LoadedJob, ctx: GroupContext): Promise<Jo
     const result: JobResult = {
       id: job.id,
       key: job.id,
-      name: nameWithoutExpressions(job),
+      name: staticJobName(job),
       matrix: null,
       conclusion,
       outputs: {},
@@ -139,9 +139,4 @@ async function passEnvironmentGate(
   if (ctx.runSignal.aborted) return { reason: cancelReason(ctx.runSignal), conclusion: "cancelled" };
   if (!verdict.ok) return { reason: verdict.reason, conclusion: "failure" };
   return undefined;
-}
-
-function nameWithoutExpressions(job: LoadedJob): string {
-  const token = job.job.name as { value?: unknown; isExpression?: boolean } | undefined;
-  return token && !token.isExpression && typeof token.value === "string" ? token.value : job.id;
 }

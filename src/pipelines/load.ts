@@ -48,6 +48,12 @@ export interface LoadedJob {
   remoteCall?: { call: ReusableWorkflowJob; use: RemoteUse; depth: number };
 }
 
+/** A job's `name:` when it holds no expression (it is evaluated when the job runs), else its id. */
+export function staticJobName(job: LoadedJob): string {
+  const token = job.job.name as { value?: unknown; isExpression?: boolean } | undefined;
+  return token && !token.isExpression && typeof token.value === "string" ? token.value : job.id;
+}
+
 /** A parsed, converted and checked workflow file. */
 export interface LoadedWorkflow {
   /** Path relative to the repository root, as used in messages (`.github/workflows/ci.yml`). */

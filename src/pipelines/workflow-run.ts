@@ -15,7 +15,7 @@ import { githubContext } from "./github-context.js";
 import { inProcessDispatch } from "./job-dispatch.js";
 import { runJobGroup, type JobGroupState } from "./job-group.js";
 import { scheduleJobs } from "./job-scheduler.js";
-import type { LoadedJob, LoadedWorkflow } from "./load.js";
+import { staticJobName, type LoadedJob, type LoadedWorkflow } from "./load.js";
 import type { JobResult, RunResult } from "../core/workflow/model.js";
 import { SlipwayError } from "../core/errors.js";
 import type { RunOptions } from "./run-options.js";
@@ -67,7 +67,14 @@ export async function runWorkflow(
       startedAt,
     })) ?? { runId: String(started), runNumber: 1 };
   const { runId } = ids;
-  emit({ type: "run-started", runId, workflow: workflow.name, file: workflow.file, event: eventName });
+  emit({
+    type: "run-started",
+    runId,
+    workflow: workflow.name,
+    file: workflow.file,
+    event: eventName,
+    jobs: workflow.jobs.map((job) => ({ id: job.id, name: staticJobName(job), needs: [...job.needs] })),
+  });
 
   const runDir = mkdtempSync(join(tmpdir(), `slipway-run-${runId}-`));
 

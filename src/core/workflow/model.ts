@@ -78,9 +78,16 @@ export interface LogLine {
   at?: number;
 }
 
+/** A job of the workflow file and what it needs: the static graph (a job's name without its expressions). */
+export interface JobNode {
+  id: string;
+  name: string;
+  needs: string[];
+}
+
 /** What the engine reports as it goes; renderers (tree, plain lines) and the server listen to it. */
 export type RunEvent =
-  | { type: "run-started"; runId: string; workflow: string; file: string; event: string }
+  | { type: "run-started"; runId: string; workflow: string; file: string; event: string; jobs: JobNode[] }
   | { type: "job-started"; key: string; name: string }
   | { type: "step-started"; key: string; step: string; index: number }
   | { type: "log"; key: string; line: LogLine }

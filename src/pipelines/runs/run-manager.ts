@@ -30,7 +30,6 @@ import { runWorkflows, type RunOptions } from "../run.js";
 import {
   jobsNamed,
   runView,
-  type JobNode,
   type LiveJobs,
   type RunChange,
   type JobApproval,
@@ -673,19 +672,6 @@ export class RunManager {
     return path;
   }
 
-  private async graphOf(file: string): Promise<JobNode[]> {
-    try {
-      const workflow = await loadWorkflow(file, { repoRoot: this.repoRoot });
-      return workflow.jobs.map((job) => ({
-        id: job.id,
-        name: nameOf(job.job.name) ?? job.id,
-        needs: [...job.needs],
-      }));
-    } catch {
-      return []; // the engine reports the problem when it loads the file itself
-    }
-  }
-
   private async startOne(
     file: string,
     trigger: RunTrigger,
@@ -696,12 +682,12 @@ export class RunManager {
     | { kind: "failed"; failed: TriggerOutcome["failed"][number] }
   > {
     const workflowFile = relative(this.repoRoot, file);
-    const graph = await this.graphOf(file);
     const controller = new AbortController();
     const jobs: LiveJobs = { started: new Map(), finished: new Map() };
     const meta: RunMeta = resumeFrom?.meta ?? {
       actor: trigger.actor,
-      graph,
+      // From the engine's run-started event, which has parsed the workflow.
+      graph: [],
       jobStartedAt: {},
       resume: {
         trigger: {
@@ -727,6 +713,7 @@ export class RunManager {
     const onEvent = (event: RunEvent): void => {
       switch (event.type) {
         case "run-started": {
+          if (!resumeFrom) meta.graph = event.jobs;
           live = { runId: event.runId, controller, jobs, meta, done: finished, suspended: false };
           this.live.set(event.runId, live);
           this.writeMeta(event.runId, meta);
@@ -979,11 +966,6 @@ function refusalMessage(
       return unreachable;
     }
   }
-}
-
-function nameOf(token: unknown): string | undefined {
-  const t = token as { value?: unknown; isExpression?: boolean } | undefined;
-  return t && !t.isExpression && typeof t.value === "string" ? t.value : undefined;
 }
 
 /**

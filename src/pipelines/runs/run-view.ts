@@ -1,4 +1,4 @@
-import type { JobResult, RunResult } from "../../core/workflow/model.js";
+import type { JobNode, JobResult, RunResult } from "../../core/workflow/model.js";
 import type { RunSummary } from "../../store/ports/run-store.js";
 import type { ApprovalRequest } from "../../core/access/approvals.js";
 
@@ -77,12 +77,7 @@ export interface RunChange {
   run: RunView;
 }
 
-/** A job of the workflow file and what it needs; the static graph. */
-export interface JobNode {
-  id: string;
-  name: string;
-  needs: string[];
-}
+export type { JobNode } from "../../core/workflow/model.js";
 
 /** What the server keeps beside the stored result: who asked, the graph, when each job started. */
 export interface RunMeta {
