@@ -171,6 +171,14 @@ export async function runWorkflow(
   }
 
   const jobs = selectJobs(workflow.jobs, options.job);
+  // Jobs that run here and wait for others find their worktrees ready (jobs on runners check out there).
+  if (options.dispatch === undefined) {
+    const checkingOut = jobs.filter(checksOut);
+    await scope.worktrees.prepare(trigger.sha, {
+      first: checkingOut.filter((job) => job.needs.length === 0).length,
+      later: checkingOut.filter((job) => job.needs.length > 0).length,
+    });
+  }
   const groups = new Map<string, JobGroupState>();
   const dispatch = options.dispatch ?? inProcessDispatch;
   // On this host, at most a job per core; runners behind a queue each take one job at a time,
@@ -328,6 +336,11 @@ function restoredGroup(
 }
 
 /** The host-wide folder of a repository's worktrees kept between runs (see WorktreePool). */
+/** The job checks the run's repository out into its workspace (what a prepared worktree serves). */
+function checksOut(job: LoadedJob): boolean {
+  return job.steps.some((step) => step.uses?.startsWith("actions/checkout@") === true);
+}
+
 function sharedWorktrees(repoRoot: string): string {
   const key = createHash("sha256").update(repoRoot).digest("hex").slice(0, 16);
   return join(tmpdir(), "slipway-worktrees", key);

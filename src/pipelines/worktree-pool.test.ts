@@ -191,4 +191,93 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
     expect(git(f, "rev-parse", "HEAD")).toBe(second);
     expect(readdirSync(shared)).toHaveLength(SHARED_LIMIT - 2);
   });
+
+  it("prepares a later job's worktree from the shared folder while the first job runs", async () => {
+    const { repoRoot, first, second, workspace } = setup();
+    const shared = dirs.make("slipway-pool-shared-");
+    const runDir = (name: string) => join(dirs.make(`slipway-pool-${name}-`), "worktrees");
+    // An earlier run left two worktrees, at the other commit, with a job's leftovers.
+    const earlier = new WorktreePool(repoRoot, runDir("earlier"), shared);
+    for (const name of ["earlier-a", "earlier-b"]) {
+      const w = workspace(name);
+      await addWorktree(repoRoot, w, first);
+      writeFiles(w, { "app.js": "changed", "node_modules/p/index.js": "x", "ignored/out.bin": "y" });
+      await earlier.release(w);
+    }
+    await earlier.close();
+    expect(readdirSync(shared)).toHaveLength(2);
+
+    const pool = new WorktreePool(repoRoot, runDir("run"), shared);
+    await pool.prepare(second, { first: 1, later: 1 });
+    const one = workspace("job-one");
+    expect(await pool.claim(one, second)).toBe(true);
+    // The first checkout took one; the other is taken and made ready for a later job meanwhile
+    // (without a later claim asking for it).
+    for (const deadline = Date.now() + 10_000; readdirSync(shared).length > 0;) {
+      if (Date.now() > deadline) throw new Error("the second kept worktree was not taken ahead");
+      await new Promise((ok) => setTimeout(ok, 10));
+    }
+    writeFiles(one, { "dist/out.js": "built by job one" });
+    // The later job takes the prepared worktree, not the first job's: clean, at the commit.
+    const later = workspace("job-two");
+    expect(await pool.claim(later, second)).toBe(true);
+    expect(readFileSync(join(later, "app.js"), "utf8")).toBe("v2");
+    expect(git(later, "status", "--porcelain", "--ignored")).toBe("");
+    expect(readFileSync(join(one, "dist", "out.js"), "utf8")).toBe("built by job one");
+    // One prepared worktree only: a third checkout gets none (the first job still holds its own).
+    expect(await pool.claim(workspace("job-three"), second)).toBe(false);
+    await pool.release(one);
+    await pool.release(later);
+    await pool.close();
+    expect(readdirSync(shared)).toHaveLength(2);
+  });
+
+  it("keeps a prepared worktree no job took for the next run", async () => {
+    const { repoRoot, second, workspace } = setup();
+    const shared = dirs.make("slipway-pool-shared-");
+    const runDir = (name: string) => join(dirs.make(`slipway-pool-${name}-`), "worktrees");
+    const earlier = new WorktreePool(repoRoot, runDir("earlier"), shared);
+    for (const name of ["earlier-a", "earlier-b"]) {
+      const w = workspace(name);
+      await addWorktree(repoRoot, w, second);
+      await earlier.release(w);
+    }
+    await earlier.close();
+
+    const pool = new WorktreePool(repoRoot, runDir("run"), shared);
+    await pool.prepare(second, { first: 1, later: 1 });
+    const only = workspace("only-job");
+    expect(await pool.claim(only, second)).toBe(true);
+    await pool.release(only);
+    await pool.close();
+    const kept = readdirSync(shared);
+    expect(kept).toHaveLength(2);
+    for (const name of kept) expect(git(join(shared, name), "rev-parse", "HEAD")).toBe(second);
+  });
+
+  it("writes a worktree for the later jobs of the next runs when the shared folder has no second one", async () => {
+    const { repoRoot, second, workspace } = setup();
+    const shared = dirs.make("slipway-pool-shared-");
+    const runDir = (name: string) => join(dirs.make(`slipway-pool-${name}-`), "worktrees");
+    const earlier = new WorktreePool(repoRoot, runDir("earlier"), shared);
+    const w = workspace("earlier-a");
+    await addWorktree(repoRoot, w, second);
+    await earlier.release(w);
+    await earlier.close();
+
+    const pool = new WorktreePool(repoRoot, runDir("run"), shared);
+    await pool.prepare(second, { first: 1, later: 1 });
+    const one = workspace("job-one");
+    expect(await pool.claim(one, second)).toBe(true);
+    await pool.release(one);
+    // The later job takes the new worktree if it is written by now, else the first job's (a
+    // checkout does not wait for a worktree being written).
+    const later = workspace("job-two");
+    expect(await pool.claim(later, second)).toBe(true);
+    await pool.release(later);
+    await pool.close();
+    const kept = readdirSync(shared);
+    expect(kept).toHaveLength(2);
+    for (const name of kept) expect(git(join(shared, name), "status", "--porcelain", "--ignored")).toBe("");
+  });
 });
