@@ -1,4 +1,4 @@
-import { tmpdir } from "node:os";
+import { getPriority, tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { execFileAsync, startForkServer } from "./fork-server.js";
 
@@ -24,6 +24,14 @@ async function keepsExecFileContract(): Promise<void> {
   await expect(execFileAsync("slipway-no-such-command", [], { cwd })).rejects.toMatchObject({
     code: "ENOENT",
   });
+  // Work done ahead runs at nice 10 (field 19 of /proc/<pid>/stat), the rest as this process does.
+  const niceness = async (lowPriority: boolean) =>
+    Number(
+      (await execFileAsync("sh", ["-c", "sleep 0.2; cut -d' ' -f19 /proc/$$/stat"], { cwd, lowPriority }))
+        .stdout,
+    );
+  expect(await niceness(false)).toBe(getPriority());
+  expect(await niceness(true)).toBe(Math.max(10, getPriority()));
 }
 
 /** The pid of the process that started the command. */

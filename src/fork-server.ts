@@ -10,13 +10,22 @@
  * small helper's.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { setPriority } from "node:os";
 
 export interface ExecOptions {
   cwd: string;
   /** The command's environment; default: this process's. */
   env?: Record<string, string | undefined>;
   maxBuffer?: number;
+  /**
+   * Work done ahead, that nothing waits for yet: started at a lower CPU priority (nice 10), so it
+   * yields the cores to the commands a run is waiting for.
+   */
+  lowPriority?: boolean;
 }
+
+/** The niceness of `lowPriority` commands. */
+const LOW_PRIORITY = 10;
 
 /** What execFile gives: the whole output, text. */
 export interface ExecResult {
@@ -51,7 +60,7 @@ const DEFAULT_MAX_BUFFER = 256 * 1024 * 1024;
 
 function direct(file: string, args: readonly string[], options: ExecOptions): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       file,
       args,
       {
@@ -66,7 +75,16 @@ function direct(file: string, args: readonly string[], options: ExecOptions): Pr
         reject(failed);
       },
     );
+    if (options.lowPriority) lowerPriority(child.pid);
   });
+}
+
+function lowerPriority(pid: number | undefined): void {
+  try {
+    if (pid !== undefined) setPriority(pid, LOW_PRIORITY);
+  } catch {
+    // Gone already, or not allowed: it runs at the usual priority.
+  }
 }
 
 interface Request {
@@ -91,12 +109,14 @@ interface Reply {
 const HELPER = `
 process.title = "slipway fork-server";
 const { execFile } = require("node:child_process");
+const { setPriority } = require("node:os");
 process.on("message", ({ id, file, args, options }) => {
-  execFile(file, args, { ...options, encoding: "utf8" }, (error, stdout, stderr) => {
+  const child = execFile(file, args, { ...options, encoding: "utf8" }, (error, stdout, stderr) => {
     const reply = { id, stdout, stderr };
     if (error) reply.error = { message: error.message, code: error.code, signal: error.signal, killed: error.killed };
     process.send(reply);
   });
+  if (options.lowPriority && child.pid !== undefined) try { setPriority(child.pid, ${LOW_PRIORITY}); } catch {}
 });
 process.on("disconnect", () => process.exit(0));
 process.send({ ready: true });
@@ -124,6 +144,7 @@ class ForkServer {
         cwd: options.cwd,
         maxBuffer: options.maxBuffer ?? DEFAULT_MAX_BUFFER,
         ...(options.env ? { env: options.env } : {}),
+        ...(options.lowPriority ? { lowPriority: true } : {}),
       },
     };
     return new Promise<ExecResult>((resolve, reject) => {

@@ -3,7 +3,8 @@ import { basename, join } from "node:path";
 import { execFileAsync } from "../fork-server.js";
 import { addWorktree, moveWorktree, removeWorktree } from "./git.js";
 
-const gitIn = (cwd: string, args: string[]) => execFileAsync("git", args, { cwd });
+const gitIn = (cwd: string, args: string[], lowPriority = false) =>
+  execFileAsync("git", args, { cwd, lowPriority });
 
 /** A worktree being made ready for a later checkout (see prepare). */
 interface Prepared {
@@ -149,7 +150,8 @@ export class WorktreePool {
         await addWorktree(this.repoRoot, path, sha);
         return path;
       }
-      return (await take(path)) && (await this.refresh(path, sha)) ? path : undefined;
+      // Ahead of need: its git processes yield the cores to the checkouts jobs wait for now.
+      return (await take(path)) && (await this.refresh(path, sha, { lowPriority: true })) ? path : undefined;
     })()
       .catch(() => undefined)
       .finally(() => (entry.settled = true));
@@ -193,15 +195,19 @@ export class WorktreePool {
    * deleting tens of thousands of files is what the clean spent its time on while the job waited
    * (pinojs/pino's later legs: 27–60 s each on a loaded machine, a fresh worktree: 0.2 s).
    */
-  private async refresh(workspace: string, sha: string): Promise<boolean> {
+  private async refresh(
+    workspace: string,
+    sha: string,
+    { lowPriority = false }: { lowPriority?: boolean } = {},
+  ): Promise<boolean> {
     try {
       // What `sha` tracks at the top level is asked while the checkout runs.
       const [, listed] = await Promise.all([
-        gitIn(workspace, ["checkout", "--quiet", "--force", "--detach", sha]),
-        gitIn(workspace, ["ls-tree", "--name-only", "-z", sha]),
+        gitIn(workspace, ["checkout", "--quiet", "--force", "--detach", sha], lowPriority),
+        gitIn(workspace, ["ls-tree", "--name-only", "-z", sha], lowPriority),
       ]);
       await this.setAsideUntracked(workspace, new Set(listed.stdout.split("\0")));
-      await gitIn(workspace, ["clean", "-ffdxq"]);
+      await gitIn(workspace, ["clean", "-ffdxq"], lowPriority);
       return true;
     } catch {
       await this.discard(workspace);
