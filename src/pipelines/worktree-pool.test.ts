@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { basename, dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { commit, git, tempDirs, writeFiles } from "./actions/builtin/test-context.js";
-import { addWorktree } from "./git.js";
+import { addWorktree, moveWorktree } from "./git.js";
 import { SHARED_LIMIT, WorktreePool } from "./worktree-pool.js";
 
 const dirs = tempDirs();
@@ -144,6 +145,12 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
     await one.close();
     expect(readdirSync(shared)).toHaveLength(2);
     expect(worktrees()).toBe(3);
+    // Cleaned once the run is over: the changed file restored, the ignored one gone.
+    await one.idle();
+    for (const name of readdirSync(shared)) {
+      expect(name).toMatch(/^clean-/);
+      expect(git(join(shared, name), "status", "--porcelain", "--ignored")).toBe("");
+    }
 
     // The next run: its first checkouts take them, moved to the commit it runs and clean.
     const two = new WorktreePool(repoRoot, runDir("two"), shared);
@@ -178,6 +185,7 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
       await two.release(w);
     }
     await two.close();
+    await two.idle();
     expect(readdirSync(shared)).toHaveLength(SHARED_LIMIT);
     expect(worktrees()).toBe(1 + SHARED_LIMIT);
 
@@ -250,6 +258,7 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
     expect(await pool.claim(only, second)).toBe(true);
     await pool.release(only);
     await pool.close();
+    await pool.idle();
     const kept = readdirSync(shared);
     expect(kept).toHaveLength(2);
     for (const name of kept) expect(git(join(shared, name), "rev-parse", "HEAD")).toBe(second);
@@ -279,5 +288,29 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
     const kept = readdirSync(shared);
     expect(kept).toHaveLength(2);
     for (const name of kept) expect(git(join(shared, name), "status", "--porcelain", "--ignored")).toBe("");
+  });
+
+  it("takes a kept worktree whose cleaning stopped with its process, and clears what that process set aside", async () => {
+    const { repoRoot, second, workspace } = setup();
+    const shared = dirs.make("slipway-pool-shared-");
+    const runDir = (name: string) => join(dirs.make(`slipway-pool-${name}-`), "worktrees");
+    const gone = spawnSync("true").pid; // a pid no process has any more
+    const w = workspace("killed-mid-cleaning");
+    await addWorktree(repoRoot, w, second);
+    writeFiles(w, { "app.js": "changed", "stray.txt": "x" });
+    const abandoned = join(shared, `.cleaning-${gone}-1-worktree-1`);
+    await moveWorktree(repoRoot, w, abandoned);
+    const trash = join(dirname(shared), `.trash-${basename(shared)}-${gone}-1`);
+    writeFiles(trash, { "node_modules/p/index.js": "x" });
+
+    const pool = new WorktreePool(repoRoot, runDir("run"), shared);
+    const taken = workspace("taker");
+    expect(await pool.claim(taken, second)).toBe(true);
+    expect(readFileSync(join(taken, "app.js"), "utf8")).toBe("v2");
+    expect(git(taken, "status", "--porcelain", "--ignored")).toBe("");
+    await pool.release(taken);
+    await pool.close();
+    await pool.idle();
+    expect(existsSync(trash)).toBe(false);
   });
 });

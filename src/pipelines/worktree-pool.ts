@@ -1,10 +1,14 @@
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { execFileAsync } from "../fork-server.js";
+import { processExists } from "../proc.js";
 import { addWorktree, moveWorktree, removeWorktree } from "./git.js";
 
 const gitIn = (cwd: string, args: string[], lowPriority = false) =>
   execFileAsync("git", args, { cwd, lowPriority });
+
+/** What taking a kept worktree gave: none (another run took it), one cleaned after its run, or not. */
+type Taken = "none" | "clean" | "dirty";
 
 /** A worktree being made ready for a later checkout (see prepare). */
 interface Prepared {
@@ -21,6 +25,30 @@ const removeRecursively = (path: string) =>
 
 /** Worktrees of one repository kept between runs (each is a full checkout on disk). */
 export const SHARED_LIMIT = 4;
+
+/** A kept worktree cleaned after its run: a claim only checks out the commit it wants. */
+const CLEAN = "clean-";
+/** A kept worktree being cleaned after its run, by the process whose pid follows; claims leave it. */
+const CLEANING = ".cleaning-";
+
+/** Kept worktrees this process is cleaning (after their runs), by path: claims may wait for them. */
+const cleanings = new Map<string, Promise<void>>();
+
+/** The pid in a kept worktree's name (`[clean-|.cleaning-]<pid>-<time>-<name>`). */
+const pidIn = (name: string): number => Number(/(?:^|-)(\d+)-\d+-/.exec(name)?.[1] ?? 0);
+
+/**
+ * The order claims take kept worktrees in: clean ones, then the others, then those whose cleaning
+ * stopped with its process (taken as they are, and cleaned by the claim).
+ */
+function claimOrder(names: string[]): string[] {
+  const abandoned = names.filter((name) => name.startsWith(CLEANING) && !processExists(pidIn(name)));
+  return [
+    ...names.filter((name) => name.startsWith(CLEAN)),
+    ...names.filter((name) => !name.startsWith(".") && !name.startsWith(CLEAN)),
+    ...abandoned,
+  ];
+}
 
 /**
  * The worktrees of a run's finished jobs, kept for the run's next checkouts: writing a
@@ -43,12 +71,21 @@ export const SHARED_LIMIT = 4;
  * instead of cleaning the first job's while it waits. The first jobs' checkouts are left the
  * kept worktrees they would have taken; when too few are kept, new ones are written once those
  * checkouts have theirs, for the runs to come.
+ *
+ * A worktree kept in the shared folder is cleaned after its run has ended (named `.cleaning-…`
+ * meanwhile, then `clean-…`), at a low priority, so the next run's checkout of it is a
+ * `git checkout` of its commit and nothing else. One whose cleaning was cut short (its process
+ * ended) is taken last and cleaned by the checkout that takes it.
  */
 export class WorktreePool {
   private readonly free: string[] = [];
   private readonly releasing = new Set<Promise<void>>();
   /** Untracked folders of reused worktrees being deleted in the background (see refresh). */
   private readonly removing = new Set<Promise<void>>();
+  /** Kept worktrees being cleaned after the run (see close). */
+  private readonly cleaning = new Set<Promise<void>>();
+  /** Worktrees of `free` known to be clean (prepared ones no job took). */
+  private readonly clean = new Set<string>();
   /** Worktrees being prepared, or ready, at a commit: checked out, cleaned and untouched since. */
   private readonly prepared: Prepared[] = [];
   /** Later checkouts with no kept worktree to prepare: new ones are written after a first claim. */
@@ -70,8 +107,11 @@ export class WorktreePool {
    * that wait: prepares the later ones' worktrees in the background (see above).
    */
   async prepare(sha: string, checkouts: { first: number; later: number }): Promise<void> {
-    if (this.shared === undefined || checkouts.later <= 0) return;
-    const names = await readdir(this.shared).catch(() => [] as string[]);
+    const shared = this.shared;
+    if (shared === undefined || checkouts.later <= 0) return;
+    // A run of this process that just ended is still cleaning what it kept: a moment more.
+    await Promise.all([...cleanings].filter(([path]) => dirname(path) === shared).map(([, done]) => done));
+    const names = claimOrder(await readdir(shared).catch(() => [] as string[]));
     // The first checkouts take kept worktrees from the front of the list; these come from its end.
     const spare = names.slice(checkouts.first).reverse().slice(0, checkouts.later);
     for (const name of spare) this.startPreparing(sha, (path) => this.takeKept(name, path));
@@ -136,7 +176,7 @@ export class WorktreePool {
    * Makes a worktree ready at `sha` in the background: the kept one `take` moves to the given path,
    * cleaned; a new one when there is no `take` (then the shared folder holds one more afterwards).
    */
-  private startPreparing(sha: string, take: ((path: string) => Promise<boolean>) | undefined): void {
+  private startPreparing(sha: string, take: ((path: string) => Promise<Taken>) | undefined): void {
     const path = join(this.dir, `prepared-${++this.serial}`);
     const entry: Prepared = {
       sha,
@@ -151,7 +191,7 @@ export class WorktreePool {
         return path;
       }
       // Ahead of need: its git processes yield the cores to the checkouts jobs wait for now.
-      return (await take(path)) && (await this.refresh(path, sha, { lowPriority: true })) ? path : undefined;
+      return (await this.moveOn(path, sha, await take(path), { lowPriority: true })) ? path : undefined;
     })()
       .catch(() => undefined)
       .finally(() => (entry.settled = true));
@@ -160,30 +200,63 @@ export class WorktreePool {
 
   /** A worktree an earlier run left in the shared folder, moved to `workspace` and to `sha`. */
   private async claimShared(workspace: string, sha: string): Promise<boolean> {
-    return (await this.takeShared(workspace)) && this.refreshOrEmpty(workspace, sha);
-  }
-
-  /** Moves a worktree an earlier run left in the shared folder to `to`; false when none is left. */
-  private async takeShared(to: string): Promise<boolean> {
-    if (this.shared === undefined) return false;
-    for (const name of await readdir(this.shared).catch(() => [] as string[])) {
-      if (await this.takeKept(name, to)) return true;
-    }
+    const taken = await this.takeShared(workspace);
+    if (taken === "none") return false;
+    if (await this.moveOn(workspace, sha, taken)) return true;
+    await mkdir(workspace, { recursive: true });
     return false;
   }
 
-  /** Moves the kept worktree `name` to `to`; false when another run took it first. */
-  private async takeKept(name: string, to: string): Promise<boolean> {
-    if (this.shared === undefined) return false;
+  /** A kept worktree just taken, at `sha` and clean: only checked out when it was cleaned already. */
+  private async moveOn(
+    workspace: string,
+    sha: string,
+    taken: Taken,
+    options: { lowPriority?: boolean } = {},
+  ): Promise<boolean> {
+    if (taken === "none") return false;
+    if (taken === "dirty") return this.refresh(workspace, sha, options);
+    try {
+      await gitIn(workspace, ["checkout", "--quiet", "--force", "--detach", sha], options.lowPriority);
+      return true;
+    } catch {
+      await this.discard(workspace);
+      return false;
+    }
+  }
+
+  /**
+   * Moves a worktree an earlier run left in the shared folder to `to`. When there is none but one
+   * this process is cleaning (a run that just ended), that one is waited for: it is ready sooner
+   * than a new one would be written.
+   */
+  private async takeShared(to: string): Promise<Taken> {
+    const shared = this.shared;
+    if (shared === undefined) return "none";
+    for (;;) {
+      // Looked at before the folder: one that ends meanwhile is then in the folder, or waited for.
+      const ours = [...cleanings].filter(([path]) => dirname(path) === shared).map(([, done]) => done);
+      for (const name of claimOrder(await readdir(shared).catch(() => [] as string[]))) {
+        const taken = await this.takeKept(name, to);
+        if (taken !== "none") return taken;
+      }
+      if (ours.length === 0) return "none";
+      await Promise.race(ours);
+    }
+  }
+
+  /** Moves the kept worktree `name` to `to`; "none" when another run took it first. */
+  private async takeKept(name: string, to: string): Promise<Taken> {
+    if (this.shared === undefined) return "none";
     const entry = join(this.shared, name);
     try {
       await moveWorktree(this.repoRoot, entry, to);
-      return true;
+      return name.startsWith(CLEAN) ? "clean" : "dirty";
     } catch {
       // Another run took it first (it is gone), or it is no worktree of this repository any
       // more (its bookkeeping was pruned): that one is removed.
       await rm(entry, { recursive: true, force: true }).catch(() => undefined);
-      return false;
+      return "none";
     }
   }
 
@@ -198,7 +271,10 @@ export class WorktreePool {
   private async refresh(
     workspace: string,
     sha: string,
-    { lowPriority = false }: { lowPriority?: boolean } = {},
+    {
+      lowPriority = false,
+      aside = () => join(this.dir, `untracked-${++this.serial}`),
+    }: { lowPriority?: boolean; aside?: () => string } = {},
   ): Promise<boolean> {
     try {
       // What `sha` tracks at the top level is asked while the checkout runs.
@@ -206,7 +282,7 @@ export class WorktreePool {
         gitIn(workspace, ["checkout", "--quiet", "--force", "--detach", sha], lowPriority),
         gitIn(workspace, ["ls-tree", "--name-only", "-z", sha], lowPriority),
       ]);
-      await this.setAsideUntracked(workspace, new Set(listed.stdout.split("\0")));
+      await this.setAsideUntracked(workspace, new Set(listed.stdout.split("\0")), aside());
       await gitIn(workspace, ["clean", "-ffdxq"], lowPriority);
       return true;
     } catch {
@@ -222,11 +298,14 @@ export class WorktreePool {
     return false;
   }
 
-  /** Moves `workspace`'s untracked top-level entries into the pool's folder and deletes them there. */
-  private async setAsideUntracked(workspace: string, tracked: ReadonlySet<string>): Promise<void> {
+  /** Moves `workspace`'s untracked top-level entries into the folder `aside` and deletes them there. */
+  private async setAsideUntracked(
+    workspace: string,
+    tracked: ReadonlySet<string>,
+    aside: string,
+  ): Promise<void> {
     const untracked = (await readdir(workspace)).filter((name) => name !== ".git" && !tracked.has(name));
     if (untracked.length === 0) return;
-    const aside = join(this.dir, `untracked-${++this.serial}`);
     try {
       await mkdir(aside, { recursive: true });
       for (const name of untracked) await rename(join(workspace, name), join(aside, name));
@@ -275,20 +354,26 @@ export class WorktreePool {
     this.toWrite = undefined;
     for (const entry of this.prepared.splice(0)) {
       const path = await entry.path;
-      if (path !== undefined) this.free.push(path);
+      if (path === undefined) continue;
+      this.free.push(path);
+      this.clean.add(path);
     }
     await Promise.all(this.removing);
     let room = 0;
     if (this.shared !== undefined) {
       await mkdir(this.shared, { recursive: true }).catch(() => undefined);
       room = SHARED_LIMIT - (await readdir(this.shared).catch(() => [])).length;
+      this.sweepTrash(this.shared);
     }
     for (const kept of this.free.splice(0)) {
       if (room > 0 && this.shared !== undefined) {
+        const id = `${process.pid}-${Date.now()}-${basename(kept)}`;
+        const clean = this.clean.has(kept);
         try {
-          const entry = join(this.shared, `${process.pid}-${Date.now()}-${basename(kept)}`);
+          const entry = join(this.shared, `${clean ? CLEAN : CLEANING}${id}`);
           await moveWorktree(this.repoRoot, kept, entry, { bookkeepingFirst: true });
           room--;
+          if (!clean) this.cleanAfterRun(entry, join(this.shared, `${CLEAN}${id}`));
           continue;
         } catch {
           // removed below
@@ -297,4 +382,49 @@ export class WorktreePool {
       await this.discard(kept);
     }
   }
+
+  /**
+   * Cleans a kept worktree once its run is over (nobody waits for it: at a low priority), then names
+   * it clean; removed when it cannot be cleaned. What it sets aside goes beside the shared folder.
+   */
+  private cleanAfterRun(path: string, cleanPath: string): void {
+    const shared = this.shared as string;
+    const aside = () => join(dirname(shared), `${trashPrefix(shared)}${process.pid}-${++this.serial}`);
+    const cleaning = (async () => {
+      if (!(await this.refresh(path, "HEAD", { lowPriority: true, aside }))) return;
+      await moveWorktree(this.repoRoot, path, cleanPath, { bookkeepingFirst: true });
+    })()
+      .catch(() => this.discard(path).catch(() => undefined))
+      .finally(() => {
+        cleanings.delete(path);
+        this.cleaning.delete(cleaning);
+      });
+    cleanings.set(path, cleaning);
+    this.cleaning.add(cleaning);
+  }
+
+  /** Deletes what the cleaning of an ended process had set aside beside the shared folder. */
+  private sweepTrash(shared: string): void {
+    const prefix = trashPrefix(shared);
+    void readdir(dirname(shared))
+      .then((names) => {
+        for (const name of names) {
+          if (!name.startsWith(prefix) || processExists(Number(name.slice(prefix.length).split("-")[0])))
+            continue;
+          const removing = this.removeFolder(join(dirname(shared), name)).catch(() => undefined);
+          this.removing.add(removing);
+          void removing.finally(() => this.removing.delete(removing));
+        }
+      })
+      .catch(() => undefined);
+  }
+
+  /** Resolves once the work left after close (cleaning kept worktrees, deleting what they held) is done. */
+  async idle(): Promise<void> {
+    while (this.cleaning.size > 0 || this.removing.size > 0)
+      await Promise.all([...this.cleaning, ...this.removing]);
+  }
 }
+
+/** Folders set aside by cleanings after a run sit beside the shared folder, named after it. */
+const trashPrefix = (shared: string): string => `.trash-${basename(shared)}-`;
