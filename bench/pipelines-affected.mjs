@@ -17,7 +17,7 @@
 // Slipway passes the host's environment to steps (as GitHub's runner does); with it set on the
 // machine, `slipway run` is also timed with it, in a row of its own.
 import { execFileSync } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -127,6 +127,20 @@ function monorepo(dir) {
   git(dir, "commit", "-q", "-m", "monorepo");
 }
 
+/**
+ * Resolves once no worktree kept under `tmp` is being cleaned (`.cleaning-…`, see worktree-pool.ts):
+ * a run cleans what it kept after its end, and that CPU time is the run's.
+ */
+async function keptWorktreesCleaned(tmp) {
+  const root = join(tmp, "slipway-worktrees");
+  const cleaning = () =>
+    (existsSync(root) ? readdirSync(root) : []).some((repoKey) =>
+      readdirSync(join(root, repoKey)).some((name) => name.startsWith(".cleaning-")),
+    );
+  for (const deadline = Date.now() + 10_000; cleaning() && Date.now() < deadline;)
+    await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 build();
 const machine = machineLine();
 const tmp = mkdtempSync(join(os.tmpdir(), "slipway-bench-affected-"));
@@ -172,7 +186,12 @@ try {
     await timed(process.execPath, runArgs(cli), { cwd: repo, env: slipwayEnv });
   const withCaCerts =
     extraCaCerts === undefined ? undefined : { ...slipwayEnv, NODE_EXTRA_CA_CERTS: extraCaCerts };
-  server = await startSlipwayServer({ cli: CLI, projectDir: join(repo, "ops"), env: slipwayEnv });
+  server = await startSlipwayServer({
+    cli: CLI,
+    projectDir: join(repo, "ops"),
+    env: slipwayEnv,
+    settled: () => keptWorktreesCleaned(slipwayTmp),
+  });
   await server.run("affected.yml", "push");
 
   // The change: one application package (a leaf: nothing depends on it).
@@ -253,7 +272,7 @@ A generated npm-workspaces monorepo of ${COUNT} packages (${LIBS} libraries, the
 | the same workflow started through a warm \`slipway up\` (\`POST /api/runs\` until \`/api/events\` says completed, as a push webhook starts it) | ${result.serverMs} ms | ${result.serverCpuMs} ms | **${result.serverRatioForced}x** | ${result.serverCpuRatioForced}x |
 ${withCaCerts ? `| \`slipway run\` with this machine's \`NODE_EXTRA_CA_CERTS\` kept (see below) | ${result.caCertsMs} ms | ${result.caCertsCpuMs} ms | ${(result.caCertsMs / result.turboForcedMs).toFixed(2)}x | |\n` : ""}| \`slipway affected --base HEAD~1 --head HEAD\` alone | ${result.slipwayAffectedCommandMs} ms | | | |
 
-Target (issue 13): Slipway ≤ 1.0x turbo's affected run without its cache (the \`--force\` row), same run. Both really build the changed package with \`npm run build\` (turbo runs a task through the package manager too). Slipway has no task cache (the build always runs); the second job takes the first one's worktree (checked out and cleaned when taken) instead of writing the repository's files again${args["fresh-worktrees"] ? "" : ", and with `SLIPWAY_REUSE_WORKTREES=1` (the CLI and the server) a run's first checkout takes a worktree an earlier run kept (checked out at the commit and cleaned: `dist/` is gone, the build writes it again)"}. The server's project (\`ops/slipway.yaml\`, one idle service behind the proxy) is part of the repository. \`NODE_EXTRA_CA_CERTS\` is removed from every command's environment${extraCaCerts === undefined ? " (this machine does not set it)" : ""}: every Node process that sees it reads the certificate bundle at start${withCaCerts ? " (the row with it kept shows what that costs here)" : ""}, and turbo's strict environment mode keeps it from its tasks while Slipway passes the host's environment to steps, as GitHub's runner does.`,
+Target (issue 13): Slipway ≤ 1.0x turbo's affected run without its cache (the \`--force\` row), same run. Both really build the changed package with \`npm run build\` (turbo runs a task through the package manager too). Slipway has no task cache (the build always runs)${args["fresh-worktrees"] ? "; the second job takes the first one's worktree (checked out and cleaned when taken) instead of writing the repository's files again" : ". With `SLIPWAY_REUSE_WORKTREES=1` (the CLI and the server) the worktrees a run used are kept for the next run and cleaned after its end (at nice 10; the server's CPU column waits for that cleaning and counts it): the first job's checkout takes one and checks out the commit, and the second job's worktree is taken and checked out while the first job runs (`dist/` is gone, the build writes it again)"}. The server's project (\`ops/slipway.yaml\`, one idle service behind the proxy) is part of the repository. \`NODE_EXTRA_CA_CERTS\` is removed from every command's environment${extraCaCerts === undefined ? " (this machine does not set it)" : ""}: every Node process that sees it reads the certificate bundle at start${withCaCerts ? " (the row with it kept shows what that costs here)" : ""}, and turbo's strict environment mode keeps it from its tasks while Slipway passes the host's environment to steps, as GitHub's runner does.`,
     );
   }
 } finally {

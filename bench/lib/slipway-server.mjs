@@ -41,9 +41,16 @@ function cpuOf(pid) {
 
 /**
  * Starts `slipway up` for the project at `projectDir` (its slipway.yaml; the repository is the git
- * repository around it) on free ports and waits until its API listens.
+ * repository around it) on free ports and waits until its API listens. `settled`: resolves once
+ * the work a run leaves behind is done, before its CPU time is read.
  */
-export async function startSlipwayServer({ cli, projectDir, env, timeoutMs = 60_000 }) {
+export async function startSlipwayServer({
+  cli,
+  projectDir,
+  env,
+  timeoutMs = 60_000,
+  settled = async () => {},
+}) {
   const child = spawn(
     process.execPath,
     [cli, "up", "--dir", projectDir, "--port", "0", "--proxy-port", "0"],
@@ -130,6 +137,8 @@ export async function startSlipwayServer({ cli, projectDir, env, timeoutMs = 60_
       });
       waiters.delete(runId);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      // The work a run leaves for after its end (cleaning the worktrees it kept) is the run's CPU too.
+      await settled();
       return { ms, cpuMs: cpuOf(child.pid) - cpuBefore, run };
     },
     async close() {
