@@ -365,6 +365,7 @@ export class WorktreePool {
       room = SHARED_LIMIT - (await readdir(this.shared).catch(() => [])).length;
       this.sweepTrash(this.shared);
     }
+    const toClean: { entry: string; cleanPath: string }[] = [];
     for (const kept of this.free.splice(0)) {
       if (room > 0 && this.shared !== undefined) {
         const id = `${process.pid}-${Date.now()}-${basename(kept)}`;
@@ -373,7 +374,7 @@ export class WorktreePool {
           const entry = join(this.shared, `${clean ? CLEAN : CLEANING}${id}`);
           await moveWorktree(this.repoRoot, kept, entry, { bookkeepingFirst: true });
           room--;
-          if (!clean) this.cleanAfterRun(entry, join(this.shared, `${CLEAN}${id}`));
+          if (!clean) toClean.push({ entry, cleanPath: join(this.shared, `${CLEAN}${id}`) });
           continue;
         } catch {
           // removed below
@@ -381,6 +382,8 @@ export class WorktreePool {
       }
       await this.discard(kept);
     }
+    // Once every one is in place: the cleanings' git processes would slow the moves the run waits for.
+    for (const { entry, cleanPath } of toClean) this.cleanAfterRun(entry, cleanPath);
   }
 
   /**
