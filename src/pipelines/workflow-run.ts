@@ -335,12 +335,12 @@ function restoredGroup(
   };
 }
 
-/** The host-wide folder of a repository's worktrees kept between runs (see WorktreePool). */
 /** The job checks the run's repository out into its workspace (what a prepared worktree serves). */
 function checksOut(job: LoadedJob): boolean {
   return job.steps.some((step) => step.uses?.startsWith("actions/checkout@") === true);
 }
 
+/** The host-wide folder of a repository's worktrees kept between runs (see WorktreePool). */
 function sharedWorktrees(repoRoot: string): string {
   const key = createHash("sha256").update(repoRoot).digest("hex").slice(0, 16);
   return join(tmpdir(), "slipway-worktrees", key);

@@ -347,7 +347,7 @@ export class WorktreePool {
 
   /**
    * The run is over: its kept worktrees go to the shared folder while it holds fewer than
-   * SHARED_LIMIT (the run that takes one cleans it); the others are removed.
+   * SHARED_LIMIT, and are cleaned there after this returns (see `idle`); the others are removed.
    */
   async close(): Promise<void> {
     // Prepared worktrees no job took are clean: kept like the others.
