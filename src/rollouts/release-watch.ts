@@ -1,3 +1,4 @@
+import { WATCH_OFF } from "../core/rollout/defaults.js";
 import { liveRevision } from "../core/rollout/traffic.js";
 import { watchVerdict, type WatchedRelease } from "../core/rollout/watch.js";
 import type { Logger } from "../log.js";
@@ -32,6 +33,8 @@ export class ReleaseWatch {
   private readonly unreadySince = new Map<string, number>();
   /** Per live revision, when this process first saw it ready and its restarts then (see LiveObservations). */
   private readonly firstSeenReady = new Map<string, { at: number; restarts: number }>();
+  /** Per revision started again, since when some (not all) of its instances are ready. */
+  private readonly partlyReadySince = new Map<string, number>();
   /** Promotion time per rollout id, read once from its rollout.promoted event. */
   private readonly promotedAt = new Map<string, number | undefined>();
   /** Per environment: is a service.down open? Read from the Store on first look, then kept. */
@@ -64,7 +67,7 @@ export class ReleaseWatch {
       }
     }
     // Forget revisions that are no longer live, so the maps stay as small as the environments.
-    for (const map of [this.unreadySince, this.firstSeenReady]) {
+    for (const map of [this.unreadySince, this.firstSeenReady, this.partlyReadySince]) {
       for (const id of map.keys()) if (!live.has(id)) map.delete(id);
     }
     return acted;
@@ -84,15 +87,22 @@ export class ReleaseWatch {
     if (health.ready > 0) this.unreadySince.delete(liveId);
     else if (!this.unreadySince.has(liveId)) this.unreadySince.set(liveId, now);
     const since = this.unreadySince.get(liveId);
-    // Restarts count from the first moment this process saw the revision serve: instances found dead
-    // at start (a reboot, a crash of everything) and started again by the reconciler are not the
-    // release crashing. Until then only "no ready instance for downAfter" can trip.
-    if (!this.firstSeenReady.has(liveId) && health.ready > 0)
-      this.firstSeenReady.set(liveId, { at: now, restarts: health.restarts });
-    const seen = this.firstSeenReady.get(liveId);
     const promotion = newest?.outcome === "promoted" ? await this.promotion(newest.id) : {};
     // A promotion made before this process started: the release was started again since.
     const restarted = promotion.promotedAt !== undefined && promotion.promotedAt < this.startedAt;
+    // Restarts count from the first moment this process saw the revision serve: instances found dead
+    // at start (a reboot, a crash of everything) and started again by the reconciler are not the
+    // release crashing. Until then only "no ready instance for downAfter" can trip. A release
+    // started again serves once every instance is ready (or one has been for downAfter): until
+    // then the others fail their probes because they are starting, not because it fails.
+    if (!this.firstSeenReady.has(liveId) && health.ready > 0) {
+      const partly = this.partlyReadySince.get(liveId) ?? now;
+      this.partlyReadySince.set(liveId, partly);
+      const downAfterMs = (newest?.settings.watch ?? WATCH_OFF).downAfterMs;
+      if (!restarted || health.ready >= health.desired || now - partly >= downAfterMs)
+        this.firstSeenReady.set(liveId, { at: now, restarts: health.restarts });
+    }
+    const seen = this.firstSeenReady.get(liveId);
     const release: WatchedRelease = {
       live: { id: liveId, version: liveId.slice(liveId.lastIndexOf("@") + 1) },
       ...(newest ? { newest } : {}),

@@ -7,12 +7,16 @@ import { resolve } from "node:path";
 
 export const FIXTURE_APP = resolve(import.meta.dirname, "../fixtures/apps/app.mjs");
 
-/** Start script: applies the knobs of faults.json for SLIPWAY_VERSION, then runs the fixture app. */
+/**
+ * Start script: applies the knobs of faults.json for SLIPWAY_VERSION (`v2`), then those for one
+ * instance of it (`v2#1`, the instance's index), then runs the fixture app.
+ */
 export const START_SCRIPT = `
 import { readFileSync } from "node:fs";
 const faults = JSON.parse(readFileSync(new URL("./faults.json", import.meta.url), "utf8"));
 const version = process.env.SLIPWAY_VERSION ?? "dev";
-Object.assign(process.env, { VERSION: version }, faults[version] ?? {});
+const instance = \`\${version}#\${(process.env.SLIPWAY_INSTANCE ?? "").split("#")[1]}\`;
+Object.assign(process.env, { VERSION: version }, faults[version] ?? {}, faults[instance] ?? {});
 await import(process.env.SLIPWAY_FIXTURE_APP);
 `;
 

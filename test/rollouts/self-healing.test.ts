@@ -317,12 +317,14 @@ describe("a project whose proxy and instances die", () => {
     for (const pid of instanceProcesses()) kill(-pid, "SIGKILL");
     kill(proxyInfo().pid, "SIGKILL");
     await until("instances gone", () => (instanceProcesses().length === 0 ? true : undefined));
-    // The restarted instances take 8 s to be ready: a window in which health must say down, wide
-    // enough for `slipway up` to start on a loaded machine. The instances run from v2's release
-    // directory (a copy of web/ made at deploy time), so that is where the knob goes.
+    // The restarted instances take 6 and 10 s to be ready: a window in which health must say down,
+    // wide enough for `slipway up` to start on a loaded machine, then one in which only one of them
+    // is ready. Neither the probes the other fails meanwhile nor the requests answered 503 before
+    // are the release failing: it is not rolled back. The instances run from v2's release directory
+    // (a copy of web/ made at deploy time), so that is where the knobs go.
     writeFileSync(
       join(dir, ".slipway", "releases", "web", "v2", "faults.json"),
-      JSON.stringify({ v2: { READY_AFTER_MS: "8000" } }),
+      JSON.stringify({ v2: { READY_AFTER_MS: "6000" }, "v2#1": { READY_AFTER_MS: "10000" } }),
     );
     ({ api, apiUrl, traffic } = await startUp());
 

@@ -37,16 +37,16 @@ export interface LiveObservations {
    */
   restartsBaseline?: number;
   /**
-   * This control plane started after the promotion and has not seen an instance of the live
-   * revision ready yet: the release is being started again (a reboot, a crash of everything), not
-   * failing. Its probes fail and its requests error while it starts, so only "no ready instance for
-   * downAfter" can trip until an instance is ready.
+   * This control plane started after the promotion and has not seen the live revision serve yet
+   * (every instance ready, or one for downAfter): the release is being started again (a reboot, a
+   * crash of everything), not failing. Its probes fail and its requests error while it starts, so
+   * only "no ready instance for downAfter" can trip until it serves.
    */
   starting?: boolean;
   /**
-   * When this control plane, started after the promotion, first saw an instance of the live
-   * revision ready. The requests before it were answered while the release was being started again
-   * (503s with no instance ready): they are not the release failing, so the triggers count from here.
+   * When this control plane, started after the promotion, first saw the live revision serve. The
+   * requests before it were answered while the release was being started again (503s with no
+   * instance ready): they are not the release failing, so the triggers count from here.
    */
   servingSince?: number;
 }
