@@ -68,10 +68,18 @@ export class RemoteActions {
       try {
         await this.git(temp, ["fetch", "-q", "--depth", "1", "--no-tags", url, sha]);
       } catch (error) {
-        // A pinned SHA has no ref to fall back on: say what is missing, not git's protocol words.
+        // A pinned SHA has no ref to fall back on: say what is missing (the commit, or the whole
+        // repository), not git's protocol words.
         if (isFullSha(use.ref)) {
+          const why = firstLine((error as Error).message);
+          const hasRepository = await this.git(undefined, ["ls-remote", "--heads", url]).then(
+            () => true,
+            () => false,
+          );
           throw new Error(
-            `cannot download ${name}@${use.ref} from ${url}: the server could not send that commit (${firstLine((error as Error).message)})`,
+            hasRepository
+              ? `cannot download ${name}@${use.ref} from ${url}: the server has the repository but not that commit (${why})`
+              : `cannot download ${name}@${use.ref} from ${url}: the server has no repository ${name}, or cannot be reached (${why})`,
             { cause: error },
           );
         }

@@ -243,10 +243,10 @@ jobs:
     expect(second.logs("pin")).toMatch(/step 'missing': acme\/hello@v404: no tag or branch 'v404'/);
     // A pinned SHA the server does not have (a stale mirror) or a repository it lacks: named, not git's words only.
     expect(second.logs("pin")).toContain(
-      `step 'unknown commit': cannot download acme/hello@${"0".repeat(40)} from ${own.url}/acme/hello: the server could not send that commit`,
+      `step 'unknown commit': cannot download acme/hello@${"0".repeat(40)} from ${own.url}/acme/hello: the server has the repository but not that commit`,
     );
     expect(second.logs("pin")).toContain(
-      `step 'unknown repository': cannot download acme/nowhere@${helloV1} from ${own.url}/acme/nowhere: the server could not send that commit`,
+      `step 'unknown repository': cannot download acme/nowhere@${helloV1} from ${own.url}/acme/nowhere: the server has no repository acme/nowhere, or cannot be reached`,
     );
 
     // With the server gone, the SHA-pinned action still runs from the cache.
