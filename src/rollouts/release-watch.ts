@@ -31,8 +31,8 @@ export interface ReleaseWatchOptions {
  */
 export class ReleaseWatch {
   private readonly unreadySince = new Map<string, number>();
-  /** Per live revision, when this process first saw it ready and its restarts then (see LiveObservations). */
-  private readonly firstSeenReady = new Map<string, { at: number; restarts: number }>();
+  /** Per live revision, when this process first saw it serve and its restarts then (see LiveObservations). */
+  private readonly servingSeen = new Map<string, { at: number; restarts: number }>();
   /** Per revision started again, since when some (not all) of its instances are ready. */
   private readonly partlyReadySince = new Map<string, number>();
   /** Promotion time per rollout id, read once from its rollout.promoted event. */
@@ -67,7 +67,7 @@ export class ReleaseWatch {
       }
     }
     // Forget revisions that are no longer live, so the maps stay as small as the environments.
-    for (const map of [this.unreadySince, this.firstSeenReady, this.partlyReadySince]) {
+    for (const map of [this.unreadySince, this.servingSeen, this.partlyReadySince]) {
       for (const id of map.keys()) if (!live.has(id)) map.delete(id);
     }
     return acted;
@@ -95,14 +95,14 @@ export class ReleaseWatch {
     // release crashing. Until then only "no ready instance for downAfter" can trip. A release
     // started again serves once every instance is ready (or one has been for downAfter): until
     // then the others fail their probes because they are starting, not because it fails.
-    if (!this.firstSeenReady.has(liveId) && health.ready > 0) {
+    if (!this.servingSeen.has(liveId) && health.ready > 0) {
       const partly = this.partlyReadySince.get(liveId) ?? now;
       this.partlyReadySince.set(liveId, partly);
       const downAfterMs = (newest?.settings.watch ?? WATCH_OFF).downAfterMs;
       if (!restarted || health.ready >= health.desired || now - partly >= downAfterMs)
-        this.firstSeenReady.set(liveId, { at: now, restarts: health.restarts });
+        this.servingSeen.set(liveId, { at: now, restarts: health.restarts });
     }
-    const seen = this.firstSeenReady.get(liveId);
+    const seen = this.servingSeen.get(liveId);
     const release: WatchedRelease = {
       live: { id: liveId, version: liveId.slice(liveId.lastIndexOf("@") + 1) },
       ...(newest ? { newest } : {}),
