@@ -26,6 +26,28 @@ function setup() {
   return { repoRoot, first, second, pool, workspace, worktrees };
 }
 
+/** An earlier run of the repository that kept `count` worktrees in `shared`, at `sha`, with `files` written. */
+async function keptByEarlierRun(
+  world: ReturnType<typeof setup>,
+  shared: string,
+  sha: string,
+  count: number,
+  files: Record<string, string> = {},
+): Promise<void> {
+  const earlier = new WorktreePool(
+    world.repoRoot,
+    join(dirs.make("slipway-pool-earlier-"), "worktrees"),
+    shared,
+  );
+  for (let i = 0; i < count; i++) {
+    const w = world.workspace(`earlier-${i}`);
+    await addWorktree(world.repoRoot, w, sha);
+    writeFiles(w, files);
+    await earlier.release(w);
+  }
+  await earlier.close();
+}
+
 describe("WorktreePool", { timeout: 60_000 }, () => {
   it("hands a finished job's worktree to the next checkout, reset to the commit and without stray files", async () => {
     const { repoRoot, first, second, pool, workspace, worktrees } = setup();
@@ -201,18 +223,16 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
   });
 
   it("prepares a later job's worktree from the shared folder while the first job runs", async () => {
-    const { repoRoot, first, second, workspace } = setup();
+    const world = setup();
+    const { repoRoot, first, second, workspace } = world;
     const shared = dirs.make("slipway-pool-shared-");
     const runDir = (name: string) => join(dirs.make(`slipway-pool-${name}-`), "worktrees");
     // An earlier run left two worktrees, at the other commit, with a job's leftovers.
-    const earlier = new WorktreePool(repoRoot, runDir("earlier"), shared);
-    for (const name of ["earlier-a", "earlier-b"]) {
-      const w = workspace(name);
-      await addWorktree(repoRoot, w, first);
-      writeFiles(w, { "app.js": "changed", "node_modules/p/index.js": "x", "ignored/out.bin": "y" });
-      await earlier.release(w);
-    }
-    await earlier.close();
+    await keptByEarlierRun(world, shared, first, 2, {
+      "app.js": "changed",
+      "node_modules/p/index.js": "x",
+      "ignored/out.bin": "y",
+    });
     expect(readdirSync(shared)).toHaveLength(2);
 
     const pool = new WorktreePool(repoRoot, runDir("run"), shared);
@@ -241,16 +261,11 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
   });
 
   it("keeps a prepared worktree no job took for the next run", async () => {
-    const { repoRoot, second, workspace } = setup();
+    const world = setup();
+    const { repoRoot, second, workspace } = world;
     const shared = dirs.make("slipway-pool-shared-");
     const runDir = (name: string) => join(dirs.make(`slipway-pool-${name}-`), "worktrees");
-    const earlier = new WorktreePool(repoRoot, runDir("earlier"), shared);
-    for (const name of ["earlier-a", "earlier-b"]) {
-      const w = workspace(name);
-      await addWorktree(repoRoot, w, second);
-      await earlier.release(w);
-    }
-    await earlier.close();
+    await keptByEarlierRun(world, shared, second, 2);
 
     const pool = new WorktreePool(repoRoot, runDir("run"), shared);
     await pool.prepare(second, { first: 1, later: 1 });
@@ -265,14 +280,11 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
   });
 
   it("writes a worktree for the later jobs of the next runs when the shared folder has no second one", async () => {
-    const { repoRoot, second, workspace } = setup();
+    const world = setup();
+    const { repoRoot, second, workspace } = world;
     const shared = dirs.make("slipway-pool-shared-");
     const runDir = (name: string) => join(dirs.make(`slipway-pool-${name}-`), "worktrees");
-    const earlier = new WorktreePool(repoRoot, runDir("earlier"), shared);
-    const w = workspace("earlier-a");
-    await addWorktree(repoRoot, w, second);
-    await earlier.release(w);
-    await earlier.close();
+    await keptByEarlierRun(world, shared, second, 1);
 
     const pool = new WorktreePool(repoRoot, runDir("run"), shared);
     await pool.prepare(second, { first: 1, later: 1 });
@@ -285,6 +297,7 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
     expect(await pool.claim(later, second)).toBe(true);
     await pool.release(later);
     await pool.close();
+    await pool.idle();
     const kept = readdirSync(shared);
     expect(kept).toHaveLength(2);
     for (const name of kept) expect(git(join(shared, name), "status", "--porcelain", "--ignored")).toBe("");
