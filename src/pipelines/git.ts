@@ -1,9 +1,8 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { access, readFile, rename, writeFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
-import { promisify } from "node:util";
 import { SlipwayError } from "../core/errors.js";
-import { execFileAsync as execCaptured } from "../fork-server.js";
+import { execFileAsync } from "../fork-server.js";
 
 /** Runs git in `cwd` and returns its trimmed stdout; throws with git's own message on failure. */
 export function git(cwd: string, args: string[]): string {
@@ -41,15 +40,13 @@ export function repositoryRoot(dir: string): string {
   return root;
 }
 
-const execFileAsync = promisify(execFile);
-
 /**
  * Like git(), without blocking: a run asks git about its event before its first job, and the
  * questions that do not depend on each other go to git at once (each git process costs ~3 ms).
  */
 export async function gitAsync(cwd: string, args: string[]): Promise<string> {
   try {
-    const { stdout } = await execCaptured("git", args, { cwd });
+    const { stdout } = await execFileAsync("git", args, { cwd });
     return stdout.trim();
   } catch (error) {
     const stderr = String((error as { stderr?: string }).stderr ?? "").trim();
@@ -321,7 +318,7 @@ export async function commitInfo(repoRoot: string, sha: string): Promise<CommitI
     const { stdout } = await execFileAsync(
       "git",
       ["log", "-1", "--no-show-signature", "--format=%H%x00%an%x00%aI%x00%B", sha, "--"],
-      { cwd: repoRoot, encoding: "utf8" },
+      { cwd: repoRoot },
     );
     const [full = sha, author = "", authoredAt = "", ...message] = stdout.split("\0");
     return { sha: full, author, authoredAt, message: message.join("\0").trimEnd() };
