@@ -15,15 +15,18 @@ function setup() {
   writeFiles(repoRoot, { ".gitignore": "ignored/\n" });
   const first = commit(repoRoot, { "app.js": "v1", "lib/util.js": "u1" }, "one");
   const second = commit(repoRoot, { "app.js": "v2", "lib/extra.js": "e2" }, "two");
-  const runDir = dirs.make("slipway-pool-run-");
-  const pool = new WorktreePool(repoRoot, join(runDir, "worktrees"));
+  const scratch = dirs.make("slipway-pool-run-");
+  const pool = new WorktreePool(repoRoot, join(scratch, "worktrees"));
   const workspace = (name: string) => {
-    const path = join(runDir, name);
+    const path = join(scratch, name);
     mkdirSync(path);
     return path;
   };
   const worktrees = () => git(repoRoot, "worktree", "list", "--porcelain").match(/^worktree /gm)?.length ?? 0;
-  return { repoRoot, first, second, pool, workspace, worktrees };
+  /** The host-wide folder of kept worktrees, and a run's own folder of them. */
+  const shared = dirs.make("slipway-pool-shared-");
+  const runDir = (name: string) => join(dirs.make(`slipway-pool-${name}-`), "worktrees");
+  return { repoRoot, first, second, pool, workspace, worktrees, shared, runDir };
 }
 
 /** An earlier run of the repository that kept `count` worktrees in `shared`, at `sha`, with `files` written. */
@@ -153,9 +156,7 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
   });
 
   it("keeps a run's worktrees for the next run of the repository, each taken by one run only", async () => {
-    const { repoRoot, first, second, workspace, worktrees } = setup();
-    const shared = dirs.make("slipway-pool-shared-");
-    const runDir = (name: string) => join(dirs.make(`slipway-pool-${name}-`), "worktrees");
+    const { repoRoot, first, second, workspace, worktrees, shared, runDir } = setup();
     const one = new WorktreePool(repoRoot, runDir("one"), shared);
     const a = workspace("run-one-a");
     const b = workspace("run-one-b");
@@ -224,9 +225,7 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
 
   it("prepares a later job's worktree from the shared folder while the first job runs", async () => {
     const world = setup();
-    const { repoRoot, first, second, workspace } = world;
-    const shared = dirs.make("slipway-pool-shared-");
-    const runDir = (name: string) => join(dirs.make(`slipway-pool-${name}-`), "worktrees");
+    const { repoRoot, first, second, workspace, shared, runDir } = world;
     // An earlier run left two worktrees, at the other commit, with a job's leftovers.
     await keptByEarlierRun(world, shared, first, 2, {
       "app.js": "changed",
@@ -262,9 +261,7 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
 
   it("keeps a prepared worktree no job took for the next run", async () => {
     const world = setup();
-    const { repoRoot, second, workspace } = world;
-    const shared = dirs.make("slipway-pool-shared-");
-    const runDir = (name: string) => join(dirs.make(`slipway-pool-${name}-`), "worktrees");
+    const { repoRoot, second, workspace, shared, runDir } = world;
     await keptByEarlierRun(world, shared, second, 2);
 
     const pool = new WorktreePool(repoRoot, runDir("run"), shared);
@@ -281,9 +278,7 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
 
   it("writes a worktree for the later jobs of the next runs when the shared folder has no second one", async () => {
     const world = setup();
-    const { repoRoot, second, workspace } = world;
-    const shared = dirs.make("slipway-pool-shared-");
-    const runDir = (name: string) => join(dirs.make(`slipway-pool-${name}-`), "worktrees");
+    const { repoRoot, second, workspace, shared, runDir } = world;
     await keptByEarlierRun(world, shared, second, 1);
 
     const pool = new WorktreePool(repoRoot, runDir("run"), shared);
@@ -304,9 +299,7 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
   });
 
   it("takes a kept worktree whose cleaning stopped with its process, and clears what that process set aside", async () => {
-    const { repoRoot, second, workspace } = setup();
-    const shared = dirs.make("slipway-pool-shared-");
-    const runDir = (name: string) => join(dirs.make(`slipway-pool-${name}-`), "worktrees");
+    const { repoRoot, second, workspace, shared, runDir } = setup();
     const gone = spawnSync("true").pid; // a pid no process has any more
     const w = workspace("killed-mid-cleaning");
     await addWorktree(repoRoot, w, second);

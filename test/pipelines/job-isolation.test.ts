@@ -145,6 +145,18 @@ describe("github.token", () => {
   }, 90_000);
 });
 
+/** A workflow whose one job checks out and runs `steps` (each a `- ` item's text). */
+function jsWorkflow(...steps: string[]): string {
+  return `name: js
+on: push
+jobs:
+  js:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+${steps.map((step) => `      - ${step}\n`).join("")}`;
+}
+
 describe("the Node of JavaScript actions", () => {
   /** `slipway run` with an empty tool cache and a Node source that cannot download anything. */
   const runWithoutDownloads = (dir: string) => {
@@ -169,16 +181,10 @@ describe("the Node of JavaScript actions", () => {
       [`.github/actions/${using}/index.js`]: `console.log("${using} action ran " + process.version);\n`,
     });
     const target = repo({
-      ".github/workflows/js.yml": `name: js
-on: push
-jobs:
-  js:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: ./.github/actions/node16
-      - uses: ./.github/actions/node24
-`,
+      ".github/workflows/js.yml": jsWorkflow(
+        "uses: ./.github/actions/node16",
+        "uses: ./.github/actions/node24",
+      ),
       ...action("node16"),
       ...action("node24"),
     });
@@ -201,17 +207,11 @@ jobs:
       // runs on; with no download source the action ran on the job's Node 18.
       const using = `node${hostMajor}`;
       const target = repo({
-        ".github/workflows/js.yml": `name: js
-on: push
-jobs:
-  js:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - run: echo "$GITHUB_WORKSPACE/old-node" >> "$GITHUB_PATH"
-      - run: echo "PATH has $(node --version)"
-      - uses: ./.github/actions/js
-`,
+        ".github/workflows/js.yml": jsWorkflow(
+          'run: echo "$GITHUB_WORKSPACE/old-node" >> "$GITHUB_PATH"',
+          'run: echo "PATH has $(node --version)"',
+          "uses: ./.github/actions/js",
+        ),
         "old-node/node": '#!/bin/sh\necho "v18.99.0 (the job\'s node)"\n',
         ".github/actions/js/action.yml": `runs:\n  using: ${using}\n  main: index.js\n`,
         ".github/actions/js/index.js": 'console.log("action ran " + process.version);\n',
@@ -231,15 +231,7 @@ jobs:
     // The tool cache node-matrix.test.ts shares: the ~30 MB download happens once per machine.
     const toolCache = join(tmpdir(), "slipway-test-toolcache");
     const target = repo({
-      ".github/workflows/js.yml": `name: js
-on: push
-jobs:
-  js:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: ./.github/actions/node24
-`,
+      ".github/workflows/js.yml": jsWorkflow("uses: ./.github/actions/node24"),
       ".github/actions/node24/action.yml": "runs:\n  using: node24\n  main: index.js\n",
       ".github/actions/node24/index.js": 'console.log("node24 action ran " + process.version);\n',
     });
