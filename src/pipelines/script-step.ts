@@ -68,6 +68,9 @@ export async function runScriptStep(scope: RunScope, step: ScriptStep): Promise<
     case "spawn-failed":
       step.log(`Error: cannot start ${shell.command}: ${end.message}`, "error");
       return "failure";
+    case "lost":
+      step.log(`Error: ${end.message}; its processes were killed`, "error");
+      return "failure";
     default: {
       const unreachable: never = end;
       return unreachable;
