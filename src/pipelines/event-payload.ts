@@ -1,4 +1,4 @@
-import { gitAsync } from "./git.js";
+import { gitAsync, nulSeparated } from "./git.js";
 
 /** What git says about the run, from which a payload is built. */
 export interface PayloadFacts {
@@ -182,4 +182,61 @@ function commitObject(repoRoot: string, sha: string, repository: string): Promis
   return gitAsync(repoRoot, ["show", "-s", `--format=${FORMAT}`, sha])
     .then((out) => parseCommits(out, repository)[0])
     .catch(() => undefined);
+}
+
+/** HEAD as a push of it is described, from one git process (pushedHead). */
+export interface PushedHead {
+  sha: string;
+  /** The branch HEAD names (`refs/heads/…`); the commit itself when HEAD is detached. */
+  ref: string;
+  /** Its parents: none for a root commit, two or more for a merge. */
+  parents: string[];
+  /**
+   * The files it changed against its first parent (a root commit: all of its files). Empty for a
+   * merge, which git does not diff here: ask changedFiles().
+   */
+  files: string[];
+  /** The push's commits when it has at most one parent: this one alone. */
+  commits(repository: string): EventCommits;
+}
+
+/**
+ * What a push of HEAD needs from git (commit, branch, parents, changed files, the commit's
+ * details), in one process rather than four: each costs a fork and an exec before a run starts.
+ * Undefined when HEAD has no commit yet.
+ */
+export async function pushedHead(repoRoot: string): Promise<PushedHead | undefined> {
+  const out = await gitAsync(repoRoot, [
+    "log",
+    "-1",
+    "-z",
+    "--no-show-signature",
+    "--root",
+    "--no-renames",
+    "--name-only",
+    // HEAD and the branches, full names, whatever log.excludeDecoration says: "HEAD -> refs/heads/x, …"
+    // names HEAD's branch; a detached HEAD is "HEAD, …".
+    "--decorate=full",
+    "--decorate-refs=HEAD",
+    "--decorate-refs=refs/heads/",
+    `--format=%P%x1f%D%x1f${FORMAT}`,
+    "HEAD",
+    "--",
+  ]).catch(() => undefined);
+  const end = out?.indexOf("\x1e") ?? -1;
+  if (out === undefined || end === -1) return undefined;
+  const [parents = "", decorations = "", ...commit] = out.slice(0, end).split("\x1f");
+  const record = `${commit.join("\x1f")}\x1e`;
+  const sha = commit[0] ?? "";
+  const branch = /^HEAD -> ([^,]+)/.exec(decorations)?.[1];
+  return {
+    sha,
+    ref: branch ?? sha,
+    parents: parents.split(" ").filter((parent) => parent !== ""),
+    files: nulSeparated(out.slice(end + 1)),
+    commits(repository) {
+      const commits = parseCommits(record, repository);
+      return { commits, head: commits[0] };
+    },
+  };
 }

@@ -164,16 +164,25 @@ export async function resolveCommit(repoRoot: string, rev: string): Promise<stri
   return sha;
 }
 
-/** Files changed between two commits (paths relative to the repository root). */
+/**
+ * Files changed between two commits (paths relative to the repository root), as they are: NUL
+ * separated, since git quotes a name with a space or a non-ASCII letter on a line of its own.
+ */
 export async function changedFiles(repoRoot: string, base: string, head: string): Promise<string[]> {
-  const out = await gitAsync(repoRoot, ["diff", "--name-only", "--no-renames", base, head]);
-  return out === "" ? [] : out.split("\n");
+  return nulSeparated(await gitAsync(repoRoot, ["diff", "-z", "--name-only", "--no-renames", base, head]));
 }
 
 /** Files of the commit itself (a root commit: everything it adds). */
 export async function filesOfCommit(repoRoot: string, sha: string): Promise<string[]> {
-  const out = await gitAsync(repoRoot, ["ls-tree", "-r", "--name-only", sha]);
-  return out === "" ? [] : out.split("\n");
+  return nulSeparated(await gitAsync(repoRoot, ["ls-tree", "-r", "-z", "--name-only", sha]));
+}
+
+/** Names from git's `-z` output (a log's begin with the newline after its commit). */
+export function nulSeparated(out: string): string[] {
+  return out
+    .split("\0")
+    .map((name) => name.replace(/^\n/, ""))
+    .filter((name) => name !== "");
 }
 
 /**

@@ -1,5 +1,11 @@
 import type { TriggerEvent } from "../core/workflow/triggers.js";
-import { eventCommits, mergePayload, synthesizePayload, type PayloadFacts } from "./event-payload.js";
+import {
+  eventCommits,
+  mergePayload,
+  pushedHead,
+  synthesizePayload,
+  type PayloadFacts,
+} from "./event-payload.js";
 import {
   branchCommit,
   changedFiles,
@@ -47,14 +53,28 @@ export async function describeTrigger(
   const pr = given.pull_request as
     { head?: { ref?: string }; base?: { ref?: string; sha?: string }; number?: number } | undefined;
   const refFromPayload = eventName === "push" && typeof given.ref === "string" ? given.ref : undefined;
+  const before = typeof given.before === "string" && !/^0+$/.test(given.before) ? given.before : undefined;
   const settings = repositorySettings(repoRoot);
-  const [resolved, mainBranch, repository] = await Promise.all([
-    options.sha === undefined
-      ? resolveRef(repoRoot, options.ref ?? refFromPayload)
-      : pinnedCommit(repoRoot, options.sha, options.ref ?? refFromPayload),
+  // The usual push (HEAD, from its parent) is described by one git process, beside the others.
+  const ofHead =
+    eventName === "push" &&
+    options.sha === undefined &&
+    options.ref === undefined &&
+    refFromPayload === undefined &&
+    options.base === undefined &&
+    before === undefined;
+  const [head, mainBranch, repository] = await Promise.all([
+    ofHead ? pushedHead(repoRoot) : undefined,
     defaultBranch(repoRoot, settings),
     repositoryName(repoRoot, settings),
   ]);
+  // A merge's push also has the merged branch's commits, and an unborn HEAD no commit: asked below.
+  const pushed = head && head.parents.length <= 1 ? head : undefined;
+  const resolved: ResolvedRef = pushed
+    ? { sha: pushed.sha, ref: pushed.ref, parent: pushed.parents[0] ?? null }
+    : options.sha === undefined
+      ? await resolveRef(repoRoot, options.ref ?? refFromPayload)
+      : await pinnedCommit(repoRoot, options.sha, options.ref ?? refFromPayload);
   let baseSha: string | undefined;
   let headRef = "";
   let baseRef = "";
@@ -79,7 +99,6 @@ export async function describeTrigger(
   } else if (options.base !== undefined) {
     baseSha = await resolveCommit(repoRoot, options.base);
   } else if (eventName === "push") {
-    const before = typeof given.before === "string" && !/^0+$/.test(given.before) ? given.before : undefined;
     baseSha = before
       ? await safeCommit(repoRoot, before)
       : resolved.parent !== undefined
@@ -97,14 +116,16 @@ export async function describeTrigger(
     baseRef,
   };
   // Without a base (a root commit, a new branch), a push changes every file of its commit.
-  const [changed, commits] = await Promise.all([
-    changedFilesProblem !== undefined
-      ? undefined
-      : baseSha
-        ? changedFiles(repoRoot, baseSha, resolved.sha)
-        : filesOfCommit(repoRoot, resolved.sha),
-    eventCommits(eventName, facts),
-  ]);
+  const [changed, commits] = pushed
+    ? [pushed.files, pushed.commits(repository)]
+    : await Promise.all([
+        changedFilesProblem !== undefined
+          ? undefined
+          : baseSha
+            ? changedFiles(repoRoot, baseSha, resolved.sha)
+            : filesOfCommit(repoRoot, resolved.sha),
+        eventCommits(eventName, facts),
+      ]);
   const payload = mergePayload(synthesizePayload(eventName, facts, commits), given);
   const action = typeof payload.action === "string" ? payload.action : undefined;
   return {

@@ -527,6 +527,61 @@ jobs:
     ]);
   });
 
+  it("describes a push of HEAD as GitHub would, whatever the commit: child, root, detached, merge", async () => {
+    const target = repo({
+      ".github/workflows/push.yml": `name: Push
+on:
+  push:
+    paths: ["src/**"]
+jobs:
+  show:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo "ref=\${{ github.ref }} before=\${{ github.event.before }} after=\${{ github.event.after }} created=\${{ github.event.created }}"
+          echo "commits=\${{ join(github.event.commits.*.message, '|') }} head=\${{ github.event.head_commit.message }} default=\${{ github.event.repository.default_branch }}"
+`,
+    });
+    const shown = async () => {
+      const { result, logs } = await run(target);
+      return result.conclusion === "skipped" ? [`skipped: ${result.reason}`] : logs("show");
+    };
+    // A child commit: before is its parent. Git quotes this path when not asked for NUL-separated names.
+    const parent = target.git("rev-parse", "HEAD");
+    const child = target.commit({ "src/naïve file.ts": "x\n" }, "child");
+    expect(await shown()).toEqual([
+      `ref=refs/heads/main before=${parent} after=${child} created=false`,
+      "commits=child head=child default=main",
+    ]);
+    target.commit({ "docs/readme.md": "d\n" }, "docs only");
+    expect(await shown()).toEqual([expect.stringMatching(/^skipped: .*paths/)]);
+
+    // Detached: the ref is the commit.
+    target.git("checkout", "-q", "--detach", child);
+    expect((await shown())[0]).toBe(`ref=${child} before=${parent} after=${child} created=false`);
+
+    // A merge: the merged branch's commits are the push's too, and files count against the first parent.
+    target.git("checkout", "-q", "main");
+    target.git("checkout", "-q", "-b", "topic", parent);
+    target.commit({ "src/topic.ts": "t\n" }, "topic work");
+    target.git("checkout", "-q", "main");
+    const beforeMerge = target.git("rev-parse", "HEAD");
+    target.git("merge", "-q", "--no-ff", "-m", "merge topic", "topic");
+    const merge = target.git("rev-parse", "HEAD");
+    expect(await shown()).toEqual([
+      `ref=refs/heads/main before=${beforeMerge} after=${merge} created=false`,
+      "commits=topic work|merge topic head=merge topic default=main",
+    ]);
+
+    // A root commit: created, before is zeros, and its files are what it changed.
+    target.git("checkout", "-q", "--orphan", "fresh");
+    const root = target.commit({ "src/new.ts": "n\n" }, "root");
+    expect(await shown()).toEqual([
+      `ref=refs/heads/fresh before=${"0".repeat(40)} after=${root} created=true`,
+      "commits=root head=root default=main",
+    ]);
+  });
+
   it("fills workflow_dispatch inputs, and lets an event file override single fields", async () => {
     const target = repo({
       ".github/workflows/dispatch.yml": `name: Dispatch
