@@ -133,6 +133,28 @@ describe("detectAffected", { timeout: 60_000 }, () => {
     expect(report.affected).toHaveLength(3);
   });
 
+  it("never takes an installed package for a workspace, with * or ** globs", async () => {
+    for (const globs of [
+      ["packages/*", "apps/*"],
+      ["packages/**", "apps/*"],
+    ]) {
+      const root = workspaceRepo();
+      write(root, {
+        "package.json": JSON.stringify({ name: "mono", private: true, workspaces: globs }),
+        // Installed: a package's own node_modules, and one a * glob reaches itself.
+        "packages/core/node_modules/left-pad/package.json": JSON.stringify({ name: "left-pad" }),
+        "packages/node_modules/package.json": JSON.stringify({ name: "hoisted" }),
+        "packages/core/lib/inner/package.json": JSON.stringify({ name: "@m/inner" }),
+      });
+      const report = await detectAffected({ cwd: root, base: "HEAD" });
+      const expected =
+        globs[0] === "packages/**"
+          ? ["@m/api", "@m/core", "@m/inner", "@m/ui"]
+          : ["@m/api", "@m/core", "@m/ui"];
+      expect(report.services.map((s) => s.name).sort()).toEqual(expected);
+    }
+  });
+
   it("reads services from slipway.yaml paths when present", async () => {
     const root = workspaceRepo();
     write(root, {

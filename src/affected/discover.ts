@@ -109,11 +109,13 @@ interface WorkspacePackage {
 function expandWorkspaces(root: string, globs: readonly string[]): WorkspacePackage[] {
   const include = globs.filter((g) => !g.startsWith("!"));
   const ignore = globs.filter((g) => g.startsWith("!")).map((g) => g.slice(1));
-  const dirs = globSync(
-    include.map((g) => `${toPosix(g.replace(/^\.\//, ""))}/package.json`),
-    { cwd: root, ignore: [...ignore, "**/node_modules/**"] },
-  );
+  const patterns = include.map((g) => `${toPosix(g.replace(/^\.\//, ""))}/package.json`);
+  // Installed packages are never workspaces. Matching every path against `**/node_modules/**`
+  // costs more than the walk itself, so the glob prunes them only where it would walk into them (`**`).
+  const deep = patterns.some((pattern) => pattern.includes("**"));
+  const dirs = globSync(patterns, { cwd: root, ignore: deep ? [...ignore, "**/node_modules/**"] : ignore });
   return dirs
+    .filter((file) => !file.split("/").includes("node_modules"))
     .map((file) => toPosix(relative(root, join(root, file, ".."))))
     .sort()
     .map((path) => {

@@ -73,8 +73,8 @@ export interface Comparison {
 }
 
 /**
- * `compare base...head` as one round of three git processes asked at once (the top level and both
- * commits; their merge base; the files changed since it) rather than five in turn: each git
+ * `compare base...head` as one round of two git processes asked at once (the top level, both
+ * commits and their merge base; the files changed since it) rather than five in turn: each git
  * process costs a run several milliseconds. Undefined when one of them fails (an unknown revision,
  * no common history, not a repository): the step-by-step path then finds out which and says why.
  */
@@ -85,15 +85,15 @@ export async function compareAtOnce(
   options: { includeWorkingTree: boolean },
 ): Promise<Comparison | undefined> {
   if (NULL_SHA.test(base) || [base, head].some((rev) => rev.startsWith("-"))) return undefined;
-  const [resolved, mergeBase, committed, ...workingTree] = await Promise.all([
-    git(cwd, ["rev-parse", "--show-toplevel", `${head}^{commit}`, `${base}^{commit}`]),
-    git(cwd, ["merge-base", base, head]),
-    // Three dots: from the merge base, as the merge-base question above finds it.
+  const [resolved, committed, ...workingTree] = await Promise.all([
+    // `A...B` prints B, A, then ^ and each merge base (none without common history).
+    git(cwd, ["rev-parse", "--show-toplevel", `${base}^{commit}...${head}^{commit}`]),
+    // Three dots: from the (first) merge base, the one named above.
     git(cwd, ["diff", "--name-only", "--no-renames", "-z", `${base}...${head}`]),
     ...(options.includeWorkingTree ? workingTreeChanges(cwd) : []),
   ]);
-  const [root, headSha, baseSha] = resolved?.trim().split("\n") ?? [];
-  const sha = mergeBase?.trim();
+  const [root, headSha, baseSha, mergeBase] = resolved?.trim().split("\n") ?? [];
+  const sha = mergeBase?.startsWith("^") ? mergeBase.slice(1) : undefined;
   if (!root || !headSha || !baseSha || !sha || committed === undefined) return undefined;
   const description = sha === baseSha ? base : `merge base of ${base} and the head`;
   return {
