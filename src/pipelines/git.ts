@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { access, readFile, rename, writeFile } from "node:fs/promises";
+import { accessSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { SlipwayError } from "../core/errors.js";
 import { execFileAsync } from "../fork-server.js";
@@ -192,7 +192,7 @@ export function nulSeparated(out: string): string[] {
  */
 const worktreeQueues = new Map<string, Promise<unknown>>();
 
-function inWorktreeQueue<T>(repoRoot: string, task: () => Promise<T>): Promise<T> {
+function inWorktreeQueue<T>(repoRoot: string, task: () => T | Promise<T>): Promise<T> {
   const previous = worktreeQueues.get(repoRoot) ?? Promise.resolve();
   const next = previous.then(task, task);
   const settled = next.catch(() => undefined);
@@ -235,7 +235,9 @@ export async function removeWorktree(repoRoot: string, path: string): Promise<vo
  * Moves the worktree at `from` to `to` (a path that does not exist, or an empty folder) and points
  * git's bookkeeping at it: what `git worktree move` does, without starting git. In the worktree
  * queue, so no prune of this process sees it half-moved. Throws when `from` is not a worktree
- * whose bookkeeping is there (the caller then removes it).
+ * whose bookkeeping is there (the caller then removes it). Its four file operations on metadata
+ * are synchronous: each takes microseconds, and as many turns of a busy event loop took
+ * milliseconds before a job's checkout could start.
  */
 export async function moveWorktree(
   repoRoot: string,
@@ -243,21 +245,21 @@ export async function moveWorktree(
   to: string,
   options: { bookkeepingFirst?: boolean } = {},
 ): Promise<void> {
-  await inWorktreeQueue(repoRoot, async () => {
-    const admin = /^gitdir: (.+)$/m.exec(await readFile(join(from, ".git"), "utf8"))?.[1]?.trim();
+  await inWorktreeQueue(repoRoot, () => {
+    const admin = /^gitdir: (.+)$/m.exec(readFileSync(join(from, ".git"), "utf8"))?.[1]?.trim();
     if (!admin || !isAbsolute(admin)) throw new Error(`${from} is not a git worktree`);
-    await access(join(admin, "gitdir"));
+    accessSync(join(admin, "gitdir"));
     // bookkeepingFirst: the worktree appears at `to` complete, for other processes that take what
     // is there (WorktreePool's shared folder); otherwise the rename decides who has it, and only
     // the process whose rename succeeded writes.
-    if (options.bookkeepingFirst) await writeFile(join(admin, "gitdir"), `${join(to, ".git")}\n`);
+    if (options.bookkeepingFirst) writeFileSync(join(admin, "gitdir"), `${join(to, ".git")}\n`);
     try {
-      await rename(from, to);
+      renameSync(from, to);
     } catch (error) {
-      if (options.bookkeepingFirst) await writeFile(join(admin, "gitdir"), `${join(from, ".git")}\n`);
+      if (options.bookkeepingFirst) writeFileSync(join(admin, "gitdir"), `${join(from, ".git")}\n`);
       throw error;
     }
-    if (!options.bookkeepingFirst) await writeFile(join(admin, "gitdir"), `${join(to, ".git")}\n`);
+    if (!options.bookkeepingFirst) writeFileSync(join(admin, "gitdir"), `${join(to, ".git")}\n`);
   });
 }
 

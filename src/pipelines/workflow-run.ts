@@ -171,7 +171,7 @@ export async function runWorkflow(
   }
 
   const jobs = selectJobs(workflow.jobs, options.job);
-  // Jobs that run here and wait for others find their worktrees ready (jobs on runners check out there).
+  // Jobs that run here find their worktrees checked out, or on the way (jobs on runners check out there).
   if (options.dispatch === undefined) {
     const checkingOut = jobs.filter(checksOut);
     await scope.worktrees.prepare(trigger.sha, {
@@ -215,10 +215,11 @@ export async function runWorkflow(
   } finally {
     releaseWorkflowGroup?.();
     options.signal?.removeEventListener("abort", onAbort);
+    // What left its step's process group (a setsid daemon) ends with the run, as on GitHub: looked
+    // for while the jobs' clean-ups, already under way, wait for their files and git.
+    killRunProcesses(runId);
     await Promise.all(cleanUps);
     await scope.worktrees.close();
-    // What left its step's process group (a setsid daemon) ends with the run, as on GitHub.
-    killRunProcesses(runId);
     rmSync(runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
   }

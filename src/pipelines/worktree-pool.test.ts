@@ -259,6 +259,27 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
     expect(readdirSync(shared)).toHaveLength(2);
   });
 
+  it("checks out the first job's worktree as the run starts, before its checkout asks", async () => {
+    const world = setup();
+    const { repoRoot, first, second, workspace, shared, runDir } = world;
+    await keptByEarlierRun(world, shared, first, 1);
+    const pool = new WorktreePool(repoRoot, runDir("run"), shared);
+    await pool.prepare(second, { first: 1, later: 0 });
+    // Taken from the shared folder and checked out at the run's commit with no claim yet.
+    for (const deadline = Date.now() + 10_000; readdirSync(shared).length > 0;) {
+      if (Date.now() > deadline) throw new Error("the kept worktree was not taken at the run's start");
+      await new Promise((ok) => setTimeout(ok, 10));
+    }
+    const one = workspace("job-one");
+    expect(await pool.claim(one, second)).toBe(true);
+    expect(readFileSync(join(one, "app.js"), "utf8")).toBe("v2");
+    expect(git(one, "status", "--porcelain", "--ignored")).toBe("");
+    await pool.release(one);
+    await pool.close();
+    await pool.idle();
+    expect(readdirSync(shared)).toHaveLength(1);
+  });
+
   it("keeps a prepared worktree no job took for the next run", async () => {
     const world = setup();
     const { repoRoot, second, workspace, shared, runDir } = world;

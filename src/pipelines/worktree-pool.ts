@@ -1,3 +1,4 @@
+import { mkdirSync, readdirSync } from "node:fs";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { execFileAsync } from "../fork-server.js";
@@ -18,6 +19,15 @@ interface Prepared {
   /** A new worktree is being written (no kept one was left): a checkout does not wait for that. */
   writing: boolean;
   settled: boolean;
+}
+
+/** The names in a folder, none when it does not exist (synchronous: what a job's checkout waits on). */
+function listed(folder: string): string[] {
+  try {
+    return readdirSync(folder);
+  } catch {
+    return [];
+  }
 }
 
 const removeRecursively = (path: string) =>
@@ -65,12 +75,13 @@ function claimOrder(names: string[]): string[] {
  * then writes only the files that differ). Runs claim one by renaming it: of two runs reaching
  * for the same, one rename succeeds and the other tries the next.
  *
- * `prepare` (with `shared`): when the run starts, the worktrees of its later checkouts (jobs that
- * wait for others) are taken from the shared folder and checked out and cleaned in the background,
- * while the first jobs run, so the job that needs the first one's results finds its worktree ready
- * instead of cleaning the first job's while it waits. The first jobs' checkouts are left the
- * kept worktrees they would have taken; when too few are kept, new ones are written once those
- * checkouts have theirs, for the runs to come.
+ * `prepare` (with `shared`): when the run starts, the worktrees of its checkouts are taken from the
+ * shared folder and checked out: the first jobs' at once, while those jobs start (the cleaned ones
+ * left after a run: a `git checkout` each); the later checkouts' (jobs that wait for others) in
+ * the background at a low priority, cleaned too, while the first jobs run, so the job that needs
+ * the first one's results finds its worktree ready instead of cleaning the first job's while it
+ * waits. When too few are kept for the later checkouts, new ones are written once a first checkout
+ * has its own, for the runs to come.
  *
  * A worktree kept in the shared folder is cleaned after its run has ended (named `.cleaning-…`
  * meanwhile, then `clean-…`), at a low priority, so the next run's checkout of it is a
@@ -90,8 +101,6 @@ export class WorktreePool {
   private readonly prepared: Prepared[] = [];
   /** Later checkouts with no kept worktree to prepare: new ones are written after a first claim. */
   private toWrite: { sha: string; count: number } | undefined;
-  /** Claims still to come from the first jobs: they leave the prepared worktrees to the later ones. */
-  private firstClaims = 0;
   private serial = 0;
 
   constructor(
@@ -104,18 +113,21 @@ export class WorktreePool {
 
   /**
    * The run starts at `sha` with `first` checkouts in jobs that start at once and `later` in jobs
-   * that wait: prepares the later ones' worktrees in the background (see above).
+   * that wait: prepares their worktrees (see above).
    */
   async prepare(sha: string, checkouts: { first: number; later: number }): Promise<void> {
     const shared = this.shared;
-    if (shared === undefined || checkouts.later <= 0) return;
+    if (shared === undefined || checkouts.first + checkouts.later <= 0) return;
     // A run of this process that just ended is still cleaning what it kept: a moment more.
     await Promise.all([...cleanings].filter(([path]) => dirname(path) === shared).map(([, done]) => done));
-    const names = claimOrder(await readdir(shared).catch(() => [] as string[]));
-    // The first checkouts take kept worktrees from the front of the list; these come from its end.
+    const names = claimOrder(listed(shared));
+    // The first checkouts get the front of the list (clean ones first): their jobs are starting.
+    // The later ones come from its end, and have time to be cleaned.
+    for (const name of names.slice(0, checkouts.first))
+      this.startPreparing(sha, (path) => this.takeKept(name, path), { lowPriority: false });
     const spare = names.slice(checkouts.first).reverse().slice(0, checkouts.later);
-    for (const name of spare) this.startPreparing(sha, (path) => this.takeKept(name, path));
-    this.firstClaims = checkouts.first;
+    for (const name of spare)
+      this.startPreparing(sha, (path) => this.takeKept(name, path), { lowPriority: true });
     const missing = checkouts.later - spare.length;
     if (missing > 0) this.toWrite = { sha, count: missing };
   }
@@ -136,7 +148,7 @@ export class WorktreePool {
   }
 
   private async claimAny(workspace: string, sha: string): Promise<boolean> {
-    const ready = await this.takePrepared(sha, this.firstClaims-- <= 0);
+    const ready = await this.takePrepared(sha);
     if (ready !== undefined) {
       try {
         await moveWorktree(this.repoRoot, ready, workspace);
@@ -160,13 +172,12 @@ export class WorktreePool {
   }
 
   /**
-   * A prepared worktree at `sha`, or undefined when there is none. With `wait`, one still being
-   * cleaned is waited for (it is most of the way to what a claim would do); one being written never is.
+   * A prepared worktree at `sha` (the first jobs' before the later ones'), or undefined when there
+   * is none. One still being checked out or cleaned is waited for (it is most of the way to what a
+   * claim would do); one being written never is.
    */
-  private async takePrepared(sha: string, wait: boolean): Promise<string | undefined> {
-    const index = this.prepared.findIndex(
-      (entry) => entry.sha === sha && (entry.settled || (wait && !entry.writing)),
-    );
+  private async takePrepared(sha: string): Promise<string | undefined> {
+    const index = this.prepared.findIndex((entry) => entry.sha === sha && (entry.settled || !entry.writing));
     if (index === -1) return undefined;
     const [entry] = this.prepared.splice(index, 1);
     return entry?.path;
@@ -175,8 +186,13 @@ export class WorktreePool {
   /**
    * Makes a worktree ready at `sha` in the background: the kept one `take` moves to the given path,
    * cleaned; a new one when there is no `take` (then the shared folder holds one more afterwards).
+   * `lowPriority`: ahead of need, its git processes yield the cores to the checkouts jobs wait for.
    */
-  private startPreparing(sha: string, take: ((path: string) => Promise<Taken>) | undefined): void {
+  private startPreparing(
+    sha: string,
+    take: ((path: string) => Promise<Taken>) | undefined,
+    { lowPriority = true }: { lowPriority?: boolean } = {},
+  ): void {
     const path = join(this.dir, `prepared-${++this.serial}`);
     const entry: Prepared = {
       sha,
@@ -185,13 +201,12 @@ export class WorktreePool {
       settled: false,
     };
     entry.path = (async () => {
-      await mkdir(this.dir, { recursive: true });
+      mkdirSync(this.dir, { recursive: true });
       if (take === undefined) {
         await addWorktree(this.repoRoot, path, sha);
         return path;
       }
-      // Ahead of need: its git processes yield the cores to the checkouts jobs wait for now.
-      return (await this.moveOn(path, sha, await take(path), { lowPriority: true })) ? path : undefined;
+      return (await this.moveOn(path, sha, await take(path), { lowPriority })) ? path : undefined;
     })()
       .catch(() => undefined)
       .finally(() => (entry.settled = true));
@@ -236,7 +251,7 @@ export class WorktreePool {
     for (;;) {
       // Looked at before the folder: one that ends meanwhile is then in the folder, or waited for.
       const ours = [...cleanings].filter(([path]) => dirname(path) === shared).map(([, done]) => done);
-      for (const name of claimOrder(await readdir(shared).catch(() => [] as string[]))) {
+      for (const name of claimOrder(listed(shared))) {
         const taken = await this.takeKept(name, to);
         if (taken !== "none") return taken;
       }
