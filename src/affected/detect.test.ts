@@ -155,6 +155,21 @@ describe("detectAffected", { timeout: 60_000 }, () => {
     }
   });
 
+  it("reads the folders the workspace globs name: exclusions, a plain path, none without a package.json", async () => {
+    const root = workspaceRepo();
+    write(root, {
+      "package.json": JSON.stringify({ workspaces: ["packages/*", "!packages/legacy", "./apps/api/"] }),
+      "packages/legacy/package.json": JSON.stringify({ name: "@m/legacy" }),
+      "packages/docs/README.md": "no package here\n",
+      "apps/api/nested/package.json": JSON.stringify({ name: "@m/nested" }),
+    });
+    const report = await detectAffected({ cwd: root, base: "HEAD" });
+    expect(report.services.map((s) => `${s.name} ${s.path}`)).toEqual([
+      "@m/api apps/api",
+      "@m/core packages/core",
+    ]);
+  });
+
   it("reads services from slipway.yaml paths when present", async () => {
     const root = workspaceRepo();
     write(root, {

@@ -26,10 +26,18 @@ interface PackageJson {
   optionalDependencies?: Record<string, string>;
 }
 
+/** The file's JSON; undefined when there is no such file (one read, not a look first). */
 function readJson(path: string): PackageJson | undefined {
-  if (!existsSync(path)) return undefined;
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as PackageJson;
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(text) as PackageJson;
   } catch (error) {
     throw new Error(`${path}: not valid JSON (${(error as Error).message})`, { cause: error });
   }
@@ -106,21 +114,29 @@ interface WorkspacePackage {
   manifest?: PackageJson | undefined;
 }
 
+/**
+ * The folders the workspace globs name that hold a package.json. Installed packages are never
+ * workspaces: deep globs (with a globstar) look for the package.json files and prune node_modules
+ * folders; the usual ones (`packages/*`) list their folders, one directory read each, rather than
+ * reading every package's folder and matching each path against a node_modules pattern, which cost
+ * several times more.
+ */
 function expandWorkspaces(root: string, globs: readonly string[]): WorkspacePackage[] {
-  const include = globs.filter((g) => !g.startsWith("!"));
+  const include = globs.filter((g) => !g.startsWith("!")).map((g) => toPosix(g.replace(/^\.\//, "")));
   const ignore = globs.filter((g) => g.startsWith("!")).map((g) => g.slice(1));
-  const patterns = include.map((g) => `${toPosix(g.replace(/^\.\//, ""))}/package.json`);
-  // Installed packages are never workspaces. Matching every path against `**/node_modules/**`
-  // costs more than the walk itself, so the glob prunes them only where it would walk into them (`**`).
-  const deep = patterns.some((pattern) => pattern.includes("**"));
-  const dirs = globSync(patterns, { cwd: root, ignore: deep ? [...ignore, "**/node_modules/**"] : ignore });
-  return dirs
-    .filter((file) => !file.split("/").includes("node_modules"))
-    .map((file) => toPosix(relative(root, join(root, file, ".."))))
+  const deep = include.some((pattern) => pattern.includes("**"));
+  const folders = deep
+    ? globSync(
+        include.map((pattern) => `${pattern}/package.json`),
+        { cwd: root, ignore: [...ignore, "**/node_modules/**"] },
+      ).map((file) => join(file, ".."))
+    : globSync(include, { cwd: root, ignore, onlyDirectories: true, expandDirectories: false });
+  return [...new Set(folders.map((folder) => toPosix(relative(root, join(root, folder)))))]
+    .filter((path) => !path.split("/").includes("node_modules"))
     .sort()
-    .map((path) => {
+    .flatMap((path) => {
       const manifest = readJson(join(root, path, "package.json"));
-      return { name: manifest?.name ?? path, path, manifest };
+      return manifest ? [{ name: manifest.name ?? path, path, manifest }] : [];
     });
 }
 
