@@ -2,7 +2,7 @@
 // Affected-only run on a generated 100-package npm-workspaces monorepo after a one-package change:
 // `slipway run` of a workflow that asks `slipway affected` which packages changed and builds only
 // those (a matrix), against `turbo run build --affected` (npm package turbo, installed into a temp
-// directory by this script), both warm, on the same commit.
+// directory by this script), both warm, on the same commits: a new one every round.
 //   node bench/pipelines-affected.mjs [--packages 100] [--rounds 3] [--turbo 2.11.11] [--detect action|cli]
 //     [--fresh-worktrees] [--before /path/to/bin/slipway.js] [--no-write]
 // Slipway runs with SLIPWAY_REUSE_WORKTREES=1 (its worktrees kept between runs, as a self-hosted
@@ -194,10 +194,13 @@ try {
   });
   await server.run("affected.yml", "push");
 
-  // The change: one application package (a leaf: nothing depends on it).
+  // The change: one application package (a leaf: nothing depends on it), a new commit every
+  // round, as every push is: the worktrees Slipway kept are at the last round's commit.
   const changed = name(Math.min(42, COUNT - 2));
-  appendFileSync(join(repo, "packages", changed, "src", "index.js"), "export const touched = true;\n");
-  git(repo, "commit", "-qam", `change ${changed}`);
+  const push = (round) => {
+    appendFileSync(join(repo, "packages", changed, "src", "index.js"), `export const touched${round} = true;\n`);
+    git(repo, "commit", "-qam", `change ${changed} (round ${round})`);
+  };
 
   const turboRuns = [];
   const turboForced = [];
@@ -206,14 +209,22 @@ try {
   const caCertRuns = [];
   const beforeRuns = [];
   let builtBySlipway = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    turboRuns.push(await timedCpu(turbo, ["run", "build", "--affected"], { cwd: repo, env }));
-    turboForced.push(await timedCpu(turbo, ["run", "build", "--affected", "--force"], { cwd: repo, env }));
-    const run = await timedCpu(process.execPath, runArgs(CLI), { cwd: repo, env: slipwayEnv });
-    slipwayRuns.push(run);
+  const serverRun = async () => {
     const served = await server.run("affected.yml", "push");
     if (served.run.conclusion !== "success") throw new Error(`server run: ${JSON.stringify(served.run)}`);
     serverRuns.push(served);
+  };
+  const turboForcedRun = async () =>
+    turboForced.push(await timedCpu(turbo, ["run", "build", "--affected", "--force"], { cwd: repo, env }));
+  for (let round = 0; round < ROUNDS; round++) {
+    push(round);
+    // The first run after the commit in turn: turbo's, then Slipway's server's.
+    for (const next of round % 2 === 0 ? [turboForcedRun, serverRun] : [serverRun, turboForcedRun])
+      await next();
+    const run = await timedCpu(process.execPath, runArgs(CLI), { cwd: repo, env: slipwayEnv });
+    slipwayRuns.push(run);
+    // Last: by now turbo's cache holds this commit's build (written by its --force run).
+    turboRuns.push(await timedCpu(turbo, ["run", "build", "--affected"], { cwd: repo, env }));
     if (withCaCerts)
       caCertRuns.push(await timedCpu(process.execPath, runArgs(CLI), { cwd: repo, env: withCaCerts }));
     if (args.before)
@@ -262,7 +273,7 @@ try {
 
 ${machine} · load average at the end ${loadAverage()} · peer: turbo ${turboVersion} (npm package \`turbo\`, linux-64 binary)
 
-A generated npm-workspaces monorepo of ${COUNT} packages (${LIBS} libraries, the others each depending on one), one application package (\`${changed}\`, nothing depends on it) changed in the last commit. Both warm: turbo's local cache holds every build and Slipway has run the workflow before. Each job of the workflow checks out (\`actions/checkout\`), as a real workflow must: job 1 checks out and runs ${args.detect === "action" ? "the built-in `slipway/affected` action" : "a step running `slipway affected --json`"}, job 2 is a matrix running \`npm run build\` in \`packages/${changed}\` only. ${ROUNDS} rounds, the commands in turn in each; medians of wall time and of CPU time (user + system of the command and all its processes; for the server, its own and its steps' CPU time from /proc, in 10 ms ticks).
+A generated npm-workspaces monorepo of ${COUNT} packages (${LIBS} libraries, the others each depending on one), one application package (\`${changed}\`, nothing depends on it) changed in the last commit: a new commit every round, as every push is. Both warm: turbo's local cache holds every build and Slipway has run the workflow before (on the last round's commit). In each round the first run after the commit is turbo's \`--force\` run, then Slipway's through the server, in turn; then \`slipway run\`, then turbo's cached run. Each job of the workflow checks out (\`actions/checkout\`), as a real workflow must: job 1 checks out and runs ${args.detect === "action" ? "the built-in `slipway/affected` action" : "a step running `slipway affected --json`"}, job 2 is a matrix running \`npm run build\` in \`packages/${changed}\` only. ${ROUNDS} rounds, the commands in turn in each; medians of wall time and of CPU time (user + system of the command and all its processes; for the server, its own and its steps' CPU time from /proc, in 10 ms ticks).
 
 | command | wall | CPU | / turbo \`--force\`: wall | CPU |
 |---|---|---|---|---|

@@ -269,6 +269,8 @@ export interface RepositorySettings {
   initDefaultBranch?: string;
   /** The origin remote's URL as `git remote get-url origin` gives it (`url.*.insteadOf` applied). */
   originUrl?: string;
+  /** The configuration includes other files (`include.path`, `includeIf.*.path`). */
+  includes?: boolean;
 }
 
 /** The settings a run needs, from one `git config` process rather than one per setting. */
@@ -276,7 +278,7 @@ export async function repositorySettings(repoRoot: string): Promise<RepositorySe
   const out = await tryGitAsync(repoRoot, [
     "config",
     "--get-regexp",
-    "^(init\\.defaultbranch|remote\\.origin\\.url|url\\..*\\.insteadof)$",
+    "^(init\\.defaultbranch|remote\\.origin\\.url|url\\..*\\.insteadof|include\\.path|includeif\\..*\\.path)$",
   ]);
   const settings: RepositorySettings = {};
   const insteadOf: { prefix: string; base: string }[] = [];
@@ -288,6 +290,7 @@ export async function repositorySettings(repoRoot: string): Promise<RepositorySe
     else if (key === "remote.origin.url") settings.originUrl ??= value;
     else if (key.startsWith("url.") && key.endsWith(".insteadof"))
       insteadOf.push({ prefix: value, base: key.slice("url.".length, -".insteadof".length) });
+    else if (key.startsWith("include")) settings.includes = true;
   }
   // As git rewrites a remote URL: the longest matching insteadOf prefix wins.
   const rewrite = insteadOf

@@ -9,17 +9,16 @@ import {
 import {
   branchCommit,
   changedFiles,
-  defaultBranch,
   filesOfCommit,
   mergeBase,
   parentOf,
   repositoryName,
-  repositorySettings,
   resolveCommit,
   resolveRef,
   type ResolvedRef,
 } from "./git.js";
 import { SlipwayError } from "../core/errors.js";
+import { repositoryFacts } from "./repository-facts.js";
 import type { RunOptions } from "./run-options.js";
 
 /** The event that starts a run, as git resolves it: commits, refs and the changed files. */
@@ -54,8 +53,9 @@ export async function describeTrigger(
     { head?: { ref?: string }; base?: { ref?: string; sha?: string }; number?: number } | undefined;
   const refFromPayload = eventName === "push" && typeof given.ref === "string" ? given.ref : undefined;
   const before = typeof given.before === "string" && !/^0+$/.test(given.before) ? given.before : undefined;
-  const settings = repositorySettings(repoRoot);
-  // The usual push (HEAD, from its parent) is described by one git process, beside the others.
+  const known = repositoryFacts(repoRoot);
+  // The usual push (HEAD, from its parent) is described by one git process, beside those asking
+  // for the repository's settings (in a server, kept between runs: repository-facts.ts).
   const ofHead =
     eventName === "push" &&
     options.sha === undefined &&
@@ -63,10 +63,13 @@ export async function describeTrigger(
     refFromPayload === undefined &&
     options.base === undefined &&
     before === undefined;
-  const [head, mainBranch, repository] = await Promise.all([
+  const [head, { defaultBranch: mainBranch }, repository] = await Promise.all([
     ofHead ? pushedHead(repoRoot) : undefined,
-    defaultBranch(repoRoot, settings),
-    repositoryName(repoRoot, settings),
+    known,
+    repositoryName(
+      repoRoot,
+      known.then((facts) => facts.settings),
+    ),
   ]);
   // A merge's push also has the merged branch's commits, and an unborn HEAD no commit: asked below.
   const pushed = head && head.parents.length <= 1 ? head : undefined;
