@@ -367,7 +367,7 @@ class ForkServer {
     entry.handlers.failed(
       entry.started
         ? "the helper process that started it (slipway fork-server) died: its output and exit status are lost"
-        : "the helper process that starts it (slipway fork-server) died before it started",
+        : "the helper process that starts it (slipway fork-server) died before it said the process had started",
       entry.started,
     );
   }
