@@ -29,6 +29,14 @@ function setup() {
   return { repoRoot, first, second, pool, workspace, worktrees, shared, runDir };
 }
 
+/** Resolves once every kept worktree has left the shared folder (taken by a run); throws `why` after 10 s. */
+async function untilTaken(shared: string, why: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; readdirSync(shared).length > 0;) {
+    if (Date.now() > deadline) throw new Error(why);
+    await new Promise((ok) => setTimeout(ok, 10));
+  }
+}
+
 /** An earlier run of the repository that kept `count` worktrees in `shared`, at `sha`, with `files` written. */
 async function keptByEarlierRun(
   world: ReturnType<typeof setup>,
@@ -240,10 +248,7 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
     expect(await pool.claim(one, second)).toBe(true);
     // The first checkout took one; the other is taken and made ready for a later job meanwhile
     // (without a later claim asking for it).
-    for (const deadline = Date.now() + 10_000; readdirSync(shared).length > 0;) {
-      if (Date.now() > deadline) throw new Error("the second kept worktree was not taken ahead");
-      await new Promise((ok) => setTimeout(ok, 10));
-    }
+    await untilTaken(shared, "the second kept worktree was not taken ahead");
     writeFiles(one, { "dist/out.js": "built by job one" });
     // The later job takes the prepared worktree, not the first job's: clean, at the commit.
     const later = workspace("job-two");
@@ -266,10 +271,7 @@ describe("WorktreePool", { timeout: 60_000 }, () => {
     const pool = new WorktreePool(repoRoot, runDir("run"), shared);
     await pool.prepare(second, { first: 1, later: 0 });
     // Taken from the shared folder and checked out at the run's commit with no claim yet.
-    for (const deadline = Date.now() + 10_000; readdirSync(shared).length > 0;) {
-      if (Date.now() > deadline) throw new Error("the kept worktree was not taken at the run's start");
-      await new Promise((ok) => setTimeout(ok, 10));
-    }
+    await untilTaken(shared, "the kept worktree was not taken at the run's start");
     const one = workspace("job-one");
     expect(await pool.claim(one, second)).toBe(true);
     expect(readFileSync(join(one, "app.js"), "utf8")).toBe("v2");
