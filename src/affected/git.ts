@@ -130,8 +130,12 @@ export async function resolveDefaultBase(cwd: string, headSha: string): Promise<
   };
 }
 
-function nulSeparated(output: string | undefined): string[] {
-  return (output ?? "").split("\0").filter((path) => path !== "");
+/** Names from git's `-z` output (a `git log`'s begin after the newline that ends its commit). */
+export function nulSeparated(output: string | undefined): string[] {
+  return (output ?? "")
+    .split("\0")
+    .map((name) => name.replace(/^\n/, ""))
+    .filter((name) => name !== "");
 }
 
 /**

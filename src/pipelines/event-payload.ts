@@ -1,4 +1,5 @@
-import { gitAsync, nulSeparated } from "./git.js";
+import { nulSeparated } from "../affected/git.js";
+import { gitAsync } from "./git.js";
 
 /** What git says about the run, from which a payload is built. */
 export interface PayloadFacts {

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { accessSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
+import { nulSeparated } from "../affected/git.js";
 import { SlipwayError } from "../core/errors.js";
 import { execFileAsync } from "../fork-server.js";
 
@@ -175,14 +176,6 @@ export async function changedFiles(repoRoot: string, base: string, head: string)
 /** Files of the commit itself (a root commit: everything it adds). */
 export async function filesOfCommit(repoRoot: string, sha: string): Promise<string[]> {
   return nulSeparated(await gitAsync(repoRoot, ["ls-tree", "-r", "-z", "--name-only", sha]));
-}
-
-/** Names from git's `-z` output (a log's begin with the newline after its commit). */
-export function nulSeparated(out: string): string[] {
-  return out
-    .split("\0")
-    .map((name) => name.replace(/^\n/, ""))
-    .filter((name) => name !== "");
 }
 
 /**

@@ -76,10 +76,14 @@ export function runProcess(command: string, args: string[], options: ProcessOpti
       if (end.kind !== "exited") signalGroup(pid, "SIGKILL");
       resolvePromise(end);
     };
-    const done = (code: number | null, signal: NodeJS.Signals | null): void => {
-      if (settled) return;
+    /** The last line of each stream, when it had no newline. */
+    const flush = (): void => {
       feed("stdout", undefined, true);
       feed("stderr", undefined, true);
+    };
+    const done = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (settled) return;
+      flush();
       if (ending) finish({ kind: ending });
       else finish({ kind: "exited", code: code ?? (signal ? 128 : 1) });
     };
@@ -124,8 +128,7 @@ export function runProcess(command: string, args: string[], options: ProcessOpti
           if (!started) return finish({ kind: "spawn-failed", message });
           // Its exit was seen before the helper died: what was lost is at most some late output.
           if (exited) return done(exited.code, exited.signal);
-          feed("stdout", undefined, true);
-          feed("stderr", undefined, true);
+          flush();
           finish({ kind: "lost", message });
         },
       },

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import picomatch from "picomatch";
 import { parse as parseYaml } from "yaml";
-import { git, isShallow, revParse } from "../../../affected/git.js";
+import { git, isShallow, nulSeparated, revParse } from "../../../affected/git.js";
 import type { ActionContext, BuiltinAction } from "../contract.js";
 import { stringInput } from "./inputs.js";
 
@@ -162,11 +162,8 @@ async function changesBetween(repo: string, base: string, head: string): Promise
 }
 
 async function allFiles(repo: string, head: string): Promise<FileChange[]> {
-  const out = (await git(repo, ["ls-tree", "-r", "-z", "--name-only", head])) ?? "";
-  return out
-    .split("\0")
-    .filter((p) => p !== "")
-    .map((path) => ({ path, status: "added" as const }));
+  const out = await git(repo, ["ls-tree", "-r", "-z", "--name-only", head]);
+  return nulSeparated(out).map((path) => ({ path, status: "added" as const }));
 }
 
 type ListFormat = "none" | "csv" | "json" | "shell" | "escape";
